@@ -1,0 +1,44 @@
+"""Platform KMS: one key ring per environment, one rotating key per data-holding service."""
+from __future__ import annotations
+
+from cdktn_provider_google.kms_crypto_key import KmsCryptoKey, KmsCryptoKeyVersionTemplate
+from cdktn_provider_google.kms_crypto_key_iam_member import KmsCryptoKeyIamMember
+from cdktn_provider_google.kms_key_ring import KmsKeyRing
+from constructs import Construct
+
+# Services that store data at rest; each gets its own key so a grant never spans services.
+KEY_SERVICES = ("bigquery", "vertex", "pubsub", "logging", "gke", "artifacts", "workflows")
+ROTATION_90_DAYS = f"{90 * 24 * 3600}s"
+ENCRYPTER_DECRYPTER = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
+
+
+class PlatformKeys(Construct):
+    """Key ring + per-service keys: 90-day rotation, protected from deletion (keys cannot be undeleted)."""
+
+    def __init__(self, scope: Construct, id: str, *, project: str, location: str, ring_name: str):
+        super().__init__(scope, id)
+        self.ring = KmsKeyRing(self, "ring", name=ring_name, location=location, project=project,
+                               lifecycle={"prevent_destroy": True})
+        self.keys: dict[str, KmsCryptoKey] = {
+            service: KmsCryptoKey(
+                self, service,
+                name=service,
+                key_ring=self.ring.id,
+                purpose="ENCRYPT_DECRYPT",
+                rotation_period=ROTATION_90_DAYS,
+                destroy_scheduled_duration=f"{30 * 24 * 3600}s",
+                version_template=KmsCryptoKeyVersionTemplate(
+                    algorithm="GOOGLE_SYMMETRIC_ENCRYPTION", protection_level="SOFTWARE"),
+                deletion_policy="PREVENT",
+                lifecycle={"prevent_destroy": True},
+            )
+            for service in KEY_SERVICES
+        }
+
+    def key(self, service: str) -> KmsCryptoKey:
+        return self.keys[service]
+
+
+def grant_encrypt_decrypt(scope: Construct, id: str, *, key_id: str, member: str) -> KmsCryptoKeyIamMember:
+    """Let one service agent use one key (additive; never the whole ring)."""
+    return KmsCryptoKeyIamMember(scope, id, crypto_key_id=key_id, role=ENCRYPTER_DECRYPTER, member=member)

@@ -1,0 +1,91 @@
+"""`modelops validate | synth | stacks`: the config contract and the stack skeleton."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.table import Table
+
+from scripts.commands.options import ConfigDir, Envs, Output, OutputFormat, Teams
+from scripts.console import EXIT_BAD_INPUT, err, out, print_json
+from stacks.loader import load_config
+
+
+def _selection(config, teams: list[str] | None, envs: list[str] | None):
+    """Check --team/--env against the config (unknown names are bad input) and build a Selection."""
+    from stacks.app import Selection
+
+    unknown = [f"--team {t}: no such team (known: {', '.join(t.name for t in config.teams)})"
+               for t in teams or [] if t not in {x.name for x in config.teams}]
+    unknown += [f"--env {e}: no such environment (known: {', '.join(config.platform.environments)})"
+                for e in envs or [] if e not in config.platform.environments]
+    if unknown:
+        for line in unknown:
+            err.print(line, markup=False, highlight=False)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    return Selection.of(teams or (), envs or ())
+
+
+def validate(config_dir: Path = ConfigDir, output: OutputFormat = Output) -> None:
+    """Check platform.yaml and every team file; report every problem as file:line: field: message."""
+    config = load_config(config_dir)
+    models = sum(len(t.models) for t in config.teams)
+    if output is OutputFormat.json:
+        print_json({"valid": True, "teams": len(config.teams), "models": models,
+                    "environments": list(config.platform.environments)})
+        return
+    out.print(f"config valid: {len(config.teams)} teams, {models} models, "
+              f"{len(config.platform.environments)} environments ({', '.join(config.platform.environments)})",
+              highlight=False)
+
+
+def stacks(config_dir: Path = ConfigDir, teams: Optional[List[str]] = Teams, envs: Optional[List[str]] = Envs,
+           output: OutputFormat = Output) -> None:
+    """List the stacks the config defines (cdktn deploy takes these names)."""
+    from stacks.app import planned_stacks
+
+    config = load_config(config_dir)
+    planned = planned_stacks(config, _selection(config, teams, envs))
+    if output is OutputFormat.json:
+        print_json([{"stack": s, "env": e, "team": t} for s, e, t in planned])
+        return
+    for name, _, _ in planned:
+        out.print(name, highlight=False)
+
+
+def synth(config_dir: Path = ConfigDir,
+          out_dir: Optional[Path] = typer.Option(None, "--out", help="Output directory (default: <config-dir>/cdktf.out)."),
+          teams: Optional[List[str]] = Teams, envs: Optional[List[str]] = Envs,
+          output: OutputFormat = Output) -> None:
+    """Synthesize the selected stacks (plus the platform stacks they need) into cdktf.out, atomically."""
+    config = load_config(config_dir)
+    selection = _selection(config, teams, envs)
+    from scripts.synth import synthesize
+
+    with err.status("synthesizing stacks..."):
+        result = synthesize(config, out_dir or config_dir / "cdktf.out", selection)
+    if output is OutputFormat.json:
+        print_json({"out_dir": str(result.out_dir), "construct_seconds": round(result.construct_seconds, 2),
+                    "synth_seconds": round(result.synth_seconds, 2),
+                    "stacks": [s.__dict__ for s in result.stacks]})
+        return
+    table = Table(title=f"Synthesized into {result.out_dir}", title_justify="left")
+    for column in ("stack", "resources", "data sources", "outputs", "seconds"):
+        table.add_column(column, justify="left" if column == "stack" else "right")
+    for s in result.stacks:
+        table.add_row(s.name, str(s.resources), str(s.data_sources), str(s.outputs), f"{s.construct_seconds:.2f}")
+    table.add_section()
+    stacks_ = result.stacks
+    table.add_row(f"{len(stacks_)} stacks", str(sum(s.resources for s in stacks_)),
+                  str(sum(s.data_sources for s in stacks_)), str(sum(s.outputs for s in stacks_)),
+                  f"{result.construct_seconds + result.synth_seconds:.2f}")
+    out.print(table)
+    out.print(f"seconds per stack = construction; total includes writing JSON "
+              f"(construct {result.construct_seconds:.2f} s + synth {result.synth_seconds:.2f} s)", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(validate)
+    app.command()(synth)
+    app.command()(stacks)

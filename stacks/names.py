@@ -1,0 +1,75 @@
+"""Derived Google Cloud names, computed in one place so their length and charset rules live here.
+
+Every function is pure and deterministic: the same team/model/env always yields the same id,
+so logical ids and resource names never depend on list positions.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+
+SERVICE_ACCOUNT_ID = re.compile(r"^[a-z]([-a-z0-9]{4,28}[a-z0-9])$")
+DATASET_ID = re.compile(r"^[A-Za-z0-9_]{1,1024}$")
+LABEL_VALUE = re.compile(r"^[a-z0-9_-]{0,63}$")
+LABEL_KEY = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
+
+MANAGED_BY = "modelops"
+
+# Service-account roles a team gets; the suffix is part of the account id.
+TEAM_SERVICE_ACCOUNTS = ("serving", "pipeline", "deployer")
+
+
+def service_account_id(team: str, role: str) -> str:
+    """``<team>-<role>``: 6-30 chars of [a-z0-9-] (validated by config rules)."""
+    return f"{team}-{role}"
+
+
+def service_account_email(team: str, role: str, project_id: str) -> str:
+    return f"{service_account_id(team, role)}@{project_id}.iam.gserviceaccount.com"
+
+
+def metadata_dataset_id(team: str) -> str:
+    """BigQuery dataset ids allow only letters, digits and underscores."""
+    return f"{team.replace('-', '_')}_metadata"
+
+
+def governance_dataset_id(platform: str) -> str:
+    return f"{platform.replace('-', '_')}_governance"
+
+
+def label_value(value: str) -> str:
+    """Lowercase and replace characters labels do not allow; callers check the length rule."""
+    return re.sub(r"[^a-z0-9_-]", "_", value.lower())
+
+
+def email_label(email: str) -> str:
+    """An email as a label value: ``jane.doe@acme.example`` -> ``jane_doe-acme_example``."""
+    local, _, domain = email.lower().partition("@")
+    return label_value(f"{local}-{domain}")
+
+
+def endpoint_name(team: str, model: str, env: str) -> str:
+    """Vertex endpoint ids are numeric (<= 10 digits, no leading zero); derive one from the names."""
+    digest = int(hashlib.sha256(f"{team}/{model}/{env}".encode()).hexdigest(), 16)
+    return str(1_000_000_000 + digest % 9_000_000_000)
+
+
+def scope_id(team: str) -> str:
+    """Fleet scope and namespace ids for a team."""
+    return team
+
+
+def kubernetes_service_account(team: str) -> str:
+    return f"{team}-serving"
+
+
+def stack_name(kind: str, *parts: str) -> str:
+    return "-".join((kind, *parts))
+
+
+def platform_stack(env: str) -> str:
+    return stack_name("platform", env)
+
+
+def team_stack(team: str, env: str) -> str:
+    return stack_name("team", team, env)

@@ -1,0 +1,21 @@
+"""PlatformStack (`platform-<env>`): the shared cluster, keys, governance dataset, audit and guardrails."""
+from __future__ import annotations
+
+from constructs import Construct
+
+from modules.kms import PlatformKeys
+from stacks import names
+from stacks.base import ModelOpsStack
+from stacks.config import Platform
+
+
+class PlatformStack(ModelOpsStack):
+    """Everything teams share in one environment. Team stacks read its attributes (cross-stack refs)."""
+
+    def __init__(self, scope: Construct, platform: Platform, env: str):
+        penv = platform.environments[env]
+        super().__init__(scope, names.platform_stack(env), env=penv, project=penv.project_id,
+                         region=platform.region, labels={"team": "platform"})
+        self.platform = platform
+        self.keys = PlatformKeys(self, "kms", project=penv.project_id, location=platform.region,
+                                 ring_name=f"{platform.name}-{env}")

@@ -1,0 +1,31 @@
+"""Small readers for synthesized Terraform JSON, shared by the stack and policy tests."""
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+
+def resources(stack: dict, tf_type: str) -> dict[str, dict]:
+    """Resources of one type keyed by construct path relative to the stack (e.g. `metadata/dataset`)."""
+    out = {}
+    for logical_id, conf in stack.get("resource", {}).get(tf_type, {}).items():
+        path = conf.get("//", {}).get("metadata", {}).get("path", logical_id)
+        out[path.split("/", 1)[1] if "/" in path else path] = conf
+    return out
+
+
+def all_resources(stack: dict) -> Iterator[tuple[str, str, dict]]:
+    for tf_type, items in stack.get("resource", {}).items():
+        for logical_id, conf in items.items():
+            yield tf_type, logical_id, conf
+
+
+def addresses(stack: dict) -> set[str]:
+    """`type.name` of every resource and data source: what Terraform state is keyed by."""
+    out = {f"{t}.{n}" for t, n, _ in all_resources(stack)}
+    out |= {f"data.{t}.{n}" for t, items in stack.get("data", {}).items() for n in items}
+    return out
+
+
+def one(mapping: dict[str, Any]) -> Any:
+    assert len(mapping) == 1, f"expected exactly one, got {sorted(mapping)}"
+    return next(iter(mapping.values()))

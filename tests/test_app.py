@@ -1,0 +1,97 @@
+"""The app: which stacks exist, backends, labels, and the first slice of real resources."""
+from __future__ import annotations
+
+import re
+
+from tests.helpers import all_resources, one, resources
+
+TEAMS = ("fraud", "growth", "search")
+ENVS = ("dev", "prod")
+
+
+def test_one_platform_stack_per_env_and_one_team_stack_per_team_and_env(stacks):
+    expected = {f"platform-{e}" for e in ENVS} | {f"team-{t}-{e}" for t in TEAMS for e in ENVS}
+    assert set(stacks) == expected
+
+
+def test_gcs_backend_when_env_has_state_bucket_else_local(stacks):
+    prod = stacks["team-fraud-prod"]["terraform"]["backend"]
+    assert prod == {"gcs": {"bucket": "acme-mlops-tfstate-prod", "prefix": "team-fraud-prod"}}
+    assert "local" in stacks["team-fraud-dev"]["terraform"]["backend"]
+
+
+def test_google_provider_is_pinned_by_the_bindings(stacks):
+    for stack in stacks.values():
+        assert stack["terraform"]["required_providers"]["google"] == {"source": "hashicorp/google", "version": "8.7.0"}
+
+
+def test_provider_default_labels_keep_their_keys(stacks):
+    provider = stacks["team-growth-dev"]["provider"]["google"][0]
+    assert provider["default_labels"] == {"team": "growth", "env": "dev", "managed-by": "modelops"}
+
+
+def test_every_labelled_resource_carries_team_env_and_managed_by(stacks):
+    checked = 0
+    for name, stack in stacks.items():
+        env = name.rsplit("-", 1)[1]
+        team = "platform" if name.startswith("platform-") else name.split("-")[1]
+        for tf_type, logical_id, conf in all_resources(stack):
+            for attr in ("labels", "resource_labels", "user_labels"):
+                if attr in conf and tf_type != "google_monitoring_notification_channel":
+                    labels = conf[attr]
+                    assert labels.get("team") == team and labels.get("env") == env \
+                        and labels.get("managed-by") == "modelops", (name, logical_id, labels)
+                    assert all(re.fullmatch(r"[a-z0-9_-]{0,63}", v) for v in labels.values()), labels
+                    checked += 1
+    assert checked > 0
+
+
+def test_team_metadata_dataset_is_cmek_encrypted_with_the_platform_bigquery_key(stacks):
+    dataset = resources(stacks["team-fraud-prod"], "google_bigquery_dataset")["metadata/dataset"]
+    key_ref = dataset["default_encryption_configuration"]["kms_key_name"]
+    assert "terraform_remote_state.cross-stack-reference-input-platform-prod" in key_ref
+    assert "kms_bigquery" in key_ref
+    assert dataset["dataset_id"] == "fraud_metadata"
+
+
+def test_team_metadata_dataset_is_protected_from_deletion(stacks):
+    for name in (f"team-{t}-{e}" for t in TEAMS for e in ENVS):
+        dataset = resources(stacks[name], "google_bigquery_dataset")["metadata/dataset"]
+        assert dataset["deletion_policy"] == "PREVENT"
+        assert dataset["delete_contents_on_destroy"] is False
+        assert dataset["lifecycle"]["prevent_destroy"] is True
+
+
+def test_bigquery_agent_may_use_only_the_bigquery_key(stacks):
+    grant = resources(stacks["team-search-dev"], "google_kms_crypto_key_iam_member")["metadata/bq-agent-key"]
+    assert grant["role"] == "roles/cloudkms.cryptoKeyEncrypterDecrypter"
+    assert "kms_bigquery" in grant["crypto_key_id"]
+    assert grant["member"].startswith("serviceAccount:${data.google_bigquery_default_service_account.")
+
+
+def test_team_service_accounts_are_named_from_the_team_and_have_no_keys(stacks):
+    accounts = resources(stacks["team-growth-prod"], "google_service_account")
+    assert {a["account_id"] for a in accounts.values()} == {"growth-serving", "growth-pipeline", "growth-deployer"}
+    assert all(a["project"] == "acme-growth-prod" for a in accounts.values())
+    assert not any(t == "google_service_account_key" for s in stacks.values() for t, _, _ in all_resources(s))
+
+
+def test_platform_keys_rotate_and_are_protected(stacks):
+    keys = resources(stacks["platform-prod"], "google_kms_crypto_key")
+    assert {"kms/bigquery", "kms/vertex", "kms/pubsub", "kms/logging", "kms/gke", "kms/artifacts"} <= set(keys)
+    for key in keys.values():
+        assert key["rotation_period"] == "7776000s"
+        assert key["deletion_policy"] == "PREVENT" and key["lifecycle"]["prevent_destroy"] is True
+
+
+def test_team_stacks_depend_on_their_environment_platform_stack(synth_dir):
+    import json
+
+    manifest = json.loads((synth_dir / "manifest.json").read_text())
+    assert manifest["stacks"]["team-fraud-prod"]["dependencies"] == ["platform-prod"]
+    assert manifest["stacks"]["team-fraud-dev"]["dependencies"] == ["platform-dev"]
+
+
+def test_logical_ids_come_from_names_not_positions(stacks):
+    dataset = one(stacks["team-fraud-dev"]["resource"]["google_bigquery_dataset"])
+    assert dataset["//"]["metadata"]["path"] == "team-fraud-dev/metadata/dataset"
