@@ -13,6 +13,11 @@ from stacks.platform import PlatformStack
 from stacks.team import TeamStack
 
 
+# Ephemeral resources and write-only arguments (secrets kept out of state) need Terraform >= 1.11.
+# Also declared in infra/cdktf.json for the cdktn CLI; a test keeps the two equal.
+TARGET_VERSIONS = {"terraform": ">=1.11.0", "opentofu": ">=1.11.0"}
+
+
 @dataclass(frozen=True)
 class Selection:
     """Which stacks to construct; empty means all. A team stack always brings its platform stack."""
@@ -48,7 +53,8 @@ def planned_stacks(config: Config, selection: Selection = Selection()) -> list[t
 def build_app(config: Config, *, outdir: str | None = None, selection: Selection = Selection(),
               timings: dict[str, float] | None = None) -> App:
     """Construct the selected stacks; ``timings`` (if given) receives construct seconds per stack."""
-    app = App(outdir=outdir) if outdir else App()
+    context = {"targetVersions": TARGET_VERSIONS}
+    app = App(outdir=outdir, context=context) if outdir else App(context=context)
     platforms: dict[str, PlatformStack] = {}
     for stack_name, env, team_name in planned_stacks(config, selection):
         started = time.perf_counter()

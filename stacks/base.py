@@ -28,4 +28,6 @@ class ModelOpsStack(TerraformStack):
             GcsBackend(self, bucket=env.state_bucket, prefix=stack_id)
         else:
             LocalBackend(self, path=f"terraform.{stack_id}.tfstate")
+        # Write-only arguments and ephemeral resources (secrets kept out of state) need 1.11.
+        self.add_override("terraform.required_version", ">= 1.11.0")
         Aspects.of(self).add(StandardLabels(self.labels))

@@ -4,6 +4,7 @@ from __future__ import annotations
 from constructs import Construct
 
 from modules.kms import PlatformKeys
+from modules.notification_channels import NotificationChannels
 from stacks import names
 from stacks.base import ModelOpsStack
 from stacks.config import Platform
@@ -19,3 +20,5 @@ class PlatformStack(ModelOpsStack):
         self.platform = platform
         self.keys = PlatformKeys(self, "kms", project=penv.project_id, location=platform.region,
                                  ring_name=f"{platform.name}-{env}")
+        self.channels = NotificationChannels(self, "channels", channels=platform.notification_channels,
+                                             project=penv.project_id)

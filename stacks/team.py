@@ -4,6 +4,7 @@ from __future__ import annotations
 from constructs import Construct
 
 from modules.metadata_dataset import CmekDataset
+from modules.notification_channels import NotificationChannels
 from modules.service_accounts import TeamServiceAccounts
 from stacks import names
 from stacks.base import ModelOpsStack
@@ -28,3 +29,4 @@ class TeamStack(ModelOpsStack):
             description=f"{team.display_name}: prediction history, usage, quality, drift and ground truth.",
         )
         self.metadata.grant_write(self.service_accounts.member("pipeline"), "pipeline")
+        self.channels = NotificationChannels(self, "channels", channels=team.notification_channels, project=project)

@@ -95,3 +95,17 @@ def test_team_stacks_depend_on_their_environment_platform_stack(synth_dir):
 def test_logical_ids_come_from_names_not_positions(stacks):
     dataset = one(stacks["team-fraud-dev"]["resource"]["google_bigquery_dataset"])
     assert dataset["//"]["metadata"]["path"] == "team-fraud-dev/metadata/dataset"
+
+
+def test_cdktn_cli_and_in_process_synth_target_the_same_terraform_versions():
+    import json
+    from pathlib import Path
+
+    from stacks.app import TARGET_VERSIONS
+
+    cdktf_json = json.loads((Path(__file__).resolve().parent.parent / "infra" / "cdktf.json").read_text())
+    assert cdktf_json["targetVersions"] == TARGET_VERSIONS
+
+
+def test_every_stack_requires_a_terraform_that_supports_write_only_arguments(stacks):
+    assert {s["terraform"]["required_version"] for s in stacks.values()} == {">= 1.11.0"}
