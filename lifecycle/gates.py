@@ -84,7 +84,7 @@ def classification_within_team(card: ModelCard, team: Team, model: Model, where:
     if CLASSIFICATION_ORDER.index(card.data_classification) > CLASSIFICATION_ORDER.index(team.data_classification):
         yield where(("data_classification",),
                     f"'{card.data_classification}' is above team {team.name}'s data_classification "
-                    f"'{team.data_classification}' ({team.source}); the team's infrastructure is not approved for it")
+                    f"'{team.data_classification}' ({team.source.file}); the team's infrastructure is not approved for it")
 
 
 def personal_data_declared_and_approved(card: ModelCard, team: Team, model: Model, where: Where) -> Iterable[ConfigError]:

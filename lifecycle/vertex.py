@@ -126,6 +126,9 @@ class DryRunVertex:
         self.recorder.add("POST", v1(f"projects/{project}/locations/{location}", "/modelDeploymentMonitoringJobs"),
                           "aiplatform.ModelDeploymentMonitoringJob.create (or .update when the endpoint already has one)",
                           endpoint=endpoint.resource, **config)
+        if self.dry_run:
+            self.recorder.add("PATCH", v1("<new job>", "?updateMask=log_ttl"), "aiplatform.ModelDeploymentMonitoringJob.update",
+                              bigquery_tables_log_ttl=config["bigquery_tables_log_ttl_days"])
         return Placeholder("monitoring job of the endpoint")
 
     def list_channels(self, project: str) -> list[dict[str, Any]] | None:
@@ -157,10 +160,9 @@ class LiveVertex(DryRunVertex):
         super().get_model(resource, ref)
         name = f"{resource}@{ref}" if ref else resource
         try:
-            model = self.aiplatform.Model(model_name=name)
+            return _version(self.aiplatform.Model(model_name=name))
         except api_exceptions.NotFound:
             return None
-        return _version(model)
 
     def upload(self, resource: str, **kwargs: Any) -> ModelVersion:
         super().upload(resource, **kwargs)
@@ -176,11 +178,10 @@ class LiveVertex(DryRunVertex):
 
     def get_endpoint(self, resource: str) -> EndpointState | None:
         super().get_endpoint(resource)
-        try:
-            endpoint = self.aiplatform.Endpoint(resource)
+        try:  # the SDK reads the endpoint lazily: touch gca_resource inside the try
+            return _endpoint_state(self.aiplatform.Endpoint(resource).gca_resource)
         except api_exceptions.NotFound:
             return None
-        return _endpoint_state(endpoint.gca_resource)
 
     def deploy(self, model: ModelVersion, endpoint: str, **kwargs: Any) -> str:
         super().deploy(model, endpoint, **kwargs)
@@ -206,7 +207,13 @@ class LiveVertex(DryRunVertex):
             args.pop("display_name")
             job = jobs(endpoint.monitoring_job).update(**args)
         else:
+            ttl = args.pop("bigquery_tables_log_ttl")
             job = jobs.create(endpoint=endpoint.resource, project=project, location=location, **args)
+            # ModelDeploymentMonitoringJob.create (aiplatform 2.7.0) accepts bigquery_tables_log_ttl but
+            # never puts it into the request; only update() sends log_ttl.
+            self.recorder.add("PATCH", v1(job.resource_name, "?updateMask=log_ttl"),
+                              "aiplatform.ModelDeploymentMonitoringJob.update", bigquery_tables_log_ttl=ttl)
+            job.update(bigquery_tables_log_ttl=ttl)
         return job.resource_name
 
     def list_channels(self, project: str) -> list[dict[str, Any]]:
