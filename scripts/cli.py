@@ -17,6 +17,7 @@ from stacks.errors import ConfigInvalid
 COMMAND_MODULES = (
     "scripts.commands.config",
     "scripts.commands.onboarding",
+    "scripts.commands.lifecycle",
 )
 
 app = typer.Typer(

@@ -73,3 +73,21 @@ def platform_stack(env: str) -> str:
 
 def team_stack(team: str, env: str) -> str:
     return stack_name("team", team, env)
+
+
+# --- model lifecycle (Vertex AI Model Registry, audit log) ----------------------------------
+
+AUDIT_LOG_NAME = "modelops-audit"  # written by `modelops register/deploy/...`; the platform sink routes it
+
+
+def vertex_model_id(team: str, model: str) -> str:
+    """Registry model id ([a-z0-9_-], <= 63, starts with a letter): one model, many versions."""
+    return f"{team}-{model}"
+
+
+def deployed_model_display_name(model: str, version_id: str) -> str:
+    return f"{model}-v{version_id}"
+
+
+def monitoring_job_display_name(team: str, model: str, env: str) -> str:
+    return f"{team}-{model}-{env}-monitoring"
