@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator
@@ -64,8 +65,9 @@ def describe(error: ValidationError) -> tuple[tuple[Any, ...], str]:
     path = tuple(error.absolute_path)
     v, expected = error.validator, error.validator_value
     if v == "required":
-        missing = [name for name in expected if isinstance(error.instance, dict) and name not in error.instance]
-        return path, f"missing required field '{missing[0] if missing else expected}'"
+        # jsonschema yields one error per missing property; its message names that property.
+        missing = re.match(r"^'(.+)' is a required property$", error.message)
+        return path, f"missing required field '{missing.group(1) if missing else expected}'"
     if v == "additionalProperties":
         allowed = sorted(error.schema.get("properties", {}))
         extra = sorted(set(error.instance) - set(allowed)) if isinstance(error.instance, dict) else []

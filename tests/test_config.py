@@ -166,3 +166,12 @@ def test_notification_channel_secrets_are_references_not_values(config_copy):
 def test_missing_platform_file_is_reported(config_copy):
     (config_copy / "platform.yaml").unlink()
     assert any("platform.yaml: platform file not found" in p for p in problems(config_copy))
+
+
+def test_every_missing_required_field_is_named(config_copy):
+    team = config_copy / "teams" / "search.yaml"
+    edit(team, "display_name: Search Relevance\n", "")
+    edit(team, "business_owner: sam.okafor@acme.example\n", "")
+    found = problems(config_copy)
+    assert any("missing required field 'display_name'" in p for p in found), found
+    assert any("missing required field 'business_owner'" in p for p in found), found
