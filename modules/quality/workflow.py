@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from cdktn import Fn
 from cdktn_provider_google.cloud_scheduler_job import CloudSchedulerJob
 from cdktn_provider_google.workflows_workflow import WorkflowsWorkflow
 from constructs import Construct
@@ -103,7 +102,7 @@ class QualityWorkflow(Construct):
             call_log_level="LOG_ERRORS_ONLY",
             deletion_protection=True,
             labels=labels,
-            source_contents=Fn.raw_string(workflow_steps.dump(self.definition)),
+            source_contents=workflow_steps.terraform_literal(workflow_steps.dump(self.definition)),
             depends_on=list(depends_on),
         )
         self.schedule = CloudSchedulerJob(

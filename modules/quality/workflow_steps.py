@@ -116,5 +116,13 @@ def empty_execution_body() -> str:
     return base64.b64encode(b'{"argument": "{}"}').decode()
 
 
+def terraform_literal(text: str) -> str:
+    """Escape Terraform template syntax: Workflows expressions are `${...}` too, and must reach Workflows as is.
+
+    (cdktn's Fn.raw_string JSON-escapes the whole string, which would corrupt the YAML.)
+    """
+    return text.replace("${", "$${").replace("%{", "%%{")
+
+
 def dump(workflow: dict[str, Any]) -> str:
     return yaml.safe_dump(workflow, sort_keys=False, width=1_000_000, allow_unicode=True)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from cdktn import Fn
 from cdktn_provider_google.bigquery_table import BigqueryTable
 from cdktn_provider_google.cloud_scheduler_job import CloudSchedulerJob
 from cdktn_provider_google.workflows_workflow import WorkflowsWorkflow
@@ -150,7 +149,7 @@ class BatchPrediction(Construct):
             labels=ctx.labels,
             user_env_vars={"VERTEX_KMS_KEY": ctx.keys["vertex"]},
             # Workflows expressions use ${...} too: escape them so Terraform leaves them alone.
-            source_contents=Fn.raw_string(workflow_steps.dump(self.definition)),
+            source_contents=workflow_steps.terraform_literal(workflow_steps.dump(self.definition)),
             depends_on=[ctx.agents.grant_key("workflows", ctx.keys["workflows"]), self.input, self.output],
         )
         self.schedule = CloudSchedulerJob(
