@@ -100,14 +100,14 @@ def add_models(stack, platform_stack) -> ModelsBuild:
     )
     for model in team.models:
         ctx = ModelContext(team=team, model=model, env=env, project=project, region=region, dataset=stack.metadata,
-                           keys=keys, service_accounts=accounts, agents=agents, roles=roles)
+                           keys=keys, service_accounts=accounts, agents=agents, roles=roles,
+                           dataset_grants=tuple(dataset_grants))
         pattern = PATTERNS[model.pattern](stack, model.name, ctx=ctx)
-        for grant in dataset_grants:
-            pattern.node.add_dependency(grant)
         for spec in pattern.alert_specs() + quality_alert_specs(team.name, model):
-            policy = build.alerts.create(pattern, spec, model.name)
-            if any("custom.googleapis.com/" in str(c) for c in spec.conditions):
-                policy.node.add_dependency(descriptors)  # a filter on an undeclared metric type is rejected
+            # A filter on a custom metric type that is not declared yet is rejected.
+            custom = any("custom.googleapis.com/" in str(c) for c in spec.conditions)
+            build.alerts.create(pattern, spec, model.name,
+                                depends_on=list(descriptors.descriptors.values()) if custom else ())
         build.patterns[model.name] = pattern
     build.quality = QualityWorkflow(
         stack, "model-quality", team=team.name, project=project, region=region,

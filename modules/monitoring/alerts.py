@@ -135,7 +135,8 @@ class AlertFactory:
         extra = list(self.oncall_channel_ids) if self.severity(spec) == "CRITICAL" else []
         return list(self.channel_ids) + extra
 
-    def create(self, scope: Construct, spec: AlertSpec, model: str) -> MonitoringAlertPolicy:
+    def create(self, scope: Construct, spec: AlertSpec, model: str,
+               depends_on: Sequence[Any] = ()) -> MonitoringAlertPolicy:
         book = runbook(spec.kind)
         policy = MonitoringAlertPolicy(
             scope, spec.id,
@@ -150,6 +151,7 @@ class AlertFactory:
             user_labels={"team": self.team, "model": model, "env": self.env,
                          "alert_kind": spec.kind, "severity": self.severity(spec).lower()},
             enabled=True,
+            depends_on=list(depends_on) or None,
         )
         self.created.append(policy)
         return policy

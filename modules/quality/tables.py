@@ -84,3 +84,23 @@ DAILY_TABLES = (DAILY_USAGE, DATA_QUALITY, DRIFT, MODEL_QUALITY)
 
 def columns(table: str) -> tuple[str, ...]:
     return tuple(name for name, _, _ in CONTRACT[table])
+
+
+CONTRACT_BEGIN = "<!-- BEGIN COLUMN CONTRACT (generated from modules/quality/tables.py) -->"
+CONTRACT_END = "<!-- END COLUMN CONTRACT -->"
+
+
+def contract_markdown() -> str:
+    """The column contract as markdown tables, for docs/monitoring.md."""
+    parts = []
+    for table, cols in CONTRACT.items():
+        rows = "\n".join(f"| `{name}` | {bq_type} | {meaning} |" for name, bq_type, meaning in cols)
+        parts.append(f"#### `{table}`\n\n| Column | Type | Meaning |\n|---|---|---|\n{rows}\n")
+    return "\n".join(parts)
+
+
+def with_contract(doc: str) -> str:
+    """``doc`` with the text between the contract markers replaced by the current contract."""
+    head, _, rest = doc.partition(CONTRACT_BEGIN)
+    _, _, tail = rest.partition(CONTRACT_END)
+    return f"{head}{CONTRACT_BEGIN}\n{contract_markdown()}{CONTRACT_END}{tail}"

@@ -23,6 +23,7 @@ class ModelContext:
     service_accounts: Mapping[str, str]  # team service account email per role: serving, pipeline, deployer
     agents: ServiceAgents
     roles: ProjectRoles
+    dataset_grants: tuple = ()           # team-level dataset grants the pattern's writers rely on
 
     @property
     def labels(self) -> dict[str, str]:

@@ -49,14 +49,13 @@ class OnlineEndpoint(Construct):
                 {"enable_private_service_connect": True, "project_allowlist": [ctx.project]}
                 if access == "private_service_connect" else None),
             dedicated_endpoint_enabled=True if access == "dedicated" else None,
-            depends_on=[key_grant],
+            depends_on=[key_grant, *ctx.dataset_grants],
         )
         self.slos = EndpointSlos(
             self, "slo", project=ctx.project, region=ctx.region, team=ctx.team.name, model=model.name,
             endpoint_id=self.endpoint_id, latency_ms=model.monitoring.latency_p99_ms,
             max_error_rate=model.monitoring.max_error_rate,
         )
-        self.slos.node.add_dependency(self.endpoint)
 
     def alert_specs(self) -> list[AlertSpec]:
         mon = self.ctx.model.monitoring

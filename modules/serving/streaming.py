@@ -108,7 +108,7 @@ class StreamingPipeline(Construct):
                 "table": f"{ctx.project}.{ctx.dataset.dataset_id}.{self.archive_table.table_id}",
                 "use_topic_schema": True, "write_metadata": True, "drop_unknown_fields": True,
             },
-            depends_on=[self.archive_table],
+            depends_on=[self.archive_table, *ctx.dataset_grants],
         )
         # Dead-lettering is done by the Pub/Sub service agent: it must publish to the dead-letter
         # topic and acknowledge (subscribe) on the source subscription.

@@ -13,10 +13,11 @@ REPO = Path(__file__).resolve().parents[2]
 
 def runbooks(check: bool = typer.Option(False, "--check", help="Only report stale files; exit 1 if any."),
              output: OutputFormat = Output) -> None:
-    """Generate one runbook per alert kind (every alert policy links to its page)."""
+    """Generate one runbook per alert kind (every alert policy links to its page) and the monitoring column contract."""
     from modules.monitoring import runbooks as catalog
 
     changed = catalog.stale_files(REPO) if check else catalog.write(REPO)
+    changed += _monitoring_contract(check)
     if output is OutputFormat.json:
         print_json({"check": check, "stale" if check else "written": changed})
     elif check and changed:
@@ -26,6 +27,20 @@ def runbooks(check: bool = typer.Option(False, "--check", help="Only report stal
         out.print(f"{len(changed)} runbook file(s) {'stale' if check else 'written'}", highlight=False)
     if check and changed:
         raise typer.Exit(EXIT_FINDINGS)
+
+
+def _monitoring_contract(check: bool) -> list[str]:
+    """The column contract section of docs/monitoring.md (generated from modules/quality/tables.py)."""
+    from modules.quality.tables import with_contract
+
+    doc = REPO / "docs" / "monitoring.md"
+    current = doc.read_text()
+    wanted = with_contract(current)
+    if wanted == current:
+        return []
+    if not check:
+        doc.write_text(wanted)
+    return ["docs/monitoring.md"]
 
 
 def register(app: typer.Typer) -> None:

@@ -68,7 +68,9 @@ def test_vertex_agent_may_use_the_vertex_key_before_the_endpoint_exists_and_may_
     assert "kms_vertex" in grant["crypto_key_id"]
     assert grant["member"].endswith("@gcp-sa-aiplatform.iam.gserviceaccount.com")
     assert grant["member"].startswith("serviceAccount:service-${data.google_project.service-agents_project_")
-    assert any("aiplatform-key" in d for d in endpoint(stacks, "fraud", "card-scorer")["depends_on"])
+    depends_on = endpoint(stacks, "fraud", "card-scorer")["depends_on"]
+    assert any("aiplatform-key" in d for d in depends_on)
+    assert any("vertex-agent-dataEditor" in d for d in depends_on)
     writer = resources(stack, "google_bigquery_dataset_iam_member")["metadata/vertex-agent-dataEditor"]
     assert writer["member"] == grant["member"] and writer["role"] == "roles/bigquery.dataEditor"
 
