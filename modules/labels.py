@@ -16,6 +16,8 @@ LABEL_ATTRIBUTES = ("labels", "resource_labels", "user_labels")
 NOT_LABELS = {
     # A notification channel's `labels` are its settings (email_address, channel_name...).
     ("google_monitoring_notification_channel", "labels"),
+    # A metric descriptor's `labels` are its label descriptors (key, value_type, description).
+    ("google_monitoring_metric_descriptor", "labels"),
 }
 
 

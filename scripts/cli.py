@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "scripts.commands.config",
     "scripts.commands.onboarding",
     "scripts.commands.lifecycle",
+    "scripts.commands.runbooks",
 )
 
 app = typer.Typer(

@@ -9,6 +9,7 @@ from cdktn import App
 
 from stacks import names
 from stacks.config import Config
+from stacks.models import add_platform_monitoring
 from stacks.platform import PlatformStack
 from stacks.team import TeamStack
 
@@ -60,6 +61,7 @@ def build_app(config: Config, *, outdir: str | None = None, selection: Selection
         started = time.perf_counter()
         if team_name is None:
             platforms[env] = PlatformStack(app, config.platform, env)
+            add_platform_monitoring(platforms[env], config, env)
         else:
             TeamStack(app, config.team(team_name), env, platforms[env])
         if timings is not None:

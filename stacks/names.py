@@ -91,3 +91,75 @@ def deployed_model_display_name(model: str, version_id: str) -> str:
 
 def monitoring_job_display_name(team: str, model: str, env: str) -> str:
     return f"{team}-{model}-{env}-monitoring"
+
+# --- per-model serving names (issue 4) -------------------------------------------------------
+
+def _underscored(model: str) -> str:
+    return model.replace("-", "_")
+
+
+def request_log_table(model: str) -> str:
+    """Vertex request/response log table; Vertex creates it, so it must not pre-exist."""
+    return f"request_log_{_underscored(model)}"
+
+
+def batch_input_table(model: str) -> str:
+    return f"batch_input_{_underscored(model)}"
+
+
+def batch_output_table(model: str) -> str:
+    return f"batch_output_{_underscored(model)}"
+
+
+def batch_staging_table(model: str) -> str:
+    """Today's input rows, copied out of the partitioned input table for one batch job run."""
+    return f"batch_staging_{_underscored(model)}"
+
+
+def stream_archive_table(model: str) -> str:
+    return f"stream_events_{_underscored(model)}"
+
+
+def registry_model(project: str, region: str, team: str, model: str, alias: str = "champion") -> str:
+    """The Vertex model version the batch job scores with (the alias the lifecycle CLI promotes)."""
+    return f"projects/{project}/locations/{region}/models/{vertex_model_id(team, model)}@{alias}"
+
+
+def model_resource_name(team: str, model: str, suffix: str = "") -> str:
+    """Topics, subscriptions, schemas, workflows, scheduler jobs: `<team>-<model>[-suffix]`."""
+    return "-".join(p for p in (team, model, suffix) if p)
+
+
+def quality_workflow(team: str) -> str:
+    return f"{team}-model-quality"
+
+
+def slo_service_id(team: str, model: str) -> str:
+    return f"{team}-{model}"
+
+
+CUSTOM_METRIC_PREFIX = "custom.googleapis.com/modelops"
+
+
+def custom_metric_type(path: str) -> str:
+    """`custom.googleapis.com/modelops/<path>`, e.g. `quality/accuracy`."""
+    return f"{CUSTOM_METRIC_PREFIX}/{path}"
+
+
+def runbook_file(kind: str) -> str:
+    """Repository path of an alert kind's generated runbook."""
+    return f"docs/runbooks/{kind}.md"
+
+
+def runbook_url(kind: str, repository: str | None, branch: str = "main") -> str:
+    """Link put on every alert: the runbook in the platform repository (repo-relative without CI)."""
+    if repository:
+        return f"https://github.com/{repository}/blob/{branch}/{runbook_file(kind)}"
+    return runbook_file(kind)
+
+
+def team_dashboard_title(team: str) -> str:
+    return f"{team} — Model Operations Center"
+
+
+PLATFORM_DASHBOARD_TITLE = "Platform — Model Operations Center"

@@ -9,6 +9,7 @@ from modules.service_accounts import TeamServiceAccounts
 from stacks import names
 from stacks.base import ModelOpsStack
 from stacks.config import Team
+from stacks.models import add_models
 from stacks.platform import PlatformStack
 
 
@@ -30,3 +31,4 @@ class TeamStack(ModelOpsStack):
         )
         self.metadata.grant_write(self.service_accounts.member("pipeline"), "pipeline")
         self.channels = NotificationChannels(self, "channels", channels=team.notification_channels, project=project)
+        self.models = add_models(self, platform)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from modules.labels import NOT_LABELS
 from tests.helpers import all_resources, one, resources
 
 TEAMS = ("fraud", "growth", "search")
@@ -37,7 +38,7 @@ def test_every_labelled_resource_carries_team_env_and_managed_by(stacks):
         team = "platform" if name.startswith("platform-") else name.split("-")[1]
         for tf_type, logical_id, conf in all_resources(stack):
             for attr in ("labels", "resource_labels", "user_labels"):
-                if attr in conf and tf_type != "google_monitoring_notification_channel":
+                if attr in conf and (tf_type, attr) not in NOT_LABELS:
                     labels = conf[attr]
                     assert labels.get("team") == team and labels.get("env") == env \
                         and labels.get("managed-by") == "modelops", (name, logical_id, labels)

@@ -1,0 +1,162 @@
+"""The alert policy factory: every policy it makes is actionable by construction.
+
+A pattern describes *what* to watch as ``AlertSpec``s (conditions only). The factory adds what
+makes an alert actionable: the severity and text of its runbook (modules/monitoring/runbooks.py),
+markdown documentation with the meaning, the first three things to check, the owner and a
+dashboard link, a documentation link to docs/runbooks/<kind>.md, the team's notification
+channels (plus the platform on-call channel for CRITICAL alerts), user labels team/model/env
+and auto-close.
+
+Alert policies can notify only channels in their own project, so every channel id given here
+must be a channel created in the team project (stacks/models.py copies the platform on-call
+channel into each team project for that reason).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+from cdktn_provider_google.monitoring_alert_policy import (
+    MonitoringAlertPolicy, MonitoringAlertPolicyConditions, MonitoringAlertPolicyConditionsConditionThreshold,
+    MonitoringAlertPolicyConditionsConditionThresholdAggregations,
+    MonitoringAlertPolicyConditionsConditionThresholdDenominatorAggregations, MonitoringAlertPolicyDocumentation,
+    MonitoringAlertPolicyDocumentationLinks,
+)
+from constructs import Construct
+
+from modules.monitoring.runbooks import runbook
+from stacks import names
+
+DEFAULT_AUTO_CLOSE = "1800s"
+# Daily metrics (quality workflow): the longest alignment an alert policy accepts is 25 hours.
+DAILY_ALIGNMENT = "90000s"
+
+
+@dataclass(frozen=True)
+class AlertSpec:
+    kind: str                              # runbook key; also the construct id under the model
+    conditions: tuple[dict[str, Any], ...]
+    auto_close: str = DEFAULT_AUTO_CLOSE
+    severity: str | None = None            # defaults to the runbook's severity
+    detail: str = ""                       # model-specific sentence (threshold in words)
+    construct_id: str | None = None        # when one kind needs several policies
+
+    @property
+    def id(self) -> str:
+        return self.construct_id or self.kind
+
+
+def aggregation(aligner: str, period: str = "300s", reducer: str | None = None,
+                group_by: Sequence[str] = ()) -> dict[str, Any]:
+    agg: dict[str, Any] = {"alignment_period": period, "per_series_aligner": aligner}
+    if reducer:
+        agg["cross_series_reducer"] = reducer
+        agg["group_by_fields"] = list(group_by)
+    return agg
+
+
+def threshold(display_name: str, filter: str, *, comparison: str, value: float, aggregations: list[dict],
+              duration: str = "0s", missing: str | None = None, denominator_filter: str | None = None,
+              denominator_aggregations: list[dict] | None = None) -> dict[str, Any]:
+    """A metric-threshold condition. ``missing`` sets evaluation_missing_data (e.g. for zero traffic)."""
+    cond: dict[str, Any] = {
+        "filter": filter, "comparison": comparison, "threshold_value": value, "duration": duration,
+        "trigger": {"count": 1},
+    }
+    if aggregations:
+        cond["aggregations"] = aggregations
+    if missing:
+        cond["evaluation_missing_data"] = missing
+    if denominator_filter:
+        cond["denominator_filter"] = denominator_filter
+        cond["denominator_aggregations"] = denominator_aggregations or aggregations
+    return {"display_name": display_name, "condition_threshold": cond}
+
+
+def _condition_struct(condition: dict[str, Any]) -> MonitoringAlertPolicyConditions:
+    """jsii converts top-level dicts to structs, not dicts inside lists: build the list items explicitly."""
+    cond = dict(condition["condition_threshold"])
+    cond["aggregations"] = [MonitoringAlertPolicyConditionsConditionThresholdAggregations(**a)
+                            for a in cond.get("aggregations", [])] or None
+    if "denominator_aggregations" in cond:
+        cond["denominator_aggregations"] = [MonitoringAlertPolicyConditionsConditionThresholdDenominatorAggregations(**a)
+                                            for a in cond["denominator_aggregations"]]
+    return MonitoringAlertPolicyConditions(
+        display_name=condition["display_name"],
+        condition_threshold=MonitoringAlertPolicyConditionsConditionThreshold(**cond))
+
+
+@dataclass
+class AlertFactory:
+    """Makes actionable alert policies for one team in one environment."""
+
+    team: str
+    team_display_name: str
+    business_owner: str
+    owner_group: str
+    env: str
+    project: str
+    channel_ids: Sequence[str]
+    oncall_channel_ids: Sequence[str] = ()
+    dashboard_url: str = ""
+    repository: str | None = None
+    branch: str = "main"
+    created: list[MonitoringAlertPolicy] = field(default_factory=list)
+
+    def documentation(self, spec: AlertSpec, model: str) -> dict[str, Any]:
+        book = runbook(spec.kind)
+        checks = "\n".join(f"{i}. {c}" for i, c in enumerate(book.checks, 1))
+        detail = f" {spec.detail}" if spec.detail else ""
+        content = (
+            f"**{book.title}** — model `{model}` of team `{self.team}` in `{self.env}`.\n\n"
+            f"**What it means:** {book.meaning}{detail}\n\n"
+            f"**First three things to check:**\n{checks}\n\n"
+            f"**Owner:** {self.team_display_name} ({self.owner_group}); business owner {self.business_owner}.\n\n"
+            f"**Dashboard:** {self.dashboard_url}\n\n"
+            f"**Runbook:** {self.runbook_url(spec.kind)}\n"
+        )
+        return {
+            "content": content,
+            "mime_type": "text/markdown",
+            "subject": f"[{self.env}] {self.team}/{model}: {book.title}",
+            "links": [
+                {"display_name": f"Runbook: {book.title}", "url": self.runbook_url(spec.kind)},
+                {"display_name": f"{names.team_dashboard_title(self.team)}", "url": self.dashboard_url},
+            ],
+        }
+
+    def runbook_url(self, kind: str) -> str:
+        return names.runbook_url(kind, self.repository, self.branch)
+
+    def severity(self, spec: AlertSpec) -> str:
+        return spec.severity or runbook(spec.kind).severity
+
+    def channels(self, spec: AlertSpec) -> list[str]:
+        extra = list(self.oncall_channel_ids) if self.severity(spec) == "CRITICAL" else []
+        return list(self.channel_ids) + extra
+
+    def create(self, scope: Construct, spec: AlertSpec, model: str,
+               depends_on: Sequence[Any] = ()) -> MonitoringAlertPolicy:
+        book = runbook(spec.kind)
+        policy = MonitoringAlertPolicy(
+            scope, spec.id,
+            project=self.project,
+            display_name=f"[{self.env}] {self.team}/{model}: {book.title}",
+            combiner="OR",
+            conditions=[_condition_struct(c) for c in spec.conditions],
+            severity=self.severity(spec),
+            documentation=_documentation_struct(self.documentation(spec, model)),
+            notification_channels=self.channels(spec),
+            alert_strategy={"auto_close": spec.auto_close},
+            user_labels={"team": self.team, "model": model, "env": self.env,
+                         "alert_kind": spec.kind, "severity": self.severity(spec).lower()},
+            enabled=True,
+            depends_on=list(depends_on) or None,
+        )
+        self.created.append(policy)
+        return policy
+
+
+def _documentation_struct(doc: dict[str, Any]) -> MonitoringAlertPolicyDocumentation:
+    links = [MonitoringAlertPolicyDocumentationLinks(**link) for link in doc["links"]]
+    return MonitoringAlertPolicyDocumentation(**{**doc, "links": links})

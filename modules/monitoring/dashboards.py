@@ -1,0 +1,244 @@
+"""Model Operations Center dashboards, generated as Cloud Monitoring dashboard JSON.
+
+Per team: "<team> — Model Operations Center", one row of tiles per model (traffic, latency
+p50/p99, error ratio, replicas for online models; runs and output rows for batch; backlog and
+dead letters for streaming; accuracy, drift, missing features and daily usage for every model).
+Platform-wide: one dashboard in the platform project whose metrics scope includes every team
+project, comparing all models of all teams.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Iterable, Sequence
+
+from cdktn import Fn
+from cdktn_provider_google.monitoring_dashboard import MonitoringDashboard
+from cdktn_provider_google.monitoring_monitored_project import MonitoringMonitoredProject
+from constructs import Construct
+
+from modules.monitoring import filters
+from stacks import names
+from stacks.config import Model, Team
+
+COLUMNS = 48
+TILE_W, TILE_H, HEADER_H = 16, 12, 4
+
+
+def series(filter: str, aligner: str, *, period: str = "300s", reducer: str | None = None,
+           group_by: Sequence[str] = (), legend: str = "") -> dict[str, Any]:
+    aggregation: dict[str, Any] = {"alignmentPeriod": period, "perSeriesAligner": aligner}
+    if reducer:
+        aggregation.update(crossSeriesReducer=reducer, groupByFields=list(group_by))
+    data: dict[str, Any] = {"timeSeriesQuery": {"timeSeriesFilter": {"filter": filter, "aggregation": aggregation}},
+                            "plotType": "LINE", "minAlignmentPeriod": period}
+    if legend:
+        data["legendTemplate"] = legend
+    return data
+
+
+def ratio(numerator: str, denominator: str, *, group_by: Sequence[str], legend: str = "") -> dict[str, Any]:
+    agg = {"alignmentPeriod": "300s", "perSeriesAligner": "ALIGN_RATE", "crossSeriesReducer": "REDUCE_SUM",
+           "groupByFields": list(group_by)}
+    data: dict[str, Any] = {"timeSeriesQuery": {"timeSeriesFilterRatio": {
+        "numerator": {"filter": numerator, "aggregation": agg},
+        "denominator": {"filter": denominator, "aggregation": agg},
+    }}, "plotType": "LINE", "minAlignmentPeriod": "300s"}
+    if legend:
+        data["legendTemplate"] = legend
+    return data
+
+
+def chart(title: str, datasets: Iterable[dict], *, thresholds: Iterable[float] = (), y_label: str = "") -> dict[str, Any]:
+    xy: dict[str, Any] = {"dataSets": list(datasets), "timeshiftDuration": "0s",
+                          "yAxis": {"label": y_label, "scale": "LINEAR"}}
+    if thresholds:
+        xy["thresholds"] = [{"value": v, "color": "RED", "direction": "ABOVE"} for v in thresholds]
+    return {"title": title, "xyChart": xy}
+
+
+def text(title: str, content: str) -> dict[str, Any]:
+    return {"title": title, "text": {"content": content, "format": "MARKDOWN"}}
+
+
+class Layout:
+    """Places widgets left to right in rows of COLUMNS; a header starts a new full-width row."""
+
+    def __init__(self) -> None:
+        self.tiles: list[dict[str, Any]] = []
+        self.x = self.y = 0
+        self.row_h = 0
+
+    def header(self, widget: dict[str, Any]) -> None:
+        self._newline()
+        self.tiles.append({"xPos": 0, "yPos": self.y, "width": COLUMNS, "height": HEADER_H, "widget": widget})
+        self.y += HEADER_H
+
+    def add(self, widget: dict[str, Any]) -> None:
+        if self.x + TILE_W > COLUMNS:
+            self._newline()
+        self.tiles.append({"xPos": self.x, "yPos": self.y, "width": TILE_W, "height": TILE_H, "widget": widget})
+        self.x += TILE_W
+        self.row_h = TILE_H
+
+    def _newline(self) -> None:
+        self.y += self.row_h
+        self.x, self.row_h = 0, 0
+
+
+def _quality_tiles(team: str, model: Model) -> list[dict[str, Any]]:
+    mon = model.monitoring
+    if model.task == "classification":
+        quality = chart("Accuracy / precision / recall (30 days)", [
+            series(filters.custom(f"quality/{m}", team, model.name), "ALIGN_MAX", period="3600s", legend=m)
+            for m in ("accuracy", "precision", "recall")
+        ], thresholds=[mon.min_accuracy] if mon.min_accuracy is not None else [])
+    else:
+        quality = chart("MAE / RMSE (30 days)", [
+            series(filters.custom(f"quality/{m}", team, model.name), "ALIGN_MAX", period="3600s", legend=m)
+            for m in ("mae", "rmse")
+        ], thresholds=[mon.max_rmse] if mon.max_rmse is not None else [])
+    by_feature = dict(reducer="REDUCE_MAX", group_by=["metric.label.feature"], period="3600s",
+                      legend="${metric.labels.feature}")
+    return [
+        quality,
+        chart("Drift (PSI) by feature", [series(filters.custom("data/drift_psi", team, model.name), "ALIGN_MAX",
+                                                **by_feature)], thresholds=[mon.drift_threshold]),
+        chart("Missing features (share of predictions)", [
+            series(filters.custom("data/missing_feature_ratio", team, model.name), "ALIGN_MAX", **by_feature)],
+            thresholds=[mon.max_missing_feature_ratio]),
+        chart("Daily usage: predictions and distinct callers", [
+            series(filters.custom("usage/predictions", team, model.name), "ALIGN_MAX", period="3600s", legend="predictions"),
+            series(filters.custom("usage/distinct_callers", team, model.name), "ALIGN_MAX", period="3600s",
+                   legend="distinct callers"),
+        ]),
+    ]
+
+
+def _online_tiles(team: str, env: str, model: Model) -> list[dict[str, Any]]:
+    endpoint_id = names.endpoint_name(team, model.name, env)
+    mon = model.monitoring
+    by_endpoint = ["resource.label.endpoint_id"]
+    return [
+        chart("Traffic (predictions/s)", [series(filters.endpoint(filters.PREDICTION_COUNT, endpoint_id), "ALIGN_RATE",
+                                                 reducer="REDUCE_SUM", group_by=by_endpoint, legend="predictions/s")],
+              y_label="predictions/s"),
+        chart("Latency p50 / p99 (ms)", [
+            series(filters.latency(endpoint_id), "ALIGN_DELTA", reducer=f"REDUCE_PERCENTILE_{p}", group_by=by_endpoint,
+                   legend=f"p{p}") for p in (50, 99)
+        ], thresholds=[mon.latency_p99_ms], y_label="ms"),
+        chart("Error ratio", [ratio(filters.endpoint(filters.ERROR_COUNT, endpoint_id),
+                                    filters.endpoint(filters.PREDICTION_COUNT, endpoint_id), group_by=by_endpoint,
+                                    legend="errors / predictions")], thresholds=[mon.max_error_rate]),
+        chart("Replicas", [series(filters.endpoint(filters.REPLICAS, endpoint_id), "ALIGN_MAX", reducer="REDUCE_SUM",
+                                  group_by=["metric.label.deployed_model_id"], legend="${metric.labels.deployed_model_id}")],
+              thresholds=[model.serving.max_replicas]),
+    ]
+
+
+def _batch_tiles(team: str, model: Model) -> list[dict[str, Any]]:
+    workflow_id = names.model_resource_name(team, model.name, "batch")
+    return [
+        chart("Batch runs by outcome", [series(filters.workflow(filters.FINISHED_EXECUTIONS, workflow_id), "ALIGN_SUM",
+                                               period="3600s", reducer="REDUCE_SUM", group_by=["metric.label.status"],
+                                               legend="${metric.labels.status}")]),
+        chart("Output rows of the day's partition", [series(filters.custom("batch/output_rows", team, model.name),
+                                                            "ALIGN_MAX", period="3600s", legend="rows")]),
+    ]
+
+
+def _streaming_tiles(team: str, model: Model) -> list[dict[str, Any]]:
+    scoring = names.model_resource_name(team, model.name, "scoring")
+    events = names.model_resource_name(team, model.name, "events")
+    return [
+        chart("Events published (per s)", [series(filters.topic(filters.TOPIC_SEND_COUNT, events), "ALIGN_RATE",
+                                                  reducer="REDUCE_SUM", group_by=["resource.label.topic_id"])]),
+        chart("Oldest unacknowledged event (s)", [series(filters.subscription(filters.OLDEST_UNACKED_AGE, scoring),
+                                                         "ALIGN_MAX")],
+              thresholds=[model.streaming.max_oldest_unacked_seconds], y_label="s"),
+        chart("Dead-lettered events", [series(filters.subscription(filters.DEAD_LETTER_COUNT, scoring), "ALIGN_SUM")]),
+    ]
+
+
+def model_tiles(team: str, env: str, model: Model) -> list[dict[str, Any]]:
+    pattern = {"online": lambda: _online_tiles(team, env, model),
+               "batch": lambda: _batch_tiles(team, model),
+               "streaming": lambda: _streaming_tiles(team, model)}[model.pattern]()
+    return pattern + _quality_tiles(team, model)
+
+
+def team_dashboard(team: Team, env: str) -> dict[str, Any]:
+    layout = Layout()
+    layout.header(text("About", f"**{team.display_name}** in `{env}` — business owner {team.business_owner}. "
+                                "Runbooks: docs/runbooks/. Quality, drift and usage tiles update daily."))
+    for model in team.models:
+        layout.header(text(f"{model.name} ({model.pattern}, {model.task})",
+                           f"{model.description} KPI: {model.impact.kpi}; owner {model.impact.owner}."))
+        for widget in model_tiles(team.name, env, model):
+            layout.add(widget)
+    return {"displayName": names.team_dashboard_title(team.name), "mosaicLayout": {"columns": COLUMNS, "tiles": layout.tiles}}
+
+
+def platform_dashboard(teams: Sequence[Team], env: str) -> dict[str, Any]:
+    """All teams side by side: Vertex metrics grouped by endpoint, modelops metrics by team and model."""
+    layout = Layout()
+    rows = "\n".join(f"| {t.name} | {m.name} | {m.pattern} | {m.impact.owner} |" for t in teams for m in t.models)
+    layout.header(text(f"Models in {env}", "| Team | Model | Pattern | Business owner |\n|---|---|---|---|\n" + rows))
+    endpoint_metric = f'resource.type="{filters.ENDPOINT_RESOURCE}" AND metric.type="{{}}"'
+    by_endpoint = ["resource.label.resource_container", "metric.label.endpoint_display_name"]
+    by_model = ["metric.label.team", "metric.label.model"]
+    endpoint_legend = "${metric.labels.endpoint_display_name}"
+    model_legend = "${metric.labels.team}/${metric.labels.model}"
+
+    def custom(path: str) -> str:
+        return f'resource.type="{filters.CUSTOM_RESOURCE}" AND metric.type="{names.custom_metric_type(path)}"'
+
+    layout.header(text("Online serving", "Vertex AI endpoints of every team (metrics scope of the platform project)."))
+    layout.add(chart("Predictions/s by endpoint", [series(endpoint_metric.format(filters.PREDICTION_COUNT), "ALIGN_RATE",
+                                                          reducer="REDUCE_SUM", group_by=by_endpoint, legend=endpoint_legend)]))
+    layout.add(chart("p99 latency by endpoint (ms)", [series(
+        endpoint_metric.format(filters.PREDICTION_LATENCIES) + ' AND metric.labels.latency_type="total"', "ALIGN_DELTA",
+        reducer="REDUCE_PERCENTILE_99", group_by=by_endpoint, legend=endpoint_legend)]))
+    layout.add(chart("Error ratio by endpoint", [ratio(endpoint_metric.format(filters.ERROR_COUNT),
+                                                       endpoint_metric.format(filters.PREDICTION_COUNT),
+                                                       group_by=by_endpoint, legend=endpoint_legend)]))
+    layout.header(text("Usage and quality", "Daily, from each team's model-quality workflow."))
+    daily = dict(period="3600s", reducer="REDUCE_MAX", group_by=by_model, legend=model_legend)
+    layout.add(chart("Daily predictions by model", [series(custom("usage/predictions"), "ALIGN_MAX", **daily)]))
+    layout.add(chart("Accuracy by model", [series(custom("quality/accuracy"), "ALIGN_MAX", **daily)]))
+    layout.add(chart("RMSE by model", [series(custom("quality/rmse"), "ALIGN_MAX", **daily)]))
+    layout.add(chart("Worst feature drift (PSI) by model", [series(custom("data/drift_psi"), "ALIGN_MAX", **daily)]))
+    layout.add(chart("Worst missing-feature ratio by model", [series(custom("data/missing_feature_ratio"), "ALIGN_MAX", **daily)]))
+    layout.add(chart("Batch output rows by model", [series(custom("batch/output_rows"), "ALIGN_MAX", **daily)]))
+    layout.header(text("Pipelines", "Batch workflows and streaming subscriptions of every team."))
+    layout.add(chart("Failed workflow runs", [series(
+        f'resource.type="{filters.WORKFLOW_RESOURCE}" AND metric.type="{filters.FINISHED_EXECUTIONS}" '
+        'AND metric.labels.status="FAILED"', "ALIGN_SUM", period="3600s", reducer="REDUCE_SUM",
+        group_by=["resource.label.workflow_id"], legend="${resource.labels.workflow_id}")]))
+    layout.add(chart("Oldest unacknowledged event by subscription (s)", [series(
+        f'resource.type="{filters.SUBSCRIPTION_RESOURCE}" AND metric.type="{filters.OLDEST_UNACKED_AGE}"', "ALIGN_MAX",
+        reducer="REDUCE_MAX", group_by=["resource.label.subscription_id"], legend="${resource.labels.subscription_id}")]))
+    return {"displayName": names.PLATFORM_DASHBOARD_TITLE, "mosaicLayout": {"columns": COLUMNS, "tiles": layout.tiles}}
+
+
+class Dashboard(Construct):
+    """A dashboard from generated JSON; ``url`` is its console link (used in alert documentation)."""
+
+    def __init__(self, scope: Construct, id: str, *, project: str, body: dict[str, Any]):
+        super().__init__(scope, id)
+        self.body = body
+        self.dashboard = MonitoringDashboard(self, "dashboard", project=project,
+                                             dashboard_json=json.dumps(body, sort_keys=True))
+        dashboard_id = Fn.element(Fn.split("/", self.dashboard.id), 3)
+        self.url = f"https://console.cloud.google.com/monitoring/dashboards/builder/{dashboard_id}?project={project}"
+
+
+class MetricsScope(Construct):
+    """Adds team projects to the platform project's metrics scope so one dashboard sees all teams."""
+
+    def __init__(self, scope: Construct, id: str, *, host_project: str, projects: Iterable[str]):
+        super().__init__(scope, id)
+        self.members = {
+            project: MonitoringMonitoredProject(self, project, metrics_scope=f"locations/global/metricsScopes/{host_project}",
+                                                name=project)
+            for project in sorted(set(projects))
+        }

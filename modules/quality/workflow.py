@@ -1,0 +1,124 @@
+"""The team's scheduled model-quality workflow: daily tables from SQL, then custom metrics.
+
+Once a day (Cloud Scheduler → Workflows, as the team's pipeline service account) it
+1. copies each online model's Vertex request log of the day into prediction_history,
+2. replaces the day's rows of daily_usage, data_quality, drift and model_quality per model,
+3. publishes the results as `custom.googleapis.com/modelops/...` points (descriptors declared in
+   modules/monitoring/metrics.py), plus each batch model's output row count.
+Run it for another day with the execution argument `{"day": "YYYY-MM-DD"}`.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from cdktn_provider_google.cloud_scheduler_job import CloudSchedulerJob
+from cdktn_provider_google.workflows_workflow import WorkflowsWorkflow
+from constructs import Construct
+
+from modules.monitoring.metrics import CUSTOM_METRICS
+from modules.quality import sql, tables, workflow_steps
+from stacks import names
+from stacks.config import Model
+
+DEFAULT_SCHEDULE = "0 5 * * *"
+EXECUTE_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
+
+
+def model_spec(model: Model) -> sql.ModelSpec:
+    return sql.ModelSpec(model.name, model.task,
+                         tuple(sql.FeatureSpec(f.name, f.type) for f in model.monitoring.features))
+
+
+def publications(ds: sql.Dataset, models: Sequence[Model]) -> list[dict[str, Any]]:
+    """(query, metric type, label columns, value type) for every custom metric the workflow writes."""
+    def pub(path: str, query: str, labels: list[str]) -> dict[str, Any]:
+        metric = CUSTOM_METRICS[path]
+        return {"metric_type": metric.type, "query": query, "label_names": labels, "value_type": metric.value_type}
+
+    usage, quality = ds.table(tables.DAILY_USAGE), ds.table(tables.MODEL_QUALITY)
+    out = [
+        pub("usage/predictions", f"SELECT model, predictions FROM {usage} WHERE day = @day", ["model"]),
+        pub("usage/distinct_callers", f"SELECT model, distinct_callers FROM {usage} WHERE day = @day", ["model"]),
+    ]
+    for metric in ("accuracy", "precision", "recall", "mae", "rmse"):
+        out.append(pub(f"quality/{metric}", f"SELECT model, value FROM {quality} "
+                                            f"WHERE day = @day AND metric = '{metric}' AND value IS NOT NULL", ["model"]))
+    out.append(pub("data/missing_feature_ratio", f"SELECT model, feature, missing_ratio FROM {ds.table(tables.DATA_QUALITY)} "
+                                                 "WHERE day = @day AND missing_ratio IS NOT NULL", ["model", "feature"]))
+    out.append(pub("data/drift_psi", f"SELECT model, feature, psi FROM {ds.table(tables.DRIFT)} "
+                                     "WHERE day = @day AND psi IS NOT NULL", ["model", "feature"]))
+    batch = [m for m in models if m.pattern == "batch"]
+    if batch:
+        union = "\nUNION ALL\n".join(sql.batch_output_rows(ds, model_spec(m), names.batch_output_table(m.name)) for m in batch)
+        out.append(pub("batch/output_rows", union, ["model"]))
+    return out
+
+
+def quality_workflow(*, team: str, dataset: sql.Dataset, location: str, models: Sequence[Model]) -> dict[str, Any]:
+    """The workflow definition (Workflows syntax as a dict)."""
+    ingest = [sql.ingest_request_log(dataset, model_spec(m), names.request_log_table(m.name))
+              for m in models if m.pattern == "online"]
+    scripts = [sql.replace_day(dataset, table, model_spec(m), build(dataset, model_spec(m)))
+               for m in models for table, build in sql.DAILY_QUERIES.items()]
+    main_steps: list[dict[str, Any]] = [
+        workflow_steps.day_argument_step(),
+        {"ingest_request_logs": {"for": {"value": "query", "in": ingest, "steps": [
+            {"ingest": {"call": "ingest", "args": {"query": "${query}", "day": "${day}"}}}]}}},
+        {"write_daily_tables": {"for": {"value": "query", "in": scripts, "steps": [
+            {"write": {"call": "run_query", "args": {"query": "${query}", "day": "${day}"}}}]}}},
+        {"publish_metrics": {"for": {"value": "p", "in": publications(dataset, models), "steps": [
+            {"publish": {"call": "publish_query", "args": {
+                "query": "${p.query}", "day": "${day}", "metric_type": "${p.metric_type}",
+                "label_names": "${p.label_names}", "value_type": "${p.value_type}", "team": team}}}]}}},
+        {"done": {"return": {"day": "${day}", "models": len(models)}}},
+    ]
+    if not ingest:
+        main_steps.pop(1)
+    return {
+        "main": {"params": ["args"], "steps": main_steps},
+        "run_query": workflow_steps.run_query_subworkflow(location, dataset.dataset),
+        "ingest": workflow_steps.ingest_subworkflow(),
+        "publish_query": workflow_steps.publish_query_subworkflow(),
+    }
+
+
+class QualityWorkflow(Construct):
+    """The workflow (CMEK, pipeline SA) and its daily schedule for one team."""
+
+    def __init__(self, scope: Construct, id: str, *, team: str, project: str, region: str, dataset_id: str,
+                 models: Sequence[Model], service_account: str, kms_key_id: str, labels: dict[str, str],
+                 schedule: str = DEFAULT_SCHEDULE, depends_on: Sequence[Any] = ()):
+        super().__init__(scope, id)
+        self.definition = quality_workflow(team=team, dataset=sql.Dataset(project, dataset_id), location=region,
+                                           models=models)
+        self.workflow = WorkflowsWorkflow(
+            self, "workflow",
+            name=names.quality_workflow(team),
+            project=project,
+            region=region,
+            description=f"Daily usage, data quality, drift and accuracy of {team}'s models; publishes modelops metrics.",
+            service_account=service_account,
+            crypto_key_name=kms_key_id,
+            call_log_level="LOG_ERRORS_ONLY",
+            deletion_protection=True,
+            labels=labels,
+            source_contents=workflow_steps.terraform_literal(workflow_steps.dump(self.definition)),
+            depends_on=list(depends_on),
+        )
+        self.schedule = CloudSchedulerJob(
+            self, "schedule",
+            name=names.quality_workflow(team),
+            project=project,
+            region=region,
+            description=f"Runs {names.quality_workflow(team)} daily.",
+            schedule=schedule,
+            time_zone="Etc/UTC",
+            http_target={
+                "uri": f"https://workflowexecutions.googleapis.com/v1/{self.workflow.id}/executions",
+                "http_method": "POST",
+                "body": workflow_steps.empty_execution_body(),
+                "oauth_token": {"service_account_email": service_account, "scope": EXECUTE_SCOPE},
+            },
+            retry_config={"retry_count": 2},
+        )
+

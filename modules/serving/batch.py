@@ -1,0 +1,207 @@
+"""Batch pattern: input and output tables, a Workflows workflow that runs a Vertex AI batch prediction
+(BigQuery to BigQuery) as the team's pipeline service account, a Cloud Scheduler job, and alerts.
+
+One run scores one day: rows of `scoring_date = day` in the input table are copied to a
+short-lived staging table, scored by a batch prediction job with the model version aliased
+`champion`, and the predictions land in the output table's `scoring_date` partition (replacing
+it, so reruns are safe) and in prediction_history (so quality, drift and accuracy cover batch
+models too). The google provider has no batch-prediction resource (reference §2/§4.3): the job is
+created by the workflow through the Vertex AI connector.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cdktn_provider_google.bigquery_table import BigqueryTable
+from cdktn_provider_google.cloud_scheduler_job import CloudSchedulerJob
+from cdktn_provider_google.workflows_workflow import WorkflowsWorkflow
+from constructs import Construct
+
+from modules.monitoring import filters
+from modules.monitoring.alerts import DAILY_ALIGNMENT, AlertSpec, aggregation, threshold
+from modules.quality import sql, tables, workflow_steps
+from modules.serving.context import ModelContext
+from stacks import names
+
+EXECUTE_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
+TERMINAL_FAILURES = ["JOB_STATE_FAILED", "JOB_STATE_CANCELLED", "JOB_STATE_EXPIRED"]
+POLL_SECONDS = 60
+BQ_TYPES = {"STRING": "STRING", "INT64": "INTEGER", "FLOAT64": "FLOAT", "BOOL": "BOOLEAN", "TIMESTAMP": "TIMESTAMP"}
+
+
+def input_schema(ctx: ModelContext) -> list[dict[str, str]]:
+    features = [{"name": f.name, "type": BQ_TYPES[f.type], "mode": "NULLABLE",
+                 "description": "personal data" if f.pii else "model feature"} for f in ctx.model.monitoring.features]
+    return [{"name": "scoring_date", "type": "DATE", "mode": "REQUIRED", "description": "day to score (partition)"},
+            {"name": "request_id", "type": "STRING", "mode": "REQUIRED", "description": "row id, echoed to the output"},
+            *features]
+
+
+OUTPUT_SCHEMA = [
+    {"name": "scoring_date", "type": "DATE", "mode": "REQUIRED", "description": "day scored (partition)"},
+    {"name": "request_id", "type": "STRING", "mode": "REQUIRED", "description": "row id from the input table"},
+    {"name": "prediction", "type": "JSON", "mode": "NULLABLE", "description": "model output as returned by Vertex AI"},
+    {"name": "scored_at", "type": "TIMESTAMP", "mode": "REQUIRED", "description": "when the run wrote the row"},
+]
+
+
+def copy_output_sql(ctx: ModelContext, ds: sql.Dataset) -> str:
+    """Predictions table (placeholder `__PREDICTIONS__`) -> output partition + prediction_history."""
+    model = ctx.model
+    out = ds.table(names.batch_output_table(model.name))
+    label, value = sql.prediction_from_json("TO_JSON(p.prediction)")
+    features = ", ".join(f.name for f in model.monitoring.features)
+    history_cols = ", ".join(tables.columns(tables.PREDICTION_HISTORY))
+    return (
+        "BEGIN TRANSACTION;\n"
+        f"DELETE FROM {out} WHERE scoring_date = @day;\n"
+        f"INSERT INTO {out} (scoring_date, request_id, prediction, scored_at)\n"
+        f"SELECT @day, p.request_id, TO_JSON(p.prediction), CURRENT_TIMESTAMP() FROM `__PREDICTIONS__` AS p;\n"
+        f"DELETE FROM {ds.table(tables.PREDICTION_HISTORY)} WHERE model = '{model.name}' AND DATE(prediction_time) = @day;\n"
+        f"INSERT INTO {ds.table(tables.PREDICTION_HISTORY)} ({history_cols})\n"
+        f"SELECT '{model.name}', p.request_id, TIMESTAMP(@day), CAST(NULL AS STRING), CAST(NULL AS FLOAT64),\n"
+        f"  TO_JSON(STRUCT({features})), {label}, {value}\n"
+        f"FROM `__PREDICTIONS__` AS p;\n"
+        "COMMIT TRANSACTION;"
+    )
+
+
+def batch_workflow(ctx: ModelContext, dataset_id: str) -> dict[str, Any]:
+    model, project, region = ctx.model, ctx.project, ctx.region
+    ds = sql.Dataset(project, dataset_id)
+    staging_prefix = f"{names.batch_staging_table(model.name)}_"
+    input_table = ds.table(names.batch_input_table(model.name))
+    stage_sql = (f"CREATE OR REPLACE TABLE `{project}.{dataset_id}.__STAGING__` "
+                 "OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 2 DAY)) AS "
+                 f"SELECT * EXCEPT (scoring_date) FROM {input_table} WHERE scoring_date = @day")
+    job_body = {
+        "displayName": '${"' + ctx.resource_name() + '-" + run_id}',
+        "model": names.registry_model(project, region, ctx.team.name, model.name),
+        "inputConfig": {"instancesFormat": "bigquery",
+                        "bigquerySource": {"inputUri": '${"bq://' + f"{project}.{dataset_id}." + '" + staging}'}},
+        "instanceConfig": {"excludedFields": ["request_id"]},
+        "outputConfig": {"predictionsFormat": "bigquery",
+                         "bigqueryDestination": {"outputUri": f"bq://{project}.{dataset_id}"}},
+        "dedicatedResources": {"machineSpec": {"machineType": model.serving.machine_type},
+                               "startingReplicaCount": model.serving.min_replicas,
+                               "maxReplicaCount": model.serving.max_replicas},
+        "encryptionSpec": {"kmsKeyName": '${sys.get_env("VERTEX_KMS_KEY")}'},
+        "labels": ctx.labels,
+    }
+    aiplatform = "googleapis.aiplatform.v1.projects.locations.batchPredictionJobs"
+    return {
+        "main": {"params": ["args"], "steps": [
+            workflow_steps.day_argument_step(),
+            # SQL templates are plain strings (no Workflows expression); placeholders are filled below.
+            {"names": {"assign": [{"run_id": '${text.replace_all(day, "-", "")}'},
+                                  {"staging": '${"' + staging_prefix + '" + run_id}'},
+                                  {"stage_template": stage_sql},
+                                  {"copy_template": copy_output_sql(ctx, ds)}]}},
+            {"stage_input": {"call": "run_query", "args": {
+                "query": '${text.replace_all(stage_template, "__STAGING__", staging)}', "day": "${day}"}}},
+            {"create_job": {"call": f"{aiplatform}.create", "args": {
+                "parent": f"projects/{project}/locations/{region}", "region": region, "body": job_body},
+                "result": "job"}},
+            {"wait": {"call": "sys.sleep", "args": {"seconds": POLL_SECONDS}}},
+            {"poll": {"call": f"{aiplatform}.get", "args": {"name": "${job.name}", "region": region}, "result": "job"}},
+            {"check": {"switch": [
+                {"condition": '${job.state == "JOB_STATE_SUCCEEDED"}', "next": "write_output"},
+                {"condition": "${job.state in " + json.dumps(TERMINAL_FAILURES) + "}",
+                 "raise": '${"batch prediction job " + job.name + " ended in " + job.state}'},
+            ], "next": "wait"}},
+            {"write_output": {"assign": [{"predictions": '${text.replace_all(job.outputInfo.bigqueryOutputDataset, '
+                                                         '"bq://", "") + "." + job.outputInfo.bigqueryOutputTable}'}]}},
+            {"copy_output": {"call": "run_query", "args": {
+                "query": '${text.replace_all(copy_template, "__PREDICTIONS__", predictions)}',
+                "day": "${day}"}}},
+            {"clean_up": {"call": "run_query", "args": {
+                "query": '${"DROP TABLE `' + f"{project}.{dataset_id}." + '" + staging + "`; DROP TABLE `" + predictions + "`"}',
+                "day": "${day}"}}},
+            {"done": {"return": {"day": "${day}", "job": "${job.name}"}}},
+        ]},
+        "run_query": workflow_steps.run_query_subworkflow(region, dataset_id),
+    }
+
+
+class BatchPrediction(Construct):
+    def __init__(self, scope: Construct, id: str, *, ctx: ModelContext):
+        super().__init__(scope, id)
+        self.ctx = ctx
+        model = ctx.model
+        dataset_id = names.metadata_dataset_id(ctx.team.name)
+        self.input = self._table("input", names.batch_input_table(model.name), input_schema(ctx),
+                                 "Rows to score, one partition per scoring day (written by the team's pipelines).")
+        self.output = self._table("output", names.batch_output_table(model.name), OUTPUT_SCHEMA,
+                                  "Predictions, one partition per scoring day (replaced by reruns).")
+        self.workflow_name = ctx.resource_name("batch")
+        self.definition = batch_workflow(ctx, dataset_id)
+        self.workflow = WorkflowsWorkflow(
+            self, "workflow",
+            name=self.workflow_name,
+            project=ctx.project,
+            region=ctx.region,
+            description=f"Batch prediction of {model.name}: {model.description}"[:1000],
+            service_account=ctx.service_accounts["pipeline"],
+            crypto_key_name=ctx.keys["workflows"],
+            call_log_level="LOG_ERRORS_ONLY",
+            deletion_protection=True,
+            labels=ctx.labels,
+            user_env_vars={"VERTEX_KMS_KEY": ctx.keys["vertex"]},
+            # Workflows expressions use ${...} too: escape them so Terraform leaves them alone.
+            source_contents=workflow_steps.terraform_literal(workflow_steps.dump(self.definition)),
+            depends_on=[ctx.agents.grant_key("workflows", ctx.keys["workflows"]), self.input, self.output,
+                        *ctx.dataset_grants],
+        )
+        self.schedule = CloudSchedulerJob(
+            self, "schedule",
+            name=self.workflow_name,
+            project=ctx.project,
+            region=ctx.region,
+            description=f"Starts the {model.name} batch prediction on its schedule.",
+            schedule=model.schedule,
+            time_zone=model.time_zone,
+            http_target={
+                "uri": f"https://workflowexecutions.googleapis.com/v1/{self.workflow.id}/executions",
+                "http_method": "POST",
+                "body": workflow_steps.empty_execution_body(),
+                "oauth_token": {"service_account_email": ctx.service_accounts["pipeline"], "scope": EXECUTE_SCOPE},
+            },
+            retry_config={"retry_count": 2},
+        )
+
+    def _table(self, id: str, table_id: str, schema: list[dict[str, str]], description: str) -> BigqueryTable:
+        ctx = self.ctx
+        return BigqueryTable(
+            self, id,
+            project=ctx.project,
+            dataset_id=ctx.dataset.dataset_id,
+            table_id=table_id,
+            description=description,
+            schema=json.dumps(schema),
+            time_partitioning={"type": "DAY", "field": "scoring_date",
+                               "expiration_ms": ctx.model.logging.retention_days * 86_400_000},
+            require_partition_filter=True,
+            encryption_configuration={"kms_key_name": ctx.keys["bigquery"]},
+            deletion_protection=True,
+            labels=ctx.labels,
+        )
+
+    def alert_specs(self) -> list[AlertSpec]:
+        team, model = self.ctx.team.name, self.ctx.model.name
+        return [
+            AlertSpec("batch-run-failed", (threshold(
+                "a batch workflow execution failed",
+                filters.workflow(filters.FINISHED_EXECUTIONS, self.workflow_name, 'metric.labels.status="FAILED"'),
+                comparison="COMPARISON_GT", value=0, duration="0s",
+                aggregations=[aggregation("ALIGN_SUM", "300s", "REDUCE_SUM", ["resource.label.workflow_id"])]),),
+                auto_close="86400s", detail=f"Workflow: {self.workflow_name}."),
+            # Published daily by the quality workflow; no point for 25 hours also counts as missing.
+            AlertSpec("batch-output-missing", (threshold(
+                "output partition of the day empty or not checked",
+                filters.custom("batch/output_rows", team, model),
+                comparison="COMPARISON_LT", value=1, duration="0s",
+                aggregations=[aggregation("ALIGN_MAX", DAILY_ALIGNMENT, "REDUCE_MAX", ["metric.label.model"])],
+                missing="EVALUATION_MISSING_DATA_ACTIVE"),),
+                auto_close="86400s", detail=f"Table: {names.batch_output_table(model)}."),
+        ]

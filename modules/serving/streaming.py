@@ -1,0 +1,149 @@
+"""Streaming pattern: Pub/Sub topic with an Avro schema (CMEK), a scoring subscription with a
+dead-letter topic, a BigQuery subscription that archives every event into the team dataset, alerts.
+
+The scoring service (on the team's GKE namespace, as the team's serving service account) pulls
+from the scoring subscription and writes its predictions into prediction_history; events that
+fail `streaming.max_delivery_attempts` times move to the dead-letter topic, where a hold
+subscription keeps them for inspection and replay.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cdktn_provider_google.bigquery_table import BigqueryTable
+from cdktn_provider_google.pubsub_schema import PubsubSchema
+from cdktn_provider_google.pubsub_subscription import PubsubSubscription
+from cdktn_provider_google.pubsub_subscription_iam_member import PubsubSubscriptionIamMember
+from cdktn_provider_google.pubsub_topic import PubsubTopic
+from cdktn_provider_google.pubsub_topic_iam_member import PubsubTopicIamMember
+from constructs import Construct
+
+from modules.monitoring import filters
+from modules.monitoring.alerts import AlertSpec, aggregation, threshold
+from modules.serving.context import ModelContext
+from stacks import names
+
+AVRO_TYPES: dict[str, Any] = {
+    "STRING": "string", "INT64": "long", "FLOAT64": "double", "BOOL": "boolean",
+    "TIMESTAMP": {"type": "long", "logicalType": "timestamp-micros"},
+}
+BQ_TYPES = {"STRING": "STRING", "INT64": "INTEGER", "FLOAT64": "FLOAT", "BOOL": "BOOLEAN", "TIMESTAMP": "TIMESTAMP"}
+ACK_DEADLINE_SECONDS = 60
+HOLD_RETENTION = f"{7 * 24 * 3600}s"
+
+
+def avro_schema(ctx: ModelContext) -> dict[str, Any]:
+    """The event contract: request id, event time and every feature (nullable: missing features are measured)."""
+    fields = [{"name": "request_id", "type": "string"},
+              {"name": "event_time", "type": {"type": "long", "logicalType": "timestamp-micros"}}]
+    fields += [{"name": f.name, "type": ["null", AVRO_TYPES[f.type]], "default": None}
+               for f in ctx.model.monitoring.features]
+    return {"type": "record", "name": ctx.model.name.replace("-", "_") + "_event",
+            "namespace": f"modelops.{ctx.team.name.replace('-', '_')}", "fields": fields}
+
+
+def archive_schema(ctx: ModelContext) -> list[dict[str, str]]:
+    """Topic-schema columns plus the Pub/Sub metadata columns (`write_metadata`)."""
+    cols = [{"name": "request_id", "type": "STRING", "mode": "REQUIRED"},
+            {"name": "event_time", "type": "TIMESTAMP", "mode": "REQUIRED"}]
+    cols += [{"name": f.name, "type": BQ_TYPES[f.type], "mode": "NULLABLE"} for f in ctx.model.monitoring.features]
+    cols += [{"name": "subscription_name", "type": "STRING", "mode": "NULLABLE"},
+             {"name": "message_id", "type": "STRING", "mode": "NULLABLE"},
+             {"name": "publish_time", "type": "TIMESTAMP", "mode": "NULLABLE"},
+             {"name": "attributes", "type": "JSON", "mode": "NULLABLE"}]
+    return cols
+
+
+class StreamingPipeline(Construct):
+    def __init__(self, scope: Construct, id: str, *, ctx: ModelContext):
+        super().__init__(scope, id)
+        self.ctx = ctx
+        model, streaming = ctx.model, ctx.model.streaming
+        key_grant = ctx.agents.grant_key("pubsub", ctx.keys["pubsub"])
+        storage = {"allowed_persistence_regions": [ctx.region], "enforce_in_transit": True}
+        retention = f"{streaming.message_retention_hours * 3600}s"
+        self.schema = PubsubSchema(self, "schema", project=ctx.project, name=ctx.resource_name("events"),
+                                   type="AVRO", definition=json.dumps(avro_schema(ctx)))
+        self.topic = PubsubTopic(
+            self, "topic", project=ctx.project, name=ctx.resource_name("events"),
+            kms_key_name=ctx.keys["pubsub"], labels=ctx.labels, message_storage_policy=storage,
+            message_retention_duration=retention,
+            schema_settings={"schema": self.schema.id, "encoding": "JSON"},
+            depends_on=[key_grant],
+        )
+        self.dead_letter_topic = PubsubTopic(
+            self, "dead-letter-topic", project=ctx.project, name=ctx.resource_name("dead-letter"),
+            kms_key_name=ctx.keys["pubsub"], labels=ctx.labels, message_storage_policy=storage,
+            message_retention_duration=retention, depends_on=[key_grant],
+        )
+        self.scoring_subscription_id = ctx.resource_name("scoring")
+        self.scoring = PubsubSubscription(
+            self, "scoring", project=ctx.project, name=self.scoring_subscription_id, topic=self.topic.id,
+            labels=ctx.labels, ack_deadline_seconds=ACK_DEADLINE_SECONDS,
+            message_retention_duration=retention, expiration_policy={"ttl": ""},
+            retry_policy={"minimum_backoff": "10s", "maximum_backoff": "600s"},
+            dead_letter_policy={"dead_letter_topic": self.dead_letter_topic.id,
+                                "max_delivery_attempts": streaming.max_delivery_attempts},
+        )
+        self.dead_letter_hold = PubsubSubscription(
+            self, "dead-letter-hold", project=ctx.project, name=ctx.resource_name("dead-letter-hold"),
+            topic=self.dead_letter_topic.id, labels=ctx.labels, ack_deadline_seconds=ACK_DEADLINE_SECONDS,
+            message_retention_duration=HOLD_RETENTION, expiration_policy={"ttl": ""},
+        )
+        self.archive_table = BigqueryTable(
+            self, "archive-table", project=ctx.project, dataset_id=ctx.dataset.dataset_id,
+            table_id=names.stream_archive_table(model.name),
+            description=f"Every {model.name} event as published (BigQuery subscription archive).",
+            schema=json.dumps(archive_schema(ctx)),
+            time_partitioning={"type": "DAY", "field": "publish_time",
+                               "expiration_ms": model.logging.retention_days * 86_400_000},
+            encryption_configuration={"kms_key_name": ctx.keys["bigquery"]},
+            deletion_protection=True, labels=ctx.labels,
+        )
+        self.archive = PubsubSubscription(
+            self, "archive", project=ctx.project, name=ctx.resource_name("archive"), topic=self.topic.id,
+            labels=ctx.labels, expiration_policy={"ttl": ""},
+            bigquery_config={
+                "table": f"{ctx.project}.{ctx.dataset.dataset_id}.{self.archive_table.table_id}",
+                "use_topic_schema": True, "write_metadata": True, "drop_unknown_fields": True,
+            },
+            depends_on=[self.archive_table, *ctx.dataset_grants],
+        )
+        # Dead-lettering is done by the Pub/Sub service agent: it must publish to the dead-letter
+        # topic and acknowledge (subscribe) on the source subscription.
+        agent = ctx.agents.member("pubsub")
+        PubsubTopicIamMember(self, "dead-letter-publisher", project=ctx.project, topic=self.dead_letter_topic.name,
+                             role="roles/pubsub.publisher", member=agent)
+        PubsubSubscriptionIamMember(self, "dead-letter-subscriber", project=ctx.project,
+                                    subscription=self.scoring.name, role="roles/pubsub.subscriber", member=agent)
+        self.grant_consume(ctx.member("serving"), "serving")
+
+    def grant_consume(self, member: str, slug: str) -> PubsubSubscriptionIamMember:
+        """Let a scoring service pull and acknowledge events."""
+        return PubsubSubscriptionIamMember(self, f"{slug}-subscriber", project=self.ctx.project,
+                                           subscription=self.scoring.name, role="roles/pubsub.subscriber", member=member)
+
+    def grant_publish(self, member: str, slug: str) -> PubsubTopicIamMember:
+        """Let a producer publish events."""
+        return PubsubTopicIamMember(self, f"{slug}-publisher", project=self.ctx.project, topic=self.topic.name,
+                                    role="roles/pubsub.publisher", member=member)
+
+    def alert_specs(self) -> list[AlertSpec]:
+        streaming = self.ctx.model.streaming
+        sub = self.scoring_subscription_id
+        return [
+            AlertSpec("stream-backlog-age", (threshold(
+                f"oldest unacknowledged event older than {streaming.max_oldest_unacked_seconds} s",
+                filters.subscription(filters.OLDEST_UNACKED_AGE, sub),
+                comparison="COMPARISON_GT", value=streaming.max_oldest_unacked_seconds, duration="300s",
+                aggregations=[aggregation("ALIGN_MAX", "60s")]),),
+                detail=f"Subscription: {sub}; limit {streaming.max_oldest_unacked_seconds} s."),
+            AlertSpec("stream-dead-letters", (threshold(
+                "events moved to the dead-letter topic",
+                filters.subscription(filters.DEAD_LETTER_COUNT, sub),
+                comparison="COMPARISON_GT", value=0, duration="0s",
+                aggregations=[aggregation("ALIGN_SUM", "600s", "REDUCE_SUM", ["resource.label.subscription_id"])]),),
+                detail=f"Dead-letter topic: {self.ctx.resource_name('dead-letter')}; "
+                       f"after {streaming.max_delivery_attempts} delivery attempts."),
+        ]

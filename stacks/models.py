@@ -1,0 +1,134 @@
+"""Every model of a team in one environment: its serving pattern, its alerts, the team's Model
+Operations Center dashboard and the daily quality workflow. Also the platform-wide dashboard.
+
+Called from the stacks with everything passed explicitly (the team stack and the platform
+stack of the same environment), so it does not depend on what the stacks keep as attributes
+beyond `team`, `env_name`, `project`, `region`, `service_accounts`, `metadata`, `channels`
+(team stack) and `platform`, `keys` (platform stack).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cdktn import TerraformStack
+
+from modules.monitoring.alerts import AlertFactory
+from modules.monitoring.dashboards import Dashboard, MetricsScope, platform_dashboard, team_dashboard
+from modules.monitoring.metrics import CustomMetricDescriptors
+from modules.monitoring.quality_alerts import quality_alert_specs
+from modules.notification_channels import NotificationChannels
+from modules.project_roles import ProjectRoles
+from modules.quality.baseline import FeatureBaselineTable
+from modules.quality.workflow import QualityWorkflow
+from modules.serving import PATTERNS, ModelContext
+from modules.service_agents import ServiceAgents
+from stacks import names
+from stacks.config import Config, NotificationChannel, Team
+
+KEY_SERVICES = ("bigquery", "vertex", "pubsub", "workflows")
+PIPELINE_ROLES = ("roles/bigquery.jobUser", "roles/monitoring.metricWriter", "roles/workflows.invoker",
+                  "roles/logging.logWriter")
+
+
+@dataclass
+class ModelsBuild:
+    """What add_models created, for tests and for the stack to expose."""
+
+    patterns: dict[str, object] = field(default_factory=dict)
+    alerts: AlertFactory | None = None
+    dashboard: Dashboard | None = None
+    quality: QualityWorkflow | None = None
+
+
+def _alert_channels(stack, team: Team, project: str) -> list[str]:
+    """The team's channels; a team that declared none is alerted through its admins group by e-mail."""
+    if team.notification_channels:
+        return stack.channels.ids(*sorted(team.notification_channels))
+    fallback = NotificationChannel(key="team-admins", type="email", display_name=f"{team.display_name} admins",
+                                   settings={"address": team.groups.admins}, source=team.source)
+    return NotificationChannels(stack, "default-channels", channels={"team-admins": fallback}, project=project).all_ids
+
+
+def _oncall_channels(stack, platform_stack, project: str) -> list[str]:
+    """A copy of the platform on-call channel in the team project: policies notify only same-project channels."""
+    platform = platform_stack.platform
+    key = platform.oncall_channel
+    if not key:
+        return []
+    return NotificationChannels(stack, "platform-oncall", channels={key: platform.notification_channels[key]},
+                                project=project).all_ids
+
+
+def add_models(stack, platform_stack) -> ModelsBuild:
+    """Build every model of ``stack.team`` inside the team stack (construct id = model name)."""
+    team: Team = stack.team
+    build = ModelsBuild()
+    if not team.models:
+        return build
+    env, project, region = stack.env_name, stack.project, stack.region
+    keys = {service: platform_stack.keys.key(service).id for service in KEY_SERVICES}
+    accounts = {role: stack.service_accounts.email(role) for role in names.TEAM_SERVICE_ACCOUNTS}
+    pipeline = stack.service_accounts.member("pipeline")
+    patterns = {m.pattern for m in team.models}
+
+    agents = ServiceAgents(stack, "service-agents", project=project)
+    roles = ProjectRoles(stack, "model-roles", project=project)
+    for role in PIPELINE_ROLES:
+        roles.grant(role, pipeline, "pipeline")
+    if "batch" in patterns:
+        roles.grant("roles/aiplatform.user", pipeline, "pipeline")
+    dataset_grants = []
+    if patterns & {"online", "batch"}:  # request logs and batch outputs are written by the Vertex AI agent
+        dataset_grants.append(stack.metadata.grant_write(agents.member("aiplatform"), "vertex-agent"))
+    if "streaming" in patterns:  # the BigQuery subscription writes as the Pub/Sub agent
+        dataset_grants.append(stack.metadata.grant_write(agents.member("pubsub"), "pubsub-agent"))
+        dataset_grants.append(stack.metadata.grant_write(stack.service_accounts.member("serving"), "streaming-scorer"))
+
+    team_labels = {"team": team.name, "env": env, "data_class": team.data_classification}
+    baseline = FeatureBaselineTable(stack, "feature-baseline", project=project, dataset_id=stack.metadata.dataset_id,
+                                    kms_key_id=keys["bigquery"], labels=team_labels)
+    descriptors = CustomMetricDescriptors(stack, "custom-metrics", project=project)
+    build.dashboard = Dashboard(stack, "dashboard", project=project, body=team_dashboard(team, env))
+    ci = platform_stack.platform.ci
+    build.alerts = AlertFactory(
+        team=team.name, team_display_name=team.display_name, business_owner=team.business_owner,
+        owner_group=team.groups.admins, env=env, project=project,
+        channel_ids=_alert_channels(stack, team, project),
+        oncall_channel_ids=_oncall_channels(stack, platform_stack, project),
+        dashboard_url=build.dashboard.url,
+        repository=ci.repository if ci else None, branch=ci.branch if ci else "main",
+    )
+    for model in team.models:
+        ctx = ModelContext(team=team, model=model, env=env, project=project, region=region, dataset=stack.metadata,
+                           keys=keys, service_accounts=accounts, agents=agents, roles=roles,
+                           dataset_grants=tuple(dataset_grants))
+        pattern = PATTERNS[model.pattern](stack, model.name, ctx=ctx)
+        for spec in pattern.alert_specs() + quality_alert_specs(team.name, model):
+            # A filter on a custom metric type that is not declared yet is rejected.
+            custom = any("custom.googleapis.com/" in str(c) for c in spec.conditions)
+            build.alerts.create(pattern, spec, model.name,
+                                depends_on=list(descriptors.descriptors.values()) if custom else ())
+        build.patterns[model.name] = pattern
+    build.quality = QualityWorkflow(
+        stack, "model-quality", team=team.name, project=project, region=region,
+        dataset_id=names.metadata_dataset_id(team.name), models=team.models,
+        service_account=accounts["pipeline"], kms_key_id=keys["workflows"], labels=team_labels,
+        depends_on=[stack.metadata.dataset, baseline.table, agents.grant_key("workflows", keys["workflows"]),
+                    *dataset_grants],
+    )
+    return build
+
+
+def add_platform_monitoring(platform_stack: TerraformStack, config: Config, env: str) -> Dashboard | None:
+    """The platform-wide Model Operations Center, with every team project of ``env`` in its metrics scope.
+
+    Built from the whole config (not the synth selection) so the platform stack is the same
+    whichever team stacks a run builds.
+    """
+    teams = [t for t in config.teams if env in t.environments and t.models]
+    if not teams:
+        return None
+    MetricsScope(platform_stack, "metrics-scope", host_project=platform_stack.project,
+                 projects=[t.environments[env].project_id for t in teams])
+    return Dashboard(platform_stack, "model-operations-center", project=platform_stack.project,
+                     body=platform_dashboard(teams, env))

@@ -1,0 +1,169 @@
+"""Every alert is actionable, and each watches exactly the metric, resource and filter it claims to."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from modules.monitoring.runbooks import RUNBOOKS
+from stacks import names
+from tests.helpers import resources
+
+REPO = Path(__file__).resolve().parents[2]
+TEAM_STACKS = [f"team-{t}-{e}" for t in ("fraud", "growth", "search") for e in ("dev", "prod")]
+
+
+def policies(stacks, stack="team-fraud-prod") -> dict[str, dict]:
+    return resources(stacks[stack], "google_monitoring_alert_policy")
+
+
+def threshold(policy: dict, index: int = 0) -> dict:
+    return policy["conditions"][index]["condition_threshold"]
+
+
+def test_traffic_drop_fires_at_zero_traffic(stacks):
+    cond = threshold(policies(stacks)["card-scorer/endpoint-traffic-drop"])
+    eid = names.endpoint_name("fraud", "card-scorer", "prod")
+    assert cond["filter"] == ('resource.type="aiplatform.googleapis.com/Endpoint" AND '
+                              'metric.type="aiplatform.googleapis.com/prediction/online/prediction_count" AND '
+                              f'resource.labels.endpoint_id="{eid}"')
+    assert cond["comparison"] == "COMPARISON_LT" and cond["threshold_value"] == 1000
+    # A DELTA metric writes no points at zero traffic; missing data must count as below the threshold.
+    assert cond["evaluation_missing_data"] == "EVALUATION_MISSING_DATA_ACTIVE"
+    assert cond["aggregations"] == [{"alignment_period": "3600s", "per_series_aligner": "ALIGN_SUM",
+                                     "cross_series_reducer": "REDUCE_SUM", "group_by_fields": ["resource.label.endpoint_id"]}]
+
+
+def test_latency_alert_uses_p99_of_total_latency_against_the_yaml_threshold(stacks):
+    cond = threshold(policies(stacks)["card-scorer/endpoint-latency-p99"])
+    assert 'metric.type="aiplatform.googleapis.com/prediction/online/prediction_latencies"' in cond["filter"]
+    assert 'resource.type="aiplatform.googleapis.com/Endpoint"' in cond["filter"]
+    assert 'metric.labels.latency_type="total"' in cond["filter"]
+    assert cond["aggregations"][0]["per_series_aligner"] == "ALIGN_PERCENTILE_99"
+    assert (cond["comparison"], cond["threshold_value"]) == ("COMPARISON_GT", 150)
+
+
+def test_error_alert_is_a_ratio_of_errors_to_predictions(stacks):
+    cond = threshold(policies(stacks, "team-search-prod")["query-ranker/endpoint-error-ratio"])
+    eid = names.endpoint_name("search", "query-ranker", "prod")
+    assert cond["filter"].endswith(f'metric.type="aiplatform.googleapis.com/prediction/online/error_count" AND '
+                                   f'resource.labels.endpoint_id="{eid}"')
+    assert 'metric.type="aiplatform.googleapis.com/prediction/online/prediction_count"' in cond["denominator_filter"]
+    assert cond["aggregations"][0]["per_series_aligner"] == "ALIGN_RATE"
+    assert cond["denominator_aggregations"] == cond["aggregations"]
+    assert (cond["comparison"], cond["threshold_value"]) == ("COMPARISON_GT", 0.005)
+
+
+def test_replicas_alert_fires_when_the_minimum_over_the_window_is_at_max_replicas(stacks):
+    cond = threshold(policies(stacks)["card-scorer/endpoint-replicas-at-max"])
+    assert 'metric.type="aiplatform.googleapis.com/prediction/online/replicas"' in cond["filter"]
+    assert cond["aggregations"][0]["per_series_aligner"] == "ALIGN_MIN"
+    assert cond["comparison"] == "COMPARISON_GT" and cond["threshold_value"] == 9.5  # max_replicas 10
+
+
+def test_slo_burn_rate_alerts_select_the_slo_burn_rate(stacks):
+    found = policies(stacks)
+    for slo in ("latency", "availability"):
+        cond = threshold(found[f"card-scorer/slo-burn-rate-{slo}"])
+        assert cond["filter"].startswith('select_slo_burn_rate("${google_monitoring_slo.card-scorer_slo_' + slo)
+        assert cond["filter"].endswith('.name}", "3600s")')
+        assert (cond["comparison"], cond["threshold_value"]) == ("COMPARISON_GT", 14.4)
+
+
+def test_batch_alerts_watch_failed_workflow_runs_and_the_missing_output_partition(stacks):
+    found = policies(stacks)
+    failed = threshold(found["chargeback-forecast/batch-run-failed"])
+    assert failed["filter"] == ('resource.type="workflows.googleapis.com/Workflow" AND '
+                                'metric.type="workflows.googleapis.com/finished_execution_count" AND '
+                                'resource.labels.workflow_id="fraud-chargeback-forecast-batch" AND metric.labels.status="FAILED"')
+    missing = threshold(found["chargeback-forecast/batch-output-missing"])
+    assert missing["filter"] == ('resource.type="global" AND metric.type="custom.googleapis.com/modelops/batch/output_rows" '
+                                 'AND metric.labels.team="fraud" AND metric.labels.model="chargeback-forecast"')
+    assert missing["evaluation_missing_data"] == "EVALUATION_MISSING_DATA_ACTIVE"
+    assert missing["aggregations"][0]["alignment_period"] == "90000s"
+
+
+def test_streaming_alerts_watch_backlog_age_and_dead_letters_of_the_scoring_subscription(stacks):
+    found = policies(stacks, "team-growth-prod")
+    age = threshold(found["clickstream-propensity/stream-backlog-age"])
+    assert age["filter"] == ('resource.type="pubsub_subscription" AND '
+                             'metric.type="pubsub.googleapis.com/subscription/oldest_unacked_message_age" AND '
+                             'resource.labels.subscription_id="growth-clickstream-propensity-scoring"')
+    assert age["threshold_value"] == 300
+    dead = threshold(found["clickstream-propensity/stream-dead-letters"])
+    assert 'metric.type="pubsub.googleapis.com/subscription/dead_letter_message_count"' in dead["filter"]
+    assert (dead["comparison"], dead["threshold_value"]) == ("COMPARISON_GT", 0)
+
+
+def test_quality_alerts_use_the_yaml_thresholds_and_the_model_task(stacks):
+    fraud = policies(stacks)
+    accuracy = threshold(fraud["card-scorer/model-accuracy-low"])
+    assert 'metric.type="custom.googleapis.com/modelops/quality/accuracy"' in accuracy["filter"]
+    assert (accuracy["comparison"], accuracy["threshold_value"]) == ("COMPARISON_LT", 0.9)
+    rmse = threshold(fraud["chargeback-forecast/model-rmse-high"])
+    assert (rmse["comparison"], rmse["threshold_value"]) == ("COMPARISON_GT", 25)
+    assert "card-scorer/model-rmse-high" not in fraud and "chargeback-forecast/model-accuracy-low" not in fraud
+    drift = threshold(fraud["card-scorer/feature-drift"])
+    assert 'metric.labels.feature=one_of("amount", "card_country", "customer_email", "merchant_category")' in drift["filter"]
+    assert drift["threshold_value"] == 0.2
+    missing = threshold(fraud["card-scorer/missing-features"])
+    assert 'metric.type="custom.googleapis.com/modelops/data/missing_feature_ratio"' in missing["filter"]
+    assert missing["threshold_value"] == 0.05
+    assert any("custom-metrics" in d for d in fraud["card-scorer/missing-features"]["depends_on"])
+
+
+@pytest.mark.parametrize("stack", TEAM_STACKS)
+def test_every_alert_is_actionable(stacks, example_config, stack):
+    _, team_name, env = stack.split("-")
+    team = example_config.team(team_name)
+    found = policies(stacks, stack)
+    assert found
+    for path, policy in found.items():
+        model, kind = path.split("/")[0], policy["user_labels"]["alert_kind"]
+        book = RUNBOOKS[kind]
+        assert policy["severity"] == book.severity
+        doc = policy["documentation"]
+        assert doc["mime_type"] == "text/markdown"
+        content = doc["content"]
+        assert book.meaning in content and "**First three things to check:**" in content
+        assert all(f"{i}. {check}" in content for i, check in enumerate(book.checks, 1))
+        assert f"**Owner:** {team.display_name} ({team.groups.admins})" in content
+        assert "**Dashboard:** https://console.cloud.google.com/monitoring/dashboards/builder/" in content
+        runbook = doc["links"][0]["url"]
+        assert runbook == f"https://github.com/acme/mlops-platform/blob/main/docs/runbooks/{kind}.md"
+        assert (REPO / "docs" / "runbooks" / f"{kind}.md").is_file()
+        assert doc["links"][1]["url"].startswith("https://console.cloud.google.com/monitoring/dashboards/builder/")
+        assert {k: policy["user_labels"][k] for k in ("team", "model", "env")} == {"team": team_name, "model": model, "env": env}
+        assert policy["alert_strategy"]["auto_close"]
+        channels = policy["notification_channels"]
+        team_channels = [c for c in channels if "platform-oncall" not in c]
+        assert team_channels, path
+        oncall = [c for c in channels if "platform-oncall" in c]
+        assert bool(oncall) == (policy["severity"] == "CRITICAL"), path
+
+
+def test_platform_oncall_is_copied_into_the_team_project_because_policies_notify_only_same_project_channels(stacks):
+    channel = resources(stacks["team-fraud-prod"], "google_monitoring_notification_channel")["platform-oncall/platform-oncall"]
+    assert channel["project"] == "acme-fraud-prod" and channel["type"] == "pagerduty"
+    assert channel["sensitive_labels"]["service_key_wo"].startswith("${ephemeral.google_secret_manager_secret_version.")
+
+
+def test_a_team_without_channels_is_alerted_through_its_admins_group(stacks):
+    channels = resources(stacks["team-search-prod"], "google_monitoring_notification_channel")
+    assert channels["default-channels/team-admins"]["labels"] == {"email_address": "search-admins@acme.example"}
+    policy = policies(stacks, "team-search-prod")["query-ranker/endpoint-latency-p99"]
+    assert policy["notification_channels"] == ["${google_monitoring_notification_channel.default-channels_team-admins_"
+                                               + policy["notification_channels"][0].split("_team-admins_")[1]]
+
+
+def test_alert_counts_per_pattern(stacks):
+    def kinds(stack, model):
+        return sorted(p.split("/", 1)[1] for p in policies(stacks, stack) if p.startswith(f"{model}/"))
+
+    assert kinds("team-fraud-prod", "card-scorer") == sorted([
+        "endpoint-latency-p99", "endpoint-error-ratio", "endpoint-traffic-drop", "endpoint-replicas-at-max",
+        "slo-burn-rate-latency", "slo-burn-rate-availability", "model-accuracy-low", "feature-drift", "missing-features"])
+    assert kinds("team-fraud-prod", "chargeback-forecast") == sorted([
+        "batch-run-failed", "batch-output-missing", "model-rmse-high", "feature-drift", "missing-features"])
+    assert kinds("team-growth-prod", "clickstream-propensity") == sorted([
+        "stream-backlog-age", "stream-dead-letters", "feature-drift", "missing-features"])

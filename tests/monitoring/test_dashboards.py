@@ -1,0 +1,96 @@
+"""Model Operations Center dashboards: generated JSON, structure and what each tile watches."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from modules.monitoring.dashboards import COLUMNS, platform_dashboard, team_dashboard
+from stacks import names
+from tests.helpers import one, resources
+
+ONLINE_TILES = ["Traffic (predictions/s)", "Latency p50 / p99 (ms)", "Error ratio", "Replicas"]
+QUALITY_TILES = ["Drift (PSI) by feature", "Missing features (share of predictions)",
+                 "Daily usage: predictions and distinct callers"]
+
+
+def tiles(body):
+    return body["mosaicLayout"]["tiles"]
+
+
+def widget_titles(body):
+    return [t["widget"]["title"] for t in tiles(body)]
+
+
+def sections(body):
+    """Model name -> tile titles under its header."""
+    out, current = {}, None
+    for tile in tiles(body):
+        title = tile["widget"]["title"]
+        if "text" in tile["widget"] and " (" in title:
+            current = title.split(" (")[0]
+            out[current] = []
+        elif current:
+            out[current].append(tile["widget"])
+    return out
+
+
+def test_team_dashboard_is_synthesized_from_the_generated_json(stacks, example_config):
+    dashboard = resources(stacks["team-fraud-prod"], "google_monitoring_dashboard")["dashboard/dashboard"]
+    body = json.loads(dashboard["dashboard_json"])
+    assert body == json.loads(json.dumps(team_dashboard(example_config.team("fraud"), "prod")))
+    assert body["displayName"] == "fraud — Model Operations Center"
+    assert dashboard["project"] == "acme-fraud-prod"
+
+
+@pytest.mark.parametrize("team", ["fraud", "growth", "search"])
+def test_every_model_has_its_tiles(example_config, team):
+    cfg = example_config.team(team)
+    found = sections(team_dashboard(cfg, "prod"))
+    assert set(found) == {m.name for m in cfg.models}
+    for model in cfg.models:
+        titles = [w["title"] for w in found[model.name]]
+        quality = "Accuracy / precision / recall (30 days)" if model.task == "classification" else "MAE / RMSE (30 days)"
+        assert set(QUALITY_TILES) | {quality} <= set(titles)
+        if model.pattern == "online":
+            assert titles[:4] == ONLINE_TILES
+            eid = names.endpoint_name(team, model.name, "prod")
+            for widget in found[model.name][:4]:
+                assert f'resource.labels.endpoint_id="{eid}"' in json.dumps(widget).replace('\\"', '"')
+        if model.pattern == "batch":
+            assert "Batch runs by outcome" in titles
+        if model.pattern == "streaming":
+            assert "Oldest unacknowledged event (s)" in titles and "Dead-lettered events" in titles
+
+
+def test_latency_tile_shows_p50_and_p99_with_the_yaml_threshold(example_config):
+    widget = sections(team_dashboard(example_config.team("fraud"), "prod"))["card-scorer"][1]
+    reducers = [d["timeSeriesQuery"]["timeSeriesFilter"]["aggregation"]["crossSeriesReducer"]
+                for d in widget["xyChart"]["dataSets"]]
+    assert reducers == ["REDUCE_PERCENTILE_50", "REDUCE_PERCENTILE_99"]
+    assert widget["xyChart"]["thresholds"][0]["value"] == 150
+
+
+@pytest.mark.parametrize("team", ["fraud", "growth", "search"])
+def test_tiles_fit_the_grid_and_do_not_overlap(example_config, team):
+    cells = set()
+    for tile in tiles(team_dashboard(example_config.team(team), "prod")):
+        assert tile["xPos"] + tile["width"] <= COLUMNS
+        area = {(x, y) for x in range(tile["xPos"], tile["xPos"] + tile["width"])
+                for y in range(tile["yPos"], tile["yPos"] + tile["height"])}
+        assert not cells & area
+        cells |= area
+
+
+def test_platform_dashboard_covers_every_team_through_the_metrics_scope(stacks, example_config):
+    stack = stacks["platform-prod"]
+    body = json.loads(one(resources(stack, "google_monitoring_dashboard"))["dashboard_json"])
+    assert body == json.loads(json.dumps(platform_dashboard(example_config.teams, "prod")))
+    assert body["displayName"] == "Platform — Model Operations Center"
+    models_table = tiles(body)[0]["widget"]["text"]["content"]
+    assert all(f"| {t.name} | {m.name} |" in models_table for t in example_config.teams for m in t.models)
+    assert {"Predictions/s by endpoint", "Accuracy by model", "Worst feature drift (PSI) by model",
+            "Failed workflow runs"} <= set(widget_titles(body))
+    scope = resources(stack, "google_monitoring_monitored_project")
+    assert {m["name"] for m in scope.values()} == {"acme-fraud-prod", "acme-growth-prod", "acme-search-prod"}
+    assert {m["metrics_scope"] for m in scope.values()} == {"locations/global/metricsScopes/acme-mlops-prod"}

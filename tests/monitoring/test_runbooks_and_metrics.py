@@ -1,0 +1,67 @@
+"""Runbooks are generated and current; custom metric descriptors are declared exactly once per team project."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from modules.monitoring import runbooks
+from modules.monitoring.metrics import CUSTOM_METRICS
+from tests.helpers import resources
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_generated_runbooks_are_current():
+    stale = runbooks.stale_files(REPO)
+    assert not stale, f"stale runbooks {stale}: run `modelops runbooks`"
+
+
+def test_staleness_check_notices_an_edited_and_an_orphaned_page(tmp_path):
+    runbooks.write(tmp_path)
+    assert runbooks.stale_files(tmp_path) == []
+    (tmp_path / "docs/runbooks/feature-drift.md").write_text("edited by hand")
+    (tmp_path / "docs/runbooks/removed-kind.md").write_text("old")
+    assert runbooks.stale_files(tmp_path) == ["docs/runbooks/feature-drift.md", "docs/runbooks/removed-kind.md"]
+    runbooks.write(tmp_path)
+    assert runbooks.stale_files(tmp_path) == [] and not (tmp_path / "docs/runbooks/removed-kind.md").exists()
+
+
+def test_every_alert_kind_in_the_synth_has_a_runbook(stacks):
+    kinds = {p["user_labels"]["alert_kind"] for s in stacks.values()
+             for p in resources(s, "google_monitoring_alert_policy").values()}
+    assert kinds == set(runbooks.RUNBOOKS)  # every kind is used by the example, every used kind has a page
+
+
+def test_every_runbook_has_three_checks_and_a_tuning_hint():
+    for book in runbooks.RUNBOOKS.values():
+        assert len(book.checks) == 3 and all(book.checks) and book.tuning and book.severity in ("CRITICAL", "ERROR", "WARNING")
+
+
+def test_custom_metric_descriptors_are_declared_in_each_team_project(stacks):
+    descriptors = resources(stacks["team-fraud-prod"], "google_monitoring_metric_descriptor")
+    assert {d["type"] for d in descriptors.values()} == {
+        f"custom.googleapis.com/modelops/{p}" for p in (
+            "usage/predictions", "usage/distinct_callers", "quality/accuracy", "quality/precision", "quality/recall",
+            "quality/mae", "quality/rmse", "data/missing_feature_ratio", "data/drift_psi", "batch/output_rows")}
+    assert set(CUSTOM_METRICS) == {d["type"].split("modelops/")[1] for d in descriptors.values()}
+    drift = descriptors["custom-metrics/data-drift_psi"]
+    assert (drift["metric_kind"], drift["value_type"], drift["project"]) == ("GAUGE", "DOUBLE", "acme-fraud-prod")
+    assert [label["key"] for label in drift["labels"]] == ["team", "model", "feature"]
+
+
+def test_monitoring_doc_carries_the_current_column_contract():
+    from modules.quality.tables import with_contract
+
+    doc = (REPO / "docs" / "monitoring.md").read_text()
+    assert doc == with_contract(doc), "docs/monitoring.md is stale: run `modelops runbooks`"
+    assert "#### `prediction_history`" in doc
+
+
+def test_runbooks_check_command_finds_nothing_stale_in_the_repo():
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "scripts.cli", "runbooks", "--check", "--output", "json"],
+                            cwd=REPO, env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert '"stale": []' in result.stdout.replace("\n", "").replace("  ", "") or '"stale":[]' in result.stdout.replace(" ", "").replace("\n", "")

@@ -1,0 +1,180 @@
+"""The generated BigQuery SQL, transpiled to DuckDB and run on fixtures whose answers are worked out by hand."""
+from __future__ import annotations
+
+import datetime
+import math
+
+import pytest
+
+from modules.quality import sql, tables
+from tests.quality.duck import DS, Duck
+
+DAY = datetime.date(2026, 3, 10)
+TS = datetime.datetime(2026, 3, 10, 12, 0)
+YESTERDAY_TS = datetime.datetime(2026, 3, 9, 12, 0)
+
+CLASSIFIER = sql.ModelSpec("card-scorer", "classification",
+                           (sql.FeatureSpec("amount"), sql.FeatureSpec("country", "STRING")))
+REGRESSOR = sql.ModelSpec("chargeback-forecast", "regression", (sql.FeatureSpec("volume"),))
+
+
+def history(model: str, request_id: str, features: dict, when=TS, **extra) -> dict:
+    return {"model": model, "request_id": request_id, "prediction_time": when, "features": features, **extra}
+
+
+@pytest.fixture
+def duck() -> Duck:
+    return Duck()
+
+
+def test_missing_feature_ratio_counts_absent_keys_and_json_nulls(duck):
+    duck.insert(tables.PREDICTION_HISTORY, [
+        history("card-scorer", "1", {"amount": 1.0, "country": "NL"}),
+        history("card-scorer", "2", {"amount": None, "country": "NL"}),
+        history("card-scorer", "3", {"country": "DE"}),
+        history("card-scorer", "4", {"amount": 20.0}),
+        history("card-scorer", "5", {}, when=YESTERDAY_TS),          # another day: not counted
+        history("other-model", "6", {}),                              # another model: not counted
+    ])
+    rows = {r["feature"]: r for r in duck.run(sql.missing_features(DS, CLASSIFIER), DAY)}
+    assert (rows["amount"]["rows_checked"], rows["amount"]["missing"]) == (4, 2)
+    assert rows["amount"]["missing_ratio"] == pytest.approx(0.5)
+    assert rows["country"]["missing_ratio"] == pytest.approx(0.25)
+    assert all(r["day"] == DAY and r["model"] == "card-scorer" for r in rows.values())
+
+
+def test_missing_feature_ratio_is_null_without_traffic(duck):
+    rows = duck.run(sql.missing_features(DS, CLASSIFIER), DAY)
+    assert [r["missing_ratio"] for r in rows] == [None, None]
+
+
+def _baseline(model, feature, bucket, lower, upper, ratio):
+    return {"model": model, "feature": feature, "bucket": bucket, "lower_bound": lower, "upper_bound": upper,
+            "expected_ratio": ratio}
+
+
+def test_psi_matches_the_hand_computed_value_for_numeric_and_categorical_features(duck):
+    duck.insert(tables.FEATURE_BASELINE, [
+        _baseline("card-scorer", "amount", "low", None, 10.0, 0.5),
+        _baseline("card-scorer", "amount", "high", 10.0, None, 0.5),
+        _baseline("card-scorer", "country", "NL", None, None, 0.6),
+        _baseline("card-scorer", "country", "DE", None, None, 0.3),
+        _baseline("card-scorer", "country", "__other__", None, None, 0.1),
+    ])
+    amounts = [1, 2, 3, 4, 5, 9.99, 10, 50]                 # 6 low, 2 high (10 is the high bucket's inclusive bound)
+    countries = ["NL", "NL", "DE", "FR", None, None, None, None]  # FR was never seen in training -> __other__
+    duck.insert(tables.PREDICTION_HISTORY, [
+        history("card-scorer", str(i), {"amount": a, "country": c}) for i, (a, c) in enumerate(zip(amounts, countries))
+    ])
+    rows = {r["feature"]: r for r in duck.run(sql.drift(DS, CLASSIFIER), DAY)}
+    # (0.75-0.5)*ln(0.75/0.5) + (0.25-0.5)*ln(0.25/0.5)
+    assert rows["amount"]["psi"] == pytest.approx(0.25 * math.log(1.5) + 0.25 * math.log(2), rel=1e-9)
+    assert rows["amount"]["psi"] == pytest.approx(0.274653, abs=1e-6)
+    assert rows["amount"]["rows_checked"] == 8
+    # actual NL .5, DE .25, other .25 vs expected .6, .3, .1
+    expected = (-0.1) * math.log(0.5 / 0.6) + (-0.05) * math.log(0.25 / 0.3) + 0.15 * math.log(0.25 / 0.1)
+    assert rows["country"]["psi"] == pytest.approx(expected, rel=1e-9)
+    assert rows["country"]["psi"] == pytest.approx(0.164792, abs=1e-6)
+    assert rows["country"]["rows_checked"] == 4
+
+
+def test_psi_is_zero_when_serving_matches_training_and_floors_empty_buckets(duck):
+    duck.insert(tables.FEATURE_BASELINE, [
+        _baseline("card-scorer", "amount", "low", None, 10.0, 0.5),
+        _baseline("card-scorer", "amount", "high", 10.0, None, 0.5),
+    ])
+    duck.insert(tables.PREDICTION_HISTORY, [history("card-scorer", "1", {"amount": 1}),
+                                            history("card-scorer", "2", {"amount": 11})])
+    assert duck.run(sql.drift(DS, CLASSIFIER), DAY)[0]["psi"] == pytest.approx(0.0)
+    duck.con.execute("DELETE FROM p.d.prediction_history")
+    duck.insert(tables.PREDICTION_HISTORY, [history("card-scorer", "1", {"amount": 1})])
+    eps = sql.PSI_EPSILON
+    expected = (1 - 0.5) * math.log(1 / 0.5) + (eps - 0.5) * math.log(eps / 0.5)
+    assert duck.run(sql.drift(DS, CLASSIFIER), DAY)[0]["psi"] == pytest.approx(expected, rel=1e-9)
+
+
+def _truth(model, request_id, observed=TS, **values):
+    return {"model": model, "request_id": request_id, "observed_time": observed, **values}
+
+
+def test_classification_accuracy_and_macro_precision_recall_match_hand_computed_values(duck):
+    pairs = [("1", "1"), ("1", "0"), ("0", "0"), ("0", "0"), ("1", "1"), ("2", "2"), ("2", "0")]
+    duck.insert(tables.PREDICTION_HISTORY, [
+        history("card-scorer", f"r{i}", {}, predicted_label=p) for i, (p, _) in enumerate(pairs)
+    ] + [
+        history("card-scorer", "no-truth", {}, predicted_label="1"),
+        history("card-scorer", "too-old", {}, when=datetime.datetime(2026, 1, 1), predicted_label="1"),
+        history("card-scorer", "late-truth", {}, predicted_label="1"),
+    ])
+    duck.insert(tables.GROUND_TRUTH, [
+        _truth("card-scorer", f"r{i}", actual_label=a) for i, (_, a) in enumerate(pairs)
+    ] + [
+        _truth("card-scorer", "too-old", actual_label="0"),
+        _truth("card-scorer", "late-truth", observed=datetime.datetime(2026, 3, 12), actual_label="0"),
+    ])
+    rows = {r["metric"]: r for r in duck.run(sql.accuracy(DS, CLASSIFIER), DAY)}
+    assert rows["accuracy"]["value"] == pytest.approx(5 / 7)
+    # per class P: 1 -> 2/3, 0 -> 2/2, 2 -> 1/2 ; R: 1 -> 2/2, 0 -> 2/4, 2 -> 1/1
+    assert rows["precision"]["value"] == pytest.approx((2 / 3 + 1 + 0.5) / 3)
+    assert rows["recall"]["value"] == pytest.approx((1 + 0.5 + 1) / 3)
+    assert {r["labelled_rows"] for r in rows.values()} == {7}
+    assert {r["task"] for r in rows.values()} == {"classification"}
+
+
+def test_regression_mae_and_rmse_match_hand_computed_values(duck):
+    pairs = [(10.0, 12.0), (5.0, 5.0), (3.0, 0.0)]
+    duck.insert(tables.PREDICTION_HISTORY, [
+        history("chargeback-forecast", f"r{i}", {}, predicted_value=p) for i, (p, _) in enumerate(pairs)])
+    duck.insert(tables.GROUND_TRUTH, [
+        _truth("chargeback-forecast", f"r{i}", actual_value=a) for i, (_, a) in enumerate(pairs)])
+    rows = {r["metric"]: r["value"] for r in duck.run(sql.accuracy(DS, REGRESSOR), DAY)}
+    assert rows == pytest.approx({"mae": 5 / 3, "rmse": math.sqrt(13 / 3)})
+
+
+def test_usage_rollup_counts_predictions_callers_and_latency_percentiles(duck):
+    duck.insert(tables.PREDICTION_HISTORY, [
+        history("card-scorer", str(i), {}, caller=("a" if i < 6 else "b" if i < 9 else None), latency_ms=float(l))
+        for i, l in enumerate(range(10, 110, 10))
+    ])
+    [row] = duck.run(sql.usage(DS, CLASSIFIER), DAY)
+    assert (row["predictions"], row["distinct_callers"]) == (10, 2)
+    assert row["latency_p50_ms"] == pytest.approx(55, abs=10)
+    assert row["latency_p99_ms"] == pytest.approx(100, abs=10)
+    assert row["latency_p50_ms"] <= row["latency_p95_ms"] <= row["latency_p99_ms"]
+
+
+def test_usage_rollup_reports_zero_predictions_on_a_day_without_traffic(duck):
+    [row] = duck.run(sql.usage(DS, CLASSIFIER), DAY)
+    assert row["predictions"] == 0 and row["model"] == "card-scorer"
+
+
+@pytest.mark.parametrize("table", tables.DAILY_TABLES)
+def test_writing_a_day_twice_replaces_it_instead_of_duplicating(duck, table):
+    duck.insert(tables.PREDICTION_HISTORY, [history("card-scorer", "1", {"amount": 1.0, "country": "NL"},
+                                                    caller="a", latency_ms=5.0, predicted_label="1")])
+    duck.insert(tables.GROUND_TRUTH, [_truth("card-scorer", "1", actual_label="1")])
+    duck.insert(tables.FEATURE_BASELINE, [_baseline("card-scorer", "amount", "all", None, None, 1.0)])
+    script = sql.replace_day(DS, table, CLASSIFIER, sql.DAILY_QUERIES[table](DS, CLASSIFIER))
+    duck.run(script, DAY)
+    first = duck.rows(table)
+    duck.run(script, DAY)
+    assert duck.rows(table) == first and first
+    assert list(first[0]) == list(tables.columns(table))
+
+
+def test_batch_output_rows_is_zero_when_the_partition_is_missing(duck):
+    duck.create("batch_output_x", [("scoring_date", "DATE"), ("request_id", "STRING")])
+    query = sql.batch_output_rows(DS, REGRESSOR, "batch_output_x")
+    assert duck.run(query, DAY) == [{"model": "chargeback-forecast", "output_rows": 0}]
+    duck.insert("batch_output_x", [{"scoring_date": DAY, "request_id": "a"}, {"scoring_date": DAY, "request_id": "b"}])
+    assert duck.run(query, DAY)[0]["output_rows"] == 2
+
+
+def test_every_generated_statement_parses_as_bigquery():
+    import sqlglot
+
+    for model in (CLASSIFIER, REGRESSOR):
+        for table, build in sql.DAILY_QUERIES.items():
+            for statement in sqlglot.parse(sql.replace_day(DS, table, model, build(DS, model)), read="bigquery"):
+                assert statement is not None
+        sqlglot.parse(sql.ingest_request_log(DS, model, "request_log_x"), read="bigquery")

@@ -1,0 +1,83 @@
+"""The team quality workflow: schedule, identity, CMEK, and SQL that matches the column contract."""
+from __future__ import annotations
+
+import json
+
+import sqlglot
+import yaml
+
+from modules.monitoring.metrics import CUSTOM_METRICS
+from modules.quality import tables
+from tests.helpers import resources
+
+
+def workflow(stacks, stack="team-fraud-prod"):
+    return resources(stacks[stack], "google_workflows_workflow")["model-quality/workflow"]
+
+
+def definition(stacks, stack="team-fraud-prod") -> dict:
+    return yaml.safe_load(workflow(stacks, stack)["source_contents"].replace("$${", "${"))
+
+
+def main_steps(defn) -> dict:
+    return {name: body for step in defn["main"]["steps"] for name, body in step.items()}
+
+
+def test_quality_workflow_runs_daily_as_the_pipeline_sa_with_cmek(stacks):
+    wf = workflow(stacks)
+    assert wf["name"] == "fraud-model-quality" and wf["region"] == "europe-west4"
+    assert wf["service_account"].startswith("${google_service_account.service-accounts_pipeline")
+    assert "kms_workflows" in wf["crypto_key_name"] and wf["deletion_protection"] is True
+    job = resources(stacks["team-fraud-prod"], "google_cloud_scheduler_job")["model-quality/schedule"]
+    assert (job["schedule"], job["time_zone"]) == ("0 5 * * *", "Etc/UTC")
+    assert "model-quality_workflow" in job["http_target"]["uri"]
+
+
+def test_workflow_writes_every_daily_table_for_every_model_and_each_script_is_valid_bigquery(stacks, example_config):
+    steps = main_steps(definition(stacks))
+    scripts = steps["write_daily_tables"]["for"]["in"]
+    models = example_config.team("fraud").models
+    assert len(scripts) == len(models) * len(tables.DAILY_TABLES)
+    for table in tables.DAILY_TABLES:
+        for model in models:
+            target = f"`acme-fraud-prod.fraud_metadata.{table}`"
+            assert any(f"DELETE FROM {target} WHERE day = @day AND model = '{model.name}'" in s for s in scripts)
+    for script in scripts + steps["ingest_request_logs"]["for"]["in"]:
+        assert all(sqlglot.parse(script, read="bigquery"))
+
+
+def test_only_online_models_ingest_vertex_request_logs(stacks):
+    ingest = main_steps(definition(stacks))["ingest_request_logs"]["for"]["in"]
+    assert len(ingest) == 1 and "`acme-fraud-prod.fraud_metadata.request_log_card_scorer`" in ingest[0]
+    growth = main_steps(definition(stacks, "team-growth-prod"))["ingest_request_logs"]["for"]["in"]
+    assert len(growth) == 1 and "request_log_next_best_offer" in growth[0]  # not the streaming model
+
+
+def test_workflow_publishes_only_declared_custom_metrics(stacks):
+    steps = main_steps(definition(stacks))
+    published = steps["publish_metrics"]["for"]["in"]
+    declared = {m.type: m for m in CUSTOM_METRICS.values()}
+    assert {p["metric_type"] for p in published} == set(declared)  # fraud has a batch model: all ten
+    for p in published:
+        assert p["value_type"] == declared[p["metric_type"]].value_type
+        assert p["label_names"] == [label for label in declared[p["metric_type"]].labels if label != "team"]
+        sqlglot.parse_one(p["query"], read="bigquery")
+    growth = {p["metric_type"] for p in main_steps(definition(stacks, "team-growth-prod"))["publish_metrics"]["for"]["in"]}
+    assert "custom.googleapis.com/modelops/batch/output_rows" not in growth
+
+
+def test_publish_subworkflow_writes_time_series_to_the_monitoring_api(stacks):
+    sub = definition(stacks)["publish_query"]
+    text = json.dumps(sub)
+    assert "https://monitoring.googleapis.com/v3/projects/" in text and '"type": "OAuth2"' in text
+    assert '"resource": {"type": "global"' in text
+    run = definition(stacks)["run_query"]["steps"][0]["run"]
+    assert run["call"] == "googleapis.bigquery.v2.jobs.insert"
+    assert run["args"]["body"]["configuration"]["query"]["queryParameters"][0]["name"] == "day"
+
+
+def test_feature_baseline_table_follows_the_contract_and_is_protected(stacks):
+    table = resources(stacks["team-fraud-prod"], "google_bigquery_table")["feature-baseline/table"]
+    assert table["table_id"] == tables.FEATURE_BASELINE
+    assert [c["name"] for c in json.loads(table["schema"])] == list(tables.columns(tables.FEATURE_BASELINE))
+    assert table["deletion_protection"] is True and "kms_bigquery" in table["encryption_configuration"]["kms_key_name"]

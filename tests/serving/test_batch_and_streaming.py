@@ -1,0 +1,118 @@
+"""Batch and streaming patterns on synthesized JSON: tables, workflow, schedule, Pub/Sub wiring."""
+from __future__ import annotations
+
+import base64
+import json
+
+import sqlglot
+import yaml
+
+from tests.helpers import resources
+
+PIPELINE = "fraud-pipeline@acme-fraud-prod.iam.gserviceaccount.com"
+
+
+def _unescape(source: str) -> str:
+    """Terraform renders `$${` as a literal `${`: the YAML Workflows receives."""
+    return source.replace("$${", "${")
+
+
+def test_batch_input_and_output_tables_are_partitioned_cmek_protected_and_in_the_team_dataset(stacks):
+    tables = resources(stacks["team-fraud-prod"], "google_bigquery_table")
+    for part, table_id in (("input", "batch_input_chargeback_forecast"), ("output", "batch_output_chargeback_forecast")):
+        table = tables[f"chargeback-forecast/{part}"]
+        assert table["table_id"] == table_id
+        assert table["dataset_id"].startswith("${google_bigquery_dataset.metadata_dataset_")
+        assert "kms_bigquery" in table["encryption_configuration"]["kms_key_name"]
+        assert table["deletion_protection"] is True
+        assert table["time_partitioning"]["field"] == "scoring_date"
+        assert table["time_partitioning"]["expiration_ms"] == 365 * 86_400_000
+    columns = [c["name"] for c in json.loads(tables["chargeback-forecast/input"]["schema"])]
+    assert columns == ["scoring_date", "request_id", "merchant_id_hash", "weekly_volume", "dispute_rate"]
+
+
+def test_batch_workflow_runs_as_pipeline_sa_with_cmek_and_starts_a_bigquery_to_bigquery_batch_job(stacks):
+    wf = resources(stacks["team-fraud-prod"], "google_workflows_workflow")["chargeback-forecast/workflow"]
+    assert wf["name"] == "fraud-chargeback-forecast-batch"
+    assert wf["service_account"].startswith("${google_service_account.service-accounts_pipeline")
+    assert "kms_workflows" in wf["crypto_key_name"] and wf["deletion_protection"] is True
+    assert "kms_vertex" in wf["user_env_vars"]["VERTEX_KMS_KEY"]
+    assert "${sys" not in wf["source_contents"].replace("$${", "")  # every Workflows expression is escaped
+    source = yaml.safe_load(_unescape(wf["source_contents"]))
+    steps = {name: body for step in source["main"]["steps"] for name, body in step.items()}
+    create = steps["create_job"]
+    assert create["call"] == "googleapis.aiplatform.v1.projects.locations.batchPredictionJobs.create"
+    body = create["args"]["body"]
+    assert body["model"] == "projects/acme-fraud-prod/locations/europe-west4/models/fraud-chargeback-forecast@champion"
+    assert body["inputConfig"]["instancesFormat"] == "bigquery"
+    assert body["outputConfig"] == {"predictionsFormat": "bigquery",
+                                    "bigqueryDestination": {"outputUri": "bq://acme-fraud-prod.fraud_metadata"}}
+    assert body["encryptionSpec"] == {"kmsKeyName": '${sys.get_env("VERTEX_KMS_KEY")}'}
+    assert "raise" in str(steps["check"])  # a failed job fails the execution (and its alert)
+    for template in (steps["names"]["assign"][2]["stage_template"], steps["names"]["assign"][3]["copy_template"]):
+        sqlglot.parse(template.replace("__STAGING__", "t").replace("__PREDICTIONS__", "p.d.t"), read="bigquery")
+
+
+def test_batch_schedule_follows_yaml_and_calls_the_workflow_with_an_oauth_token(stacks):
+    job = resources(stacks["team-fraud-prod"], "google_cloud_scheduler_job")["chargeback-forecast/schedule"]
+    assert (job["schedule"], job["time_zone"]) == ("0 3 * * *", "Europe/Amsterdam")
+    target = job["http_target"]
+    assert target["uri"].startswith("https://workflowexecutions.googleapis.com/v1/${google_workflows_workflow.chargeback-forecast_workflow")
+    assert target["uri"].endswith("/executions") and target["http_method"] == "POST"
+    assert target["oauth_token"]["service_account_email"].startswith("${google_service_account.service-accounts_pipeline")
+    assert json.loads(base64.b64decode(target["body"])) == {"argument": "{}"}
+
+
+def test_pipeline_service_account_gets_the_project_roles_batch_and_quality_need(stacks):
+    grants = resources(stacks["team-fraud-prod"], "google_project_iam_member")
+    roles = {g["role"] for g in grants.values() if "service-accounts_pipeline" in g["member"]}
+    assert roles == {"roles/bigquery.jobUser", "roles/monitoring.metricWriter", "roles/workflows.invoker",
+                     "roles/logging.logWriter", "roles/aiplatform.user"}
+    search_roles = {g["role"] for g in resources(stacks["team-growth-prod"], "google_project_iam_member").values()}
+    assert "roles/aiplatform.user" not in search_roles  # growth has no batch model
+
+
+def test_streaming_topic_has_schema_cmek_and_regional_storage(stacks):
+    stack = stacks["team-growth-prod"]
+    topics = resources(stack, "google_pubsub_topic")
+    topic = topics["clickstream-propensity/topic"]
+    assert topic["name"] == "growth-clickstream-propensity-events"
+    assert "kms_pubsub" in topic["kms_key_name"]
+    assert topic["schema_settings"]["encoding"] == "JSON"
+    assert topic["message_storage_policy"] == {"allowed_persistence_regions": ["europe-west4"], "enforce_in_transit": True}
+    assert "kms_pubsub" in topics["clickstream-propensity/dead-letter-topic"]["kms_key_name"]
+    schema = resources(stack, "google_pubsub_schema")["clickstream-propensity/schema"]
+    avro = json.loads(schema["definition"])
+    assert schema["type"] == "AVRO"
+    assert [f["name"] for f in avro["fields"]] == ["request_id", "event_time", "pages_viewed", "session_seconds", "device_type"]
+    assert avro["fields"][4]["type"] == ["null", "string"]
+
+
+def test_scoring_subscription_dead_letters_after_the_yaml_attempts_and_the_agent_may_move_messages(stacks):
+    stack = stacks["team-growth-prod"]
+    subs = resources(stack, "google_pubsub_subscription")
+    scoring = subs["clickstream-propensity/scoring"]
+    assert scoring["dead_letter_policy"]["max_delivery_attempts"] == 10
+    assert "dead-letter-topic" in scoring["dead_letter_policy"]["dead_letter_topic"]
+    assert scoring["expiration_policy"] == {"ttl": ""}
+    assert subs["clickstream-propensity/dead-letter-hold"]["topic"].startswith("${google_pubsub_topic.clickstream-propensity_dead-letter-topic")
+    topic_grants = resources(stack, "google_pubsub_topic_iam_member")
+    sub_grants = resources(stack, "google_pubsub_subscription_iam_member")
+    assert topic_grants["clickstream-propensity/dead-letter-publisher"]["member"].endswith("@gcp-sa-pubsub.iam.gserviceaccount.com")
+    assert sub_grants["clickstream-propensity/dead-letter-subscriber"]["role"] == "roles/pubsub.subscriber"
+    assert "service-accounts_serving" in sub_grants["clickstream-propensity/serving-subscriber"]["member"]
+
+
+def test_bigquery_subscription_archives_events_into_a_partitioned_cmek_table(stacks):
+    stack = stacks["team-growth-prod"]
+    archive = resources(stack, "google_pubsub_subscription")["clickstream-propensity/archive"]
+    config = archive["bigquery_config"]
+    assert config["table"].startswith("acme-growth-prod.${google_bigquery_dataset.metadata_dataset_")
+    assert ".${google_bigquery_table.clickstream-propensity_archive-table" in config["table"]
+    assert config["use_topic_schema"] is True and config["write_metadata"] is True
+    table = resources(stack, "google_bigquery_table")["clickstream-propensity/archive-table"]
+    assert table["table_id"] == "stream_events_clickstream_propensity"
+    assert table["deletion_protection"] is True and "kms_bigquery" in table["encryption_configuration"]["kms_key_name"]
+    assert table["time_partitioning"]["field"] == "publish_time"
+    assert resources(stack, "google_bigquery_dataset_iam_member")["metadata/pubsub-agent-dataEditor"]["member"] \
+        .endswith("@gcp-sa-pubsub.iam.gserviceaccount.com")

@@ -1,0 +1,95 @@
+"""Online pattern on synthesized JSON: CMEK, request/response logging into the team dataset, access, SLOs."""
+from __future__ import annotations
+
+import pytest
+
+from stacks import names
+from tests.helpers import resources
+
+ONLINE = [("fraud", "card-scorer"), ("growth", "next-best-offer"), ("search", "query-ranker")]
+ENVS = ("dev", "prod")
+
+
+def endpoint(stacks, team, model, env="prod"):
+    return resources(stacks[f"team-{team}-{env}"], "google_vertex_ai_endpoint")[f"{model}/endpoint"]
+
+
+@pytest.mark.parametrize("team,model", ONLINE)
+@pytest.mark.parametrize("env", ENVS)
+def test_every_endpoint_is_cmek_encrypted_with_the_platform_vertex_key(stacks, team, model, env):
+    key = endpoint(stacks, team, model, env)["encryption_spec"]["kms_key_name"]
+    assert f"cross-stack-reference-input-platform-{env}" in key and "kms_vertex" in key
+
+
+@pytest.mark.parametrize("team,model", ONLINE)
+@pytest.mark.parametrize("env", ENVS)
+def test_every_endpoint_logs_requests_into_a_new_table_of_the_team_metadata_dataset(stacks, example_config, team, model, env):
+    cfg = example_config.team(team).model(model)
+    logging = endpoint(stacks, team, model, env)["predict_request_response_logging_config"]
+    assert logging["enabled"] is True
+    assert logging["sampling_rate"] == cfg.logging.sample_rate
+    uri = logging["bigquery_destination"]["output_uri"]
+    project = example_config.team(team).environments[env].project_id
+    assert uri.startswith(f"bq://{project}.${{google_bigquery_dataset.metadata_dataset_")
+    assert uri.endswith(f".{names.request_log_table(model)}")
+    # Vertex creates the table; one that pre-exists makes the endpoint fail.
+    tables = resources(stacks[f"team-{team}-{env}"], "google_bigquery_table").values()
+    assert names.request_log_table(model) not in {t["table_id"] for t in tables}
+
+
+def test_request_log_table_name_replaces_dashes():
+    assert names.request_log_table("card-scorer") == "request_log_card_scorer"
+
+
+@pytest.mark.parametrize("team,model", ONLINE)
+def test_endpoint_name_labels_and_location_come_from_team_model_env(stacks, team, model):
+    ep = endpoint(stacks, team, model)
+    assert ep["name"] == names.endpoint_name(team, model, "prod")
+    assert ep["display_name"] == f"{team}-{model}"
+    assert ep["location"] == "europe-west4"
+    assert {k: ep["labels"][k] for k in ("team", "model", "env")} == {"team": team, "model": model, "env": "prod"}
+    assert ep["labels"]["business_owner"] and ep["labels"]["data_class"]
+
+
+def test_private_access_follows_serving_access_in_yaml(stacks):
+    psc = endpoint(stacks, "fraud", "card-scorer")
+    assert psc["private_service_connect_config"] == {"enable_private_service_connect": True,
+                                                     "project_allowlist": ["acme-fraud-prod"]}
+    assert "dedicated_endpoint_enabled" not in psc
+    dedicated = endpoint(stacks, "growth", "next-best-offer")
+    assert dedicated["dedicated_endpoint_enabled"] is True and "private_service_connect_config" not in dedicated
+    default = endpoint(stacks, "search", "query-ranker")  # no `access` in YAML: private service connect
+    assert default["private_service_connect_config"]["enable_private_service_connect"] is True
+
+
+def test_vertex_agent_may_use_the_vertex_key_before_the_endpoint_exists_and_may_write_the_dataset(stacks):
+    stack = stacks["team-fraud-prod"]
+    grant = resources(stack, "google_kms_crypto_key_iam_member")["service-agents/aiplatform-key"]
+    assert "kms_vertex" in grant["crypto_key_id"]
+    assert grant["member"].endswith("@gcp-sa-aiplatform.iam.gserviceaccount.com")
+    assert grant["member"].startswith("serviceAccount:service-${data.google_project.service-agents_project_")
+    depends_on = endpoint(stacks, "fraud", "card-scorer")["depends_on"]
+    assert any("aiplatform-key" in d for d in depends_on)
+    assert any("vertex-agent-dataEditor" in d for d in depends_on)
+    writer = resources(stack, "google_bigquery_dataset_iam_member")["metadata/vertex-agent-dataEditor"]
+    assert writer["member"] == grant["member"] and writer["role"] == "roles/bigquery.dataEditor"
+
+
+def test_latency_and_availability_slos_watch_the_endpoint(stacks, example_config):
+    stack = stacks["team-fraud-prod"]
+    eid = names.endpoint_name("fraud", "card-scorer", "prod")
+    service = resources(stack, "google_monitoring_custom_service")["card-scorer/slo/service"]
+    assert service["service_id"] == "fraud-card-scorer"
+    assert service["telemetry"]["resource_name"].endswith(f"/locations/europe-west4/endpoints/{eid}")
+    slos = resources(stack, "google_monitoring_slo")
+    latency = slos["card-scorer/slo/latency"]["request_based_sli"]["distribution_cut"]
+    assert latency["range"] == {"max": 150}
+    assert latency["distribution_filter"] == (
+        'resource.type="aiplatform.googleapis.com/Endpoint" AND '
+        'metric.type="aiplatform.googleapis.com/prediction/online/prediction_latencies" AND '
+        f'resource.labels.endpoint_id="{eid}" AND metric.labels.latency_type="total"')
+    availability = slos["card-scorer/slo/availability"]
+    assert availability["goal"] == 0.99  # 1 - max_error_rate 0.01
+    ratio = availability["request_based_sli"]["good_total_ratio"]
+    assert "prediction/online/response_count" in ratio["total_service_filter"]
+    assert 'response_code=monitoring.regex.full_match("2..")' in ratio["good_service_filter"]
