@@ -120,6 +120,8 @@ def team_tables(team: Team) -> tuple[TableSpec, ...]:
 
 
 TEAM_TABLE_NAMES = ("prediction_history", "daily_usage", "model_quality", "data_quality", "drift", "ground_truth")
+TEAM_TABLE_COLUMNS = dict(zip(TEAM_TABLE_NAMES, (PREDICTION_HISTORY, DAILY_USAGE, MODEL_QUALITY, DATA_QUALITY,
+                                                 DRIFT, GROUND_TRUTH)))
 
 MODEL_EVENTS = (
     Column("event_time", "TIMESTAMP", "When the action happened.", "REQUIRED"),

@@ -3,6 +3,8 @@
     PYTHONPATH=$PWD .venv/bin/python -m tests.inventories.regenerate
 
 Review the diff: every changed count is a resource that will be created or destroyed.
+Also refreshes the generated docs (docs/architecture.md shows these counts), so one command
+brings inventories and docs up to date.
 """
 from __future__ import annotations
 
@@ -59,7 +61,9 @@ def main() -> int:
         if not path.exists() or path.read_text() != text:
             path.write_text(text)
             print(f"wrote {path.relative_to(REPO)}")
-    return 0
+    from scripts import platform_docs
+
+    return platform_docs.main([])
 
 
 if __name__ == "__main__":
