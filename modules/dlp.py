@@ -6,7 +6,6 @@ which info types, at what sensitivity) into the governance dataset.
 """
 from __future__ import annotations
 
-from cdktn_provider_google.data_google_project import DataGoogleProject
 from cdktn_provider_google.data_loss_prevention_discovery_config import (
     DataLossPreventionDiscoveryConfig, DataLossPreventionDiscoveryConfigActions,
     DataLossPreventionDiscoveryConfigTargets,
@@ -67,11 +66,10 @@ class DatasetPiiDiscovery(Construct):
     Also covers the Vertex-created `request_log_<model>` tables, which cannot carry policy tags.
     """
 
-    def __init__(self, scope: Construct, id: str, *, team: str, project: str, location: str,
+    def __init__(self, scope: Construct, id: str, *, team: str, project: str, project_number: str, location: str,
                  dataset: CmekDataset, template: PiiInspectTemplate, governance: CmekDataset):
         super().__init__(scope, id)
-        number = DataGoogleProject(self, "project", project_id=project).number
-        agent = names.service_agent("dlp", number)
+        agent = names.service_agent("dlp", project_number)
         self.grants = [
             ProjectIamMember(self, "agent-profiles-driver", project=project, role=PROFILES_DRIVER, member=agent),
             template.grant_use(self, "agent-template-reader", agent),

@@ -60,6 +60,7 @@ class TeamStack(ModelOpsStack):
         self.audit_logs = DataAccessAuditLogs(self, "data-access-logs", project=project)
         self.audit_sink = AuditSinkToDataset(self, "audit-sink", project=project, dataset=platform.governance)
         self.pii_discovery = DatasetPiiDiscovery(
-            self, "pii-discovery", team=team.name, project=project, location=platform.region,
+            self, "pii-discovery", team=team.name, project=project, project_number=self.agent_keys.project.number,
+            location=platform.region,
             dataset=self.metadata, template=platform.inspect_template, governance=platform.governance)
         self.channels = NotificationChannels(self, "channels", channels=team.notification_channels, project=project)
