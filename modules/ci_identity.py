@@ -23,8 +23,15 @@ ATTRIBUTE_MAPPING = {
 }
 
 
+GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
+
+
 def attribute_condition(ci: Ci) -> str:
-    return f"assertion.repository == '{ci.repository}' && assertion.ref == 'refs/heads/{ci.branch}'"
+    """Only the platform repository's protected branch. GitHub's `sub` claim pins both at once."""
+    condition = f"assertion.repository == '{ci.repository}' && assertion.ref == 'refs/heads/{ci.branch}'"
+    if ci.issuer_uri == GITHUB_ISSUER:
+        condition = f"assertion.sub == 'repo:{ci.repository}:ref:refs/heads/{ci.branch}' && {condition}"
+    return condition
 
 
 class CiIdentity(Construct):

@@ -26,7 +26,7 @@ class GkeAutopilotCluster(Construct):
     """One Autopilot cluster per environment; teams get fleet scopes on it (modules/tenancy.py)."""
 
     def __init__(self, scope: Construct, id: str, *, gke: Gke, env: PlatformEnv, location: str, kms_key_id: str,
-                 allowed_image_prefixes: list[str], depends_on: list | None = None):
+                 allowed_image_prefixes: list[str], domain: str, depends_on: list | None = None):
         super().__init__(scope, id)
         project = env.project_id
         self.fleet = GkeHubFleet(
@@ -72,6 +72,12 @@ class GkeAutopilotCluster(Construct):
                 "gcp_public_cidrs_access_enabled": False,
             },
             workload_identity_config={"workload_pool": names.workload_pool(project)},
+            # Dataplane V2 (Autopilot's default, stated so it cannot drift) enforces NetworkPolicies.
+            datapath_provider="ADVANCED_DATAPATH",
+            enable_intranode_visibility=True,
+            # No long-lived client certificates; Google Groups (members of gke-security-groups@) for RBAC.
+            master_auth={"client_certificate_config": {"issue_client_certificate": False}},
+            authenticator_groups_config={"security_group": names.gke_security_group(domain)},
             binary_authorization={"evaluation_mode": ENFORCE_PROJECT_POLICY},
             release_channel={"channel": gke.release_channel},
             database_encryption={"state": "ENCRYPTED", "key_name": kms_key_id},

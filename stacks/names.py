@@ -108,6 +108,11 @@ def workload_identity_member(project_id: str, namespace: str, ksa: str) -> str:
     return f"serviceAccount:{workload_pool(project_id)}[{namespace}/{ksa}]"
 
 
+def gke_security_group(domain: str) -> str:
+    """The Google Group GKE requires to resolve group membership for RBAC (fixed local part)."""
+    return f"gke-security-groups@{domain}"
+
+
 def taxonomy_display_name(team: str) -> str:
     return f"{team} sensitive data"
 

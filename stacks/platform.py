@@ -45,6 +45,7 @@ class PlatformStack(ModelOpsStack):
             self, "gke", gke=platform.gke, env=penv, location=platform.region,
             kms_key_id=self.keys.key("gke").id,
             allowed_image_prefixes=[f"{self.artifact_registry.image_prefix}**"],
+            domain=platform.organization.domain,
             depends_on=[self.agent_keys.grants["gke"]])
         self.cluster = self.gke.cluster
         self.governance = CmekDataset(

@@ -24,6 +24,9 @@ def test_cluster_is_a_private_autopilot_cluster_with_workload_identity(stacks):
     assert cluster["master_authorized_networks_config"]["cidr_blocks"] == [
         {"cidr_block": "10.10.0.0/16", "display_name": "corp-vpn"}]
     assert cluster["master_authorized_networks_config"]["gcp_public_cidrs_access_enabled"] is False
+    assert cluster["master_auth"]["client_certificate_config"]["issue_client_certificate"] is False
+    assert cluster["authenticator_groups_config"]["security_group"] == "gke-security-groups@acme.example"
+    assert cluster["datapath_provider"] == "ADVANCED_DATAPATH"
 
 
 def test_cluster_enforces_binary_authorization_release_channel_and_deletion_protection(platform):
@@ -142,8 +145,10 @@ def test_ci_pool_trusts_only_the_platform_repository_main_branch(stacks):
     stack = stacks["platform-prod"]
     provider = resources(stack, "google_iam_workload_identity_pool_provider")["ci/provider"]
     assert provider["oidc"]["issuer_uri"] == "https://token.actions.githubusercontent.com"
-    assert provider["attribute_condition"] == \
-        "assertion.repository == 'acme/mlops-platform' && assertion.ref == 'refs/heads/main'"
+    assert provider["attribute_condition"] == (
+        "assertion.sub == 'repo:acme/mlops-platform:ref:refs/heads/main' && "
+        "assertion.repository == 'acme/mlops-platform' && assertion.ref == 'refs/heads/main'")
+    assert provider["attribute_mapping"]["google.subject"] == "assertion.sub"
     binding = resources(stack, "google_service_account_iam_member")["ci/deployer-federation"]
     assert binding["role"] == "roles/iam.workloadIdentityUser"
     assert binding["member"].startswith("principalSet://iam.googleapis.com/${google_iam_workload_identity_pool.")
