@@ -25,7 +25,7 @@ AUDIT_BUCKET_RETENTION_DAYS = 400
 
 def audit_filter(project: str) -> str:
     """Cloud Audit logs and the CLI's `modelops-audit` log of one project."""
-    return f'logName:"cloudaudit.googleapis.com" OR logName="projects/{project}/logs/{names.AUDIT_LOG}"'
+    return f'logName:"cloudaudit.googleapis.com" OR logName="projects/{project}/logs/{names.AUDIT_LOG_NAME}"'
 
 
 class DataAccessAuditLogs(Construct):

@@ -16,6 +16,8 @@ from stacks.errors import ConfigInvalid
 
 COMMAND_MODULES = (
     "scripts.commands.config",
+    "scripts.commands.onboarding",
+    "scripts.commands.lifecycle",
 )
 
 app = typer.Typer(

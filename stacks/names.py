@@ -77,7 +77,6 @@ def team_stack(team: str, env: str) -> str:
 
 # --- platform-wide resource names -----------------------------------------------------------
 
-AUDIT_LOG = "modelops-audit"          # log written by the CLI for every lifecycle action
 AUDIT_LOG_BUCKET = "modelops-audit"   # CMEK log bucket that keeps audit logs beyond the default 30 days
 ARTIFACT_REPOSITORY = "serving-images"
 INSPECT_TEMPLATE = "modelops-pii"
@@ -134,3 +133,20 @@ SERVICE_AGENT_DOMAINS = {
     "workflows": "gcp-sa-workflows.iam.gserviceaccount.com",
     "dlp": "dlp-api.iam.gserviceaccount.com",
 }
+
+# --- model lifecycle (Vertex AI Model Registry, audit log) ----------------------------------
+
+AUDIT_LOG_NAME = "modelops-audit"  # written by `modelops register/deploy/...`; the platform sink routes it
+
+
+def vertex_model_id(team: str, model: str) -> str:
+    """Registry model id ([a-z0-9_-], <= 63, starts with a letter): one model, many versions."""
+    return f"{team}-{model}"
+
+
+def deployed_model_display_name(model: str, version_id: str) -> str:
+    return f"{model}-v{version_id}"
+
+
+def monitoring_job_display_name(team: str, model: str, env: str) -> str:
+    return f"{team}-{model}-{env}-monitoring"

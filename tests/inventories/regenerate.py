@@ -3,8 +3,9 @@
     PYTHONPATH=$PWD .venv/bin/python -m tests.inventories.regenerate
 
 Review the diff: every changed count is a resource that will be created or destroyed.
-Also refreshes the generated docs (docs/architecture.md shows these counts), so one command
-brings inventories and docs up to date.
+Also refreshes the generated docs (docs/architecture.md and access.md, and the onboarding pages
+in docs/teams/ that list synthesized resources), so one command brings inventories and docs up
+to date after a change to the stacks.
 """
 from __future__ import annotations
 
@@ -43,6 +44,16 @@ def load(stack_name: str) -> dict | None:
     return data
 
 
+def _refresh_team_pages(config, synth_dir: Path) -> None:
+    """The onboarding pages (`modelops docs`) also list synthesized resources; keep them in step."""
+    try:
+        from scripts.onboarding.docs import render_all, write
+    except ImportError:  # onboarding docs not present in this checkout
+        return
+    for name in write(REPO / "docs" / "teams", render_all(config, synth_dir)):
+        print(f"wrote docs/teams/{name}")
+
+
 def main() -> int:
     from scripts.synth import synthesize
     from stacks.loader import load_config
@@ -52,6 +63,7 @@ def main() -> int:
         out = Path(tmp) / "cdktf.out"
         synthesize(config, out)
         stacks = {p.parent.name: json.loads(p.read_text()) for p in out.glob("stacks/*/cdk.tf.json")}
+        _refresh_team_pages(config, out)
     for stale in set(p.stem for p in HERE.glob("*.yaml")) - set(stacks):
         (HERE / f"{stale}.yaml").unlink()
         print(f"removed {stale}.yaml")

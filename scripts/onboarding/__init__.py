@@ -1,0 +1,1 @@
+"""Self-service onboarding: `modelops new-team` and the generated per-team docs."""

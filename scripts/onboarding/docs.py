@@ -1,0 +1,56 @@
+"""Generate docs/teams/*.md from config and the synthesized stacks; check them for staleness."""
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+from scripts.onboarding.facts import load_facts
+from scripts.onboarding.team_page import GENERATED, index_page, team_page
+from stacks.config import Config
+
+INDEX = "README.md"
+
+
+def read_stacks(synth_dir: Path) -> dict:
+    return {p.parent.name: load_facts(p.parent.name, json.loads(p.read_text()))
+            for p in sorted(Path(synth_dir).glob("stacks/*/cdk.tf.json"))}
+
+
+def render_all(config: Config, synth_dir: Path | None = None) -> dict[str, str]:
+    """File name -> content for the index and every team page (synthesizes when no dir is given)."""
+    if synth_dir is None:
+        from scripts.synth import synthesize
+
+        with tempfile.TemporaryDirectory() as scratch:
+            synthesize(config, Path(scratch) / "cdktf.out")
+            stacks = read_stacks(Path(scratch) / "cdktf.out")
+    else:
+        stacks = read_stacks(synth_dir)
+    pages = {f"{team.name}.md": team_page(config, team, stacks) for team in config.teams}
+    pages[INDEX] = index_page(config)
+    return pages
+
+
+def stale(out_dir: Path, pages: dict[str, str]) -> list[str]:
+    """Files that differ from what would be generated, plus generated files that should not exist."""
+    problems = [name for name, text in sorted(pages.items())
+                if not (out_dir / name).exists() or (out_dir / name).read_text() != text]
+    problems += [p.name for p in sorted(out_dir.glob("*.md")) if p.name not in pages and _generated(p)]
+    return problems
+
+
+def write(out_dir: Path, pages: dict[str, str]) -> list[str]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    changed = stale(out_dir, pages)
+    for name in changed:
+        path = out_dir / name
+        if name in pages:
+            path.write_text(pages[name])
+        else:
+            path.unlink()
+    return changed
+
+
+def _generated(path: Path) -> bool:
+    return path.read_text().startswith(GENERATED)

@@ -1,0 +1,52 @@
+"""Fixtures for the lifecycle tests: the example config and a local fake of the Google APIs."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lifecycle.card import load_card
+from lifecycle.context import resolve
+from stacks import names
+from tests.lifecycle.fake_gcp import FakeServer
+
+REPO = Path(__file__).resolve().parents[2]
+CARDS = REPO / "examples" / "cards"
+
+
+@pytest.fixture
+def server():
+    with FakeServer() as running:
+        yield running
+
+
+@pytest.fixture
+def config():
+    from stacks.loader import load_config
+
+    return load_config(REPO / "infra")
+
+
+@pytest.fixture
+def live(config, server):
+    """A Target for team fraud in dev whose every API call goes to the fake."""
+    return resolve(config, config.team("fraud"), env="dev", project=None, region=None, audit_project=None,
+                   dry_run=None, emulator=server.url)
+
+
+@pytest.fixture
+def card_scorer():
+    return load_card(CARDS / "fraud-card-scorer.yaml")[0]
+
+
+@pytest.fixture
+def fraud_endpoint(server, live):
+    """The endpoint and channel the fraud team stack would have created in dev."""
+    name = f"{live.location_path}/endpoints/{names.endpoint_name('fraud', 'card-scorer', 'dev')}"
+    server.fake.add_endpoint(name, "card-scorer")
+    server.fake.add_channel(live.project, "fraud-oncall", labels={"team": "fraud"})
+    return name
+
+
+def audit_entries(server) -> list[dict]:
+    return [e for e in server.fake.log_entries if e["logName"].endswith("/logs/modelops-audit")]

@@ -1,0 +1,252 @@
+"""The lifecycle against a local fake of the Google APIs, through the real google-cloud-aiplatform
+and google-cloud-logging clients over REST. Assertions are on the requests the fake recorded."""
+from __future__ import annotations
+
+import dataclasses
+import socket
+
+import pytest
+
+from lifecycle import actions
+from lifecycle.card import load_card
+from lifecycle.context import LifecycleError
+from stacks import names
+from tests.lifecycle.conftest import CARDS, audit_entries
+
+MODEL = "projects/acme-fraud-dev/locations/europe-west4/models/fraud-card-scorer"
+SERVING_SA = "fraud-serving@acme-fraud-dev.iam.gserviceaccount.com"
+
+
+def second_card(card):
+    raw = {**card.raw, "version": "2024.11.0"}
+    return dataclasses.replace(card, version="2024.11.0", raw=raw)
+
+
+def aliases(server) -> dict[str, list[str]]:
+    return {v: m["versionAliases"] for v, m in server.fake.models[MODEL]["versions"].items()}
+
+
+def test_register_first_version_creates_the_model_with_labels_aliases_and_descriptions(server, live, config, card_scorer):
+    outcome = actions.register(config, live, card_scorer)
+    upload = server.fake.calls("POST", r"/models:upload$")
+    assert len(upload) == 1
+    body = upload[0].body
+    assert body["modelId"] == "fraud-card-scorer" and "parentModel" not in body
+    model = body["model"]
+    assert model["versionAliases"] == ["candidate", "default"]
+    assert model["labels"] == {
+        "team": "fraud", "model": "card-scorer", "env": "dev", "card_version": "2024_10_1",
+        "train_code_sha": "3f9c2a7d1e5b8c0a4f6d2e9b7a1c3e5f7d9b0a2c",
+        "serve_code_sha": "8b1d4f6a2c9e0b3d5f7a1c4e6b8d0f2a4c6e8b0d",
+        "deps_sha": "5d41402abc4b2a76b9719d911017c592ae1f2b5c", "data_class": "restricted",
+        "personal_data": "yes", "business_owner": "maria_rossi-acme_example", "managed-by": "modelops"}
+    assert all(names.LABEL_VALUE.match(v) for v in model["labels"].values())
+    assert model["containerSpec"]["imageUri"] == card_scorer.serving_image
+    assert model["artifactUri"] == card_scorer.artifact_uri
+    assert "bq://acme-fraud-prod.fraud_features.transactions_train @ transactions_train_snapshot_20240930" \
+        in model["versionDescription"]
+    assert "uv.lock sha256:5d41402abc4b2a76b9719d911017c592ae1f2b5c8d3e6f9a0b1c2d3e4f5a6b7c" in model["versionDescription"]
+    assert outcome.result["version_id"] == "1" and outcome.result["model"] == MODEL
+    # After the LRO the SDK reads the new version back by its versioned name.
+    assert server.fake.calls("GET", r"/models/fraud-card-scorer@1$")
+
+
+def test_register_writes_one_audit_event_with_every_card_field(server, live, config, card_scorer):
+    actions.register(config, live, card_scorer)
+    entries = server.fake.log_entries
+    # The client's diagnostic entry is suppressed: the governance table only gets audit events.
+    assert not [e for e in entries if "logging.googleapis.com/diagnostic" in e.get("jsonPayload", {})]
+    [entry] = audit_entries(server)
+    assert entry["logName"] == "projects/acme-mlops-dev/logs/modelops-audit"
+    assert entry["resource"] == {"type": "global", "labels": {"project_id": "acme-mlops-dev"}}
+    assert entry["severity"] == "NOTICE"
+    assert entry["labels"] == {"team": "fraud", "model": "card-scorer", "action": "register", "env": "dev",
+                               "outcome": "succeeded"}
+    payload = entry["jsonPayload"]
+    assert payload["card"] == dict(card_scorer.raw)
+    assert payload["result"]["model"] == MODEL and payload["result"]["version_id"] == "1"
+    assert payload["dry_run"] is False and payload["caller"]["host"] == socket.gethostname()
+    assert payload["project"] == "acme-fraud-dev" and payload["event"] == "model_register"
+
+
+def test_register_new_version_uses_the_parent_model_and_moves_the_candidate_alias(server, live, config, card_scorer):
+    actions.register(config, live, card_scorer)
+    outcome = actions.register(config, live, second_card(card_scorer))
+    second = server.fake.calls("POST", r"/models:upload$")[1].body
+    assert second["parentModel"] == MODEL and "modelId" not in second
+    assert second["model"]["versionAliases"] == ["candidate"]  # the default alias stays on version 1
+    merge = server.fake.calls("POST", r":mergeVersionAliases$")
+    assert [(m.path.rsplit("/", 1)[1], m.body) for m in merge] == [
+        ("fraud-card-scorer@1:mergeVersionAliases", {"versionAliases": ["-candidate"]})]
+    assert aliases(server) == {"1": ["default"], "2": ["candidate"]}
+    assert outcome.result["version_id"] == "2"
+
+
+def test_dry_run_prints_the_same_upload_arguments_a_live_run_sends(server, live, config, card_scorer):
+    dry = actions.register(config, dataclasses.replace(live, dry_run=True), card_scorer)
+    assert server.fake.requests == []  # nothing reached the server
+    actions.register(config, live, card_scorer)
+    planned = next(r for r in dry.requests if r["path"].endswith("/models:upload"))["arguments"]
+    sent = server.fake.calls("POST", r"/models:upload$")[0].body["model"]
+    assert planned["labels"] == sent["labels"]
+    assert planned["version_description"] == sent["versionDescription"]
+    assert planned["description"] == sent["description"]
+    assert planned["serving_container_image_uri"] == sent["containerSpec"]["imageUri"]
+    planned_upload = next(r for r in dry.requests if r["sdk"] == "aiplatform.Model.upload")
+    assert planned_upload["path"] == server.fake.calls("POST", r"/models:upload$")[0].path
+    assert dry.requests[0]["path"] == server.fake.requests[0].path  # the existence check comes first in both
+
+
+def deploy_first(server, live, config, card):
+    actions.register(config, live, card)
+    return actions.deploy(config, live, "fraud", "card-scorer", "candidate", card=card)
+
+
+def test_first_deploy_takes_all_traffic_on_dedicated_replicas_as_the_team_serving_account(
+        server, live, config, card_scorer, fraud_endpoint):
+    outcome = deploy_first(server, live, config, card_scorer)
+    [call] = server.fake.calls("POST", r":deployModel$")
+    assert call.path == f"/v1/{fraud_endpoint}:deployModel"
+    deployed = call.body["deployedModel"]
+    assert deployed["model"] == f"{MODEL}@1"
+    assert deployed["serviceAccount"] == SERVING_SA
+    assert deployed["displayName"] == "card-scorer-v1"
+    assert deployed["dedicatedResources"] == {"machineSpec": {"machineType": "n2-standard-4"},
+                                              "minReplicaCount": 2, "maxReplicaCount": 10}
+    assert deployed["enableAccessLogging"] is True
+    assert call.body["trafficSplit"] == {"0": 100}
+    assert outcome.result["traffic_percent"] == 100
+
+
+def test_deploy_creates_monitoring_with_per_feature_thresholds_baseline_channels_and_logging(
+        server, live, config, card_scorer, fraud_endpoint):
+    deploy_first(server, live, config, card_scorer)
+    [create] = server.fake.calls("POST", r"/modelDeploymentMonitoringJobs$")
+    job = create.body
+    assert job["endpoint"] == fraud_endpoint
+    assert job["displayName"] == "fraud-card-scorer-dev-monitoring"
+    [objective] = job["modelDeploymentMonitoringObjectiveConfigs"]
+    deployed_id = server.fake.endpoints[fraud_endpoint]["deployedModels"][0]["id"]
+    assert objective["deployedModelId"] == deployed_id
+    config_ = objective["objectiveConfig"]
+    # Thresholds from infra/teams/fraud.yaml; the pii feature customer_email is not monitored.
+    expected = {"amount": {"value": 0.2}, "merchant_category": {"value": 0.2}, "card_country": {"value": 0.2}}
+    assert config_["predictionDriftDetectionConfig"]["driftThresholds"] == expected
+    assert config_["trainingPredictionSkewDetectionConfig"]["skewThresholds"] == expected
+    assert config_["trainingDataset"] == {
+        "bigquerySource": {"inputUri": "bq://acme-fraud-prod.fraud_features.transactions_train"},
+        "targetField": "is_fraud"}
+    channel = server.fake.channels["acme-fraud-dev"][0]["name"]
+    alert = job["modelMonitoringAlertConfig"]
+    assert alert["notificationChannels"] == [channel] and alert["enableLogging"] is True
+    assert job["modelDeploymentMonitoringScheduleConfig"] == {"monitorInterval": "3600s"}
+    assert job["loggingSamplingStrategy"] == {"randomSampleConfig": {"sampleRate": 1.0}}
+    # create() drops bigquery_tables_log_ttl (SDK 2.7.0), so a PATCH follows with the retention from YAML.
+    [ttl] = server.fake.calls("PATCH", r"/modelDeploymentMonitoringJobs/")
+    assert ttl.query["updateMask"] == ["logTtl"] and ttl.body["logTtl"] == f"{730 * 86400}s"
+    assert job["labels"]["team"] == "fraud"
+
+
+def test_second_deploy_is_a_canary_next_to_the_champion_and_updates_monitoring(
+        server, live, config, card_scorer, fraud_endpoint):
+    deploy_first(server, live, config, card_scorer)
+    actions.promote(config, live, "fraud", "card-scorer", "1")
+    first_id = server.fake.endpoints[fraud_endpoint]["deployedModels"][0]["id"]
+    actions.register(config, live, second_card(card_scorer))
+    outcome = actions.deploy(config, live, "fraud", "card-scorer", "candidate")
+    second_deploy = server.fake.calls("POST", r":deployModel$")[1]
+    assert second_deploy.body["deployedModel"]["model"] == f"{MODEL}@2"
+    assert second_deploy.body["trafficSplit"] == {"0": 10, first_id: 90}
+    second_id = outcome.result["deployed_model_id"]
+    assert server.fake.endpoints[fraud_endpoint]["trafficSplit"] == {first_id: 90, second_id: 10}
+    # One monitoring job per endpoint: the second deploy updates it to cover both deployed models.
+    assert len(server.fake.calls("POST", r"/modelDeploymentMonitoringJobs$")) == 1
+    patch = server.fake.calls("PATCH", r"/modelDeploymentMonitoringJobs/")[-1]
+    covered = {c["deployedModelId"] for c in patch.body["modelDeploymentMonitoringObjectiveConfigs"]}
+    assert covered == {first_id, second_id}
+    assert "modelDeploymentMonitoringObjectiveConfigs" in patch.query["updateMask"][0]
+
+
+def test_canary_without_a_champion_is_refused(server, live, config, card_scorer, fraud_endpoint):
+    actions.register(config, live, card_scorer)
+    with pytest.raises(LifecycleError, match="first deployment takes 100%"):
+        actions.deploy(config, live, "fraud", "card-scorer", "candidate", traffic=20)
+    assert not server.fake.calls("POST", r":deployModel$")
+    [event] = audit_entries(server)[-1:]
+    assert event["jsonPayload"]["outcome"] == "failed" and event["severity"] == "ERROR"
+
+
+def test_promote_sends_all_traffic_and_moves_champion_and_previous_champion(
+        server, live, config, card_scorer, fraud_endpoint):
+    deploy_first(server, live, config, card_scorer)
+    actions.promote(config, live, "fraud", "card-scorer", "1")
+    actions.register(config, live, second_card(card_scorer))
+    actions.deploy(config, live, "fraud", "card-scorer", "candidate")
+    first_id, second_id = (d["id"] for d in server.fake.endpoints[fraud_endpoint]["deployedModels"])
+    outcome = actions.promote(config, live, "fraud", "card-scorer", "candidate")
+    patch = server.fake.calls("PATCH", r"/endpoints/")[-1]
+    assert patch.query["updateMask"] == ["trafficSplit"]
+    assert patch.body["trafficSplit"] == {first_id: 0, second_id: 100}
+    assert aliases(server) == {"1": ["default", "previous-champion"], "2": ["champion"]}
+    assert outcome.result["previous_champion"] == "1"
+    event = audit_entries(server)[-1]["jsonPayload"]
+    assert event["action"] == "promote" and event["result"]["traffic_split"] == {first_id: 0, second_id: 100}
+
+
+def test_rollback_returns_traffic_and_the_champion_alias_to_the_previous_champion(
+        server, live, config, card_scorer, fraud_endpoint):
+    deploy_first(server, live, config, card_scorer)
+    actions.promote(config, live, "fraud", "card-scorer", "1")
+    actions.register(config, live, second_card(card_scorer))
+    actions.deploy(config, live, "fraud", "card-scorer", "candidate")
+    actions.promote(config, live, "fraud", "card-scorer", "2")
+    first_id, second_id = (d["id"] for d in server.fake.endpoints[fraud_endpoint]["deployedModels"])
+    outcome = actions.rollback(config, live, "fraud", "card-scorer")
+    assert server.fake.calls("PATCH", r"/endpoints/")[-1].body["trafficSplit"] == {first_id: 100, second_id: 0}
+    assert aliases(server) == {"1": ["default", "champion"], "2": []}
+    assert outcome.result == {"endpoint": fraud_endpoint, "traffic_split": {first_id: 100, second_id: 0},
+                              "model": MODEL, "version_id": "1", "rolled_back_version": "2"}
+    with pytest.raises(LifecycleError, match="no previous-champion"):
+        actions.rollback(config, live, "fraud", "card-scorer")
+    actions_logged = [e["jsonPayload"]["action"] for e in audit_entries(server)]
+    assert actions_logged == ["register", "deploy", "promote", "register", "deploy", "promote", "rollback", "rollback"]
+    assert audit_entries(server)[-1]["jsonPayload"]["outcome"] == "failed"
+
+
+def test_batch_models_are_promoted_by_alias_only(server, live, config):
+    card, _ = load_card(CARDS / "fraud-chargeback-forecast.yaml")
+    actions.register(config, live, card)
+    with pytest.raises(LifecycleError, match="batch model .* no endpoint"):
+        actions.deploy(config, live, "fraud", "chargeback-forecast", "candidate")
+    outcome = actions.promote(config, live, "fraud", "chargeback-forecast", "candidate")
+    versions = server.fake.models["projects/acme-fraud-dev/locations/europe-west4/models/fraud-chargeback-forecast"]
+    assert versions["versions"]["1"]["versionAliases"] == ["default", "champion"]
+    assert not server.fake.calls(pattern=r"/endpoints/")
+    assert "alias" in outcome.notes[0]
+
+
+def test_deploy_to_a_missing_endpoint_names_the_stack_to_deploy(server, live, config, card_scorer):
+    actions.register(config, live, card_scorer)
+    with pytest.raises(LifecycleError, match="cdktn deploy team-fraud-dev"):
+        actions.deploy(config, live, "fraud", "card-scorer", "candidate")
+
+
+def test_deploy_refuses_a_card_that_is_not_the_registered_version(server, live, config, card_scorer, fraud_endpoint):
+    actions.register(config, live, card_scorer)
+    with pytest.raises(LifecycleError, match="registered from card version '2024_10_1'"):
+        actions.deploy(config, live, "fraud", "card-scorer", "candidate", card=second_card(card_scorer))
+
+
+def test_missing_notification_channel_is_bad_input(server, live, config, card_scorer, fraud_endpoint):
+    server.fake.channels.clear()
+    actions.register(config, live, card_scorer)
+    with pytest.raises(LifecycleError, match="notification channel 'fraud-oncall'"):
+        actions.deploy(config, live, "fraud", "card-scorer", "candidate")
+    outcome = actions.deploy(config, live, "fraud", "card-scorer", "candidate", channels=["42"])
+    assert outcome.result["monitoring"]["alert"]["notification_channels"] == [
+        "projects/acme-fraud-dev/notificationChannels/42"]
+
+
+def test_the_network_guard_fails_non_loopback_connections():
+    with socket.socket() as sock, pytest.raises(AssertionError, match="non-loopback"):
+        sock.connect(("10.255.255.1", 443))
