@@ -1,10 +1,15 @@
 """Platform KMS: one key ring per environment, one rotating key per data-holding service."""
 from __future__ import annotations
 
+from typing import Iterable
+
+from cdktn_provider_google.data_google_project import DataGoogleProject
 from cdktn_provider_google.kms_crypto_key import KmsCryptoKey, KmsCryptoKeyVersionTemplate
 from cdktn_provider_google.kms_crypto_key_iam_member import KmsCryptoKeyIamMember
 from cdktn_provider_google.kms_key_ring import KmsKeyRing
 from constructs import Construct
+
+from stacks import names
 
 # Services that store data at rest; each gets its own key so a grant never spans services.
 KEY_SERVICES = ("bigquery", "vertex", "pubsub", "logging", "gke", "artifacts", "workflows")
@@ -42,3 +47,21 @@ class PlatformKeys(Construct):
 def grant_encrypt_decrypt(scope: Construct, id: str, *, key_id: str, member: str) -> KmsCryptoKeyIamMember:
     """Let one service agent use one key (additive; never the whole ring)."""
     return KmsCryptoKeyIamMember(scope, id, crypto_key_id=key_id, role=ENCRYPTER_DECRYPTER, member=member)
+
+
+class ServiceAgentKeyAccess(Construct):
+    """Let a project's service agents use the platform keys: each agent gets its own service's key only.
+
+    Service agents are named from the project *number*, read here with a data source. Google
+    creates an agent when its API is first enabled; a grant to an agent that does not exist
+    yet fails at apply time, so enable the API before deploying (see docs/architecture.md).
+    """
+
+    def __init__(self, scope: Construct, id: str, *, keys: "PlatformKeys", project: str, services: Iterable[str]):
+        super().__init__(scope, id)
+        self.project = DataGoogleProject(self, "project", project_id=project)
+        self.grants: dict[str, KmsCryptoKeyIamMember] = {
+            service: grant_encrypt_decrypt(self, service, key_id=keys.key(service).id,
+                                           member=names.service_agent(service, self.project.number))
+            for service in sorted(set(services))
+        }

@@ -1,11 +1,13 @@
-"""A team's BigQuery metadata dataset: CMEK, protected from deletion, grants as methods."""
+"""CMEK BigQuery datasets (team metadata, platform governance): protected from deletion, grants as methods."""
 from __future__ import annotations
 
 from cdktn_provider_google.bigquery_dataset import BigqueryDataset, BigqueryDatasetDefaultEncryptionConfiguration
 from cdktn_provider_google.bigquery_dataset_iam_member import BigqueryDatasetIamMember
+from cdktn_provider_google.bigquery_table import BigqueryTable
 from cdktn_provider_google.data_google_bigquery_default_service_account import DataGoogleBigqueryDefaultServiceAccount
 from constructs import Construct
 
+from modules.bigquery_tables import DAY_MS, TableSpec, schema_json
 from modules.kms import grant_encrypt_decrypt
 
 READ_ROLE = "roles/bigquery.dataViewer"
@@ -13,7 +15,10 @@ WRITE_ROLE = "roles/bigquery.dataEditor"
 
 
 class CmekDataset(Construct):
-    """A dataset encrypted with the given key, whose BigQuery service agent may use that key only."""
+    """A dataset encrypted with the given key, whose BigQuery service agent may use that key only.
+
+    Tables are added with ``add_table`` and exposed by name in ``tables``.
+    """
 
     def __init__(self, scope: Construct, id: str, *, dataset_id: str, project: str, location: str,
                  kms_key_id: str, description: str, max_time_travel_hours: int = 168):
@@ -23,6 +28,10 @@ class CmekDataset(Construct):
                                                member=f"serviceAccount:{agent.email}")
         self.kms_key_id = kms_key_id
         self.project = project
+        self.name = dataset_id  # plain string: other stacks grant on it without a remote-state lookup
+        self.location = location
+        self.tables: dict[str, BigqueryTable] = {}
+        self.specs: dict[str, TableSpec] = {}
         self.dataset = BigqueryDataset(
             self, "dataset",
             dataset_id=dataset_id,
@@ -41,12 +50,45 @@ class CmekDataset(Construct):
     def dataset_id(self) -> str:
         return self.dataset.dataset_id
 
-    def _grant(self, role: str, member: str, slug: str) -> BigqueryDatasetIamMember:
+    def add_table(self, spec: TableSpec, *, pii_policy_tag: str | None = None) -> BigqueryTable:
+        """A day-partitioned, clustered, CMEK table that Terraform refuses to delete.
+
+        Schema changes must stay additive: the provider replaces a table when a column is
+        removed or retyped, and ``deletion_protection`` then stops the apply instead of losing data.
+        """
+        partitioning = {"type": "DAY", "field": spec.partition_field}
+        if spec.expiration_days is not None:
+            partitioning["expiration_ms"] = spec.expiration_days * DAY_MS
+        table = BigqueryTable(
+            self, spec.name,
+            project=self.project,
+            dataset_id=self.dataset.dataset_id,
+            table_id=spec.name,
+            description=spec.description,
+            schema=schema_json(spec, pii_policy_tag),
+            time_partitioning=partitioning,
+            require_partition_filter=spec.require_partition_filter,
+            clustering=list(spec.clustering),
+            encryption_configuration={"kms_key_name": self.kms_key_id},
+            deletion_protection=True,
+            lifecycle={"prevent_destroy": True},
+        )
+        self.tables[spec.name] = table
+        self.specs[spec.name] = spec
+        return table
+
+    def grant(self, role: str, member: str, slug: str) -> BigqueryDatasetIamMember:
+        """Additive dataset-level grant of a `roles/bigquery.*` role; logical id from slug and role."""
         return BigqueryDatasetIamMember(self, f"{slug}-{role.rsplit('.', 1)[-1]}", dataset_id=self.dataset.dataset_id,
                                         project=self.project, role=role, member=member)
 
     def grant_read(self, member: str, slug: str) -> BigqueryDatasetIamMember:
-        return self._grant(READ_ROLE, member, slug)
+        return self.grant(READ_ROLE, member, slug)
 
     def grant_write(self, member: str, slug: str) -> BigqueryDatasetIamMember:
-        return self._grant(WRITE_ROLE, member, slug)
+        return self.grant(WRITE_ROLE, member, slug)
+
+    def grant_write_from(self, scope: Construct, id: str, member: str) -> BigqueryDatasetIamMember:
+        """Write access granted from another stack (``scope``), e.g. a team project's log sink writer."""
+        return BigqueryDatasetIamMember(scope, id, dataset_id=self.name, project=self.project,
+                                        role=WRITE_ROLE, member=member)

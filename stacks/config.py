@@ -72,6 +72,8 @@ class Organization:
     org_id: str | None
     folder_id: str | None
     customer_id: str | None
+    # The environment whose platform stack owns the org policies (they exist once per parent).
+    guardrails_env: str | None = None
 
 
 @dataclass(frozen=True)
@@ -156,14 +158,12 @@ class Groups:
     developers: str
     viewers: str
     sensitive_data_readers: str
+    # Optional: callers of the team's endpoints (applications' groups); get the predictor role only.
+    consumers: str | None = None
 
     def items(self) -> tuple[tuple[str, str], ...]:
-        return (
-            ("admins", self.admins),
-            ("developers", self.developers),
-            ("viewers", self.viewers),
-            ("sensitive_data_readers", self.sensitive_data_readers),
-        )
+        kinds = ("admins", "developers", "viewers", "sensitive_data_readers", "consumers")
+        return tuple((k, getattr(self, k)) for k in kinds if getattr(self, k) is not None)
 
 
 @dataclass(frozen=True)

@@ -94,7 +94,8 @@ def _platform(doc: YamlDocument) -> Platform:
     return Platform(
         name=d["name"],
         region=d["region"],
-        organization=Organization(org["domain"], org.get("org_id"), org.get("folder_id"), org.get("customer_id")),
+        organization=Organization(org["domain"], org.get("org_id"), org.get("folder_id"), org.get("customer_id"),
+                                  org.get("guardrails_env", list(d["environments"])[-1])),
         environments=envs,
         notification_channels=_channels(doc, d.get("notification_channels")),
         oncall_channel=d.get("oncall_channel"),
@@ -174,6 +175,13 @@ def platform_rules(platform: Platform, doc: YamlDocument) -> list[ConfigError]:
     if platform.oncall_channel and platform.oncall_channel not in platform.notification_channels:
         errors.append(_err(doc, ("oncall_channel",), f"unknown notification channel '{platform.oncall_channel}'; "
                                                      f"expected one of: {', '.join(sorted(platform.notification_channels)) or '(none defined)'}"))
+    org = platform.organization
+    if org.guardrails_env not in platform.environments:
+        errors.append(_err(doc, ("organization", "guardrails_env"),
+                           f"unknown environment '{org.guardrails_env}'; expected one of: {', '.join(platform.environments)}"))
+    if (org.org_id or org.folder_id) and not org.customer_id:
+        errors.append(_err(doc, ("organization",), "customer_id is required when org_id or folder_id is set "
+                                                   "(the allowed-member-domains guardrail restricts IAM to it)"))
     label = names.label_value(platform.name)
     if len(label) > 63:
         errors.append(_err(doc, ("name",), "too long to be used as a label value (63 characters)"))

@@ -75,6 +75,65 @@ def team_stack(team: str, env: str) -> str:
     return stack_name("team", team, env)
 
 
+# --- platform-wide resource names -----------------------------------------------------------
+
+AUDIT_LOG_BUCKET = "modelops-audit"   # CMEK log bucket that keeps audit logs beyond the default 30 days
+ARTIFACT_REPOSITORY = "serving-images"
+INSPECT_TEMPLATE = "modelops-pii"
+CI_POOL = "modelops-ci"
+CI_PROVIDER = "ci-oidc"
+CI_DEPLOYER = "platform-ci-deployer"
+PREDICTOR_ROLE = "modelopsPredictor"  # custom role ids are camelCase without '-'
+DLP_PROFILE_TABLE = "dlp_data_profiles"
+
+
+def audit_sink(project_kind: str) -> str:
+    """Log sink names: ``modelops-audit-to-bigquery`` style, one per destination kind."""
+    return f"modelops-audit-to-{project_kind}"
+
+
+def request_log_table(model: str) -> str:
+    """Table Vertex AI creates for an online model's request/response log (it must not pre-exist)."""
+    return f"request_log_{model.replace('-', '_')}"
+
+
+def workload_pool(project_id: str) -> str:
+    """The GKE Workload Identity pool of the cluster's project."""
+    return f"{project_id}.svc.id.goog"
+
+
+def workload_identity_member(project_id: str, namespace: str, ksa: str) -> str:
+    """The IAM member a Kubernetes service account acts as under Workload Identity."""
+    return f"serviceAccount:{workload_pool(project_id)}[{namespace}/{ksa}]"
+
+
+def gke_security_group(domain: str) -> str:
+    """The Google Group GKE requires to resolve group membership for RBAC (fixed local part)."""
+    return f"gke-security-groups@{domain}"
+
+
+def taxonomy_display_name(team: str) -> str:
+    return f"{team} sensitive data"
+
+
+def discovery_config_name(team: str) -> str:
+    return f"{team}-metadata-pii-discovery"
+
+
+def service_agent(service: str, project_number: str) -> str:
+    """Google-managed service agent of a project (``service-<number>@<domain>``)."""
+    return f"serviceAccount:service-{project_number}@{SERVICE_AGENT_DOMAINS[service]}"
+
+
+SERVICE_AGENT_DOMAINS = {
+    "vertex": "gcp-sa-aiplatform.iam.gserviceaccount.com",
+    "pubsub": "gcp-sa-pubsub.iam.gserviceaccount.com",
+    "gke": "container-engine-robot.iam.gserviceaccount.com",
+    "artifacts": "gcp-sa-artifactregistry.iam.gserviceaccount.com",
+    "workflows": "gcp-sa-workflows.iam.gserviceaccount.com",
+    "dlp": "dlp-api.iam.gserviceaccount.com",
+}
+
 # --- model lifecycle (Vertex AI Model Registry, audit log) ----------------------------------
 
 AUDIT_LOG_NAME = "modelops-audit"  # written by `modelops register/deploy/...`; the platform sink routes it

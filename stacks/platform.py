@@ -3,11 +3,23 @@ from __future__ import annotations
 
 from constructs import Construct
 
-from modules.kms import PlatformKeys
+from modules.artifact_registry import ServingImageRepository
+from modules.ci_identity import CiIdentity
+from modules.dlp import PiiInspectTemplate
+from modules.gke_cluster import GkeAutopilotCluster
+from modules.governance import AuditLogBucket, AuditSinkToDataset, DataAccessAuditLogs
+from modules.guardrails import OrgGuardrails, guardrail_parent
+from modules.kms import PlatformKeys, ServiceAgentKeyAccess
+from modules.metadata_dataset import CmekDataset
+from modules.metadata_tables import governance_tables
 from modules.notification_channels import NotificationChannels
 from stacks import names
 from stacks.base import ModelOpsStack
 from stacks.config import Platform
+
+# Service agents of the platform project that encrypt with a platform key (BigQuery's is granted
+# by the governance dataset itself, Logging's by the audit bucket).
+PLATFORM_AGENT_KEYS = ("gke", "artifacts")
 
 
 class PlatformStack(ModelOpsStack):
@@ -15,10 +27,49 @@ class PlatformStack(ModelOpsStack):
 
     def __init__(self, scope: Construct, platform: Platform, env: str):
         penv = platform.environments[env]
-        super().__init__(scope, names.platform_stack(env), env=penv, project=penv.project_id,
+        project = penv.project_id
+        super().__init__(scope, names.platform_stack(env), env=penv, project=project,
                          region=platform.region, labels={"team": "platform"})
         self.platform = platform
-        self.keys = PlatformKeys(self, "kms", project=penv.project_id, location=platform.region,
+        self.keys = PlatformKeys(self, "kms", project=project, location=platform.region,
                                  ring_name=f"{platform.name}-{env}")
+        self.agent_keys = ServiceAgentKeyAccess(self, "agent-keys", keys=self.keys, project=project,
+                                                services=PLATFORM_AGENT_KEYS)
         self.channels = NotificationChannels(self, "channels", channels=platform.notification_channels,
-                                             project=penv.project_id)
+                                             project=project)
+        self.artifact_registry = ServingImageRepository(
+            self, "artifact-registry", repository_id=names.ARTIFACT_REPOSITORY, project=project,
+            location=platform.region, kms_key_id=self.keys.key("artifacts").id,
+            depends_on=[self.agent_keys.grants["artifacts"]])
+        self.gke = GkeAutopilotCluster(
+            self, "gke", gke=platform.gke, env=penv, location=platform.region,
+            kms_key_id=self.keys.key("gke").id,
+            allowed_image_prefixes=[f"{self.artifact_registry.image_prefix}**"],
+            domain=platform.organization.domain,
+            depends_on=[self.agent_keys.grants["gke"]])
+        self.cluster = self.gke.cluster
+        self.governance = CmekDataset(
+            self, "governance",
+            dataset_id=names.governance_dataset_id(platform.name),
+            project=project,
+            location=platform.region,
+            kms_key_id=self.keys.key("bigquery").id,
+            description="Audit logs of the platform and every team project, model events, policy exceptions, "
+                        "PII data profiles.",
+        )
+        for spec in governance_tables():
+            self.governance.add_table(spec)
+        self.audit_logs = DataAccessAuditLogs(self, "data-access-logs", project=project)
+        self.audit_sink = AuditSinkToDataset(self, "audit-sink", project=project, dataset=self.governance)
+        self.audit_bucket = AuditLogBucket(self, "audit-bucket", project=project, location=platform.region,
+                                           kms_key_id=self.keys.key("logging").id)
+        self.inspect_template = PiiInspectTemplate(self, "dlp", project=project, location=platform.region)
+        self.ci = CiIdentity(self, "ci", ci=platform.ci, project=project) if platform.ci else None
+        if self.ci is not None:
+            self.artifact_registry.grant_write(self, "ci-deployer-images", f"serviceAccount:{self.ci.deployer.email}")
+        parent = guardrail_parent(platform.organization)
+        self.guardrails = None
+        if parent and env == platform.organization.guardrails_env:
+            self.guardrails = OrgGuardrails(
+                self, "guardrails", parent=parent, customer_id=platform.organization.customer_id,
+                region=platform.region, key_projects=[e.project_id for e in platform.environments.values()])

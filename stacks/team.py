@@ -3,14 +3,26 @@ from __future__ import annotations
 
 from constructs import Construct
 
+from modules.column_security import PiiTaxonomy
+from modules.dlp import DatasetPiiDiscovery
+from modules.governance import AuditSinkToDataset, DataAccessAuditLogs
+from modules.kms import ServiceAgentKeyAccess
 from modules.metadata_dataset import CmekDataset
+from modules.metadata_tables import team_tables
 from modules.notification_channels import NotificationChannels
 from modules.service_accounts import TeamServiceAccounts
+from modules.team_iam import TeamIam
+from modules.tenancy import TeamTenancy
 from stacks import names
 from stacks.base import ModelOpsStack
 from stacks.config import Team
 from stacks.models import add_models
 from stacks.platform import PlatformStack
+
+# Platform keys the team project's service agents need, by the serving patterns the team uses
+# (online endpoints and batch jobs encrypt with the Vertex key, schedules' workflows with the
+# Workflows key, streaming topics with the Pub/Sub key).
+PATTERN_KEYS = {"online": ("vertex",), "batch": ("vertex", "workflows"), "streaming": ("vertex", "pubsub")}
 
 
 class TeamStack(ModelOpsStack):
@@ -19,8 +31,14 @@ class TeamStack(ModelOpsStack):
         super().__init__(scope, names.team_stack(team.name, env), env=platform.platform.environments[env],
                          project=project, region=platform.region, labels={"team": team.name})
         self.team = team
+        self.platform = platform
         self.add_dependency(platform)
         self.service_accounts = TeamServiceAccounts(self, "service-accounts", team=team.name, project=project)
+        self.agent_keys = ServiceAgentKeyAccess(
+            self, "agent-keys", keys=platform.keys, project=project,
+            services=[s for m in team.models for s in PATTERN_KEYS[m.pattern]])
+        self.column_security = PiiTaxonomy(self, "column-security", display_name=names.taxonomy_display_name(team.name),
+                                           project=project, region=platform.region)
         self.metadata = CmekDataset(
             self, "metadata",
             dataset_id=names.metadata_dataset_id(team.name),
@@ -29,6 +47,22 @@ class TeamStack(ModelOpsStack):
             kms_key_id=platform.keys.key("bigquery").id,
             description=f"{team.display_name}: prediction history, usage, quality, drift and ground truth.",
         )
-        self.metadata.grant_write(self.service_accounts.member("pipeline"), "pipeline")
+        for spec in team_tables(team):
+            self.metadata.add_table(spec, pii_policy_tag=self.column_security.pii_tag)
+        self.tenancy = TeamTenancy(
+            self, "tenancy", team=team.name, groups=team.groups, fleet_project=platform.project,
+            membership_id=platform.gke.membership_id, membership_location=platform.gke.membership_location,
+            serving_account_name=self.service_accounts.accounts["serving"].name)
+        self.iam = TeamIam(self, "iam", project=project, groups=team.groups, service_accounts=self.service_accounts,
+                           metadata=self.metadata, pii=self.column_security, images=platform.artifact_registry)
+        if platform.ci is not None:
+            platform.ci.allow_impersonation(self, "deployer-ci-federation",
+                                            self.service_accounts.accounts["deployer"].name)
+        self.audit_logs = DataAccessAuditLogs(self, "data-access-logs", project=project)
+        self.audit_sink = AuditSinkToDataset(self, "audit-sink", project=project, dataset=platform.governance)
+        self.pii_discovery = DatasetPiiDiscovery(
+            self, "pii-discovery", team=team.name, project=project, project_number=self.agent_keys.project.number,
+            location=platform.region,
+            dataset=self.metadata, template=platform.inspect_template, governance=platform.governance)
         self.channels = NotificationChannels(self, "channels", channels=team.notification_channels, project=project)
         self.models = add_models(self, platform)

@@ -1,0 +1,102 @@
+"""Audit trail: Data Access audit logs, and sinks that route audit logs into the governance dataset.
+
+What lands in the governance dataset (partitioned tables created by the sink):
+`cloudaudit_googleapis_com_activity`, `cloudaudit_googleapis_com_data_access` and
+`modelops_audit` (the CLI's lifecycle events), from the platform project and every team project.
+The platform project also keeps the same logs in a CMEK log bucket with longer retention.
+"""
+from __future__ import annotations
+
+from cdktn_provider_google.data_google_logging_project_cmek_settings import DataGoogleLoggingProjectCmekSettings
+from cdktn_provider_google.logging_project_bucket_config import LoggingProjectBucketConfig
+from cdktn_provider_google.logging_project_sink import LoggingProjectSink
+from cdktn_provider_google.project_iam_audit_config import ProjectIamAuditConfig, ProjectIamAuditConfigAuditLogConfig
+from constructs import Construct
+
+from modules.kms import grant_encrypt_decrypt
+from modules.metadata_dataset import CmekDataset
+from stacks import names
+
+# Services whose reads and writes of data are audited (who called predict, who queried which table).
+AUDITED_SERVICES = ("aiplatform.googleapis.com", "bigquery.googleapis.com")
+AUDIT_LOG_TYPES = ("DATA_READ", "DATA_WRITE")
+AUDIT_BUCKET_RETENTION_DAYS = 400
+
+
+def audit_filter(project: str) -> str:
+    """Cloud Audit logs and the CLI's `modelops-audit` log of one project."""
+    return f'logName:"cloudaudit.googleapis.com" OR logName="projects/{project}/logs/{names.AUDIT_LOG_NAME}"'
+
+
+class DataAccessAuditLogs(Construct):
+    """DATA_READ and DATA_WRITE audit logs (off by default for Vertex AI). Authoritative per service."""
+
+    def __init__(self, scope: Construct, id: str, *, project: str):
+        super().__init__(scope, id)
+        self.configs = {
+            service: ProjectIamAuditConfig(
+                self, service.split(".")[0],
+                project=project,
+                service=service,
+                audit_log_config=[ProjectIamAuditConfigAuditLogConfig(log_type=t) for t in AUDIT_LOG_TYPES],
+            )
+            for service in AUDITED_SERVICES
+        }
+
+
+class AuditSinkToDataset(Construct):
+    """A project sink into the governance dataset, with its writer identity granted on the dataset.
+
+    ``scope`` may be a team stack routing its own project's logs into the platform dataset:
+    the grant is created in the same stack as the sink (the writer identity is only known there).
+    """
+
+    def __init__(self, scope: Construct, id: str, *, project: str, dataset: CmekDataset):
+        super().__init__(scope, id)
+        self.sink = LoggingProjectSink(
+            self, "sink",
+            name=names.audit_sink("bigquery"),
+            project=project,
+            destination=f"bigquery.googleapis.com/projects/{dataset.project}/datasets/{dataset.name}",
+            filter=audit_filter(project),
+            unique_writer_identity=True,
+            bigquery_options={"use_partitioned_tables": True},
+            description="Audit logs and ModelOps lifecycle events into the governance dataset.",
+        )
+        self.writer_grant = dataset.grant_write_from(self, "writer", self.sink.writer_identity)
+
+
+class AuditLogBucket(Construct):
+    """A CMEK log bucket that keeps the platform project's audit logs for 400 days.
+
+    Not locked: locking a bucket is irreversible; lock it once retention is agreed.
+    """
+
+    def __init__(self, scope: Construct, id: str, *, project: str, location: str, kms_key_id: str):
+        super().__init__(scope, id)
+        cmek = DataGoogleLoggingProjectCmekSettings(self, "cmek-settings", project=project)
+        self.key_grant = grant_encrypt_decrypt(self, "logging-agent-key", key_id=kms_key_id,
+                                               member=f"serviceAccount:{cmek.service_account_id}")
+        self.bucket = LoggingProjectBucketConfig(
+            self, "bucket",
+            project=project,
+            location=location,
+            bucket_id=names.AUDIT_LOG_BUCKET,
+            description="Audit logs and ModelOps lifecycle events (CMEK).",
+            retention_days=AUDIT_BUCKET_RETENTION_DAYS,
+            cmek_settings={"kms_key_name": kms_key_id},
+            locked=False,
+            deletion_policy="PREVENT",
+            lifecycle={"prevent_destroy": True},
+            depends_on=[self.key_grant],
+        )
+        self.sink = LoggingProjectSink(
+            self, "sink",
+            name=names.audit_sink("log-bucket"),
+            project=project,
+            destination=f"logging.googleapis.com/projects/{project}/locations/{location}/buckets/{names.AUDIT_LOG_BUCKET}",
+            filter=audit_filter(project),
+            unique_writer_identity=True,
+            description="Audit logs and ModelOps lifecycle events into the CMEK audit bucket.",
+            depends_on=[self.bucket],
+        )

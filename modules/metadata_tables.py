@@ -1,0 +1,163 @@
+"""Explicit schemas of the team metadata tables and the platform governance tables.
+
+Pure data: the jobs and CLI commands that write or query these tables import the specs from
+here, so a column is named in one place. Design (docs/architecture.md, "Prediction history"):
+online endpoints log requests into Vertex-created tables ``request_log_<model>`` (Vertex needs
+the table *not* to exist); ``prediction_history`` is the consolidated, audited history that
+batch outputs and the streaming archive write into and the daily quality job copies online
+logs into.
+"""
+from __future__ import annotations
+
+from modules.bigquery_tables import Column, TableSpec
+from stacks.config import Team
+
+DEFAULT_RETENTION_DAYS = 365
+
+_MODEL = Column("model", "STRING", "Model name from the team file.", "REQUIRED")
+_VERSION = Column("model_version", "STRING", "Model Registry version id.")
+_COMPUTED = Column("computed_at", "TIMESTAMP", "When the job wrote this row.", "REQUIRED")
+
+
+def retention_days(team: Team) -> int:
+    """The longest `logging.retention_days` of the team's models: no model's history expires early."""
+    return max((m.logging.retention_days for m in team.models), default=DEFAULT_RETENTION_DAYS)
+
+
+PREDICTION_HISTORY = (
+    Column("prediction_time", "TIMESTAMP", "When the prediction was served or computed.", "REQUIRED"),
+    _MODEL,
+    _VERSION,
+    Column("pattern", "STRING", "online, batch or streaming.", "REQUIRED"),
+    Column("source", "STRING", "Where the row came from: request_log, batch_output or stream_archive."),
+    Column("endpoint_id", "STRING", "Vertex endpoint id (online)."),
+    Column("deployed_model_id", "STRING", "Vertex deployed model id (online)."),
+    Column("request_id", "STRING", "Request or message id; joins ground truth."),
+    Column("caller", "STRING", "Principal that called the model (an email, so personal data).", pii=True),
+    Column("entity_id", "STRING", "Business entity scored (customer, card, session).", pii=True),
+    Column("features", "STRING", "Input features not marked pii, as a JSON object."),
+    Column("pii_features", "STRING", "Input features marked `pii: true` in the team file, as a JSON object.", pii=True),
+    Column("request_payload", "STRING", "Raw request as logged by Vertex AI.", "REPEATED", pii=True),
+    Column("response_payload", "STRING", "Raw response as logged by Vertex AI.", "REPEATED", pii=True),
+    Column("predicted_label", "STRING", "Predicted class (classification)."),
+    Column("predicted_value", "FLOAT64", "Score or regression value."),
+    Column("latency_ms", "FLOAT64", "Serving latency in milliseconds (online)."),
+)
+
+DAILY_USAGE = (
+    Column("usage_date", "DATE", "Day of use (UTC).", "REQUIRED"),
+    _MODEL,
+    _VERSION,
+    Column("predictions", "INT64", "Predictions served.", "REQUIRED"),
+    Column("errors", "INT64", "Failed prediction requests."),
+    Column("distinct_callers", "INT64", "Distinct calling principals (a count, not who)."),
+    Column("latency_p50_ms", "FLOAT64", "Median latency."),
+    Column("latency_p99_ms", "FLOAT64", "99th percentile latency."),
+    _COMPUTED,
+)
+
+MODEL_QUALITY = (
+    Column("evaluation_date", "DATE", "Day the predictions were made.", "REQUIRED"),
+    _MODEL,
+    _VERSION,
+    Column("metric", "STRING", "accuracy, rmse, ...", "REQUIRED"),
+    Column("value", "FLOAT64", "Metric value.", "REQUIRED"),
+    Column("threshold", "FLOAT64", "Threshold from the team file."),
+    Column("sample_size", "INT64", "Predictions joined with ground truth."),
+    _COMPUTED,
+)
+
+DATA_QUALITY = (
+    Column("check_date", "DATE", "Day of the checked predictions.", "REQUIRED"),
+    _MODEL,
+    _VERSION,
+    Column("feature", "STRING", "Feature name.", "REQUIRED"),
+    Column("records", "INT64", "Records checked.", "REQUIRED"),
+    Column("missing", "INT64", "Records where the feature was null or absent.", "REQUIRED"),
+    Column("missing_ratio", "FLOAT64", "missing / records."),
+    Column("threshold", "FLOAT64", "max_missing_feature_ratio from the team file."),
+    _COMPUTED,
+)
+
+DRIFT = (
+    Column("check_date", "DATE", "Day of the compared predictions.", "REQUIRED"),
+    _MODEL,
+    _VERSION,
+    Column("feature", "STRING", "Feature name.", "REQUIRED"),
+    Column("psi", "FLOAT64", "Population stability index against the training baseline.", "REQUIRED"),
+    Column("threshold", "FLOAT64", "drift_threshold from the team file."),
+    Column("baseline", "STRING", "Training data the baseline came from (URI)."),
+    _COMPUTED,
+)
+
+GROUND_TRUTH = (
+    Column("observed_at", "TIMESTAMP", "When the true outcome became known.", "REQUIRED"),
+    _MODEL,
+    Column("request_id", "STRING", "Request the outcome belongs to."),
+    Column("entity_id", "STRING", "Business entity (customer, card, session).", pii=True),
+    Column("label", "STRING", "True class (classification)."),
+    Column("value", "FLOAT64", "True value (regression)."),
+    Column("source", "STRING", "System that reported the outcome."),
+    Column("ingested_at", "TIMESTAMP", "When the row was loaded.", "REQUIRED"),
+)
+
+
+def team_tables(team: Team) -> tuple[TableSpec, ...]:
+    """The six tables of a team metadata dataset; partitions expire after the team's longest retention."""
+    days = retention_days(team)
+    spec = lambda name, description, field, columns, clustering=("model", "model_version"): TableSpec(  # noqa: E731
+        name, description, field, columns, clustering, days)
+    return (
+        spec("prediction_history", "Consolidated, audited prediction history of every model.",
+             "prediction_time", PREDICTION_HISTORY),
+        spec("daily_usage", "Predictions, callers and latency per model and day.", "usage_date", DAILY_USAGE),
+        spec("model_quality", "Statistical accuracy per model and day (joined with ground truth).",
+             "evaluation_date", MODEL_QUALITY),
+        spec("data_quality", "Missing-feature ratio per model, feature and day.", "check_date", DATA_QUALITY),
+        spec("drift", "Feature drift (PSI vs training baseline) per model, feature and day.", "check_date", DRIFT),
+        spec("ground_truth", "True outcomes for past predictions.", "observed_at", GROUND_TRUTH, ("model",)),
+    )
+
+
+TEAM_TABLE_NAMES = ("prediction_history", "daily_usage", "model_quality", "data_quality", "drift", "ground_truth")
+TEAM_TABLE_COLUMNS = dict(zip(TEAM_TABLE_NAMES, (PREDICTION_HISTORY, DAILY_USAGE, MODEL_QUALITY, DATA_QUALITY,
+                                                 DRIFT, GROUND_TRUTH)))
+
+MODEL_EVENTS = (
+    Column("event_time", "TIMESTAMP", "When the action happened.", "REQUIRED"),
+    Column("event", "STRING", "registered, deployed, promoted, rolled_back, ...", "REQUIRED"),
+    Column("team", "STRING", "Team name.", "REQUIRED"),
+    Column("env", "STRING", "Environment."),
+    _MODEL,
+    _VERSION,
+    Column("actor", "STRING", "Principal that ran the command (CI deployer or a person)."),
+    Column("endpoint_id", "STRING", "Vertex endpoint id, for deployments."),
+    Column("traffic_percent", "INT64", "Traffic the version received."),
+    Column("train_code_sha", "STRING", "Git SHA of the training code."),
+    Column("serve_code_sha", "STRING", "Git SHA of the prediction code."),
+    Column("training_data", "STRING", "URI of the training data."),
+    Column("deps_sha", "STRING", "Hash of the dependency lockfile."),
+    Column("details", "JSON", "Everything else the command recorded."),
+)
+
+POLICY_EXCEPTIONS = (
+    Column("recorded_at", "TIMESTAMP", "When the gate saw the suppression.", "REQUIRED"),
+    Column("team", "STRING", "Team whose file holds the suppression.", "REQUIRED"),
+    Column("rule", "STRING", "Suppressed rule id.", "REQUIRED"),
+    Column("resource", "STRING", "Suppressed resource (construct path).", "REQUIRED"),
+    Column("reason", "STRING", "Why, as written in the team file.", "REQUIRED"),
+    Column("approved_by", "STRING", "Approver.", "REQUIRED"),
+    Column("expires", "DATE", "Expiry date.", "REQUIRED"),
+    Column("source", "STRING", "file:line of the suppression."),
+    Column("commit_sha", "STRING", "Commit the gate ran on."),
+)
+
+
+def governance_tables() -> tuple[TableSpec, ...]:
+    """Audit records are kept forever (no partition expiration)."""
+    return (
+        TableSpec("model_events", "Every model lifecycle action (register, deploy, promote, rollback).",
+                  "event_time", MODEL_EVENTS, ("team", "model")),
+        TableSpec("policy_exceptions", "Every approved suppression of a governance rule, as seen by the gate.",
+                  "recorded_at", POLICY_EXCEPTIONS, ("team", "rule")),
+    )

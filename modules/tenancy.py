@@ -1,0 +1,79 @@
+"""A team's tenancy on the shared cluster: fleet scope, namespace, RBAC, scope IAM, Workload Identity.
+
+Scopes live in the fleet host project (the platform project of the environment); the team
+stack creates them there and binds them to the environment's cluster membership.
+"""
+from __future__ import annotations
+
+from cdktn_provider_google.gke_hub_membership_binding import GkeHubMembershipBinding
+from cdktn_provider_google.gke_hub_namespace import GkeHubNamespace
+from cdktn_provider_google.gke_hub_scope import GkeHubScope
+from cdktn_provider_google.gke_hub_scope_iam_member import GkeHubScopeIamMember
+from cdktn_provider_google.gke_hub_scope_rbac_role_binding import GkeHubScopeRbacRoleBinding
+from cdktn_provider_google.project_iam_member import ProjectIamMember
+from cdktn_provider_google.service_account_iam_member import ServiceAccountIamMember
+from constructs import Construct
+
+from stacks import names
+from stacks.config import Groups
+
+# group kind -> (Kubernetes RBAC role in the namespace, scope IAM role, fleet-project role to get credentials)
+TENANCY_ROLES = {
+    "admins": ("ADMIN", "roles/gkehub.scopeAdmin", "roles/gkehub.scopeEditorProjectLevel"),
+    "developers": ("EDIT", "roles/gkehub.scopeEditor", "roles/gkehub.scopeEditorProjectLevel"),
+    "viewers": ("VIEW", "roles/gkehub.scopeViewer", "roles/gkehub.scopeViewerProjectLevel"),
+}
+WORKLOAD_IDENTITY_USER = "roles/iam.workloadIdentityUser"
+
+
+class TeamTenancy(Construct):
+    def __init__(self, scope: Construct, id: str, *, team: str, groups: Groups, fleet_project: str,
+                 membership_id: str, membership_location: str, serving_account_name: str):
+        super().__init__(scope, id)
+        self.fleet_project = fleet_project
+        self.namespace_name = names.scope_id(team)
+        self.scope = GkeHubScope(
+            self, "scope",
+            project=fleet_project,
+            scope_id=names.scope_id(team),
+            namespace_labels={"team": team},
+        )
+        self.namespace = GkeHubNamespace(
+            self, "namespace",
+            project=fleet_project,
+            scope_id=self.scope.scope_id,
+            scope_namespace_id=self.namespace_name,
+            scope=self.scope.name,
+            namespace_labels={"team": team},
+        )
+        self.binding = GkeHubMembershipBinding(
+            self, "cluster-binding",
+            project=fleet_project,
+            membership_binding_id=names.scope_id(team),
+            membership_id=membership_id,
+            location=membership_location,
+            scope=self.scope.name,
+        )
+        for kind, (rbac_role, scope_role, project_role) in TENANCY_ROLES.items():
+            group = getattr(groups, kind)
+            GkeHubScopeRbacRoleBinding(
+                self, f"{kind}-rbac",
+                project=fleet_project,
+                scope_id=self.scope.scope_id,
+                scope_rbac_role_binding_id=f"{team}-{kind}",
+                group=group,
+                role={"predefined_role": rbac_role},
+            )
+            GkeHubScopeIamMember(self, f"{kind}-scope-iam", project=fleet_project, scope_id=self.scope.scope_id,
+                                 role=scope_role, member=f"group:{group}")
+            ProjectIamMember(self, f"{kind}-fleet-project", project=fleet_project, role=project_role,
+                             member=f"group:{group}")
+        self.kubernetes_service_account = names.kubernetes_service_account(team)
+        # Pods running as <team>-serving in the team namespace act as the team's serving account.
+        self.workload_identity = ServiceAccountIamMember(
+            self, "serving-workload-identity",
+            service_account_id=serving_account_name,
+            role=WORKLOAD_IDENTITY_USER,
+            member=names.workload_identity_member(fleet_project, self.namespace_name,
+                                                  self.kubernetes_service_account),
+        )

@@ -1,0 +1,1 @@
+"""Expected resource counts per type for every stack of the example platform (see regenerate.py)."""

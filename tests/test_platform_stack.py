@@ -1,0 +1,165 @@
+"""PlatformStack on synthesized JSON: cluster baseline, keys, governance, audit, registry, DLP, CI."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.helpers import one, resources
+
+ENVS = ("dev", "prod")
+
+
+@pytest.fixture(params=ENVS)
+def platform(request, stacks):
+    return stacks[f"platform-{request.param}"]
+
+
+def test_cluster_is_a_private_autopilot_cluster_with_workload_identity(stacks):
+    cluster = resources(stacks["platform-prod"], "google_container_cluster")["gke/cluster"]
+    assert cluster["enable_autopilot"] is True
+    assert cluster["private_cluster_config"]["enable_private_nodes"] is True
+    assert cluster["private_cluster_config"]["master_ipv4_cidr_block"] == "172.16.0.0/28"
+    assert cluster["workload_identity_config"]["workload_pool"] == "acme-mlops-prod.svc.id.goog"
+    assert cluster["master_authorized_networks_config"]["cidr_blocks"] == [
+        {"cidr_block": "10.10.0.0/16", "display_name": "corp-vpn"}]
+    assert cluster["master_authorized_networks_config"]["gcp_public_cidrs_access_enabled"] is False
+    assert cluster["master_auth"]["client_certificate_config"]["issue_client_certificate"] is False
+    assert cluster["authenticator_groups_config"]["security_group"] == "gke-security-groups@acme.example"
+    assert cluster["datapath_provider"] == "ADVANCED_DATAPATH"
+
+
+def test_cluster_enforces_binary_authorization_release_channel_and_deletion_protection(platform):
+    cluster = resources(platform, "google_container_cluster")["gke/cluster"]
+    assert cluster["binary_authorization"]["evaluation_mode"] == "PROJECT_SINGLETON_POLICY_ENFORCE"
+    assert cluster["release_channel"]["channel"] == "REGULAR"
+    assert cluster["deletion_protection"] is True
+    assert cluster["enable_legacy_abac"] is False
+    assert cluster["monitoring_config"]["managed_prometheus"]["enabled"] is True
+
+
+def test_cluster_secrets_are_encrypted_with_the_gke_key_that_the_gke_agent_may_use(platform):
+    cluster = resources(platform, "google_container_cluster")["gke/cluster"]
+    assert cluster["database_encryption"]["state"] == "ENCRYPTED"
+    assert cluster["database_encryption"]["key_name"].startswith("${google_kms_crypto_key.kms_gke_")
+    grant = resources(platform, "google_kms_crypto_key_iam_member")["agent-keys/gke"]
+    assert grant["crypto_key_id"].startswith("${google_kms_crypto_key.kms_gke_")
+    assert "@container-engine-robot.iam.gserviceaccount.com" in grant["member"]
+    assert any("agent-keys_gke" in d for d in cluster["depends_on"])
+
+
+def test_cluster_is_registered_to_the_platform_project_fleet(platform):
+    cluster = resources(platform, "google_container_cluster")["gke/cluster"]
+    fleet = one(resources(platform, "google_gke_hub_fleet"))
+    assert cluster["fleet"] == {"project": cluster["project"]} and fleet["project"] == cluster["project"]
+    assert fleet["default_cluster_config"]["binary_authorization_config"]["evaluation_mode"] == \
+        "PROJECT_SINGLETON_POLICY_ENFORCE"
+
+
+def test_binary_authorization_admits_only_platform_registry_images(stacks):
+    policy = one(resources(stacks["platform-prod"], "google_binary_authorization_policy"))
+    assert policy["default_admission_rule"]["evaluation_mode"] == "ALWAYS_DENY"
+    assert policy["default_admission_rule"]["enforcement_mode"] == "ENFORCED_BLOCK_AND_AUDIT_LOG"
+    assert policy["admission_whitelist_patterns"] == [
+        {"name_pattern": "europe-west4-docker.pkg.dev/acme-mlops-prod/serving-images/**"}]
+    assert policy["global_policy_evaluation_mode"] == "ENABLE"
+
+
+def test_each_platform_agent_gets_only_its_own_services_key(platform):
+    grants = resources(platform, "google_kms_crypto_key_iam_member")
+    by_key = {path: g["crypto_key_id"].split(".")[1].split("_")[1] for path, g in grants.items()}
+    assert by_key == {"agent-keys/gke": "gke", "agent-keys/artifacts": "artifacts",
+                      "governance/bq-agent-key": "bigquery", "audit-bucket/logging-agent-key": "logging"}
+    assert "gcp-sa-artifactregistry" in grants["agent-keys/artifacts"]["member"]
+    assert "bigquery_default_service_account" in grants["governance/bq-agent-key"]["member"]
+    assert "logging_project_cmek_settings" in grants["audit-bucket/logging-agent-key"]["member"]
+    assert {g["role"] for g in grants.values()} == {"roles/cloudkms.cryptoKeyEncrypterDecrypter"}
+
+
+def test_governance_dataset_is_cmek_and_protected_with_explicit_tables(platform):
+    dataset = resources(platform, "google_bigquery_dataset")["governance/dataset"]
+    assert dataset["dataset_id"] == "acme_mlops_governance"
+    assert dataset["default_encryption_configuration"]["kms_key_name"].startswith("${google_kms_crypto_key.kms_bigquery_")
+    assert dataset["deletion_policy"] == "PREVENT" and dataset["delete_contents_on_destroy"] is False
+    tables = resources(platform, "google_bigquery_table")
+    assert set(tables) == {"governance/model_events", "governance/policy_exceptions"}
+    events = tables["governance/model_events"]
+    assert events["deletion_protection"] is True
+    assert events["encryption_configuration"]["kms_key_name"] == dataset["default_encryption_configuration"]["kms_key_name"]
+    assert events["time_partitioning"] == {"type": "DAY", "field": "event_time"}  # audit: never expires
+    columns = {c["name"] for c in json.loads(events["schema"])}
+    assert {"event_time", "event", "team", "model", "model_version", "actor", "train_code_sha",
+            "serve_code_sha", "training_data", "deps_sha"} <= columns
+    exceptions = {c["name"] for c in json.loads(tables["governance/policy_exceptions"]["schema"])}
+    assert {"rule", "resource", "reason", "approved_by", "expires"} <= exceptions
+
+
+def test_audit_sink_routes_audit_and_modelops_logs_into_partitioned_tables_with_a_writer_grant(stacks):
+    stack = stacks["platform-prod"]
+    sink = resources(stack, "google_logging_project_sink")["audit-sink/sink"]
+    assert sink["destination"] == "bigquery.googleapis.com/projects/acme-mlops-prod/datasets/acme_mlops_governance"
+    assert 'logName:"cloudaudit.googleapis.com"' in sink["filter"]
+    assert 'logName="projects/acme-mlops-prod/logs/modelops-audit"' in sink["filter"]
+    assert sink["bigquery_options"]["use_partitioned_tables"] is True
+    assert sink["unique_writer_identity"] is True
+    grant = resources(stack, "google_bigquery_dataset_iam_member")["audit-sink/writer"]
+    assert grant["member"].startswith("${google_logging_project_sink.audit-sink_")
+    assert grant["member"].endswith(".writer_identity}")
+    assert grant["role"] == "roles/bigquery.dataEditor" and grant["dataset_id"] == "acme_mlops_governance"
+
+
+def test_audit_log_bucket_is_cmek_encrypted_and_keeps_logs_400_days(platform):
+    bucket = resources(platform, "google_logging_project_bucket_config")["audit-bucket/bucket"]
+    assert bucket["cmek_settings"]["kms_key_name"].startswith("${google_kms_crypto_key.kms_logging_")
+    assert bucket["retention_days"] == 400 and bucket["deletion_policy"] == "PREVENT"
+    sink = resources(platform, "google_logging_project_sink")["audit-bucket/sink"]
+    assert sink["destination"].endswith("/buckets/modelops-audit")
+
+
+def test_data_access_audit_logs_for_vertex_and_bigquery(platform):
+    configs = resources(platform, "google_project_iam_audit_config")
+    assert {c["service"] for c in configs.values()} == {"aiplatform.googleapis.com", "bigquery.googleapis.com"}
+    for config in configs.values():
+        assert {c["log_type"] for c in config["audit_log_config"]} == {"DATA_READ", "DATA_WRITE"}
+
+
+def test_artifact_registry_is_cmek_with_immutable_tags(platform):
+    repo = resources(platform, "google_artifact_registry_repository")["artifact-registry/repository"]
+    assert repo["format"] == "DOCKER" and repo["repository_id"] == "serving-images"
+    assert repo["kms_key_name"].startswith("${google_kms_crypto_key.kms_artifacts_")
+    assert repo["docker_config"]["immutable_tags"] is True
+    assert repo["deletion_policy"] == "PREVENT"
+
+
+def test_inspect_template_scans_pii_without_quoting_findings(platform):
+    template = resources(platform, "google_data_loss_prevention_inspect_template")["dlp/template"]
+    config = template["inspect_config"]
+    names = {t["name"] for t in config["info_types"]}
+    assert {"EMAIL_ADDRESS", "CREDIT_CARD_NUMBER", "PHONE_NUMBER", "PERSON_NAME"} <= names
+    assert not {"LOCATION", "ORGANIZATION_NAME"} & names  # global-only info types
+    assert config["include_quote"] is False
+    assert template["parent"].endswith("/locations/europe-west4")
+
+
+def test_ci_pool_trusts_only_the_platform_repository_main_branch(stacks):
+    stack = stacks["platform-prod"]
+    provider = resources(stack, "google_iam_workload_identity_pool_provider")["ci/provider"]
+    assert provider["oidc"]["issuer_uri"] == "https://token.actions.githubusercontent.com"
+    assert provider["attribute_condition"] == (
+        "assertion.sub == 'repo:acme/mlops-platform:ref:refs/heads/main' && "
+        "assertion.repository == 'acme/mlops-platform' && assertion.ref == 'refs/heads/main'")
+    assert provider["attribute_mapping"]["google.subject"] == "assertion.sub"
+    binding = resources(stack, "google_service_account_iam_member")["ci/deployer-federation"]
+    assert binding["role"] == "roles/iam.workloadIdentityUser"
+    assert binding["member"].startswith("principalSet://iam.googleapis.com/${google_iam_workload_identity_pool.")
+    assert binding["member"].endswith("/attribute.repository/acme/mlops-platform")
+
+
+def test_example_has_no_org_guardrails_without_org_or_folder(platform):
+    assert "google_org_policy_policy" not in platform["resource"]
+
+
+def test_platform_exports_only_a_few_stable_cross_stack_outputs(platform):
+    # cluster membership (2), inspect template, CI pool, and the keys team projects use
+    assert len(platform["output"]) <= 8
+    assert all(o.startswith("cross-stack-output-") for o in platform["output"])
