@@ -65,3 +65,11 @@ class ServiceAgentKeyAccess(Construct):
                                            member=names.service_agent(service, self.project.number))
             for service in sorted(set(services))
         }
+
+    def member(self, service: str) -> str:
+        """The agent of ``service`` in this project (`serviceAccount:service-<number>@...`)."""
+        return names.service_agent(service, self.project.number)
+
+    def key_grant(self, service: str) -> KmsCryptoKeyIamMember:
+        """The grant CMEK resources of ``service`` must depend on (the key is unusable before it)."""
+        return self.grants[service]

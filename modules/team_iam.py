@@ -72,6 +72,7 @@ TEAM_GRANTS: tuple[Grant, ...] = (
     Grant("pipeline", PROJECT, "roles/bigquery.jobUser", "run the quality, usage and drift queries"),
     Grant("pipeline", PROJECT, "roles/logging.logWriter", "write job logs"),
     Grant("pipeline", PROJECT, "roles/monitoring.metricWriter", "publish quality and drift metrics"),
+    Grant("pipeline", PROJECT, "roles/workflows.invoker", "Cloud Scheduler starts the batch and quality workflows"),
     Grant("pipeline", DATASET, "roles/bigquery.dataEditor", "write history, usage, quality, drift"),
     Grant("pipeline", PII_TAG, "roles/datacatalog.categoryFineGrainedReader",
           "copy request logs and check PII features for missing values"),

@@ -3,7 +3,7 @@ Operations Center dashboard and the daily quality workflow. Also the platform-wi
 
 Called from the stacks with everything passed explicitly (the team stack and the platform
 stack of the same environment), so it does not depend on what the stacks keep as attributes
-beyond `team`, `env_name`, `project`, `region`, `service_accounts`, `metadata`, `channels`
+beyond `team`, `env_name`, `project`, `region`, `service_accounts`, `agent_keys`, `metadata`, `channels`
 (team stack) and `platform`, `keys` (platform stack).
 """
 from __future__ import annotations
@@ -17,17 +17,13 @@ from modules.monitoring.dashboards import Dashboard, MetricsScope, platform_dash
 from modules.monitoring.metrics import CustomMetricDescriptors
 from modules.monitoring.quality_alerts import quality_alert_specs
 from modules.notification_channels import NotificationChannels
-from modules.project_roles import ProjectRoles
 from modules.quality.baseline import FeatureBaselineTable
 from modules.quality.workflow import QualityWorkflow
 from modules.serving import PATTERNS, ModelContext
-from modules.service_agents import ServiceAgents
 from stacks import names
 from stacks.config import Config, NotificationChannel, Team
 
 KEY_SERVICES = ("bigquery", "vertex", "pubsub", "workflows")
-PIPELINE_ROLES = ("roles/bigquery.jobUser", "roles/monitoring.metricWriter", "roles/workflows.invoker",
-                  "roles/logging.logWriter")
 
 
 @dataclass
@@ -68,18 +64,14 @@ def add_models(stack, platform_stack) -> ModelsBuild:
     env, project, region = stack.env_name, stack.project, stack.region
     keys = {service: platform_stack.keys.key(service).id for service in KEY_SERVICES}
     accounts = {role: stack.service_accounts.email(role) for role in names.TEAM_SERVICE_ACCOUNTS}
-    pipeline = stack.service_accounts.member("pipeline")
     patterns = {m.pattern for m in team.models}
 
-    agents = ServiceAgents(stack, "service-agents", project=project)
-    roles = ProjectRoles(stack, "model-roles", project=project)
-    for role in PIPELINE_ROLES:
-        roles.grant(role, pipeline, "pipeline")
-    if "batch" in patterns:
-        roles.grant("roles/aiplatform.user", pipeline, "pipeline")
+    # Project roles of the pipeline account come from TeamIam (modules/team_iam.py, TEAM_GRANTS);
+    # key grants for the project's service agents from the stack's ServiceAgentKeyAccess.
+    agents = stack.agent_keys
     dataset_grants = []
     if patterns & {"online", "batch"}:  # request logs and batch outputs are written by the Vertex AI agent
-        dataset_grants.append(stack.metadata.grant_write(agents.member("aiplatform"), "vertex-agent"))
+        dataset_grants.append(stack.metadata.grant_write(agents.member("vertex"), "vertex-agent"))
     if "streaming" in patterns:  # the BigQuery subscription writes as the Pub/Sub agent
         dataset_grants.append(stack.metadata.grant_write(agents.member("pubsub"), "pubsub-agent"))
         dataset_grants.append(stack.metadata.grant_write(stack.service_accounts.member("serving"), "streaming-scorer"))
@@ -100,7 +92,7 @@ def add_models(stack, platform_stack) -> ModelsBuild:
     )
     for model in team.models:
         ctx = ModelContext(team=team, model=model, env=env, project=project, region=region, dataset=stack.metadata,
-                           keys=keys, service_accounts=accounts, agents=agents, roles=roles,
+                           keys=keys, service_accounts=accounts, agents=agents,
                            dataset_grants=tuple(dataset_grants))
         pattern = PATTERNS[model.pattern](stack, model.name, ctx=ctx)
         for spec in pattern.alert_specs() + quality_alert_specs(team.name, model):
@@ -113,7 +105,7 @@ def add_models(stack, platform_stack) -> ModelsBuild:
         stack, "model-quality", team=team.name, project=project, region=region,
         dataset_id=names.metadata_dataset_id(team.name), models=team.models,
         service_account=accounts["pipeline"], kms_key_id=keys["workflows"], labels=team_labels,
-        depends_on=[stack.metadata.dataset, baseline.table, agents.grant_key("workflows", keys["workflows"]),
+        depends_on=[stack.metadata.dataset, baseline.table, agents.key_grant("workflows"),
                     *dataset_grants],
     )
     return build

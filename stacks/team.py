@@ -20,9 +20,11 @@ from stacks.models import add_models
 from stacks.platform import PlatformStack
 
 # Platform keys the team project's service agents need, by the serving patterns the team uses
-# (online endpoints and batch jobs encrypt with the Vertex key, schedules' workflows with the
-# Workflows key, streaming topics with the Pub/Sub key).
+# (online endpoints and batch jobs encrypt with the Vertex key, batch workflows with the
+# Workflows key, streaming topics with the Pub/Sub key). Any team with models also runs the
+# CMEK-encrypted daily quality workflow, hence MODEL_KEYS.
 PATTERN_KEYS = {"online": ("vertex",), "batch": ("vertex", "workflows"), "streaming": ("vertex", "pubsub")}
+MODEL_KEYS = ("workflows",)
 
 
 class TeamStack(ModelOpsStack):
@@ -36,7 +38,7 @@ class TeamStack(ModelOpsStack):
         self.service_accounts = TeamServiceAccounts(self, "service-accounts", team=team.name, project=project)
         self.agent_keys = ServiceAgentKeyAccess(
             self, "agent-keys", keys=platform.keys, project=project,
-            services=[s for m in team.models for s in PATTERN_KEYS[m.pattern]])
+            services=[*(MODEL_KEYS if team.models else ()), *(s for m in team.models for s in PATTERN_KEYS[m.pattern])])
         self.column_security = PiiTaxonomy(self, "column-security", display_name=names.taxonomy_display_name(team.name),
                                            project=project, region=platform.region)
         self.metadata = CmekDataset(

@@ -58,9 +58,14 @@ def test_the_new_team_gets_its_own_stack(changed, stacks):
     assert changed["team-payments-dev"]["resource"]
 
 
-@pytest.mark.parametrize("stack", ["platform-dev", "team-search-dev"])
-def test_stacks_whose_config_did_not_change_keep_every_address(changed, stacks, stack):
-    assert _diff(stacks[stack], changed[stack]) == ({}, {})
+def test_stacks_whose_config_did_not_change_keep_every_address(changed, stacks):
+    assert _diff(stacks["team-search-dev"], changed["team-search-dev"]) == ({}, {})
+
+
+def test_a_new_team_only_adds_its_project_to_the_platform_metrics_scope(changed, stacks):
+    added, removed = _diff(stacks["platform-dev"], changed["platform-dev"])
+    assert removed == {}
+    assert list(added.values()) == ["metrics-scope/acme-payments-dev"]
 
 
 def test_adding_a_model_only_adds_addresses_of_that_model(changed, stacks):
@@ -72,9 +77,11 @@ def test_adding_a_model_only_adds_addresses_of_that_model(changed, stacks):
 def test_removing_a_model_only_removes_addresses_of_that_model_and_its_pattern_key_grant(changed, stacks):
     added, removed = _diff(stacks["team-growth-dev"], changed["team-growth-dev"])
     assert added == {}
-    # growth's only streaming model is gone, so its Pub/Sub agent no longer needs the Pub/Sub key.
+    # growth's only streaming model is gone, so the team-level streaming grants go with it: the
+    # Pub/Sub agent's key and dataset grants and the scorer's dataset grant.
+    streaming_team_level = {"agent-keys/pubsub", "metadata/pubsub-agent-dataEditor", "metadata/streaming-scorer-dataEditor"}
     assert "agent-keys/pubsub" in removed.values()
-    assert all(p.startswith("clickstream-propensity/") or p == "agent-keys/pubsub" for p in removed.values()), removed
+    assert all(p.startswith("clickstream-propensity/") or p in streaming_team_level for p in removed.values()), removed
 
 
 def test_logical_ids_are_unchanged_for_every_surviving_resource(changed, stacks):

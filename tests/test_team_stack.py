@@ -140,14 +140,16 @@ def test_deployer_may_push_and_serving_may_pull_platform_images(stacks):
 # --- metadata dataset and tables -----------------------------------------------------------
 
 def test_metadata_dataset_exposes_the_six_tables(team_stack):
-    tables = resources(team_stack, "google_bigquery_table")
-    assert set(tables) == {f"metadata/{t}" for t in ("prediction_history", "daily_usage", "model_quality",
+    tables = {p for p in resources(team_stack, "google_bigquery_table") if p.startswith("metadata/")}
+    assert tables == {f"metadata/{t}" for t in ("prediction_history", "daily_usage", "model_quality",
                                                     "data_quality", "drift", "ground_truth")}
 
 
 def test_metadata_tables_are_cmek_day_partitioned_filtered_clustered_and_protected(team_stack):
     dataset = resources(team_stack, "google_bigquery_dataset")["metadata/dataset"]
     for path, table in resources(team_stack, "google_bigquery_table").items():
+        if not path.startswith("metadata/"):
+            continue  # pattern tables (batch input/output, stream archive, baseline): tests/serving
         assert table["encryption_configuration"]["kms_key_name"] == \
             dataset["default_encryption_configuration"]["kms_key_name"], path
         assert table["deletion_protection"] is True and table["lifecycle"]["prevent_destroy"] is True
@@ -159,7 +161,9 @@ def test_metadata_tables_are_cmek_day_partitioned_filtered_clustered_and_protect
 
 @pytest.mark.parametrize("team,days", [("fraud", 730), ("growth", 400), ("search", 90)])
 def test_partitions_expire_after_the_longest_retention_of_the_teams_models(stacks, team, days):
-    for table in resources(stacks[f"team-{team}-prod"], "google_bigquery_table").values():
+    for path, table in resources(stacks[f"team-{team}-prod"], "google_bigquery_table").items():
+        if not path.startswith("metadata/"):
+            continue
         assert table["time_partitioning"]["expiration_ms"] == days * 24 * 3600 * 1000
 
 
@@ -200,11 +204,16 @@ def test_taxonomy_enforces_fine_grained_access_and_only_pii_readers_and_pipeline
     assert "service-accounts_pipeline_" in members[1]
 
 
-def test_team_groups_read_the_dataset_and_only_the_pipeline_writes_it(stacks):
+def test_team_groups_read_the_dataset_and_only_automation_writes_it(stacks):
     grants = resources(stacks["team-growth-dev"], "google_bigquery_dataset_iam_member")
     on_metadata = {g["member"]: g["role"] for p, g in grants.items() if p.startswith("metadata/")}
-    writers = [m for m, r in on_metadata.items() if r == "roles/bigquery.dataEditor"]
-    assert len(writers) == 1 and "service-accounts_pipeline_" in writers[0]
+    writers = sorted(p.split("/")[1] for p, g in grants.items()
+                     if p.startswith("metadata/") and g["role"] == "roles/bigquery.dataEditor")
+    # pipeline jobs; the Vertex AI agent (request logs); the Pub/Sub agent (BigQuery subscription);
+    # the streaming scorer (growth has an online and a streaming model)
+    assert writers == ["pipeline-dataEditor", "pubsub-agent-dataEditor", "streaming-scorer-dataEditor",
+                       "vertex-agent-dataEditor"]
+    assert not any(m.startswith("group:") for m, r in on_metadata.items() if r == "roles/bigquery.dataEditor")
     assert on_metadata["group:growth-admins@acme.example"] == "roles/bigquery.dataViewer"
     assert on_metadata["group:growth-viewers@acme.example"] == "roles/bigquery.dataViewer"
 
@@ -212,7 +221,7 @@ def test_team_groups_read_the_dataset_and_only_the_pipeline_writes_it(stacks):
 # --- keys, audit, DLP ----------------------------------------------------------------------
 
 @pytest.mark.parametrize("team,services", [("fraud", {"vertex", "workflows"}),
-                                           ("growth", {"vertex", "pubsub"}),
+                                           ("growth", {"vertex", "pubsub", "workflows"}),
                                            ("search", {"vertex", "workflows"})])
 def test_team_project_agents_get_only_the_keys_their_patterns_need(stacks, team, services):
     grants = resources(stacks[f"team-{team}-prod"], "google_kms_crypto_key_iam_member")

@@ -150,7 +150,7 @@ class BatchPrediction(Construct):
             user_env_vars={"VERTEX_KMS_KEY": ctx.keys["vertex"]},
             # Workflows expressions use ${...} too: escape them so Terraform leaves them alone.
             source_contents=workflow_steps.terraform_literal(workflow_steps.dump(self.definition)),
-            depends_on=[ctx.agents.grant_key("workflows", ctx.keys["workflows"]), self.input, self.output,
+            depends_on=[ctx.agents.key_grant("workflows"), self.input, self.output,
                         *ctx.dataset_grants],
         )
         self.schedule = CloudSchedulerJob(

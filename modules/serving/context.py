@@ -4,9 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
+from modules.kms import ServiceAgentKeyAccess
 from modules.metadata_dataset import CmekDataset
-from modules.project_roles import ProjectRoles
-from modules.service_agents import ServiceAgents
 from stacks import names
 from stacks.config import Model, Team
 
@@ -21,8 +20,7 @@ class ModelContext:
     dataset: CmekDataset                 # the team metadata dataset (CMEK, protected)
     keys: Mapping[str, str]              # KMS key id per service: bigquery, vertex, pubsub, workflows
     service_accounts: Mapping[str, str]  # team service account email per role: serving, pipeline, deployer
-    agents: ServiceAgents
-    roles: ProjectRoles
+    agents: ServiceAgentKeyAccess        # the team project's service agents and their key grants
     dataset_grants: tuple = ()           # team-level dataset grants the pattern's writers rely on
 
     @property

@@ -28,7 +28,7 @@ class OnlineEndpoint(Construct):
         self.endpoint_id = names.endpoint_name(ctx.team.name, model.name, ctx.env)
         self.log_table = names.request_log_table(model.name)
         access = model.serving.access
-        key_grant = ctx.agents.grant_key("aiplatform", ctx.keys["vertex"])
+        key_grant = ctx.agents.key_grant("vertex")
         self.endpoint = VertexAiEndpoint(
             self, "endpoint",
             name=self.endpoint_id,

@@ -60,7 +60,7 @@ class StreamingPipeline(Construct):
         super().__init__(scope, id)
         self.ctx = ctx
         model, streaming = ctx.model, ctx.model.streaming
-        key_grant = ctx.agents.grant_key("pubsub", ctx.keys["pubsub"])
+        key_grant = ctx.agents.key_grant("pubsub")
         storage = {"allowed_persistence_regions": [ctx.region], "enforce_in_transit": True}
         retention = f"{streaming.message_retention_hours * 3600}s"
         self.schema = PubsubSchema(self, "schema", project=ctx.project, name=ctx.resource_name("events"),

@@ -68,8 +68,20 @@ def test_pipeline_service_account_gets_the_project_roles_batch_and_quality_need(
     roles = {g["role"] for g in grants.values() if "service-accounts_pipeline" in g["member"]}
     assert roles == {"roles/bigquery.jobUser", "roles/monitoring.metricWriter", "roles/workflows.invoker",
                      "roles/logging.logWriter", "roles/aiplatform.user"}
-    search_roles = {g["role"] for g in resources(stacks["team-growth-prod"], "google_project_iam_member").values()}
-    assert "roles/aiplatform.user" not in search_roles  # growth has no batch model
+
+
+def test_no_grant_is_made_twice_in_a_stack(stacks):
+    """Two constructs granting the same role to the same member on the same target is duplicated plumbing."""
+    for name, stack in stacks.items():
+        seen = set()
+        for tf_type, items in stack["resource"].items():
+            if not tf_type.endswith("_iam_member"):
+                continue
+            for conf in items.values():
+                key = (tf_type, json.dumps({k: v for k, v in conf.items() if k not in ("//", "depends_on")},
+                                           sort_keys=True))
+                assert key not in seen, f"{name}: duplicate grant {key}"
+                seen.add(key)
 
 
 def test_streaming_topic_has_schema_cmek_and_regional_storage(stacks):
