@@ -89,6 +89,14 @@ def _target(config, team_name: str, env, project, region, audit_project, dry_run
         raise typer.Exit(EXIT_BAD_INPUT)
 
 
+def _model_target(config_dir: Path, team: str, model: str, env, project, region, audit_project, dry_run, emulator):
+    """Config and target for a command acting on one declared model (deploy, promote, rollback)."""
+    config = load_config(config_dir)
+    target = _target(config, team, env, project, region, audit_project, dry_run, emulator)
+    _model_known(config, team, model)
+    return config, target
+
+
 def _model_known(config, team_name: str, model_name: str) -> None:
     team = config.team(team_name)
     if model_name not in {m.name for m in team.models}:
@@ -150,9 +158,7 @@ def deploy(team: str = TeamOpt, model: str = ModelOpt,
     """Deploy a registered version to the team's endpoint as a canary, then create or update its monitoring."""
     from lifecycle import actions
 
-    config = load_config(config_dir)
-    target = _target(config, team, env, project, region, audit_project, dry_run, emulator)
-    _model_known(config, team, model)
+    config, target = _model_target(config_dir, team, model, env, project, region, audit_project, dry_run, emulator)
     model_card = _card(card, config) if card else None
     _act(output, lambda: actions.deploy(config, target, team, model, version, traffic, model_card, channel))
 
@@ -166,9 +172,7 @@ def promote(team: str = TeamOpt, model: str = ModelOpt,
     """Make a version the champion: 100% of the endpoint's traffic and the `champion` alias."""
     from lifecycle import actions
 
-    config = load_config(config_dir)
-    target = _target(config, team, env, project, region, audit_project, dry_run, emulator)
-    _model_known(config, team, model)
+    config, target = _model_target(config_dir, team, model, env, project, region, audit_project, dry_run, emulator)
     _act(output, lambda: actions.promote(config, target, team, model, version))
 
 
@@ -181,9 +185,7 @@ def rollback(team: str = TeamOpt, model: str = ModelOpt,
     """Put the previous champion back on 100% of the traffic and give it the `champion` alias."""
     from lifecycle import actions
 
-    config = load_config(config_dir)
-    target = _target(config, team, env, project, region, audit_project, dry_run, emulator)
-    _model_known(config, team, model)
+    config, target = _model_target(config_dir, team, model, env, project, region, audit_project, dry_run, emulator)
     _act(output, lambda: actions.rollback(config, target, team, model, to))
 
 
