@@ -77,8 +77,7 @@ def add_models(stack, platform_stack) -> ModelsBuild:
         dataset_grants.append(stack.metadata.grant_write(stack.service_accounts.member("serving"), "streaming-scorer"))
 
     team_labels = {"team": team.name, "env": env, "data_class": team.data_classification}
-    baseline = FeatureBaselineTable(stack, "feature-baseline", project=project, dataset_id=stack.metadata.dataset_id,
-                                    kms_key_id=keys["bigquery"], labels=team_labels)
+    baseline = FeatureBaselineTable(stack, "feature-baseline", dataset=stack.metadata, labels=team_labels)
     descriptors = CustomMetricDescriptors(stack, "custom-metrics", project=project)
     build.dashboard = Dashboard(stack, "dashboard", project=project, body=team_dashboard(team, env))
     ci = platform_stack.platform.ci

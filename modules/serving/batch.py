@@ -20,7 +20,7 @@ from constructs import Construct
 
 from modules.monitoring import filters
 from modules.monitoring.alerts import DAILY_ALIGNMENT, AlertSpec, aggregation, threshold
-from modules.quality import sql, tables, workflow_steps
+from modules.quality import sql, workflow_steps
 from modules.serving.context import ModelContext
 from stacks import names
 
@@ -48,23 +48,8 @@ OUTPUT_SCHEMA = [
 
 def copy_output_sql(ctx: ModelContext, ds: sql.Dataset) -> str:
     """Predictions table (placeholder `__PREDICTIONS__`) -> output partition + prediction_history."""
-    model = ctx.model
-    out = ds.table(names.batch_output_table(model.name))
-    label, value = sql.prediction_from_json("TO_JSON(p.prediction)")
-    features = ", ".join(f.name for f in model.monitoring.features)
-    history_cols = ", ".join(tables.columns(tables.PREDICTION_HISTORY))
-    return (
-        "BEGIN TRANSACTION;\n"
-        f"DELETE FROM {out} WHERE scoring_date = @day;\n"
-        f"INSERT INTO {out} (scoring_date, request_id, prediction, scored_at)\n"
-        f"SELECT @day, p.request_id, TO_JSON(p.prediction), CURRENT_TIMESTAMP() FROM `__PREDICTIONS__` AS p;\n"
-        f"DELETE FROM {ds.table(tables.PREDICTION_HISTORY)} WHERE model = '{model.name}' AND DATE(prediction_time) = @day;\n"
-        f"INSERT INTO {ds.table(tables.PREDICTION_HISTORY)} ({history_cols})\n"
-        f"SELECT '{model.name}', p.request_id, TIMESTAMP(@day), CAST(NULL AS STRING), CAST(NULL AS FLOAT64),\n"
-        f"  TO_JSON(STRUCT({features})), {label}, {value}\n"
-        f"FROM `__PREDICTIONS__` AS p;\n"
-        "COMMIT TRANSACTION;"
-    )
+    return sql.copy_batch_output(ds, sql.model_spec(ctx.model), names.batch_output_table(ctx.model.name),
+                                 "`__PREDICTIONS__`")
 
 
 def batch_workflow(ctx: ModelContext, dataset_id: str) -> dict[str, Any]:
