@@ -4,6 +4,7 @@ from __future__ import annotations
 from cdktn_provider_google.bigquery_dataset import BigqueryDataset, BigqueryDatasetDefaultEncryptionConfiguration
 from cdktn_provider_google.bigquery_dataset_iam_member import BigqueryDatasetIamMember
 from cdktn_provider_google.bigquery_table import BigqueryTable
+from cdktn_provider_google.bigquery_table_iam_member import BigqueryTableIamMember
 from cdktn_provider_google.data_google_bigquery_default_service_account import DataGoogleBigqueryDefaultServiceAccount
 from constructs import Construct
 
@@ -50,17 +51,22 @@ class CmekDataset(Construct):
     def dataset_id(self) -> str:
         return self.dataset.dataset_id
 
-    def add_table(self, spec: TableSpec, *, pii_policy_tag: str | None = None) -> BigqueryTable:
+    def add_table(self, spec: TableSpec, *, pii_policy_tag: str | None = None, scope: Construct | None = None,
+                  id: str | None = None, labels: dict[str, str] | None = None) -> BigqueryTable:
         """A day-partitioned, clustered, CMEK table that Terraform refuses to delete.
 
         Schema changes must stay additive: the provider replaces a table when a column is
         removed or retyped, and ``deletion_protection`` then stops the apply instead of losing data.
+        A table that belongs to one model is created in that model's construct (``scope``, ``id``),
+        so its address comes from the model's name and goes away with the model only.
         """
+        if spec.name in self.tables:
+            raise ValueError(f"table {spec.name} is already in dataset {self.name}")
         partitioning = {"type": "DAY", "field": spec.partition_field}
         if spec.expiration_days is not None:
             partitioning["expiration_ms"] = spec.expiration_days * DAY_MS
         table = BigqueryTable(
-            self, spec.name,
+            scope or self, id or spec.name,
             project=self.project,
             dataset_id=self.dataset.dataset_id,
             table_id=spec.name,
@@ -72,6 +78,7 @@ class CmekDataset(Construct):
             encryption_configuration={"kms_key_name": self.kms_key_id},
             deletion_protection=True,
             lifecycle={"prevent_destroy": True},
+            labels=labels,
         )
         self.tables[spec.name] = table
         self.specs[spec.name] = spec
@@ -87,6 +94,18 @@ class CmekDataset(Construct):
 
     def grant_write(self, member: str, slug: str) -> BigqueryDatasetIamMember:
         return self.grant(WRITE_ROLE, member, slug)
+
+    def grant_table_write(self, table_name: str, member: str, slug: str, *,
+                          scope: Construct | None = None) -> BigqueryTableIamMember:
+        """Write access to one table of this dataset (added with ``add_table``), not to the whole dataset.
+
+        For writers that only append to a table that already exists (a BigQuery subscription, a
+        scoring service); ``scope`` puts the grant next to the model it serves.
+        """
+        table = self.tables[table_name]
+        return BigqueryTableIamMember(scope or self, f"{slug}-{table_name}-{WRITE_ROLE.rsplit('.', 1)[-1]}",
+                                      project=self.project, dataset_id=self.dataset.dataset_id,
+                                      table_id=table.table_id, role=WRITE_ROLE, member=member)
 
     def grant_write_from(self, scope: Construct, id: str, member: str) -> BigqueryDatasetIamMember:
         """Write access granted from another stack (``scope``), e.g. a team project's log sink writer."""

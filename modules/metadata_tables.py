@@ -1,7 +1,10 @@
 """Explicit schemas of the team metadata tables and the platform governance tables.
 
 Pure data: the jobs and CLI commands that write or query these tables import the specs from
-here, so a column is named in one place. Design (docs/architecture.md, "Prediction history"):
+here, so a column is named in one place. Every table of a team metadata dataset is declared
+here and created by ``CmekDataset.add_table``: the six team tables, the training baseline the
+drift SQL compares with, and the per-model tables of the batch and streaming patterns (whose
+feature columns follow the team file, `pii: true` ones carrying the pii policy tag). Design (docs/architecture.md, "Prediction history"):
 online endpoints log requests into Vertex-created tables ``request_log_<model>`` (Vertex needs
 the table *not* to exist); ``prediction_history`` is the consolidated, audited history that
 batch outputs and the streaming archive write into and the daily quality job copies online
@@ -10,7 +13,8 @@ logs into.
 from __future__ import annotations
 
 from modules.bigquery_tables import Column, TableSpec
-from stacks.config import Team
+from stacks import names
+from stacks.config import Model, Team
 
 DEFAULT_RETENTION_DAYS = 365
 
@@ -85,6 +89,7 @@ DRIFT = (
     _VERSION,
     Column("feature", "STRING", "Feature name.", "REQUIRED"),
     Column("psi", "FLOAT64", "Population stability index against the training baseline.", "REQUIRED"),
+    Column("records", "INT64", "Non-null serving values compared with the baseline."),
     Column("threshold", "FLOAT64", "drift_threshold from the team file."),
     Column("baseline", "STRING", "Training data the baseline came from (URI)."),
     _COMPUTED,
@@ -104,9 +109,13 @@ GROUND_TRUTH = (
 
 def team_tables(team: Team) -> tuple[TableSpec, ...]:
     """The six tables of a team metadata dataset; partitions expire after the team's longest retention."""
-    days = retention_days(team)
+    return team_table_specs(retention_days(team))
+
+
+def team_table_specs(expiration_days: int | None) -> tuple[TableSpec, ...]:
+    """The six team tables with the given partition expiration (the columns do not depend on the team)."""
     spec = lambda name, description, field, columns, clustering=("model", "model_version"): TableSpec(  # noqa: E731
-        name, description, field, columns, clustering, days)
+        name, description, field, columns, clustering, expiration_days)
     return (
         spec("prediction_history", "Consolidated, audited prediction history of every model.",
              "prediction_time", PREDICTION_HISTORY),
@@ -117,6 +126,73 @@ def team_tables(team: Team) -> tuple[TableSpec, ...]:
         spec("drift", "Feature drift (PSI vs training baseline) per model, feature and day.", "check_date", DRIFT),
         spec("ground_truth", "True outcomes for past predictions.", "observed_at", GROUND_TRUTH, ("model",)),
     )
+
+
+FEATURE_BASELINE = (
+    Column("computed_at", "TIMESTAMP", "When the baseline was computed (at registration).", "REQUIRED"),
+    _MODEL,
+    _VERSION,
+    Column("feature", "STRING", "Feature name.", "REQUIRED"),
+    Column("bucket", "STRING", "Bucket label; for categorical features the category itself, `__other__` for "
+                               "categories training never saw.", "REQUIRED"),
+    Column("lower_bound", "FLOAT64", "Numeric bucket: inclusive lower bound (NULL = open)."),
+    Column("upper_bound", "FLOAT64", "Numeric bucket: exclusive upper bound (NULL = open)."),
+    Column("expected_ratio", "FLOAT64", "Share of training rows in this bucket (sums to 1 per feature).", "REQUIRED"),
+    Column("training_data", "STRING", "URI of the training data the shares come from."),
+)
+
+
+def feature_baseline() -> TableSpec:
+    """Training distribution per model, feature and bucket: the reference the drift SQL compares with.
+
+    Rewritten per model when a version is registered, so it is kept forever (the champion's
+    baseline may be older than any retention) and read without a partition filter (the drift SQL
+    reads a model's whole, small baseline).
+    """
+    return TableSpec("feature_baseline", "Training distribution per model, feature and bucket: the reference "
+                     "for drift (PSI).", "computed_at", FEATURE_BASELINE, ("model", "feature"),
+                     expiration_days=None, require_partition_filter=False)
+
+
+def _feature_columns(model: Model) -> tuple[Column, ...]:
+    return tuple(Column(f.name, f.type, "Personal data (`pii: true` in the team file)." if f.pii else "Model feature.",
+                        pii=f.pii) for f in model.monitoring.features)
+
+
+def batch_input(model: Model) -> TableSpec:
+    """Rows a batch model scores, one partition per scoring day, written by the team's pipelines."""
+    columns = (Column("scoring_date", "DATE", "Day to score (partition).", "REQUIRED"),
+               Column("request_id", "STRING", "Row id, echoed to the output.", "REQUIRED"),
+               *_feature_columns(model))
+    return TableSpec(names.batch_input_table(model.name),
+                     "Rows to score, one partition per scoring day (written by the team's pipelines).",
+                     "scoring_date", columns, ("request_id",), model.logging.retention_days)
+
+
+def batch_output(model: Model) -> TableSpec:
+    """A batch model's predictions, one partition per scoring day (replaced by reruns)."""
+    columns = (Column("scoring_date", "DATE", "Day scored (partition).", "REQUIRED"),
+               Column("request_id", "STRING", "Row id from the input table.", "REQUIRED"),
+               Column("prediction", "JSON", "Model output as returned by Vertex AI."),
+               Column("scored_at", "TIMESTAMP", "When the run wrote the row.", "REQUIRED"))
+    return TableSpec(names.batch_output_table(model.name),
+                     "Predictions, one partition per scoring day (replaced by reruns).",
+                     "scoring_date", columns, ("request_id",), model.logging.retention_days)
+
+
+def stream_archive(model: Model) -> TableSpec:
+    """Every event of a streaming model as published: the topic schema's columns plus Pub/Sub metadata."""
+    columns = (Column("request_id", "STRING", "Event id; joins ground truth.", "REQUIRED"),
+               Column("event_time", "TIMESTAMP", "When the event happened.", "REQUIRED"),
+               *_feature_columns(model),
+               # Written by the BigQuery subscription (`write_metadata`).
+               Column("subscription_name", "STRING", "Subscription that wrote the row."),
+               Column("message_id", "STRING", "Pub/Sub message id."),
+               Column("publish_time", "TIMESTAMP", "When the event was published (partition)."),
+               Column("attributes", "JSON", "Pub/Sub message attributes."))
+    return TableSpec(names.stream_archive_table(model.name),
+                     f"Every {model.name} event as published (BigQuery subscription archive).",
+                     "publish_time", columns, ("request_id",), model.logging.retention_days)
 
 
 TEAM_TABLE_NAMES = ("prediction_history", "daily_usage", "model_quality", "data_quality", "drift", "ground_truth")

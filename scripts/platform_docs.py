@@ -65,7 +65,9 @@ def render_access(config) -> str:
               "selects them fails; everything else in the dataset stays readable.", ""]
     lines += _table(("Table", "PII columns"),
                     [(f"`{t}`", ", ".join(f"`{c.name}`" for c in cols if c.pii) or "none")
-                     for t, cols in TEAM_TABLE_COLUMNS.items()])
+                     for t, cols in TEAM_TABLE_COLUMNS.items()]
+                    + [(f"`{names.batch_input_table('<model>')}`, `{names.stream_archive_table('<model>')}`",
+                        "the model's features marked `pii: true` in the team file")])
     lines += ["", "## Service identities", ""]
     agent_rows = [(f"platform project {s} agent", f"platform `{s}` key", "`roles/cloudkms.cryptoKeyEncrypterDecrypter`")
                   for s in PLATFORM_AGENT_KEYS]
@@ -75,6 +77,13 @@ def render_access(config) -> str:
     for pattern, services in PATTERN_KEYS.items():
         agent_rows += [(f"team project {s} agent (team has a `{pattern}` model)", f"platform `{s}` key",
                         "`roles/cloudkms.cryptoKeyEncrypterDecrypter`") for s in services]
+    agent_rows += [
+        ("team project Vertex AI agent (team has an `online` or `batch` model)", "team metadata dataset",
+         "`roles/bigquery.dataEditor` (Vertex creates `request_log_<model>` and batch `predictions_*` tables)"),
+        ("team project Pub/Sub agent (per `streaming` model)", f"table `{names.stream_archive_table('<model>')}` only",
+         "`roles/bigquery.dataEditor` (BigQuery subscription)"),
+        ("team `serving` service account (team has a `streaming` model)", "table `prediction_history` only",
+         "`roles/bigquery.dataEditor` (the streaming scorer's predictions)")]
     agent_rows += [("team project DLP agent", "team project", f"`{PROFILES_DRIVER}`"),
                    ("team project DLP agent", "platform project (inspect template)", f"`{TEMPLATE_READER}`"),
                    ("team project DLP agent", "governance dataset (data profiles)", "`roles/bigquery.dataEditor`"),

@@ -3,8 +3,8 @@ Operations Center dashboard and the daily quality workflow. Also the platform-wi
 
 Called from the stacks with everything passed explicitly (the team stack and the platform
 stack of the same environment), so it does not depend on what the stacks keep as attributes
-beyond `team`, `env_name`, `project`, `region`, `service_accounts`, `agent_keys`, `metadata`, `channels`
-(team stack) and `platform`, `keys` (platform stack).
+beyond `team`, `env_name`, `project`, `region`, `service_accounts`, `agent_keys`, `metadata`,
+`column_security`, `channels` (team stack) and `platform`, `keys` (platform stack).
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from modules.monitoring.dashboards import Dashboard, MetricsScope, platform_dash
 from modules.monitoring.metrics import CustomMetricDescriptors
 from modules.monitoring.quality_alerts import quality_alert_specs
 from modules.notification_channels import NotificationChannels
+from modules.quality import tables
 from modules.quality.baseline import FeatureBaselineTable
 from modules.quality.workflow import QualityWorkflow
 from modules.serving import PATTERNS, ModelContext
@@ -70,15 +71,18 @@ def add_models(stack, platform_stack) -> ModelsBuild:
     # key grants for the project's service agents from the stack's ServiceAgentKeyAccess.
     agents = stack.agent_keys
     dataset_grants = []
-    if patterns & {"online", "batch"}:  # request logs and batch outputs are written by the Vertex AI agent
+    if patterns & {"online", "batch"}:
+        # Dataset-wide on purpose: Vertex AI *creates* its tables (request_log_<model> on the first
+        # logged request, predictions_<timestamp> per batch job), and a table grant needs the table.
         dataset_grants.append(stack.metadata.grant_write(agents.member("vertex"), "vertex-agent"))
-    if "streaming" in patterns:  # the BigQuery subscription writes as the Pub/Sub agent
-        dataset_grants.append(stack.metadata.grant_write(agents.member("pubsub"), "pubsub-agent"))
-        dataset_grants.append(stack.metadata.grant_write(stack.service_accounts.member("serving"), "streaming-scorer"))
+    if "streaming" in patterns:
+        # The scoring service only appends to prediction_history. (The Pub/Sub agent gets write on
+        # each model's archive table, in the streaming construct.)
+        dataset_grants.append(stack.metadata.grant_table_write(
+            tables.PREDICTION_HISTORY, stack.service_accounts.member("serving"), "streaming-scorer"))
 
     team_labels = {"team": team.name, "env": env, "data_class": team.data_classification}
-    baseline = FeatureBaselineTable(stack, "feature-baseline", project=project, dataset_id=stack.metadata.dataset_id,
-                                    kms_key_id=keys["bigquery"], labels=team_labels)
+    baseline = FeatureBaselineTable(stack, "feature-baseline", dataset=stack.metadata, labels=team_labels)
     descriptors = CustomMetricDescriptors(stack, "custom-metrics", project=project)
     build.dashboard = Dashboard(stack, "dashboard", project=project, body=team_dashboard(team, env))
     ci = platform_stack.platform.ci
@@ -93,7 +97,7 @@ def add_models(stack, platform_stack) -> ModelsBuild:
     for model in team.models:
         ctx = ModelContext(team=team, model=model, env=env, project=project, region=region, dataset=stack.metadata,
                            keys=keys, service_accounts=accounts, agents=agents,
-                           dataset_grants=tuple(dataset_grants))
+                           dataset_grants=tuple(dataset_grants), pii_policy_tag=stack.column_security.pii_tag)
         pattern = PATTERNS[model.pattern](stack, model.name, ctx=ctx)
         for spec in pattern.alert_specs() + quality_alert_specs(team.name, model):
             # A filter on a custom metric type that is not declared yet is rejected.

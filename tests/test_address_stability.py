@@ -78,8 +78,9 @@ def test_removing_a_model_only_removes_addresses_of_that_model_and_its_pattern_k
     added, removed = _diff(stacks["team-growth-dev"], changed["team-growth-dev"])
     assert added == {}
     # growth's only streaming model is gone, so the team-level streaming grants go with it: the
-    # Pub/Sub agent's key and dataset grants and the scorer's dataset grant.
-    streaming_team_level = {"agent-keys/pubsub", "metadata/pubsub-agent-dataEditor", "metadata/streaming-scorer-dataEditor"}
+    # Pub/Sub agent's key grant and the scorer's write grant on prediction_history. (The Pub/Sub
+    # agent's write grant on the archive table lives under the model.)
+    streaming_team_level = {"agent-keys/pubsub", "metadata/streaming-scorer-prediction_history-dataEditor"}
     assert "agent-keys/pubsub" in removed.values()
     assert all(p.startswith("clickstream-propensity/") or p in streaming_team_level for p in removed.values()), removed
 

@@ -205,17 +205,30 @@ def test_taxonomy_enforces_fine_grained_access_and_only_pii_readers_and_pipeline
 
 
 def test_team_groups_read_the_dataset_and_only_automation_writes_it(stacks):
-    grants = resources(stacks["team-growth-dev"], "google_bigquery_dataset_iam_member")
+    stack = stacks["team-growth-dev"]  # growth has an online and a streaming model
+    grants = resources(stack, "google_bigquery_dataset_iam_member")
     on_metadata = {g["member"]: g["role"] for p, g in grants.items() if p.startswith("metadata/")}
     writers = sorted(p.split("/")[1] for p, g in grants.items()
                      if p.startswith("metadata/") and g["role"] == "roles/bigquery.dataEditor")
-    # pipeline jobs; the Vertex AI agent (request logs); the Pub/Sub agent (BigQuery subscription);
-    # the streaming scorer (growth has an online and a streaming model)
-    assert writers == ["pipeline-dataEditor", "pubsub-agent-dataEditor", "streaming-scorer-dataEditor",
-                       "vertex-agent-dataEditor"]
+    # Dataset-wide writers: pipeline jobs, and the Vertex AI agent, which creates its own
+    # request_log_<model> (and batch predictions_*) tables, so it cannot be granted per table.
+    assert writers == ["pipeline-dataEditor", "vertex-agent-dataEditor"]
     assert not any(m.startswith("group:") for m, r in on_metadata.items() if r == "roles/bigquery.dataEditor")
     assert on_metadata["group:growth-admins@acme.example"] == "roles/bigquery.dataViewer"
     assert on_metadata["group:growth-viewers@acme.example"] == "roles/bigquery.dataViewer"
+    # Writers that only append get exactly the table they write: the Pub/Sub agent (BigQuery
+    # subscription) the model's archive table, the streaming scorer prediction_history.
+    tables = {f"${{google_bigquery_table.{name}.table_id}}": conf["table_id"]
+              for name, conf in stack["resource"]["google_bigquery_table"].items()}
+    by_table = {tables[g["table_id"]]: g for g in resources(stack, "google_bigquery_table_iam_member").values()}
+    assert set(by_table) == {"stream_events_clickstream_propensity", "prediction_history"}
+    assert {g["role"] for g in by_table.values()} == {"roles/bigquery.dataEditor"}
+    pubsub_agent = resources(stack, "google_kms_crypto_key_iam_member")["agent-keys/pubsub"]["member"]
+    assert by_table["stream_events_clickstream_propensity"]["member"] == pubsub_agent
+    assert "service-accounts_serving_" in by_table["prediction_history"]["member"]
+    assert not {g["member"] for g in by_table.values()} & set(on_metadata)  # and nothing dataset-wide
+    # A team without a streaming model has no table-level writers at all.
+    assert not resources(stacks["team-fraud-dev"], "google_bigquery_table_iam_member")
 
 
 # --- keys, audit, DLP ----------------------------------------------------------------------

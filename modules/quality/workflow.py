@@ -24,42 +24,38 @@ DEFAULT_SCHEDULE = "0 5 * * *"
 EXECUTE_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 
 
-def model_spec(model: Model) -> sql.ModelSpec:
-    return sql.ModelSpec(model.name, model.task,
-                         tuple(sql.FeatureSpec(f.name, f.type) for f in model.monitoring.features))
-
-
 def publications(ds: sql.Dataset, models: Sequence[Model]) -> list[dict[str, Any]]:
     """(query, metric type, label columns, value type) for every custom metric the workflow writes."""
     def pub(path: str, query: str, labels: list[str]) -> dict[str, Any]:
         metric = CUSTOM_METRICS[path]
         return {"metric_type": metric.type, "query": query, "label_names": labels, "value_type": metric.value_type}
 
-    usage, quality = ds.table(tables.DAILY_USAGE), ds.table(tables.MODEL_QUALITY)
+    def of_day(table: str) -> str:
+        return f"FROM {ds.table(table)} WHERE {tables.day_column(table)} = @day"
+
+    usage, quality = of_day(tables.DAILY_USAGE), of_day(tables.MODEL_QUALITY)
     out = [
-        pub("usage/predictions", f"SELECT model, predictions FROM {usage} WHERE day = @day", ["model"]),
-        pub("usage/distinct_callers", f"SELECT model, distinct_callers FROM {usage} WHERE day = @day", ["model"]),
+        pub("usage/predictions", f"SELECT model, predictions {usage}", ["model"]),
+        pub("usage/distinct_callers", f"SELECT model, distinct_callers {usage}", ["model"]),
     ]
     for metric in ("accuracy", "precision", "recall", "mae", "rmse"):
-        out.append(pub(f"quality/{metric}", f"SELECT model, value FROM {quality} "
-                                            f"WHERE day = @day AND metric = '{metric}' AND value IS NOT NULL", ["model"]))
-    out.append(pub("data/missing_feature_ratio", f"SELECT model, feature, missing_ratio FROM {ds.table(tables.DATA_QUALITY)} "
-                                                 "WHERE day = @day AND missing_ratio IS NOT NULL", ["model", "feature"]))
-    out.append(pub("data/drift_psi", f"SELECT model, feature, psi FROM {ds.table(tables.DRIFT)} "
-                                     "WHERE day = @day AND psi IS NOT NULL", ["model", "feature"]))
+        out.append(pub(f"quality/{metric}", f"SELECT model, value {quality} AND metric = '{metric}'", ["model"]))
+    out.append(pub("data/missing_feature_ratio", f"SELECT model, feature, missing_ratio {of_day(tables.DATA_QUALITY)} "
+                                                 "AND missing_ratio IS NOT NULL", ["model", "feature"]))
+    out.append(pub("data/drift_psi", f"SELECT model, feature, psi {of_day(tables.DRIFT)}", ["model", "feature"]))
     batch = [m for m in models if m.pattern == "batch"]
     if batch:
-        union = "\nUNION ALL\n".join(sql.batch_output_rows(ds, model_spec(m), names.batch_output_table(m.name)) for m in batch)
+        union = "\nUNION ALL\n".join(sql.batch_output_rows(ds, sql.model_spec(m), names.batch_output_table(m.name)) for m in batch)
         out.append(pub("batch/output_rows", union, ["model"]))
     return out
 
 
 def quality_workflow(*, team: str, dataset: sql.Dataset, location: str, models: Sequence[Model]) -> dict[str, Any]:
     """The workflow definition (Workflows syntax as a dict)."""
-    ingest = [sql.ingest_request_log(dataset, model_spec(m), names.request_log_table(m.name))
+    ingest = [sql.ingest_request_log(dataset, sql.model_spec(m), names.request_log_table(m.name))
               for m in models if m.pattern == "online"]
-    scripts = [sql.replace_day(dataset, table, model_spec(m), build(dataset, model_spec(m)))
-               for m in models for table, build in sql.DAILY_QUERIES.items()]
+    scripts = [sql.replace_day(dataset, sql.model_spec(m), build(dataset, sql.model_spec(m)))
+               for m in models for build in sql.DAILY_QUERIES.values()]
     main_steps: list[dict[str, Any]] = [
         workflow_steps.day_argument_step(),
         {"ingest_request_logs": {"for": {"value": "query", "in": ingest, "steps": [

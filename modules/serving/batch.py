@@ -13,58 +13,26 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from cdktn_provider_google.bigquery_table import BigqueryTable
 from cdktn_provider_google.cloud_scheduler_job import CloudSchedulerJob
 from cdktn_provider_google.workflows_workflow import WorkflowsWorkflow
 from constructs import Construct
 
+from modules import metadata_tables
 from modules.monitoring import filters
 from modules.monitoring.alerts import DAILY_ALIGNMENT, AlertSpec, aggregation, threshold
-from modules.quality import sql, tables, workflow_steps
+from modules.quality import sql, workflow_steps
 from modules.serving.context import ModelContext
 from stacks import names
 
 EXECUTE_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 TERMINAL_FAILURES = ["JOB_STATE_FAILED", "JOB_STATE_CANCELLED", "JOB_STATE_EXPIRED"]
 POLL_SECONDS = 60
-BQ_TYPES = {"STRING": "STRING", "INT64": "INTEGER", "FLOAT64": "FLOAT", "BOOL": "BOOLEAN", "TIMESTAMP": "TIMESTAMP"}
-
-
-def input_schema(ctx: ModelContext) -> list[dict[str, str]]:
-    features = [{"name": f.name, "type": BQ_TYPES[f.type], "mode": "NULLABLE",
-                 "description": "personal data" if f.pii else "model feature"} for f in ctx.model.monitoring.features]
-    return [{"name": "scoring_date", "type": "DATE", "mode": "REQUIRED", "description": "day to score (partition)"},
-            {"name": "request_id", "type": "STRING", "mode": "REQUIRED", "description": "row id, echoed to the output"},
-            *features]
-
-
-OUTPUT_SCHEMA = [
-    {"name": "scoring_date", "type": "DATE", "mode": "REQUIRED", "description": "day scored (partition)"},
-    {"name": "request_id", "type": "STRING", "mode": "REQUIRED", "description": "row id from the input table"},
-    {"name": "prediction", "type": "JSON", "mode": "NULLABLE", "description": "model output as returned by Vertex AI"},
-    {"name": "scored_at", "type": "TIMESTAMP", "mode": "REQUIRED", "description": "when the run wrote the row"},
-]
 
 
 def copy_output_sql(ctx: ModelContext, ds: sql.Dataset) -> str:
     """Predictions table (placeholder `__PREDICTIONS__`) -> output partition + prediction_history."""
-    model = ctx.model
-    out = ds.table(names.batch_output_table(model.name))
-    label, value = sql.prediction_from_json("TO_JSON(p.prediction)")
-    features = ", ".join(f.name for f in model.monitoring.features)
-    history_cols = ", ".join(tables.columns(tables.PREDICTION_HISTORY))
-    return (
-        "BEGIN TRANSACTION;\n"
-        f"DELETE FROM {out} WHERE scoring_date = @day;\n"
-        f"INSERT INTO {out} (scoring_date, request_id, prediction, scored_at)\n"
-        f"SELECT @day, p.request_id, TO_JSON(p.prediction), CURRENT_TIMESTAMP() FROM `__PREDICTIONS__` AS p;\n"
-        f"DELETE FROM {ds.table(tables.PREDICTION_HISTORY)} WHERE model = '{model.name}' AND DATE(prediction_time) = @day;\n"
-        f"INSERT INTO {ds.table(tables.PREDICTION_HISTORY)} ({history_cols})\n"
-        f"SELECT '{model.name}', p.request_id, TIMESTAMP(@day), CAST(NULL AS STRING), CAST(NULL AS FLOAT64),\n"
-        f"  TO_JSON(STRUCT({features})), {label}, {value}\n"
-        f"FROM `__PREDICTIONS__` AS p;\n"
-        "COMMIT TRANSACTION;"
-    )
+    return sql.copy_batch_output(ds, sql.model_spec(ctx.model), names.batch_output_table(ctx.model.name),
+                                 "`__PREDICTIONS__`")
 
 
 def batch_workflow(ctx: ModelContext, dataset_id: str) -> dict[str, Any]:
@@ -130,10 +98,8 @@ class BatchPrediction(Construct):
         self.ctx = ctx
         model = ctx.model
         dataset_id = names.metadata_dataset_id(ctx.team.name)
-        self.input = self._table("input", names.batch_input_table(model.name), input_schema(ctx),
-                                 "Rows to score, one partition per scoring day (written by the team's pipelines).")
-        self.output = self._table("output", names.batch_output_table(model.name), OUTPUT_SCHEMA,
-                                  "Predictions, one partition per scoring day (replaced by reruns).")
+        self.input = ctx.add_table(self, "input", metadata_tables.batch_input(model))
+        self.output = ctx.add_table(self, "output", metadata_tables.batch_output(model))
         self.workflow_name = ctx.resource_name("batch")
         self.definition = batch_workflow(ctx, dataset_id)
         self.workflow = WorkflowsWorkflow(
@@ -168,23 +134,6 @@ class BatchPrediction(Construct):
                 "oauth_token": {"service_account_email": ctx.service_accounts["pipeline"], "scope": EXECUTE_SCOPE},
             },
             retry_config={"retry_count": 2},
-        )
-
-    def _table(self, id: str, table_id: str, schema: list[dict[str, str]], description: str) -> BigqueryTable:
-        ctx = self.ctx
-        return BigqueryTable(
-            self, id,
-            project=ctx.project,
-            dataset_id=ctx.dataset.dataset_id,
-            table_id=table_id,
-            description=description,
-            schema=json.dumps(schema),
-            time_partitioning={"type": "DAY", "field": "scoring_date",
-                               "expiration_ms": ctx.model.logging.retention_days * 86_400_000},
-            require_partition_filter=True,
-            encryption_configuration={"kms_key_name": ctx.keys["bigquery"]},
-            deletion_protection=True,
-            labels=ctx.labels,
         )
 
     def alert_specs(self) -> list[AlertSpec]:

@@ -4,6 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
+from cdktn_provider_google.bigquery_table import BigqueryTable
+from constructs import Construct
+
+from modules.bigquery_tables import TableSpec
 from modules.kms import ServiceAgentKeyAccess
 from modules.metadata_dataset import CmekDataset
 from stacks import names
@@ -21,7 +25,8 @@ class ModelContext:
     keys: Mapping[str, str]              # KMS key id per service: bigquery, vertex, pubsub, workflows
     service_accounts: Mapping[str, str]  # team service account email per role: serving, pipeline, deployer
     agents: ServiceAgentKeyAccess        # the team project's service agents and their key grants
-    dataset_grants: tuple = ()           # team-level dataset grants the pattern's writers rely on
+    dataset_grants: tuple = ()           # team-level write grants (dataset or table) the pattern relies on
+    pii_policy_tag: str | None = None    # the team taxonomy's pii tag, for feature columns marked `pii: true`
 
     @property
     def labels(self) -> dict[str, str]:
@@ -38,6 +43,10 @@ class ModelContext:
 
     def resource_name(self, suffix: str = "") -> str:
         return names.model_resource_name(self.team.name, self.model.name, suffix)
+
+    def add_table(self, scope: Construct, id: str, spec: TableSpec) -> BigqueryTable:
+        """A table of the model in the team dataset (CMEK, protected, partitioned, pii columns tagged)."""
+        return self.dataset.add_table(spec, pii_policy_tag=self.pii_policy_tag, scope=scope, id=id, labels=self.labels)
 
     def table_uri(self, table_id: str) -> str:
         return f"bq://{self.project}.{self.dataset.dataset_id}.{table_id}"

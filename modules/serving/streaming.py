@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from cdktn_provider_google.bigquery_table import BigqueryTable
 from cdktn_provider_google.pubsub_schema import PubsubSchema
 from cdktn_provider_google.pubsub_subscription import PubsubSubscription
 from cdktn_provider_google.pubsub_subscription_iam_member import PubsubSubscriptionIamMember
@@ -19,6 +18,7 @@ from cdktn_provider_google.pubsub_topic import PubsubTopic
 from cdktn_provider_google.pubsub_topic_iam_member import PubsubTopicIamMember
 from constructs import Construct
 
+from modules import metadata_tables
 from modules.monitoring import filters
 from modules.monitoring.alerts import AlertSpec, aggregation, threshold
 from modules.serving.context import ModelContext
@@ -28,7 +28,6 @@ AVRO_TYPES: dict[str, Any] = {
     "STRING": "string", "INT64": "long", "FLOAT64": "double", "BOOL": "boolean",
     "TIMESTAMP": {"type": "long", "logicalType": "timestamp-micros"},
 }
-BQ_TYPES = {"STRING": "STRING", "INT64": "INTEGER", "FLOAT64": "FLOAT", "BOOL": "BOOLEAN", "TIMESTAMP": "TIMESTAMP"}
 ACK_DEADLINE_SECONDS = 60
 HOLD_RETENTION = f"{7 * 24 * 3600}s"
 
@@ -43,24 +42,13 @@ def avro_schema(ctx: ModelContext) -> dict[str, Any]:
             "namespace": f"modelops.{ctx.team.name.replace('-', '_')}", "fields": fields}
 
 
-def archive_schema(ctx: ModelContext) -> list[dict[str, str]]:
-    """Topic-schema columns plus the Pub/Sub metadata columns (`write_metadata`)."""
-    cols = [{"name": "request_id", "type": "STRING", "mode": "REQUIRED"},
-            {"name": "event_time", "type": "TIMESTAMP", "mode": "REQUIRED"}]
-    cols += [{"name": f.name, "type": BQ_TYPES[f.type], "mode": "NULLABLE"} for f in ctx.model.monitoring.features]
-    cols += [{"name": "subscription_name", "type": "STRING", "mode": "NULLABLE"},
-             {"name": "message_id", "type": "STRING", "mode": "NULLABLE"},
-             {"name": "publish_time", "type": "TIMESTAMP", "mode": "NULLABLE"},
-             {"name": "attributes", "type": "JSON", "mode": "NULLABLE"}]
-    return cols
-
-
 class StreamingPipeline(Construct):
     def __init__(self, scope: Construct, id: str, *, ctx: ModelContext):
         super().__init__(scope, id)
         self.ctx = ctx
         model, streaming = ctx.model, ctx.model.streaming
         key_grant = ctx.agents.key_grant("pubsub")
+        self.archive_table_id = names.stream_archive_table(model.name)
         storage = {"allowed_persistence_regions": [ctx.region], "enforce_in_transit": True}
         retention = f"{streaming.message_retention_hours * 3600}s"
         self.schema = PubsubSchema(self, "schema", project=ctx.project, name=ctx.resource_name("events"),
@@ -91,16 +79,10 @@ class StreamingPipeline(Construct):
             topic=self.dead_letter_topic.id, labels=ctx.labels, ack_deadline_seconds=ACK_DEADLINE_SECONDS,
             message_retention_duration=HOLD_RETENTION, expiration_policy={"ttl": ""},
         )
-        self.archive_table = BigqueryTable(
-            self, "archive-table", project=ctx.project, dataset_id=ctx.dataset.dataset_id,
-            table_id=names.stream_archive_table(model.name),
-            description=f"Every {model.name} event as published (BigQuery subscription archive).",
-            schema=json.dumps(archive_schema(ctx)),
-            time_partitioning={"type": "DAY", "field": "publish_time",
-                               "expiration_ms": model.logging.retention_days * 86_400_000},
-            encryption_configuration={"kms_key_name": ctx.keys["bigquery"]},
-            deletion_protection=True, labels=ctx.labels,
-        )
+        self.archive_table = ctx.add_table(self, "archive-table", metadata_tables.stream_archive(model))
+        # The BigQuery subscription writes as the Pub/Sub service agent: write access to this table only.
+        self.archive_writer = ctx.dataset.grant_table_write(self.archive_table_id, ctx.agents.member("pubsub"),
+                                                            "pubsub-agent", scope=self)
         self.archive = PubsubSubscription(
             self, "archive", project=ctx.project, name=ctx.resource_name("archive"), topic=self.topic.id,
             labels=ctx.labels, expiration_policy={"ttl": ""},
@@ -108,7 +90,7 @@ class StreamingPipeline(Construct):
                 "table": f"{ctx.project}.{ctx.dataset.dataset_id}.{self.archive_table.table_id}",
                 "use_topic_schema": True, "write_metadata": True, "drop_unknown_fields": True,
             },
-            depends_on=[self.archive_table, *ctx.dataset_grants],
+            depends_on=[self.archive_table, self.archive_writer],
         )
         # Dead-lettering is done by the Pub/Sub service agent: it must publish to the dead-letter
         # topic and acknowledge (subscribe) on the source subscription.

@@ -30,7 +30,7 @@ def runbooks(check: bool = typer.Option(False, "--check", help="Only report stal
 
 
 def _monitoring_contract(check: bool) -> list[str]:
-    """The column contract section of docs/monitoring.md (generated from modules/quality/tables.py)."""
+    """The column contract section of docs/monitoring.md (generated from the table specs in modules/metadata_tables.py)."""
     from modules.quality.tables import with_contract
 
     doc = REPO / "docs" / "monitoring.md"

@@ -1,4 +1,9 @@
-"""Run generated BigQuery SQL on DuckDB: transpile with sqlglot, tables built from the column contract."""
+"""Run generated BigQuery SQL on DuckDB: transpile with sqlglot, tables built from the real table specs.
+
+Every table of modules/quality/tables.py's SPECS (the team tables and feature_baseline, as
+modules/metadata_tables.py declares them) is created with its columns and types; REQUIRED columns
+are NOT NULL, so a query that leaves one unfilled fails here as it would in BigQuery.
+"""
 from __future__ import annotations
 
 import datetime
@@ -8,39 +13,53 @@ from typing import Any, Iterable
 import duckdb
 import sqlglot
 
+from modules.bigquery_tables import Column
 from modules.quality import tables
-from modules.quality.sql import Dataset
+from modules.quality.sql import Dataset, ModelSpec
 
 DS = Dataset("p", "d")
-DUCK_TYPES = {"STRING": "VARCHAR", "FLOAT64": "DOUBLE", "INT64": "BIGINT", "JSON": "JSON",
-              "TIMESTAMP": "TIMESTAMP", "DATE": "DATE"}
+# NUMERIC (Vertex's request_id) as BIGINT: DuckDB would print a DECIMAL's scale when cast to text.
+DUCK_TYPES = {"STRING": "VARCHAR", "FLOAT64": "DOUBLE", "INT64": "BIGINT", "JSON": "JSON", "BOOL": "BOOLEAN",
+              "TIMESTAMP": "TIMESTAMP", "DATE": "DATE", "NUMERIC": "BIGINT"}
+# The table Vertex AI creates for request/response logging (not ours: its documented schema).
+VERTEX_REQUEST_LOG = (Column("endpoint", "STRING", ""), Column("deployed_model_id", "STRING", ""),
+                      Column("logging_time", "TIMESTAMP", ""), Column("request_id", "NUMERIC", ""),
+                      Column("request_payload", "STRING", "", "REPEATED"),
+                      Column("response_payload", "STRING", "", "REPEATED"))
+
+
+def duck_column(c: Column) -> str:
+    kind = DUCK_TYPES[c.type] + ("[]" if c.mode == "REPEATED" else "")
+    return f"{c.name} {kind}" + (" NOT NULL" if c.mode == "REQUIRED" else "")
 
 
 class Duck:
-    """An in-memory DuckDB with catalog `p` and schema `d`, holding every contract table."""
+    """An in-memory DuckDB (UTC) with catalog `p` and schema `d`, holding every table the quality SQL uses."""
 
     def __init__(self) -> None:
         self.con = duckdb.connect()
+        self.con.execute("SET TimeZone = 'UTC'")
         self.con.execute("ATTACH ':memory:' AS p")
         self.con.execute("CREATE SCHEMA p.d")
-        for table, cols in tables.CONTRACT.items():
-            self.create(table, [(name, bq_type) for name, bq_type, _ in cols])
+        for table, spec in tables.SPECS.items():
+            self.create_columns(table, spec.columns)
+
+    def create_columns(self, table: str, columns: Iterable[Column]) -> None:
+        self.con.execute(f"CREATE TABLE p.d.{table} ({', '.join(duck_column(c) for c in columns)})")
 
     def create(self, table: str, cols: Iterable[tuple[str, str]]) -> None:
-        body = ", ".join(f"{name} {DUCK_TYPES.get(t, t)}" for name, t in cols)
-        self.con.execute(f"CREATE TABLE p.d.{table} ({body})")
+        self.create_columns(table, (Column(name, t, "") for name, t in cols))
 
     def insert(self, table: str, rows: list[dict[str, Any]]) -> None:
         for row in rows:
-            row = {k: json.dumps(v) if k == "features" else v for k, v in row.items()}
             names = ", ".join(row)
             marks = ", ".join("?" for _ in row)
             self.con.execute(f"INSERT INTO p.d.{table} ({names}) VALUES ({marks})", list(row.values()))
 
-    def run(self, bigquery_sql: str, day: datetime.date) -> list[dict[str, Any]]:
+    def run(self, bigquery_sql: Any, day: datetime.date) -> list[dict[str, Any]]:
         """Transpile every statement and run it with @day bound; rows of the last statement."""
         result = None
-        for statement in sqlglot.transpile(bigquery_sql, read="bigquery", write="duckdb"):
+        for statement in sqlglot.transpile(str(bigquery_sql), read="bigquery", write="duckdb"):
             params = {"day": day} if "$day" in statement else None
             result = self.con.execute(statement, params) if params else self.con.execute(statement)
         if result is None or result.description is None:
@@ -52,3 +71,13 @@ class Duck:
         result = self.con.execute(f"SELECT * FROM p.d.{table}")
         names = [d[0] for d in result.description]
         return [dict(zip(names, row)) for row in result.fetchall()]
+
+
+def history_row(model: ModelSpec, request_id: str, features: dict, when: datetime.datetime,
+                **extra: Any) -> dict[str, Any]:
+    """A prediction_history row as the serving paths write it: features split by the model's pii flags."""
+    pii = {f.name for f in model.features if f.pii}
+    return {"prediction_time": when, "model": model.name, "pattern": "online", "source": "request_log",
+            "request_id": request_id,
+            "features": json.dumps({k: v for k, v in features.items() if k not in pii}),
+            "pii_features": json.dumps({k: v for k, v in features.items() if k in pii}), **extra}

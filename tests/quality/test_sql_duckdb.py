@@ -2,24 +2,30 @@
 from __future__ import annotations
 
 import datetime
+import json
 import math
 
 import pytest
 
 from modules.quality import sql, tables
-from tests.quality.duck import DS, Duck
+from tests.quality.duck import DS, VERTEX_REQUEST_LOG, Duck, history_row
 
 DAY = datetime.date(2026, 3, 10)
 TS = datetime.datetime(2026, 3, 10, 12, 0)
 YESTERDAY_TS = datetime.datetime(2026, 3, 9, 12, 0)
 
+# `country` is marked pii: the SQL must read it from `pii_features`, the others from `features`.
 CLASSIFIER = sql.ModelSpec("card-scorer", "classification",
-                           (sql.FeatureSpec("amount"), sql.FeatureSpec("country", "STRING")))
-REGRESSOR = sql.ModelSpec("chargeback-forecast", "regression", (sql.FeatureSpec("volume"),))
+                           (sql.FeatureSpec("amount", drift_threshold=0.2),
+                            sql.FeatureSpec("country", "STRING", pii=True, drift_threshold=0.3)),
+                           max_missing_feature_ratio=0.05, min_accuracy=0.9)
+REGRESSOR = sql.ModelSpec("chargeback-forecast", "regression", (sql.FeatureSpec("volume"),), max_rmse=25)
+MODELS = {m.name: m for m in (CLASSIFIER, REGRESSOR)}
 
 
 def history(model: str, request_id: str, features: dict, when=TS, **extra) -> dict:
-    return {"model": model, "request_id": request_id, "prediction_time": when, "features": features, **extra}
+    return history_row(MODELS.get(model, sql.ModelSpec(model, "classification", ())), request_id, features, when,
+                       **extra)
 
 
 @pytest.fixture
@@ -37,10 +43,11 @@ def test_missing_feature_ratio_counts_absent_keys_and_json_nulls(duck):
         history("other-model", "6", {}),                              # another model: not counted
     ])
     rows = {r["feature"]: r for r in duck.run(sql.missing_features(DS, CLASSIFIER), DAY)}
-    assert (rows["amount"]["rows_checked"], rows["amount"]["missing"]) == (4, 2)
+    assert (rows["amount"]["records"], rows["amount"]["missing"]) == (4, 2)
     assert rows["amount"]["missing_ratio"] == pytest.approx(0.5)
-    assert rows["country"]["missing_ratio"] == pytest.approx(0.25)
-    assert all(r["day"] == DAY and r["model"] == "card-scorer" for r in rows.values())
+    assert rows["country"]["missing_ratio"] == pytest.approx(0.25)  # read from pii_features
+    assert all(r["check_date"] == DAY and r["model"] == "card-scorer" for r in rows.values())
+    assert {r["threshold"] for r in rows.values()} == {0.05}  # max_missing_feature_ratio
 
 
 def test_missing_feature_ratio_is_null_without_traffic(duck):
@@ -49,8 +56,8 @@ def test_missing_feature_ratio_is_null_without_traffic(duck):
 
 
 def _baseline(model, feature, bucket, lower, upper, ratio):
-    return {"model": model, "feature": feature, "bucket": bucket, "lower_bound": lower, "upper_bound": upper,
-            "expected_ratio": ratio}
+    return {"computed_at": YESTERDAY_TS, "model": model, "feature": feature, "bucket": bucket, "lower_bound": lower,
+            "upper_bound": upper, "expected_ratio": ratio, "training_data": "gs://acme/train.csv"}
 
 
 def test_psi_matches_the_hand_computed_value_for_numeric_and_categorical_features(duck):
@@ -70,12 +77,14 @@ def test_psi_matches_the_hand_computed_value_for_numeric_and_categorical_feature
     # (0.75-0.5)*ln(0.75/0.5) + (0.25-0.5)*ln(0.25/0.5)
     assert rows["amount"]["psi"] == pytest.approx(0.25 * math.log(1.5) + 0.25 * math.log(2), rel=1e-9)
     assert rows["amount"]["psi"] == pytest.approx(0.274653, abs=1e-6)
-    assert rows["amount"]["rows_checked"] == 8
+    assert rows["amount"]["records"] == 8
+    assert (rows["amount"]["threshold"], rows["country"]["threshold"]) == (0.2, 0.3)
+    assert rows["amount"]["baseline"] == "gs://acme/train.csv"
     # actual NL .5, DE .25, other .25 vs expected .6, .3, .1
     expected = (-0.1) * math.log(0.5 / 0.6) + (-0.05) * math.log(0.25 / 0.3) + 0.15 * math.log(0.25 / 0.1)
     assert rows["country"]["psi"] == pytest.approx(expected, rel=1e-9)
     assert rows["country"]["psi"] == pytest.approx(0.164792, abs=1e-6)
-    assert rows["country"]["rows_checked"] == 4
+    assert rows["country"]["records"] == 4
 
 
 def test_psi_is_zero_when_serving_matches_training_and_floors_empty_buckets(duck):
@@ -94,7 +103,7 @@ def test_psi_is_zero_when_serving_matches_training_and_floors_empty_buckets(duck
 
 
 def _truth(model, request_id, observed=TS, **values):
-    return {"model": model, "request_id": request_id, "observed_time": observed, **values}
+    return {"observed_at": observed, "model": model, "request_id": request_id, "ingested_at": observed, **values}
 
 
 def test_classification_accuracy_and_macro_precision_recall_match_hand_computed_values(duck):
@@ -107,18 +116,20 @@ def test_classification_accuracy_and_macro_precision_recall_match_hand_computed_
         history("card-scorer", "late-truth", {}, predicted_label="1"),
     ])
     duck.insert(tables.GROUND_TRUTH, [
-        _truth("card-scorer", f"r{i}", actual_label=a) for i, (_, a) in enumerate(pairs)
+        _truth("card-scorer", f"r{i}", label=a) for i, (_, a) in enumerate(pairs)
     ] + [
-        _truth("card-scorer", "too-old", actual_label="0"),
-        _truth("card-scorer", "late-truth", observed=datetime.datetime(2026, 3, 12), actual_label="0"),
+        _truth("card-scorer", "too-old", label="0"),
+        _truth("card-scorer", "late-truth", observed=datetime.datetime(2026, 3, 12), label="0"),
     ])
     rows = {r["metric"]: r for r in duck.run(sql.accuracy(DS, CLASSIFIER), DAY)}
     assert rows["accuracy"]["value"] == pytest.approx(5 / 7)
     # per class P: 1 -> 2/3, 0 -> 2/2, 2 -> 1/2 ; R: 1 -> 2/2, 0 -> 2/4, 2 -> 1/1
     assert rows["precision"]["value"] == pytest.approx((2 / 3 + 1 + 0.5) / 3)
     assert rows["recall"]["value"] == pytest.approx((1 + 0.5 + 1) / 3)
-    assert {r["labelled_rows"] for r in rows.values()} == {7}
-    assert {r["task"] for r in rows.values()} == {"classification"}
+    assert {r["sample_size"] for r in rows.values()} == {7}
+    assert set(rows) == {"accuracy", "precision", "recall"}  # the classification metrics, nothing else
+    assert {m: r["threshold"] for m, r in rows.items()} == {"accuracy": 0.9, "precision": None, "recall": None}
+    assert {r["evaluation_date"] for r in rows.values()} == {DAY}
 
 
 def test_regression_mae_and_rmse_match_hand_computed_values(duck):
@@ -126,9 +137,16 @@ def test_regression_mae_and_rmse_match_hand_computed_values(duck):
     duck.insert(tables.PREDICTION_HISTORY, [
         history("chargeback-forecast", f"r{i}", {}, predicted_value=p) for i, (p, _) in enumerate(pairs)])
     duck.insert(tables.GROUND_TRUTH, [
-        _truth("chargeback-forecast", f"r{i}", actual_value=a) for i, (_, a) in enumerate(pairs)])
-    rows = {r["metric"]: r["value"] for r in duck.run(sql.accuracy(DS, REGRESSOR), DAY)}
+        _truth("chargeback-forecast", f"r{i}", value=a) for i, (_, a) in enumerate(pairs)])
+    result = duck.run(sql.accuracy(DS, REGRESSOR), DAY)
+    rows = {r["metric"]: r["value"] for r in result}
     assert rows == pytest.approx({"mae": 5 / 3, "rmse": math.sqrt(13 / 3)})
+    assert {r["metric"]: r["threshold"] for r in result} == {"mae": None, "rmse": 25.0}  # max_rmse
+
+
+def test_metrics_without_labelled_predictions_write_no_rows(duck):
+    duck.insert(tables.PREDICTION_HISTORY, [history("card-scorer", "1", {}, predicted_label="1")])
+    assert duck.run(sql.accuracy(DS, CLASSIFIER), DAY) == []  # `value` is REQUIRED: no NULL rows
 
 
 def test_usage_rollup_counts_predictions_callers_and_latency_percentiles(duck):
@@ -140,7 +158,8 @@ def test_usage_rollup_counts_predictions_callers_and_latency_percentiles(duck):
     assert (row["predictions"], row["distinct_callers"]) == (10, 2)
     assert row["latency_p50_ms"] == pytest.approx(55, abs=10)
     assert row["latency_p99_ms"] == pytest.approx(100, abs=10)
-    assert row["latency_p50_ms"] <= row["latency_p95_ms"] <= row["latency_p99_ms"]
+    assert row["latency_p50_ms"] <= row["latency_p99_ms"]
+    assert row["usage_date"] == DAY and row["computed_at"] is not None
 
 
 def test_usage_rollup_reports_zero_predictions_on_a_day_without_traffic(duck):
@@ -148,18 +167,72 @@ def test_usage_rollup_reports_zero_predictions_on_a_day_without_traffic(duck):
     assert row["predictions"] == 0 and row["model"] == "card-scorer"
 
 
+def _except_computed_at(rows: list[dict]) -> list[dict]:
+    return [{k: v for k, v in r.items() if k != "computed_at"} for r in rows]
+
+
 @pytest.mark.parametrize("table", tables.DAILY_TABLES)
 def test_writing_a_day_twice_replaces_it_instead_of_duplicating(duck, table):
     duck.insert(tables.PREDICTION_HISTORY, [history("card-scorer", "1", {"amount": 1.0, "country": "NL"},
                                                     caller="a", latency_ms=5.0, predicted_label="1")])
-    duck.insert(tables.GROUND_TRUTH, [_truth("card-scorer", "1", actual_label="1")])
+    duck.insert(tables.GROUND_TRUTH, [_truth("card-scorer", "1", label="1")])
     duck.insert(tables.FEATURE_BASELINE, [_baseline("card-scorer", "amount", "all", None, None, 1.0)])
-    script = sql.replace_day(DS, table, CLASSIFIER, sql.DAILY_QUERIES[table](DS, CLASSIFIER))
-    duck.run(script, DAY)
+    select = sql.DAILY_QUERIES[table](DS, CLASSIFIER)
+    assert select.table == table
+    script = sql.replace_day(DS, CLASSIFIER, select)
+    duck.run(script, DAY)  # REQUIRED columns are NOT NULL here: an unfilled one fails the insert
     first = duck.rows(table)
     duck.run(script, DAY)
-    assert duck.rows(table) == first and first
-    assert list(first[0]) == list(tables.columns(table))
+    second = duck.rows(table)
+    assert _except_computed_at(second) == _except_computed_at(first) and first
+    assert min(r["computed_at"] for r in second) >= max(r["computed_at"] for r in first)  # rewritten, not kept
+    written = {c for row in first for c, v in row.items() if v is not None}
+    assert set(tables.required(table)) <= written
+
+
+def test_request_log_ingest_pairs_predictions_and_keeps_pii_features_in_pii_features(duck):
+    duck.create_columns("request_log_x", VERTEX_REQUEST_LOG)
+    duck.insert("request_log_x", [
+        {"logging_time": TS, "request_id": 7, "deployed_model_id": "dm1",
+         "request_payload": [json.dumps({"amount": 5, "country": "NL", "undeclared": 1}), json.dumps({"amount": None})],
+         "response_payload": [json.dumps({"label": "1", "value": 0.9}), json.dumps("0")]},
+        {"logging_time": YESTERDAY_TS, "request_id": 8, "deployed_model_id": "dm1",
+         "request_payload": [json.dumps({"amount": 1})], "response_payload": [json.dumps("1")]},
+    ])
+    script = sql.ingest_request_log(DS, CLASSIFIER, "request_log_x")
+    duck.run(script, DAY)
+    duck.run(script, DAY)  # a rerun replaces the day's rows
+    rows = sorted(duck.rows(tables.PREDICTION_HISTORY), key=lambda r: r["predicted_label"], reverse=True)
+    assert len(rows) == 2 and {r["request_id"].split("-")[0] for r in rows} == {"7"}
+    first, second = rows
+    assert json.loads(first["features"]) == {"amount": 5.0}            # declared, not pii; nothing undeclared
+    assert json.loads(first["pii_features"]) == {"country": "NL"}     # pii: only in the tagged column
+    assert (first["predicted_label"], first["predicted_value"]) == ("1", 0.9)
+    assert json.loads(second["features"]) == {"amount": None} and json.loads(second["pii_features"]) == {"country": None}
+    assert (second["predicted_label"], second["predicted_value"]) == ("0", 0.0)
+    assert {(r["pattern"], r["source"], r["deployed_model_id"]) for r in rows} == {("online", "request_log", "dm1")}
+    missing = {r["feature"]: r["missing"] for r in duck.run(sql.missing_features(DS, CLASSIFIER), DAY)}
+    assert missing == {"amount": 1, "country": 1}
+
+
+def test_batch_copy_writes_the_output_partition_and_history_with_pii_features_apart(duck):
+    duck.create("batch_output_x", [("scoring_date", "DATE"), ("request_id", "STRING"), ("prediction", "JSON"),
+                                   ("scored_at", "TIMESTAMP")])
+    duck.create("predictions_x", [("request_id", "STRING"), ("amount", "FLOAT64"), ("country", "STRING"),
+                                  ("prediction", "JSON")])
+    duck.insert("predictions_x", [{"request_id": "a", "amount": 3.0, "country": "NL", "prediction": '{"label": "1"}'},
+                                  {"request_id": "b", "amount": None, "country": None, "prediction": '"0"'}])
+    script = sql.copy_batch_output(DS, CLASSIFIER, "batch_output_x", "`p.d.predictions_x`")
+    duck.run(script, DAY)
+    duck.run(script, DAY)
+    assert sorted(r["request_id"] for r in duck.rows("batch_output_x")) == ["a", "b"]
+    history = {r["request_id"]: r for r in duck.rows(tables.PREDICTION_HISTORY)}
+    assert set(history) == {"a", "b"}
+    assert json.loads(history["a"]["features"]) == {"amount": 3.0}
+    assert json.loads(history["a"]["pii_features"]) == {"country": "NL"}
+    assert (history["a"]["predicted_label"], history["b"]["predicted_label"]) == ("1", "0")
+    assert {(r["pattern"], r["source"], r["prediction_time"]) for r in history.values()} == {
+        ("batch", "batch_output", datetime.datetime(2026, 3, 10))}
 
 
 def test_batch_output_rows_is_zero_when_the_partition_is_missing(duck):
@@ -174,7 +247,7 @@ def test_every_generated_statement_parses_as_bigquery():
     import sqlglot
 
     for model in (CLASSIFIER, REGRESSOR):
-        for table, build in sql.DAILY_QUERIES.items():
-            for statement in sqlglot.parse(sql.replace_day(DS, table, model, build(DS, model)), read="bigquery"):
+        for build in sql.DAILY_QUERIES.values():
+            for statement in sqlglot.parse(sql.replace_day(DS, model, build(DS, model)), read="bigquery"):
                 assert statement is not None
         sqlglot.parse(sql.ingest_request_log(DS, model, "request_log_x"), read="bigquery")

@@ -41,9 +41,24 @@ def test_workflow_writes_every_daily_table_for_every_model_and_each_script_is_va
     for table in tables.DAILY_TABLES:
         for model in models:
             target = f"`acme-fraud-prod.fraud_metadata.{table}`"
-            assert any(f"DELETE FROM {target} WHERE day = @day AND model = '{model.name}'" in s for s in scripts)
+            day = tables.day_column(table)
+            assert any(f"DELETE FROM {target} WHERE {day} = @day AND model = '{model.name}'" in s for s in scripts)
     for script in scripts + steps["ingest_request_logs"]["for"]["in"]:
         assert all(sqlglot.parse(script, read="bigquery"))
+
+
+def test_pii_features_are_read_from_and_written_to_the_tagged_pii_features_column_only(stacks):
+    steps = main_steps(definition(stacks))
+    # fraud's card-scorer marks customer_email `pii: true`
+    scripts = [s for s in steps["write_daily_tables"]["for"]["in"] if "'card-scorer'" in s]
+    text = "\n".join(scripts)
+    assert "JSON_VALUE(pii_features, '$.customer_email')" in text
+    assert "JSON_VALUE(features, '$.customer_email')" not in text
+    assert "JSON_VALUE(features, '$.amount')" in text
+    [ingest] = steps["ingest_request_logs"]["for"]["in"]
+    features, pii = ingest.split(" AS features,")[0], ingest.split(" AS features,")[1].split(" AS pii_features")[0]
+    assert "customer_email" not in features and "'$.amount'" in features
+    assert "JSON_VALUE(instance, '$.customer_email') AS customer_email" in pii and "amount" not in pii
 
 
 def test_only_online_models_ingest_vertex_request_logs(stacks):
@@ -76,8 +91,14 @@ def test_publish_subworkflow_writes_time_series_to_the_monitoring_api(stacks):
     assert run["args"]["body"]["configuration"]["query"]["queryParameters"][0]["name"] == "day"
 
 
-def test_feature_baseline_table_follows_the_contract_and_is_protected(stacks):
+def test_feature_baseline_table_follows_its_spec_and_is_protected_and_kept(stacks):
     table = resources(stacks["team-fraud-prod"], "google_bigquery_table")["feature-baseline/table"]
+    spec = tables.SPECS[tables.FEATURE_BASELINE]
     assert table["table_id"] == tables.FEATURE_BASELINE
-    assert [c["name"] for c in json.loads(table["schema"])] == list(tables.columns(tables.FEATURE_BASELINE))
-    assert table["deletion_protection"] is True and "kms_bigquery" in table["encryption_configuration"]["kms_key_name"]
+    assert [(c["name"], c["type"], c["mode"]) for c in json.loads(table["schema"])] == \
+        [(c.name, c.type, c.mode) for c in spec.columns]
+    assert table["deletion_protection"] is True and table["lifecycle"]["prevent_destroy"] is True
+    assert "kms_bigquery" in table["encryption_configuration"]["kms_key_name"]
+    # Rewritten per model at registration: never expires, the drift SQL reads a model's whole baseline.
+    assert table["time_partitioning"] == {"type": "DAY", "field": "computed_at"}
+    assert table["require_partition_filter"] is False and table["clustering"] == ["model", "feature"]

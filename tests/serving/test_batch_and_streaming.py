@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 
 import sqlglot
@@ -24,9 +25,10 @@ def test_batch_input_and_output_tables_are_partitioned_cmek_protected_and_in_the
         assert table["table_id"] == table_id
         assert table["dataset_id"].startswith("${google_bigquery_dataset.metadata_dataset_")
         assert "kms_bigquery" in table["encryption_configuration"]["kms_key_name"]
-        assert table["deletion_protection"] is True
-        assert table["time_partitioning"]["field"] == "scoring_date"
-        assert table["time_partitioning"]["expiration_ms"] == 365 * 86_400_000
+        assert table["deletion_protection"] is True and table["lifecycle"]["prevent_destroy"] is True
+        assert table["time_partitioning"] == {"type": "DAY", "field": "scoring_date", "expiration_ms": 365 * 86_400_000}
+        assert table["require_partition_filter"] is True and table["clustering"] == ["request_id"]
+        assert table["labels"]["model"] == "chargeback-forecast"
     columns = [c["name"] for c in json.loads(tables["chargeback-forecast/input"]["schema"])]
     assert columns == ["scoring_date", "request_id", "merchant_id_hash", "weekly_volume", "dispute_rate"]
 
@@ -126,5 +128,48 @@ def test_bigquery_subscription_archives_events_into_a_partitioned_cmek_table(sta
     assert table["table_id"] == "stream_events_clickstream_propensity"
     assert table["deletion_protection"] is True and "kms_bigquery" in table["encryption_configuration"]["kms_key_name"]
     assert table["time_partitioning"]["field"] == "publish_time"
-    assert resources(stack, "google_bigquery_dataset_iam_member")["metadata/pubsub-agent-dataEditor"]["member"] \
-        .endswith("@gcp-sa-pubsub.iam.gserviceaccount.com")
+    assert table["lifecycle"]["prevent_destroy"] is True and table["require_partition_filter"] is True
+    # The subscription writes as the Pub/Sub agent, which may write this table and nothing else.
+    writer = resources(stack, "google_bigquery_table_iam_member")[
+        "clickstream-propensity/pubsub-agent-stream_events_clickstream_propensity-dataEditor"]
+    assert writer["member"].endswith("@gcp-sa-pubsub.iam.gserviceaccount.com")
+    assert writer["role"] == "roles/bigquery.dataEditor"
+    assert writer["table_id"].startswith("${google_bigquery_table.clickstream-propensity_archive-table")
+    assert any("pubsub-agent-stream_events_clickstream_propensity-dataEditor" in d for d in archive["depends_on"])
+    dataset_members = {g["member"] for g in resources(stack, "google_bigquery_dataset_iam_member").values()}
+    assert writer["member"] not in dataset_members
+
+
+def _with_pii(model, feature: str):
+    features = tuple(dataclasses.replace(f, pii=True) if f.name == feature else f for f in model.monitoring.features)
+    return dataclasses.replace(model, monitoring=dataclasses.replace(model.monitoring, features=features))
+
+
+def test_feature_columns_marked_pii_carry_the_pii_policy_tag_in_batch_and_streaming_tables(example_config):
+    """The example's pii feature is on an online model; a team with pii features on batch and streaming models."""
+    import cdktn
+
+    from stacks.platform import PlatformStack
+    from stacks.team import TeamStack
+
+    fraud, growth = example_config.team("fraud"), example_config.team("growth")
+    team = dataclasses.replace(fraud, models=(_with_pii(fraud.model("chargeback-forecast"), "merchant_id_hash"),
+                                              _with_pii(growth.model("clickstream-propensity"), "device_type")))
+    app = cdktn.Testing.app()
+    platform = PlatformStack(app, example_config.platform, "dev")
+    stack = json.loads(cdktn.Testing.synth(TeamStack(app, team, "dev", platform)))
+    (tag_id, _), = stack["resource"]["google_data_catalog_policy_tag"].items()
+    tag = [f"${{google_data_catalog_policy_tag.{tag_id}.name}}"]
+    tables = {t["table_id"]: t for t in stack["resource"]["google_bigquery_table"].values()}
+
+    def tagged(table_id: str) -> dict[str, list[str]]:
+        return {c["name"]: c["policyTags"]["names"] for c in json.loads(tables[table_id]["schema"]) if "policyTags" in c}
+
+    assert tagged("batch_input_chargeback_forecast") == {"merchant_id_hash": tag}
+    assert tagged("batch_output_chargeback_forecast") == {}
+    assert tagged("stream_events_clickstream_propensity") == {"device_type": tag}
+    workflows = {w["name"]: w["source_contents"] for w in stack["resource"]["google_workflows_workflow"].values()}
+    source = workflows["fraud-model-quality"]
+    assert "JSON_VALUE(pii_features, '$.device_type')" in source and "JSON_VALUE(features, '$.device_type')" not in source
+    batch = workflows["fraud-chargeback-forecast-batch"]
+    assert "TO_JSON_STRING(STRUCT(p.merchant_id_hash AS merchant_id_hash)) AS pii_features" in batch
