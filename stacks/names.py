@@ -92,11 +92,6 @@ def audit_sink(project_kind: str) -> str:
     return f"modelops-audit-to-{project_kind}"
 
 
-def request_log_table(model: str) -> str:
-    """Table Vertex AI creates for an online model's request/response log (it must not pre-exist)."""
-    return f"request_log_{model.replace('-', '_')}"
-
-
 def workload_pool(project_id: str) -> str:
     """The GKE Workload Identity pool of the cluster's project."""
     return f"{project_id}.svc.id.goog"
@@ -150,6 +145,7 @@ def deployed_model_display_name(model: str, version_id: str) -> str:
 
 def monitoring_job_display_name(team: str, model: str, env: str) -> str:
     return f"{team}-{model}-{env}-monitoring"
+
 
 # --- per-model serving names (issue 4) -------------------------------------------------------
 
