@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from stacks import names
-from stacks.app import planned_stacks
 from stacks.config import Config
 
 NO_STACK_EFFECT_DIRS = ("docs/", "tests/", "bench/", ".github/", ".ci/")
@@ -80,6 +79,8 @@ def affected_since(config: Config, ref: str, cwd: Path | None = None) -> Affecte
 
 def affected_stacks(config: Config, affected: Affected) -> list[tuple[str, str, str | None]]:
     """(stack, env, team) to check or deploy: every stack, or only the changed teams' stacks."""
+    from stacks.app import planned_stacks  # imports cdktn: only when stacks are listed
+
     planned = planned_stacks(config)
     if affected.everything:
         return planned

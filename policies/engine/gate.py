@@ -70,14 +70,15 @@ def run_gate(config: Config, synth_dir: Path, *, only: set[str] | None = None,
         stack = by_file.get(r.file.resolve())
         if stack is None:
             continue
+        resource = stack.resource(r.address)
+        address = resource.address if resource else r.address
         if r.passed:
-            passed.append(Passed(r.check_id, stack.name, r.address))
+            passed.append(Passed(r.check_id, stack.name, address))
             continue
         info = infos.get(r.check_id) or infos.setdefault(r.check_id, builtin_info(r.check_id, r.title))
-        resource = stack.resource(r.address)
         path = resource.construct_path if resource else f"{stack.name}/{r.address}"
         message = "; ".join(r.details) or info.title
-        findings.append(_finding(info, stack, r.address, path, message, sources))
+        findings.append(_finding(info, stack, address, path, message, sources))
 
     started = time.perf_counter()
     scan = Scan(config, stacks, everything)

@@ -52,8 +52,11 @@ class StackDoc:
                 yield Resource(tf_type, logical_id, conf)
 
     def resource(self, address: str) -> Resource | None:
+        """By ``type.name``, or by ``resource.name`` as checkov reports Python-check results on terraform_json."""
         if not self._index:
-            self._index = {r.address: r for r in self.resources()}
+            for r in self.resources():
+                self._index[r.address] = r
+                self._index.setdefault(f"resource.{r.name}", r)
         return self._index.get(address)
 
 

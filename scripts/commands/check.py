@@ -10,7 +10,6 @@ from typing import List, Optional
 
 import typer
 
-from scripts.commands.config import _selection
 from scripts.commands.options import ConfigDir, Output, OutputFormat, Teams
 from scripts.console import EXIT_BAD_INPUT, EXIT_OK, err, out, print_json
 from stacks.loader import load_config
@@ -43,7 +42,11 @@ def check(
 
     as_of = _today(today)
     config = load_config(config_dir)
-    _selection(config, teams, None)  # unknown --team is bad input
+    unknown = sorted(set(teams or ()) - {t.name for t in config.teams})
+    if unknown:
+        err.print(f"--team {', '.join(unknown)}: no such team (known: {', '.join(t.name for t in config.teams)})",
+                  markup=False, highlight=False)
+        raise typer.Exit(EXIT_BAD_INPUT)
     check_suppressions(config, as_of)
     wanted = set(teams) if teams else None
     if changed_from:
