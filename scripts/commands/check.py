@@ -15,14 +15,19 @@ from scripts.console import EXIT_BAD_INPUT, EXIT_OK, err, out, print_json
 from stacks.loader import load_config
 
 
+def _bad(message: str) -> None:
+    """Bad input: one plain line on stderr (greppable, never wrapped), exit 2."""
+    sys.stderr.write(message + "\n")
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
 def _today(value: str | None) -> datetime.date:
     if value is None:
         return datetime.date.today()
     try:
         return datetime.date.fromisoformat(value)
     except ValueError:
-        err.print(f"--today {value}: not a date (YYYY-MM-DD)", markup=False, highlight=False)
-        raise typer.Exit(EXIT_BAD_INPUT)
+        _bad(f"--today {value}: not a date (YYYY-MM-DD)")
 
 
 def check(
@@ -44,18 +49,15 @@ def check(
     config = load_config(config_dir)
     unknown = sorted(set(teams or ()) - {t.name for t in config.teams})
     if unknown:
-        err.print(f"--team {', '.join(unknown)}: no such team (known: {', '.join(t.name for t in config.teams)})",
-                  markup=False, highlight=False)
-        raise typer.Exit(EXIT_BAD_INPUT)
+        _bad(f"--team {', '.join(unknown)}: no such team (known: {', '.join(t.name for t in config.teams)})")
     check_suppressions(config, as_of)
     wanted = set(teams) if teams else None
     if changed_from:
         try:
             affected = affected_since(config, changed_from)
         except GitError as exc:
-            err.print(f"--changed-from {changed_from}: {exc}", markup=False, highlight=False)
-            raise typer.Exit(EXIT_BAD_INPUT)
-        err.print(f"--changed-from {changed_from}: {affected.reason}", markup=False, highlight=False)
+            _bad(f"--changed-from {changed_from}: {exc}")
+        sys.stderr.write(f"--changed-from {changed_from}: {affected.reason}\n")
         if not affected.everything:
             wanted = (wanted & set(affected.teams)) if wanted is not None else set(affected.teams)
     if wanted is not None and not wanted:
@@ -71,15 +73,12 @@ def check(
             with err.status("synthesizing stacks..."):
                 synth_dir = synthesize(config, Path(scratch) / "cdktf.out", Selection.of(wanted or ())).out_dir
         elif not any(Path(synth_dir).glob("stacks/*/cdk.tf.json")):
-            err.print(f"--synth-dir {synth_dir}: no stacks/<stack>/cdk.tf.json inside; run `modelops synth` first",
-                      markup=False, highlight=False)
-            raise typer.Exit(EXIT_BAD_INPUT)
+            _bad(f"--synth-dir {synth_dir}: no stacks/<stack>/cdk.tf.json inside; run `modelops synth` first")
         try:
             with err.status("checking stacks..."):
                 result = run_gate(config, Path(synth_dir), only=only, today=as_of)
         except CheckovError as exc:
-            err.print(f"error: {exc}", markup=False, highlight=False)
-            raise typer.Exit(EXIT_BAD_INPUT)
+            _bad(f"error: {exc}")
 
     if report_dir is not None:
         write_all(result, report_dir)

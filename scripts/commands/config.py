@@ -63,7 +63,7 @@ def stacks(config_dir: Path = ConfigDir, teams: Optional[List[str]] = Teams, env
         try:
             affected = affected_since(config, changed_from)
         except GitError as exc:
-            err.print(f"--changed-from {changed_from}: {exc}", markup=False, highlight=False)
+            sys.stderr.write(f"--changed-from {changed_from}: {exc}\n")
             raise typer.Exit(EXIT_BAD_INPUT)
         keep = {s for s, _, _ in affected_stacks(config, affected)}
         planned = [p for p in planned if p[0] in keep]
