@@ -46,9 +46,6 @@ test: $(STAMP)
 check: $(STAMP)
 	$(BIN)/modelops check --config-dir infra --report-dir reports
 
-docs: $(STAMP)
-	PYTHONPATH=$(CURDIR) $(BIN)/python -m policies.engine.docs
-
 bench: $(STAMP)
 	PYTHONPATH=$(CURDIR) $(BIN)/python -m bench.run
 

@@ -17,9 +17,6 @@ from typing import Any, Iterable, Iterator
 from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck
 
-SEVERITIES = ("CRITICAL", "HIGH", "MEDIUM", "LOW")
-
-
 @dataclass(frozen=True)
 class RuleInfo:
     """The documented face of a rule: what docs/policies.md and every report show."""
@@ -174,8 +171,6 @@ class ConfigRule(Rule):
         """``scan`` is a policies.engine.stackset.Scan: the config plus the stacks being checked."""
         raise NotImplementedError
 
-
-CheckCategories = CheckCategories  # re-exported for rules that want a specific category
 
 
 # --- readers for raw (plain JSON) resource config, as config rules see it --------------------
