@@ -62,6 +62,8 @@ def generate(out: Path, teams: int) -> Path:
     cdktf = json.loads((REPO / "infra" / "cdktf.json").read_text())
     cdktf["app"] = f"{REPO / '.venv' / 'bin' / 'python'} main.py"
     (out / "cdktf.json").write_text(json.dumps(cdktf, indent=2))
+    # Outputs stay out of git, as in the real repository: an untracked file counts as a change.
+    (out / ".gitignore").write_text("cdktf.out/\nstock.out/\nreports/\nterraform.*.tfstate*\n")
     envs = list(yaml.safe_load((out / "platform.yaml").read_text())["environments"])
     (out / "teams").mkdir(exist_ok=True)
     for i in range(teams):
