@@ -43,5 +43,11 @@ validate: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+check: $(STAMP)
+	$(BIN)/modelops check --config-dir infra --report-dir reports
+
+bench: $(STAMP)
+	PYTHONPATH=$(CURDIR) $(BIN)/python -m bench.run
+
 clean:
 	rm -rf infra/cdktf.out reports .pytest_cache

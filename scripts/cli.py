@@ -16,6 +16,7 @@ from stacks.errors import ConfigInvalid
 
 COMMAND_MODULES = (
     "scripts.commands.config",
+    "scripts.commands.check",
     "scripts.commands.onboarding",
     "scripts.commands.lifecycle",
     "scripts.commands.runbooks",

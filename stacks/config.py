@@ -87,6 +87,7 @@ class Platform:
     gke: Gke
     ci: Ci | None
     source: Source
+    suppressions: tuple["Suppression", ...] = ()
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ def load_config(config_dir: Path) -> Config:
     teams = [_team(doc) for doc in team_docs]
     if platform is not None:
         errors += platform_rules(platform, platform_doc)
+        errors += _suppression_shape_rules(platform, platform_doc)
     errors += team_rules(platform, teams, team_docs)
     if errors:
         raise ConfigInvalid(errors)
@@ -109,7 +110,12 @@ def _platform(doc: YamlDocument) -> Platform:
         ),
         ci=Ci(ci.get("issuer_uri", DEFAULT_CI_ISSUER), ci["repository"], ci.get("branch", "main")) if ci else None,
         source=_src(doc),
+        suppressions=_suppressions(doc, d.get("suppressions")),
     )
+
+
+def _suppressions(doc: YamlDocument, raw: list[dict[str, Any]] | None) -> tuple[Suppression, ...]:
+    return tuple(Suppression(source=_src(doc, "suppressions", i), **s) for i, s in enumerate(raw or []))
 
 
 def _feature(raw: Any) -> Feature:
@@ -157,9 +163,7 @@ def _team(doc: YamlDocument) -> Team:
         environments={name: TeamEnv(name, e["project_id"]) for name, e in d["environments"].items()},
         notification_channels=_channels(doc, d.get("notification_channels")),
         models=tuple(_model(doc, i, m) for i, m in enumerate(d.get("models") or [])),
-        suppressions=tuple(
-            Suppression(source=_src(doc, "suppressions", i), **s) for i, s in enumerate(d.get("suppressions") or [])
-        ),
+        suppressions=_suppressions(doc, d.get("suppressions")),
         source=_src(doc),
     )
 
@@ -264,10 +268,10 @@ def _derived_name_rules(team: Team, doc: YamlDocument) -> list[ConfigError]:
     return errors
 
 
-def _suppression_shape_rules(team: Team, doc: YamlDocument) -> list[ConfigError]:
+def _suppression_shape_rules(owner: Team | Platform, doc: YamlDocument) -> list[ConfigError]:
     """Dates must be real calendar dates; expiry policy itself is enforced by the policy gate."""
     errors = []
-    for i, s in enumerate(team.suppressions):
+    for i, s in enumerate(owner.suppressions):
         try:
             datetime.date.fromisoformat(s.expires)
         except ValueError:

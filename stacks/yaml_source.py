@@ -14,6 +14,8 @@ import yaml
 from stacks.errors import ConfigError
 
 PathKey = tuple[Any, ...]
+# libyaml's loader when PyYAML was built with it (same safe semantics, ~10x faster on big orgs).
+SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass
@@ -53,7 +55,7 @@ def load(file: Path) -> tuple[YamlDocument | None, list[ConfigError]]:
         line = raw[: exc.start].count(b"\n") + 1
         return None, [ConfigError(where, line, "", "file is not valid UTF-8 text")]
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
@@ -66,7 +68,7 @@ def load(file: Path) -> tuple[YamlDocument | None, list[ConfigError]]:
     errors: list[ConfigError] = []
     _record_lines(node, (), doc.lines, errors, where)
     try:
-        doc.data = yaml.SafeLoader(text).get_single_data()
+        doc.data = SafeLoader(text).get_single_data()
     except yaml.YAMLError as exc:  # e.g. unhashable keys, bad tags: only found at construction
         mark = getattr(exc, "problem_mark", None)
         errors.append(ConfigError(where, mark.line + 1 if mark else None, "", f"invalid YAML: {getattr(exc, 'problem', exc)}"))

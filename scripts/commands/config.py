@@ -1,6 +1,9 @@
 """`modelops validate | synth | stacks`: the config contract and the stack skeleton."""
 from __future__ import annotations
 
+import json
+import sys
+from enum import Enum
 from pathlib import Path
 from typing import List, Optional
 
@@ -40,13 +43,33 @@ def validate(config_dir: Path = ConfigDir, output: OutputFormat = Output) -> Non
               highlight=False)
 
 
+class StackFormat(str, Enum):
+    names = "names"
+    github_matrix = "github-matrix"
+
+
 def stacks(config_dir: Path = ConfigDir, teams: Optional[List[str]] = Teams, envs: Optional[List[str]] = Envs,
+           changed_from: Optional[str] = typer.Option(None, "--changed-from", help="Only stacks affected by files changed since this git ref."),
+           format: StackFormat = typer.Option(StackFormat.names, "--format", help="names, or github-matrix: {\"include\": [...]} for a CI job matrix."),
            output: OutputFormat = Output) -> None:
     """List the stacks the config defines (cdktn deploy takes these names)."""
     from stacks.app import planned_stacks
 
     config = load_config(config_dir)
     planned = planned_stacks(config, _selection(config, teams, envs))
+    if changed_from:
+        from scripts.changes import GitError, affected_since, affected_stacks
+
+        try:
+            affected = affected_since(config, changed_from)
+        except GitError as exc:
+            sys.stderr.write(f"--changed-from {changed_from}: {exc}\n")
+            raise typer.Exit(EXIT_BAD_INPUT)
+        keep = {s for s, _, _ in affected_stacks(config, affected)}
+        planned = [p for p in planned if p[0] in keep]
+    if format is StackFormat.github_matrix:
+        sys.stdout.write(json.dumps({"include": [{"stack": s, "env": e, "team": t or ""} for s, e, t in planned]}) + "\n")
+        return
     if output is OutputFormat.json:
         print_json([{"stack": s, "env": e, "team": t} for s, e, t in planned])
         return

@@ -1,0 +1,31 @@
+"""MLOPS_AUDIT_2: production endpoints log at least the policy's share of predictions."""
+from __future__ import annotations
+
+from policies.rulebase import ResourceRule, attr, stack_of
+
+MIN_PROD_SAMPLE_RATE = 0.1
+PROD_ENVS = ("prod",)
+
+
+class ProdSamplingRate(ResourceRule):
+    id = "MLOPS_AUDIT_2"
+    title = f"Production endpoints log at least {MIN_PROD_SAMPLE_RATE:.0%} of predictions"
+    why = "Audit and accuracy measurements need enough logged predictions; a near-zero sampling rate defeats them."
+    capability = "governance: historical predictions kept for audit"
+    fix = f"Raise the model's `logging.sample_rate` to at least {MIN_PROD_SAMPLE_RATE}."
+    severity = "MEDIUM"
+    supported = ("google_vertex_ai_endpoint",)
+
+    def problems(self, conf):
+        env = attr(conf, "labels", "env") or stack_of(conf).rsplit("-", 1)[-1]
+        if env not in PROD_ENVS:
+            return []
+        rate = attr(conf, "predict_request_response_logging_config", "sampling_rate")
+        if attr(conf, "predict_request_response_logging_config", "enabled") is not True:
+            return []  # MLOPS_AUDIT_1 reports disabled logging
+        if not isinstance(rate, (int, float)) or isinstance(rate, bool) or rate < MIN_PROD_SAMPLE_RATE:
+            return [f"sampling_rate {rate} is below {MIN_PROD_SAMPLE_RATE} in {env}"]
+        return []
+
+
+check = ProdSamplingRate()

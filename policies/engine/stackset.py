@@ -1,0 +1,107 @@
+"""The synthesized stacks being checked, read once as plain JSON, with team/env from the config."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+from stacks import names
+from stacks.config import Config
+
+
+@dataclass(frozen=True)
+class Resource:
+    type: str
+    name: str
+    conf: dict[str, Any]
+
+    @property
+    def address(self) -> str:
+        return f"{self.type}.{self.name}"
+
+    @property
+    def construct_path(self) -> str:
+        return ((self.conf.get("//") or {}).get("metadata") or {}).get("path", self.name)
+
+
+@dataclass
+class StackDoc:
+    name: str
+    file: Path
+    doc: dict[str, Any]
+    team: str | None = None
+    env: str | None = None
+    _index: dict[str, Resource] = field(default_factory=dict, repr=False)
+
+    @property
+    def kind(self) -> str:
+        return "team" if self.team else "platform" if self.name.startswith("platform-") else "unknown"
+
+    @property
+    def project(self) -> str | None:
+        providers = (self.doc.get("provider") or {}).get("google") or [{}]
+        first = providers[0] if isinstance(providers, list) else providers
+        return first.get("project")
+
+    def resources(self, *types: str) -> Iterator[Resource]:
+        for tf_type, items in (self.doc.get("resource") or {}).items():
+            if types and tf_type not in types:
+                continue
+            for logical_id, conf in items.items():
+                yield Resource(tf_type, logical_id, conf)
+
+    def resource(self, address: str) -> Resource | None:
+        """By ``type.name``, or by ``resource.name`` as checkov reports Python-check results on terraform_json."""
+        if not self._index:
+            for r in self.resources():
+                self._index[r.address] = r
+                self._index.setdefault(f"resource.{r.name}", r)
+        return self._index.get(address)
+
+
+@dataclass
+class Scan:
+    """What config rules see: the config and the stacks under check (a subset with --team/--changed-from)."""
+
+    config: Config
+    stacks: list[StackDoc]
+    # Every stack in the synth output: where rules look for resources that may live in another
+    # stack than the one under check (an audit config or DLP scan in the platform stack).
+    all_stacks: list[StackDoc] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.all_stacks = self.all_stacks or list(self.stacks)
+
+    def team_stacks(self) -> Iterator[StackDoc]:
+        return (s for s in self.stacks if s.kind == "team")
+
+    def anywhere(self, *types: str) -> Iterator[tuple[StackDoc, Resource]]:
+        """Resources of these types in every synthesized stack, checked or not."""
+        for stack in self.all_stacks:
+            for resource in stack.resources(*types):
+                yield stack, resource
+
+
+def stack_owners(config: Config) -> dict[str, tuple[str | None, str]]:
+    """Stack name -> (team or None, env) for every stack the config defines."""
+    out: dict[str, tuple[str | None, str]] = {}
+    for env in config.platform.environments:
+        out[names.platform_stack(env)] = (None, env)
+    for team in config.teams:
+        for env in team.environments:
+            out[names.team_stack(team.name, env)] = (team.name, env)
+    return out
+
+
+def load_stacks(config: Config, synth_dir: Path, only: set[str] | None = None) -> list[StackDoc]:
+    """Every ``stacks/<name>/cdk.tf.json`` under synth_dir (or just ``only``), in name order."""
+    owners = stack_owners(config)
+    docs = []
+    for file in sorted(Path(synth_dir).glob("stacks/*/cdk.tf.json")):
+        name = file.parent.name
+        if only is not None and name not in only:
+            continue
+        team, env = owners.get(name, (None, None))
+        docs.append(StackDoc(name=name, file=file, doc=json.loads(file.read_text()), team=team, env=env))
+    return docs

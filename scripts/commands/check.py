@@ -1,0 +1,96 @@
+"""`modelops check`: the governance gate for pull requests (exit 0 clean, 1 findings, 2 bad input)."""
+from __future__ import annotations
+
+import datetime
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from scripts.commands.options import ConfigDir, Output, OutputFormat, Teams
+from scripts.console import EXIT_BAD_INPUT, EXIT_OK, err, out, print_json
+from stacks.loader import load_config
+
+
+def _bad(message: str) -> None:
+    """Bad input: one plain line on stderr (greppable, never wrapped), exit 2."""
+    sys.stderr.write(message + "\n")
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _today(value: str | None) -> datetime.date:
+    if value is None:
+        return datetime.date.today()
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        _bad(f"--today {value}: not a date (YYYY-MM-DD)")
+
+
+def check(
+    config_dir: Path = ConfigDir,
+    synth_dir: Optional[Path] = typer.Option(None, "--synth-dir", help="Check this existing synth output instead of synthesizing.", file_okay=False),
+    report_dir: Optional[Path] = typer.Option(None, "--report-dir", help="Write findings.json, findings.sarif, junit.xml and summary.md here.", file_okay=False),
+    teams: Optional[List[str]] = Teams,
+    changed_from: Optional[str] = typer.Option(None, "--changed-from", help="Only the stacks affected by files changed since this git ref."),
+    today: Optional[str] = typer.Option(None, "--today", help="Judge suppression expiry as of this date (default: today)."),
+    output: OutputFormat = Output,
+) -> None:
+    """Validate, synthesize and run every governance rule; findings point at the YAML line to change."""
+    from policies.engine.checkov_runner import CheckovError
+    from policies.engine.gate import check_suppressions, run_gate
+    from policies.engine.reports import console, json_report, write_all
+    from scripts.changes import GitError, affected_since, team_stack_names
+
+    as_of = _today(today)
+    config = load_config(config_dir)
+    unknown = sorted(set(teams or ()) - {t.name for t in config.teams})
+    if unknown:
+        _bad(f"--team {', '.join(unknown)}: no such team (known: {', '.join(t.name for t in config.teams)})")
+    check_suppressions(config, as_of)
+    wanted = set(teams) if teams else None
+    if changed_from:
+        try:
+            affected = affected_since(config, changed_from)
+        except GitError as exc:
+            _bad(f"--changed-from {changed_from}: {exc}")
+        sys.stderr.write(f"--changed-from {changed_from}: {affected.reason}\n")
+        if not affected.everything:
+            wanted = (wanted & set(affected.teams)) if wanted is not None else set(affected.teams)
+    if wanted is not None and not wanted:
+        out.print("no stacks affected; nothing to check", highlight=False)
+        raise typer.Exit(EXIT_OK)
+    only = team_stack_names(config, wanted) if wanted is not None else None
+
+    with tempfile.TemporaryDirectory(prefix="modelops-check-") as scratch:
+        if synth_dir is None:
+            from scripts.synth import synthesize
+            from stacks.app import Selection
+
+            with err.status("synthesizing stacks..."):
+                synth_dir = synthesize(config, Path(scratch) / "cdktf.out", Selection.of(wanted or ())).out_dir
+        elif not any(Path(synth_dir).glob("stacks/*/cdk.tf.json")):
+            _bad(f"--synth-dir {synth_dir}: no stacks/<stack>/cdk.tf.json inside; run `modelops synth` first")
+        try:
+            with err.status("checking stacks..."):
+                result = run_gate(config, Path(synth_dir), only=only, today=as_of)
+        except CheckovError as exc:
+            _bad(f"error: {exc}")
+
+    if report_dir is not None:
+        write_all(result, report_dir)
+    if output is OutputFormat.json:
+        print_json(json_report.document(result))
+    else:
+        console.render(result, out)
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        for f in result.failed:
+            sys.stdout.write(f"::error file={f.file},line={f.line},title={f.rule}::{f.title}: {f.message}\n")
+    raise typer.Exit(result.exit_code)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(check)
