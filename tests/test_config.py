@@ -51,8 +51,8 @@ def test_every_yaml_file_points_editors_at_its_schema():
 
 def test_out_of_range_threshold_is_reported_with_file_line_and_path(config_copy):
     team = config_copy / "teams" / "fraud.yaml"
-    edit(team, "latency_p99_ms: 60000", "latency_p99_ms: 0")
-    line = line_of(team, "latency_p99_ms: 0")
+    edit(team, "latency_p99_ms: 3600000", "latency_p99_ms: 0")
+    line = line_of(team, "latency_p99_ms: 0 ")
     assert problems(config_copy) == [f"{team}:{line}: models[1].monitoring.latency_p99_ms: must be greater than 0"]
 
 

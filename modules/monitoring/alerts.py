@@ -24,7 +24,7 @@ from cdktn_provider_google.monitoring_alert_policy import (
 )
 from constructs import Construct
 
-from modules.monitoring.runbooks import runbook
+from modules.monitoring.runbooks import WATCHES, runbook
 from stacks import names
 
 DEFAULT_AUTO_CLOSE = "1800s"
@@ -149,7 +149,8 @@ class AlertFactory:
             notification_channels=self.channels(spec),
             alert_strategy={"auto_close": spec.auto_close},
             user_labels={"team": self.team, "model": model, "env": self.env,
-                         "alert_kind": spec.kind, "severity": self.severity(spec).lower()},
+                         "alert_kind": spec.kind, "signal": WATCHES[spec.kind],
+                         "severity": self.severity(spec).lower()},
             enabled=True,
             depends_on=list(depends_on) or None,
         )

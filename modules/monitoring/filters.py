@@ -18,6 +18,7 @@ REPLICAS = VERTEX_PREFIX + "replicas"
 
 WORKFLOW_RESOURCE = "workflows.googleapis.com/Workflow"
 FINISHED_EXECUTIONS = "workflows.googleapis.com/finished_execution_count"
+EXECUTION_TIMES = "workflows.googleapis.com/execution_times"
 
 SUBSCRIPTION_RESOURCE = "pubsub_subscription"
 TOPIC_RESOURCE = "pubsub_topic"

@@ -85,6 +85,16 @@ RUNBOOKS: dict[str, Runbook] = {r.kind: r for r in (
         ("Fix the cause and start the workflow again with `{\"day\": \"YYYY-MM-DD\"}` as argument.",),
         "Not threshold-based; the schedule is `schedule` in the team YAML."),
     Runbook(
+        "batch-run-duration", "Batch prediction run slower than its budget", "WARNING", ("batch",),
+        "workflows.googleapis.com/execution_times of the batch workflow, 99th percentile",
+        "A batch run took longer than the model's latency budget (for batch models `latency_p99_ms` bounds "
+        "the whole run): outputs arrive late for the people and systems that read them.",
+        ("Input volume: did today's input partition grow (rows in the batch input table)?",
+         "Batch job: was the Vertex AI batch prediction job queued for capacity or retried (job history)?",
+         "Model version: did a slower model or container go out with the last `modelops promote`?"),
+        ("Move the schedule earlier or split the input.", "Roll back with `modelops rollback` if a new version caused it."),
+        "`monitoring.latency_p99_ms` in the team YAML (the run's duration budget)."),
+    Runbook(
         "batch-output-missing", "Expected batch output partition missing", "ERROR", ("batch",),
         "custom.googleapis.com/modelops/batch/output_rows below 1, or not published for 25 hours",
         "Yesterday's partition of the batch output table is empty or absent, or the quality workflow "
@@ -103,6 +113,16 @@ RUNBOOKS: dict[str, Runbook] = {r.kind: r for r in (
          "Publish rate: did event volume spike?"),
         ("Scale the scoring service; fix crashes; messages are retained, nothing is lost until retention.",),
         "`streaming.max_oldest_unacked_seconds` in the team YAML."),
+    Runbook(
+        "stream-traffic-drop", "Streaming events below the hourly minimum", "CRITICAL", ("streaming",),
+        "pubsub.googleapis.com/topic/send_message_operation_count summed per hour; also fires when no data arrives",
+        "Fewer events reach the model than expected, or none: a producer broke or was rerouted. "
+        "A model that receives no events has no business impact.",
+        ("Producers: did the publishing application deploy, fail, or lose its publisher role on the topic?",
+         "Topic schema: are publishes rejected because events no longer match the Avro schema (publish errors)?",
+         "Time of day and calendar: is this a known quiet period that the threshold should allow?"),
+        ("Restore the producer.", "Tell the business owner if usage genuinely dropped."),
+        "`monitoring.min_predictions_per_hour` in the team YAML (0 disables the alert)."),
     Runbook(
         "stream-dead-letters", "Streaming events going to the dead-letter topic", "WARNING", ("streaming",),
         "pubsub.googleapis.com/subscription/dead_letter_message_count on the scoring subscription",
@@ -150,6 +170,19 @@ RUNBOOKS: dict[str, Runbook] = {r.kind: r for r in (
         ("Fix the caller or pipeline.",),
         "`monitoring.max_missing_feature_ratio` in the team YAML."),
 )}
+
+
+# What each alert kind watches, in the policy gate's terms: MLOPS_MON_1 requires a latency, an
+# errors and a traffic alert per model and reads this from the policy's `user_labels.signal`.
+WATCHES: dict[str, str] = {
+    "endpoint-latency-p99": "latency", "endpoint-error-ratio": "errors", "endpoint-traffic-drop": "traffic",
+    "endpoint-replicas-at-max": "capacity", "slo-burn-rate": "slo",
+    "batch-run-failed": "errors", "batch-run-duration": "latency", "batch-output-missing": "traffic",
+    "stream-backlog-age": "latency", "stream-dead-letters": "errors", "stream-traffic-drop": "traffic",
+    "model-accuracy-low": "quality", "model-rmse-high": "quality", "feature-drift": "drift",
+    "missing-features": "data-quality",
+}
+assert set(WATCHES) == set(RUNBOOKS), "every alert kind needs its signal"
 
 
 def runbook(kind: str) -> Runbook:

@@ -138,7 +138,14 @@ class BatchPrediction(Construct):
 
     def alert_specs(self) -> list[AlertSpec]:
         team, model = self.ctx.team.name, self.ctx.model.name
+        budget_ms = self.ctx.model.monitoring.latency_p99_ms
         return [
+            AlertSpec("batch-run-duration", (threshold(
+                f"a batch run took longer than {budget_ms:g} ms",
+                filters.workflow(filters.EXECUTION_TIMES, self.workflow_name),
+                comparison="COMPARISON_GT", value=budget_ms, duration="0s",
+                aggregations=[aggregation("ALIGN_PERCENTILE_99", "3600s")]),),
+                auto_close="86400s", detail=f"Workflow: {self.workflow_name}; budget {budget_ms:g} ms per run."),
             AlertSpec("batch-run-failed", (threshold(
                 "a batch workflow execution failed",
                 filters.workflow(filters.FINISHED_EXECUTIONS, self.workflow_name, 'metric.labels.status="FAILED"'),

@@ -114,7 +114,18 @@ class StreamingPipeline(Construct):
     def alert_specs(self) -> list[AlertSpec]:
         streaming = self.ctx.model.streaming
         sub = self.scoring_subscription_id
-        return [
+        minimum = self.ctx.model.monitoring.min_predictions_per_hour
+        traffic = [] if minimum <= 0 else [
+            # A DELTA metric writes no points when nobody publishes: missing data counts as a breach.
+            AlertSpec("stream-traffic-drop", (threshold(
+                f"fewer than {minimum} events published in the last hour (or none at all)",
+                filters.topic(filters.TOPIC_SEND_COUNT, self.ctx.resource_name("events")),
+                comparison="COMPARISON_LT", value=minimum, duration="0s",
+                aggregations=[aggregation("ALIGN_SUM", "3600s", "REDUCE_SUM", ["resource.label.topic_id"])],
+                missing="EVALUATION_MISSING_DATA_ACTIVE"),),
+                detail=f"Topic: {self.ctx.resource_name('events')}; minimum {minimum} events per hour."),
+        ]
+        return traffic + [
             AlertSpec("stream-backlog-age", (threshold(
                 f"oldest unacknowledged event older than {streaming.max_oldest_unacked_seconds} s",
                 filters.subscription(filters.OLDEST_UNACKED_AGE, sub),

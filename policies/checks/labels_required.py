@@ -12,7 +12,7 @@ VALUE = re.compile(r"^[a-z0-9_-]{0,63}$")
 LABELLED = ("google_bigquery_dataset", "google_bigquery_table", "google_vertex_ai_endpoint", "google_pubsub_topic",
             "google_pubsub_subscription", "google_container_cluster", "google_monitoring_alert_policy",
             "google_workflows_workflow", "google_artifact_registry_repository", "google_kms_crypto_key",
-            "google_cloud_scheduler_job", "google_storage_bucket", "google_monitoring_notification_channel",
+            "google_storage_bucket", "google_monitoring_notification_channel",
             "google_gke_hub_scope", "google_dataplex_datascan")
 
 

@@ -9,7 +9,14 @@ from __future__ import annotations
 from policies.rulebase import RuleInfo
 
 DISABLED_BUILTIN_CHECKS: dict[str, str] = {
-    # No entries yet: every built-in check that fires on the example today is a real gap.
+    "CKV_GCP_12": "Superseded by MLOPS_GKE_6: checkov only accepts a Standard cluster's network_policy block; "
+                  "Autopilot (the platform's cluster) always enforces network policies with Dataplane V2 and "
+                  "rejects that block. MLOPS_GKE_6 checks both cluster kinds.",
+    "CKV_GCP_69": "Superseded by MLOPS_GKE_6: checkov only accepts node_config.workload_metadata_config on Standard "
+                  "node pools; Autopilot always runs the GKE metadata server. MLOPS_GKE_6 checks both cluster kinds.",
+    "CKV2_GCP_33": "Superseded by MLOPS_NET_1: checkov only accepts VPC peering (`network`) as private, so it flags "
+                   "Private Service Connect endpoints, the platform's default. MLOPS_NET_1 accepts either and "
+                   "still fails dedicated and shared public endpoints.",
 }
 
 BUILTIN_SEVERITY = "MEDIUM"

@@ -164,6 +164,38 @@ def test_alert_counts_per_pattern(stacks):
         "endpoint-latency-p99", "endpoint-error-ratio", "endpoint-traffic-drop", "endpoint-replicas-at-max",
         "slo-burn-rate-latency", "slo-burn-rate-availability", "model-accuracy-low", "feature-drift", "missing-features"])
     assert kinds("team-fraud-prod", "chargeback-forecast") == sorted([
-        "batch-run-failed", "batch-output-missing", "model-rmse-high", "feature-drift", "missing-features"])
+        "batch-run-failed", "batch-run-duration", "batch-output-missing", "model-rmse-high", "feature-drift",
+        "missing-features"])
     assert kinds("team-growth-prod", "clickstream-propensity") == sorted([
-        "stream-backlog-age", "stream-dead-letters", "feature-drift", "missing-features"])
+        "stream-backlog-age", "stream-dead-letters", "stream-traffic-drop", "feature-drift", "missing-features"])
+
+
+def test_every_alert_says_which_signal_it_watches(stacks):
+    """The policy gate's MLOPS_MON_1 reads `user_labels.signal`: latency, errors and traffic per model."""
+    from modules.monitoring.runbooks import WATCHES
+
+    for name in ("team-fraud-prod", "team-growth-prod", "team-search-prod"):
+        per_model: dict[str, set[str]] = {}
+        for policy in resources(stacks[name], "google_monitoring_alert_policy").values():
+            labels = policy["user_labels"]
+            assert labels["signal"] == WATCHES[labels["alert_kind"]]
+            per_model.setdefault(labels["model"], set()).add(labels["signal"])
+        for model, signals in per_model.items():
+            assert {"latency", "errors", "traffic"} <= signals, (name, model, signals)
+
+
+def test_streaming_traffic_drop_fires_when_nothing_is_published(stacks):
+    policy = policies(stacks, "team-growth-prod")["clickstream-propensity/stream-traffic-drop"]
+    condition = policy["conditions"][0]["condition_threshold"]
+    assert condition["filter"] == ('resource.type="pubsub_topic" AND '
+                                   'metric.type="pubsub.googleapis.com/topic/send_message_operation_count" AND '
+                                   'resource.labels.topic_id="growth-clickstream-propensity-events"')
+    assert (condition["comparison"], condition["threshold_value"]) == ("COMPARISON_LT", 2000)
+    assert condition["evaluation_missing_data"] == "EVALUATION_MISSING_DATA_ACTIVE"
+
+
+def test_batch_run_duration_is_bounded_by_the_latency_budget(stacks):
+    policy = policies(stacks, "team-fraud-prod")["chargeback-forecast/batch-run-duration"]
+    condition = policy["conditions"][0]["condition_threshold"]
+    assert 'metric.type="workflows.googleapis.com/execution_times"' in condition["filter"]
+    assert (condition["comparison"], condition["threshold_value"]) == ("COMPARISON_GT", 3600000)

@@ -11,28 +11,20 @@ from policies.engine.gate import run_gate
 from stacks.errors import ConfigInvalid
 from tests.policies.conftest import TODAY
 
-# Rules that fail on the example today ONLY because their resources are not built yet:
-#   MLOPS_AUDIT_3  Data Access audit configs        -> issue 3 (platform/team infrastructure)
-#   MLOPS_PII_1    DLP scan of sensitive datasets   -> issue 3
-#   MLOPS_MON_1    latency/error/traffic alerts     -> issue 4 (serving patterns and alerts)
-# When issues 3 and 4 are merged, empty this set: test_example_passes_the_gate then XPASSes
-# (strict), which fails the run until its xfail marker is removed.
-MISSING_INFRASTRUCTURE = {"MLOPS_AUDIT_3", "MLOPS_MON_1", "MLOPS_PII_1"}
-
-
 @pytest.fixture(scope="module")
 def example_result(example_config, synth_dir):
     return run_gate(example_config, synth_dir, today=TODAY)
 
 
-def test_example_fails_only_on_rules_whose_infrastructure_is_not_built_yet(example_result):
-    assert {f.rule for f in example_result.failed} == MISSING_INFRASTRUCTURE
-    assert example_result.suppressed == []
-
-
-@pytest.mark.xfail(strict=True, reason="target once issues 3 (audit configs, DLP) and 4 (model alerts) are merged")
 def test_example_passes_the_gate(example_result):
-    assert example_result.exit_code == 0, sorted({f.rule for f in example_result.failed})
+    assert example_result.exit_code == 0, sorted({(f.rule, f.construct_path) for f in example_result.failed})
+    assert example_result.failed == []
+
+
+def test_the_only_exception_on_the_example_is_growths_documented_public_endpoint(example_result):
+    suppressed = sorted((f.rule, f.construct_path) for f in example_result.suppressed)
+    assert suppressed == [("MLOPS_NET_1", "team-growth-dev/next-best-offer/endpoint"),
+                          ("MLOPS_NET_1", "team-growth-prod/next-best-offer/endpoint")]
 
 
 def test_example_runs_checkov_builtins_and_our_resource_rules(example_result):
@@ -113,31 +105,51 @@ def _suppress(config_copy: Path, entry: str) -> None:
 
 SUPPRESSION = """  - rule: MLOPS_PII_1
     resource: "team-fraud-*/metadata/dataset"
-    reason: DLP discovery for the fraud dataset ships with the platform PII work (issue 3)
+    reason: DLP discovery for the fraud dataset is being moved to the organisation-level scan
     approved_by: security-lead@acme.example
     expires: "{expires}"
 """
 
 
-def test_valid_suppression_is_applied_and_listed(config_copy, synth_dir):
+@pytest.fixture(scope="module")
+def without_fraud_dlp(synth_dir, tmp_path_factory) -> Path:
+    """The example with fraud's DLP discovery removed: MLOPS_PII_1 fails for fraud in both envs."""
+    out = tmp_path_factory.mktemp("no-dlp") / "cdktf.out"
+    shutil.copytree(synth_dir, out)
+    for env in ("dev", "prod"):
+        file = out / "stacks" / f"team-fraud-{env}" / "cdk.tf.json"
+        doc = json.loads(file.read_text())
+        doc["resource"].pop("google_data_loss_prevention_discovery_config")
+        file.write_text(json.dumps(doc))
+    return out
+
+
+def test_removing_a_teams_dlp_scan_fails_the_pii_rule(example_config, without_fraud_dlp):
+    result = run_gate(example_config, without_fraud_dlp, today=TODAY)
+    assert {(f.rule, f.stack) for f in result.failed} == {("MLOPS_PII_1", "team-fraud-dev"),
+                                                         ("MLOPS_PII_1", "team-fraud-prod")}
+
+
+def test_valid_suppression_is_applied_and_listed(config_copy, without_fraud_dlp):
     from stacks.loader import load_config
 
     _suppress(config_copy, SUPPRESSION.format(expires="2026-12-31"))
-    result = run_gate(load_config(config_copy), synth_dir, today=TODAY)
-    suppressed = [f for f in result.findings if f.suppressed]
+    result = run_gate(load_config(config_copy), without_fraud_dlp, today=TODAY)
+    suppressed = [f for f in result.findings if f.suppressed and f.team == "fraud"]
     assert {(f.rule, f.stack) for f in suppressed} == {("MLOPS_PII_1", "team-fraud-dev"), ("MLOPS_PII_1", "team-fraud-prod")}
     assert suppressed[0].suppressed_by.approved_by == "security-lead@acme.example"
-    assert [(o.suppression.rule, n) for o, n in result.used] == [("MLOPS_PII_1", 2)]
+    assert [(o.owner, o.suppression.rule, n) for o, n in result.used if o.owner == "fraud"] == [
+        ("fraud", "MLOPS_PII_1", 2)]
     assert result.unused == []
-    assert not any(f.rule == "MLOPS_PII_1" and f.team == "fraud" for f in result.failed)
+    assert result.failed == []
 
 
-def test_suppression_only_applies_to_its_own_team(config_copy, synth_dir):
+def test_suppression_only_applies_to_its_own_team(config_copy, without_fraud_dlp):
     from stacks.loader import load_config
 
     _suppress(config_copy, SUPPRESSION.format(expires="2026-12-31").replace("team-fraud-*", "team-growth-*"))
-    result = run_gate(load_config(config_copy), synth_dir, today=TODAY)
-    assert any(f.rule == "MLOPS_PII_1" and f.team == "growth" for f in result.failed)
+    result = run_gate(load_config(config_copy), without_fraud_dlp, today=TODAY)
+    assert {(f.rule, f.team) for f in result.failed} == {("MLOPS_PII_1", "fraud")}
     assert [o.suppression.resource for o in result.unused] == ["team-growth-*/metadata/dataset"]
 
 
@@ -147,7 +159,7 @@ def test_unused_suppression_is_reported(config_copy, synth_dir):
     _suppress(config_copy, SUPPRESSION.format(expires="2026-12-31").replace("MLOPS_PII_1", "MLOPS_IAM_1"))
     result = run_gate(load_config(config_copy), synth_dir, today=TODAY)
     assert [(o.owner, o.suppression.rule) for o in result.unused] == [("fraud", "MLOPS_IAM_1")]
-    assert result.used == []
+    assert [o.owner for o, _ in result.used] == ["growth"]  # only growth's documented exception
 
 
 @pytest.mark.parametrize("expires, message", [
@@ -166,7 +178,7 @@ def test_expired_or_too_long_suppression_is_bad_input(config_copy, synth_dir, ex
 
 
 @pytest.mark.parametrize("old, new, field", [
-    ("reason: DLP discovery for the fraud dataset ships with the platform PII work (issue 3)", "reason: later", "reason"),
+    ("reason: DLP discovery for the fraud dataset is being moved to the organisation-level scan", "reason: later", "reason"),
     ("    approved_by: security-lead@acme.example\n", "", "approved_by"),
     ("approved_by: security-lead@acme.example", "approved_by: security-lead", "approved_by"),
 ])

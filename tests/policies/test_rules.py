@@ -70,3 +70,16 @@ def test_alert_signal_inferred_from_metric_when_unlabelled():
     assert alert_signals(ratio) == {"errors"}
     assert alert_signals(volume) == {"traffic"}
     assert alert_signals({"user_labels": {"signal": "drift"}, **volume}) == {"drift"}
+
+
+def test_every_type_the_label_rule_requires_labels_on_takes_labels_in_the_provider():
+    """A type without a labels argument (e.g. google_cloud_scheduler_job) could never comply."""
+    import importlib
+
+    from modules.labels import label_attributes
+    from policies.checks.labels_required import LABELLED
+
+    for tf_type in LABELLED:
+        module = importlib.import_module(f"cdktn_provider_google.{tf_type.removeprefix('google_')}")
+        cls = next(v for v in vars(module).values() if getattr(v, "TF_RESOURCE_TYPE", None) == tf_type)
+        assert label_attributes(cls.__new__(cls)), tf_type
