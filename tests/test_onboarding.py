@@ -29,14 +29,19 @@ def test_new_team_writes_a_file_that_validates_and_prints_next_steps(config_copy
     assert text.startswith("# yaml-language-server: $schema=../../policies/schemas/team.schema.json")
 
 
-def test_new_team_output_synthesizes(config_copy, tmp_path):
-    assert run("new-team", "payments", "--config-dir", str(config_copy)).returncode == 0
+def test_new_team_output_synthesizes_and_passes_the_gate_unchanged(config_copy, tmp_path):
+    args = ["--pattern", "online", "--pattern", "batch", "--pattern", "streaming", "--data-classification", "restricted"]
+    assert run("new-team", "payments", "--config-dir", str(config_copy), *args).returncode == 0
+    from policies.engine.gate import run_gate
     from scripts.synth import synthesize
     from stacks.app import Selection
 
-    result = synthesize(load_config(config_copy), tmp_path / "out", Selection.of(teams=["payments"], envs=["dev"]))
-    assert [s.name for s in result.stacks] == ["platform-dev", "team-payments-dev"]
-    assert result.stacks[1].resources > 0
+    config = load_config(config_copy)
+    result = synthesize(config, tmp_path / "out", Selection.of(teams=["payments"], envs=["prod"]))
+    assert [s.name for s in result.stacks] == ["platform-prod", "team-payments-prod"]
+    gate = run_gate(config, tmp_path / "out", only={"team-payments-prod"})
+    assert gate.exit_code == 0, [(f.rule, f.construct_path, f.message) for f in gate.failed]
+    assert gate.passed and not gate.suppressed
 
 
 def test_new_team_refuses_to_overwrite(config_copy):
