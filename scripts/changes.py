@@ -79,7 +79,7 @@ def affected_since(config: Config, ref: str, cwd: Path | None = None) -> Affecte
 
 def affected_stacks(config: Config, affected: Affected) -> list[tuple[str, str, str | None]]:
     """(stack, env, team) to check or deploy: every stack, or only the changed teams' stacks."""
-    from stacks.app import planned_stacks  # imports cdktn: only when stacks are listed
+    from stacks.selection import planned_stacks
 
     planned = planned_stacks(config)
     if affected.everything:

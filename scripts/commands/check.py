@@ -68,7 +68,7 @@ def check(
     with tempfile.TemporaryDirectory(prefix="modelops-check-") as scratch:
         if synth_dir is None:
             from scripts.synth import synthesize
-            from stacks.app import Selection
+            from stacks.selection import Selection
 
             with err.status("synthesizing stacks..."):
                 synth_dir = synthesize(config, Path(scratch) / "cdktf.out", Selection.of(wanted or ())).out_dir

@@ -17,7 +17,7 @@ from stacks.loader import load_config
 
 def _selection(config, teams: list[str] | None, envs: list[str] | None):
     """Check --team/--env against the config (unknown names are bad input) and build a Selection."""
-    from stacks.app import Selection
+    from stacks.selection import Selection
 
     unknown = [f"--team {t}: no such team (known: {', '.join(t.name for t in config.teams)})"
                for t in teams or [] if t not in {x.name for x in config.teams}]
@@ -53,7 +53,7 @@ def stacks(config_dir: Path = ConfigDir, teams: Optional[List[str]] = Teams, env
            format: StackFormat = typer.Option(StackFormat.names, "--format", help="names, or github-matrix: {\"include\": [...]} for a CI job matrix."),
            output: OutputFormat = Output) -> None:
     """List the stacks the config defines (cdktn deploy takes these names)."""
-    from stacks.app import planned_stacks
+    from stacks.selection import planned_stacks
 
     config = load_config(config_dir)
     planned = planned_stacks(config, _selection(config, teams, envs))
