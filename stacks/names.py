@@ -147,7 +147,7 @@ def monitoring_job_display_name(team: str, model: str, env: str) -> str:
     return f"{team}-{model}-{env}-monitoring"
 
 
-# --- per-model serving names (issue 4) -------------------------------------------------------
+# --- per-model serving names ----------------------------------------------------------------
 
 def _underscored(model: str) -> str:
     return model.replace("-", "_")
