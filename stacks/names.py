@@ -28,13 +28,17 @@ def service_account_email(team: str, role: str, project_id: str) -> str:
     return f"{service_account_id(team, role)}@{project_id}.iam.gserviceaccount.com"
 
 
+def _underscored(name: str) -> str:
+    """BigQuery dataset and table ids allow letters, digits and underscores, not hyphens."""
+    return name.replace("-", "_")
+
+
 def metadata_dataset_id(team: str) -> str:
-    """BigQuery dataset ids allow only letters, digits and underscores."""
-    return f"{team.replace('-', '_')}_metadata"
+    return f"{_underscored(team)}_metadata"
 
 
 def governance_dataset_id(platform: str) -> str:
-    return f"{platform.replace('-', '_')}_governance"
+    return f"{_underscored(platform)}_governance"
 
 
 def label_value(value: str) -> str:
@@ -148,10 +152,6 @@ def monitoring_job_display_name(team: str, model: str, env: str) -> str:
 
 
 # --- per-model serving names ----------------------------------------------------------------
-
-def _underscored(model: str) -> str:
-    return model.replace("-", "_")
-
 
 def request_log_table(model: str) -> str:
     """Vertex request/response log table; Vertex creates it, so it must not pre-exist."""
