@@ -1,8 +1,10 @@
 """Keyless CI: a workload identity pool trusting the CI system's OIDC tokens from one repository.
 
 No service-account key exists anywhere: CI exchanges its OIDC token for short-lived credentials
-of a deployer service account. The attribute condition admits only tokens minted for the
-platform repository's protected branch, so a fork or another repository gets nothing.
+of a service account. The provider's attribute condition admits only tokens minted for the
+platform repository, so a fork or another repository gets nothing; each service account's
+workload-identity binding then admits exactly the jobs that may act as it (the protected branch,
+one GitHub environment, or pull requests).
 """
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from cdktn_provider_google.iam_workload_identity_pool import IamWorkloadIdentity
 from cdktn_provider_google.iam_workload_identity_pool_provider import IamWorkloadIdentityPoolProvider
 from cdktn_provider_google.service_account import ServiceAccount
 from cdktn_provider_google.service_account_iam_member import ServiceAccountIamMember
+from cdktn import TerraformOutput
 from constructs import Construct
 
 from stacks import names
@@ -26,18 +29,39 @@ ATTRIBUTE_MAPPING = {
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 
 
-def attribute_condition(ci: Ci) -> str:
-    """Only the platform repository's protected branch. GitHub's `sub` claim pins both at once."""
-    condition = f"assertion.repository == '{ci.repository}' && assertion.ref == 'refs/heads/{ci.branch}'"
+def github_subject(ci: Ci, kind: str, value: str = "") -> str:
+    """GitHub's OIDC ``sub`` claim: ``repo:<repo>:environment:<env>`` for a job in a GitHub environment,
+    ``repo:<repo>:pull_request`` for a pull-request run, ``repo:<repo>:ref:<ref>`` otherwise
+    (docs.github.com, "About security hardening with OpenID Connect", example subject claims)."""
+    return f"repo:{ci.repository}:{kind}" + (f":{value}" if value else "")
+
+
+def attribute_condition(ci: Ci, env: str) -> str:
+    """Only tokens minted for the platform repository, and on GitHub only the three subjects this
+    environment's identities admit: the protected branch, the GitHub environment named like the
+    platform environment, and pull requests. Which of them may act as which account is decided by
+    each account's binding below."""
+    condition = f"assertion.repository == '{ci.repository}'"
     if ci.issuer_uri == GITHUB_ISSUER:
-        condition = f"assertion.sub == 'repo:{ci.repository}:ref:refs/heads/{ci.branch}' && {condition}"
+        subjects = [github_subject(ci, "ref", f"refs/heads/{ci.branch}"), github_subject(ci, "environment", env),
+                    github_subject(ci, "pull_request")]
+        condition = "(" + " || ".join(f"assertion.sub == '{s}'" for s in subjects) + f") && {condition}"
     return condition
 
 
 class CiIdentity(Construct):
-    def __init__(self, scope: Construct, id: str, *, ci: Ci, project: str):
+    """The CI trust of one environment's platform project and the CI identities that use it.
+
+    - ``deployer``: pushes serving images; impersonable from the protected branch.
+    - ``applier`` (GitHub Actions): runs ``cdktn deploy`` for this environment; impersonable only by a job
+      in the GitHub environment named like the platform environment (protect ``prod`` with reviewers).
+    - ``planner`` (GitHub Actions): runs ``cdktn diff`` on pull requests; impersonable only by PR runs.
+    """
+
+    def __init__(self, scope: Construct, id: str, *, ci: Ci, project: str, env: str):
         super().__init__(scope, id)
         self.ci = ci
+        self.project = project
         self.pool = IamWorkloadIdentityPool(
             self, "pool",
             project=project,
@@ -52,24 +76,43 @@ class CiIdentity(Construct):
             workload_identity_pool_provider_id=names.CI_PROVIDER,
             display_name="CI OIDC",
             attribute_mapping=ATTRIBUTE_MAPPING,
-            attribute_condition=attribute_condition(ci),
+            attribute_condition=attribute_condition(ci, env),
             oidc={"issuer_uri": ci.issuer_uri},
         )
-        self.deployer = ServiceAccount(
-            self, "deployer",
-            project=project,
-            account_id=names.CI_DEPLOYER,
-            display_name="platform CI deployer",
-            description="Pushes serving images; impersonated by CI through workload identity federation.",
-        )
+        # What the deploy workflow's MODELOPS_WIF_PROVIDERS variable holds for this environment.
+        TerraformOutput(self, "workload-identity-provider", value=self.provider.name,
+                        description="Set as MODELOPS_WIF_PROVIDERS[<env>] for .github/workflows/deploy.yml."
+                        ).override_logical_id(names.CI_PROVIDER_OUTPUT)
+        self.deployer = self._account("deployer", names.CI_DEPLOYER, "platform CI deployer",
+                                      "Pushes serving images; impersonated by CI on the protected branch.")
         self.allow_impersonation(self, "deployer-federation", self.deployer.name)
+        self.applier = self.planner = None
+        if ci.issuer_uri == GITHUB_ISSUER:  # .github/workflows/deploy.yml; other CI systems bring their own
+            self.applier = self._account("applier", names.CI_APPLIER, f"platform CI applier ({env})",
+                                         f"Applies the {env} stacks; only CI jobs in the GitHub environment '{env}'.")
+            ServiceAccountIamMember(self, "applier-federation", service_account_id=self.applier.name,
+                                    role=WORKLOAD_IDENTITY_USER,
+                                    member=self.subject_principal(github_subject(ci, "environment", env)))
+            self.planner = self._account("planner", names.CI_PLANNER, f"platform CI planner ({env})",
+                                         "Plans the stacks of pull requests (read-only).")
+            ServiceAccountIamMember(self, "planner-federation", service_account_id=self.planner.name,
+                                    role=WORKLOAD_IDENTITY_USER,
+                                    member=self.subject_principal(github_subject(ci, "pull_request")))
+
+    def _account(self, id: str, account_id: str, display_name: str, description: str) -> ServiceAccount:
+        return ServiceAccount(self, id, project=self.project, account_id=account_id, display_name=display_name,
+                              description=description)
 
     @property
     def principal_set(self) -> str:
-        """Every CI token from the platform repository (the provider's condition narrows it to the branch)."""
-        return f"principalSet://iam.googleapis.com/{self.pool.name}/attribute.repository/{self.ci.repository}"
+        """CI runs on the protected branch (the provider's condition pins the repository)."""
+        return f"principalSet://iam.googleapis.com/{self.pool.name}/attribute.ref/refs/heads/{self.ci.branch}"
+
+    def subject_principal(self, subject: str) -> str:
+        """Exactly one OIDC subject (``google.subject`` is mapped from ``assertion.sub``)."""
+        return f"principal://iam.googleapis.com/{self.pool.name}/subject/{subject}"
 
     def allow_impersonation(self, scope: Construct, id: str, service_account_name: str) -> ServiceAccountIamMember:
-        """Let CI act as ``service_account_name`` (a team deployer, from the team's stack)."""
+        """Let CI on the protected branch act as ``service_account_name`` (e.g. a team deployer)."""
         return ServiceAccountIamMember(scope, id, service_account_id=service_account_name,
                                        role=WORKLOAD_IDENTITY_USER, member=self.principal_set)

@@ -35,7 +35,10 @@ class GkeAutopilotCluster(Construct):
             display_name=f"{gke.cluster_name} fleet",
             default_cluster_config={
                 "security_posture_config": {"mode": "BASIC", "vulnerability_mode": "VULNERABILITY_BASIC"},
-                "binary_authorization_config": {"evaluation_mode": ENFORCE_PROJECT_POLICY},
+                # No binary_authorization_config here: the fleet default accepts only DISABLED or
+                # POLICY_BINDINGS (continuous-validation platform policies), not the project
+                # singleton policy the cluster enforces below (provider 8.x,
+                # google/services/gkehub2/resource_gke_hub_fleet.go:153 at e03b7622).
             },
         )
         self.binauthz_policy = BinaryAuthorizationPolicy(
@@ -74,7 +77,9 @@ class GkeAutopilotCluster(Construct):
             workload_identity_config={"workload_pool": names.workload_pool(project)},
             # Dataplane V2 (Autopilot's default, stated so it cannot drift) enforces NetworkPolicies.
             datapath_provider="ADVANCED_DATAPATH",
-            enable_intranode_visibility=True,
+            # enable_intranode_visibility is not set: the provider declares it ConflictsWith
+            # enable_autopilot and turns it on itself for Autopilot clusters (provider 8.x,
+            # resource_container_cluster.go:2459 and :8571 at e03b7622).
             # No long-lived client certificates; Google Groups (members of gke-security-groups@) for RBAC.
             master_auth={"client_certificate_config": {"issue_client_certificate": False}},
             authenticator_groups_config={"security_group": names.gke_security_group(domain)},

@@ -27,7 +27,7 @@ class ModelOpsStack(TerraformStack):
         if env.state_bucket:
             GcsBackend(self, bucket=env.state_bucket, prefix=stack_id)
         else:
-            LocalBackend(self, path=f"terraform.{stack_id}.tfstate")
+            LocalBackend(self, path=names.local_state_path(stack_id))
         # Write-only arguments and ephemeral resources (secrets kept out of state) need 1.11.
         self.add_override("terraform.required_version", ">= 1.11.0")
         Aspects.of(self).add(StandardLabels(self.labels))

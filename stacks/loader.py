@@ -259,6 +259,16 @@ def _derived_name_rules(team: Team, doc: YamlDocument) -> list[ConfigError]:
     dataset = names.metadata_dataset_id(team.name)
     if not names.DATASET_ID.match(dataset):
         errors.append(_err(doc, ("name",), f"derived dataset id '{dataset}' is not a valid BigQuery dataset id"))
+    for env in team.environments:
+        ids: dict[str, str] = {}
+        for i, model in enumerate(team.models):
+            if model.pattern != "online":
+                continue
+            endpoint = names.endpoint_name(team.name, model.name, env)
+            if endpoint in ids:
+                errors.append(_err(doc, ("models", i, "name"), f"derived endpoint id {endpoint} in {env} collides with "
+                                                               f"model '{ids[endpoint]}'; rename one of the models"))
+            ids.setdefault(endpoint, model.name)
     label_sources = [(("name",), team.name), (("business_owner",), names.email_label(team.business_owner))]
     label_sources += [(("models", i, "name"), m.name) for i, m in enumerate(team.models)]
     label_sources += [(("models", i, "impact", "owner"), names.email_label(m.impact.owner)) for i, m in enumerate(team.models)]

@@ -52,10 +52,17 @@ def email_label(email: str) -> str:
     return label_value(f"{local}-{domain}")
 
 
+# Numeric Vertex endpoint ids: the Vertex API allows at most 9 digits with no leading zero
+# (CreateEndpointRequest.endpoint_id, https://cloud.google.com/vertex-ai/docs/reference/rest/v1/
+# projects.locations.endpoints/create); the provider's docs say 10 (resource_vertex_ai_endpoint.go:160
+# at e03b7622, no ValidateFunc). Nine digits satisfy both.
+ENDPOINT_ID = re.compile(r"^[1-9][0-9]{0,8}$")
+
+
 def endpoint_name(team: str, model: str, env: str) -> str:
-    """Vertex endpoint ids are numeric (<= 10 digits, no leading zero); derive one from the names."""
+    """A stable numeric endpoint id derived from the names: 9 digits, no leading zero."""
     digest = int(hashlib.sha256(f"{team}/{model}/{env}".encode()).hexdigest(), 16)
-    return str(1_000_000_000 + digest % 9_000_000_000)
+    return str(100_000_000 + digest % 900_000_000)
 
 
 def scope_id(team: str) -> str:
@@ -69,6 +76,17 @@ def kubernetes_service_account(team: str) -> str:
 
 def stack_name(kind: str, *parts: str) -> str:
     return "-".join((kind, *parts))
+
+
+def local_state_path(stack: str) -> str:
+    """Where a stack without a state bucket keeps its state, relative to its working directory.
+
+    Terraform runs each stack in ``<out>/stacks/<stack>/`` and resolves a local backend's path (and
+    a ``terraform_remote_state`` of another stack) from there; every stack sits at the same depth,
+    so ``../../../`` is the same directory for all of them: the one holding the synth output
+    (``infra/``). State then survives a re-synth, which replaces the output directory.
+    """
+    return f"../../../terraform.{stack}.tfstate"
 
 
 def platform_stack(env: str) -> str:
@@ -87,6 +105,9 @@ INSPECT_TEMPLATE = "modelops-pii"
 CI_POOL = "modelops-ci"
 CI_PROVIDER = "ci-oidc"
 CI_DEPLOYER = "platform-ci-deployer"
+CI_APPLIER = "platform-ci-applier"
+CI_PLANNER = "platform-ci-planner"
+CI_PROVIDER_OUTPUT = "ci_workload_identity_provider"  # `cdktn output platform-<env>` shows it
 PREDICTOR_ROLE = "modelopsPredictor"  # custom role ids are camelCase without '-'
 DLP_PROFILE_TABLE = "dlp_data_profiles"
 

@@ -64,7 +64,7 @@ class PlatformStack(ModelOpsStack):
         self.audit_bucket = AuditLogBucket(self, "audit-bucket", project=project, location=platform.region,
                                            kms_key_id=self.keys.key("logging").id)
         self.inspect_template = PiiInspectTemplate(self, "dlp", project=project, location=platform.region)
-        self.ci = CiIdentity(self, "ci", ci=platform.ci, project=project) if platform.ci else None
+        self.ci = CiIdentity(self, "ci", ci=platform.ci, project=project, env=env) if platform.ci else None
         if self.ci is not None:
             self.artifact_registry.grant_write(self, "ci-deployer-images", f"serviceAccount:{self.ci.deployer.email}")
         parent = guardrail_parent(platform.organization)

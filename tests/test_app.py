@@ -110,3 +110,30 @@ def test_cdktn_cli_and_in_process_synth_target_the_same_terraform_versions():
 
 def test_every_stack_requires_a_terraform_that_supports_write_only_arguments(stacks):
     assert {s["terraform"]["required_version"] for s in stacks.values()} == {">= 1.11.0"}
+
+
+def test_every_cross_stack_remote_state_resolves_to_the_state_its_stack_writes(synth_dir):
+    """Terraform runs each stack in its manifest workingDirectory and resolves local paths from there."""
+    import json
+    import os
+    from pathlib import Path
+
+    manifest = json.loads((synth_dir / "manifest.json").read_text())["stacks"]
+
+    def where(backend: str, config: dict, stack: str) -> tuple:
+        if backend == "local":
+            return ("local", os.path.normpath(synth_dir / manifest[stack]["workingDirectory"] / config["path"]))
+        return (backend, config["bucket"], config["prefix"])
+
+    checked = 0
+    for name, entry in manifest.items():
+        doc = json.loads((synth_dir / entry["synthesizedStackPath"]).read_text())
+        for ref in (doc.get("data", {}).get("terraform_remote_state") or {}).values():
+            (target,) = entry["dependencies"]  # a team stack reads exactly its platform stack
+            ((backend, config),) = json.loads((synth_dir / manifest[target]["synthesizedStackPath"]).read_text())[
+                "terraform"]["backend"].items()
+            assert where(ref["backend"], ref["config"], name) == where(backend, config, target), name
+            if backend == "local":  # outside the synth output, which `modelops synth` replaces wholesale
+                assert not Path(where(backend, config, target)[1]).is_relative_to(synth_dir)
+            checked += 1
+    assert checked == sum(1 for e in manifest.values() if e["dependencies"])

@@ -52,8 +52,9 @@ def test_cluster_is_registered_to_the_platform_project_fleet(platform):
     cluster = resources(platform, "google_container_cluster")["gke/cluster"]
     fleet = one(resources(platform, "google_gke_hub_fleet"))
     assert cluster["fleet"] == {"project": cluster["project"]} and fleet["project"] == cluster["project"]
-    assert fleet["default_cluster_config"]["binary_authorization_config"]["evaluation_mode"] == \
-        "PROJECT_SINGLETON_POLICY_ENFORCE"
+    # The fleet default accepts only DISABLED / POLICY_BINDINGS (resource_gke_hub_fleet.go:153):
+    # the project singleton policy is enforced on the cluster itself, not through the fleet default.
+    assert "binary_authorization_config" not in fleet["default_cluster_config"]
 
 
 def test_binary_authorization_admits_only_platform_registry_images(stacks):
@@ -141,18 +142,29 @@ def test_inspect_template_scans_pii_without_quoting_findings(platform):
     assert template["parent"].endswith("/locations/europe-west4")
 
 
-def test_ci_pool_trusts_only_the_platform_repository_main_branch(stacks):
+def test_ci_pool_trusts_only_the_platform_repository(stacks):
     stack = stacks["platform-prod"]
     provider = resources(stack, "google_iam_workload_identity_pool_provider")["ci/provider"]
     assert provider["oidc"]["issuer_uri"] == "https://token.actions.githubusercontent.com"
     assert provider["attribute_condition"] == (
-        "assertion.sub == 'repo:acme/mlops-platform:ref:refs/heads/main' && "
-        "assertion.repository == 'acme/mlops-platform' && assertion.ref == 'refs/heads/main'")
+        "(assertion.sub == 'repo:acme/mlops-platform:ref:refs/heads/main' || "
+        "assertion.sub == 'repo:acme/mlops-platform:environment:prod' || "
+        "assertion.sub == 'repo:acme/mlops-platform:pull_request') && assertion.repository == 'acme/mlops-platform'")
     assert provider["attribute_mapping"]["google.subject"] == "assertion.sub"
-    binding = resources(stack, "google_service_account_iam_member")["ci/deployer-federation"]
-    assert binding["role"] == "roles/iam.workloadIdentityUser"
-    assert binding["member"].startswith("principalSet://iam.googleapis.com/${google_iam_workload_identity_pool.")
-    assert binding["member"].endswith("/attribute.repository/acme/mlops-platform")
+
+
+def test_each_ci_identity_admits_exactly_the_jobs_that_may_act_as_it(stacks):
+    """GitHub's sub claim: `repo:R:environment:E` in a GitHub environment, `repo:R:pull_request` on PRs,
+    `ref` on a branch push (docs.github.com, OpenID Connect, example subject claims)."""
+    pool = "principal://iam.googleapis.com/${google_iam_workload_identity_pool."
+    for env in ("dev", "prod"):
+        bindings = resources(stacks[f"platform-{env}"], "google_service_account_iam_member")
+        assert {b["role"] for k, b in bindings.items() if k.endswith("-federation")} == {"roles/iam.workloadIdentityUser"}
+        assert bindings["ci/applier-federation"]["member"].startswith(pool)
+        assert bindings["ci/applier-federation"]["member"].endswith(f"/subject/repo:acme/mlops-platform:environment:{env}")
+        assert bindings["ci/planner-federation"]["member"].endswith("/subject/repo:acme/mlops-platform:pull_request")
+        assert bindings["ci/deployer-federation"]["member"].startswith("principalSet://iam.googleapis.com/")
+        assert bindings["ci/deployer-federation"]["member"].endswith("/attribute.ref/refs/heads/main")
 
 
 def test_example_has_no_org_guardrails_without_org_or_folder(platform):
@@ -161,5 +173,9 @@ def test_example_has_no_org_guardrails_without_org_or_folder(platform):
 
 def test_platform_exports_only_a_few_stable_cross_stack_outputs(platform):
     # cluster membership (2), inspect template, CI pool, and the keys team projects use
-    assert len(platform["output"]) <= 8
-    assert all(o.startswith("cross-stack-output-") for o in platform["output"])
+    cross_stack = [o for o in platform["output"] if o.startswith("cross-stack-output-")]
+    assert len(cross_stack) <= 8
+    # the one output for people: what the deploy workflow's MODELOPS_WIF_PROVIDERS variable holds
+    assert set(platform["output"]) - set(cross_stack) == {"ci_workload_identity_provider"}
+    assert platform["output"]["ci_workload_identity_provider"]["value"].startswith(
+        "${google_iam_workload_identity_pool_provider.")

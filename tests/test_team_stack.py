@@ -84,13 +84,14 @@ def test_every_grant_of_the_access_matrix_is_deployed(stacks):
             assert grant.role in roles, grant
 
 
-def test_only_groups_service_accounts_and_ci_principal_sets_are_granted_anything(stacks):
+def test_only_groups_service_accounts_and_ci_principals_are_granted_anything(stacks):
     for name, stack in stacks.items():
         for tf_type, logical_id, conf in all_resources(stack):
             if tf_type.endswith("_iam_member"):
                 member = conf["member"]
                 sink_writer = member.startswith("${google_logging_project_sink.") and member.endswith(".writer_identity}")
-                assert sink_writer or member.startswith(("group:", "serviceAccount:", "principalSet://")), \
+                ci_subject = member.startswith("principal://iam.googleapis.com/${google_iam_workload_identity_pool.")
+                assert sink_writer or ci_subject or member.startswith(("group:", "serviceAccount:", "principalSet://")), \
                     (name, logical_id, member)
                 assert "allUsers" not in member and "allAuthenticatedUsers" not in member
             if tf_type == "google_gke_hub_scope_rbac_role_binding":

@@ -1,4 +1,4 @@
-"""MLOPS_GKE_6: network policies enforced and node metadata hidden, on Autopilot and Standard alike."""
+"""MLOPS_GKE_6: network policies enforced, node metadata hidden and pod traffic visible, on Autopilot and Standard alike."""
 from __future__ import annotations
 
 from policies.rulebase import ResourceRule, attr
@@ -6,12 +6,15 @@ from policies.rulebase import ResourceRule, attr
 
 class GkeNetworkPolicyAndMetadataServer(ResourceRule):
     id = "MLOPS_GKE_6"
-    title = "GKE: network policies enforced and the GKE metadata server on"
+    title = "GKE: network policies enforced, the GKE metadata server on, intranode visibility on"
     why = ("Team namespaces share one cluster: network policies keep a team's pods from reaching another's, and the "
-           "GKE metadata server keeps pods from reading node credentials. Autopilot always provides both.")
+           "GKE metadata server keeps pods from reading node credentials; intranode visibility puts pod-to-pod traffic "
+           "on the same node into VPC flow logs. Autopilot always provides all three (and the provider refuses "
+           "enable_intranode_visibility next to enable_autopilot).")
     capability = "deployment: one hardened, centrally run cluster"
     fix = ("Use Autopilot (enable_autopilot = true); on Standard set datapath_provider = \"ADVANCED_DATAPATH\" "
-           "(or network_policy.enabled) and node_config.workload_metadata_config.mode = \"GKE_METADATA\".")
+           "(or network_policy.enabled), node_config.workload_metadata_config.mode = \"GKE_METADATA\" and "
+           "enable_intranode_visibility = true.")
     severity = "HIGH"
     platform_field = ("gke",)
     supported = ("google_container_cluster",)
@@ -24,6 +27,8 @@ class GkeNetworkPolicyAndMetadataServer(ResourceRule):
             found.append("network policies are not enforced (no Dataplane V2, network_policy not enabled)")
         if attr(conf, "node_config", "workload_metadata_config", "mode") != "GKE_METADATA":
             found.append("node_config.workload_metadata_config.mode is not GKE_METADATA")
+        if attr(conf, "enable_intranode_visibility") is not True:
+            found.append("enable_intranode_visibility is not true")
         return found
 
 

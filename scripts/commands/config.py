@@ -12,6 +12,7 @@ from rich.table import Table
 
 from scripts.commands.options import ConfigDir, Envs, Output, OutputFormat, Teams
 from scripts.console import EXIT_BAD_INPUT, err, out, print_json
+from stacks import names
 from stacks.loader import load_config
 
 
@@ -51,6 +52,7 @@ class StackFormat(str, Enum):
 def stacks(config_dir: Path = ConfigDir, teams: Optional[List[str]] = Teams, envs: Optional[List[str]] = Envs,
            changed_from: Optional[str] = typer.Option(None, "--changed-from", help="Only stacks affected by files changed since this git ref."),
            format: StackFormat = typer.Option(StackFormat.names, "--format", help="names, or github-matrix: {\"include\": [...]} for a CI job matrix."),
+           with_dependencies: bool = typer.Option(False, "--with-dependencies", help="Also list the platform stack each selected team stack depends on (what `cdktn deploy` needs in one run)."),
            output: OutputFormat = Output) -> None:
     """List the stacks the config defines (cdktn deploy takes these names)."""
     from stacks.selection import planned_stacks
@@ -66,12 +68,17 @@ def stacks(config_dir: Path = ConfigDir, teams: Optional[List[str]] = Teams, env
             sys.stderr.write(f"--changed-from {changed_from}: {exc}\n")
             raise typer.Exit(EXIT_BAD_INPUT)
         keep = {s for s, _, _ in affected_stacks(config, affected)}
+        if with_dependencies:
+            keep |= {names.platform_stack(e) for s, e, t in planned if t is not None and s in keep}
         planned = [p for p in planned if p[0] in keep]
+    platform_projects = {e: env.project_id for e, env in config.platform.environments.items()}
+    entries = [{"stack": s, "env": e, "team": t, "platform_project": platform_projects[e]} for s, e, t in planned]
     if format is StackFormat.github_matrix:
-        sys.stdout.write(json.dumps({"include": [{"stack": s, "env": e, "team": t or ""} for s, e, t in planned]}) + "\n")
+        include = [{**entry, "team": entry["team"] or ""} for entry in entries]
+        sys.stdout.write(json.dumps({"include": include}) + "\n")
         return
     if output is OutputFormat.json:
-        print_json([{"stack": s, "env": e, "team": t} for s, e, t in planned])
+        print_json(entries)
         return
     for name, _, _ in planned:
         out.print(name, highlight=False)

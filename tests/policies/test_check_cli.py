@@ -110,5 +110,10 @@ def test_stacks_changed_from_prints_a_github_matrix_of_the_changed_team(tmp_path
                  cwd=repo)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {"include": [
-        {"stack": "team-growth-dev", "env": "dev", "team": "growth"},
-        {"stack": "team-growth-prod", "env": "prod", "team": "growth"}]}
+        {"stack": "team-growth-dev", "env": "dev", "team": "growth", "platform_project": "acme-mlops-dev"},
+        {"stack": "team-growth-prod", "env": "prod", "team": "growth", "platform_project": "acme-mlops-prod"}]}
+    # what `cdktn deploy` takes in one run: each team stack with the platform stack it reads
+    deploy = run("stacks", "--config-dir", str(config_copy), "--changed-from", "HEAD", "--env", "prod",
+                 "--with-dependencies", cwd=repo)
+    assert deploy.returncode == 0, deploy.stderr
+    assert deploy.stdout.split() == ["platform-prod", "team-growth-prod"]

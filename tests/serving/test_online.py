@@ -93,3 +93,52 @@ def test_latency_and_availability_slos_watch_the_endpoint(stacks, example_config
     ratio = availability["request_based_sli"]["good_total_ratio"]
     assert "prediction/online/response_count" in ratio["total_service_filter"]
     assert 'response_code=monitoring.regex.full_match("2..")' in ratio["good_service_filter"]
+
+
+# Vertex AI API, CreateEndpointRequest.endpoint_id: "If the first character is a number, this value
+# may be up to 9 characters, and valid characters are [0-9] with no leading zeros."
+# https://cloud.google.com/vertex-ai/docs/reference/rest/v1/projects.locations.endpoints/create
+# (the provider's docs allow 10 digits; 9 satisfy both).
+VERTEX_NUMERIC_ENDPOINT_ID = r"[1-9][0-9]{0,8}"
+
+
+def test_every_synthesized_endpoint_id_is_valid_for_the_vertex_api(stacks):
+    import re
+
+    endpoints = [ep for doc in stacks.values() for ep in resources(doc, "google_vertex_ai_endpoint").values()]
+    assert endpoints
+    for ep in endpoints:
+        assert re.fullmatch(VERTEX_NUMERIC_ENDPOINT_ID, ep["name"]), ep["name"]
+
+
+def test_derived_endpoint_ids_stay_within_nine_digits_for_any_names():
+    import random
+    import re
+    import string
+
+    rng = random.Random(7)
+    for _ in range(5000):
+        team = "".join(rng.choices(string.ascii_lowercase, k=rng.randint(3, 20)))
+        model = "".join(rng.choices(string.ascii_lowercase + "-", k=rng.randint(1, 40)))
+        assert re.fullmatch(VERTEX_NUMERIC_ENDPOINT_ID, names.endpoint_name(team, model, "prod"))
+
+
+def test_colliding_endpoint_ids_are_a_config_error(config_copy, monkeypatch):
+    from stacks.errors import ConfigInvalid
+    from stacks.loader import load_config
+
+    monkeypatch.setattr(names, "endpoint_name", lambda team, model, env: "123456789")
+    team_file = config_copy / "teams" / "fraud.yaml"
+    text = team_file.read_text()
+    # a second online model in the same team: its endpoint id collides under the patched derivation
+    text = text.replace("models:\n", "models:\n  - name: card-scorer-two\n    pattern: online\n"
+                        "    description: A second online model.\n"
+                        "    impact: {kpi: fraud loss, owner: maria.rossi@acme.example}\n"
+                        "    monitoring: {latency_p99_ms: 100, max_error_rate: 0.01, min_predictions_per_hour: 10,\n"
+                        "                 drift_threshold: 0.2, max_missing_feature_ratio: 0.05, min_accuracy: 0.9,\n"
+                        "                 features: [amount]}\n"
+                        "    logging: {sample_rate: 1.0, retention_days: 400}\n", 1)
+    team_file.write_text(text)
+    with pytest.raises(ConfigInvalid) as raised:
+        load_config(config_copy)
+    assert any("collides with model" in str(e) for e in raised.value.errors)

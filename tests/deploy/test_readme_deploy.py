@@ -1,0 +1,82 @@
+"""The README's deploy commands, run as written through the real cdktn CLI against a stand-in terraform.
+
+This is the deploy path up to the credential boundary: cdktn synthesizes the app, orders the
+stacks by their dependencies and drives terraform in each stack's working directory; the stand-in
+(tests/deploy/fake_terraform.py) keeps state where each backend would and fails, like Terraform,
+when a team stack's `terraform_remote_state` finds no platform state.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+FAKE = Path(__file__).resolve().parent / "fake_terraform.py"
+CODE = ("stacks", "modules", "policies", "scripts", "lifecycle")
+
+
+def readme_deploy_block() -> str:
+    text = (REPO / "README.md").read_text()
+    section = text[text.index("## Deploy\n"):]
+    return re.search(r"```sh\n(.*?)```", section, re.S).group(1)
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    """A copy of the platform instance beside links to the code, venv and node_modules of this checkout."""
+    root = tmp_path_factory.mktemp("deploy") / "p"
+    root.mkdir()
+    shutil.copytree(REPO / "infra", root / "infra",
+                    ignore=shutil.ignore_patterns("cdktf.out", ".cdktf.out.*", "terraform.*.tfstate*", "__pycache__"))
+    for name in (*CODE, ".venv", "node_modules"):
+        (root / name).symlink_to(REPO / name)
+    shutil.copy(REPO / "package.json", root / "package.json")
+    bin_dir = root / "fake-bin"
+    bin_dir.mkdir()
+    (bin_dir / "terraform").write_text(f"#!/bin/sh\nexec '{sys.executable}' '{FAKE}' \"$@\"\n")
+    (bin_dir / "terraform").chmod(0o755)
+    return root
+
+
+def run_block(project: Path, script: str, tag: str) -> tuple[subprocess.CompletedProcess, list[dict]]:
+    log = project / f"{tag}.calls.jsonl"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CDKTF_", "CHECKPOINT"))}
+    env.update(PATH=f"{project / 'fake-bin'}:{env['PATH']}", FAKE_TF_LOG=str(log),
+               FAKE_GCS_ROOT=str(project / "gcs"), CI="1")
+    done = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=project, env=env,
+                          capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
+    calls = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+    return done, calls
+
+
+def applied(calls: list[dict]) -> list[str]:
+    return [Path(c["cwd"]).name for c in calls if c["args"][:1] == ["apply"]]
+
+
+def test_readme_deploy_block_runs_as_written_platform_first_then_every_team(project):
+    done, calls = run_block(project, readme_deploy_block(), "prod")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    order = applied(calls)
+    assert order[0] == "platform-prod" and sorted(order[1:]) == ["team-fraud-prod", "team-growth-prod",
+                                                                  "team-search-prod"]
+    assert all(c["checkpoint_disable"] == "1" for c in calls)
+    # prod keeps state in its GCS bucket: one object per stack, under the stack's prefix
+    assert (project / "gcs" / "acme-mlops-tfstate-prod" / "platform-prod" / "default.tfstate").is_file()
+
+
+def test_local_state_resolves_across_stacks_and_survives_a_resynth(project):
+    """dev has no state bucket: each team stack must find the platform's local state from its own directory."""
+    deploy = next(line for line in readme_deploy_block().splitlines() if "cdktn deploy" in line)
+    script = "\n".join(line for line in readme_deploy_block().splitlines() if "npx cdktn" not in line)
+    done, calls = run_block(project, f"{script}\n{deploy.replace('-prod', '-dev')}", "dev")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert applied(calls)[0] == "platform-dev" and len(applied(calls)) == 4
+    state = project / "infra" / "terraform.platform-dev.tfstate"
+    assert state.is_file(), "local state belongs beside cdktf.out/, where a re-synth cannot delete it"

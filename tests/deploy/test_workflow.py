@@ -1,0 +1,104 @@
+"""The deploy workflow: plan per affected stack on pull requests, apply dev then prod on merge, keyless."""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from scripts.plan_summary import main as plan_summary_main, read_plan, render
+from stacks import names
+from tests.helpers import resources
+
+REPO = Path(__file__).resolve().parents[2]
+WORKFLOW = yaml.safe_load((REPO / ".github/workflows/deploy.yml").read_text())
+APPLY = yaml.safe_load((REPO / ".github/actions/apply/action.yml").read_text())
+JOBS = WORKFLOW["jobs"]
+
+
+def steps_using(steps: list[dict], action: str) -> list[dict]:
+    return [s for s in steps if str(s.get("uses", "")).startswith(action)]
+
+
+def test_pull_requests_plan_and_pushes_to_main_apply():
+    triggers = WORKFLOW.get("on", WORKFLOW.get(True))  # YAML 1.1 reads a bare `on` as true
+    assert set(triggers) == {"pull_request", "push"} and triggers["push"]["branches"] == ["main"]
+    assert "pull_request" in JOBS["plan"]["if"] and "push" in JOBS["apply-dev"]["if"] and "push" in JOBS["apply-prod"]["if"]
+    assert JOBS["plan"]["strategy"]["matrix"] == "${{ fromJSON(needs.affected.outputs.matrix) }}"
+    assert "modelops stacks" in JOBS["affected"]["steps"][-1]["run"]
+    assert "--format github-matrix" in JOBS["affected"]["steps"][-1]["run"]
+
+
+def test_apply_runs_dev_then_prod_behind_the_prod_environment():
+    assert JOBS["apply-dev"]["environment"] == "dev" and JOBS["apply-prod"]["environment"] == "prod"
+    assert "apply-dev" in JOBS["apply-prod"]["needs"]
+    for job, env in (("apply-dev", "dev"), ("apply-prod", "prod")):
+        (apply,) = steps_using(JOBS[job]["steps"], "./.github/actions/apply")
+        assert apply["with"]["env"] == env
+    deploy = APPLY["runs"]["steps"][-1]["run"]
+    assert "npx cdktn deploy" in deploy and "--auto-approve" in deploy
+    assert "--with-dependencies" in next(s["run"] for s in APPLY["runs"]["steps"] if s.get("id") == "target")
+
+
+def test_only_plan_and_apply_jobs_can_mint_an_oidc_token_and_no_job_uses_a_key():
+    for name, job in JOBS.items():
+        has_token = (job.get("permissions") or {}).get("id-token") == "write"
+        assert has_token == (name in {"plan", "apply-dev", "apply-prod"}), name
+    assert WORKFLOW["permissions"] == {"contents": "read"}
+    auths = steps_using(JOBS["plan"]["steps"], "google-github-actions/auth") + \
+        steps_using(APPLY["runs"]["steps"], "google-github-actions/auth")
+    assert len(auths) == 2
+    for auth in auths:
+        assert set(auth["with"]) == {"workload_identity_provider", "service_account"}  # never credentials_json
+
+
+def test_ci_identities_named_in_ci_are_the_ones_the_platform_stack_creates(stacks):
+    accounts = {a["account_id"] for a in resources(stacks["platform-prod"], "google_service_account").values()}
+    (plan_auth,) = steps_using(JOBS["plan"]["steps"], "google-github-actions/auth")
+    (apply_auth,) = steps_using(APPLY["runs"]["steps"], "google-github-actions/auth")
+    assert plan_auth["with"]["service_account"].startswith(f"{names.CI_PLANNER}@")
+    assert apply_auth["with"]["service_account"].startswith(f"{names.CI_APPLIER}@")
+    assert {names.CI_PLANNER, names.CI_APPLIER} <= accounts
+    assert names.CI_PROVIDER_OUTPUT in stacks["platform-prod"]["output"]
+
+
+def test_terraform_in_ci_meets_the_stacks_required_version(stacks):
+    required = stacks["platform-prod"]["terraform"]["required_version"]
+    floor = tuple(int(n) for n in re.search(r"(\d+)\.(\d+)", required).groups())
+    versions = [WORKFLOW["env"]["TERRAFORM_VERSION"]]
+    versions += [s["with"]["terraform_version"] for s in steps_using(APPLY["runs"]["steps"], "hashicorp/setup-terraform")]
+    assert len(set(versions)) == 1
+    assert tuple(int(n) for n in versions[0].split(".")[:2]) >= floor
+    assert WORKFLOW["env"]["CHECKPOINT_DISABLE"] == "1"
+
+
+def test_the_stack_selection_the_apply_step_runs_lists_the_platform_first_with_its_project():
+    run = [sys.executable, "-m", "scripts.cli", "stacks", "--config-dir", "infra", "--env", "prod"]
+    names_out = subprocess.run([*run, "--with-dependencies"], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert names_out.returncode == 0, names_out.stderr
+    assert names_out.stdout.split()[0] == "platform-prod"
+    as_json = subprocess.run([*run, "--output", "json"], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert json.loads(as_json.stdout)[0]["platform_project"] == "acme-mlops-prod"
+
+
+def test_plan_summary_reports_each_stack_destroys_first_and_fails_on_a_failed_plan(tmp_path, capsys):
+    (tmp_path / "team-a-dev.log").write_text("\x1b[1mPlan:\x1b[0m 3 to add, 1 to change, 0 to destroy.\n")
+    (tmp_path / "team-a-dev.exit").write_text("0\n")
+    (tmp_path / "team-b-dev.log").write_text("Plan: 0 to add, 0 to change, 2 to destroy.\n")
+    (tmp_path / "team-b-dev.exit").write_text("0\n")
+    (tmp_path / "platform-dev.log").write_text("No changes. Your infrastructure matches the configuration.\n")
+    (tmp_path / "platform-dev.exit").write_text("0\n")
+    assert read_plan(tmp_path / "team-a-dev.log").status == "3 to add, 1 to change, 0 to destroy"
+    assert plan_summary_main([str(tmp_path)]) == 0
+    table = capsys.readouterr().out.splitlines()
+    rows = [line for line in table if line.startswith("| `")]
+    assert rows[0] == "| `team-b-dev` | **0 to add, 0 to change, 2 to destroy** (destroys!) |"
+    assert "| `platform-dev` | no changes |" in rows
+    (tmp_path / "team-c-dev.log").write_text("Error: Unable to find remote state\n")
+    (tmp_path / "team-c-dev.exit").write_text("1\n")
+    assert plan_summary_main([str(tmp_path)]) == 1
+    assert "| `team-c-dev` | plan failed: Error: Unable to find remote state |" in capsys.readouterr().out
+    assert "(none)" in render([])
