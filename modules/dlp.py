@@ -6,6 +6,10 @@ which info types, at what sensitivity) into the governance dataset.
 """
 from __future__ import annotations
 
+from functools import cache
+from pathlib import Path
+
+import yaml
 from cdktn_provider_google.data_loss_prevention_discovery_config import (
     DataLossPreventionDiscoveryConfig, DataLossPreventionDiscoveryConfigActions,
     DataLossPreventionDiscoveryConfigTargets,
@@ -20,15 +24,42 @@ from constructs import Construct
 from modules.metadata_dataset import CmekDataset
 from stacks import names
 
-# Regional info types only (LOCATION and ORGANIZATION_NAME exist only in `global`).
+# Every name must be a built-in infoType confirmed in Google's reference: data/dlp_infotypes.yaml records
+# where and when each was read, whether it is global-only and whether it is in Preview.
 PII_INFO_TYPES = (
-    "EMAIL_ADDRESS", "PHONE_NUMBER", "STREET_ADDRESS", "IP_ADDRESS", "MAC_ADDRESS",
+    "EMAIL_ADDRESS", "PHONE_NUMBER", "STREET_ADDRESS",
     "PERSON_NAME", "FIRST_NAME", "LAST_NAME", "DATE_OF_BIRTH", "AGE", "GENDER",
-    "CREDIT_CARD_NUMBER", "IBAN_CODE", "PASSPORT", "US_SOCIAL_SECURITY_NUMBER",
-    "GCP_CREDENTIALS", "AUTH_TOKEN", "MEDICAL_RECORD_NUMBER",
+    "CREDIT_CARD_NUMBER", "PASSPORT", "GCP_CREDENTIALS", "AUTH_TOKEN", "MEDICAL_ID",
 )
+INFOTYPES_FILE = Path(__file__).resolve().parent / "data" / "dlp_infotypes.yaml"
+# Predefined roles (catalog: https://cloud.google.com/iam/docs/roles-permissions/dlp). The team project's DLP
+# service agent reads the platform's template (DLP Inspect Templates Reader, granted on the platform project)
+# and profiles its own project (DLP Project Data Profiles Driver, granted on the team project); the provider's
+# discovery-config acceptance test grants roles/dlp.projectdriver to service-N@dlp-api the same way
+# (resource_data_loss_prevention_discovery_config_test.go:1197-1201, provider commit e03b7622a2).
 TEMPLATE_READER = "roles/dlp.inspectTemplatesReader"
 PROFILES_DRIVER = "roles/dlp.projectdriver"
+
+
+@cache
+def verified_info_types() -> dict:
+    """The checked infoType evidence: `info_types` (name -> url, read_on, availability, stage, evidence)
+    and `global_only` (names the reference lists as available only in `global`)."""
+    return yaml.safe_load(INFOTYPES_FILE.read_text())
+
+
+def unusable_info_types(names: tuple[str, ...], location: str) -> list[str]:
+    """Why each of `names` may not go into a template in `location` (empty when all are fine)."""
+    data = verified_info_types()
+    entries, global_only = data["info_types"], set(data["global_only"]["info_types"])
+    problems = []
+    for name in names:
+        entry = entries.get(name)
+        if entry is None:
+            problems.append(f"{name}: not confirmed in Google's infoType reference (add it to {INFOTYPES_FILE.name})")
+        elif location != "global" and (name in global_only or entry["availability"] == "global-only"):
+            problems.append(f"{name}: available only in the global location, the template is in {location}")
+    return problems
 
 
 class PiiInspectTemplate(Construct):
@@ -36,6 +67,9 @@ class PiiInspectTemplate(Construct):
 
     def __init__(self, scope: Construct, id: str, *, project: str, location: str):
         super().__init__(scope, id)
+        problems = unusable_info_types(PII_INFO_TYPES, location)
+        if problems:
+            raise ValueError("PII inspect template: " + "; ".join(problems))
         self.project = project
         self.template = DataLossPreventionInspectTemplate(
             self, "template",
