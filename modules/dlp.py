@@ -85,9 +85,20 @@ class PiiInspectTemplate(Construct):
         )
 
     @property
-    def name(self) -> str:
-        """`projects/P/locations/L/inspectTemplates/T`, as discovery configs reference it."""
-        return self.template.name
+    def resource_name(self) -> str:
+        """`projects/P/locations/L/inspectTemplates/T`: the template's resource name, which discovery needs.
+
+        DiscoveryConfig.inspectTemplates[] takes template names, at most one per region
+        (https://cloud.google.com/dlp/docs/reference/rest/v2/projects.locations.discoveryConfigs); an
+        InspectTemplate's name is the full path `projects/PROJECT_ID/.../inspectTemplates/TEMPLATE_ID`
+        (https://cloud.google.com/dlp/docs/reference/rest/v2/projects.locations.inspectTemplates). The
+        provider's `name` attribute is only the short id T (`flattenDataLossPreventionInspectTemplateName`
+        returns `GetResourceNameFromSelfLink(v)`, resource_data_loss_prevention_inspect_template.go:1286-1291);
+        its `id` is `{{parent}}/inspectTemplates/{{name}}` (same file :961 on create, :1277 on import), read at
+        provider commit e03b7622a2 (the 8.0.0 merge, not the 8.7.0 tag). The provider's discovery-config
+        tests pass the full path too (resource_data_loss_prevention_discovery_config_test.go:565).
+        """
+        return self.template.id
 
     def grant_use(self, scope: Construct, id: str, member: str) -> ProjectIamMember:
         """Let another project's DLP agent read the template (granted from the caller's stack)."""
@@ -115,7 +126,7 @@ class DatasetPiiDiscovery(Construct):
             location=location,
             display_name=names.discovery_config_name(team),
             status="RUNNING",
-            inspect_templates=[template.name],
+            inspect_templates=[template.resource_name],
             targets=[DataLossPreventionDiscoveryConfigTargets(
                 big_query_target={
                     "filter": {"tables": {"include_regexes": {"patterns": [
