@@ -6,6 +6,10 @@ which info types, at what sensitivity) into the governance dataset.
 """
 from __future__ import annotations
 
+from functools import cache
+from pathlib import Path
+
+import yaml
 from cdktn_provider_google.data_loss_prevention_discovery_config import (
     DataLossPreventionDiscoveryConfig, DataLossPreventionDiscoveryConfigActions,
     DataLossPreventionDiscoveryConfigTargets,
@@ -20,15 +24,42 @@ from constructs import Construct
 from modules.metadata_dataset import CmekDataset
 from stacks import names
 
-# Regional info types only (LOCATION and ORGANIZATION_NAME exist only in `global`).
+# Every name must be a built-in infoType confirmed in Google's reference: data/dlp_infotypes.yaml records
+# where and when each was read, whether it is global-only and whether it is in Preview.
 PII_INFO_TYPES = (
-    "EMAIL_ADDRESS", "PHONE_NUMBER", "STREET_ADDRESS", "IP_ADDRESS", "MAC_ADDRESS",
+    "EMAIL_ADDRESS", "PHONE_NUMBER", "STREET_ADDRESS",
     "PERSON_NAME", "FIRST_NAME", "LAST_NAME", "DATE_OF_BIRTH", "AGE", "GENDER",
-    "CREDIT_CARD_NUMBER", "IBAN_CODE", "PASSPORT", "US_SOCIAL_SECURITY_NUMBER",
-    "GCP_CREDENTIALS", "AUTH_TOKEN", "MEDICAL_RECORD_NUMBER",
+    "CREDIT_CARD_NUMBER", "PASSPORT", "GCP_CREDENTIALS", "AUTH_TOKEN", "MEDICAL_ID",
 )
+INFOTYPES_FILE = Path(__file__).resolve().parent / "data" / "dlp_infotypes.yaml"
+# Predefined roles (catalog: https://cloud.google.com/iam/docs/roles-permissions/dlp). The team project's DLP
+# service agent reads the platform's template (DLP Inspect Templates Reader, granted on the platform project)
+# and profiles its own project (DLP Project Data Profiles Driver, granted on the team project); the provider's
+# discovery-config acceptance test grants roles/dlp.projectdriver to service-N@dlp-api the same way
+# (resource_data_loss_prevention_discovery_config_test.go:1197-1201, provider commit e03b7622a2).
 TEMPLATE_READER = "roles/dlp.inspectTemplatesReader"
 PROFILES_DRIVER = "roles/dlp.projectdriver"
+
+
+@cache
+def verified_info_types() -> dict:
+    """The checked infoType evidence: `info_types` (name -> url, read_on, availability, stage, evidence)
+    and `global_only` (names the reference lists as available only in `global`)."""
+    return yaml.safe_load(INFOTYPES_FILE.read_text())
+
+
+def unusable_info_types(names: tuple[str, ...], location: str) -> list[str]:
+    """Why each of `names` may not go into a template in `location` (empty when all are fine)."""
+    data = verified_info_types()
+    entries, global_only = data["info_types"], set(data["global_only"]["info_types"])
+    problems = []
+    for name in names:
+        entry = entries.get(name)
+        if entry is None:
+            problems.append(f"{name}: not confirmed in Google's infoType reference (add it to {INFOTYPES_FILE.name})")
+        elif location != "global" and (name in global_only or entry["availability"] == "global-only"):
+            problems.append(f"{name}: available only in the global location, the template is in {location}")
+    return problems
 
 
 class PiiInspectTemplate(Construct):
@@ -36,6 +67,9 @@ class PiiInspectTemplate(Construct):
 
     def __init__(self, scope: Construct, id: str, *, project: str, location: str):
         super().__init__(scope, id)
+        problems = unusable_info_types(PII_INFO_TYPES, location)
+        if problems:
+            raise ValueError("PII inspect template: " + "; ".join(problems))
         self.project = project
         self.template = DataLossPreventionInspectTemplate(
             self, "template",
@@ -51,9 +85,20 @@ class PiiInspectTemplate(Construct):
         )
 
     @property
-    def name(self) -> str:
-        """`projects/P/locations/L/inspectTemplates/T`, as discovery configs reference it."""
-        return self.template.name
+    def resource_name(self) -> str:
+        """`projects/P/locations/L/inspectTemplates/T`: the template's resource name, which discovery needs.
+
+        DiscoveryConfig.inspectTemplates[] takes template names, at most one per region
+        (https://cloud.google.com/dlp/docs/reference/rest/v2/projects.locations.discoveryConfigs); an
+        InspectTemplate's name is the full path `projects/PROJECT_ID/.../inspectTemplates/TEMPLATE_ID`
+        (https://cloud.google.com/dlp/docs/reference/rest/v2/projects.locations.inspectTemplates). The
+        provider's `name` attribute is only the short id T (`flattenDataLossPreventionInspectTemplateName`
+        returns `GetResourceNameFromSelfLink(v)`, resource_data_loss_prevention_inspect_template.go:1286-1291);
+        its `id` is `{{parent}}/inspectTemplates/{{name}}` (same file :961 on create, :1277 on import), read at
+        provider commit e03b7622a2 (the 8.0.0 merge, not the 8.7.0 tag). The provider's discovery-config
+        tests pass the full path too (resource_data_loss_prevention_discovery_config_test.go:565).
+        """
+        return self.template.id
 
     def grant_use(self, scope: Construct, id: str, member: str) -> ProjectIamMember:
         """Let another project's DLP agent read the template (granted from the caller's stack)."""
@@ -81,7 +126,7 @@ class DatasetPiiDiscovery(Construct):
             location=location,
             display_name=names.discovery_config_name(team),
             status="RUNNING",
-            inspect_templates=[template.name],
+            inspect_templates=[template.resource_name],
             targets=[DataLossPreventionDiscoveryConfigTargets(
                 big_query_target={
                     "filter": {"tables": {"include_regexes": {"patterns": [

@@ -1,11 +1,18 @@
 """PlatformStack on synthesized JSON: cluster baseline, keys, governance, audit, registry, DLP, CI."""
 from __future__ import annotations
 
+import datetime
 import json
+import re
 
 import pytest
+import yaml
 
+from modules.dlp import INFOTYPES_FILE
 from tests.helpers import one, resources
+
+INFOTYPE_EVIDENCE = yaml.safe_load(INFOTYPES_FILE.read_text())
+GOOGLE_DOCS = ("https://cloud.google.com/", "https://docs.cloud.google.com/")
 
 ENVS = ("dev", "prod")
 
@@ -132,14 +139,56 @@ def test_artifact_registry_is_cmek_with_immutable_tags(platform):
     assert repo["deletion_policy"] == "PREVENT"
 
 
-def test_inspect_template_scans_pii_without_quoting_findings(platform):
+def _template_location(template: dict) -> str:
+    return template["parent"].split("/locations/", 1)[1]
+
+
+def test_inspect_template_uses_exactly_the_infotypes_verified_in_googles_reference(platform):
     template = resources(platform, "google_data_loss_prevention_inspect_template")["dlp/template"]
     config = template["inspect_config"]
-    names = {t["name"] for t in config["info_types"]}
-    assert {"EMAIL_ADDRESS", "CREDIT_CARD_NUMBER", "PHONE_NUMBER", "PERSON_NAME"} <= names
-    assert not {"LOCATION", "ORGANIZATION_NAME"} & names  # global-only info types
+    names = [t["name"] for t in config["info_types"]]
+    assert len(names) == len(set(names))
+    # Adding an infoType that data/dlp_infotypes.yaml does not vouch for (or dropping one it lists) fails here.
+    assert set(names) == set(INFOTYPE_EVIDENCE["info_types"])
+    location = _template_location(template)
+    assert location == "europe-west4"
+    if location != "global":
+        global_only = set(INFOTYPE_EVIDENCE["global_only"]["info_types"]) | {
+            n for n, e in INFOTYPE_EVIDENCE["info_types"].items() if e["availability"] == "global-only"}
+        assert not set(names) & global_only
     assert config["include_quote"] is False
-    assert template["parent"].endswith("/locations/europe-west4")
+    assert config["min_likelihood"] == "POSSIBLE"
+
+
+def test_every_verified_infotype_records_where_when_and_what_google_says():
+    assert {"LOCATION", "ORGANIZATION_NAME"} <= set(INFOTYPE_EVIDENCE["global_only"]["info_types"])
+    for section in (INFOTYPE_EVIDENCE["global_only"], *INFOTYPE_EVIDENCE["info_types"].values()):
+        assert section["url"].startswith(GOOGLE_DOCS), section["url"]
+        assert isinstance(section["read_on"], datetime.date)
+    for name, entry in INFOTYPE_EVIDENCE["info_types"].items():
+        assert re.fullmatch(r"[A-Z0-9_]{1,64}", name), name  # InfoType.name pattern [a-zA-Z0-9_]{1,64}
+        assert entry["availability"] in ("regional", "global-only"), name
+        assert entry["stage"] in ("GA", "preview"), name
+        assert len(entry["evidence"].strip()) > 20, name
+
+
+def test_template_refuses_unverified_and_global_only_infotypes(monkeypatch):
+    from cdktn import App, TerraformStack
+
+    import modules.dlp as dlp
+
+    assert dlp.unusable_info_types(dlp.PII_INFO_TYPES, "europe-west4") == []
+    assert dlp.unusable_info_types(("MEDICAL_RECORD_NUMBER",), "europe-west4") == [
+        "MEDICAL_RECORD_NUMBER: not confirmed in Google's infoType reference (add it to dlp_infotypes.yaml)"]
+    evidence = {**INFOTYPE_EVIDENCE, "info_types": {**INFOTYPE_EVIDENCE["info_types"], "LOCATION": {
+        "url": "https://cloud.google.com/dlp/docs/infotypes-reference", "availability": "global-only"}}}
+    monkeypatch.setattr(dlp, "verified_info_types", lambda: evidence)
+    assert dlp.unusable_info_types(("LOCATION",), "global") == []
+    assert dlp.unusable_info_types(("LOCATION",), "europe-west4") == [
+        "LOCATION: available only in the global location, the template is in europe-west4"]
+    monkeypatch.setattr(dlp, "PII_INFO_TYPES", (*dlp.PII_INFO_TYPES, "LOCATION"))
+    with pytest.raises(ValueError, match="LOCATION: available only in the global location"):
+        dlp.PiiInspectTemplate(TerraformStack(App(), "probe"), "dlp", project="p", location="europe-west4")
 
 
 def test_ci_pool_trusts_only_the_platform_repository(stacks):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -259,14 +260,44 @@ def test_pii_discovery_scans_the_team_dataset_with_the_platform_template(stacks)
     stack = stacks["team-fraud-prod"]
     discovery = resources(stack, "google_data_loss_prevention_discovery_config")["pii-discovery/discovery"]
     assert discovery["status"] == "RUNNING"
-    assert discovery["inspect_templates"][0].startswith(REMOTE + "prod.outputs.")
-    assert "inspect_template" in discovery["inspect_templates"][0]
+    assert discovery["parent"] == "projects/acme-fraud-prod/locations/europe-west4"
     pattern = discovery["targets"][0]["big_query_target"]["filter"]["tables"]["include_regexes"]["patterns"][0]
     assert pattern["dataset_id_regex"] == "^fraud_metadata$" and pattern["project_id_regex"] == "^acme-fraud-prod$"
     assert discovery["actions"][0]["export_data"]["profile_table"] == {
         "project_id": "acme-mlops-prod", "dataset_id": "acme_mlops_governance", "table_id": "dlp_data_profiles"}
     writer = resources(stack, "google_bigquery_dataset_iam_member")["pii-discovery/agent-governance-writer"]
     assert "@dlp-api.iam.gserviceaccount.com" in writer["member"]
+
+
+@pytest.mark.parametrize("team,env", [(t, e) for t in TEAMS for e in ENVS])
+def test_pii_discovery_uses_the_platform_templates_full_resource_name(stacks, team, env):
+    """inspect_templates must resolve to the template's `id` output (projects/P/locations/L/inspectTemplates/T);
+    the provider's `name` attribute is only T (see PiiInspectTemplate.resource_name)."""
+    discovery = resources(stacks[f"team-{team}-{env}"], "google_data_loss_prevention_discovery_config")[
+        "pii-discovery/discovery"]
+    (reference,) = discovery["inspect_templates"]
+    match = re.fullmatch(r"\$\{data\.terraform_remote_state\.([\w-]+)\.outputs\.([\w-]+)\}", reference)
+    assert match, reference
+    remote_state, output = match.groups()
+    platform = stacks[f"platform-{env}"]
+    remote = stacks[f"team-{team}-{env}"]["data"]["terraform_remote_state"][remote_state]
+    assert remote_state == f"cross-stack-reference-input-platform-{env}"
+    # gcs backend (prod) keys the platform state by prefix; local backend (dev) by file path.
+    assert remote["config"].get("prefix", remote["config"].get("path")) in (
+        f"platform-{env}", f"terraform.platform-{env}.tfstate")
+    (template_logical_id,) = platform["resource"]["google_data_loss_prevention_inspect_template"]
+    assert platform["output"][output]["value"] == (
+        f"${{google_data_loss_prevention_inspect_template.{template_logical_id}.id}}")
+
+
+def test_pii_discovery_agent_gets_the_documented_roles_in_the_right_projects(stacks):
+    grants = resources(stacks["team-fraud-prod"], "google_project_iam_member")
+    driver, reader = grants["pii-discovery/agent-profiles-driver"], grants["pii-discovery/agent-template-reader"]
+    assert (driver["role"], driver["project"]) == ("roles/dlp.projectdriver", "acme-fraud-prod")
+    assert (reader["role"], reader["project"]) == ("roles/dlp.inspectTemplatesReader", "acme-mlops-prod")
+    assert driver["member"] == reader["member"]
+    assert driver["member"].startswith("serviceAccount:service-")
+    assert driver["member"].endswith("@dlp-api.iam.gserviceaccount.com")
 
 
 def test_team_stacks_reach_the_platform_only_through_a_few_outputs(stacks):
