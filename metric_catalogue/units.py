@@ -15,16 +15,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import lru_cache
 
-BASE_UNITS: dict[str, tuple[float, str | None]] = {
-    "bit": (1.0, "bit"), "By": (1.0, "By"), "s": (1.0, "s"), "min": (60.0, "s"), "h": (3600.0, "s"),
-    "d": (86400.0, "s"), "1": (1.0, None),
+# Scale factors are exact fractions, so 150 ms converts to exactly the float nearest 0.15 s.
+BASE_UNITS: dict[str, tuple[Fraction, str | None]] = {
+    "bit": (Fraction(1), "bit"), "By": (Fraction(1), "By"), "s": (Fraction(1), "s"), "min": (Fraction(60), "s"),
+    "h": (Fraction(3600), "s"), "d": (Fraction(86400), "s"), "1": (Fraction(1), None),
 }
-PREFIXES: dict[str, float] = {
-    "Ki": 2.0 ** 10, "Mi": 2.0 ** 20, "Gi": 2.0 ** 30, "Ti": 2.0 ** 40, "Pi": 2.0 ** 50,
-    "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18, "Z": 1e21, "Y": 1e24,
-    "m": 1e-3, "u": 1e-6, "n": 1e-9, "p": 1e-12, "f": 1e-15, "a": 1e-18, "z": 1e-21, "y": 1e-24,
+PREFIXES: dict[str, Fraction] = {
+    "Ki": Fraction(2) ** 10, "Mi": Fraction(2) ** 20, "Gi": Fraction(2) ** 30, "Ti": Fraction(2) ** 40,
+    "Pi": Fraction(2) ** 50,
+    **{p: Fraction(10) ** e for p, e in (("k", 3), ("M", 6), ("G", 9), ("T", 12), ("P", 15), ("E", 18), ("Z", 21),
+                                         ("Y", 24), ("m", -3), ("u", -6), ("n", -9), ("p", -12), ("f", -15),
+                                         ("a", -18), ("z", -21), ("y", -24))},
 }
 _ANNOTATION = re.compile(r"\{[^{}\s]*\}")
 _POWER = re.compile(r"^(\d+)\^(-?\d+)$")
@@ -38,7 +42,7 @@ class UnitError(ValueError):
 @dataclass(frozen=True)
 class Unit:
     text: str
-    factor: float
+    factor: Fraction
     dims: tuple[tuple[str, int], ...]   # sorted (base, exponent), exponent != 0
 
     @property
@@ -47,20 +51,20 @@ class Unit:
 
     def same_as(self, other: "Unit") -> bool:
         """Same dimensions and scale: a value means the same amount in both (`{request}/s` = `1/s`)."""
-        return self.dims == other.dims and abs(self.factor - other.factor) <= 1e-12 * max(abs(self.factor), 1e-300)
+        return self.dims == other.dims and self.factor == other.factor
 
 
-def _component(text: str) -> tuple[float, str | None]:
+def _component(text: str) -> tuple[Fraction, str | None]:
     body = _ANNOTATION.sub("", text)
     if body == "" and text:                  # an annotation alone is 1
-        return 1.0, None
+        return Fraction(1), None
     if body == "%":
-        return 0.01, None
+        return Fraction(1, 100), None
     power = _POWER.match(body)
     if power:
-        return float(int(power.group(1)) ** int(power.group(2))), None
+        return Fraction(int(power.group(1))) ** int(power.group(2)), None
     if body.isdigit():
-        return float(body), None
+        return Fraction(int(body)), None
     if body in BASE_UNITS:
         return BASE_UNITS[body]
     for prefix in sorted(PREFIXES, key=len, reverse=True):
@@ -75,7 +79,7 @@ def parse(text: str) -> Unit:
     if not isinstance(text, str) or not text.strip():
         raise UnitError("an empty unit; write 1 for a dimensionless number")
     head, *divisors = text.strip().split("/")
-    factor, dims = 1.0, {}
+    factor, dims = Fraction(1), {}
     for sign, part in [(1, p) for p in head.split(".")] + [(-1, p) for p in divisors]:
         if part == "":
             raise UnitError(f"{text!r}: empty component")
@@ -95,7 +99,7 @@ def convert(value: float, from_unit: str, to_unit: str) -> float:
     src, dst = parse(from_unit), parse(to_unit)
     if src.dims != dst.dims:
         raise UnitError(f"cannot convert {from_unit} into {to_unit}: different dimensions")
-    return value * src.factor / dst.factor
+    return float(Fraction(value) * src.factor / dst.factor)
 
 
 def per_second(unit: str) -> str:
@@ -112,7 +116,7 @@ def ratio(numerator: str, denominator: str) -> str:
     """The unit of numerator / denominator: 1 when both are the same unit, else `n/d`."""
     if same(numerator, denominator):
         return DIMENSIONLESS
-    if parse(denominator).dimensionless and parse(denominator).factor == 1.0:
+    if parse(denominator).dimensionless and parse(denominator).factor == 1:
         return numerator
     if "/" in denominator:
         raise UnitError(f"cannot form {numerator} per {denominator} in the unit grammar")

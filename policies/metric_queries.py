@@ -20,7 +20,7 @@ from typing import Any, Iterator
 
 from metric_catalogue import units
 from metric_catalogue.aggregation import Series, evaluate
-from metric_catalogue.compared import NotComparable, aggregated, compared_unit
+from metric_catalogue.compared import NotComparable, compared_unit
 from policies.rulebase import ResourceRule, items
 
 ALERT, SLO, DASHBOARD = "google_monitoring_alert_policy", "google_monitoring_slo", "google_monitoring_dashboard"
@@ -81,10 +81,6 @@ class Query:
                 raise NotComparable("; ".join(problems))
             unit = series.unit
         return unit
-
-    def series(self, role: str = "filter") -> Series:
-        _, text, aggs = next(p for p in self.parts() if p[0] == role)
-        return aggregated(text, aggs, context=self.alignment_context)
 
 
 # --- checkov's HCL-style conf -> the plain JSON cdk.tf.json holds -----------------------------------
