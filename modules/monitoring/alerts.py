@@ -10,6 +10,12 @@ and auto-close.
 Alert policies can notify only channels in their own project, so every channel id given here
 must be a channel created in the team project (stacks/models.py copies the platform on-call
 channel into each team project for that reason).
+
+Thresholds are ``Quantity``s in the unit of their YAML field (``latency_p99_ms`` in ms). ``threshold``
+converts them into the unit the condition compares in: the metric's unit from the metric catalogue,
+changed by the aggregation (ALIGN_RATE: per second; a ratio with a denominator: 1). It writes the
+converted value as ``threshold_value`` and declares it in the condition's display name,
+``[threshold: 3600 s]``, which the gate (MLOPS_MON_7) checks against the catalogue.
 """
 from __future__ import annotations
 
@@ -24,6 +30,8 @@ from cdktn_provider_google.monitoring_alert_policy import (
 )
 from constructs import Construct
 
+from metric_catalogue.compared import compared_unit
+from metric_catalogue.thresholds import Quantity, declare
 from modules.monitoring.runbooks import WATCHES, runbook
 from stacks import names
 
@@ -55,12 +63,15 @@ def aggregation(aligner: str, period: str = "300s", reducer: str | None = None,
     return agg
 
 
-def threshold(display_name: str, filter: str, *, comparison: str, value: float, aggregations: list[dict],
+def threshold(display_name: str, filter: str, *, comparison: str, value: Quantity, aggregations: list[dict],
               duration: str = "0s", missing: str | None = None, denominator_filter: str | None = None,
               denominator_aggregations: list[dict] | None = None) -> dict[str, Any]:
-    """A metric-threshold condition. ``missing`` sets evaluation_missing_data (e.g. for zero traffic)."""
+    """A metric-threshold condition comparing in the query's own unit. ``missing`` sets evaluation_missing_data."""
+    unit = compared_unit(filter, aggregations, denominator_filter=denominator_filter,
+                         denominator_aggregations=denominator_aggregations, context="alert")
+    number = value.to(unit)
     cond: dict[str, Any] = {
-        "filter": filter, "comparison": comparison, "threshold_value": value, "duration": duration,
+        "filter": filter, "comparison": comparison, "threshold_value": number, "duration": duration,
         "trigger": {"count": 1},
     }
     if aggregations:
@@ -70,7 +81,7 @@ def threshold(display_name: str, filter: str, *, comparison: str, value: float, 
     if denominator_filter:
         cond["denominator_filter"] = denominator_filter
         cond["denominator_aggregations"] = denominator_aggregations or aggregations
-    return {"display_name": display_name, "condition_threshold": cond}
+    return {"display_name": declare(display_name, number, unit), "condition_threshold": cond}
 
 
 def _condition_struct(condition: dict[str, Any]) -> MonitoringAlertPolicyConditions:

@@ -5,6 +5,10 @@ p50/p99, error ratio, replicas for online models; runs and output rows for batch
 dead letters for streaming; accuracy, drift, missing features and daily usage for every model).
 Platform-wide: one dashboard in the platform project whose metrics scope includes every team
 project, comparing all models of all teams.
+
+Chart thresholds are ``Quantity``s from the team YAML, converted into the unit the chart's queries
+produce (metric catalogue unit after aggregation) and labelled with it, `[threshold: 150 ms]`, so the
+gate (MLOPS_MON_7) can check them like alert thresholds.
 """
 from __future__ import annotations
 
@@ -16,6 +20,8 @@ from cdktn_provider_google.monitoring_dashboard import MonitoringDashboard
 from cdktn_provider_google.monitoring_monitored_project import MonitoringMonitoredProject
 from constructs import Construct
 
+from metric_catalogue.compared import compared_unit
+from metric_catalogue.thresholds import Quantity, declare
 from modules.monitoring import filters
 from stacks import names
 from stacks.config import Model, Team
@@ -48,11 +54,27 @@ def ratio(numerator: str, denominator: str, *, group_by: Sequence[str], legend: 
     return data
 
 
-def chart(title: str, datasets: Iterable[dict], *, thresholds: Iterable[float] = (), y_label: str = "") -> dict[str, Any]:
-    xy: dict[str, Any] = {"dataSets": list(datasets), "timeshiftDuration": "0s",
+def dataset_unit(data: dict[str, Any]) -> str:
+    """The unit of a data set's points: its metric's catalogue unit after the aggregation (a ratio: n/d)."""
+    query = data["timeSeriesQuery"]
+    if "timeSeriesFilterRatio" in query:
+        ratio_query = query["timeSeriesFilterRatio"]
+        num, den = ratio_query["numerator"], ratio_query["denominator"]
+        return compared_unit(num["filter"], [num["aggregation"]], denominator_filter=den["filter"],
+                             denominator_aggregations=[den["aggregation"]], context="chart")
+    single = query["timeSeriesFilter"]
+    return compared_unit(single["filter"], [single["aggregation"]], context="chart")
+
+
+def chart(title: str, datasets: Iterable[dict], *, thresholds: Iterable[Quantity] = (), y_label: str = "") -> dict[str, Any]:
+    datasets = list(datasets)
+    xy: dict[str, Any] = {"dataSets": datasets, "timeshiftDuration": "0s",
                           "yAxis": {"label": y_label, "scale": "LINEAR"}}
+    thresholds = list(thresholds)
     if thresholds:
-        xy["thresholds"] = [{"value": v, "color": "RED", "direction": "ABOVE"} for v in thresholds]
+        unit = dataset_unit(datasets[0])
+        xy["thresholds"] = [{"value": q.to(unit), "color": "RED", "direction": "ABOVE",
+                             "label": declare("limit", q.to(unit), unit)} for q in thresholds]
     return {"title": title, "xyChart": xy}
 
 
@@ -91,21 +113,21 @@ def _quality_tiles(team: str, model: Model) -> list[dict[str, Any]]:
         quality = chart("Accuracy / precision / recall (30 days)", [
             series(filters.custom(f"quality/{m}", team, model.name), "ALIGN_MAX", period="3600s", legend=m)
             for m in ("accuracy", "precision", "recall")
-        ], thresholds=[mon.min_accuracy] if mon.min_accuracy is not None else [])
+        ], thresholds=[Quantity(mon.min_accuracy, "1")] if mon.min_accuracy is not None else [])
     else:
         quality = chart("MAE / RMSE (30 days)", [
             series(filters.custom(f"quality/{m}", team, model.name), "ALIGN_MAX", period="3600s", legend=m)
             for m in ("mae", "rmse")
-        ], thresholds=[mon.max_rmse] if mon.max_rmse is not None else [])
+        ], thresholds=[Quantity(mon.max_rmse, "1")] if mon.max_rmse is not None else [])
     by_feature = dict(reducer="REDUCE_MAX", group_by=["metric.label.feature"], period="3600s",
                       legend="${metric.labels.feature}")
     return [
         quality,
         chart("Drift (PSI) by feature", [series(filters.custom("data/drift_psi", team, model.name), "ALIGN_MAX",
-                                                **by_feature)], thresholds=[mon.drift_threshold]),
+                                                **by_feature)], thresholds=[Quantity(mon.drift_threshold, "1")]),
         chart("Missing features (share of predictions)", [
             series(filters.custom("data/missing_feature_ratio", team, model.name), "ALIGN_MAX", **by_feature)],
-            thresholds=[mon.max_missing_feature_ratio]),
+            thresholds=[Quantity(mon.max_missing_feature_ratio, "1")]),
         chart("Daily usage: predictions and distinct callers", [
             series(filters.custom("usage/predictions", team, model.name), "ALIGN_MAX", period="3600s", legend="predictions"),
             series(filters.custom("usage/distinct_callers", team, model.name), "ALIGN_MAX", period="3600s",
@@ -125,13 +147,13 @@ def _online_tiles(team: str, env: str, model: Model) -> list[dict[str, Any]]:
         chart("Latency p50 / p99 (ms)", [
             series(filters.latency(endpoint_id), "ALIGN_DELTA", reducer=f"REDUCE_PERCENTILE_{p}", group_by=by_endpoint,
                    legend=f"p{p}") for p in (50, 99)
-        ], thresholds=[mon.latency_p99_ms], y_label="ms"),
-        chart("Error ratio", [ratio(filters.endpoint(filters.ERROR_COUNT, endpoint_id),
-                                    filters.endpoint(filters.PREDICTION_COUNT, endpoint_id), group_by=by_endpoint,
-                                    legend="errors / predictions")], thresholds=[mon.max_error_rate]),
+        ], thresholds=[Quantity(mon.latency_p99_ms, "ms")], y_label="ms"),
+        chart("Error ratio", [ratio(filters.error_responses(endpoint_id), filters.responses(endpoint_id),
+                                    group_by=by_endpoint, legend="4xx/5xx responses / all responses")],
+              thresholds=[Quantity(mon.max_error_rate, "1")]),
         chart("Replicas", [series(filters.endpoint(filters.REPLICAS, endpoint_id), "ALIGN_MAX", reducer="REDUCE_SUM",
                                   group_by=["metric.label.deployed_model_id"], legend="${metric.labels.deployed_model_id}")],
-              thresholds=[model.serving.max_replicas]),
+              thresholds=[Quantity(model.serving.max_replicas, "1")]),
     ]
 
 
@@ -150,11 +172,12 @@ def _streaming_tiles(team: str, model: Model) -> list[dict[str, Any]]:
     scoring = names.model_resource_name(team, model.name, "scoring")
     events = names.model_resource_name(team, model.name, "events")
     return [
-        chart("Events published (per s)", [series(filters.topic(filters.TOPIC_SEND_COUNT, events), "ALIGN_RATE",
-                                                  reducer="REDUCE_SUM", group_by=["resource.label.topic_id"])]),
+        chart("Successful publish requests (per s)", [series(filters.published(events), "ALIGN_RATE",
+                                                             reducer="REDUCE_SUM", group_by=["resource.label.topic_id"])],
+              y_label="requests/s"),
         chart("Oldest unacknowledged event (s)", [series(filters.subscription(filters.OLDEST_UNACKED_AGE, scoring),
                                                          "ALIGN_MAX")],
-              thresholds=[model.streaming.max_oldest_unacked_seconds], y_label="s"),
+              thresholds=[Quantity(model.streaming.max_oldest_unacked_seconds, "s")], y_label="s"),
         chart("Dead-lettered events", [series(filters.subscription(filters.DEAD_LETTER_COUNT, scoring), "ALIGN_SUM")]),
     ]
 
@@ -198,9 +221,9 @@ def platform_dashboard(teams: Sequence[Team], env: str) -> dict[str, Any]:
     layout.add(chart("p99 latency by endpoint (ms)", [series(
         endpoint_metric.format(filters.PREDICTION_LATENCIES) + ' AND metric.labels.latency_type="total"', "ALIGN_DELTA",
         reducer="REDUCE_PERCENTILE_99", group_by=by_endpoint, legend=endpoint_legend)]))
-    layout.add(chart("Error ratio by endpoint", [ratio(endpoint_metric.format(filters.ERROR_COUNT),
-                                                       endpoint_metric.format(filters.PREDICTION_COUNT),
-                                                       group_by=by_endpoint, legend=endpoint_legend)]))
+    layout.add(chart("Error ratio by endpoint (4xx/5xx responses / all responses)", [ratio(
+        endpoint_metric.format(filters.RESPONSE_COUNT) + f" AND {filters.ERROR_RESPONSES}",
+        endpoint_metric.format(filters.RESPONSE_COUNT), group_by=by_endpoint, legend=endpoint_legend)]))
     layout.header(text("Usage and quality", "Daily, from each team's model-quality workflow."))
     daily = dict(period="3600s", reducer="REDUCE_MAX", group_by=by_model, legend=model_legend)
     layout.add(chart("Daily predictions by model", [series(custom("usage/predictions"), "ALIGN_MAX", **daily)]))

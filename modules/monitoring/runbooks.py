@@ -40,8 +40,10 @@ RUNBOOKS: dict[str, Runbook] = {r.kind: r for r in (
         "`monitoring.latency_p99_ms` in the team YAML."),
     Runbook(
         "endpoint-error-ratio", "Online error ratio above threshold", "CRITICAL", ("online",),
-        "prediction/online/error_count ÷ prediction/online/prediction_count",
-        "More predictions fail than the model's error budget allows; callers receive errors.",
+        "prediction/online/response_count with response_code 4xx or 5xx ÷ all prediction/online/response_count "
+        "(per second over 5 min); no ratio (no error response, or no response at all) counts as no breach",
+        "More requests fail than the model's error budget allows; callers receive errors. When the endpoint "
+        "answers nothing at all the ratio has no data: the traffic-drop alert covers that.",
         ("Container logs of the deployed model (Logs Explorer, resource aiplatform.googleapis.com/Endpoint).",
          "Input schema: did a caller start sending new or missing fields (missing-features tile)?",
          "Recent deployments or dependency changes (model registry, prediction code hash label)."),
@@ -86,7 +88,8 @@ RUNBOOKS: dict[str, Runbook] = {r.kind: r for r in (
         "Not threshold-based; the schedule is `schedule` in the team YAML."),
     Runbook(
         "batch-run-duration", "Batch prediction run slower than its budget", "WARNING", ("batch",),
-        "workflows.googleapis.com/execution_times of the batch workflow, 99th percentile",
+        "workflows.googleapis.com/execution_times (seconds) of the batch workflow, 99th percentile, against "
+        "`latency_p99_ms` converted to seconds",
         "A batch run took longer than the model's latency budget (for batch models `latency_p99_ms` bounds "
         "the whole run): outputs arrive late for the people and systems that read them.",
         ("Input volume: did today's input partition grow (rows in the batch input table)?",
@@ -115,14 +118,17 @@ RUNBOOKS: dict[str, Runbook] = {r.kind: r for r in (
         "`streaming.max_oldest_unacked_seconds` in the team YAML."),
     Runbook(
         "stream-traffic-drop", "Streaming events below the hourly minimum", "CRITICAL", ("streaming",),
-        "pubsub.googleapis.com/topic/send_message_operation_count summed per hour; also fires when no data arrives",
-        "Fewer events reach the model than expected, or none: a producer broke or was rerouted. "
-        "A model that receives no events has no business impact.",
+        "pubsub.googleapis.com/topic/send_request_count with response_class success (successful publish "
+        "requests) summed per hour; also fires when no data arrives",
+        "Fewer events reach the model than expected, or none: a producer broke, was rerouted or has its "
+        "publishes rejected. A model that receives no events has no business impact. The count is of publish "
+        "requests; a producer that batches several events per request publishes fewer requests than events.",
         ("Producers: did the publishing application deploy, fail, or lose its publisher role on the topic?",
          "Topic schema: are publishes rejected because events no longer match the Avro schema (publish errors)?",
          "Time of day and calendar: is this a known quiet period that the threshold should allow?"),
         ("Restore the producer.", "Tell the business owner if usage genuinely dropped."),
-        "`monitoring.min_predictions_per_hour` in the team YAML (0 disables the alert)."),
+        "`monitoring.min_predictions_per_hour` in the team YAML, in publish requests per hour for a streaming "
+        "model (0 disables the alert)."),
     Runbook(
         "stream-dead-letters", "Streaming events going to the dead-letter topic", "WARNING", ("streaming",),
         "pubsub.googleapis.com/subscription/dead_letter_message_count on the scoring subscription",

@@ -17,6 +17,7 @@ from cdktn_provider_google.cloud_scheduler_job import CloudSchedulerJob
 from cdktn_provider_google.workflows_workflow import WorkflowsWorkflow
 from constructs import Construct
 
+from metric_catalogue.thresholds import Quantity
 from modules import metadata_tables
 from modules.monitoring import filters
 from modules.monitoring.alerts import DAILY_ALIGNMENT, AlertSpec, aggregation, threshold
@@ -138,25 +139,29 @@ class BatchPrediction(Construct):
 
     def alert_specs(self) -> list[AlertSpec]:
         team, model = self.ctx.team.name, self.ctx.model.name
-        budget_ms = self.ctx.model.monitoring.latency_p99_ms
+        # For a batch model `latency_p99_ms` is the budget of a whole run, in milliseconds;
+        # execution_times is in seconds (Google's metrics list): threshold() converts.
+        budget = Quantity(self.ctx.model.monitoring.latency_p99_ms, "ms")
         return [
             AlertSpec("batch-run-duration", (threshold(
-                f"a batch run took longer than {budget_ms:g} ms",
+                "a batch run took longer than its budget",
                 filters.workflow(filters.EXECUTION_TIMES, self.workflow_name),
-                comparison="COMPARISON_GT", value=budget_ms, duration="0s",
+                comparison="COMPARISON_GT", value=budget, duration="0s",
                 aggregations=[aggregation("ALIGN_PERCENTILE_99", "3600s")]),),
-                auto_close="86400s", detail=f"Workflow: {self.workflow_name}; budget {budget_ms:g} ms per run."),
+                auto_close="86400s",
+                detail=f"Workflow: {self.workflow_name}; budget {budget.to('s'):g} s per run "
+                       f"(`latency_p99_ms`: {budget.value:g})."),
             AlertSpec("batch-run-failed", (threshold(
                 "a batch workflow execution failed",
                 filters.workflow(filters.FINISHED_EXECUTIONS, self.workflow_name, 'metric.labels.status="FAILED"'),
-                comparison="COMPARISON_GT", value=0, duration="0s",
+                comparison="COMPARISON_GT", value=Quantity(0, "1"), duration="0s",
                 aggregations=[aggregation("ALIGN_SUM", "300s", "REDUCE_SUM", ["resource.label.workflow_id"])]),),
                 auto_close="86400s", detail=f"Workflow: {self.workflow_name}."),
             # Published daily by the quality workflow; no point for 25 hours also counts as missing.
             AlertSpec("batch-output-missing", (threshold(
                 "output partition of the day empty or not checked",
                 filters.custom("batch/output_rows", team, model),
-                comparison="COMPARISON_LT", value=1, duration="0s",
+                comparison="COMPARISON_LT", value=Quantity(1, "1"), duration="0s",
                 aggregations=[aggregation("ALIGN_MAX", DAILY_ALIGNMENT, "REDUCE_MAX", ["metric.label.model"])],
                 missing="EVALUATION_MISSING_DATA_ACTIVE"),),
                 auto_close="86400s", detail=f"Table: {names.batch_output_table(model)}."),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from cdktn_provider_google.vertex_ai_endpoint import VertexAiEndpoint
 from constructs import Construct
 
+from metric_catalogue.thresholds import Quantity
 from modules.monitoring import filters
 from modules.monitoring.alerts import AlertSpec, aggregation, threshold
 from modules.monitoring.slo import EndpointSlos
@@ -16,6 +17,10 @@ from modules.serving.context import ModelContext
 from stacks import names
 
 ZERO_TRAFFIC_SAFE = "EVALUATION_MISSING_DATA_ACTIVE"
+# No ratio point means no error responses (or no responses at all): not a breach. Zero traffic is the
+# traffic-drop alert's job. EVALUATION_MISSING_DATA_INACTIVE: "If there is no data to evaluate the
+# condition, then evaluate the condition as false."
+NO_ERRORS_WITHOUT_DATA = "EVALUATION_MISSING_DATA_INACTIVE"
 
 
 class OnlineEndpoint(Construct):
@@ -61,33 +66,37 @@ class OnlineEndpoint(Construct):
         mon = self.ctx.model.monitoring
         eid = self.endpoint_id
         by_endpoint = ["resource.label.endpoint_id"]
+        max_replicas = self.ctx.model.serving.max_replicas
+        per_second = [aggregation("ALIGN_RATE", "300s", "REDUCE_SUM", by_endpoint)]
         specs = [
             AlertSpec("endpoint-latency-p99", (threshold(
-                f"p99 latency above {mon.latency_p99_ms:g} ms for 5 min", filters.latency(eid),
-                comparison="COMPARISON_GT", value=mon.latency_p99_ms, duration="300s",
+                "p99 latency above the latency budget for 5 min", filters.latency(eid),
+                comparison="COMPARISON_GT", value=Quantity(mon.latency_p99_ms, "ms"), duration="300s",
                 aggregations=[aggregation("ALIGN_PERCENTILE_99", "300s", "REDUCE_MAX", by_endpoint)]),),
                 detail=f"Threshold: {mon.latency_p99_ms:g} ms at p99."),
+            # Responses, not predictions: prediction_count counts every instance of a request, and
+            # response_count counts every response whatever its code, so a request that fails is in the
+            # denominator. Both series come from the same metric, labels and sampling.
             AlertSpec("endpoint-error-ratio", (threshold(
-                f"errors / predictions above {mon.max_error_rate:g} for 5 min",
-                filters.endpoint(filters.ERROR_COUNT, eid),
-                comparison="COMPARISON_GT", value=mon.max_error_rate, duration="300s",
-                aggregations=[aggregation("ALIGN_RATE", "300s", "REDUCE_SUM", by_endpoint)],
-                denominator_filter=filters.endpoint(filters.PREDICTION_COUNT, eid),
-                denominator_aggregations=[aggregation("ALIGN_RATE", "300s", "REDUCE_SUM", by_endpoint)]),),
-                detail=f"Threshold: error ratio {mon.max_error_rate:g}."),
+                "4xx/5xx responses per response above the error budget for 5 min",
+                filters.error_responses(eid),
+                comparison="COMPARISON_GT", value=Quantity(mon.max_error_rate, "1"), duration="300s",
+                aggregations=per_second, denominator_filter=filters.responses(eid),
+                denominator_aggregations=per_second, missing=NO_ERRORS_WITHOUT_DATA),),
+                detail=f"Threshold: error ratio {mon.max_error_rate:g} (4xx and 5xx responses / all responses)."),
             AlertSpec("endpoint-replicas-at-max", (threshold(
-                f"replicas at max ({self.ctx.model.serving.max_replicas}) for 15 min",
+                f"replicas at max ({max_replicas}) for 15 min",
                 filters.endpoint(filters.REPLICAS, eid),
-                comparison="COMPARISON_GT", value=self.ctx.model.serving.max_replicas - 0.5, duration="900s",
+                comparison="COMPARISON_GT", value=Quantity(max_replicas - 0.5, "1"), duration="900s",
                 aggregations=[aggregation("ALIGN_MIN", "300s", "REDUCE_MAX", ["metric.label.deployed_model_id"])]),),
-                detail=f"Maximum replicas: {self.ctx.model.serving.max_replicas}."),
+                detail=f"Maximum replicas: {max_replicas}."),
         ]
         if mon.min_predictions_per_hour > 0:
             # A DELTA metric writes no points at zero traffic: missing data must count as a breach.
             specs.append(AlertSpec("endpoint-traffic-drop", (threshold(
-                f"fewer than {mon.min_predictions_per_hour} predictions in the last hour (or none at all)",
+                "fewer predictions in the last hour than the hourly minimum (or none at all)",
                 filters.endpoint(filters.PREDICTION_COUNT, eid),
-                comparison="COMPARISON_LT", value=mon.min_predictions_per_hour, duration="0s",
+                comparison="COMPARISON_LT", value=Quantity(mon.min_predictions_per_hour, "1"), duration="0s",
                 aggregations=[aggregation("ALIGN_SUM", "3600s", "REDUCE_SUM", by_endpoint)],
                 missing=ZERO_TRAFFIC_SAFE),),
                 detail=f"Minimum: {mon.min_predictions_per_hour} predictions per hour."))

@@ -18,6 +18,7 @@ from cdktn_provider_google.pubsub_topic import PubsubTopic
 from cdktn_provider_google.pubsub_topic_iam_member import PubsubTopicIamMember
 from constructs import Construct
 
+from metric_catalogue.thresholds import Quantity
 from modules import metadata_tables
 from modules.monitoring import filters
 from modules.monitoring.alerts import AlertSpec, aggregation, threshold
@@ -114,28 +115,32 @@ class StreamingPipeline(Construct):
     def alert_specs(self) -> list[AlertSpec]:
         streaming = self.ctx.model.streaming
         sub = self.scoring_subscription_id
+        events = self.ctx.resource_name("events")
         minimum = self.ctx.model.monitoring.min_predictions_per_hour
         traffic = [] if minimum <= 0 else [
-            # A DELTA metric writes no points when nobody publishes: missing data counts as a breach.
+            # Successful publish requests (send_request_count, response_class="success"): the deprecated
+            # send_message_operation_count also counted failed publishes. A DELTA metric writes no
+            # points when nobody publishes, so missing data counts as a breach.
             AlertSpec("stream-traffic-drop", (threshold(
-                f"fewer than {minimum} events published in the last hour (or none at all)",
-                filters.topic(filters.TOPIC_SEND_COUNT, self.ctx.resource_name("events")),
-                comparison="COMPARISON_LT", value=minimum, duration="0s",
+                "fewer successful publish requests in the last hour than the hourly minimum (or none at all)",
+                filters.published(events),
+                comparison="COMPARISON_LT", value=Quantity(minimum, "1"), duration="0s",
                 aggregations=[aggregation("ALIGN_SUM", "3600s", "REDUCE_SUM", ["resource.label.topic_id"])],
                 missing="EVALUATION_MISSING_DATA_ACTIVE"),),
-                detail=f"Topic: {self.ctx.resource_name('events')}; minimum {minimum} events per hour."),
+                detail=f"Topic: {events}; minimum {minimum} successful publish requests per hour "
+                       "(a request may carry several events)."),
         ]
         return traffic + [
             AlertSpec("stream-backlog-age", (threshold(
-                f"oldest unacknowledged event older than {streaming.max_oldest_unacked_seconds} s",
+                "oldest unacknowledged event older than the limit",
                 filters.subscription(filters.OLDEST_UNACKED_AGE, sub),
-                comparison="COMPARISON_GT", value=streaming.max_oldest_unacked_seconds, duration="300s",
-                aggregations=[aggregation("ALIGN_MAX", "60s")]),),
+                comparison="COMPARISON_GT", value=Quantity(streaming.max_oldest_unacked_seconds, "s"),
+                duration="300s", aggregations=[aggregation("ALIGN_MAX", "60s")]),),
                 detail=f"Subscription: {sub}; limit {streaming.max_oldest_unacked_seconds} s."),
             AlertSpec("stream-dead-letters", (threshold(
                 "events moved to the dead-letter topic",
                 filters.subscription(filters.DEAD_LETTER_COUNT, sub),
-                comparison="COMPARISON_GT", value=0, duration="0s",
+                comparison="COMPARISON_GT", value=Quantity(0, "1"), duration="0s",
                 aggregations=[aggregation("ALIGN_SUM", "600s", "REDUCE_SUM", ["resource.label.subscription_id"])]),),
                 detail=f"Dead-letter topic: {self.ctx.resource_name('dead-letter')}; "
                        f"after {streaming.max_delivery_attempts} delivery attempts."),

@@ -12,7 +12,7 @@ SIGNALS = ("latency", "errors", "traffic")
 METRIC_HINTS = (
     ("latency", ("prediction_latencies", "oldest_unacked_message_age", "execution_times", "latency")),
     ("errors", ("error_count", "response_code", "dead_letter", "finished_execution_count", "failed")),
-    ("traffic", ("prediction_count", "send_message_operation_count", "row_count", "traffic")),
+    ("traffic", ("prediction_count", "send_request_count", "row_count", "traffic")),
 )
 CONDITIONS = ("condition_threshold", "condition_absent", "condition_prometheus_query_language",
               "condition_matched_log", "condition_monitoring_query_language", "condition_sql")

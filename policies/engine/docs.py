@@ -7,13 +7,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from metric_catalogue.catalogue import CATALOGUE_FILE, catalogue
 from policies.checks.audit_prod_sampling import MIN_PROD_SAMPLE_RATE
 from policies.checks.monitoring_model_alerts import METRIC_HINTS, SIGNALS
 from policies.engine.builtin import BUILTIN_SEVERITY, DISABLED_BUILTIN_CHECKS
 from policies.engine.registry import rules
 from policies.engine.suppressions import MAX_DAYS, MIN_REASON
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "policies.md"
+REPO = Path(__file__).resolve().parents[2]
+DOC = REPO / "docs" / "policies.md"
 
 
 def _cell(text: str) -> str:
@@ -77,6 +79,17 @@ def render() -> str:
         "- **Audit configs (`MLOPS_AUDIT_3`).** For each team project: `google_project_iam_audit_config` for",
         "  `aiplatform.googleapis.com` and `bigquery.googleapis.com` (or `allServices`) with DATA_READ and DATA_WRITE,",
         "  in any synthesized stack.",
+        "- **Metric queries (`MLOPS_MON_4`..`MLOPS_MON_7`).** Every `condition_threshold`/`condition_absent` of an alert",
+        "  policy (filter and denominator), every SLI filter of an SLO and every `timeSeriesFilter`/`timeSeriesFilterRatio`",
+        "  data set in a dashboard's `dashboard_json` is checked against the metric catalogue",
+        f"  (`{CATALOGUE_FILE.relative_to(REPO).as_posix()}`: {sum(not m.custom for m in catalogue().metrics.values())} Google metrics and"
+        f" {len(catalogue().resources)} monitored resources copied from Google's lists,",
+        f"  each with its source and read date, and the {sum(m.custom for m in catalogue().metrics.values())} modelops custom metrics):"
+        " metric and resource type, labels (and their",
+        "  values where Google lists them), aligner and reducer per kind and value type (Google's Aggregation reference),",
+        "  and the unit of every threshold, declared in the condition name, SLO name or chart threshold label as",
+        "  `[threshold: <value> <unit>]` (`metric_catalogue/thresholds.py`). PromQL, MQL, SQL and log-match conditions",
+        "  name no catalogued metric and are not checked by these rules.",
         "",
         "## checkov built-in checks",
         "",

@@ -13,7 +13,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def runbooks(check: bool = typer.Option(False, "--check", help="Only report stale files; exit 1 if any."),
              output: OutputFormat = Output) -> None:
-    """Generate one runbook per alert kind (every alert policy links to its page) and the monitoring column contract."""
+    """Generate one runbook per alert kind (every alert policy links to its page) and the generated parts of docs/monitoring.md."""
     from modules.monitoring import runbooks as catalog
 
     changed = catalog.stale_files(REPO) if check else catalog.write(REPO)
@@ -30,12 +30,14 @@ def runbooks(check: bool = typer.Option(False, "--check", help="Only report stal
 
 
 def _monitoring_contract(check: bool) -> list[str]:
-    """The column contract section of docs/monitoring.md (generated from the table specs in modules/metadata_tables.py)."""
+    """The generated sections of docs/monitoring.md: the column contract (from the table specs in
+    modules/metadata_tables.py) and the metric catalogue (from metric_catalogue/catalogue.yaml)."""
+    from metric_catalogue.markdown import with_catalogue
     from modules.quality.tables import with_contract
 
     doc = REPO / "docs" / "monitoring.md"
     current = doc.read_text()
-    wanted = with_contract(current)
+    wanted = with_catalogue(with_contract(current))
     if wanted == current:
         return []
     if not check:

@@ -4,6 +4,7 @@ Output is deterministic (sorted, no timestamps) so a CI check can compare it byt
 """
 from __future__ import annotations
 
+from metric_catalogue.thresholds import declared, number
 from stacks import names
 from stacks.config import Config, Team
 from scripts.onboarding.facts import StackFacts, readable_name
@@ -29,7 +30,10 @@ def _threshold(facts: StackFacts, condition: dict) -> str:
         c = condition["condition_threshold"]
         op = {"COMPARISON_GT": ">", "COMPARISON_LT": "<"}.get(c.get("comparison", ""), c.get("comparison", ""))
         missing = " (also when no data)" if c.get("evaluation_missing_data") == "EVALUATION_MISSING_DATA_ACTIVE" else ""
-        return f"{op} {c.get('threshold_value')} for {c.get('duration', '0s')}{missing}"
+        value = c.get("threshold_value")
+        unit = next((f" {d.unit}" for d in declared(condition.get("display_name")) if d.value == value and d.unit != "1"), "")
+        shown = number(value) if isinstance(value, (int, float)) else value
+        return f"{op} {shown}{unit} for {c.get('duration', '0s')}{missing}"
     if "condition_absent" in condition:
         return f"no data for {condition['condition_absent'].get('duration')}"
     if "condition_prometheus_query_language" in condition:

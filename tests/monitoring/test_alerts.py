@@ -43,15 +43,36 @@ def test_latency_alert_uses_p99_of_total_latency_against_the_yaml_threshold(stac
     assert (cond["comparison"], cond["threshold_value"]) == ("COMPARISON_GT", 150)
 
 
-def test_error_alert_is_a_ratio_of_errors_to_predictions(stacks):
+def test_error_alert_is_the_share_of_4xx_and_5xx_responses_among_all_responses(stacks):
+    """Numerator and denominator are the same metric (response_count: every response, whatever its code),
+    so a failed request is always in the denominator; prediction_count counts instances, not requests."""
     cond = threshold(policies(stacks, "team-search-prod")["query-ranker/endpoint-error-ratio"])
     eid = names.endpoint_name("search", "query-ranker", "prod")
-    assert cond["filter"].endswith(f'metric.type="aiplatform.googleapis.com/prediction/online/error_count" AND '
-                                   f'resource.labels.endpoint_id="{eid}"')
-    assert 'metric.type="aiplatform.googleapis.com/prediction/online/prediction_count"' in cond["denominator_filter"]
+    responses = ('resource.type="aiplatform.googleapis.com/Endpoint" AND '
+                 'metric.type="aiplatform.googleapis.com/prediction/online/response_count" AND '
+                 f'resource.labels.endpoint_id="{eid}"')
+    assert cond["filter"] == responses + ' AND metric.labels.response_code=monitoring.regex.full_match("[45]..")'
+    assert cond["denominator_filter"] == responses
     assert cond["aggregations"][0]["per_series_aligner"] == "ALIGN_RATE"
     assert cond["denominator_aggregations"] == cond["aggregations"]
     assert (cond["comparison"], cond["threshold_value"]) == ("COMPARISON_GT", 0.005)
+    # No ratio point = no error response (or no response at all, the traffic-drop alert's case): not a breach.
+    assert cond["evaluation_missing_data"] == "EVALUATION_MISSING_DATA_INACTIVE"
+
+
+def test_error_regex_counts_4xx_and_5xx_whether_response_code_is_a_class_or_a_code():
+    """Google documents response_code as "HTTP response code (1xx, 2xx, 3xx, 4xx, 5xx)" without saying
+    which form a value takes; the RE2 full match on the first digit counts either."""
+    import re
+
+    from modules.monitoring.filters import ERROR_RESPONSES, SUCCESS_RESPONSES
+
+    errors = re.fullmatch(r'.*full_match\("(.*)"\)', ERROR_RESPONSES).group(1)
+    good = re.fullmatch(r'.*full_match\("(.*)"\)', SUCCESS_RESPONSES).group(1)
+    for code in ("4xx", "5xx", "404", "429", "500", "503"):
+        assert re.fullmatch(errors, code) and not re.fullmatch(good, code), code
+    for code in ("2xx", "200", "1xx", "3xx", "302"):
+        assert not re.fullmatch(errors, code), code
 
 
 def test_replicas_alert_fires_when_the_minimum_over_the_window_is_at_max_replicas(stacks):
@@ -184,18 +205,38 @@ def test_every_alert_says_which_signal_it_watches(stacks):
             assert {"latency", "errors", "traffic"} <= signals, (name, model, signals)
 
 
-def test_streaming_traffic_drop_fires_when_nothing_is_published(stacks):
+def test_streaming_traffic_drop_counts_successful_publish_requests_and_fires_when_nothing_is_published(stacks):
+    """send_message_operation_count is DEPRECATED on Google's list and counted failed publishes too."""
     policy = policies(stacks, "team-growth-prod")["clickstream-propensity/stream-traffic-drop"]
     condition = policy["conditions"][0]["condition_threshold"]
     assert condition["filter"] == ('resource.type="pubsub_topic" AND '
-                                   'metric.type="pubsub.googleapis.com/topic/send_message_operation_count" AND '
-                                   'resource.labels.topic_id="growth-clickstream-propensity-events"')
+                                   'metric.type="pubsub.googleapis.com/topic/send_request_count" AND '
+                                   'resource.labels.topic_id="growth-clickstream-propensity-events" AND '
+                                   'metric.labels.response_class="success"')
     assert (condition["comparison"], condition["threshold_value"]) == ("COMPARISON_LT", 2000)
     assert condition["evaluation_missing_data"] == "EVALUATION_MISSING_DATA_ACTIVE"
+    assert condition["aggregations"][0]["per_series_aligner"] == "ALIGN_SUM"
 
 
-def test_batch_run_duration_is_bounded_by_the_latency_budget(stacks):
+def test_batch_run_duration_compares_seconds_with_the_budget_converted_from_milliseconds(stacks):
+    """execution_times is in seconds (Google's metrics list); latency_p99_ms is 3,600,000 ms = 3,600 s."""
     policy = policies(stacks, "team-fraud-prod")["chargeback-forecast/batch-run-duration"]
     condition = policy["conditions"][0]["condition_threshold"]
     assert 'metric.type="workflows.googleapis.com/execution_times"' in condition["filter"]
-    assert (condition["comparison"], condition["threshold_value"]) == ("COMPARISON_GT", 3600000)
+    assert (condition["comparison"], condition["threshold_value"]) == ("COMPARISON_GT", 3600)
+    assert policy["conditions"][0]["display_name"].endswith("[threshold: 3600 s]")
+
+
+@pytest.mark.parametrize("stack", TEAM_STACKS)
+def test_every_alert_threshold_declares_the_unit_it_is_compared_in(stacks, stack):
+    from metric_catalogue.compared import compared_unit
+    from metric_catalogue.thresholds import declared
+
+    for path, policy in policies(stacks, stack).items():
+        for condition in policy["conditions"]:
+            cond = condition["condition_threshold"]
+            [declaration] = declared(condition["display_name"])
+            assert declaration.value == cond["threshold_value"], path
+            assert declaration.unit == compared_unit(cond["filter"], cond.get("aggregations", []),
+                                                     denominator_filter=cond.get("denominator_filter"),
+                                                     denominator_aggregations=cond.get("denominator_aggregations")), path

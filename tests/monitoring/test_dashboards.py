@@ -94,3 +94,49 @@ def test_platform_dashboard_covers_every_team_through_the_metrics_scope(stacks, 
     scope = resources(stack, "google_monitoring_monitored_project")
     assert {m["name"] for m in scope.values()} == {"acme-fraud-prod", "acme-growth-prod", "acme-search-prod"}
     assert {m["metrics_scope"] for m in scope.values()} == {"locations/global/metricsScopes/acme-mlops-prod"}
+
+
+def _filters(widget) -> list[str]:
+    return [json.dumps(d["timeSeriesQuery"]) for d in widget["xyChart"]["dataSets"]]
+
+
+def test_error_ratio_tiles_divide_4xx_and_5xx_responses_by_all_responses(example_config):
+    widget = sections(team_dashboard(example_config.team("fraud"), "prod"))["card-scorer"][2]
+    ratio = widget["xyChart"]["dataSets"][0]["timeSeriesQuery"]["timeSeriesFilterRatio"]
+    assert "prediction/online/response_count" in ratio["numerator"]["filter"]
+    assert 'response_code=monitoring.regex.full_match("[45]..")' in ratio["numerator"]["filter"]
+    assert ratio["denominator"]["filter"].endswith('prediction/online/response_count" AND '
+                                                   f'resource.labels.endpoint_id="{names.endpoint_name("fraud", "card-scorer", "prod")}"')
+    platform = platform_dashboard(example_config.teams, "prod")
+    [tile] = [t["widget"] for t in tiles(platform) if t["widget"]["title"].startswith("Error ratio by endpoint")]
+    text = json.dumps(tile)
+    assert "error_count" not in text and "prediction_count" not in text and text.count("response_count") == 2
+
+
+def test_streaming_tile_counts_successful_publish_requests_not_the_deprecated_metric(example_config):
+    widgets = sections(team_dashboard(example_config.team("growth"), "prod"))["clickstream-propensity"]
+    [publish] = [w for w in widgets if w["title"] == "Successful publish requests (per s)"]
+    [query] = _filters(publish)
+    assert "topic/send_request_count" in query and 'response_class=\\"success\\"' in query
+    assert "send_message_operation_count" not in json.dumps(team_dashboard(example_config.team("growth"), "prod"))
+
+
+@pytest.mark.parametrize("team", ["fraud", "growth", "search"])
+def test_every_chart_threshold_is_labelled_with_the_unit_of_its_queries(example_config, team):
+    from metric_catalogue.thresholds import declared
+    from modules.monitoring.dashboards import dataset_unit
+
+    charts = [t["widget"] for t in tiles(team_dashboard(example_config.team(team), "prod")) if "xyChart" in t["widget"]]
+    with_thresholds = [c for c in charts if c["xyChart"].get("thresholds")]
+    assert with_thresholds
+    for chart_ in with_thresholds:
+        for threshold in chart_["xyChart"]["thresholds"]:
+            [declaration] = declared(threshold["label"])
+            assert declaration.value == threshold["value"]
+            for data in chart_["xyChart"]["dataSets"]:
+                assert declaration.unit == dataset_unit(data), chart_["title"]
+
+
+def test_latency_threshold_is_in_milliseconds_like_prediction_latencies(example_config):
+    widget = sections(team_dashboard(example_config.team("fraud"), "prod"))["card-scorer"][1]
+    assert widget["xyChart"]["thresholds"][0]["label"] == "limit [threshold: 150 ms]"

@@ -48,12 +48,15 @@ def test_custom_metric_descriptors_are_declared_in_each_team_project(stacks):
     assert [label["key"] for label in drift["labels"]] == ["team", "model", "feature"]
 
 
-def test_monitoring_doc_carries_the_current_column_contract():
+def test_monitoring_doc_carries_the_current_column_contract_and_metric_catalogue():
+    from metric_catalogue.markdown import with_catalogue
     from modules.quality.tables import with_contract
 
     doc = (REPO / "docs" / "monitoring.md").read_text()
     assert doc == with_contract(doc), "docs/monitoring.md is stale: run `modelops runbooks`"
+    assert doc == with_catalogue(doc), "docs/monitoring.md is stale: run `modelops runbooks`"
     assert "#### `prediction_history`" in doc
+    assert "| `workflows.googleapis.com/execution_times` | DELTA, DISTRIBUTION, `s` | BETA |" in doc
 
 
 def test_runbooks_check_command_finds_nothing_stale_in_the_repo():

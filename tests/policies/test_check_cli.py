@@ -117,3 +117,65 @@ def test_stacks_changed_from_prints_a_github_matrix_of_the_changed_team(tmp_path
                  "--with-dependencies", cwd=repo)
     assert deploy.returncode == 0, deploy.stderr
     assert deploy.stdout.split() == ["platform-prod", "team-growth-prod"]
+
+
+# --- the metric rules (MLOPS_MON_4..7) on mutated synth output -----------------------------------
+
+METRIC_RULES = ("MLOPS_MON_4", "MLOPS_MON_5", "MLOPS_MON_6", "MLOPS_MON_7")
+
+
+def _by_path(doc: dict, tf_type: str, path: str) -> dict:
+    return next(conf for conf in doc["resource"][tf_type].values() if conf["//"]["metadata"]["path"] == path)
+
+
+def _mutate_fraud(doc: dict) -> None:
+    alerts = "google_monitoring_alert_policy"
+    traffic = _by_path(doc, alerts, "team-fraud-prod/card-scorer/endpoint-traffic-drop")["conditions"][0]
+    traffic["condition_threshold"]["filter"] += ' AND metric.labels.status="FAILED"'    # not a label of prediction_count
+    errors = _by_path(doc, alerts, "team-fraud-prod/card-scorer/endpoint-error-ratio")["conditions"][0]
+    errors["condition_threshold"]["aggregations"][0]["per_series_aligner"] = "ALIGN_PERCENTILE_99"  # on DELTA INT64
+    latency = _by_path(doc, alerts, "team-fraud-prod/card-scorer/endpoint-latency-p99")["conditions"][0]
+    latency["display_name"] = "p99 latency above 150"                                    # no unit stated
+    duration = _by_path(doc, alerts, "team-fraud-prod/chargeback-forecast/batch-run-duration")["conditions"][0]
+    duration["condition_threshold"]["threshold_value"] = 3600000                         # the old defect: ms vs s
+    duration["display_name"] = "a batch run took longer than its budget [threshold: 3600000 ms]"
+
+
+def _mutate_growth(doc: dict) -> None:
+    drop = _by_path(doc, "google_monitoring_alert_policy", "team-growth-prod/clickstream-propensity/stream-traffic-drop")
+    cond = drop["conditions"][0]["condition_threshold"]
+    cond["filter"] = cond["filter"].replace("topic/send_request_count", "topic/send_message_operation_count")
+
+
+def test_check_reports_each_metric_mutation_on_its_resource_and_nothing_else(synth_dir, tmp_path, example_config):
+    out = tmp_path / "cdktf.out"
+    shutil.copytree(synth_dir, out)
+    for stack, mutate in (("team-fraud-prod", _mutate_fraud), ("team-growth-prod", _mutate_growth)):
+        file = out / "stacks" / stack / "cdk.tf.json"
+        doc = json.loads(file.read_text())
+        mutate(doc)
+        file.write_text(json.dumps(doc))
+    result = run("check", "--synth-dir", str(out), "--output", "json", "--today", TODAY)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    findings = [f for f in json.loads(result.stdout)["findings"] if f["rule"] in METRIC_RULES]
+    found = {(f["rule"], f["construct_path"]): f for f in findings}
+    assert set(found) == {
+        ("MLOPS_MON_5", "team-fraud-prod/card-scorer/endpoint-traffic-drop"),
+        ("MLOPS_MON_6", "team-fraud-prod/card-scorer/endpoint-error-ratio"),
+        ("MLOPS_MON_7", "team-fraud-prod/card-scorer/endpoint-latency-p99"),
+        ("MLOPS_MON_7", "team-fraud-prod/chargeback-forecast/batch-run-duration"),
+        ("MLOPS_MON_4", "team-growth-prod/clickstream-propensity/stream-traffic-drop"),
+        # the deprecated metric has no response_class label either
+        ("MLOPS_MON_5", "team-growth-prod/clickstream-propensity/stream-traffic-drop"),
+    }, sorted(found)
+    assert "metric.labels.status, which does not exist" in found["MLOPS_MON_5", "team-fraud-prod/card-scorer/endpoint-traffic-drop"]["message"]
+    assert "ALIGN_PERCENTILE_99 is not valid for a DELTA INT64" in found["MLOPS_MON_6", "team-fraud-prod/card-scorer/endpoint-error-ratio"]["message"]
+    assert "states no unit; it is compared in ms" in found["MLOPS_MON_7", "team-fraud-prod/card-scorer/endpoint-latency-p99"]["message"]
+    assert "declared in ms but compared in s" in found["MLOPS_MON_7", "team-fraud-prod/chargeback-forecast/batch-run-duration"]["message"]
+    assert "DEPRECATED" in found["MLOPS_MON_4", "team-growth-prod/clickstream-propensity/stream-traffic-drop"]["message"]
+    for (rule, path), finding in found.items():
+        team, model = path.split("/")[0].split("-")[1], path.split("/")[1]
+        entry = next(m for m in example_config.team(team).models if m.name == model)
+        assert (finding["file"], finding["line"]) == (f"infra/teams/{team}.yaml", entry.source.line), finding
+        assert finding["status"] == "failed" and finding["address"].startswith("google_monitoring_alert_policy."), finding

@@ -83,7 +83,8 @@ def test_latency_and_availability_slos_watch_the_endpoint(stacks, example_config
     assert service["telemetry"]["resource_name"].endswith(f"/locations/europe-west4/endpoints/{eid}")
     slos = resources(stack, "google_monitoring_slo")
     latency = slos["card-scorer/slo/latency"]["request_based_sli"]["distribution_cut"]
-    assert latency["range"] == {"max": 150}
+    assert latency["range"] == {"max": 150}  # prediction_latencies is in ms (metric catalogue), like latency_p99_ms
+    assert slos["card-scorer/slo/latency"]["display_name"].endswith("[threshold: 150 ms]")
     assert latency["distribution_filter"] == (
         'resource.type="aiplatform.googleapis.com/Endpoint" AND '
         'metric.type="aiplatform.googleapis.com/prediction/online/prediction_latencies" AND '
