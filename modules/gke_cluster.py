@@ -33,9 +33,10 @@ class GkeAutopilotCluster(Construct):
             self, "fleet",
             project=project,
             display_name=f"{gke.cluster_name} fleet",
+            # No fleet-level binary_authorization_config: the provider accepts only DISABLED and POLICY_BINDINGS
+            # there (MLOPS_TF_5); the cluster itself enforces the project policy (binary_authorization below).
             default_cluster_config={
                 "security_posture_config": {"mode": "BASIC", "vulnerability_mode": "VULNERABILITY_BASIC"},
-                "binary_authorization_config": {"evaluation_mode": ENFORCE_PROJECT_POLICY},
             },
         )
         self.binauthz_policy = BinaryAuthorizationPolicy(
@@ -74,7 +75,7 @@ class GkeAutopilotCluster(Construct):
             workload_identity_config={"workload_pool": names.workload_pool(project)},
             # Dataplane V2 (Autopilot's default, stated so it cannot drift) enforces NetworkPolicies.
             datapath_provider="ADVANCED_DATAPATH",
-            enable_intranode_visibility=True,
+            # No enable_intranode_visibility: the provider declares it ConflictsWith enable_autopilot (MLOPS_TF_6).
             # No long-lived client certificates; Google Groups (members of gke-security-groups@) for RBAC.
             master_auth={"client_certificate_config": {"issue_client_certificate": False}},
             authenticator_groups_config={"security_group": names.gke_security_group(domain)},
