@@ -6,7 +6,7 @@ import json
 from functools import lru_cache
 from typing import Any
 
-from policies.provider.providers import PROVIDERS
+from policies.provider.providers import PROVIDERS, provider_for_type
 
 
 class MissingData(Exception):
@@ -28,3 +28,9 @@ def schema(provider: str) -> dict[str, Any]:
 @lru_cache(maxsize=None)
 def rules(provider: str) -> dict[str, Any]:
     return _load(PROVIDERS[provider].rules_file)
+
+
+def rules_for(tf_type: str) -> dict[str, Any] | None:
+    """The cross-field entry (rules, force_new) of a resource type, or None for types without one."""
+    spec = provider_for_type(tf_type)
+    return rules(spec.key)["resources"].get(tf_type) if spec else None
