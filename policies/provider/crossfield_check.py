@@ -1,6 +1,7 @@
 """Evaluate the provider's cross-field rules (data/<key>-<version>.rules.json.gz) on one resource's plain config.
 
-The semantics are terraform-plugin-sdk v2's (helper/schema/schema.go, ``schemaMap.validate``):
+The semantics are terraform-plugin-sdk v2's (hashicorp/terraform-plugin-sdk, helper/schema/schema.go:
+``schemaMap.validate`` and the ``validate*Attribute`` functions it calls, read for this checker):
 
 - ``ConflictsWith``: when the attribute is set, none of the listed keys may be set
   (``validateConflictingAttributes``: ``c.Get(conflictingKey)`` on the raw config, so an explicit ``false``
@@ -12,7 +13,8 @@ The semantics are terraform-plugin-sdk v2's (helper/schema/schema.go, ``schemaMa
 ExactlyOneOf/AtLeastOneOf are evaluated whenever the block holding the attribute exists (the SDK validates
 every schema key of each block element, set or not). Keys are absolute paths with list indexes
 (``private_cluster_config.0.enable_private_endpoint``); a single-object block is index 0. A Terraform
-reference (``${...}``) counts as set: once known it is a value, and nothing in our stacks references a null.
+reference (``${...}``) counts as set: the SDK defers the check while a value is unknown and runs it again once
+it is known (at apply at the latest), and nothing in our stacks references a null.
 """
 from __future__ import annotations
 

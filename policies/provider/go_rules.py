@@ -103,13 +103,15 @@ def type_rules(schema: dict[str, Attr]) -> dict[str, Any]:
     return {"rules": rules, "force_new": force_new}
 
 
-def collect(source: Source, schema: dict[str, Any]) -> dict[str, Any]:
-    """{"resources": {type: {"file", "rules", "force_new"}}, "unparsed": {type: reason}} for every resource type."""
+def collect(source: Source, schema: dict[str, Any], only: set[str] | None = None) -> dict[str, Any]:
+    """{"resources": {type: {"file", "rules", "force_new"}}, "unparsed": {type: reason}} for every resource type
+    (or the types in ``only``)."""
     resources: dict[str, Any] = {}
     unparsed: dict[str, str] = {}
     problems: list[str] = []
     for entry in sorted(registry_entries(source), key=lambda e: e["name"]):
-        if entry["type"] not in RESOURCE_KINDS or entry["name"] in resources:
+        if entry["type"] not in RESOURCE_KINDS or entry["name"] in resources \
+                or (only is not None and entry["name"] not in only):
             continue
         name = entry["name"]
         try:
