@@ -12,6 +12,7 @@ from policies.checks.monitoring_model_alerts import METRIC_HINTS, SIGNALS
 from policies.engine.builtin import BUILTIN_SEVERITY, DISABLED_BUILTIN_CHECKS
 from policies.engine.registry import rules
 from policies.engine.suppressions import MAX_DAYS, MIN_REASON
+from policies.provider.docs_section import provider_section
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "policies.md"
 
@@ -78,6 +79,7 @@ def render() -> str:
         "  `aiplatform.googleapis.com` and `bigquery.googleapis.com` (or `allServices`) with DATA_READ and DATA_WRITE,",
         "  in any synthesized stack.",
         "",
+        *provider_section(),
         "## checkov built-in checks",
         "",
         f"All built-in checks run (severity {BUILTIN_SEVERITY} in reports; checkov offline has no severities). Checks",
