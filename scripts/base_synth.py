@@ -25,14 +25,27 @@ def _git(args: list[str], cwd: Path) -> str:
     return done.stdout
 
 
-def synthesize_base(ref: str, config_dir: Path, out: Path) -> Path:
-    """Synthesize ``ref``'s version of ``config_dir`` into ``out``; returns ``out``."""
+def _exists(root: Path, ref: str, path: str) -> bool:
+    path = path[2:] if path.startswith("./") else path
+    return subprocess.run(["git", "cat-file", "-e", f"{ref}:{path}"], cwd=root, capture_output=True).returncode == 0
+
+
+def synthesize_base(ref: str, config_dir: Path, out: Path, teams: set[str] | None = None) -> Path | None:
+    """Synthesize ``ref``'s version of ``config_dir`` into ``out`` (only ``teams``' stacks and the platform
+    stacks they need, when given); returns ``out``, or None when none of ``teams`` exists at ``ref`` (new
+    teams: nothing to replace)."""
     config_dir = config_dir.resolve()
     root = Path(_git(["rev-parse", "--show-toplevel"], config_dir).strip())
     try:
         relative = config_dir.relative_to(root.resolve())
     except ValueError as exc:
         raise BaseSynthError(f"{config_dir} is not inside the git repository {root}") from exc
+    selection: list[str] = []
+    if teams is not None:
+        existing = [t for t in sorted(teams) if _exists(root, ref, f"{relative.as_posix()}/teams/{t}.yaml")]
+        if not existing:
+            return None
+        selection = [arg for t in existing for arg in ("--team", t)]
     with tempfile.TemporaryDirectory(prefix="modelops-base-") as scratch:
         worktree = Path(scratch) / "base"
         _git(["worktree", "add", "--detach", "--quiet", str(worktree), ref], root)
@@ -40,7 +53,7 @@ def synthesize_base(ref: str, config_dir: Path, out: Path) -> Path:
             env = {**os.environ, "PYTHONPATH": str(worktree)}
             done = subprocess.run(
                 [sys.executable, "-m", "scripts.cli", "synth", "--config-dir", str(worktree / relative),
-                 "--out", str(out)], cwd=worktree, env=env, capture_output=True, text=True, timeout=900)
+                 "--out", str(out), *selection], cwd=worktree, env=env, capture_output=True, text=True, timeout=900)
             if done.returncode != 0:
                 tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-5:])
                 raise BaseSynthError(f"synthesizing {ref} failed (exit {done.returncode}): {tail}")

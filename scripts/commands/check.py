@@ -75,7 +75,7 @@ def check(
 
             try:
                 with err.status(f"synthesizing the base revision {changed_from}..."):
-                    base_synth_dir = synthesize_base(changed_from, config_dir, Path(scratch) / "base.out")
+                    base_synth_dir = synthesize_base(changed_from, config_dir, Path(scratch) / "base.out", wanted)
             except BaseSynthError as exc:
                 _bad(f"--changed-from {changed_from}: cannot synthesize the base revision for the replacement "
                      f"preview: {exc} (pass --base-synth-dir DIR to use an existing synth output)")
