@@ -14,6 +14,7 @@ class ProviderArgumentsExist(ConfigRule):
     capability = CAPABILITY
     fix = "Rename the argument to the provider's spelling (the message suggests one) or remove it, in the construct under modules/."
     severity = "HIGH"
+    kind = "provider"
 
     def evaluate(self, scan):
         return outcomes(scan, "argument")

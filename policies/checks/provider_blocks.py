@@ -14,6 +14,7 @@ class ProviderBlockShapes(ConfigRule):
     capability = CAPABILITY
     fix = "Give the block as one object (or a list for list blocks) and values of the documented type, in the construct under modules/."
     severity = "HIGH"
+    kind = "provider"
 
     def evaluate(self, scan):
         return outcomes(scan, "shape")

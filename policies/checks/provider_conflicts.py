@@ -14,6 +14,7 @@ class ProviderConflictingArguments(ConfigRule):
     capability = CAPABILITY
     fix = "Remove one of the two from the construct (for Autopilot: drop the Standard-only argument; Autopilot manages it)."
     severity = "HIGH"
+    kind = "provider"
 
     def evaluate(self, scan):
         return outcomes(scan, "conflicts")

@@ -14,6 +14,7 @@ class ProviderEnumValues(ConfigRule):
     capability = CAPABILITY
     fix = "Use one of the listed values (the message links the provider docs), in the construct or the YAML field that feeds it."
     severity = "HIGH"
+    kind = "provider"
 
     def evaluate(self, scan):
         return outcomes(scan, "enum")

@@ -16,6 +16,7 @@ class NoAddressMove(ConfigRule):
     fix = ("Keep the construct path (logical ids come from names), or add a `moved` block / move the state before "
            "deploying; suppress with a reason and an approver once the state move is planned.")
     severity = "HIGH"
+    kind = "provider"
 
     def evaluate(self, scan):
         base = getattr(scan, "base_stacks", None)

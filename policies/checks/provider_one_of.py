@@ -14,6 +14,7 @@ class ProviderOneOfGroups(ConfigRule):
     capability = CAPABILITY
     fix = "Set exactly one (ExactlyOneOf) or at least one (AtLeastOneOf) of the listed arguments, or drop the empty block."
     severity = "HIGH"
+    kind = "provider"
 
     def evaluate(self, scan):
         return outcomes(scan, "one_of")

@@ -18,6 +18,7 @@ class NoForcedReplacement(ConfigRule):
     fix = ("Revert the argument, or create the new resource next to the old one and migrate; if the replacement is "
            "intended, suppress with a reason and an approver.")
     severity = "HIGH"
+    kind = "provider"
 
     def evaluate(self, scan):
         base = getattr(scan, "base_stacks", None)

@@ -13,6 +13,7 @@ class ProviderRequiredArguments(ConfigRule):
     capability = CAPABILITY
     fix = "Set the argument in the construct under modules/ (the message links the provider docs for it)."
     severity = "HIGH"
+    kind = "provider"
 
     def evaluate(self, scan):
         return outcomes(scan, "required")

@@ -13,6 +13,7 @@ class ProviderRequiredWith(ConfigRule):
     capability = CAPABILITY
     fix = "Set the listed arguments too, or remove the one that needs them, in the construct under modules/."
     severity = "HIGH"
+    kind = "provider"
 
     def evaluate(self, scan):
         return outcomes(scan, "required_with")

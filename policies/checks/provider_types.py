@@ -15,6 +15,7 @@ class ProviderTypeExists(ConfigRule):
     capability = CAPABILITY
     fix = "Use a type the pinned provider has (the message suggests the closest); new types need a provider upgrade."
     severity = "HIGH"
+    kind = "provider"
 
     def evaluate(self, scan):
         return outcomes(scan, "type")
