@@ -55,7 +55,8 @@ def _blocks(doc: dict[str, Any]) -> Iterator[tuple[str, ProviderSpec, str, str, 
         if spec is None:
             continue
         for i, conf in enumerate(confs if isinstance(confs, list) else [confs]):
-            alias = conf.get("alias") if isinstance(conf, dict) else None
+            conf = conf if isinstance(conf, dict) else {}
+            alias = conf.get("alias")
             yield "provider", spec, key, f"provider.{key}" + (f".{alias}" if alias else f"[{i}]" if i else ""), conf
 
 
