@@ -33,6 +33,8 @@ class GkeAutopilotCluster(Construct):
             self, "fleet",
             project=project,
             display_name=f"{gke.cluster_name} fleet",
+            # No fleet-level binary_authorization_config: the provider accepts only DISABLED and POLICY_BINDINGS
+            # there (MLOPS_TF_5); the cluster itself enforces the project policy (binary_authorization below).
             default_cluster_config={
                 "security_posture_config": {"mode": "BASIC", "vulnerability_mode": "VULNERABILITY_BASIC"},
                 # No binary_authorization_config here: the fleet default accepts only DISABLED or

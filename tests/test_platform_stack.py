@@ -59,9 +59,9 @@ def test_cluster_is_registered_to_the_platform_project_fleet(platform):
     cluster = resources(platform, "google_container_cluster")["gke/cluster"]
     fleet = one(resources(platform, "google_gke_hub_fleet"))
     assert cluster["fleet"] == {"project": cluster["project"]} and fleet["project"] == cluster["project"]
-    # The fleet default accepts only DISABLED / POLICY_BINDINGS (resource_gke_hub_fleet.go:153):
-    # the project singleton policy is enforced on the cluster itself, not through the fleet default.
+    # the cluster enforces the project policy itself; the fleet default accepts only DISABLED / POLICY_BINDINGS
     assert "binary_authorization_config" not in fleet["default_cluster_config"]
+    assert cluster["binary_authorization"]["evaluation_mode"] == "PROJECT_SINGLETON_POLICY_ENFORCE"
 
 
 def test_binary_authorization_admits_only_platform_registry_images(stacks):

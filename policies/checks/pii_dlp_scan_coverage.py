@@ -8,7 +8,11 @@ from policies.rulebase import ConfigRule, Outcome, dig, items
 SENSITIVE = ("confidential", "restricted")
 
 
-def _match(regex: str | None, value: str) -> bool:
+def _match(regex: str | None, value: str | None) -> bool:
+    if regex in (None, ""):
+        return True
+    if not isinstance(value, str):  # a dataset without dataset_id (MLOPS_TF_3 reports it) matches nothing
+        return False
     try:
         return regex in (None, "") or re.fullmatch(regex, value) is not None
     except re.error:

@@ -12,10 +12,10 @@ DISABLED_BUILTIN_CHECKS: dict[str, str] = {
     "CKV_GCP_12": "Superseded by MLOPS_GKE_6: checkov only accepts a Standard cluster's network_policy block; "
                   "Autopilot (the platform's cluster) always enforces network policies with Dataplane V2 and "
                   "rejects that block. MLOPS_GKE_6 checks both cluster kinds.",
-    "CKV_GCP_61": "Superseded by MLOPS_GKE_6: checkov requires enable_intranode_visibility = true, which the google "
-                  "provider declares ConflictsWith enable_autopilot (plan fails) and turns on by itself for Autopilot "
-                  "(resource_container_cluster.go, containerClusterAutopilotCustomizeDiff). MLOPS_GKE_6 requires it "
-                  "on Standard clusters.",
+    "CKV_GCP_61": "Cannot be met on Autopilot: it requires enable_intranode_visibility = true, which the google provider "
+                  "rejects next to enable_autopilot (ConflictsWith, resource_container_cluster.go:2464 at provider source "
+                  "e03b7622a2; MLOPS_TF_6) and sets to true itself for Autopilot clusters "
+                  "(containerClusterAutopilotCustomizeDiff, same file, line 8570). MLOPS_GKE_6 requires it on Standard clusters.",
     "CKV_GCP_69": "Superseded by MLOPS_GKE_6: checkov only accepts node_config.workload_metadata_config on Standard "
                   "node pools; Autopilot always runs the GKE metadata server. MLOPS_GKE_6 checks both cluster kinds.",
     "CKV2_GCP_33": "Superseded by MLOPS_NET_1: checkov only accepts VPC peering (`network`) as private, so it flags "

@@ -13,6 +13,7 @@ from policies.checks.monitoring_model_alerts import METRIC_HINTS, SIGNALS
 from policies.engine.builtin import BUILTIN_SEVERITY, DISABLED_BUILTIN_CHECKS
 from policies.engine.registry import rules
 from policies.engine.suppressions import MAX_DAYS, MIN_REASON
+from policies.provider.docs_section import provider_section
 
 REPO = Path(__file__).resolve().parents[2]
 DOC = REPO / "docs" / "policies.md"
@@ -42,7 +43,7 @@ def render() -> str:
         "",
         "Kind `resource` = a checkov custom check evaluated on every resource of its types; `config` = an",
         "existence rule driven by the config (which models, teams and classifications exist), so a missing",
-        "resource is a finding.",
+        "resource is a finding; `provider` = conformance with the pinned provider's schema and rules (below).",
         "",
         "| id | severity | kind | what | why | capability | how to fix |",
         "|---|---|---|---|---|---|---|",
@@ -91,6 +92,7 @@ def render() -> str:
         "  `[threshold: <value> <unit>]` (`metric_catalogue/thresholds.py`). PromQL, MQL, SQL and log-match conditions",
         "  name no catalogued metric and are not checked by these rules.",
         "",
+        *provider_section(),
         "## checkov built-in checks",
         "",
         f"All built-in checks run (severity {BUILTIN_SEVERITY} in reports; checkov offline has no severities). Checks",
@@ -146,7 +148,7 @@ def render() -> str:
         "  stacks: [stack name],                         # the stacks checked",
         "  summary: {failed, suppressed, passed, exit_code},",
         "  findings: [{",
-        "    rule, title, severity (CRITICAL|HIGH|MEDIUM|LOW), capability, kind (resource|config|builtin),",
+        "    rule, title, severity (CRITICAL|HIGH|MEDIUM|LOW), capability, kind (resource|config|provider|builtin),",
         "    stack, team (null for platform), env, address (type.name; type[subject] for a missing resource),",
         "    construct_path, file, line, message, fix, status (failed|suppressed),",
         "    suppression: null | {reason, approved_by, expires, resource, file, line}",

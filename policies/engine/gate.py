@@ -50,8 +50,9 @@ def check_suppressions(config: Config, today: datetime.date) -> None:
 
 
 def run_gate(config: Config, synth_dir: Path, *, only: set[str] | None = None,
-             today: datetime.date | None = None) -> GateResult:
-    """Check the stacks in ``synth_dir`` (all, or the names in ``only``)."""
+             today: datetime.date | None = None, base_synth_dir: Path | None = None) -> GateResult:
+    """Check the stacks in ``synth_dir`` (all, or the names in ``only``); with ``base_synth_dir`` (the
+    synthesized base revision) also preview which data-holding resources the change would replace."""
     today = today or datetime.date.today()
     check_suppressions(config, today)
     timings: dict[str, float] = {}
@@ -81,7 +82,8 @@ def run_gate(config: Config, synth_dir: Path, *, only: set[str] | None = None,
         findings.append(_finding(info, stack, address, path, message, sources))
 
     started = time.perf_counter()
-    scan = Scan(config, stacks, everything)
+    base = load_stacks(config, base_synth_dir) if base_synth_dir is not None else None
+    scan = Scan(config, stacks, everything, base_stacks=base)
     stacks_by_name = {s.name: s for s in stacks}
     for rule in registry.config_rules():
         info = infos[rule.id]

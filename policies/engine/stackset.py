@@ -69,6 +69,9 @@ class Scan:
     # Every stack in the synth output: where rules look for resources that may live in another
     # stack than the one under check (an audit config or DLP scan in the platform stack).
     all_stacks: list[StackDoc] = field(default_factory=list)
+    # The base revision's stacks (``--changed-from`` / ``--base-synth-dir``) for the replacement preview
+    # (MLOPS_TF_9, MLOPS_TF_10); None when there is nothing to compare with.
+    base_stacks: list[StackDoc] | None = None
 
     def __post_init__(self) -> None:
         self.all_stacks = self.all_stacks or list(self.stacks)

@@ -35,7 +35,8 @@ def check(
     synth_dir: Optional[Path] = typer.Option(None, "--synth-dir", help="Check this existing synth output instead of synthesizing.", file_okay=False),
     report_dir: Optional[Path] = typer.Option(None, "--report-dir", help="Write findings.json, findings.sarif, junit.xml and summary.md here.", file_okay=False),
     teams: Optional[List[str]] = Teams,
-    changed_from: Optional[str] = typer.Option(None, "--changed-from", help="Only the stacks affected by files changed since this git ref."),
+    changed_from: Optional[str] = typer.Option(None, "--changed-from", help="Only the stacks affected by files changed since this git ref; also synthesizes REF to preview replacements of data-holding resources."),
+    base_synth_dir: Optional[Path] = typer.Option(None, "--base-synth-dir", help="Synth output of the base revision, for the replacement preview (instead of synthesizing --changed-from REF).", file_okay=False),
     today: Optional[str] = typer.Option(None, "--today", help="Judge suppression expiry as of this date (default: today)."),
     output: OutputFormat = Output,
 ) -> None:
@@ -65,7 +66,19 @@ def check(
         raise typer.Exit(EXIT_OK)
     only = team_stack_names(config, wanted) if wanted is not None else None
 
+    if base_synth_dir is not None and not any(Path(base_synth_dir).glob("stacks/*/cdk.tf.json")):
+        _bad(f"--base-synth-dir {base_synth_dir}: no stacks/<stack>/cdk.tf.json inside; run `modelops synth` on the base revision")
+
     with tempfile.TemporaryDirectory(prefix="modelops-check-") as scratch:
+        if base_synth_dir is None and changed_from:
+            from scripts.base_synth import BaseSynthError, synthesize_base
+
+            try:
+                with err.status(f"synthesizing the base revision {changed_from}..."):
+                    base_synth_dir = synthesize_base(changed_from, config_dir, Path(scratch) / "base.out", wanted)
+            except BaseSynthError as exc:
+                _bad(f"--changed-from {changed_from}: cannot synthesize the base revision for the replacement "
+                     f"preview: {exc} (pass --base-synth-dir DIR to use an existing synth output)")
         if synth_dir is None:
             from scripts.synth import synthesize
             from stacks.selection import Selection
@@ -76,7 +89,8 @@ def check(
             _bad(f"--synth-dir {synth_dir}: no stacks/<stack>/cdk.tf.json inside; run `modelops synth` first")
         try:
             with err.status("checking stacks..."):
-                result = run_gate(config, Path(synth_dir), only=only, today=as_of)
+                result = run_gate(config, Path(synth_dir), only=only, today=as_of,
+                                  base_synth_dir=Path(base_synth_dir) if base_synth_dir is not None else None)
         except CheckovError as exc:
             _bad(f"error: {exc}")
 

@@ -48,5 +48,9 @@ def rule_results(tmp_path_factory, example_config):
             stack = fixture["stack"]
             root = write_synth_dir(tmp_path_factory.mktemp(f"{rule}-{case}"),
                                    {stack: stack_doc(stack, projects[stack], fixture[case])})
-            out[rule, case] = run_gate(example_config, root, today=TODAY)
+            base = None
+            if "base" in fixture:  # the replacement preview compares with a base revision's stack
+                base = write_synth_dir(tmp_path_factory.mktemp(f"{rule}-{case}-base"),
+                                       {stack: stack_doc(stack, projects[stack], fixture["base"])})
+            out[rule, case] = run_gate(example_config, root, today=TODAY, base_synth_dir=base)
     return out

@@ -1,0 +1,36 @@
+"""Load the generated conformance data once per process (about 20 ms each; the jsii assembly itself takes seconds)."""
+from __future__ import annotations
+
+import gzip
+import json
+from functools import lru_cache
+from typing import Any
+
+from policies.provider.providers import PROVIDERS, provider_for_type
+
+
+class MissingData(Exception):
+    """A provider's data file is absent: run the regeneration command."""
+
+
+def _load(path) -> dict[str, Any]:
+    if not path.exists():
+        raise MissingData(f"{path} is missing; run `python -m policies.provider.regenerate`")
+    with gzip.open(path, "rb") as handle:
+        return json.loads(handle.read())
+
+
+@lru_cache(maxsize=None)
+def schema(provider: str) -> dict[str, Any]:
+    return _load(PROVIDERS[provider].schema_file)
+
+
+@lru_cache(maxsize=None)
+def rules(provider: str) -> dict[str, Any]:
+    return _load(PROVIDERS[provider].rules_file)
+
+
+def rules_for(tf_type: str) -> dict[str, Any] | None:
+    """The cross-field entry (rules, force_new) of a resource type, or None for types without one."""
+    spec = provider_for_type(tf_type)
+    return rules(spec.key)["resources"].get(tf_type) if spec else None
