@@ -36,17 +36,37 @@ def github_subject(ci: Ci, kind: str, value: str = "") -> str:
     return f"repo:{ci.repository}:{kind}" + (f":{value}" if value else "")
 
 
+def plan_environment(env: str) -> str:
+    """The GitHub environment pull-request plans of ``env`` run in (protect `prod-plan` with reviewers)."""
+    return f"{env}-plan"
+
+
 def attribute_condition(ci: Ci, env: str) -> str:
-    """Only tokens minted for the platform repository, and on GitHub only the three subjects this
-    environment's identities admit: the protected branch, the GitHub environment named like the
-    platform environment, and pull requests. Which of them may act as which account is decided by
-    each account's binding below."""
+    """Which CI tokens this environment's pool accepts at all.
+
+    Any CI system: only tokens minted for the platform repository. On GitHub (claims per
+    docs.github.com, "OpenID Connect reference") exactly three kinds of job, each pinned by subject,
+    event and (for plan and apply) the deploy workflow file, so no other workflow of the repository
+    (a bot on `issue_comment`, `workflow_run`, `pull_request_target`, a schedule) gets a token:
+    pushes to the protected branch (image and team deployers), the apply job in the GitHub
+    environment named like this environment, on a push to the protected branch, and plan jobs in
+    the environment ``<env>-plan`` (of pull requests, and of pushes before an apply is approved).
+    """
     condition = f"assertion.repository == '{ci.repository}'"
-    if ci.issuer_uri == GITHUB_ISSUER:
-        subjects = [github_subject(ci, "ref", f"refs/heads/{ci.branch}"), github_subject(ci, "environment", env),
-                    github_subject(ci, "pull_request")]
-        condition = "(" + " || ".join(f"assertion.sub == '{s}'" for s in subjects) + f") && {condition}"
-    return condition
+    if ci.repository_id:
+        condition += f" && assertion.repository_id == '{ci.repository_id}'"
+    if ci.issuer_uri != GITHUB_ISSUER:
+        return condition
+    branch = f"refs/heads/{ci.branch}"
+    workflow = f"assertion.workflow_ref.startsWith('{ci.repository}/{ci.workflow}@')"
+    jobs = [
+        f"assertion.sub == '{github_subject(ci, 'ref', branch)}' && assertion.event_name == 'push'",
+        f"assertion.sub == '{github_subject(ci, 'environment', env)}' && assertion.ref == '{branch}' "
+        f"&& assertion.event_name == 'push' && {workflow}",
+        f"assertion.sub == '{github_subject(ci, 'environment', plan_environment(env))}' && {workflow} "
+        f"&& (assertion.event_name == 'pull_request' || (assertion.event_name == 'push' && assertion.ref == '{branch}'))",
+    ]
+    return "(" + " || ".join(f"({job})" for job in jobs) + f") && {condition}"
 
 
 class CiIdentity(Construct):
@@ -55,7 +75,8 @@ class CiIdentity(Construct):
     - ``deployer``: pushes serving images; impersonable from the protected branch.
     - ``applier`` (GitHub Actions): runs ``cdktn deploy`` for this environment; impersonable only by a job
       in the GitHub environment named like the platform environment (protect ``prod`` with reviewers).
-    - ``planner`` (GitHub Actions): runs ``cdktn diff`` on pull requests; impersonable only by PR runs.
+    - ``planner`` (GitHub Actions): runs ``cdktn diff`` on pull requests; impersonable only by plan jobs
+      in the GitHub environment ``<env>-plan`` (give `prod-plan` reviewers: a PR's code runs there).
     """
 
     def __init__(self, scope: Construct, id: str, *, ci: Ci, project: str, env: str):
@@ -68,6 +89,8 @@ class CiIdentity(Construct):
             workload_identity_pool_id=names.CI_POOL,
             display_name="ModelOps CI",
             description="Short-lived credentials for the platform repository's CI; no keys.",
+            # A deleted pool id stays reserved for 30 days: losing it would lock CI out of every deploy.
+            deletion_policy="PREVENT",
         )
         self.provider = IamWorkloadIdentityPoolProvider(
             self, "provider",
@@ -78,6 +101,7 @@ class CiIdentity(Construct):
             attribute_mapping=ATTRIBUTE_MAPPING,
             attribute_condition=attribute_condition(ci, env),
             oidc={"issuer_uri": ci.issuer_uri},
+            deletion_policy="PREVENT",
         )
         # What the deploy workflow's MODELOPS_WIF_PROVIDERS variable holds for this environment.
         TerraformOutput(self, "workload-identity-provider", value=self.provider.name,
@@ -97,15 +121,20 @@ class CiIdentity(Construct):
                                          "Plans the stacks of pull requests (read-only).")
             ServiceAccountIamMember(self, "planner-federation", service_account_id=self.planner.name,
                                     role=WORKLOAD_IDENTITY_USER,
-                                    member=self.subject_principal(github_subject(ci, "pull_request")))
+                                    member=self.subject_principal(github_subject(ci, "environment",
+                                                                                 plan_environment(env))))
 
     def _account(self, id: str, account_id: str, display_name: str, description: str) -> ServiceAccount:
         return ServiceAccount(self, id, project=self.project, account_id=account_id, display_name=display_name,
-                              description=description)
+                              description=description, deletion_policy="PREVENT")
 
     @property
     def principal_set(self) -> str:
-        """CI runs on the protected branch (the provider's condition pins the repository)."""
+        """CI runs of pushes to the protected branch outside any GitHub environment (on GitHub exactly that
+        subject, so the plan and apply jobs, which also run on the branch, do not get it); other CI
+        systems: every token for the branch (the provider's condition pins the repository)."""
+        if self.ci.issuer_uri == GITHUB_ISSUER:
+            return self.subject_principal(github_subject(self.ci, "ref", f"refs/heads/{self.ci.branch}"))
         return f"principalSet://iam.googleapis.com/{self.pool.name}/attribute.ref/refs/heads/{self.ci.branch}"
 
     def subject_principal(self, subject: str) -> str:

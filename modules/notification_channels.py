@@ -24,23 +24,31 @@ SECRET_SETTINGS = {"service_key_secret": "service_key", "auth_token_secret": "au
 PLAIN_SETTINGS = {"address": "email_address", "channel_name": "channel_name", "url": "url"}
 
 
-def parse_secret_version(ref: str) -> tuple[str, str, str]:
-    """`projects/P/secrets/S/versions/V` -> (P, S, V)."""
+SAME_ENV_PROJECT = "{project}"
+
+
+def parse_secret_version(ref: str, secret_project: str) -> tuple[str, str, str]:
+    """`projects/P/secrets/S/versions/V` -> (P, S, V); `{project}` as P means ``secret_project``, the
+    project of the environment being built, so dev stacks never read a prod credential."""
     parts = ref.split("/")
-    return parts[1], parts[3], parts[5]
+    project = secret_project if parts[1] == SAME_ENV_PROJECT else parts[1]
+    return project, parts[3], parts[5]
 
 
 class NotificationChannels(Construct):
     """One channel per config entry, keyed by the config key (logical ids from keys, never positions)."""
 
-    def __init__(self, scope: Construct, id: str, *, channels: Mapping[str, NotificationChannel], project: str):
+    def __init__(self, scope: Construct, id: str, *, channels: Mapping[str, NotificationChannel], project: str,
+                 secret_project: str | None = None):
+        """``secret_project`` replaces `{project}` in secret references (default: ``project``)."""
         super().__init__(scope, id)
         self.channels: dict[str, MonitoringNotificationChannel] = {}
         for key, channel in sorted(channels.items()):
             sensitive = {}
             for setting, label in SECRET_SETTINGS.items():
                 if setting in channel.settings:
-                    secret_project, secret, version = parse_secret_version(channel.settings[setting])
+                    secret_project, secret, version = parse_secret_version(channel.settings[setting],
+                                                                                 secret_project or project)
                     value = EphemeralGoogleSecretManagerSecretVersion(
                         self, f"{key}-{label}", project=secret_project, secret=secret, version=version)
                     sensitive[f"{label}_wo"] = value.secret_data

@@ -89,3 +89,37 @@ def affected_stacks(config: Config, affected: Affected) -> list[tuple[str, str, 
 
 def team_stack_names(config: Config, teams: set[str]) -> set[str]:
     return {names.team_stack(t.name, env) for t in config.teams if t.name in teams for env in t.environments}
+
+
+def stacks_at(ref: str, config: Config, cwd: Path | None = None) -> set[tuple[str, str]]:
+    """(stack, env) the config at ``ref`` defined (its platform.yaml and team files, read from git)."""
+    import io
+    import tarfile
+    import tempfile
+
+    from stacks.errors import ConfigInvalid
+    from stacks.loader import load_config
+    from stacks.selection import planned_stacks
+
+    root = Path(_git(["rev-parse", "--show-toplevel"], cwd or Path.cwd()).strip())
+    relative = Path(config.root).resolve().relative_to(root.resolve()).as_posix()
+    archive = subprocess.run(["git", "archive", "--format=tar", ref, "--", relative], cwd=root,
+                             capture_output=True, timeout=60)
+    if archive.returncode != 0:
+        raise GitError(archive.stderr.decode(errors="replace").strip() or f"git archive {ref} failed")
+    with tempfile.TemporaryDirectory(prefix="modelops-base-config-") as scratch:
+        with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+            tar.extractall(scratch, filter="data")
+        try:
+            base = load_config(Path(scratch) / relative)
+        except ConfigInvalid as exc:
+            raise GitError(f"the config at {ref} does not load ({len(exc.errors)} problem(s))") from exc
+    return {(name, env) for name, env, _ in planned_stacks(base)}
+
+
+def removed_stacks(config: Config, ref: str, cwd: Path | None = None) -> list[tuple[str, str]]:
+    """(stack, env) ``ref`` defined that the current config no longer does: `cdktn deploy` cannot destroy them."""
+    from stacks.selection import planned_stacks
+
+    current = {(name, env) for name, env, _ in planned_stacks(config)}
+    return sorted(stacks_at(ref, config, cwd) - current)

@@ -64,6 +64,10 @@ class Ci:
     issuer_uri: str
     repository: str
     branch: str
+    # GitHub's numeric repository id: unlike the name, it cannot be re-registered by someone else.
+    repository_id: str | None = None
+    # The workflow file allowed to plan and apply (GitHub's `workflow_ref` claim).
+    workflow: str = ".github/workflows/deploy.yml"
 
 
 @dataclass(frozen=True)

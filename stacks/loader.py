@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from stacks import names
 from stacks.config import (
@@ -23,6 +23,7 @@ from stacks.yaml_source import YamlDocument, display_path, format_path, load
 PLATFORM_FILE = "platform.yaml"
 TEAMS_DIR = "teams"
 DEFAULT_CI_ISSUER = "https://token.actions.githubusercontent.com"
+DEFAULT_CI_WORKFLOW = ".github/workflows/deploy.yml"
 
 
 def load_config(config_dir: Path) -> Config:
@@ -108,7 +109,8 @@ def _platform(doc: YamlDocument) -> Platform:
                 AuthorizedNetwork(n["cidr_block"], n["display_name"]) for n in gke.get("master_authorized_networks", [])
             ),
         ),
-        ci=Ci(ci.get("issuer_uri", DEFAULT_CI_ISSUER), ci["repository"], ci.get("branch", "main")) if ci else None,
+        ci=Ci(ci.get("issuer_uri", DEFAULT_CI_ISSUER), ci["repository"], ci.get("branch", "main"),
+              ci.get("repository_id"), ci.get("workflow", DEFAULT_CI_WORKFLOW)) if ci else None,
         source=_src(doc),
         suppressions=_suppressions(doc, d.get("suppressions")),
     )
@@ -189,12 +191,36 @@ def platform_rules(platform: Platform, doc: YamlDocument) -> list[ConfigError]:
     label = names.label_value(platform.name)
     if len(label) > 63:
         errors.append(_err(doc, ("name",), "too long to be used as a label value (63 characters)"))
+    if platform.ci is not None:
+        for env in platform.environments.values():
+            if not env.state_bucket:
+                errors.append(_err(doc, ("environments", env.name),
+                                   "state_bucket is required when `ci` deploys the platform: a CI runner's local "
+                                   "state is gone after the job, and the next apply would recreate everything"))
+    errors += _secret_isolation_rules(platform.notification_channels, platform.environments, doc)
     projects: dict[str, str] = {}
     for env in platform.environments.values():
         if env.project_id in projects:
             errors.append(_err(doc, ("environments", env.name, "project_id"),
                                f"project '{env.project_id}' is already used by environment '{projects[env.project_id]}'"))
         projects[env.project_id] = env.name
+    return errors
+
+
+def _secret_isolation_rules(channels: Mapping[str, NotificationChannel], environments: Mapping[str, Any],
+                            doc: YamlDocument) -> list[ConfigError]:
+    """A secret pinned to one environment's project would be read by every environment's stack."""
+    if len(environments) < 2:
+        return []
+    env_of = {env.project_id: name for name, env in environments.items()}
+    errors = []
+    for key, channel in channels.items():
+        for setting, ref in channel.settings.items():
+            if setting.endswith("_secret") and ref.split("/")[1] in env_of:
+                errors.append(_err(doc, ("notification_channels", key, setting),
+                                   f"secret in the {env_of[ref.split('/')[1]]} project would be read by every "
+                                   f"environment's stack; write projects/{{project}}/... so each environment reads "
+                                   f"its own copy"))
     return errors
 
 
@@ -219,6 +245,7 @@ def team_rules(platform: Platform | None, teams: list[Team], docs: list[YamlDocu
                                    f"project '{env.project_id}' is the platform project of '{platform_projects[env.project_id]}'; "
                                    "teams need their own projects"))
         errors += _model_rules(team, doc)
+        errors += _secret_isolation_rules(team.notification_channels, team.environments, doc)
         errors += _derived_name_rules(team, doc)
         errors += _suppression_shape_rules(team, doc)
     return errors

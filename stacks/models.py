@@ -52,8 +52,9 @@ def _oncall_channels(stack, platform_stack, project: str) -> list[str]:
     key = platform.oncall_channel
     if not key:
         return []
+    # `{project}` in its secret reference means the platform project of this environment.
     return NotificationChannels(stack, "platform-oncall", channels={key: platform.notification_channels[key]},
-                                project=project).all_ids
+                                project=project, secret_project=platform_stack.project).all_ids
 
 
 def add_models(stack, platform_stack) -> ModelsBuild:

@@ -15,10 +15,11 @@ def test_one_platform_stack_per_env_and_one_team_stack_per_team_and_env(stacks):
     assert set(stacks) == expected
 
 
-def test_gcs_backend_when_env_has_state_bucket_else_local(stacks):
-    prod = stacks["team-fraud-prod"]["terraform"]["backend"]
-    assert prod == {"gcs": {"bucket": "acme-mlops-tfstate-prod", "prefix": "team-fraud-prod"}}
-    assert "local" in stacks["team-fraud-dev"]["terraform"]["backend"]
+def test_gcs_backend_per_env_bucket_and_one_prefix_per_stack(stacks):
+    """(Without a bucket state is local: tests/deploy/test_readme_deploy.py deploys such a config.)"""
+    for env in ("dev", "prod"):
+        backend = stacks[f"team-fraud-{env}"]["terraform"]["backend"]
+        assert backend == {"gcs": {"bucket": f"acme-mlops-tfstate-{env}", "prefix": f"team-fraud-{env}"}}
 
 
 def test_google_provider_is_pinned_by_the_bindings(stacks):

@@ -158,7 +158,7 @@ def test_oncall_channel_must_be_defined(config_copy):
 
 def test_notification_channel_secrets_are_references_not_values(config_copy):
     edit(config_copy / "platform.yaml",
-         "service_key_secret: projects/acme-mlops-prod/secrets/pagerduty-service-key/versions/latest",
+         "service_key_secret: projects/{project}/secrets/pagerduty-service-key/versions/latest",
          "service_key_secret: s3cr3t-value")
     assert any("notification_channels.platform-oncall.service_key_secret" in p for p in problems(config_copy))
 
@@ -175,3 +175,36 @@ def test_every_missing_required_field_is_named(config_copy):
     found = problems(config_copy)
     assert any("missing required field 'display_name'" in p for p in found), found
     assert any("missing required field 'business_owner'" in p for p in found), found
+
+
+def test_ci_deploys_need_a_state_bucket_in_every_environment(config_copy):
+    """A CI runner's local state is gone after the job: the next apply would recreate everything."""
+    platform = config_copy / "platform.yaml"
+    edit(platform, "    state_bucket: acme-mlops-tfstate-dev\n", "")
+    (found,) = problems(config_copy)
+    assert found.startswith(f"{platform}:{line_of(platform, '  dev:')}: environments.dev: state_bucket is required")
+
+
+def test_a_secret_pinned_to_one_environments_project_is_refused(config_copy):
+    """dev stacks would read prod's PagerDuty key; `projects/{project}/...` keeps each environment's own."""
+    platform = config_copy / "platform.yaml"
+    edit(platform, "projects/{project}/secrets/pagerduty-service-key", "projects/acme-mlops-prod/secrets/pagerduty-service-key")
+    team = config_copy / "teams" / "growth.yaml"
+    edit(team, "projects/{project}/secrets/slack-token", "projects/acme-growth-dev/secrets/slack-token")
+    found = problems(config_copy)
+    assert len(found) == 2
+    assert found[0].startswith(f"{platform}:{line_of(platform, 'service_key_secret')}: "
+                               "notification_channels.platform-oncall.service_key_secret: secret in the prod project")
+    assert found[1].startswith(f"{team}:{line_of(team, 'auth_token_secret')}: "
+                               "notification_channels.growth-slack.auth_token_secret: secret in the dev project")
+
+
+def test_same_environment_secrets_resolve_to_each_stacks_own_project(stacks):
+    from tests.helpers import resources
+
+    for env in ("dev", "prod"):
+        platform = stacks[f"platform-{env}"]["ephemeral"]["google_secret_manager_secret_version"]
+        assert {s["project"] for s in platform.values()} == {f"acme-mlops-{env}"}
+        team = stacks[f"team-growth-{env}"]["ephemeral"]["google_secret_manager_secret_version"]
+        # the team's Slack token from the team project; the on-call copy's key from the platform project
+        assert sorted(s["project"] for s in team.values()) == [f"acme-growth-{env}", f"acme-mlops-{env}"]

@@ -91,7 +91,8 @@ def test_only_groups_service_accounts_and_ci_principals_are_granted_anything(sta
             if tf_type.endswith("_iam_member"):
                 member = conf["member"]
                 sink_writer = member.startswith("${google_logging_project_sink.") and member.endswith(".writer_identity}")
-                ci_subject = member.startswith("principal://iam.googleapis.com/${google_iam_workload_identity_pool.")
+                ci_subject = member.startswith(("principal://iam.googleapis.com/${google_iam_workload_identity_pool.",
+                                                "principal://iam.googleapis.com/${data.terraform_remote_state."))
                 assert sink_writer or ci_subject or member.startswith(("group:", "serviceAccount:", "principalSet://")), \
                     (name, logical_id, member)
                 assert "allUsers" not in member and "allAuthenticatedUsers" not in member
@@ -128,7 +129,9 @@ def test_service_account_user_only_for_the_ci_deployer(stacks):
 def test_team_deployer_is_federated_with_the_platform_ci_pool(stacks):
     binding = resources(stacks["team-fraud-prod"], "google_service_account_iam_member")["deployer-ci-federation"]
     assert binding["role"] == "roles/iam.workloadIdentityUser"
-    assert binding["member"].startswith("principalSet://iam.googleapis.com/" + REMOTE + "prod.outputs.")
+    assert binding["member"].startswith("principal://iam.googleapis.com/" + REMOTE + "prod.outputs.")
+    # only pushes to main outside any GitHub environment (tests/test_ci_trust.py evaluates the pool condition)
+    assert binding["member"].endswith("/subject/repo:acme/mlops-platform:ref:refs/heads/main")
     assert binding["service_account_id"].startswith("${google_service_account.service-accounts_deployer_")
 
 

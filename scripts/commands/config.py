@@ -53,12 +53,16 @@ def stacks(config_dir: Path = ConfigDir, teams: Optional[List[str]] = Teams, env
            changed_from: Optional[str] = typer.Option(None, "--changed-from", help="Only stacks affected by files changed since this git ref."),
            format: StackFormat = typer.Option(StackFormat.names, "--format", help="names, or github-matrix: {\"include\": [...]} for a CI job matrix."),
            with_dependencies: bool = typer.Option(False, "--with-dependencies", help="Also list the platform stack each selected team stack depends on (what `cdktn deploy` needs in one run)."),
+           removed_since: Optional[str] = typer.Option(None, "--removed-since", help="List the stacks this git ref defined that the config no longer does (they need a decommission; exit 1 if any)."),
            output: OutputFormat = Output) -> None:
     """List the stacks the config defines (cdktn deploy takes these names)."""
     from stacks.selection import planned_stacks
 
     config = load_config(config_dir)
-    planned = planned_stacks(config, _selection(config, teams, envs))
+    selection = _selection(config, teams, envs)
+    if removed_since:
+        _report_removed(config, removed_since, selection, output)
+    planned = planned_stacks(config, selection)
     if changed_from:
         from scripts.changes import GitError, affected_since, affected_stacks
 
@@ -82,6 +86,26 @@ def stacks(config_dir: Path = ConfigDir, teams: Optional[List[str]] = Teams, env
         return
     for name, _, _ in planned:
         out.print(name, highlight=False)
+
+
+def _report_removed(config, ref: str, selection, output: OutputFormat) -> None:
+    """Stacks gone from the config since ``ref`` (a removed team or environment): exit 1 when there are any."""
+    from scripts.changes import GitError, removed_stacks
+
+    try:
+        removed = [name for name, env in removed_stacks(config, ref) if selection.wants_env(env)]
+    except GitError as exc:
+        sys.stderr.write(f"--removed-since {ref}: {exc}\n")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    if output is OutputFormat.json:
+        print_json({"removed": removed})
+    else:
+        for name in removed:
+            out.print(name, highlight=False)
+    if removed:
+        sys.stderr.write(f"{len(removed)} stack(s) defined at {ref} are gone from the config; `cdktn deploy` cannot "
+                         "destroy them. Decommission them first (docs/architecture.md, \"Removing a team\").\n")
+    raise typer.Exit(1 if removed else 0)
 
 
 def synth(config_dir: Path = ConfigDir,

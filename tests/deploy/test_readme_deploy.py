@@ -28,10 +28,8 @@ def readme_deploy_block() -> str:
     return re.search(r"```sh\n(.*?)```", section, re.S).group(1)
 
 
-@pytest.fixture(scope="module")
-def project(tmp_path_factory) -> Path:
+def make_project(root: Path) -> Path:
     """A copy of the platform instance beside links to the code, venv and node_modules of this checkout."""
-    root = tmp_path_factory.mktemp("deploy") / "p"
     root.mkdir()
     shutil.copytree(REPO / "infra", root / "infra",
                     ignore=shutil.ignore_patterns("cdktf.out", ".cdktf.out.*", "terraform.*.tfstate*", "__pycache__"))
@@ -42,6 +40,25 @@ def project(tmp_path_factory) -> Path:
     bin_dir.mkdir()
     (bin_dir / "terraform").write_text(f"#!/bin/sh\nexec '{sys.executable}' '{FAKE}' \"$@\"\n")
     (bin_dir / "terraform").chmod(0o755)
+    return root
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    return make_project(tmp_path_factory.mktemp("deploy") / "p")
+
+
+@pytest.fixture(scope="module")
+def local_state_project(tmp_path_factory) -> Path:
+    """The example without CI and without a dev state bucket: dev keeps its state in local files."""
+    import yaml
+
+    root = make_project(tmp_path_factory.mktemp("deploy-local") / "p")
+    platform_file = root / "infra" / "platform.yaml"
+    platform = yaml.safe_load(platform_file.read_text())
+    platform.pop("ci")
+    platform["environments"]["dev"].pop("state_bucket")
+    platform_file.write_text(yaml.safe_dump(platform, sort_keys=False))
     return root
 
 
@@ -71,8 +88,9 @@ def test_readme_deploy_block_runs_as_written_platform_first_then_every_team(proj
     assert (project / "gcs" / "acme-mlops-tfstate-prod" / "platform-prod" / "default.tfstate").is_file()
 
 
-def test_local_state_resolves_across_stacks_and_survives_a_resynth(project):
-    """dev has no state bucket: each team stack must find the platform's local state from its own directory."""
+def test_local_state_resolves_across_stacks_and_survives_a_resynth(local_state_project):
+    """Without a state bucket each team stack must find the platform's local state from its own directory."""
+    project = local_state_project
     deploy = next(line for line in readme_deploy_block().splitlines() if "cdktn deploy" in line)
     script = "\n".join(line for line in readme_deploy_block().splitlines() if "npx cdktn" not in line)
     done, calls = run_block(project, f"{script}\n{deploy.replace('-prod', '-dev')}", "dev")

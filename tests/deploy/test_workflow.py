@@ -26,28 +26,52 @@ def steps_using(steps: list[dict], action: str) -> list[dict]:
 def test_pull_requests_plan_and_pushes_to_main_apply():
     triggers = WORKFLOW.get("on", WORKFLOW.get(True))  # YAML 1.1 reads a bare `on` as true
     assert set(triggers) == {"pull_request", "push"} and triggers["push"]["branches"] == ["main"]
-    assert "pull_request" in JOBS["plan"]["if"] and "push" in JOBS["apply-dev"]["if"] and "push" in JOBS["apply-prod"]["if"]
+    assert "pull_request" not in str(triggers["pull_request"])  # plain pull_request, never pull_request_target
+    assert "pull_request" in JOBS["plan"]["if"]
+    assert all("push" in JOBS[j]["if"] for j in ("apply-dev", "plan-prod", "apply-prod"))
     assert JOBS["plan"]["strategy"]["matrix"] == "${{ fromJSON(needs.affected.outputs.matrix) }}"
-    assert "modelops stacks" in JOBS["affected"]["steps"][-1]["run"]
     assert "--format github-matrix" in JOBS["affected"]["steps"][-1]["run"]
 
 
-def test_apply_runs_dev_then_prod_behind_the_prod_environment():
+def test_plans_run_in_the_plan_environment_the_planner_trusts(stacks):
+    assert JOBS["plan"]["environment"] == "${{ matrix.env }}-plan" and JOBS["plan-prod"]["environment"] == "prod-plan"
+    bindings = resources(stacks["platform-prod"], "google_service_account_iam_member")
+    assert bindings["ci/planner-federation"]["member"].endswith("/subject/repo:acme/mlops-platform:environment:prod-plan")
+
+
+def test_apply_runs_dev_then_a_visible_prod_plan_then_prod_behind_its_environment():
     assert JOBS["apply-dev"]["environment"] == "dev" and JOBS["apply-prod"]["environment"] == "prod"
-    assert "apply-dev" in JOBS["apply-prod"]["needs"]
-    for job, env in (("apply-dev", "dev"), ("apply-prod", "prod")):
-        (apply,) = steps_using(JOBS[job]["steps"], "./.github/actions/apply")
-        assert apply["with"]["env"] == env
-    deploy = APPLY["runs"]["steps"][-1]["run"]
-    assert "npx cdktn deploy" in deploy and "--auto-approve" in deploy
-    assert "--with-dependencies" in next(s["run"] for s in APPLY["runs"]["steps"] if s.get("id") == "target")
+    assert JOBS["plan-prod"]["needs"] == "apply-dev" and JOBS["apply-prod"]["needs"] == "plan-prod"
+    modes = {}
+    for job, env in (("apply-dev", "dev"), ("plan-prod", "prod"), ("apply-prod", "prod")):
+        (step,) = steps_using(JOBS[job]["steps"], "./.github/actions/apply")
+        assert step["with"]["env"] == env
+        modes[job] = step["with"].get("mode", APPLY["inputs"]["mode"]["default"])
+    assert modes == {"apply-dev": "apply", "plan-prod": "plan", "apply-prod": "apply"}
+    steps = {s.get("name") or s.get("id") or s.get("uses"): s for s in APPLY["runs"]["steps"]}
+    target = steps["target"]["run"]
+    # the baseline is the last successful apply, so a failed or dropped run's changes are not skipped
+    assert '--changed-from "$tag"' in target and "--with-dependencies" in target and '--removed-since "$tag"' in target
+    assert "npx cdktn deploy $STACKS --auto-approve" in steps["cdktn deploy (platform first, then teams)"]["run"]
+    assert "GITHUB_STEP_SUMMARY" in steps["cdktn diff (into the job summary)"]["run"]
+    assert 'git push --force origin "refs/tags/$TAG"' in steps["Move the baseline to what was applied"]["run"]
+
+
+def test_untrusted_values_reach_shell_only_through_environment_variables():
+    """`${{ }}` inside `run:` is pasted into the script before bash parses it: a branch name could inject code."""
+    runs = [s["run"] for job in JOBS.values() for s in job["steps"] if "run" in s]
+    runs += [s["run"] for s in APPLY["runs"]["steps"] if "run" in s]
+    for script in runs:
+        assert "${{" not in script, script
 
 
 def test_only_plan_and_apply_jobs_can_mint_an_oidc_token_and_no_job_uses_a_key():
     for name, job in JOBS.items():
         has_token = (job.get("permissions") or {}).get("id-token") == "write"
-        assert has_token == (name in {"plan", "apply-dev", "apply-prod"}), name
+        assert has_token == (name in {"plan", "apply-dev", "plan-prod", "apply-prod"}), name
     assert WORKFLOW["permissions"] == {"contents": "read"}
+    assert {n for n, j in JOBS.items() if (j.get("permissions") or {}).get("contents") == "write"} == \
+        {"apply-dev", "apply-prod"}  # they move the baseline tag
     auths = steps_using(JOBS["plan"]["steps"], "google-github-actions/auth") + \
         steps_using(APPLY["runs"]["steps"], "google-github-actions/auth")
     assert len(auths) == 2
@@ -58,9 +82,9 @@ def test_only_plan_and_apply_jobs_can_mint_an_oidc_token_and_no_job_uses_a_key()
 def test_ci_identities_named_in_ci_are_the_ones_the_platform_stack_creates(stacks):
     accounts = {a["account_id"] for a in resources(stacks["platform-prod"], "google_service_account").values()}
     (plan_auth,) = steps_using(JOBS["plan"]["steps"], "google-github-actions/auth")
-    (apply_auth,) = steps_using(APPLY["runs"]["steps"], "google-github-actions/auth")
     assert plan_auth["with"]["service_account"].startswith(f"{names.CI_PLANNER}@")
-    assert apply_auth["with"]["service_account"].startswith(f"{names.CI_APPLIER}@")
+    target = next(s for s in APPLY["runs"]["steps"] if s.get("id") == "target")["run"]
+    assert "platform-ci-$(" in target and "planner" in target and "applier" in target
     assert {names.CI_PLANNER, names.CI_APPLIER} <= accounts
     assert names.CI_PROVIDER_OUTPUT in stacks["platform-prod"]["output"]
 

@@ -179,3 +179,20 @@ def test_check_reports_each_metric_mutation_on_its_resource_and_nothing_else(syn
         entry = next(m for m in example_config.team(team).models if m.name == model)
         assert (finding["file"], finding["line"]) == (f"infra/teams/{team}.yaml", entry.source.line), finding
         assert finding["status"] == "failed" and finding["address"].startswith("google_monitoring_alert_policy."), finding
+
+
+def test_stacks_removed_since_names_the_stacks_a_removed_team_leaves_behind(config_copy):
+    """`cdktn deploy` cannot destroy a stack that left the app: the apply job stops on it instead."""
+    repo = config_copy.parent
+    _git(repo, "init", "-q")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "base")
+    unchanged = run("stacks", "--config-dir", str(config_copy), "--removed-since", "HEAD", cwd=repo)
+    assert unchanged.returncode == 0 and unchanged.stdout == "", unchanged.stderr
+    (config_copy / "teams" / "growth.yaml").unlink()
+    removed = run("stacks", "--config-dir", str(config_copy), "--removed-since", "HEAD", "--env", "prod", cwd=repo)
+    assert removed.returncode == 1
+    assert removed.stdout.split() == ["team-growth-prod"]
+    assert "cannot destroy" in removed.stderr and "Traceback" not in removed.stderr
+    bad = run("stacks", "--config-dir", str(config_copy), "--removed-since", "no-such-ref", cwd=repo)
+    assert bad.returncode == 2 and "--removed-since no-such-ref" in bad.stderr
