@@ -31,6 +31,12 @@ BIGQUERY_JOB_TIMEOUT_SECONDS = 3 * 6 * 3600
 METRICS_WINDOW_NOTE = "a point for an older day would be more than 25 hours old, which Cloud Monitoring refuses"
 
 
+def when(condition: Any, *steps: dict[str, Any]) -> dict[str, Any]:
+    """A switch condition that runs nested steps: the form the conditions reference documents
+    (https://cloud.google.com/workflows/docs/reference/syntax/conditions: `next`, or nested `steps`)."""
+    return {"condition": condition, "steps": list(steps)}
+
+
 def day_parameter() -> dict[str, Any]:
     """The DATE query parameter `@day` (from the workflow variable `day`)."""
     return {"name": "day", "parameterType": {"type": "DATE"}, "parameterValue": {"value": "${day}"}}
@@ -85,10 +91,8 @@ def query_rows_subworkflow() -> dict[str, Any]:
                 "result": "results",
             }},
             # BigQuery leaves `rows` out of an empty result.
-            {"empty": {"switch": [{"condition": '${not("rows" in results)}', "assign": [{"rows": []}],
-                                   "next": "done"}]}},
-            {"found": {"assign": [{"rows": "${results.rows}"}]}},
-            {"done": {"return": "${rows}"}},
+            {"empty": {"switch": [when('${not("rows" in results)}', {"none": {"return": []}})]}},
+            {"done": {"return": "${results.rows}"}},
         ],
     }
 
@@ -113,9 +117,9 @@ def publish_query_subworkflow() -> dict[str, Any]:
                     {"set": {"assign": [{"labels[label_names[i]]": "${row.f[i].v}"}]}},
                 ]}}},
                 {"value": {"switch": [
-                    {"condition": '${value_type == "INT64"}',
-                     "assign": [{"typed": {"int64Value": "${string(int(double(value_cell)))}"}}]},
-                    {"condition": True, "assign": [{"typed": {"doubleValue": "${double(value_cell)}"}}]},
+                    when('${value_type == "INT64"}',
+                         {"int64": {"assign": [{"typed": {"int64Value": "${string(int(double(value_cell)))}"}}]}}),
+                    when(True, {"double": {"assign": [{"typed": {"doubleValue": "${double(value_cell)}"}}]}}),
                 ]}},
                 {"write": {
                     "call": "http.post",
@@ -154,7 +158,7 @@ def ingest_subworkflow(project: str, dataset: str) -> dict[str, Any]:
         "steps": [
             {"look": {"call": "query_rows", "args": {
                 "query": exists, "parameters": [string_parameter("table", "${table}")]}, "result": "found"}},
-            {"not_created_yet": {"switch": [{"condition": "${len(found) == 0}", "return": 0}]}},
+            {"not_created_yet": {"switch": [when("${len(found) == 0}", {"skip": {"return": 0}})]}},
             {"run": {"call": "run_query", "args": {"query": "${query}", "parameters": [day_parameter()]}}},
             {"done": {"return": 1}},
         ],
@@ -169,10 +173,8 @@ def day_argument_steps() -> list[dict[str, Any]]:
             {"yesterday": "${text.substring(time.format(sys.now() - 86400), 0, 10)}"},
             {"day": '${default(map.get(args, "day"), yesterday)}'},
         ]}},
-        {"check_day": {"switch": [{
-            "condition": '${not(text.match_regex(day, "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))}',
-            "raise": '${"the execution argument day must be YYYY-MM-DD, got " + day}',
-        }]}},
+        {"check_day": {"switch": [when('${not(text.match_regex(day, "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))}', {
+            "refuse": {"raise": '${"the execution argument day must be YYYY-MM-DD, got " + day}'}})]}},
     ]
 
 
@@ -189,5 +191,12 @@ def terraform_literal(text: str) -> str:
     return text.replace("${", "$${").replace("%{", "%%{")
 
 
+class _PlainDumper(yaml.SafeDumper):
+    """YAML without anchors/aliases: a value reused in several steps is written out each time."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def dump(workflow: dict[str, Any]) -> str:
-    return yaml.safe_dump(workflow, sort_keys=False, width=1_000_000, allow_unicode=True)
+    return yaml.dump(workflow, Dumper=_PlainDumper, sort_keys=False, width=1_000_000, allow_unicode=True)

@@ -28,6 +28,7 @@ from __future__ import annotations
 from typing import Any
 
 from modules.quality import sql, workflow_steps
+from modules.quality.workflow_steps import when
 from modules.serving.context import ModelContext
 from stacks import names
 
@@ -79,26 +80,25 @@ def dispose_subworkflow(ds: sql.Dataset) -> dict[str, Any]:
                 "query": '${"DROP TABLE IF EXISTS `' + prefix + '" + staging + "`"}'}}},
             {"none": {"assign": [{"disposed": []}]}},
             # A job that was never created, or wrote nothing, has no tables.
-            {"created": {"switch": [{"condition": "${job == null}", "return": "${disposed}"}]}},
-            {"wrote": {"switch": [{"condition": '${map.get(job, ["outputInfo", "bigqueryOutputTable"]) == null}',
-                                   "return": "${disposed}"}]}},
+            {"created": {"switch": [when("${job == null}", {"no_job": {"return": "${disposed}"}})]}},
+            {"wrote": {"switch": [when('${map.get(job, ["outputInfo", "bigqueryOutputTable"]) == null}',
+                                       {"no_output": {"return": "${disposed}"}})]}},
             {"suffix": {"assign": [
                 {"output_table": "${job.outputInfo.bigqueryOutputTable}"},
                 {"suffix": f"${{text.substring(output_table, {len(PREDICTIONS_PREFIX)}, len(output_table))}}"},
             ]}},
-            {"check_name": {"switch": [{
-                "condition": f'${{not(text.match_regex(output_table, "^{PREDICTIONS_PREFIX}_[0-9A-Za-z_]+$"))}}',
-                "raise": '${"unexpected output table name " + output_table + ": left in place"}',
-            }]}},
+            {"check_name": {"switch": [when(
+                f'${{not(text.match_regex(output_table, "^{PREDICTIONS_PREFIX}_[0-9A-Za-z_]+$"))}}',
+                {"unexpected": {"raise": '${"unexpected output table name " + output_table + ": left in place"}'}})]}},
             {"list": {"call": "query_rows", "args": {
                 "query": job_tables_query(ds),
                 "parameters": [workflow_steps.string_parameter("suffix", "${suffix}")]}, "result": "rows"}},
             {"each": {"for": {"value": "row", "in": "${rows}", "steps": [
                 {"statement": {"switch": [
-                    {"condition": '${how == "drop"}',
-                     "assign": [{"sql": '${"DROP TABLE `' + prefix + '" + row.f[0].v + "`"}'}]},
-                    {"condition": True,
-                     "assign": [{"sql": '${"ALTER TABLE `' + prefix + '" + row.f[0].v + "` ' + expire + '"}'}]},
+                    when('${how == "drop"}',
+                         {"drop": {"assign": [{"sql": '${"DROP TABLE `' + prefix + '" + row.f[0].v + "`"}'}]}}),
+                    when(True, {"expire": {"assign": [
+                        {"sql": '${"ALTER TABLE `' + prefix + '" + row.f[0].v + "` ' + expire + '"}'}]}}),
                 ]}},
                 {"apply": {"call": "run_query", "args": {"query": "${sql}"}}},
                 {"record": {"assign": [{"disposed": "${list.concat(disposed, row.f[0].v)}"}]}},
@@ -161,12 +161,12 @@ def batch_workflow(ctx: ModelContext, dataset_id: str) -> dict[str, Any]:
                             'job.outputInfo.bigqueryOutputTable}'}]}},
         {"copy_output": {"call": "run_query", "args": {
             "query": '${text.replace_all(copy_template, "__PREDICTIONS__", predictions)}', "parameters": day}}},
-        {"partial": {"switch": [{"condition": '${action == "partial"}', "raise": {
+        {"partial": {"switch": [when('${action == "partial"}', {"fail_partial": {"raise": {
             "message": '${"batch prediction job " + job.name + " partially succeeded: " + '
                        'default(map.get(job, ["completionStats", "failedCount"]), "?") + " instances failed; "'
                        ' + "the scored ones were copied"}',
             "job": "${job.name}", "state": "${job.state}",
-            "failed": '${map.get(job, ["completionStats", "failedCount"])}'}}]}},
+            "failed": '${map.get(job, ["completionStats", "failedCount"])}'}}})]}},
         {"clean_up": {"call": "dispose", "args": {"job": "${job}", "staging": "${staging}", "how": "drop"},
                       "result": "dropped"}},
         {"done": {"return": {"day": "${day}", "job": "${job.name}", "state": "${job.state}",
@@ -192,10 +192,10 @@ def batch_workflow(ctx: ModelContext, dataset_id: str) -> dict[str, Any]:
                 "query": '${text.replace_all(count_template, "__STAGING__", staging)}'}, "result": "counted"}},
             # No rows for the day: nothing to score (the output partition stays empty and
             # batch-output-missing says so); Vertex is not asked to score an empty table.
-            {"nothing_to_score": {"switch": [{"condition": '${counted[0].f[0].v == "0"}', "steps": [
+            {"nothing_to_score": {"switch": [when(
+                '${counted[0].f[0].v == "0"}',
                 {"drop_empty": {"call": "dispose", "args": {"job": None, "staging": "${staging}", "how": "drop"}}},
-                {"skipped": {"return": {"day": "${day}", "job": None, "scored": "0", "dropped": []}}},
-            ]}]}},
+                {"skipped": {"return": {"day": "${day}", "job": None, "scored": "0", "dropped": []}}})]}},
             {"run": {
                 "try": {"steps": run_steps},
                 "except": {"as": "e", "steps": [

@@ -107,3 +107,10 @@ def test_feature_baseline_table_follows_its_spec_and_is_protected_and_kept(stack
     # Rewritten per model at registration: never expires, the drift SQL reads a model's whole baseline.
     assert table["time_partitioning"] == {"type": "DAY", "field": "computed_at"}
     assert table["require_partition_filter"] is False and table["clustering"] == ["model", "feature"]
+
+
+def test_workflow_sources_are_plain_yaml_without_anchors(stacks):
+    """Definitions reuse Python objects (the @day parameter); the YAML must spell each one out."""
+    for stack in stacks.values():
+        for wf in resources(stack, "google_workflows_workflow").values():
+            assert "&id" not in wf["source_contents"] and "*id" not in wf["source_contents"]

@@ -13,8 +13,9 @@ Semantics, each from Google's syntax reference (https://cloud.google.com/workflo
   (syntax/jumps);
 - `assign` sets up to 50 variables in order, targets may be `name`, `name.key`, `name[expr]`
   (syntax/variables);
-- `switch` (at most 50 conditions) runs the first true condition's `next` / `steps` / `assign` /
-  `return` / `raise`; with no match, the step's own `next` or the following step (syntax/conditions);
+- `switch` (at most 50 conditions) runs the first true condition's nested `steps` and/or follows its
+  `next` (the two forms the reference shows); with no match, or a match without `next`, the
+  step's own `next` or the following step (syntax/conditions);
 - `call` of a subworkflow binds its `params` (with defaults) and stores `result`; any other call
   goes to the connector layer (syntax/subworkflows, syntax/calls);
 - `for` over `in` (a list) or `range` [start, end] (inclusive), optional `index`; variables first
@@ -112,8 +113,9 @@ class Interpreter:
                         count += steps(value["steps"]) + self.evaluator.check(value.get("in", value.get("range")))
                     elif key == "switch":
                         for condition in value:
-                            count += steps(condition.get("steps", [])) + self.evaluator.check(
-                                {k: v for k, v in condition.items() if k != "steps"})
+                            if set(condition) - {"condition", "next", "steps"}:
+                                raise Unsupported(f"step {name}: switch condition keys {sorted(condition)}")
+                            count += steps(condition.get("steps", [])) + self.evaluator.check(condition["condition"])
                     elif key == "try":
                         count += steps(value["steps"]) if "steps" in value else steps([{f"{name}.try": value}])
                     elif key == "except":
@@ -261,7 +263,7 @@ class Interpreter:
         if len(conditions) > MAX_CONDITIONS:
             raise Unsupported(f"step {name}: {len(conditions)} conditions, Workflows allows {MAX_CONDITIONS}")
         for condition in conditions:
-            unknown = set(condition) - {"condition", "next", "steps", "assign", "return", "raise"}
+            unknown = set(condition) - {"condition", "next", "steps"}
             if unknown:
                 raise Unsupported(f"step {name}: switch condition keys {sorted(unknown)}")
             test = self._resolve(condition["condition"], scope)
@@ -269,14 +271,8 @@ class Interpreter:
                 raise error("TypeError", f"step {name}: condition is {type(test).__name__}, not a boolean")
             if not test:
                 continue
-            if "assign" in condition:
-                self._assign(name, condition["assign"], scope)
             if "steps" in condition:
                 self._run_steps(condition["steps"], scope)
-            if "return" in condition:
-                raise _Return(self._resolve(condition["return"], scope))
-            if "raise" in condition:
-                raise WorkflowError(self._resolve(condition["raise"], scope))
             return condition.get("next", body.get("next"))
         return body.get("next")
 

@@ -69,7 +69,9 @@ SWITCH = """
       - condition: ${x < 10}
         next: small
       - condition: ${x < 100}
-        return: medium
+        steps:
+          - medium:
+              return: medium
 - following:
     return: large
 - small:
@@ -122,7 +124,9 @@ def test_a_connector_error_map_is_caught_by_its_tags_and_has_no_code_to_match():
         - by_tag:
             switch:
               - condition: ${"OperationError" in e.tags}
-                return: ${e.message}
+                steps:
+                  - tagged:
+                      return: ${e.message}
 """
 
     def failing(name, args):
