@@ -36,7 +36,8 @@ PREDICTION_HISTORY = (
     Column("source", "STRING", "Where the row came from: request_log, batch_output or stream_archive."),
     Column("endpoint_id", "STRING", "Vertex endpoint id (online)."),
     Column("deployed_model_id", "STRING", "Vertex deployed model id (online)."),
-    Column("request_id", "STRING", "Request or message id; joins ground truth."),
+    Column("request_id", "STRING", "The caller's request id (`request_id` of the instance, input row or event; "
+                                   "docs/monitoring.md, feature contract); joins ground truth."),
     Column("caller", "STRING", "Principal that called the model (an email, so personal data).", pii=True),
     Column("entity_id", "STRING", "Business entity scored (customer, card, session).", pii=True),
     Column("features", "STRING", "Input features not marked pii, as a JSON object."),
@@ -45,19 +46,31 @@ PREDICTION_HISTORY = (
     Column("response_payload", "STRING", "Raw response as logged by Vertex AI.", "REPEATED", pii=True),
     Column("predicted_label", "STRING", "Predicted class (classification)."),
     Column("predicted_value", "FLOAT64", "Score or regression value."),
-    Column("latency_ms", "FLOAT64", "Serving latency in milliseconds (online)."),
+    Column("latency_ms", "FLOAT64", "Serving latency in milliseconds, when the writer measured it (the Vertex "
+                                    "request log has none)."),
+    # Added after the first release: new columns go last and stay NULLABLE (an in-place schema update).
+    Column("sampling_rate", "FLOAT64", "Share of predictions the row's source kept: the endpoint's logging.sample_rate "
+                                       "for request-log rows (each stands for 1 / sampling_rate predictions); NULL "
+                                       "means every prediction is kept (batch, streaming)."),
 )
 
 DAILY_USAGE = (
     Column("usage_date", "DATE", "Day of use (UTC).", "REQUIRED"),
     _MODEL,
     _VERSION,
-    Column("predictions", "INT64", "Predictions served.", "REQUIRED"),
+    Column("predictions", "INT64", "Predictions served; estimated from the sampled request log when "
+                                   "`estimated` (online models logging less than every request).", "REQUIRED"),
     Column("errors", "INT64", "Failed prediction requests."),
-    Column("distinct_callers", "INT64", "Distinct calling principals (a count, not who)."),
-    Column("latency_p50_ms", "FLOAT64", "Median latency."),
-    Column("latency_p99_ms", "FLOAT64", "99th percentile latency."),
+    Column("distinct_callers", "INT64", "Distinct calling principals among the history rows that record one; "
+                                        "NULL when none does (the Vertex request log has no caller)."),
+    Column("latency_p50_ms", "FLOAT64", "Median latency of the rows that record one; NULL when none does (online "
+                                      "latency is the endpoint's prediction_latencies metric)."),
+    Column("latency_p99_ms", "FLOAT64", "99th percentile latency, likewise."),
     _COMPUTED,
+    # Added after the first release: new columns go last and stay NULLABLE (an in-place schema update).
+    Column("logged_predictions", "INT64", "prediction_history rows the day's numbers come from."),
+    Column("estimated", "BOOL", "True when `predictions` is scaled up from a sampled request log "
+                                "(logged_predictions / sampling_rate), not counted."),
 )
 
 MODEL_QUALITY = (

@@ -102,6 +102,9 @@ def describe(error: ValidationError) -> tuple[tuple[Any, ...], str]:
         return path, f"must have at least {expected} entr{'y' if expected == 1 else 'ies'}"
     if v == "pattern":
         return path, f"{error.instance!r} is not valid: {_pattern_hint(error.schema)}"
+    if v == "not" and isinstance(expected, dict) and "enum" in expected:
+        return path, (f"{error.instance!r} is a reserved name (taken: {', '.join(map(str, expected['enum']))}); "
+                      f"{error.schema.get('description', 'choose another')}")
     return path, error.message
 
 

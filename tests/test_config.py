@@ -68,6 +68,12 @@ def test_out_of_range_threshold_is_reported_with_file_line_and_path(config_copy)
     ("name: fraud", "name: Fraud", "name: 'Fraud' is not valid: must match"),
     ("      features: [merchant_id_hash, weekly_volume, dispute_rate]", "      features: []",
      "models[1].monitoring.features: must have at least 1 item(s)"),
+    # `request_id` is the feature contract's id field (docs/monitoring.md), not a feature.
+    ("      features: [merchant_id_hash, weekly_volume, dispute_rate]",
+     "      features: [request_id, weekly_volume, dispute_rate]",
+     "models[1].monitoring.features[0]: 'request_id' is a reserved name"),
+    ("        - {name: card_country, type: STRING}", "        - {name: scoring_date, type: STRING}",
+     "models[0].monitoring.features[2].name: 'scoring_date' is a reserved name"),
 ])
 def test_schema_rejections_name_the_field(config_copy, old, new, expected):
     team = config_copy / "teams" / "fraud.yaml"

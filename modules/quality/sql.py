@@ -28,10 +28,15 @@ PSI_EPSILON = 0.0001
 # Accuracy uses predictions of the last N days that have ground truth by the evaluation day.
 ACCURACY_WINDOW_DAYS = 30
 OTHER_BUCKET = "__other__"
+# The feature-contract field every online instance, batch input row and streaming event carries
+# (docs/monitoring.md, "Feature contract"): the caller's id for the prediction, which ground truth joins on.
+REQUEST_ID = "request_id"
 NUMERIC_TYPES = ("FLOAT64", "INT64")
 # How a feature value is read back from JSON text, by the feature's type in the team file.
 JSON_CASTS = {"FLOAT64": "FLOAT64", "INT64": "INT64", "BOOL": "BOOL"}
 NOW = "CURRENT_TIMESTAMP()"
+# prediction_history.sampling_rate, NULL meaning every prediction was kept.
+_SAMPLING = "COALESCE(sampling_rate, 1)"
 NEXT_DAY = "TIMESTAMP(DATE_ADD(@day, INTERVAL 1 DAY))"
 
 
@@ -58,6 +63,13 @@ class ModelSpec:
     max_missing_feature_ratio: float | None = None
     min_accuracy: float | None = None
     max_rmse: float | None = None
+    # Share of online requests Vertex logs (`logging.sample_rate`): each request-log row stands for 1/rate.
+    sample_rate: float = 1.0
+
+
+def instance_fields(model: ModelSpec) -> tuple[str, ...]:
+    """The feature contract: the fields of every instance a model gets, online or batch (request_id first)."""
+    return (REQUEST_ID, *(f.name for f in model.features))
 
 
 def model_spec(model: Model) -> ModelSpec:
@@ -67,7 +79,7 @@ def model_spec(model: Model) -> ModelSpec:
                                      f.drift_threshold if f.drift_threshold is not None else mon.drift_threshold)
                      for f in mon.features)
     return ModelSpec(model.name, model.task, features, max_missing_feature_ratio=mon.max_missing_feature_ratio,
-                         min_accuracy=mon.min_accuracy, max_rmse=mon.max_rmse)
+                         min_accuracy=mon.min_accuracy, max_rmse=mon.max_rmse, sample_rate=model.logging.sample_rate)
 
 
 @dataclass(frozen=True)
@@ -152,16 +164,24 @@ def _history_of_day(ds: Dataset, model: ModelSpec) -> str:
 
 
 def usage(ds: Dataset, model: ModelSpec) -> Select:
-    """One row per model and day, also on days without traffic (predictions = 0)."""
+    """One row per model and day, also on days without traffic (predictions = 0).
+
+    A request-log row stands for 1 / sampling_rate requests (Vertex logs that share of them), so
+    `predictions` is the sum of those weights, rounded, and `estimated` says when it was scaled.
+    Callers and latency come only from rows that record them: the Vertex request log records
+    neither, so for online models they stay NULL instead of reading as zero callers.
+    """
     quantile = "APPROX_QUANTILES(latency_ms, 100)[OFFSET({})]"
     return select_into(tables.DAILY_USAGE, {
         "usage_date": "@day",
         "model": _quote(model.name),
-        "predictions": "COUNT(*)",
-        "distinct_callers": "COUNT(DISTINCT caller)",
+        "predictions": f"CAST(ROUND(COALESCE(SUM(1 / {_SAMPLING}), 0)) AS INT64)",
+        "distinct_callers": "IF(COUNT(caller) = 0, NULL, COUNT(DISTINCT caller))",
         "latency_p50_ms": quantile.format(50),
         "latency_p99_ms": quantile.format(99),
         "computed_at": NOW,
+        "logged_predictions": "COUNT(*)",
+        "estimated": f"COALESCE(MIN({_SAMPLING}) < 1, FALSE)",
     }, _history_of_day(ds, model))
 
 
@@ -338,8 +358,12 @@ def ingest_request_log(ds: Dataset, model: ModelSpec, log_table: str) -> str:
     Vertex writes one row per request with `request_payload` / `response_payload` as arrays of
     JSON strings (one per instance). Instances and predictions are paired by position; each
     instance's features are split into `features` and `pii_features` as the team file marks them.
-    Vertex logs carry neither caller nor latency: those columns stay NULL for online models
-    (latency comes from the endpoint metrics instead). The raw payloads stay in the log table.
+    `request_id` is the caller's own id from the instance (the feature contract): Vertex's
+    `request_id` column is its internal number, which `PredictResponse` never returns to the
+    caller, so ground truth could never join on it. Each row records the endpoint's sampling
+    rate, so usage can scale the sample back to the requests served. Vertex logs carry neither
+    caller nor latency: those columns stay NULL for online models (latency comes from the
+    endpoint metrics instead). The raw payloads stay in the log table.
     """
     label, value = prediction_from_json("response_payload[SAFE_OFFSET(i)]")
     select = select_into(tables.PREDICTION_HISTORY, {
@@ -348,10 +372,11 @@ def ingest_request_log(ds: Dataset, model: ModelSpec, log_table: str) -> str:
         "pattern": "'online'",
         "source": "'request_log'",
         "deployed_model_id": "deployed_model_id",
-        "request_id": "CONCAT(CAST(request_id AS STRING), '-', CAST(i AS STRING))",
+        "request_id": f"JSON_VALUE(instance, '$.{REQUEST_ID}')",
         **features_json(model, lambda f: _from_json("instance", f)),
         "predicted_label": label,
         "predicted_value": value,
+        "sampling_rate": _number(model.sample_rate),
     }, f"FROM {ds.table(log_table)}, UNNEST(request_payload) AS instance WITH OFFSET AS i\n"
        f"WHERE {within_day('logging_time')}")
     return f"BEGIN TRANSACTION;\n{_replace_history(ds, model, select, 'request_log')}\nCOMMIT TRANSACTION;"

@@ -1,11 +1,15 @@
 """The team's scheduled model-quality workflow: daily tables from SQL, then custom metrics.
 
 Once a day (Cloud Scheduler → Workflows, as the team's pipeline service account) it
-1. copies each online model's Vertex request log of the day into prediction_history,
+1. copies each online model's Vertex request log of the day into prediction_history (a model
+   whose endpoint has had no traffic has no log table yet: it is skipped, not an error),
 2. replaces the day's rows of daily_usage, data_quality, drift and model_quality per model,
 3. publishes the results as `custom.googleapis.com/modelops/...` points (descriptors declared in
    modules/monitoring/metrics.py), plus each batch model's output row count.
-Run it for another day with the execution argument `{"day": "YYYY-MM-DD"}`.
+Run it for another day with the execution argument `{"day": "YYYY-MM-DD"}`: the tables are
+rewritten for that day; metrics are published only for the day that just ended (yesterday, UTC),
+because Cloud Monitoring refuses a point more than 25 hours old and a point stamped now would
+present an old day's value as today's. The result says which (`metrics`).
 """
 from __future__ import annotations
 
@@ -25,7 +29,7 @@ EXECUTE_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 
 
 def publications(ds: sql.Dataset, models: Sequence[Model]) -> list[dict[str, Any]]:
-    """(query, metric type, label columns, value type) for every custom metric the workflow writes."""
+    """(query, parameters, metric type, label columns, value type) for every custom metric the workflow writes."""
     def pub(path: str, query: str, labels: list[str]) -> dict[str, Any]:
         metric = CUSTOM_METRICS[path]
         return {"metric_type": metric.type, "query": query, "label_names": labels, "value_type": metric.value_type}
@@ -52,28 +56,36 @@ def publications(ds: sql.Dataset, models: Sequence[Model]) -> list[dict[str, Any
 
 def quality_workflow(*, team: str, dataset: sql.Dataset, location: str, models: Sequence[Model]) -> dict[str, Any]:
     """The workflow definition (Workflows syntax as a dict)."""
-    ingest = [sql.ingest_request_log(dataset, sql.model_spec(m), names.request_log_table(m.name))
+    ingest = [{"table": names.request_log_table(m.name),
+               "query": sql.ingest_request_log(dataset, sql.model_spec(m), names.request_log_table(m.name))}
               for m in models if m.pattern == "online"]
     scripts = [sql.replace_day(dataset, sql.model_spec(m), build(dataset, sql.model_spec(m)))
                for m in models for build in sql.DAILY_QUERIES.values()]
+    day = [workflow_steps.day_parameter()]
     main_steps: list[dict[str, Any]] = [
-        workflow_steps.day_argument_step(),
-        {"ingest_request_logs": {"for": {"value": "query", "in": ingest, "steps": [
-            {"ingest": {"call": "ingest", "args": {"query": "${query}", "day": "${day}"}}}]}}},
+        *workflow_steps.day_argument_steps(),
+        {"ingest_request_logs": {"for": {"value": "log", "in": ingest, "steps": [
+            {"ingest": {"call": "ingest", "args": {"table": "${log.table}", "query": "${log.query}", "day": "${day}"}}}]}}},
         {"write_daily_tables": {"for": {"value": "query", "in": scripts, "steps": [
-            {"write": {"call": "run_query", "args": {"query": "${query}", "day": "${day}"}}}]}}},
+            {"write": {"call": "run_query", "args": {"query": "${query}", "parameters": day}}}]}}},
+        # Only the day that just ended can be published (see the module docstring).
+        {"metrics_window": {"switch": [{"condition": "${day != yesterday}", "next": "metrics_skipped"}]}},
         {"publish_metrics": {"for": {"value": "p", "in": publications(dataset, models), "steps": [
             {"publish": {"call": "publish_query", "args": {
-                "query": "${p.query}", "day": "${day}", "metric_type": "${p.metric_type}",
+                "query": "${p.query}", "parameters": day, "metric_type": "${p.metric_type}",
                 "label_names": "${p.label_names}", "value_type": "${p.value_type}", "team": team}}}]}}},
-        {"done": {"return": {"day": "${day}", "models": len(models)}}},
+        {"done": {"return": {"day": "${day}", "models": len(models), "metrics": "published"}}},
+        {"metrics_skipped": {"return": {
+            "day": "${day}", "models": len(models),
+            "metrics": f"not published: {workflow_steps.METRICS_WINDOW_NOTE}"}}},
     ]
     if not ingest:
-        main_steps.pop(1)
+        main_steps = [s for s in main_steps if "ingest_request_logs" not in s]
     return {
         "main": {"params": ["args"], "steps": main_steps},
         "run_query": workflow_steps.run_query_subworkflow(location, dataset.dataset),
-        "ingest": workflow_steps.ingest_subworkflow(),
+        "query_rows": workflow_steps.query_rows_subworkflow(),
+        "ingest": workflow_steps.ingest_subworkflow(dataset.project, dataset.dataset),
         "publish_query": workflow_steps.publish_query_subworkflow(),
     }
 

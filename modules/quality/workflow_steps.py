@@ -1,10 +1,14 @@
 """Reusable Cloud Workflows pieces (as Python dicts, dumped to YAML): BigQuery jobs and custom metrics.
 
-`run_query` runs one SQL script as a BigQuery job with the named DATE parameter `@day`; the
-`googleapis.bigquery.v2.jobs.insert` connector waits for the job to finish and raises on
-failure, so a failed query fails the execution (and its alert).
+`run_query` runs one SQL script as a BigQuery job with the named parameters it is given; the
+`googleapis.bigquery.v2.jobs.insert` connector waits for the job and raises OperationError (an
+error map with `tags`, `message` and the failed job as `operation`, no `code`) when it fails, so a
+failed query fails the execution (and its alert). `query_rows` also reads the result rows.
 `publish_query` runs a SELECT whose last column is the value and whose other columns are metric
 labels, and writes one point per row to a custom metric through the Monitoring API.
+
+The definitions are executed in tests by a small Workflows interpreter against fake connectors
+(tests/workflows/), so every expression here stays inside the subset it implements.
 """
 from __future__ import annotations
 
@@ -14,11 +18,38 @@ from typing import Any
 import yaml
 
 PROJECT = '${sys.get_env("GOOGLE_CLOUD_PROJECT_ID")}'
+# A connector call that starts a long-running operation waits 1,800 s by default, then raises
+# TimeoutError (connector_params.timeout; https://cloud.google.com/workflows/docs/reference/googleapis
+# "Invoke a connector call", and the jobs.insert connector page). BigQuery itself lets a query or
+# script run 6 hours per attempt and up to three attempts
+# (https://cloud.google.com/bigquery/quotas#query_script_execution_time_limit): the connector must
+# not give up before BigQuery does.
+BIGQUERY_JOB_TIMEOUT_SECONDS = 3 * 6 * 3600
+# Monitoring refuses a point whose end time is more than 25 hours in the past
+# (https://cloud.google.com/monitoring/api/ref_v3/rest/v3/TimeInterval), so only the day that just
+# ended can still be published; see `day_argument_step`.
+METRICS_WINDOW_NOTE = "a point for an older day would be more than 25 hours old, which Cloud Monitoring refuses"
+
+
+def when(condition: Any, *steps: dict[str, Any]) -> dict[str, Any]:
+    """A switch condition that runs nested steps: the form the conditions reference documents
+    (https://cloud.google.com/workflows/docs/reference/syntax/conditions: `next`, or nested `steps`)."""
+    return {"condition": condition, "steps": list(steps)}
+
+
+def day_parameter() -> dict[str, Any]:
+    """The DATE query parameter `@day` (from the workflow variable `day`)."""
+    return {"name": "day", "parameterType": {"type": "DATE"}, "parameterValue": {"value": "${day}"}}
+
+
+def string_parameter(name: str, expression: str) -> dict[str, Any]:
+    return {"name": name, "parameterType": {"type": "STRING"}, "parameterValue": {"value": expression}}
 
 
 def run_query_subworkflow(location: str, dataset: str) -> dict[str, Any]:
+    """Run a script with the given named query parameters; returns the finished job."""
     return {
-        "params": ["query", "day"],
+        "params": ["query", {"parameters": []}],
         "steps": [
             {"run": {
                 "call": "googleapis.bigquery.v2.jobs.insert",
@@ -31,10 +62,10 @@ def run_query_subworkflow(location: str, dataset: str) -> dict[str, Any]:
                             "useLegacySql": False,
                             "defaultDataset": {"projectId": PROJECT, "datasetId": dataset},
                             "parameterMode": "NAMED",
-                            "queryParameters": [{"name": "day", "parameterType": {"type": "DATE"},
-                                                 "parameterValue": {"value": "${day}"}}],
+                            "queryParameters": "${parameters}",
                         }},
                     },
+                    "connector_params": {"timeout": BIGQUERY_JOB_TIMEOUT_SECONDS},
                 },
                 "result": "job",
             }},
@@ -43,20 +74,42 @@ def run_query_subworkflow(location: str, dataset: str) -> dict[str, Any]:
     }
 
 
-def publish_query_subworkflow() -> dict[str, Any]:
-    """Rows [label..., value] -> one GAUGE point each on ``metric_type`` (resource `global`)."""
+def query_rows_subworkflow() -> dict[str, Any]:
+    """Run a SELECT and return its rows as jobs.getQueryResults gives them (`[{f: [{v: ...}]}]`), [] if none.
+
+    One page of results (at most 10 MB): the queries here return a row per model or feature.
+    """
     return {
-        "params": ["query", "day", "metric_type", "label_names", "value_type", "team"],
+        "params": ["query", {"parameters": []}],
         "steps": [
-            {"run": {"call": "run_query", "args": {"query": "${query}", "day": "${day}"}, "result": "job"}},
+            {"run": {"call": "run_query", "args": {"query": "${query}", "parameters": "${parameters}"},
+                     "result": "job"}},
             {"read": {
                 "call": "googleapis.bigquery.v2.jobs.getQueryResults",
                 "args": {"projectId": PROJECT, "jobId": "${job.jobReference.jobId}",
                          "location": "${job.jobReference.location}"},
                 "result": "results",
             }},
-            {"check_rows": {"switch": [{"condition": '${not("rows" in results)}', "return": 0}]}},
-            {"each_row": {"for": {"value": "row", "in": "${results.rows}", "steps": [
+            # BigQuery leaves `rows` out of an empty result.
+            {"empty": {"switch": [when('${not("rows" in results)}', {"none": {"return": []}})]}},
+            {"done": {"return": "${results.rows}"}},
+        ],
+    }
+
+
+def publish_query_subworkflow() -> dict[str, Any]:
+    """Rows [label..., value] -> one GAUGE point each on ``metric_type`` (resource `global`), stamped now.
+
+    Called only for the day that just ended (see `day_argument_step`): a point stamped on day D+1
+    carries day D's value, the one mapping Monitoring accepts for a rerun as well (a rerun writes a
+    later point; Monitoring refuses a point not later than the series' last one).
+    """
+    return {
+        "params": ["query", "parameters", "metric_type", "label_names", "value_type", "team"],
+        "steps": [
+            {"read": {"call": "query_rows", "args": {"query": "${query}", "parameters": "${parameters}"},
+                      "result": "rows"}},
+            {"each_row": {"for": {"value": "row", "in": "${rows}", "steps": [
                 {"labels": {"assign": [{"labels": {"team": "${team}"}},
                                        {"value_cell": "${row.f[len(label_names)].v}"}]}},
                 {"skip_null": {"switch": [{"condition": "${value_cell == null}", "next": "continue"}]}},
@@ -64,9 +117,9 @@ def publish_query_subworkflow() -> dict[str, Any]:
                     {"set": {"assign": [{"labels[label_names[i]]": "${row.f[i].v}"}]}},
                 ]}}},
                 {"value": {"switch": [
-                    {"condition": '${value_type == "INT64"}',
-                     "assign": [{"typed": {"int64Value": "${string(int(double(value_cell)))}"}}]},
-                    {"condition": True, "assign": [{"typed": {"doubleValue": "${double(value_cell)}"}}]},
+                    when('${value_type == "INT64"}',
+                         {"int64": {"assign": [{"typed": {"int64Value": "${string(int(double(value_cell)))}"}}]}}),
+                    when(True, {"double": {"assign": [{"typed": {"doubleValue": "${double(value_cell)}"}}]}}),
                 ]}},
                 {"write": {
                     "call": "http.post",
@@ -82,33 +135,47 @@ def publish_query_subworkflow() -> dict[str, Any]:
                     },
                 }},
             ]}}},
-            {"done": {"return": "${len(results.rows)}"}},
+            {"done": {"return": "${len(rows)}"}},
         ],
     }
 
 
-def ingest_subworkflow() -> dict[str, Any]:
-    """Run a query that reads a table Vertex creates lazily: a missing table (no traffic yet) is not an error."""
+def table_exists_query(project: str, dataset: str) -> str:
+    """One row when the table `@table` exists in the dataset. INFORMATION_SCHEMA.TABLES
+    (https://cloud.google.com/bigquery/docs/information-schema-tables) answers without an error to match."""
+    return f"SELECT table_name FROM `{project}.{dataset}.INFORMATION_SCHEMA.TABLES` WHERE table_name = @table"
+
+
+def ingest_subworkflow(project: str, dataset: str) -> dict[str, Any]:
+    """Copy a Vertex request log of the day, if Vertex has created the table yet (it does on first traffic).
+
+    The table's existence is looked up first instead of matching the failed query's error: the
+    BigQuery connector raises OperationError for a failed job, with no HTTP code to match.
+    """
+    exists = table_exists_query(project, dataset)
     return {
-        "params": ["query", "day"],
+        "params": ["table", "query", "day"],
         "steps": [
-            {"run": {
-                "try": {"call": "run_query", "args": {"query": "${query}", "day": "${day}"}, "result": "job"},
-                "except": {"as": "e", "steps": [
-                    {"not_created_yet": {"switch": [{"condition": '${"code" in e and e.code == 404}', "return": 0}]}},
-                    {"reraise": {"raise": "${e}"}},
-                ]},
-            }},
+            {"look": {"call": "query_rows", "args": {
+                "query": exists, "parameters": [string_parameter("table", "${table}")]}, "result": "found"}},
+            {"not_created_yet": {"switch": [when("${len(found) == 0}", {"skip": {"return": 0}})]}},
+            {"run": {"call": "run_query", "args": {"query": "${query}", "parameters": [day_parameter()]}}},
             {"done": {"return": 1}},
         ],
     }
 
 
-def day_argument_step() -> dict[str, Any]:
-    """`day` = args.day when given (reruns, backfills), else yesterday (UTC)."""
-    return {"init": {"assign": [
-        {"day": '${default(map.get(args, "day"), text.substring(time.format(sys.now() - 86400), 0, 10))}'},
-    ]}}
+def day_argument_steps() -> list[dict[str, Any]]:
+    """`day` = args.day when given (reruns, backfills), else `yesterday` (UTC), kept for comparisons;
+    a malformed day is refused before any query runs."""
+    return [
+        {"init": {"assign": [
+            {"yesterday": "${text.substring(time.format(sys.now() - 86400), 0, 10)}"},
+            {"day": '${default(map.get(args, "day"), yesterday)}'},
+        ]}},
+        {"check_day": {"switch": [when('${not(text.match_regex(day, "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))}', {
+            "refuse": {"raise": '${"the execution argument day must be YYYY-MM-DD, got " + day}'}})]}},
+    ]
 
 
 def empty_execution_body() -> str:
@@ -124,5 +191,12 @@ def terraform_literal(text: str) -> str:
     return text.replace("${", "$${").replace("%{", "%%{")
 
 
+class _PlainDumper(yaml.SafeDumper):
+    """YAML without anchors/aliases: a value reused in several steps is written out each time."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def dump(workflow: dict[str, Any]) -> str:
-    return yaml.safe_dump(workflow, sort_keys=False, width=1_000_000, allow_unicode=True)
+    return yaml.dump(workflow, Dumper=_PlainDumper, sort_keys=False, width=1_000_000, allow_unicode=True)

@@ -6,12 +6,10 @@ short-lived staging table, scored by a batch prediction job with the model versi
 `champion`, and the predictions land in the output table's `scoring_date` partition (replacing
 it, so reruns are safe) and in prediction_history (so quality, drift and accuracy cover batch
 models too). The google provider has no batch-prediction resource (reference §2/§4.3): the job is
-created by the workflow through the Vertex AI connector.
+created by the workflow through the Vertex AI connector; the definition (how it waits, what it
+cleans up, the instance shape) is modules/serving/batch_workflow.py.
 """
 from __future__ import annotations
-
-import json
-from typing import Any
 
 from cdktn_provider_google.cloud_scheduler_job import CloudSchedulerJob
 from cdktn_provider_google.workflows_workflow import WorkflowsWorkflow
@@ -21,76 +19,12 @@ from metric_catalogue.thresholds import Quantity
 from modules import metadata_tables
 from modules.monitoring import filters
 from modules.monitoring.alerts import DAILY_ALIGNMENT, AlertSpec, aggregation, threshold
-from modules.quality import sql, workflow_steps
+from modules.quality import workflow_steps
+from modules.serving.batch_workflow import batch_workflow
 from modules.serving.context import ModelContext
 from stacks import names
 
 EXECUTE_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
-TERMINAL_FAILURES = ["JOB_STATE_FAILED", "JOB_STATE_CANCELLED", "JOB_STATE_EXPIRED"]
-POLL_SECONDS = 60
-
-
-def copy_output_sql(ctx: ModelContext, ds: sql.Dataset) -> str:
-    """Predictions table (placeholder `__PREDICTIONS__`) -> output partition + prediction_history."""
-    return sql.copy_batch_output(ds, sql.model_spec(ctx.model), names.batch_output_table(ctx.model.name),
-                                 "`__PREDICTIONS__`")
-
-
-def batch_workflow(ctx: ModelContext, dataset_id: str) -> dict[str, Any]:
-    model, project, region = ctx.model, ctx.project, ctx.region
-    ds = sql.Dataset(project, dataset_id)
-    staging_prefix = f"{names.batch_staging_table(model.name)}_"
-    input_table = ds.table(names.batch_input_table(model.name))
-    stage_sql = (f"CREATE OR REPLACE TABLE `{project}.{dataset_id}.__STAGING__` "
-                 "OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 2 DAY)) AS "
-                 f"SELECT * EXCEPT (scoring_date) FROM {input_table} WHERE scoring_date = @day")
-    job_body = {
-        "displayName": '${"' + ctx.resource_name() + '-" + run_id}',
-        "model": names.registry_model(project, region, ctx.team.name, model.name),
-        "inputConfig": {"instancesFormat": "bigquery",
-                        "bigquerySource": {"inputUri": '${"bq://' + f"{project}.{dataset_id}." + '" + staging}'}},
-        "instanceConfig": {"excludedFields": ["request_id"]},
-        "outputConfig": {"predictionsFormat": "bigquery",
-                         "bigqueryDestination": {"outputUri": f"bq://{project}.{dataset_id}"}},
-        "dedicatedResources": {"machineSpec": {"machineType": model.serving.machine_type},
-                               "startingReplicaCount": model.serving.min_replicas,
-                               "maxReplicaCount": model.serving.max_replicas},
-        "encryptionSpec": {"kmsKeyName": '${sys.get_env("VERTEX_KMS_KEY")}'},
-        "labels": ctx.labels,
-    }
-    aiplatform = "googleapis.aiplatform.v1.projects.locations.batchPredictionJobs"
-    return {
-        "main": {"params": ["args"], "steps": [
-            workflow_steps.day_argument_step(),
-            # SQL templates are plain strings (no Workflows expression); placeholders are filled below.
-            {"names": {"assign": [{"run_id": '${text.replace_all(day, "-", "")}'},
-                                  {"staging": '${"' + staging_prefix + '" + run_id}'},
-                                  {"stage_template": stage_sql},
-                                  {"copy_template": copy_output_sql(ctx, ds)}]}},
-            {"stage_input": {"call": "run_query", "args": {
-                "query": '${text.replace_all(stage_template, "__STAGING__", staging)}', "day": "${day}"}}},
-            {"create_job": {"call": f"{aiplatform}.create", "args": {
-                "parent": f"projects/{project}/locations/{region}", "region": region, "body": job_body},
-                "result": "job"}},
-            {"wait": {"call": "sys.sleep", "args": {"seconds": POLL_SECONDS}}},
-            {"poll": {"call": f"{aiplatform}.get", "args": {"name": "${job.name}", "region": region}, "result": "job"}},
-            {"check": {"switch": [
-                {"condition": '${job.state == "JOB_STATE_SUCCEEDED"}', "next": "write_output"},
-                {"condition": "${job.state in " + json.dumps(TERMINAL_FAILURES) + "}",
-                 "raise": '${"batch prediction job " + job.name + " ended in " + job.state}'},
-            ], "next": "wait"}},
-            {"write_output": {"assign": [{"predictions": '${text.replace_all(job.outputInfo.bigqueryOutputDataset, '
-                                                         '"bq://", "") + "." + job.outputInfo.bigqueryOutputTable}'}]}},
-            {"copy_output": {"call": "run_query", "args": {
-                "query": '${text.replace_all(copy_template, "__PREDICTIONS__", predictions)}',
-                "day": "${day}"}}},
-            {"clean_up": {"call": "run_query", "args": {
-                "query": '${"DROP TABLE `' + f"{project}.{dataset_id}." + '" + staging + "`; DROP TABLE `" + predictions + "`"}',
-                "day": "${day}"}}},
-            {"done": {"return": {"day": "${day}", "job": "${job.name}"}}},
-        ]},
-        "run_query": workflow_steps.run_query_subworkflow(region, dataset_id),
-    }
 
 
 class BatchPrediction(Construct):

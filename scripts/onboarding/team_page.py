@@ -132,7 +132,9 @@ def checklists(team: Team) -> list[str]:
         f"- [ ] Watch the Model Operations Center dashboard, then `modelops promote` (or `modelops rollback`).",
         "- [ ] Read the runbook of every alert listed above; you are paged by them.", "",
         "### Data engineer", "",
-        "- [ ] Feed the `ground_truth` table daily so accuracy can be computed (model, prediction id, label, event time).",
+        "- [ ] Send a unique `request_id` in every online instance, batch input row and streaming event "
+        "(docs/monitoring.md, Feature contract), and feed the `ground_truth` table daily with the same ids "
+        "so accuracy can be computed (model, request_id, label, event time).",
         "- [ ] Check that `prediction_history` is filling (queries need a partition filter on the date).",
         *( [f"- [ ] Publish events for {', '.join(streaming)} in the topic schema's format; failed messages land in the dead-letter topic."]
            if streaming else []),

@@ -12,6 +12,7 @@ from typing import Any, Iterable
 
 import duckdb
 import sqlglot
+from sqlglot import exp
 
 from modules.bigquery_tables import Column
 from modules.quality import tables
@@ -26,6 +27,21 @@ VERTEX_REQUEST_LOG = (Column("endpoint", "STRING", ""), Column("deployed_model_i
                       Column("logging_time", "TIMESTAMP", ""), Column("request_id", "NUMERIC", ""),
                       Column("request_payload", "STRING", "", "REPEATED"),
                       Column("response_payload", "STRING", "", "REPEATED"))
+
+
+def to_duckdb(statement: exp.Expression) -> str:
+    """One parsed BigQuery statement as DuckDB SQL, with BigQuery's semantics where the dialects differ.
+
+    BigQuery's COUNTIF returns 0 when there are no input rows
+    (https://cloud.google.com/bigquery/docs/reference/standard-sql/aggregate_functions#countif);
+    DuckDB's count_if returns NULL there, so it is wrapped in COALESCE(..., 0).
+    """
+    def countif_zero(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.CountIf) and not isinstance(node.parent, exp.Coalesce):
+            return exp.Coalesce(this=node.copy(), expressions=[exp.Literal.number(0)])
+        return node
+
+    return statement.transform(countif_zero).sql(dialect="duckdb")
 
 
 def duck_column(c: Column) -> str:
@@ -59,7 +75,10 @@ class Duck:
     def run(self, bigquery_sql: Any, day: datetime.date) -> list[dict[str, Any]]:
         """Transpile every statement and run it with @day bound; rows of the last statement."""
         result = None
-        for statement in sqlglot.transpile(str(bigquery_sql), read="bigquery", write="duckdb"):
+        for parsed in sqlglot.parse(str(bigquery_sql), read="bigquery"):
+            if parsed is None:
+                continue
+            statement = to_duckdb(parsed)
             params = {"day": day} if "$day" in statement else None
             result = self.con.execute(statement, params) if params else self.con.execute(statement)
         if result is None or result.description is None:

@@ -1,6 +1,7 @@
 """The generated BigQuery SQL, transpiled to DuckDB and run on fixtures whose answers are worked out by hand."""
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 import math
@@ -165,6 +166,7 @@ def test_usage_rollup_counts_predictions_callers_and_latency_percentiles(duck):
 def test_usage_rollup_reports_zero_predictions_on_a_day_without_traffic(duck):
     [row] = duck.run(sql.usage(DS, CLASSIFIER), DAY)
     assert row["predictions"] == 0 and row["model"] == "card-scorer"
+    assert (row["logged_predictions"], row["estimated"], row["distinct_callers"]) == (0, False, None)
 
 
 def _except_computed_at(rows: list[dict]) -> list[dict]:
@@ -194,16 +196,18 @@ def test_request_log_ingest_pairs_predictions_and_keeps_pii_features_in_pii_feat
     duck.create_columns("request_log_x", VERTEX_REQUEST_LOG)
     duck.insert("request_log_x", [
         {"logging_time": TS, "request_id": 7, "deployed_model_id": "dm1",
-         "request_payload": [json.dumps({"amount": 5, "country": "NL", "undeclared": 1}), json.dumps({"amount": None})],
+         "request_payload": [json.dumps({"request_id": "tx-1", "amount": 5, "country": "NL", "undeclared": 1}),
+                             json.dumps({"request_id": "tx-2", "amount": None})],
          "response_payload": [json.dumps({"label": "1", "value": 0.9}), json.dumps("0")]},
         {"logging_time": YESTERDAY_TS, "request_id": 8, "deployed_model_id": "dm1",
-         "request_payload": [json.dumps({"amount": 1})], "response_payload": [json.dumps("1")]},
+         "request_payload": [json.dumps({"request_id": "tx-0", "amount": 1})], "response_payload": [json.dumps("1")]},
     ])
     script = sql.ingest_request_log(DS, CLASSIFIER, "request_log_x")
     duck.run(script, DAY)
     duck.run(script, DAY)  # a rerun replaces the day's rows
     rows = sorted(duck.rows(tables.PREDICTION_HISTORY), key=lambda r: r["predicted_label"], reverse=True)
-    assert len(rows) == 2 and {r["request_id"].split("-")[0] for r in rows} == {"7"}
+    # The caller's id from each instance, not Vertex's internal request number (7).
+    assert [r["request_id"] for r in rows] == ["tx-1", "tx-2"]
     first, second = rows
     assert json.loads(first["features"]) == {"amount": 5.0}            # declared, not pii; nothing undeclared
     assert json.loads(first["pii_features"]) == {"country": "NL"}     # pii: only in the tagged column
@@ -213,6 +217,43 @@ def test_request_log_ingest_pairs_predictions_and_keeps_pii_features_in_pii_feat
     assert {(r["pattern"], r["source"], r["deployed_model_id"]) for r in rows} == {("online", "request_log", "dm1")}
     missing = {r["feature"]: r["missing"] for r in duck.run(sql.missing_features(DS, CLASSIFIER), DAY)}
     assert missing == {"amount": 1, "country": 1}
+
+
+def _log_rows(n: int, *, request_ids=None) -> list[dict]:
+    """Vertex request-log rows of DAY, one instance each (the contract's request_id when given)."""
+    ids = request_ids or [None] * n
+    return [{"logging_time": TS, "request_id": 100 + i, "deployed_model_id": "dm1",
+             "request_payload": [json.dumps({**({"request_id": rid} if rid else {}), "amount": 1.0})],
+             "response_payload": [json.dumps({"label": "1"})]} for i, rid in enumerate(ids)]
+
+
+def test_online_accuracy_joins_ground_truth_on_the_callers_request_id(duck):
+    duck.create_columns("request_log_x", VERTEX_REQUEST_LOG)
+    duck.insert("request_log_x", _log_rows(3, request_ids=["tx-1", "tx-2", "tx-3"]))
+    duck.run(sql.ingest_request_log(DS, CLASSIFIER, "request_log_x"), DAY)
+    # Ground truth arrives later from the business system, keyed by the id the caller sent.
+    duck.insert(tables.GROUND_TRUTH, [_truth("card-scorer", "tx-1", label="1"), _truth("card-scorer", "tx-2", label="1"),
+                                      _truth("card-scorer", "tx-3", label="0")])
+    rows = {r["metric"]: r for r in duck.run(sql.accuracy(DS, CLASSIFIER), DAY)}
+    assert rows["accuracy"]["value"] == pytest.approx(2 / 3) and rows["accuracy"]["sample_size"] == 3
+
+
+def test_usage_of_a_sampled_request_log_is_scaled_and_marked_estimated_and_invents_no_callers(duck):
+    half = dataclasses.replace(CLASSIFIER, sample_rate=0.5)
+    duck.create_columns("request_log_x", VERTEX_REQUEST_LOG)
+    duck.insert("request_log_x", _log_rows(3))
+    duck.run(sql.ingest_request_log(DS, half, "request_log_x"), DAY)
+    [row] = duck.run(sql.usage(DS, half), DAY)
+    assert (row["predictions"], row["logged_predictions"], row["estimated"]) == (6, 3, True)
+    # The request log has no caller and no latency column: unknown, not zero.
+    assert (row["distinct_callers"], row["latency_p50_ms"], row["latency_p99_ms"]) == (None, None, None)
+
+
+def test_usage_of_a_complete_history_is_counted_not_estimated(duck):
+    duck.insert(tables.PREDICTION_HISTORY, [history("card-scorer", str(i), {}, pattern="batch", source="batch_output")
+                                            for i in range(4)])
+    [row] = duck.run(sql.usage(DS, CLASSIFIER), DAY)
+    assert (row["predictions"], row["logged_predictions"], row["estimated"]) == (4, 4, False)
 
 
 def test_batch_copy_writes_the_output_partition_and_history_with_pii_features_apart(duck):

@@ -43,7 +43,7 @@ def test_workflow_writes_every_daily_table_for_every_model_and_each_script_is_va
             target = f"`acme-fraud-prod.fraud_metadata.{table}`"
             day = tables.day_column(table)
             assert any(f"DELETE FROM {target} WHERE {day} = @day AND model = '{model.name}'" in s for s in scripts)
-    for script in scripts + steps["ingest_request_logs"]["for"]["in"]:
+    for script in scripts + [log["query"] for log in steps["ingest_request_logs"]["for"]["in"]]:
         assert all(sqlglot.parse(script, read="bigquery"))
 
 
@@ -55,17 +55,19 @@ def test_pii_features_are_read_from_and_written_to_the_tagged_pii_features_colum
     assert "JSON_VALUE(pii_features, '$.customer_email')" in text
     assert "JSON_VALUE(features, '$.customer_email')" not in text
     assert "JSON_VALUE(features, '$.amount')" in text
-    [ingest] = steps["ingest_request_logs"]["for"]["in"]
+    [log] = steps["ingest_request_logs"]["for"]["in"]
+    ingest = log["query"]
     features, pii = ingest.split(" AS features,")[0], ingest.split(" AS features,")[1].split(" AS pii_features")[0]
     assert "customer_email" not in features and "'$.amount'" in features
     assert "JSON_VALUE(instance, '$.customer_email') AS customer_email" in pii and "amount" not in pii
 
 
 def test_only_online_models_ingest_vertex_request_logs(stacks):
-    ingest = main_steps(definition(stacks))["ingest_request_logs"]["for"]["in"]
-    assert len(ingest) == 1 and "`acme-fraud-prod.fraud_metadata.request_log_card_scorer`" in ingest[0]
-    growth = main_steps(definition(stacks, "team-growth-prod"))["ingest_request_logs"]["for"]["in"]
-    assert len(growth) == 1 and "request_log_next_best_offer" in growth[0]  # not the streaming model
+    [log] = main_steps(definition(stacks))["ingest_request_logs"]["for"]["in"]
+    assert log["table"] == "request_log_card_scorer"
+    assert "`acme-fraud-prod.fraud_metadata.request_log_card_scorer`" in log["query"]
+    [growth] = main_steps(definition(stacks, "team-growth-prod"))["ingest_request_logs"]["for"]["in"]
+    assert growth["table"] == "request_log_next_best_offer"  # not the streaming model
 
 
 def test_workflow_publishes_only_declared_custom_metrics(stacks):
@@ -88,7 +90,10 @@ def test_publish_subworkflow_writes_time_series_to_the_monitoring_api(stacks):
     assert '"resource": {"type": "global"' in text
     run = definition(stacks)["run_query"]["steps"][0]["run"]
     assert run["call"] == "googleapis.bigquery.v2.jobs.insert"
-    assert run["args"]["body"]["configuration"]["query"]["queryParameters"][0]["name"] == "day"
+    assert run["args"]["body"]["configuration"]["query"]["queryParameters"] == "${parameters}"
+    publish = main_steps(definition(stacks))["publish_metrics"]["for"]["steps"][0]["publish"]
+    assert publish["args"]["parameters"] == [{"name": "day", "parameterType": {"type": "DATE"},
+                                              "parameterValue": {"value": "${day}"}}]
 
 
 def test_feature_baseline_table_follows_its_spec_and_is_protected_and_kept(stacks):
@@ -102,3 +107,10 @@ def test_feature_baseline_table_follows_its_spec_and_is_protected_and_kept(stack
     # Rewritten per model at registration: never expires, the drift SQL reads a model's whole baseline.
     assert table["time_partitioning"] == {"type": "DAY", "field": "computed_at"}
     assert table["require_partition_filter"] is False and table["clustering"] == ["model", "feature"]
+
+
+def test_workflow_sources_are_plain_yaml_without_anchors(stacks):
+    """Definitions reuse Python objects (the @day parameter); the YAML must spell each one out."""
+    for stack in stacks.values():
+        for wf in resources(stack, "google_workflows_workflow").values():
+            assert "&id" not in wf["source_contents"] and "*id" not in wf["source_contents"]

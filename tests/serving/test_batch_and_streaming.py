@@ -42,7 +42,8 @@ def test_batch_workflow_runs_as_pipeline_sa_with_cmek_and_starts_a_bigquery_to_b
     assert "${sys" not in wf["source_contents"].replace("$${", "")  # every Workflows expression is escaped
     source = yaml.safe_load(_unescape(wf["source_contents"]))
     steps = {name: body for step in source["main"]["steps"] for name, body in step.items()}
-    create = steps["create_job"]
+    run = {name: body for step in steps["run"]["try"]["steps"] for name, body in step.items()}
+    create = run["create_job"]
     assert create["call"] == "googleapis.aiplatform.v1.projects.locations.batchPredictionJobs.create"
     body = create["args"]["body"]
     assert body["model"] == "projects/acme-fraud-prod/locations/europe-west4/models/fraud-chargeback-forecast@champion"
@@ -50,8 +51,10 @@ def test_batch_workflow_runs_as_pipeline_sa_with_cmek_and_starts_a_bigquery_to_b
     assert body["outputConfig"] == {"predictionsFormat": "bigquery",
                                     "bigqueryDestination": {"outputUri": "bq://acme-fraud-prod.fraud_metadata"}}
     assert body["encryptionSpec"] == {"kmsKeyName": '${sys.get_env("VERTEX_KMS_KEY")}'}
-    assert "raise" in str(steps["check"])  # a failed job fails the execution (and its alert)
-    for template in (steps["names"]["assign"][2]["stage_template"], steps["names"]["assign"][3]["copy_template"]):
+    assert "raise" in run["job_failed"]  # a failed job fails the execution (and its alert)
+    templates = {k: v for a in steps["names"]["assign"] for k, v in a.items() if k.endswith("_template")}
+    assert set(templates) == {"stage_template", "count_template", "copy_template"}
+    for template in templates.values():
         sqlglot.parse(template.replace("__STAGING__", "t").replace("__PREDICTIONS__", "p.d.t"), read="bigquery")
 
 
