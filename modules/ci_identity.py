@@ -8,15 +8,24 @@ one GitHub environment, or pull requests).
 """
 from __future__ import annotations
 
+from functools import cache
+from pathlib import Path
+from typing import Iterable
+
+import yaml
+from cdktn import TerraformDataSource, TerraformResource
 from cdktn_provider_google.iam_workload_identity_pool import IamWorkloadIdentityPool
 from cdktn_provider_google.iam_workload_identity_pool_provider import IamWorkloadIdentityPoolProvider
+from cdktn_provider_google.project_iam_member import ProjectIamMember
 from cdktn_provider_google.service_account import ServiceAccount
 from cdktn_provider_google.service_account_iam_member import ServiceAccountIamMember
 from cdktn import TerraformOutput
 from constructs import Construct
 
 from stacks import names
-from stacks.config import Ci
+from stacks.config import Ci, Team
+
+CI_ROLES_FILE = Path(__file__).resolve().parent / "data" / "ci_roles.yaml"
 
 WORKLOAD_IDENTITY_USER = "roles/iam.workloadIdentityUser"
 ATTRIBUTE_MAPPING = {
@@ -27,6 +36,54 @@ ATTRIBUTE_MAPPING = {
 
 
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
+
+
+@cache
+def ci_roles() -> dict:
+    """modules/data/ci_roles.yaml: Terraform type -> the role that applies / plans it, with citations."""
+    return yaml.safe_load(CI_ROLES_FILE.read_text())
+
+
+def team_project_types(team: Team) -> set[str]:
+    """The Terraform types the team's stack will contain (ci_roles.yaml `team_stack_types`)."""
+    table = ci_roles()["team_stack_types"]
+    types = set(table["always"])
+    if team.notification_channels:
+        types |= set(table["notification_channels"])
+    if team.models:
+        types |= set(table["models"])
+    for pattern in {m.pattern for m in team.models}:
+        types |= set(table[pattern])
+    return types
+
+
+def roles_for_types(types: Iterable[str], kind: str) -> set[str]:
+    """The roles ``kind`` ("apply" or "plan") needs for ``types``; unknown types raise (the table must grow)."""
+    data = ci_roles()
+    table, roles = data["resource_types"], set()
+    for tf_type in types:
+        if tf_type in data["bootstrap_types"]:
+            continue
+        if tf_type not in table:
+            raise ValueError(f"{tf_type}: not in {CI_ROLES_FILE.name}; add the role that applies and plans it")
+        roles.add(table[tf_type][kind])
+        if kind == "apply" and table[tf_type].get("also") == "actAs":
+            roles.add(data["act_as_role"])
+    for broader, narrower in data["supersedes"].items():
+        if broader in roles:
+            roles -= set(narrower)
+    return roles
+
+
+def stack_types(stack) -> set[str]:
+    """Every resource and data-source type constructed in ``stack`` so far."""
+    out = set()
+    for node in stack.node.find_all():
+        if isinstance(node, TerraformResource):
+            out.add(node.terraform_resource_type)
+        elif isinstance(node, TerraformDataSource):
+            out.add("data." + node.terraform_resource_type)
+    return out
 
 
 def github_subject(ci: Ci, kind: str, value: str = "") -> str:
@@ -99,6 +156,18 @@ class CiIdentity(Construct):
                                     role=WORKLOAD_IDENTITY_USER,
                                     member=self.subject_principal(github_subject(ci, "pull_request")))
 
+    def grant_project_roles(self, slug: str, project: str, types: Iterable[str]) -> dict[str, list[ProjectIamMember]]:
+        """The applier's and the planner's roles on ``project``: exactly those the ``types`` there need."""
+        out: dict[str, list[ProjectIamMember]] = {}
+        for kind, account in (("apply", self.applier), ("plan", self.planner)):
+            if account is None:
+                continue
+            who = "applier" if kind == "apply" else "planner"
+            out[who] = [ProjectIamMember(self, f"{who}-{slug}-{role.rsplit('/', 1)[-1].replace('.', '-')}",
+                                         project=project, role=role, member=f"serviceAccount:{account.email}")
+                        for role in sorted(roles_for_types(types, kind))]
+        return out
+
     def _account(self, id: str, account_id: str, display_name: str, description: str) -> ServiceAccount:
         return ServiceAccount(self, id, project=self.project, account_id=account_id, display_name=display_name,
                               description=description)
@@ -116,3 +185,15 @@ class CiIdentity(Construct):
         """Let CI on the protected branch act as ``service_account_name`` (e.g. a team deployer)."""
         return ServiceAccountIamMember(scope, id, service_account_id=service_account_name,
                                        role=WORKLOAD_IDENTITY_USER, member=self.principal_set)
+
+
+def grant_ci_roles(platform_stack, config, env: str) -> None:
+    """After the platform stack is complete: the CI roles on its own project (from the types it holds) and
+    on every team project of ``env`` (from what each team file declares, ``team_project_types``)."""
+    ci = getattr(platform_stack, "ci", None)
+    if ci is None or ci.applier is None:
+        return
+    ci.grant_project_roles("platform", platform_stack.project, stack_types(platform_stack))
+    for team in config.teams:
+        if env in team.environments:
+            ci.grant_project_roles(f"team-{team.name}", team.environments[env].project_id, team_project_types(team))

@@ -73,3 +73,23 @@ class ServiceAgentKeyAccess(Construct):
     def key_grant(self, service: str) -> KmsCryptoKeyIamMember:
         """The grant CMEK resources of ``service`` must depend on (the key is unusable before it)."""
         return self.grants[service]
+
+
+class ProjectServiceAgents(Construct):
+    """A project's Google-managed service agents whose key grants live in another stack.
+
+    A team stack uses the platform's keys; the platform stack grants the team project's agents
+    (modules/team_platform_access.py) and is applied before any team stack, so a team stack needs no
+    IAM permission on the platform's keys. ``key_grant`` returns the project lookup: a resource in
+    this stack that CMEK resources can depend on in the same shape as ``ServiceAgentKeyAccess``.
+    """
+
+    def __init__(self, scope: Construct, id: str, *, project: str):
+        super().__init__(scope, id)
+        self.project = DataGoogleProject(self, "project", project_id=project)
+
+    def member(self, service: str) -> str:
+        return names.service_agent(service, self.project.number)
+
+    def key_grant(self, service: str) -> DataGoogleProject:
+        return self.project
