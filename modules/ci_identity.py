@@ -8,11 +8,8 @@ one GitHub environment, or pull requests).
 """
 from __future__ import annotations
 
-from functools import cache
-from pathlib import Path
 from typing import Iterable
 
-import yaml
 from cdktn import TerraformDataSource, TerraformResource
 from cdktn_provider_google.iam_workload_identity_pool import IamWorkloadIdentityPool
 from cdktn_provider_google.iam_workload_identity_pool_provider import IamWorkloadIdentityPoolProvider
@@ -23,9 +20,8 @@ from cdktn import TerraformOutput
 from constructs import Construct
 
 from stacks import names
-from stacks.config import Ci, Team
-
-CI_ROLES_FILE = Path(__file__).resolve().parent / "data" / "ci_roles.yaml"
+from modules.ci_roles import roles_for_types, team_project_types
+from stacks.config import Ci
 
 WORKLOAD_IDENTITY_USER = "roles/iam.workloadIdentityUser"
 ATTRIBUTE_MAPPING = {
@@ -36,43 +32,6 @@ ATTRIBUTE_MAPPING = {
 
 
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
-
-
-@cache
-def ci_roles() -> dict:
-    """modules/data/ci_roles.yaml: Terraform type -> the role that applies / plans it, with citations."""
-    return yaml.safe_load(CI_ROLES_FILE.read_text())
-
-
-def team_project_types(team: Team) -> set[str]:
-    """The Terraform types the team's stack will contain (ci_roles.yaml `team_stack_types`)."""
-    table = ci_roles()["team_stack_types"]
-    types = set(table["always"])
-    if team.notification_channels:
-        types |= set(table["notification_channels"])
-    if team.models:
-        types |= set(table["models"])
-    for pattern in {m.pattern for m in team.models}:
-        types |= set(table[pattern])
-    return types
-
-
-def roles_for_types(types: Iterable[str], kind: str) -> set[str]:
-    """The roles ``kind`` ("apply" or "plan") needs for ``types``; unknown types raise (the table must grow)."""
-    data = ci_roles()
-    table, roles = data["resource_types"], set()
-    for tf_type in types:
-        if tf_type in data["bootstrap_types"]:
-            continue
-        if tf_type not in table:
-            raise ValueError(f"{tf_type}: not in {CI_ROLES_FILE.name}; add the role that applies and plans it")
-        roles.add(table[tf_type][kind])
-        if kind == "apply" and table[tf_type].get("also") == "actAs":
-            roles.add(data["act_as_role"])
-    for broader, narrower in data["supersedes"].items():
-        if broader in roles:
-            roles -= set(narrower)
-    return roles
 
 
 def stack_types(stack) -> set[str]:
