@@ -52,10 +52,10 @@ class AuditSinkToDataset(Construct):
     """A project sink into the governance dataset, with its writer identity granted on the dataset.
 
     ``scope`` may be a team stack routing its own project's logs into the platform dataset. The writer
-    identity of a sink created with ``unique_writer_identity`` is the project's Logging service agent
-    (names.SERVICE_AGENT_DOMAINS["logging"]), so a team project's writer is granted by the platform stack
-    (``grant_writer=False`` here, modules/team_platform_access.py): no team stack writes IAM on the
-    governance dataset.
+    identity of a sink created with ``unique_writer_identity`` is the project's Logging service account
+    (the `logging_service_account_id` of its logging settings), so a team project's writer is granted by
+    the platform stack (``grant_writer=False`` here, modules/team_platform_access.py): no team stack
+    writes IAM on the governance dataset.
     """
 
     def __init__(self, scope: Construct, id: str, *, project: str, dataset: CmekDataset, grant_writer: bool = True):

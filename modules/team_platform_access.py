@@ -13,6 +13,7 @@ exist before either stack is applied; no grant here names an account a team stac
 from __future__ import annotations
 
 from cdktn_provider_google.data_google_bigquery_default_service_account import DataGoogleBigqueryDefaultServiceAccount
+from cdktn_provider_google.data_google_logging_project_settings import DataGoogleLoggingProjectSettings
 from constructs import Construct
 
 from modules.kms import ServiceAgentKeyAccess, grant_encrypt_decrypt
@@ -62,9 +63,13 @@ class TeamPlatformAccess(Construct):
             self, "dlp-agent-template-reader", dlp)
         self.grants["dlp-agent-governance-writer"] = platform.governance.grant_write_from(
             self, "dlp-agent-governance-writer", dlp)
-        # The team project's audit sink writes as the project's Logging service agent (names.SERVICE_AGENT_DOMAINS).
+        # The team project's audit sink writes as the project's Logging service account: "Sinks use this service
+        # account as their writerIdentity if no custom service account is provided" (logging_service_account_id,
+        # data source google_logging_project_settings, provider 8.7.0; sinks.create uniqueWriterIdentity:
+        # "a service agent used by the sinks with the same parent").
+        logging = DataGoogleLoggingProjectSettings(self, "logging-settings", project=project)
         self.grants["audit-sink-writer"] = platform.governance.grant_write_from(
-            self, "audit-sink-writer", self.agents.member("logging"))
+            self, "audit-sink-writer", f"serviceAccount:{logging.logging_service_account_id}")
 
 
 def add_team_platform_access(platform_stack, config, env: str) -> dict[str, TeamPlatformAccess]:

@@ -298,7 +298,8 @@ def test_team_project_audit_logs_flow_into_the_governance_dataset(team_stack, st
     env = sink["project"].split("-")[2]
     grant = resources(stacks[f"platform-{env}"], "google_bigquery_dataset_iam_member")[f"team-{team}/audit-sink-writer"]
     assert grant["dataset_id"] == "acme_mlops_governance" and grant["role"] == "roles/bigquery.dataEditor"
-    assert grant["member"].endswith("@gcp-sa-logging.iam.gserviceaccount.com")
+    assert grant["member"].startswith("serviceAccount:${data.google_logging_project_settings.team-")
+    assert grant["member"].endswith(".logging_service_account_id}")
 
 
 def test_pii_discovery_scans_the_team_dataset_with_the_platform_template(stacks):

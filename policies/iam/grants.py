@@ -103,6 +103,8 @@ class Resolver:
                 return f"agent:bigquery@{self.project_kind(conf.get('project'))}"
             if tf_type == "data.google_logging_project_cmek_settings":
                 return f"agent:logging@{self.project_kind(conf.get('project'))}"
+            if tf_type == "data.google_logging_project_settings":
+                return f"agent:logging@{self.project_kind(conf.get('project'))}"
             if tf_type == "data.google_project":
                 domain = value.rsplit("@", 1)[-1]
                 service = AGENT_DOMAINS.get(domain)
