@@ -29,8 +29,14 @@ def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
     return out
 
 
+# The API whose service agent a grant names, for `gcloud beta services identity create` (harmless when it exists).
+AGENT_APIS = {"vertex": "aiplatform.googleapis.com", "pubsub": "pubsub.googleapis.com",
+              "workflows": "workflows.googleapis.com", "dlp": "dlp.googleapis.com"}
+
+
 def render_access(config) -> str:
     from modules.ci_roles import ci_roles, roles_for_types, team_project_types
+    from modules.team_platform_access import team_key_services
     from modules.metadata_tables import TEAM_TABLE_COLUMNS
     from modules.team_iam import ACCOUNT_KINDS, CUSTOM_ROLES, TEAM_GRANTS
     from modules.tenancy import TENANCY_ROLES, WORKLOAD_IDENTITY_USER
@@ -117,7 +123,8 @@ def render_access(config) -> str:
               "must trust them before the first plan or apply of its stack. So, once:", "",
               "1. **Platform project**: a platform engineer with Owner on it runs `cdktn deploy platform-<env>` from a",
               "   workstation, then stores the `ci_workload_identity_provider` output in `MODELOPS_WIF_PROVIDERS`. From then",
-              "   on the platform stack itself holds the CI identities' roles there.",
+              "   on the platform stack itself holds the CI identities' roles there. It also grants on every team",
+              "   project of the environment, so whoever applies it first needs step 3 done (or Owner there) too.",
               "2. **State and secrets** (exist before any stack): grant on the state bucket and on each notification-channel",
               "   secret what `modules/data/ci_roles.yaml` (`bootstrap`) lists.",
               "3. **Each team project**, before the pull request that adds the team is planned, its owner runs the",
@@ -130,7 +137,9 @@ def render_access(config) -> str:
               "   `google_project_service_identity`, which would create them, is only in the beta provider; the GA 8.7",
               "   provider has no resource for it. Create them once with the commands below (the DLP page's own advice",
               "   is to call `projects.content.inspect` once; `gcloud beta services identity create` does the same for",
-              "   any service that has an agent).", ""]
+              "   any service that has an agent, and is harmless when it exists). The platform stack grants the team",
+              "   project's Vertex AI, Pub/Sub and Workflows agents their keys before the team stack uses them, so they",
+              "   are created here too.", ""]
     for env in config.platform.environments:
         project = config.platform.environments[env].project_id
         applier = f"serviceAccount:{names.CI_APPLIER}@{project}.iam.gserviceaccount.com"
@@ -149,8 +158,10 @@ def render_access(config) -> str:
                 continue
             tp = team.environments[env].project_id
             lines.append(f"# team {team.name}")
-            lines.append(f"gcloud beta services identity create --service=dlp.googleapis.com --project={tp}"
-                         "  # or one projects.content.inspect call (the DLP page's advice)")
+            for service in ["dlp", *team_key_services(team)]:
+                api = AGENT_APIS[service]
+                note = "  # or one projects.content.inspect call (the DLP page's advice)" if service == "dlp" else ""
+                lines.append(f"gcloud beta services identity create --service={api} --project={tp}{note}")
             types = team_project_types(team)
             for member, kind in ((applier, "apply"), (planner, "plan")):
                 for r in sorted(roles_for_types(types, kind)):
