@@ -29,11 +29,6 @@ def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
     return out
 
 
-# The API whose service agent a grant names, for `gcloud beta services identity create` (harmless when it exists).
-AGENT_APIS = {"vertex": "aiplatform.googleapis.com", "pubsub": "pubsub.googleapis.com",
-              "workflows": "workflows.googleapis.com", "dlp": "dlp.googleapis.com"}
-
-
 def render_access(config) -> str:
     from modules.ci_roles import ci_roles, roles_for_types, team_project_types
     from modules.team_platform_access import team_key_services
@@ -45,6 +40,7 @@ def render_access(config) -> str:
 
     data = contract()
     sources = data["sources"]
+    agents = data["service_agents"]
 
     def who(principal: str) -> str:
         return f"`{principal}` service account" if principal in ACCOUNT_KINDS else f"`groups.{principal}`"
@@ -145,7 +141,9 @@ def render_access(config) -> str:
         applier = f"serviceAccount:{names.CI_APPLIER}@{project}.iam.gserviceaccount.com"
         planner = f"serviceAccount:{names.CI_PLANNER}@{project}.iam.gserviceaccount.com"
         lines += [f"### `{env}`", "", "```sh"]
-        lines.append(f"gcloud beta services identity create --service=artifactregistry.googleapis.com --project={project}")
+        for service in ("artifacts", "gke"):
+            if agents[service]["bootstrap"] == "identity_create":
+                lines.append(f"gcloud beta services identity create --service={agents[service]['api']} --project={project}")
         state = config.platform.environments[env].state_bucket
         boot = ci_roles()["bootstrap"]
         if state:
@@ -159,15 +157,20 @@ def render_access(config) -> str:
             tp = team.environments[env].project_id
             lines.append(f"# team {team.name}")
             for service in ["dlp", *team_key_services(team)]:
-                api = AGENT_APIS[service]
+                if agents[service]["bootstrap"] != "identity_create":
+                    continue
                 note = "  # or one projects.content.inspect call (the DLP page's advice)" if service == "dlp" else ""
-                lines.append(f"gcloud beta services identity create --service={api} --project={tp}{note}")
+                lines.append(f"gcloud beta services identity create --service={agents[service]['api']} --project={tp}{note}")
             types = team_project_types(team)
             for member, kind in ((applier, "apply"), (planner, "plan")):
                 for r in sorted(roles_for_types(types, kind)):
                     lines.append(f"gcloud projects add-iam-policy-binding {tp} --member={member} --role={r} --condition=None")
         lines += ["```", ""]
-    lines += ["## Exceptions (broader than a step, accepted)", ""]
+    lines += ["## How each service agent comes to exist", ""]
+    lines += _table(("Agent", "API", "Created", "Bootstrap", "Source"),
+                    [(f"`{k}`", f"`{v['api']}`", v["created"], f"`{v['bootstrap']}`", sources[v["source"]])
+                     for k, v in agents.items()])
+    lines += ["", "## Exceptions (broader than a step, accepted)", ""]
     lines += _table(("Identity", "Grant", "On", "Why"),
                     [(f"`{e['identity']}`", role(e["role"]), f"`{e['target']}`", e["why"]) for e in data["exceptions"]])
     lines += ["", "## Groups of the example teams", ""]

@@ -202,9 +202,6 @@ def _ci_verdicts(config: Config, env: str, env_stacks: list[StackDoc], platform:
     """The applier and planner hold, per project, exactly the roles the resource types there need."""
     from modules.ci_roles import roles_for_types, team_project_types
 
-    if not any(g.member == "ci:applier" for g in grants) and not platform.doc.get("resource", {}).get(
-            "google_service_account", {}):
-        return []
     applier_exists = any(r.conf.get("account_id") == names.CI_APPLIER for r in platform.resources("google_service_account"))
     if not applier_exists:
         return []

@@ -7,6 +7,7 @@ broader role, a broader custom role or a CI role no resource type needs breaks i
 from __future__ import annotations
 
 import copy
+import pathlib
 from collections import Counter
 
 import pytest
@@ -269,3 +270,22 @@ def test_the_gate_reports_contract_findings_at_the_group_line(tmp_path, example_
     doc, _ = load(example_config.team("fraud").source.file)
     assert finding.line == doc.line(("groups", "developers"))
     assert json.dumps(finding.message).count("roles/aiplatform.user") == 1
+
+
+def test_every_service_agent_a_grant_names_has_a_documented_way_to_exist(example_config, docs):
+    """A grant to an agent that does not exist fails at apply (issue 15, item 9): each agent the stacks name
+    is either created at bootstrap (docs/access.md) or read through a data source first."""
+    agents = contract.contract()["service_agents"]
+    named = {g.member.split(":", 1)[1].split("@")[0] for d in docs for g in stack_grants(example_config, d, d.env)
+             if g.member.startswith("agent:")}
+    assert named and named <= set(agents), named - set(agents)
+    access = (pathlib.Path(__file__).resolve().parents[2] / "docs" / "access.md").read_text()
+    for team in example_config.teams:
+        for env, team_env in team.environments.items():
+            for service in ("dlp", "vertex", "workflows"):
+                if agents[service]["bootstrap"] == "identity_create":
+                    assert (f"identity create --service={agents[service]['api']} "
+                            f"--project={team_env.project_id}") in access, (team.name, env, service)
+    for service, agent in agents.items():
+        assert agent["bootstrap"] in ("identity_create", "data_source") and agent["created"], service
+        assert agent["source"] in contract.contract()["sources"], service
