@@ -52,9 +52,10 @@ def grant_encrypt_decrypt(scope: Construct, id: str, *, key_id: str, member: str
 class ServiceAgentKeyAccess(Construct):
     """Let a project's service agents use the platform keys: each agent gets its own service's key only.
 
-    Service agents are named from the project *number*, read here with a data source. Google
-    creates an agent when its API is first enabled; a grant to an agent that does not exist
-    yet fails at apply time, so enable the API before deploying (see docs/architecture.md).
+    Service agents are named from the project *number*, read here with a data source. A grant to an
+    agent that does not exist yet fails at apply time; some are created only on first use (Artifact
+    Registry with its first repository, DLP when first needed), so the one-time bootstrap creates them
+    (policies/iam/contract.yaml `service_agents`, docs/access.md "Bootstrap").
     """
 
     def __init__(self, scope: Construct, id: str, *, keys: "PlatformKeys", project: str, services: Iterable[str]):
