@@ -1,6 +1,8 @@
 """Audit events: one structured `modelops-audit` log entry per lifecycle action.
 
-The platform's log sink routes the log into the governance BigQuery dataset, so an auditor can
+Written to the team project (``Target.audit_project``), where the caller may write log entries; the
+team project's audit sink routes the log into the platform's governance BigQuery dataset (table
+``modelops_audit``, the same table for every team), so an auditor can
 join a prediction (endpoint, deployed model, time) back to the card: data, code and approvals.
 """
 from __future__ import annotations

@@ -1,5 +1,10 @@
 """Where a lifecycle command acts (project, region, audit project) and whether it may touch the network.
 
+The audit event goes to the team project by default: the identities that run lifecycle commands (the
+team's CI deployer, its admins in an incident) hold `roles/logging.logWriter` there and nowhere else
+(policies/iam/contract.yaml), and the team project's audit sink (modules/governance.py) routes the
+`modelops-audit` log into the governance dataset.
+
 Dry run is the default when no credentials can be found without network I/O: a laptop or CI
 job without Google credentials prints the exact requests and the audit event instead of failing.
 """
@@ -29,7 +34,7 @@ class Target:
     env: str
     project: str         # the team's project in this environment: registry, endpoint, channels
     region: str
-    audit_project: str   # the platform project: its log sink routes modelops-audit to BigQuery
+    audit_project: str   # the team project: its sink routes modelops-audit to the governance dataset
     dry_run: bool
     api_endpoint: str | None = None          # Vertex AI (e.g. a Private Service Connect name)
     logging_endpoint: str | None = None
@@ -75,7 +80,7 @@ def resolve(config: Config, team: Team, *, env: str | None, project: str | None,
     if dry_run is None:
         dry_run = not (credentials_configured() or emulator)
     return Target(env=env, project=project, region=region or config.platform.region,
-                  audit_project=audit_project or config.platform.environments[env].project_id,
+                  audit_project=audit_project or project,
                   dry_run=dry_run, api_endpoint=emulator or api_endpoint, logging_endpoint=emulator,
                   monitoring_endpoint=emulator or DEFAULT_MONITORING_ENDPOINT)
 

@@ -8,14 +8,19 @@ one GitHub environment, or pull requests).
 """
 from __future__ import annotations
 
+from typing import Iterable
+
+from cdktn import TerraformDataSource, TerraformResource
 from cdktn_provider_google.iam_workload_identity_pool import IamWorkloadIdentityPool
 from cdktn_provider_google.iam_workload_identity_pool_provider import IamWorkloadIdentityPoolProvider
+from cdktn_provider_google.project_iam_member import ProjectIamMember
 from cdktn_provider_google.service_account import ServiceAccount
 from cdktn_provider_google.service_account_iam_member import ServiceAccountIamMember
 from cdktn import TerraformOutput
 from constructs import Construct
 
 from stacks import names
+from modules.ci_roles import roles_for_types, team_project_types
 from stacks.config import Ci
 
 WORKLOAD_IDENTITY_USER = "roles/iam.workloadIdentityUser"
@@ -29,16 +34,22 @@ ATTRIBUTE_MAPPING = {
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 
 
+def stack_types(stack) -> set[str]:
+    """Every resource and data-source type constructed in ``stack`` so far."""
+    out = set()
+    for node in stack.node.find_all():
+        if isinstance(node, TerraformResource):
+            out.add(node.terraform_resource_type)
+        elif isinstance(node, TerraformDataSource):
+            out.add("data." + node.terraform_resource_type)
+    return out
+
+
 def github_subject(ci: Ci, kind: str, value: str = "") -> str:
     """GitHub's OIDC ``sub`` claim: ``repo:<repo>:environment:<env>`` for a job in a GitHub environment,
     ``repo:<repo>:pull_request`` for a pull-request run, ``repo:<repo>:ref:<ref>`` otherwise
     (docs.github.com, "About security hardening with OpenID Connect", example subject claims)."""
     return f"repo:{ci.repository}:{kind}" + (f":{value}" if value else "")
-
-
-def plan_environment(env: str) -> str:
-    """The GitHub environment pull-request plans of ``env`` run in (protect `prod-plan` with reviewers)."""
-    return f"{env}-plan"
 
 
 def attribute_condition(ci: Ci, env: str) -> str:
@@ -63,7 +74,7 @@ def attribute_condition(ci: Ci, env: str) -> str:
         f"assertion.sub == '{github_subject(ci, 'ref', branch)}' && assertion.event_name == 'push'",
         f"assertion.sub == '{github_subject(ci, 'environment', env)}' && assertion.ref == '{branch}' "
         f"&& assertion.event_name == 'push' && {workflow}",
-        f"assertion.sub == '{github_subject(ci, 'environment', plan_environment(env))}' && {workflow} "
+        f"assertion.sub == '{github_subject(ci, 'environment', names.ci_plan_environment(env))}' && {workflow} "
         f"&& (assertion.event_name == 'pull_request' || (assertion.event_name == 'push' && assertion.ref == '{branch}'))",
     ]
     return "(" + " || ".join(f"({job})" for job in jobs) + f") && {condition}"
@@ -122,7 +133,19 @@ class CiIdentity(Construct):
             ServiceAccountIamMember(self, "planner-federation", service_account_id=self.planner.name,
                                     role=WORKLOAD_IDENTITY_USER,
                                     member=self.subject_principal(github_subject(ci, "environment",
-                                                                                 plan_environment(env))))
+                                                                                 names.ci_plan_environment(env))))
+
+    def grant_project_roles(self, slug: str, project: str, types: Iterable[str]) -> dict[str, list[ProjectIamMember]]:
+        """The applier's and the planner's roles on ``project``: exactly those the ``types`` there need."""
+        out: dict[str, list[ProjectIamMember]] = {}
+        for kind, account in (("apply", self.applier), ("plan", self.planner)):
+            if account is None:
+                continue
+            who = "applier" if kind == "apply" else "planner"
+            out[who] = [ProjectIamMember(self, f"{who}-{slug}-{role.rsplit('/', 1)[-1].replace('.', '-')}",
+                                         project=project, role=role, member=f"serviceAccount:{account.email}")
+                        for role in sorted(roles_for_types(types, kind))]
+        return out
 
     def _account(self, id: str, account_id: str, display_name: str, description: str) -> ServiceAccount:
         return ServiceAccount(self, id, project=self.project, account_id=account_id, display_name=display_name,
@@ -145,3 +168,15 @@ class CiIdentity(Construct):
         """Let CI on the protected branch act as ``service_account_name`` (e.g. a team deployer)."""
         return ServiceAccountIamMember(scope, id, service_account_id=service_account_name,
                                        role=WORKLOAD_IDENTITY_USER, member=self.principal_set)
+
+
+def grant_ci_roles(platform_stack, config, env: str) -> None:
+    """After the platform stack is complete: the CI roles on its own project (from the types it holds) and
+    on every team project of ``env`` (from what each team file declares, ``team_project_types``)."""
+    ci = getattr(platform_stack, "ci", None)
+    if ci is None or ci.applier is None:
+        return
+    ci.grant_project_roles("platform", platform_stack.project, stack_types(platform_stack))
+    for team in config.teams:
+        if env in team.environments:
+            ci.grant_project_roles(f"team-{team.name}", team.environments[env].project_id, team_project_types(team))

@@ -21,6 +21,7 @@ from cdktn_provider_google.data_loss_prevention_inspect_template import (
 from cdktn_provider_google.project_iam_member import ProjectIamMember
 from constructs import Construct
 
+from modules.column_security import PiiTaxonomy
 from modules.metadata_dataset import CmekDataset
 from stacks import names
 
@@ -101,7 +102,8 @@ class PiiInspectTemplate(Construct):
         return self.template.id
 
     def grant_use(self, scope: Construct, id: str, member: str) -> ProjectIamMember:
-        """Let another project's DLP agent read the template (granted from the caller's stack)."""
+        """Let another project's DLP agent read the template (inspect templates take no IAM of their own,
+        so the grant is on the platform project; made from the platform stack)."""
         return ProjectIamMember(scope, id, project=self.project, role=TEMPLATE_READER, member=member)
 
 
@@ -109,16 +111,20 @@ class DatasetPiiDiscovery(Construct):
     """Profile every table of one dataset with the shared template; export profiles to governance.
 
     Also covers the Vertex-created `request_log_<model>` tables, which cannot carry policy tags.
+    The agent's grants on the platform project (template reader, governance writer) are made by the
+    platform stack (modules/team_platform_access.py); here only the team-project ones: the profiles
+    driver role, and Fine-Grained Reader on the `pii` policy tag, without which profiling a table with a
+    tagged column fails ("The service agent doesn't have permission to read an access-controlled column",
+    https://cloud.google.com/dlp/docs/troubleshoot-data-profiles).
     """
 
     def __init__(self, scope: Construct, id: str, *, team: str, project: str, project_number: str, location: str,
-                 dataset: CmekDataset, template: PiiInspectTemplate, governance: CmekDataset):
+                 dataset: CmekDataset, template: PiiInspectTemplate, governance: CmekDataset, pii: PiiTaxonomy):
         super().__init__(scope, id)
         agent = names.service_agent("dlp", project_number)
         self.grants = [
             ProjectIamMember(self, "agent-profiles-driver", project=project, role=PROFILES_DRIVER, member=agent),
-            template.grant_use(self, "agent-template-reader", agent),
-            governance.grant_write_from(self, "agent-governance-writer", agent),
+            pii.grant_fine_grained_read(agent, "dlp-agent"),
         ]
         self.config = DataLossPreventionDiscoveryConfig(
             self, "discovery",

@@ -24,7 +24,11 @@ AUDIT_BUCKET_RETENTION_DAYS = 400
 
 
 def audit_filter(project: str) -> str:
-    """Cloud Audit logs and the CLI's `modelops-audit` log of one project."""
+    """Cloud Audit logs and the CLI's `modelops-audit` log of one project.
+
+    The lifecycle CLI writes `modelops-audit` to the team project (lifecycle/context.py), so each team
+    project's sink must carry this filter with its own project id; the sunk table is `modelops_audit`.
+    """
     return f'logName:"cloudaudit.googleapis.com" OR logName="projects/{project}/logs/{names.AUDIT_LOG_NAME}"'
 
 
@@ -47,11 +51,14 @@ class DataAccessAuditLogs(Construct):
 class AuditSinkToDataset(Construct):
     """A project sink into the governance dataset, with its writer identity granted on the dataset.
 
-    ``scope`` may be a team stack routing its own project's logs into the platform dataset:
-    the grant is created in the same stack as the sink (the writer identity is only known there).
+    ``scope`` may be a team stack routing its own project's logs into the platform dataset. The writer
+    identity of a sink created with ``unique_writer_identity`` is the project's Logging service account
+    (the `logging_service_account_id` of its logging settings), so a team project's writer is granted by
+    the platform stack (``grant_writer=False`` here, modules/team_platform_access.py): no team stack
+    writes IAM on the governance dataset.
     """
 
-    def __init__(self, scope: Construct, id: str, *, project: str, dataset: CmekDataset):
+    def __init__(self, scope: Construct, id: str, *, project: str, dataset: CmekDataset, grant_writer: bool = True):
         super().__init__(scope, id)
         self.sink = LoggingProjectSink(
             self, "sink",
@@ -63,7 +70,8 @@ class AuditSinkToDataset(Construct):
             bigquery_options={"use_partitioned_tables": True},
             description="Audit logs and ModelOps lifecycle events into the governance dataset.",
         )
-        self.writer_grant = dataset.grant_write_from(self, "writer", self.sink.writer_identity)
+        self.writer_grant = (dataset.grant_write_from(self, "writer", self.sink.writer_identity)
+                             if grant_writer else None)
 
 
 class AuditLogBucket(Construct):

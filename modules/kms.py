@@ -52,9 +52,10 @@ def grant_encrypt_decrypt(scope: Construct, id: str, *, key_id: str, member: str
 class ServiceAgentKeyAccess(Construct):
     """Let a project's service agents use the platform keys: each agent gets its own service's key only.
 
-    Service agents are named from the project *number*, read here with a data source. Google
-    creates an agent when its API is first enabled; a grant to an agent that does not exist
-    yet fails at apply time, so enable the API before deploying (see docs/architecture.md).
+    Service agents are named from the project *number*, read here with a data source. A grant to an
+    agent that does not exist yet fails at apply time; some are created only on first use (Artifact
+    Registry with its first repository, DLP when first needed), so the one-time bootstrap creates them
+    (policies/iam/contract.yaml `service_agents`, docs/access.md "Bootstrap").
     """
 
     def __init__(self, scope: Construct, id: str, *, keys: "PlatformKeys", project: str, services: Iterable[str]):
@@ -73,3 +74,23 @@ class ServiceAgentKeyAccess(Construct):
     def key_grant(self, service: str) -> KmsCryptoKeyIamMember:
         """The grant CMEK resources of ``service`` must depend on (the key is unusable before it)."""
         return self.grants[service]
+
+
+class ProjectServiceAgents(Construct):
+    """A project's Google-managed service agents whose key grants live in another stack.
+
+    A team stack uses the platform's keys; the platform stack grants the team project's agents
+    (modules/team_platform_access.py) and is applied before any team stack, so a team stack needs no
+    IAM permission on the platform's keys. ``key_grant`` returns the project lookup: a resource in
+    this stack that CMEK resources can depend on in the same shape as ``ServiceAgentKeyAccess``.
+    """
+
+    def __init__(self, scope: Construct, id: str, *, project: str):
+        super().__init__(scope, id)
+        self.project = DataGoogleProject(self, "project", project_id=project)
+
+    def member(self, service: str) -> str:
+        return names.service_agent(service, self.project.number)
+
+    def key_grant(self, service: str) -> DataGoogleProject:
+        return self.project

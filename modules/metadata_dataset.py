@@ -19,20 +19,29 @@ class CmekDataset(Construct):
     """A dataset encrypted with the given key, whose BigQuery service agent may use that key only.
 
     Tables are added with ``add_table`` and exposed by name in ``tables``.
+
+    ``grant_key=False`` when the key belongs to another project's stack: that stack grants this
+    project's BigQuery agent (modules/team_platform_access.py), and is applied first.
     """
 
     def __init__(self, scope: Construct, id: str, *, dataset_id: str, project: str, location: str,
-                 kms_key_id: str, description: str, max_time_travel_hours: int = 168):
+                 kms_key_id: str, description: str, max_time_travel_hours: int = 168, grant_key: bool = True):
         super().__init__(scope, id)
-        agent = DataGoogleBigqueryDefaultServiceAccount(self, "bq-agent", project=project)
-        self.key_grant = grant_encrypt_decrypt(self, "bq-agent-key", key_id=kms_key_id,
-                                               member=f"serviceAccount:{agent.email}")
+        self.key_grant = None
+        if grant_key:
+            agent = DataGoogleBigqueryDefaultServiceAccount(self, "bq-agent", project=project)
+            self.key_grant = grant_encrypt_decrypt(self, "bq-agent-key", key_id=kms_key_id,
+                                                   member=f"serviceAccount:{agent.email}")
         self.kms_key_id = kms_key_id
         self.project = project
         self.name = dataset_id  # plain string: other stacks grant on it without a remote-state lookup
         self.location = location
         self.tables: dict[str, BigqueryTable] = {}
         self.specs: dict[str, TableSpec] = {}
+        self._table_scopes: dict[str, tuple[Construct, str]] = {}
+        # (member, slug, table names or None for every table): readers granted per table, never on the
+        # dataset, so tables that other services create in the dataset stay closed to them.
+        self._table_readers: list[tuple[str, str, frozenset[str] | None]] = []
         self.dataset = BigqueryDataset(
             self, "dataset",
             dataset_id=dataset_id,
@@ -44,7 +53,7 @@ class CmekDataset(Construct):
             delete_contents_on_destroy=False,
             deletion_policy="PREVENT",
             lifecycle={"prevent_destroy": True},
-            depends_on=[self.key_grant],
+            depends_on=[self.key_grant] if self.key_grant else None,
         )
 
     @property
@@ -82,7 +91,38 @@ class CmekDataset(Construct):
         )
         self.tables[spec.name] = table
         self.specs[spec.name] = spec
+        self._table_scopes[spec.name] = (scope or self, id or spec.name)
+        for member, slug, only in self._table_readers:
+            if only is None or spec.name in only:
+                self._grant_table_read(spec.name, member, slug)
         return table
+
+    def grant_tables_read(self, member: str, slug: str, only: tuple[str, ...] | None = None) -> None:
+        """Read access to every table Terraform creates in this dataset (or only the named ones), now and
+        when later tables are added, granted table by table and never on the dataset.
+
+        Tables that services create on their own in the dataset (Vertex AI's `request_log_<model>` with raw
+        request payloads, batch `predictions_*`) carry no policy tags; a dataset-level reader would read
+        them, a table-level reader cannot (https://cloud.google.com/bigquery/docs/control-access-to-resources-iam,
+        table-level access).
+        """
+        only_set = frozenset(only) if only is not None else None
+        self._table_readers.append((member, slug, only_set))
+        for name in list(self.tables):
+            if only_set is None or name in only_set:
+                self._grant_table_read(name, member, slug)
+
+    def _grant_table_read(self, table_name: str, member: str, slug: str) -> BigqueryTableIamMember:
+        scope, table_id = self._table_scopes[table_name]
+        return BigqueryTableIamMember(scope, f"{table_id}-{slug}-{READ_ROLE.rsplit('.', 1)[-1]}",
+                                      project=self.project, dataset_id=self.dataset.dataset_id,
+                                      table_id=self.tables[table_name].table_id, role=READ_ROLE, member=member)
+
+    def grant_table_role(self, table_name: str, role: str, member: str, id: str, *,
+                         scope: Construct | None = None) -> BigqueryTableIamMember:
+        """Any role (e.g. a custom append-only role, whose name is a reference) on one table of this dataset."""
+        return BigqueryTableIamMember(scope or self, id, project=self.project, dataset_id=self.dataset.dataset_id,
+                                      table_id=self.tables[table_name].table_id, role=role, member=member)
 
     def grant(self, role: str, member: str, slug: str) -> BigqueryDatasetIamMember:
         """Additive dataset-level grant of a `roles/bigquery.*` role; logical id from slug and role."""

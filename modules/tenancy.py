@@ -1,7 +1,18 @@
 """A team's tenancy on the shared cluster: fleet scope, namespace, RBAC, scope IAM, Workload Identity.
 
-Scopes live in the fleet host project (the platform project of the environment); the team
-stack creates them there and binds them to the environment's cluster membership.
+Scopes live in the fleet host project (the platform project of the environment). The platform stack
+creates them for every team (modules/team_platform_access.py), so applying a team stack needs no
+permission on the platform project; the team stack only binds its serving account to the
+Kubernetes service account (``ServingWorkloadIdentity``), an IAM grant in the team project.
+
+Kubernetes roles: a pod may run as any Kubernetes service account of its namespace, and
+``<team>-serving`` acts as the team's serving account, which scores requests and events that
+carry personal data. The fleet's predefined RBAC roles are ADMIN ("EDIT and RBAC permissions"),
+EDIT ("can edit all resources except RBAC"), VIEW ("can only read resources") and ANTHOS_SUPPORT
+(google.cloud.gkehub.v1.RBACRoleBinding.Role.PredefinedRoles,
+https://cloud.google.com/ruby/docs/reference/google-cloud-gke_hub-v1/latest/Google-Cloud-GkeHub-V1-RBACRoleBinding-Role-PredefinedRoles);
+EDIT creates pods, so developers get VIEW. Admins keep ADMIN: they are the identity that may act as
+the serving account in an incident anyway (policies/iam/contract.yaml, exceptions).
 """
 from __future__ import annotations
 
@@ -20,15 +31,17 @@ from stacks.config import Groups
 # group kind -> (Kubernetes RBAC role in the namespace, scope IAM role, fleet-project role to get credentials)
 TENANCY_ROLES = {
     "admins": ("ADMIN", "roles/gkehub.scopeAdmin", "roles/gkehub.scopeEditorProjectLevel"),
-    "developers": ("EDIT", "roles/gkehub.scopeEditor", "roles/gkehub.scopeEditorProjectLevel"),
+    "developers": ("VIEW", "roles/gkehub.scopeViewer", "roles/gkehub.scopeViewerProjectLevel"),
     "viewers": ("VIEW", "roles/gkehub.scopeViewer", "roles/gkehub.scopeViewerProjectLevel"),
 }
 WORKLOAD_IDENTITY_USER = "roles/iam.workloadIdentityUser"
 
 
 class TeamTenancy(Construct):
+    """Scope, namespace, membership binding, RBAC and scope IAM of one team (in the platform stack)."""
+
     def __init__(self, scope: Construct, id: str, *, team: str, groups: Groups, fleet_project: str,
-                 membership_id: str, membership_location: str, serving_account_name: str):
+                 membership_id: str, membership_location: str):
         super().__init__(scope, id)
         self.fleet_project = fleet_project
         self.namespace_name = names.scope_id(team)
@@ -68,8 +81,15 @@ class TeamTenancy(Construct):
                                  role=scope_role, member=f"group:{group}")
             ProjectIamMember(self, f"{kind}-fleet-project", project=fleet_project, role=project_role,
                              member=f"group:{group}")
+
+
+class ServingWorkloadIdentity(Construct):
+    """Pods running as ``<team>-serving`` in the team namespace act as the team's serving account."""
+
+    def __init__(self, scope: Construct, id: str, *, team: str, fleet_project: str, serving_account_name: str):
+        super().__init__(scope, id)
+        self.namespace_name = names.scope_id(team)
         self.kubernetes_service_account = names.kubernetes_service_account(team)
-        # Pods running as <team>-serving in the team namespace act as the team's serving account.
         self.workload_identity = ServiceAccountIamMember(
             self, "serving-workload-identity",
             service_account_id=serving_account_name,

@@ -3,9 +3,10 @@
     PYTHONPATH=$PWD .venv/bin/python -m scripts.platform_docs          # rewrite
     PYTHONPATH=$PWD .venv/bin/python -m scripts.platform_docs --check  # exit 1 when stale
 
-access.md is rendered from the same tuples the constructs apply (modules/team_iam.py
-TEAM_GRANTS, modules/tenancy.py TENANCY_ROLES, the table specs in modules/metadata_tables.py),
-so the documented access matrix cannot drift from what is deployed. architecture.md is written
+access.md is rendered from the data the constructs apply and the gate checks (the permission contract
+policies/iam/contract.yaml, modules/team_iam.py TEAM_GRANTS, modules/tenancy.py TENANCY_ROLES,
+modules/data/ci_roles.yaml, the table specs in modules/metadata_tables.py), so the documented access
+cannot drift from what is deployed. architecture.md is written
 by hand except between `<!-- BEGIN GENERATED: x -->` / `<!-- END GENERATED: x -->` markers.
 """
 from __future__ import annotations
@@ -29,30 +30,64 @@ def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
 
 
 def render_access(config) -> str:
-    from modules.dlp import PROFILES_DRIVER, TEMPLATE_READER
+    from modules.ci_roles import ci_roles, roles_for_types, team_project_types
+    from modules.team_platform_access import team_key_services
     from modules.metadata_tables import TEAM_TABLE_COLUMNS
-    from modules.team_iam import ACCOUNT_KINDS, PREDICTOR, PREDICTOR_PERMISSIONS, TEAM_GRANTS
+    from modules.team_iam import ACCOUNT_KINDS, CUSTOM_ROLES, TEAM_GRANTS
     from modules.tenancy import TENANCY_ROLES, WORKLOAD_IDENTITY_USER
+    from policies.iam.contract import contract, predefined_roles
     from stacks import names
-    from stacks.platform import PLATFORM_AGENT_KEYS
-    from stacks.team import PATTERN_KEYS
+
+    data = contract()
+    sources = data["sources"]
+    agents = data["service_agents"]
 
     def who(principal: str) -> str:
         return f"`{principal}` service account" if principal in ACCOUNT_KINDS else f"`groups.{principal}`"
 
     def role(r: str) -> str:
-        return f"custom `{names.PREDICTOR_ROLE}` ({', '.join(PREDICTOR_PERMISSIONS)})" if r == PREDICTOR else f"`{r}`"
+        if r.startswith("custom:"):
+            role_id = r.split(":", 1)[1]
+            return f"custom `{role_id}`"
+        return f"`{r}`" if r.startswith("roles/") else f"Kubernetes `{r}`"
 
-    lines = [NOTICE, "", "# Access matrix", "",
-             "Who may do what, per team and environment. Every grant is additive (`*_iam_member`); no basic",
-             "roles, no users, no public principals, no service-account keys. Groups come from the team",
-             "file's `groups`; `consumers` is optional.", "",
-             "## Team project", ""]
-    lines += _table(("Principal", "On", "Role", "Why"),
-                    [(who(g.principal), g.target, role(g.role), g.why) for g in TEAM_GRANTS])
+    lines = [NOTICE, "", "# Access: who can do what, and why", "",
+             "Every grant is additive (`*_iam_member`); no basic roles, no users, no public principals, no",
+             "service-account keys. Each grant below serves a job step whose permissions come from Google's",
+             "reference (`policies/iam/contract.yaml`); the gate (MLOPS_IAM_7) fails a stack that misses a step's",
+             "grant or holds a grant no step needs. Google's role -> permission mapping is pinned in",
+             f"`policies/iam/roles.yaml` (read {predefined_roles_read_on()}; listings partial, unconfirmed permissions marked).",
+             "", "## Identities and their duties", ""]
+    for name, identity in data["identities"].items():
+        where = "platform project" if identity.get("scope") == "platform" else "each team project"
+        lines += [f"### `{name}` ({identity['member']}, {where})", "", identity["duties"], ""]
+        lines += _table(("Step", "Permissions (Google's reference)", "Grant", "On", "When"),
+                        [(st["step"], ", ".join(f"`{x}`" for x in st["permissions"]) or "-",
+                          role(st["role"]), f"`{st['target']}`", st.get("when", "always"))
+                         for st in identity["steps"]])
+        cited = sorted({sources[st["source"]] for st in identity["steps"]})
+        lines += ["", "Sources: " + ", ".join(cited), ""]
+    lines += ["## Custom roles", "", "Where no predefined role holds only what the steps need; each holds exactly the union",
+              "of the permissions of the steps that use it (checked).", ""]
+    lines += _table(("Role id", "Permissions", "Why"),
+                    [(f"`{rid}`", ", ".join(f"`{p}`" for p in sorted(perms)), desc)
+                     for rid, (_, desc, perms) in CUSTOM_ROLES.items()])
+    lines += ["", "## Who can read personal data", "",
+              "- `groups.sensitive_data_readers`: every table of the team dataset (including Vertex AI's",
+              "  `request_log_<model>` with raw payloads) and the `pii` policy tag.",
+              "- the `pipeline` account: the dataset and the tag, for the daily history, usage and quality jobs.",
+              "- the team project's DLP agent: the tag, to profile tagged columns.",
+              "- the Vertex AI agent writes the request logs; the `serving` account scores live requests and events",
+              "  (it appends to `prediction_history`, reads nothing stored); `admins` may act as it (exception below).",
+              "- everyone else reads tables one by one (never the dataset), with `pii` columns hidden.", "",
+              "## Team project grants (people and team accounts)", ""]
+    lines += _table(("Principal", "On", "Role", "When", "Why"),
+                    [(who(g.principal), g.target, role(g.role), g.when, g.why) for g in TEAM_GRANTS])
     lines += ["", "## Kubernetes: the team's fleet scope and namespace on the shared cluster", "",
-              "RBAC is bound through the fleet scope (Connect gateway); the scope IAM and the fleet-project",
-              "role let the group fetch credentials for the scope only.", ""]
+              "Made by the platform stack (`modules/team_platform_access.py`). RBAC is bound through the fleet scope",
+              "(Connect gateway); the scope IAM and the fleet-project role let the group fetch credentials for the",
+              "scope only. A pod may run as any Kubernetes service account of its namespace, so only `admins` get a",
+              "role that creates pods.", ""]
     lines += _table(("Group", "Kubernetes role in the namespace", "Scope IAM", "Fleet project"),
                     [(f"`groups.{k}`", f"`{rbac}`", f"`{scope}`", f"`{project}`")
                      for k, (rbac, scope, project) in TENANCY_ROLES.items()])
@@ -62,42 +97,94 @@ def render_access(config) -> str:
               "## Columns holding personal data", "",
               "These columns carry the team taxonomy's `pii` policy tag (fine-grained access control",
               "activated). Without `roles/datacatalog.categoryFineGrainedReader` on the tag, a query that",
-              "selects them fails; everything else in the dataset stays readable.", ""]
+              "selects them fails; everything else in the table stays readable.", ""]
     lines += _table(("Table", "PII columns"),
                     [(f"`{t}`", ", ".join(f"`{c.name}`" for c in cols if c.pii) or "none")
                      for t, cols in TEAM_TABLE_COLUMNS.items()]
                     + [(f"`{names.batch_input_table('<model>')}`, `{names.stream_archive_table('<model>')}`",
                         "the model's features marked `pii: true` in the team file")])
-    lines += ["", "## Service identities", ""]
-    agent_rows = [(f"platform project {s} agent", f"platform `{s}` key", "`roles/cloudkms.cryptoKeyEncrypterDecrypter`")
-                  for s in PLATFORM_AGENT_KEYS]
-    agent_rows += [("platform project BigQuery agent", "platform `bigquery` key", "`roles/cloudkms.cryptoKeyEncrypterDecrypter`"),
-                   ("platform project Logging agent", "platform `logging` key", "`roles/cloudkms.cryptoKeyEncrypterDecrypter`"),
-                   ("team project BigQuery agent", "platform `bigquery` key", "`roles/cloudkms.cryptoKeyEncrypterDecrypter`")]
-    for pattern, services in PATTERN_KEYS.items():
-        agent_rows += [(f"team project {s} agent (team has a `{pattern}` model)", f"platform `{s}` key",
-                        "`roles/cloudkms.cryptoKeyEncrypterDecrypter`") for s in services]
-    agent_rows += [
-        ("team project Vertex AI agent (team has an `online` or `batch` model)", "team metadata dataset",
-         "`roles/bigquery.dataEditor` (Vertex creates `request_log_<model>` and batch `predictions_*` tables)"),
-        ("team project Pub/Sub agent (per `streaming` model)", f"table `{names.stream_archive_table('<model>')}` only",
-         "`roles/bigquery.dataEditor` (BigQuery subscription)"),
-        ("team `serving` service account (team has a `streaming` model)", "table `prediction_history` only",
-         "`roles/bigquery.dataEditor` (the streaming scorer's predictions)")]
-    agent_rows += [("team project DLP agent", "team project", f"`{PROFILES_DRIVER}`"),
-                   ("team project DLP agent", "platform project (inspect template)", f"`{TEMPLATE_READER}`"),
-                   ("team project DLP agent", "governance dataset (data profiles)", "`roles/bigquery.dataEditor`"),
-                   ("each project's audit log sink writer", "governance dataset", "`roles/bigquery.dataEditor`"),
-                   ("CI (platform repository, protected branch)", "platform CI deployer and each team `deployer`",
-                    "`roles/iam.workloadIdentityUser`"),
-                   ("platform CI deployer", "platform image repository", "`roles/artifactregistry.writer`")]
-    lines += _table(("Identity", "On", "Role"), agent_rows)
+    table = ci_roles()["resource_types"]
+    lines += ["", "## CI: applying and planning", "",
+              "`platform-ci-applier` (`cdktn deploy`, jobs in the GitHub environment named like the platform",
+              "environment) and `platform-ci-planner` (`cdktn diff` on pull requests) hold, on each project, exactly",
+              "the roles of the Terraform types the stacks put there (`modules/data/ci_roles.yaml`, checked by",
+              "MLOPS_IAM_7). The platform stack grants them on its own project and on every team project of its",
+              "environment; team stacks write nothing outside their project.", ""]
+    lines += _table(("Terraform type", "Applier", "Planner", "Deciding permission"),
+                    [(f"`{t}`", f"`{e['apply']}`", f"`{e['plan']}`", f"`{e['permission']}`")
+                     for t, e in sorted(table.items())])
+    lines += ["", f"Types that run as a service account ({', '.join(f'`{t}`' for t, e in sorted(table.items()) if e.get('also'))})",
+              f"also need `{ci_roles()['act_as_role']}` (actAs).", "", "## Bootstrap (once per environment and per new team project)", "",
+              "The applier and planner exist only after the first apply of the platform stack, and a team project",
+              "must trust them before the first plan or apply of its stack. So, once:", "",
+              "1. **Platform project**: a platform engineer with Owner on it runs `cdktn deploy platform-<env>` from a",
+              "   workstation, then stores the `ci_workload_identity_provider` output in `MODELOPS_WIF_PROVIDERS`. From then",
+              "   on the platform stack itself holds the CI identities' roles there. It also grants on every team",
+              "   project of the environment, so whoever applies it first needs step 3 done (or Owner there) too.",
+              "2. **State and secrets** (exist before any stack): grant on the state bucket and on each notification-channel",
+              "   secret what `modules/data/ci_roles.yaml` (`bootstrap`) lists.",
+              "3. **Each team project**, before the pull request that adds the team is planned, its owner runs the",
+              "   commands below (generated from the team file; the platform stack declares the same grants afterwards,",
+              "   so a later apply finds them in place).",
+              "4. **Service agents created on first use**: Artifact Registry creates its agent with the first repository",
+              "   (https://cloud.google.com/artifact-registry/docs/ar-service-account) but the repository's CMEK grant",
+              "   must exist before the repository, and the Sensitive Data Protection agent \"is created when it is first",
+              "   needed\" (https://cloud.google.com/sensitive-data-protection/docs/access-control/service-accounts).",
+              "   `google_project_service_identity`, which would create them, is only in the beta provider; the GA 8.7",
+              "   provider has no resource for it. Create them once with the commands below (the DLP page's own advice",
+              "   is to call `projects.content.inspect` once; `gcloud beta services identity create` does the same for",
+              "   any service that has an agent, and is harmless when it exists). The platform stack grants the team",
+              "   project's Vertex AI, Pub/Sub and Workflows agents their keys before the team stack uses them, so they",
+              "   are created here too.", ""]
+    for env in config.platform.environments:
+        project = config.platform.environments[env].project_id
+        applier = f"serviceAccount:{names.CI_APPLIER}@{project}.iam.gserviceaccount.com"
+        planner = f"serviceAccount:{names.CI_PLANNER}@{project}.iam.gserviceaccount.com"
+        lines += [f"### `{env}`", "", "```sh"]
+        for service in ("artifacts", "gke"):
+            if agents[service]["bootstrap"] == "identity_create":
+                lines.append(f"gcloud beta services identity create --service={agents[service]['api']} --project={project}")
+        state = config.platform.environments[env].state_bucket
+        boot = ci_roles()["bootstrap"]
+        if state:
+            lines.append(f"gcloud storage buckets add-iam-policy-binding gs://{state} --member={applier} "
+                         f"--role={boot['state_bucket']['applier']}")
+            lines.append(f"gcloud storage buckets add-iam-policy-binding gs://{state} --member={planner} "
+                         f"--role={boot['state_bucket']['planner']}")
+        for team in config.teams:
+            if env not in team.environments:
+                continue
+            tp = team.environments[env].project_id
+            lines.append(f"# team {team.name}")
+            for service in ["dlp", *team_key_services(team)]:
+                if agents[service]["bootstrap"] != "identity_create":
+                    continue
+                note = "  # or one projects.content.inspect call (the DLP page's advice)" if service == "dlp" else ""
+                lines.append(f"gcloud beta services identity create --service={agents[service]['api']} --project={tp}{note}")
+            types = team_project_types(team)
+            for member, kind in ((applier, "apply"), (planner, "plan")):
+                for r in sorted(roles_for_types(types, kind)):
+                    lines.append(f"gcloud projects add-iam-policy-binding {tp} --member={member} --role={r} --condition=None")
+        lines += ["```", ""]
+    lines += ["## How each service agent comes to exist", ""]
+    lines += _table(("Agent", "API", "Created", "Bootstrap", "Source"),
+                    [(f"`{k}`", f"`{v['api']}`", v["created"], f"`{v['bootstrap']}`", sources[v["source"]])
+                     for k, v in agents.items()])
+    lines += ["", "## Exceptions (broader than a step, accepted)", ""]
+    lines += _table(("Identity", "Grant", "On", "Why"),
+                    [(f"`{e['identity']}`", role(e["role"]), f"`{e['target']}`", e["why"]) for e in data["exceptions"]])
     lines += ["", "## Groups of the example teams", ""]
     lines += _table(("Team", "admins", "developers", "viewers", "sensitive_data_readers", "consumers"),
                     [(t.name, *(f"`{getattr(t.groups, k)}`" if getattr(t.groups, k) else "-"
                                 for k in ("admins", "developers", "viewers", "sensitive_data_readers", "consumers")))
                      for t in config.teams])
     return "\n".join(lines) + "\n"
+
+
+def predefined_roles_read_on() -> str:
+    from policies.iam.contract import ROLES_FILE
+
+    return str(yaml.safe_load(ROLES_FILE.read_text())["read_on"])
 
 
 def _inventory_section() -> str:

@@ -6,6 +6,8 @@ import time
 from cdktn import App
 
 from stacks.config import Config
+from modules.ci_identity import grant_ci_roles
+from modules.team_platform_access import add_team_platform_access
 from stacks.models import add_platform_monitoring
 from stacks.platform import PlatformStack
 from stacks.selection import Selection, planned_stacks
@@ -30,6 +32,8 @@ def build_app(config: Config, *, outdir: str | None = None, selection: Selection
         if team_name is None:
             platforms[env] = PlatformStack(app, config.platform, env)
             add_platform_monitoring(platforms[env], config, env)
+            add_team_platform_access(platforms[env], config, env)
+            grant_ci_roles(platforms[env], config, env)
         else:
             TeamStack(app, config.team(team_name), env, platforms[env])
         if timings is not None:

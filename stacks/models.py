@@ -21,6 +21,7 @@ from modules.quality import tables
 from modules.quality.baseline import FeatureBaselineTable
 from modules.quality.workflow import QualityWorkflow
 from modules.serving import PATTERNS, ModelContext
+from modules.team_iam import TABLE_APPENDER
 from stacks import names
 from stacks.config import Config, NotificationChannel, Team
 
@@ -69,7 +70,7 @@ def add_models(stack, platform_stack) -> ModelsBuild:
     patterns = {m.pattern for m in team.models}
 
     # Project roles of the pipeline account come from TeamIam (modules/team_iam.py, TEAM_GRANTS);
-    # key grants for the project's service agents from the stack's ServiceAgentKeyAccess.
+    # key grants for the project's service agents from the platform stack (modules/team_platform_access.py).
     agents = stack.agent_keys
     dataset_grants = []
     if patterns & {"online", "batch"}:
@@ -77,10 +78,13 @@ def add_models(stack, platform_stack) -> ModelsBuild:
         # logged request, predictions_<timestamp> per batch job), and a table grant needs the table.
         dataset_grants.append(stack.metadata.grant_write(agents.member("vertex"), "vertex-agent"))
     if "streaming" in patterns:
-        # The scoring service only appends to prediction_history. (The Pub/Sub agent gets write on
-        # each model's archive table, in the streaming construct.)
-        dataset_grants.append(stack.metadata.grant_table_write(
-            tables.PREDICTION_HISTORY, stack.service_accounts.member("serving"), "streaming-scorer"))
+        # The scoring service only appends to prediction_history (tabledata.insertAll needs
+        # bigquery.tables.updateData and bigquery.tables.get, https://cloud.google.com/bigquery/docs/streaming-data-into-bigquery):
+        # the custom appender role, not dataEditor, which would also let it read the history's personal data.
+        # (The Pub/Sub agent gets write on each model's archive table, in the streaming construct.)
+        dataset_grants.append(stack.metadata.grant_table_role(
+            tables.PREDICTION_HISTORY, stack.iam.role_name(TABLE_APPENDER), stack.service_accounts.member("serving"),
+            f"streaming-scorer-{tables.PREDICTION_HISTORY}-appender"))
 
     team_labels = {"team": team.name, "env": env, "data_class": team.data_classification}
     baseline = FeatureBaselineTable(stack, "feature-baseline", dataset=stack.metadata, labels=team_labels)

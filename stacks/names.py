@@ -107,8 +107,18 @@ CI_PROVIDER = "ci-oidc"
 CI_DEPLOYER = "platform-ci-deployer"
 CI_APPLIER = "platform-ci-applier"
 CI_PLANNER = "platform-ci-planner"
-CI_PROVIDER_OUTPUT = "ci_workload_identity_provider"  # `cdktn output platform-<env>` shows it
+CI_PROVIDER_OUTPUT = "ci_workload_identity_provider"
+CI_PLAN_ENVIRONMENT_SUFFIX = "-plan"
+
+
+def ci_plan_environment(env: str) -> str:
+    """The GitHub environment pull-request plans of ``env`` run in (protect `prod-plan` with reviewers)."""
+    return f"{env}{CI_PLAN_ENVIRONMENT_SUFFIX}"
+  # `cdktn output platform-<env>` shows it
 PREDICTOR_ROLE = "modelopsPredictor"  # custom role ids are camelCase without '-'
+MODEL_DEPLOYER_ROLE = "modelopsModelDeployer"      # the lifecycle CLI's Vertex AI calls
+BATCH_RUNNER_ROLE = "modelopsBatchRunner"          # the batch workflow's Vertex AI calls
+TABLE_APPENDER_ROLE = "modelopsTableAppender"      # append rows to one table, read nothing
 DLP_PROFILE_TABLE = "dlp_data_profiles"
 
 
@@ -152,7 +162,21 @@ SERVICE_AGENT_DOMAINS = {
     "artifacts": "gcp-sa-artifactregistry.iam.gserviceaccount.com",
     "workflows": "gcp-sa-workflows.iam.gserviceaccount.com",
     "dlp": "dlp-api.iam.gserviceaccount.com",
+    # The project's Logging service agent: the writer identity of its sinks when unique_writer_identity is
+    # set ("a service agent used by the sinks with the same parent", sinks.create uniqueWriterIdentity,
+    # https://cloud.google.com/logging/docs/api/reference/rest/v2/sinks/create; "Logging uses a Logging
+    # service account for all sinks in a resource", https://cloud.google.com/logging/docs/routing/user-managed-service-accounts).
+    "logging": "gcp-sa-logging.iam.gserviceaccount.com",
 }
+
+# Environments whose models serve production: people there get read-only Vertex AI access, so the
+# `champion` alias and traffic move only through the lifecycle CLI (gates + audit event).
+PRODUCTION_ENVS = ("prod",)
+
+
+def custom_role(project: str, role_id: str) -> str:
+    """A project-level custom role's full name, as IAM bindings reference it."""
+    return f"projects/{project}/roles/{role_id}"
 
 # --- model lifecycle (Vertex AI Model Registry, audit log) ----------------------------------
 

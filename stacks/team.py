@@ -6,28 +6,24 @@ from constructs import Construct
 from modules.column_security import PiiTaxonomy
 from modules.dlp import DatasetPiiDiscovery
 from modules.governance import AuditSinkToDataset, DataAccessAuditLogs
-from modules.kms import ServiceAgentKeyAccess
+from modules.kms import ProjectServiceAgents
 from modules.metadata_dataset import CmekDataset
 from modules.metadata_tables import team_tables
 from modules.notification_channels import NotificationChannels
 from modules.service_accounts import TeamServiceAccounts
 from modules.team_iam import TeamIam
-from modules.tenancy import TeamTenancy
+from modules.tenancy import ServingWorkloadIdentity
 from stacks import names
 from stacks.base import ModelOpsStack
 from stacks.config import Team
 from stacks.models import add_models
 from stacks.platform import PlatformStack
 
-# Platform keys the team project's service agents need, by the serving patterns the team uses
-# (online endpoints and batch jobs encrypt with the Vertex key, batch workflows with the
-# Workflows key, streaming topics with the Pub/Sub key). Any team with models also runs the
-# CMEK-encrypted daily quality workflow, hence MODEL_KEYS.
-PATTERN_KEYS = {"online": ("vertex",), "batch": ("vertex", "workflows"), "streaming": ("vertex", "pubsub")}
-MODEL_KEYS = ("workflows",)
-
-
 class TeamStack(ModelOpsStack):
+    """Writes only in the team project: everything the team needs on the platform project (fleet scope,
+    key, image-repository, template and governance-dataset grants) is made by the platform stack
+    (modules/team_platform_access.py), which is applied first."""
+
     def __init__(self, scope: Construct, team: Team, env: str, platform: PlatformStack):
         project = team.environments[env].project_id
         super().__init__(scope, names.team_stack(team.name, env), env=platform.platform.environments[env],
@@ -36,9 +32,7 @@ class TeamStack(ModelOpsStack):
         self.platform = platform
         self.add_dependency(platform)
         self.service_accounts = TeamServiceAccounts(self, "service-accounts", team=team.name, project=project)
-        self.agent_keys = ServiceAgentKeyAccess(
-            self, "agent-keys", keys=platform.keys, project=project,
-            services=[*(MODEL_KEYS if team.models else ()), *(s for m in team.models for s in PATTERN_KEYS[m.pattern])])
+        self.agent_keys = ProjectServiceAgents(self, "agent-keys", project=project)
         self.column_security = PiiTaxonomy(self, "column-security", display_name=names.taxonomy_display_name(team.name),
                                            project=project, region=platform.region)
         self.metadata = CmekDataset(
@@ -48,23 +42,25 @@ class TeamStack(ModelOpsStack):
             location=platform.region,
             kms_key_id=platform.keys.key("bigquery").id,
             description=f"{team.display_name}: prediction history, usage, quality, drift and ground truth.",
+            grant_key=False,
         )
         for spec in team_tables(team):
             self.metadata.add_table(spec, pii_policy_tag=self.column_security.pii_tag)
-        self.tenancy = TeamTenancy(
-            self, "tenancy", team=team.name, groups=team.groups, fleet_project=platform.project,
-            membership_id=platform.gke.membership_id, membership_location=platform.gke.membership_location,
+        self.tenancy = ServingWorkloadIdentity(
+            self, "tenancy", team=team.name, fleet_project=platform.project,
             serving_account_name=self.service_accounts.accounts["serving"].name)
-        self.iam = TeamIam(self, "iam", project=project, groups=team.groups, service_accounts=self.service_accounts,
-                           metadata=self.metadata, pii=self.column_security, images=platform.artifact_registry)
+        self.iam = TeamIam(self, "iam", project=project, env=env, groups=team.groups,
+                           service_accounts=self.service_accounts, metadata=self.metadata, pii=self.column_security)
         if platform.ci is not None:
             platform.ci.allow_impersonation(self, "deployer-ci-federation",
                                             self.service_accounts.accounts["deployer"].name)
         self.audit_logs = DataAccessAuditLogs(self, "data-access-logs", project=project)
-        self.audit_sink = AuditSinkToDataset(self, "audit-sink", project=project, dataset=platform.governance)
+        self.audit_sink = AuditSinkToDataset(self, "audit-sink", project=project, dataset=platform.governance,
+                                             grant_writer=False)
         self.pii_discovery = DatasetPiiDiscovery(
             self, "pii-discovery", team=team.name, project=project, project_number=self.agent_keys.project.number,
             location=platform.region,
-            dataset=self.metadata, template=platform.inspect_template, governance=platform.governance)
+            dataset=self.metadata, template=platform.inspect_template, governance=platform.governance,
+            pii=self.column_security)
         self.channels = NotificationChannels(self, "channels", channels=team.notification_channels, project=project)
         self.models = add_models(self, platform)

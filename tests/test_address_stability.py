@@ -62,10 +62,16 @@ def test_stacks_whose_config_did_not_change_keep_every_address(changed, stacks):
     assert _diff(stacks["team-search-dev"], changed["team-search-dev"]) == ({}, {})
 
 
-def test_a_new_team_only_adds_its_project_to_the_platform_metrics_scope(changed, stacks):
+def test_a_new_team_only_adds_its_own_addresses_to_the_platform_stack(changed, stacks):
+    """Its project in the metrics scope, its footprint on the platform project (team-<name>/...) and the CI
+    roles on its project (ci/...-team-<name>-...); nothing of another team or of the platform changes."""
     added, removed = _diff(stacks["platform-dev"], changed["platform-dev"])
-    assert removed == {}
-    assert list(added.values()) == ["metrics-scope/acme-payments-dev"]
+    # (The same change removes growth's streaming model: only growth's Pub/Sub grants go.)
+    assert all(p.startswith("team-growth/") or "-team-growth-" in p for p in removed.values()), removed
+    assert "metrics-scope/acme-payments-dev" in added.values()
+    assert any(p.startswith("team-payments/tenancy/") for p in added.values())
+    assert all(p == "metrics-scope/acme-payments-dev" or p.startswith("team-payments/")
+               or "-team-payments-" in p for p in added.values()), added
 
 
 def test_adding_a_model_only_adds_addresses_of_that_model(changed, stacks):
@@ -77,12 +83,15 @@ def test_adding_a_model_only_adds_addresses_of_that_model(changed, stacks):
 def test_removing_a_model_only_removes_addresses_of_that_model_and_its_pattern_key_grant(changed, stacks):
     added, removed = _diff(stacks["team-growth-dev"], changed["team-growth-dev"])
     assert added == {}
-    # growth's only streaming model is gone, so the team-level streaming grants go with it: the
-    # Pub/Sub agent's key grant and the scorer's write grant on prediction_history. (The Pub/Sub
-    # agent's write grant on the archive table lives under the model.)
-    streaming_team_level = {"agent-keys/pubsub", "metadata/streaming-scorer-prediction_history-dataEditor"}
-    assert "agent-keys/pubsub" in removed.values()
+    # growth's only streaming model is gone, so the team-level streaming grant goes with it: the scorer's
+    # append grant on prediction_history. (The Pub/Sub agent's write grant on the archive table lives under
+    # the model; its key grant and the CI's Pub/Sub roles are the platform stack's, below.)
+    streaming_team_level = {"metadata/streaming-scorer-prediction_history-appender"}
+    assert "metadata/streaming-scorer-prediction_history-appender" in removed.values()
     assert all(p.startswith("clickstream-propensity/") or p in streaming_team_level for p in removed.values()), removed
+    added, removed = _diff(stacks["platform-dev"], changed["platform-dev"])
+    assert "team-growth/agent-keys/pubsub" in removed.values()
+    assert all(p == "team-growth/agent-keys/pubsub" or ("-team-growth-pubsub-" in p) for p in removed.values()), removed
 
 
 def test_logical_ids_are_unchanged_for_every_surviving_resource(changed, stacks):

@@ -65,7 +65,7 @@ def test_team_metadata_dataset_is_protected_from_deletion(stacks):
 
 
 def test_bigquery_agent_may_use_only_the_bigquery_key(stacks):
-    grant = resources(stacks["team-search-dev"], "google_kms_crypto_key_iam_member")["metadata/bq-agent-key"]
+    grant = resources(stacks["platform-dev"], "google_kms_crypto_key_iam_member")["team-search/bq-agent-key"]
     assert grant["role"] == "roles/cloudkms.cryptoKeyEncrypterDecrypter"
     assert "kms_bigquery" in grant["crypto_key_id"]
     assert grant["member"].startswith("serviceAccount:${data.google_bigquery_default_service_account.")

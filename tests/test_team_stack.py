@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from modules.team_iam import DATASET, IMAGES, PII_TAG, PROJECT, TEAM_GRANTS
+from modules.team_iam import DATASET, PII_TAG, PROJECT, TEAM_GRANTS
 from tests.helpers import all_resources, one, resources
 
 TEAMS = ("fraud", "growth", "search")
@@ -25,32 +25,37 @@ def _schema(table: dict) -> dict[str, dict]:
 
 # --- tenancy -------------------------------------------------------------------------------
 
-def test_team_scope_and_namespace_live_in_the_fleet_project_and_bind_to_the_env_cluster(stacks):
-    stack = stacks["team-growth-prod"]
-    scope = resources(stack, "google_gke_hub_scope")["tenancy/scope"]
+def test_team_scope_and_namespace_are_made_by_the_platform_stack_in_the_fleet_project(stacks):
+    stack = stacks["platform-prod"]
+    scope = resources(stack, "google_gke_hub_scope")["team-growth/tenancy/scope"]
     assert (scope["project"], scope["scope_id"]) == ("acme-mlops-prod", "growth")
-    namespace = resources(stack, "google_gke_hub_namespace")["tenancy/namespace"]
+    namespace = resources(stack, "google_gke_hub_namespace")["team-growth/tenancy/namespace"]
     assert namespace["scope_namespace_id"] == "growth" and namespace["project"] == "acme-mlops-prod"
-    binding = resources(stack, "google_gke_hub_membership_binding")["tenancy/cluster-binding"]
-    assert binding["membership_id"].startswith(REMOTE + "prod.outputs.")
-    assert "google_container_cluster" in binding["membership_id"] and "membership_id" in binding["membership_id"]
+    binding = resources(stack, "google_gke_hub_membership_binding")["team-growth/tenancy/cluster-binding"]
+    assert binding["membership_id"].startswith("${google_container_cluster.") and "membership_id" in binding["membership_id"]
     assert "membership_location" in binding["location"]
+    for name, team_stack in stacks.items():
+        if name.startswith("team-"):
+            assert not {t for t in team_stack["resource"] if t.startswith("google_gke_hub")}, name
 
 
-def test_rbac_bindings_map_admins_developers_viewers_to_admin_edit_view(stacks):
-    bindings = resources(stacks["team-fraud-dev"], "google_gke_hub_scope_rbac_role_binding")
-    got = {b["group"]: b["role"]["predefined_role"] for b in bindings.values()}
-    assert got == {"fraud-admins@acme.example": "ADMIN", "fraud-developers@acme.example": "EDIT",
+def test_rbac_bindings_give_only_admins_a_role_that_can_run_pods(stacks):
+    """EDIT creates pods, and a pod may run as <team>-serving (the serving account): developers get VIEW."""
+    bindings = resources(stacks["platform-dev"], "google_gke_hub_scope_rbac_role_binding")
+    got = {b["group"]: b["role"]["predefined_role"] for p, b in bindings.items() if p.startswith("team-fraud/")}
+    assert got == {"fraud-admins@acme.example": "ADMIN", "fraud-developers@acme.example": "VIEW",
                    "fraud-viewers@acme.example": "VIEW"}
 
 
 def test_scope_iam_matches_the_rbac_roles(stacks):
-    stack = stacks["team-fraud-dev"]
-    scope_iam = {g["member"]: g["role"] for g in resources(stack, "google_gke_hub_scope_iam_member").values()}
+    stack = stacks["platform-dev"]
+    scope_iam = {g["member"]: g["role"] for p, g in resources(stack, "google_gke_hub_scope_iam_member").items()
+                 if p.startswith("team-fraud/")}
     assert scope_iam == {"group:fraud-admins@acme.example": "roles/gkehub.scopeAdmin",
-                         "group:fraud-developers@acme.example": "roles/gkehub.scopeEditor",
+                         "group:fraud-developers@acme.example": "roles/gkehub.scopeViewer",
                          "group:fraud-viewers@acme.example": "roles/gkehub.scopeViewer"}
-    fleet_project = [g for p, g in resources(stack, "google_project_iam_member").items() if p.startswith("tenancy/")]
+    fleet_project = [g for p, g in resources(stack, "google_project_iam_member").items()
+                     if p.startswith("team-fraud/tenancy/")]
     assert {g["project"] for g in fleet_project} == {"acme-mlops-dev"}
     assert {g["role"] for g in fleet_project} == {"roles/gkehub.scopeEditorProjectLevel",
                                                   "roles/gkehub.scopeViewerProjectLevel"}
@@ -66,23 +71,35 @@ def test_namespace_service_account_acts_as_the_serving_account_through_workload_
 
 # --- IAM -----------------------------------------------------------------------------------
 
-def test_every_grant_of_the_access_matrix_is_deployed(stacks):
-    stack = stacks["team-fraud-prod"]
+@pytest.mark.parametrize("env", ENVS)
+def test_every_grant_of_the_access_matrix_is_deployed(stacks, env):
+    from modules.team_iam import SERVING_SA, SUMMARY_TABLES, TABLES
+    stack = stacks[f"team-fraud-{env}"]
     deployed = set()
     for tf_type, _, conf in all_resources(stack):
         if tf_type.endswith("_iam_member"):
-            deployed.add((conf["member"], conf["role"]))
+            role = conf["role"]
+            if role.startswith("${google_project_iam_custom_role."):
+                role = "custom:" + role.split(".")[1].split("_")[1].removesuffix("-role")
+            deployed.add((conf["member"], role))
     groups = {"admins": "fraud-admins", "developers": "fraud-developers", "viewers": "fraud-viewers",
               "sensitive_data_readers": "fraud-pii-readers"}
     for grant in TEAM_GRANTS:
         if grant.principal == "consumers":
             continue  # optional group, not set in the example (see test_consumers_get_only_the_predictor_role)
+        role = grant.role.replace("custom:modelopsPredictor", "custom:predictor")
         if grant.principal in groups:
-            member = f"group:{groups[grant.principal]}@acme.example"
-            assert (member, grant.role) in deployed, grant
+            present = (f"group:{groups[grant.principal]}@acme.example", role) in deployed
         else:
-            roles = {r for m, r in deployed if f"service-accounts_{grant.principal}_" in m}
-            assert grant.role in roles, grant
+            present = role in {r for m, r in deployed if f"service-accounts_{grant.principal}_" in m}
+        assert present == grant.applies(env), (env, grant)
+
+
+def test_developers_cannot_move_traffic_or_aliases_in_production(stacks):
+    for env, expected in (("prod", "roles/aiplatform.viewer"), ("dev", "roles/aiplatform.user")):
+        roles = {g["role"] for g in resources(stacks[f"team-search-{env}"], "google_project_iam_member").values()
+                 if g["member"] == "group:search-developers@acme.example"}
+        assert {r for r in roles if r.startswith("roles/aiplatform.")} == {expected}, env
 
 
 def test_only_groups_service_accounts_and_ci_principals_are_granted_anything(stacks):
@@ -117,13 +134,16 @@ def test_custom_predictor_role_has_predict_and_get_only(team_stack):
     assert sorted(role["permissions"]) == ["aiplatform.endpoints.get", "aiplatform.endpoints.predict"]
 
 
-def test_service_account_user_only_for_the_ci_deployer(stacks):
+def test_only_the_deployer_and_admins_may_act_as_the_serving_account_and_nobody_as_the_pipeline(stacks):
     for name, stack in stacks.items():
         for path, grant in resources(stack, "google_service_account_iam_member").items():
             if grant["role"] == "roles/iam.serviceAccountUser":
-                assert "service-accounts_deployer_" in grant["member"], (name, path)
+                assert "service-accounts_serving_" in grant["service_account_id"], (name, path)
+                assert "service-accounts_deployer_" in grant["member"] or grant["member"].endswith("-admins@acme.example")
         for grant in resources(stack, "google_project_iam_member").values():
-            assert grant["role"] not in ("roles/iam.serviceAccountUser", "roles/iam.serviceAccountTokenCreator")
+            assert grant["role"] != "roles/iam.serviceAccountTokenCreator"
+            if grant["role"] == "roles/iam.serviceAccountUser":  # only CI's applier (see modules/data/ci_roles.yaml)
+                assert "ci_applier_" in grant["member"], (name, grant)
 
 
 def test_team_deployer_is_federated_with_the_platform_ci_pool(stacks):
@@ -135,11 +155,19 @@ def test_team_deployer_is_federated_with_the_platform_ci_pool(stacks):
     assert binding["service_account_id"].startswith("${google_service_account.service-accounts_deployer_")
 
 
-def test_deployer_may_push_and_serving_may_pull_platform_images(stacks):
-    grants = resources(stacks["team-search-dev"], "google_artifact_registry_repository_iam_member")
-    roles = {("deployer" if "deployer" in g["member"] else "serving"): g["role"] for g in grants.values()}
-    assert roles == {"deployer": "roles/artifactregistry.writer", "serving": "roles/artifactregistry.reader"}
+def test_each_team_projects_vertex_agent_may_pull_platform_images_and_only_ci_pushes(stacks):
+    """models.upload copies the image with the project's Vertex AI Service Agent (modules/team_platform_access.py)."""
+    grants = resources(stacks["platform-dev"], "google_artifact_registry_repository_iam_member")
+    readers = {p.split("/")[0]: g for p, g in grants.items() if g["role"] == "roles/artifactregistry.reader"}
+    assert set(readers) == {"team-fraud", "team-growth", "team-search"}
+    assert all(g["member"].endswith("@gcp-sa-aiplatform.iam.gserviceaccount.com") for g in readers.values())
+    writers = [g for g in grants.values() if g["role"] == "roles/artifactregistry.writer"]
+    assert [w["member"] for w in writers] == [resources(stacks["platform-dev"], "google_artifact_registry_repository_iam_member")
+                                              ["ci-deployer-images"]["member"]]
     assert {(g["project"], g["repository"]) for g in grants.values()} == {("acme-mlops-dev", "serving-images")}
+    for name, stack in stacks.items():
+        if name.startswith("team-"):
+            assert "google_artifact_registry_repository_iam_member" not in stack["resource"], name
 
 
 # --- metadata dataset and tables -----------------------------------------------------------
@@ -197,43 +225,51 @@ def test_columns_that_can_hold_personal_data_carry_the_pii_policy_tag(team_stack
             assert schema[name]["policyTags"]["names"] == [f"${{google_data_catalog_policy_tag.{tag_id}.name}}"]
 
 
-def test_taxonomy_enforces_fine_grained_access_and_only_pii_readers_and_pipeline_read_raw(team_stack):
+def test_taxonomy_enforces_fine_grained_access_and_only_pii_readers_pipeline_and_dlp_read_raw(team_stack):
     taxonomy = resources(team_stack, "google_data_catalog_taxonomy")["column-security/taxonomy"]
     assert taxonomy["activated_policy_types"] == ["FINE_GRAINED_ACCESS_CONTROL"]
     assert taxonomy["region"] == "europe-west4"
     readers = resources(team_stack, "google_data_catalog_policy_tag_iam_member")
     assert {r["role"] for r in readers.values()} == {"roles/datacatalog.categoryFineGrainedReader"}
     members = sorted(r["member"] for r in readers.values())
-    assert len(members) == 2
+    assert len(members) == 3
     assert members[0].endswith("-pii-readers@acme.example") and members[0].startswith("group:")
     assert "service-accounts_pipeline_" in members[1]
+    # Discovery profiles tagged columns only with Fine-Grained Reader (dlp/docs/troubleshoot-data-profiles).
+    assert members[2].startswith("serviceAccount:service-") and members[2].endswith("@dlp-api.iam.gserviceaccount.com")
 
 
-def test_team_groups_read_the_dataset_and_only_automation_writes_it(stacks):
+def test_people_read_tables_one_by_one_and_only_pii_readers_and_automation_touch_the_dataset(stacks):
     stack = stacks["team-growth-dev"]  # growth has an online and a streaming model
     grants = resources(stack, "google_bigquery_dataset_iam_member")
     on_metadata = {g["member"]: g["role"] for p, g in grants.items() if p.startswith("metadata/")}
-    writers = sorted(p.split("/")[1] for p, g in grants.items()
-                     if p.startswith("metadata/") and g["role"] == "roles/bigquery.dataEditor")
-    # Dataset-wide writers: pipeline jobs, and the Vertex AI agent, which creates its own
-    # request_log_<model> (and batch predictions_*) tables, so it cannot be granted per table.
-    assert writers == ["pipeline-dataEditor", "vertex-agent-dataEditor"]
-    assert not any(m.startswith("group:") for m, r in on_metadata.items() if r == "roles/bigquery.dataEditor")
-    assert on_metadata["group:growth-admins@acme.example"] == "roles/bigquery.dataViewer"
-    assert on_metadata["group:growth-viewers@acme.example"] == "roles/bigquery.dataViewer"
-    # Writers that only append get exactly the table they write: the Pub/Sub agent (BigQuery
-    # subscription) the model's archive table, the streaming scorer prediction_history.
+    # Dataset-wide: the pipeline (reads request logs, writes its tables), the Vertex AI agent (creates
+    # request_log_<model> and batch predictions_* itself) and the PII readers, nobody else: Vertex's tables
+    # carry raw payloads and no policy tags.
+    assert on_metadata == {
+        "group:growth-pii-readers@acme.example": "roles/bigquery.dataViewer",
+        **{m: r for m, r in on_metadata.items() if "service-accounts_pipeline_" in m or "gcp-sa-aiplatform" in m}}
+    assert sorted(on_metadata.values()) == ["roles/bigquery.dataEditor", "roles/bigquery.dataEditor",
+                                            "roles/bigquery.dataViewer"]
     tables = {f"${{google_bigquery_table.{name}.table_id}}": conf["table_id"]
               for name, conf in stack["resource"]["google_bigquery_table"].items()}
-    by_table = {tables[g["table_id"]]: g for g in resources(stack, "google_bigquery_table_iam_member").values()}
-    assert set(by_table) == {"stream_events_clickstream_propensity", "prediction_history"}
-    assert {g["role"] for g in by_table.values()} == {"roles/bigquery.dataEditor"}
-    pubsub_agent = resources(stack, "google_kms_crypto_key_iam_member")["agent-keys/pubsub"]["member"]
-    assert by_table["stream_events_clickstream_propensity"]["member"] == pubsub_agent
-    assert "service-accounts_serving_" in by_table["prediction_history"]["member"]
-    assert not {g["member"] for g in by_table.values()} & set(on_metadata)  # and nothing dataset-wide
-    # A team without a streaming model has no table-level writers at all.
-    assert not resources(stacks["team-fraud-dev"], "google_bigquery_table_iam_member")
+    by_member: dict[str, set] = {}
+    for g in resources(stack, "google_bigquery_table_iam_member").values():
+        by_member.setdefault(g["member"], set()).add((tables[g["table_id"]], g["role"].split(".")[-1] if
+                                                      g["role"].startswith("roles/") else "appender"))
+    assert {t for t, _ in by_member["group:growth-viewers@acme.example"]} == {"daily_usage", "model_quality",
+                                                                              "data_quality", "drift"}
+    assert {t for t, _ in by_member["group:growth-developers@acme.example"]} == set(tables.values())
+    assert by_member["group:growth-admins@acme.example"] == by_member["group:growth-developers@acme.example"]
+    assert not any(t.startswith("request_log_") for t in tables.values())
+    # Writers that only append get exactly the table they write: the Pub/Sub agent (BigQuery subscription)
+    # the model's archive table, the streaming scorer prediction_history with the append-only custom role.
+    pubsub_agent = next(m for m in by_member if "gcp-sa-pubsub" in m)
+    assert by_member[pubsub_agent] == {("stream_events_clickstream_propensity", "dataEditor")}
+    serving = next(m for m in by_member if "service-accounts_serving_" in m)
+    assert by_member[serving] == {("prediction_history", "appender")}
+    appender = next(g for g in resources(stack, "google_bigquery_table_iam_member").values() if g["member"] == serving)
+    assert "modelopsTableAppender" in appender["role"]
 
 
 # --- keys, audit, DLP ----------------------------------------------------------------------
@@ -241,22 +277,32 @@ def test_team_groups_read_the_dataset_and_only_automation_writes_it(stacks):
 @pytest.mark.parametrize("team,services", [("fraud", {"vertex", "workflows"}),
                                            ("growth", {"vertex", "pubsub", "workflows"}),
                                            ("search", {"vertex", "workflows"})])
-def test_team_project_agents_get_only_the_keys_their_patterns_need(stacks, team, services):
-    grants = resources(stacks[f"team-{team}-prod"], "google_kms_crypto_key_iam_member")
-    agent_grants = {p.split("/")[1]: g for p, g in grants.items() if p.startswith("agent-keys/")}
+def test_team_project_agents_get_only_the_keys_their_patterns_need_from_the_platform_stack(stacks, team, services):
+    grants = resources(stacks["platform-prod"], "google_kms_crypto_key_iam_member")
+    agent_grants = {p.split("/")[2]: g for p, g in grants.items() if p.startswith(f"team-{team}/agent-keys/")}
     assert set(agent_grants) == services
     for service, grant in agent_grants.items():
-        assert f"kms_{service}_" in grant["crypto_key_id"] and grant["crypto_key_id"].startswith(REMOTE)
+        assert grant["crypto_key_id"].startswith(f"${{google_kms_crypto_key.kms_{service}_")
+    bq = grants[f"team-{team}/bq-agent-key"]
+    assert "kms_bigquery_" in bq["crypto_key_id"] and "bigquery_default_service_account" in bq["member"]
+    assert "google_kms_crypto_key_iam_member" not in stacks[f"team-{team}-prod"]["resource"]
 
 
-def test_team_project_audit_logs_flow_into_the_governance_dataset(team_stack):
+def test_team_project_audit_logs_flow_into_the_governance_dataset(team_stack, stacks):
     configs = resources(team_stack, "google_project_iam_audit_config")
     assert {c["service"] for c in configs.values()} == {"aiplatform.googleapis.com", "bigquery.googleapis.com"}
     sink = resources(team_stack, "google_logging_project_sink")["audit-sink/sink"]
     assert sink["destination"].endswith("/datasets/acme_mlops_governance")
-    assert sink["bigquery_options"]["use_partitioned_tables"] is True
-    grant = resources(team_stack, "google_bigquery_dataset_iam_member")["audit-sink/writer"]
-    assert grant["dataset_id"] == "acme_mlops_governance" and grant["member"].endswith(".writer_identity}")
+    assert sink["bigquery_options"]["use_partitioned_tables"] is True and sink["unique_writer_identity"] is True
+    assert "google_bigquery_dataset_iam_member" not in json.dumps({k: v for k, v in resources(
+        team_stack, "google_bigquery_dataset_iam_member").items() if v["dataset_id"] == "acme_mlops_governance"})
+    # The sink writes as the team project's Logging service agent; the platform stack grants it.
+    team = sink["project"].split("-")[1]
+    env = sink["project"].split("-")[2]
+    grant = resources(stacks[f"platform-{env}"], "google_bigquery_dataset_iam_member")[f"team-{team}/audit-sink-writer"]
+    assert grant["dataset_id"] == "acme_mlops_governance" and grant["role"] == "roles/bigquery.dataEditor"
+    assert grant["member"].startswith("serviceAccount:${data.google_logging_project_settings.team-")
+    assert grant["member"].endswith(".logging_service_account_id}")
 
 
 def test_pii_discovery_scans_the_team_dataset_with_the_platform_template(stacks):
@@ -268,7 +314,8 @@ def test_pii_discovery_scans_the_team_dataset_with_the_platform_template(stacks)
     assert pattern["dataset_id_regex"] == "^fraud_metadata$" and pattern["project_id_regex"] == "^acme-fraud-prod$"
     assert discovery["actions"][0]["export_data"]["profile_table"] == {
         "project_id": "acme-mlops-prod", "dataset_id": "acme_mlops_governance", "table_id": "dlp_data_profiles"}
-    writer = resources(stack, "google_bigquery_dataset_iam_member")["pii-discovery/agent-governance-writer"]
+    writer = resources(stacks["platform-prod"], "google_bigquery_dataset_iam_member")[
+        "team-fraud/dlp-agent-governance-writer"]
     assert "@dlp-api.iam.gserviceaccount.com" in writer["member"]
 
 
@@ -293,13 +340,28 @@ def test_pii_discovery_uses_the_platform_templates_full_resource_name(stacks, te
 
 
 def test_pii_discovery_agent_gets_the_documented_roles_in_the_right_projects(stacks):
-    grants = resources(stacks["team-fraud-prod"], "google_project_iam_member")
-    driver, reader = grants["pii-discovery/agent-profiles-driver"], grants["pii-discovery/agent-template-reader"]
+    driver = resources(stacks["team-fraud-prod"], "google_project_iam_member")["pii-discovery/agent-profiles-driver"]
+    reader = resources(stacks["platform-prod"], "google_project_iam_member")["team-fraud/dlp-agent-template-reader"]
     assert (driver["role"], driver["project"]) == ("roles/dlp.projectdriver", "acme-fraud-prod")
     assert (reader["role"], reader["project"]) == ("roles/dlp.inspectTemplatesReader", "acme-mlops-prod")
-    assert driver["member"] == reader["member"]
-    assert driver["member"].startswith("serviceAccount:service-")
-    assert driver["member"].endswith("@dlp-api.iam.gserviceaccount.com")
+    for member in (driver["member"], reader["member"]):
+        assert member.startswith("serviceAccount:service-") and member.endswith("@dlp-api.iam.gserviceaccount.com")
+
+
+def test_team_stacks_write_only_in_their_own_project(stacks, example_config):
+    """Applying a team stack needs no permission on the platform project (issue 15, item 7)."""
+    for name, stack in stacks.items():
+        if not name.startswith("team-"):
+            continue
+        project = stack["provider"]["google"][0]["project"]
+        for tf_type, logical_id, conf in all_resources(stack):
+            for key in ("project", "parent"):
+                value = conf.get(key)
+                if isinstance(value, str) and not value.startswith("${"):
+                    assert value == project or value.startswith(f"projects/{project}/"), (name, tf_type, logical_id)
+            assert not tf_type.startswith(("google_kms_", "google_gke_hub_", "google_artifact_registry_")), (name, tf_type)
+            if tf_type == "google_bigquery_dataset_iam_member":
+                assert conf["project"] == project, (name, logical_id)
 
 
 def test_team_stacks_reach_the_platform_only_through_a_few_outputs(stacks):
@@ -311,4 +373,4 @@ def test_team_stacks_reach_the_platform_only_through_a_few_outputs(stacks):
         kinds = {u.split("-output-")[1].split("_")[0] + "_" + u.split("-output-")[1].split("_")[1]
                  for u in used}
         assert used and len(used) <= 8, (name, sorted(used))
-        assert kinds <= {"google_kms", "google_container", "google_data", "google_iam"}, kinds
+        assert kinds <= {"google_kms", "google_data", "google_iam"}, kinds

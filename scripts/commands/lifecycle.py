@@ -21,7 +21,8 @@ Env = typer.Option(None, "--env", "-e", help="Environment (default: the first in
 Project = typer.Option(None, "--project", help="Override the team's project for --env.")
 Region = typer.Option(None, "--region", help="Override the platform region.")
 AuditProject = typer.Option(None, "--audit-project", help="Project the audit event is written to "
-                                                          "(default: the platform project of --env).")
+                                                          "(default: the team project of --env, whose audit sink "
+                                                          "routes it to the governance dataset).")
 DryRun = typer.Option(None, "--dry-run/--no-dry-run",
                       help="Print the requests and the audit event instead of sending them "
                            "(default: dry run unless Google credentials are configured).")

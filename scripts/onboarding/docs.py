@@ -13,8 +13,18 @@ INDEX = "README.md"
 
 
 def read_stacks(synth_dir: Path) -> dict:
-    return {p.parent.name: load_facts(p.parent.name, json.loads(p.read_text()))
-            for p in sorted(Path(synth_dir).glob("stacks/*/cdk.tf.json"))}
+    """Facts per stack; a team stack's grants include what the platform stack grants for that team
+    (modules/team_platform_access.py: fleet scope, keys, image pulls, governance writes)."""
+    docs = {p.parent.name: json.loads(p.read_text()) for p in sorted(Path(synth_dir).glob("stacks/*/cdk.tf.json"))}
+    facts = {name: load_facts(name, doc) for name, doc in docs.items()}
+    for name, stack_facts in facts.items():
+        parts = name.split("-")
+        platform = docs.get(f"platform-{parts[-1]}")
+        if parts[0] == "team" and platform is not None:
+            team = "-".join(parts[1:-1])
+            stack_facts.grants += load_facts(f"platform-{parts[-1]}", platform, only_under=f"team-{team}/").grants
+            stack_facts.grants.sort(key=lambda g: (g.principal, g.role, g.target_type, g.target))
+    return facts
 
 
 def render_all(config: Config, synth_dir: Path | None = None) -> dict[str, str]:

@@ -82,14 +82,23 @@ def readable_name(tf_type: str, conf: dict, facts: StackFacts | None = None) -> 
     return short
 
 
-def load_facts(name: str, stack: dict) -> StackFacts:
+def load_facts(name: str, stack: dict, only_under: str | None = None) -> StackFacts:
+    """``only_under``: keep only the grants whose construct path starts with it (a team's part of the
+    platform stack, ``team-<name>/``)."""
     facts = StackFacts(name=name, resources=stack.get("resource", {}), data=stack.get("data", {}))
+
+    def wanted(logical_id: str, conf: dict) -> bool:
+        return only_under is None or construct_path(conf, logical_id).startswith(only_under)
+
     for tf_type, items in sorted(facts.resources.items()):
         if tf_type.endswith("_iam_member"):
-            for _, conf in sorted(items.items()):
-                facts.grants.append(_grant(facts, tf_type, conf))
+            for lid, conf in sorted(items.items()):
+                if wanted(lid, conf):
+                    facts.grants.append(_grant(facts, tf_type, conf))
         elif tf_type == "google_gke_hub_scope_rbac_role_binding":
-            for _, conf in sorted(items.items()):
+            for lid, conf in sorted(items.items()):
+                if not wanted(lid, conf):
+                    continue
                 role = conf.get("role", {}).get("predefined_role") or conf.get("role", {}).get("custom_role", "")
                 facts.grants.append(Grant(f"group:{conf.get('group')}" if conf.get("group") else f"user:{conf.get('user')}",
                                           f"Kubernetes {role}", "fleet scope namespace",
@@ -103,4 +112,9 @@ def _grant(facts: StackFacts, tf_type: str, conf: dict) -> Grant:
     targets = [facts.resolve(conf[a]) for a in TARGET_ATTRIBUTES if a in conf and a != "project"]
     target = " / ".join(targets) or facts.resolve(conf.get("project", "(project)"))
     condition = conf.get("condition", {}).get("title", "") if isinstance(conf.get("condition"), dict) else ""
-    return Grant(facts.resolve(conf.get("member", "")), conf.get("role", ""), target_type, target, condition)
+    role = conf.get("role", "")
+    custom = re.match(r"\$\{google_project_iam_custom_role\.([\w-]+)\.name\}$", role)
+    if custom:
+        role = "custom " + facts.resources.get("google_project_iam_custom_role", {}).get(custom.group(1), {}).get(
+            "role_id", role)
+    return Grant(facts.resolve(conf.get("member", "")), role, target_type, target, condition)

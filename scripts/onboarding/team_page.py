@@ -49,8 +49,8 @@ def env_section(config: Config, team: Team, env: str, facts: StackFacts) -> list
     accounts = [[role, f"`{names.service_account_email(team.name, role, project)}`"]
                 for role in names.TEAM_SERVICE_ACCOUNTS]
     lines += ["### Service accounts", "", *_table(["purpose", "email"], accounts)]
-    namespaces = [[f"`{facts.resolve(c.get('scope_namespace_id', ''))}`", facts.resolve(c.get("scope_id", ""))]
-                  for _, c in facts.of_type("google_gke_hub_namespace")]
+    # Created by the platform stack for every team (modules/team_platform_access.py), named from the team.
+    namespaces = [[f"`{names.scope_id(team.name)}`", f"{names.scope_id(team.name)} (platform project)"]]
     lines += ["### Kubernetes namespace (shared GKE Autopilot cluster)", "",
               *_table(["namespace", "fleet scope"], namespaces)]
     endpoints = []

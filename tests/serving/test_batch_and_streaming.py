@@ -71,8 +71,15 @@ def test_batch_schedule_follows_yaml_and_calls_the_workflow_with_an_oauth_token(
 def test_pipeline_service_account_gets_the_project_roles_batch_and_quality_need(stacks):
     grants = resources(stacks["team-fraud-prod"], "google_project_iam_member")
     roles = {g["role"] for g in grants.values() if "service-accounts_pipeline" in g["member"]}
-    assert roles == {"roles/bigquery.jobUser", "roles/monitoring.metricWriter", "roles/workflows.invoker",
-                     "roles/logging.logWriter", "roles/aiplatform.user"}
+    # Batch prediction jobs through the custom batch-runner role, not roles/aiplatform.user (issue 15, item 8).
+    [custom] = [r for r in roles if r.startswith("${google_project_iam_custom_role.")]
+    assert "modelopsBatchRunner" in custom
+    assert roles - {custom} == {"roles/bigquery.jobUser", "roles/monitoring.metricWriter", "roles/workflows.invoker",
+                                "roles/logging.logWriter"}
+    runner = next(r for r in resources(stacks["team-fraud-prod"], "google_project_iam_custom_role").values()
+                  if r["role_id"] == "modelopsBatchRunner")
+    assert runner["permissions"] == ["aiplatform.batchPredictionJobs.create", "aiplatform.batchPredictionJobs.get",
+                                     "aiplatform.models.get"]
 
 
 def test_no_grant_is_made_twice_in_a_stack(stacks):

@@ -64,15 +64,17 @@ def test_private_access_follows_serving_access_in_yaml(stacks):
 
 def test_vertex_agent_may_use_the_vertex_key_before_the_endpoint_exists_and_may_write_the_dataset(stacks):
     stack = stacks["team-fraud-prod"]
-    grant = resources(stack, "google_kms_crypto_key_iam_member")["agent-keys/vertex"]
+    # The key grant is the platform stack's (applied before any team stack), for the team project's agent.
+    grant = resources(stacks["platform-prod"], "google_kms_crypto_key_iam_member")["team-fraud/agent-keys/vertex"]
     assert "kms_vertex" in grant["crypto_key_id"]
     assert grant["member"].endswith("@gcp-sa-aiplatform.iam.gserviceaccount.com")
-    assert grant["member"].startswith("serviceAccount:service-${data.google_project.agent-keys_project_")
+    assert grant["member"].startswith("serviceAccount:service-${data.google_project.team-fraud_agent-keys_project_")
     depends_on = endpoint(stacks, "fraud", "card-scorer")["depends_on"]
-    assert any("agent-keys_vertex" in d for d in depends_on)
     assert any("vertex-agent-dataEditor" in d for d in depends_on)
     writer = resources(stack, "google_bigquery_dataset_iam_member")["metadata/vertex-agent-dataEditor"]
-    assert writer["member"] == grant["member"] and writer["role"] == "roles/bigquery.dataEditor"
+    assert writer["member"].endswith("@gcp-sa-aiplatform.iam.gserviceaccount.com")
+    assert writer["member"].startswith("serviceAccount:service-${data.google_project.agent-keys_project_")
+    assert writer["role"] == "roles/bigquery.dataEditor"
 
 
 def test_latency_and_availability_slos_watch_the_endpoint(stacks, example_config):

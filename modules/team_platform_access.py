@@ -1,0 +1,79 @@
+"""What a team needs on the platform project, granted by the platform stack.
+
+Every grant a team's identities need on platform resources (its fleet scope and namespace, the
+platform keys its project's service agents encrypt with, the serving-image repository, the DLP
+inspect template, the governance dataset) is created here, in the platform stack, from the whole
+config (like the platform dashboard in stacks/models.py): applying a team stack then writes nothing
+in the platform project, so it needs no IAM permission there, and the platform stack is the same
+whichever team stacks a run builds. The team stack only references what it needs by name.
+
+Members are Google-managed service agents (named from the team project's number) and groups, which
+exist before either stack is applied; no grant here names an account a team stack creates.
+"""
+from __future__ import annotations
+
+from cdktn_provider_google.data_google_bigquery_default_service_account import DataGoogleBigqueryDefaultServiceAccount
+from cdktn_provider_google.data_google_logging_project_settings import DataGoogleLoggingProjectSettings
+from constructs import Construct
+
+from modules.kms import ServiceAgentKeyAccess, grant_encrypt_decrypt
+from modules.tenancy import TeamTenancy
+from stacks.config import Team
+
+# Platform keys the team project's service agents need, by the serving patterns the team uses
+# (online endpoints and batch jobs encrypt with the Vertex key, batch workflows with the
+# Workflows key, streaming topics with the Pub/Sub key). Any team with models also runs the
+# CMEK-encrypted daily quality workflow, hence MODEL_KEYS.
+PATTERN_KEYS = {"online": ("vertex",), "batch": ("vertex", "workflows"), "streaming": ("vertex", "pubsub")}
+MODEL_KEYS = ("workflows",)
+
+
+def team_key_services(team: Team) -> list[str]:
+    return sorted({*(MODEL_KEYS if team.models else ()), *(s for m in team.models for s in PATTERN_KEYS[m.pattern])})
+
+
+class TeamPlatformAccess(Construct):
+    """One team's footprint on the platform project of one environment."""
+
+    def __init__(self, scope: Construct, id: str, *, team: Team, env: str, platform) -> None:
+        super().__init__(scope, id)
+        project = team.environments[env].project_id
+        self.team = team
+        self.project = project
+        self.tenancy = TeamTenancy(
+            self, "tenancy", team=team.name, groups=team.groups, fleet_project=platform.project,
+            membership_id=platform.gke.membership_id, membership_location=platform.gke.membership_location)
+        # The team project's agents: keys of the services its patterns use (the grant must exist before
+        # the team stack creates CMEK resources; the platform stack is applied first).
+        self.agents = ServiceAgentKeyAccess(self, "agent-keys", keys=platform.keys, project=project,
+                                            services=team_key_services(team))
+        bq_agent = DataGoogleBigqueryDefaultServiceAccount(self, "bq-agent", project=project)
+        self.bigquery_key = grant_encrypt_decrypt(self, "bq-agent-key", key_id=platform.keys.key("bigquery").id,
+                                                  member=f"serviceAccount:{bq_agent.email}")
+        self.grants = {}
+        if team.models:
+            # models.upload copies the serving image with the project's Vertex AI Service Agent
+            # (ModelContainerSpec.image_uri: "permissions requirements for the Vertex AI Service Agent ...
+            # The container image is ingested upon ModelService.UploadModel"; a custom service account cannot
+            # be used to pull: https://cloud.google.com/vertex-ai/docs/general/custom-service-account).
+            self.grants["vertex-agent-images"] = platform.artifact_registry.grant_read(
+                self, "vertex-agent-images", self.agents.member("vertex"))
+        dlp = self.agents.member("dlp")
+        self.grants["dlp-agent-template-reader"] = platform.inspect_template.grant_use(
+            self, "dlp-agent-template-reader", dlp)
+        self.grants["dlp-agent-governance-writer"] = platform.governance.grant_write_from(
+            self, "dlp-agent-governance-writer", dlp)
+        # The team project's audit sink writes as the project's Logging service account: "Sinks use this service
+        # account as their writerIdentity if no custom service account is provided" (logging_service_account_id,
+        # data source google_logging_project_settings, provider 8.7.0; sinks.create uniqueWriterIdentity:
+        # "a service agent used by the sinks with the same parent").
+        logging = DataGoogleLoggingProjectSettings(self, "logging-settings", project=project)
+        self.grants["audit-sink-writer"] = platform.governance.grant_write_from(
+            self, "audit-sink-writer", f"serviceAccount:{logging.logging_service_account_id}")
+
+
+def add_team_platform_access(platform_stack, config, env: str) -> dict[str, TeamPlatformAccess]:
+    """Every team of ``env`` (construct id ``team-<name>``), from the whole config."""
+    return {team.name: TeamPlatformAccess(platform_stack, f"team-{team.name}", team=team, env=env,
+                                          platform=platform_stack)
+            for team in config.teams if env in team.environments}

@@ -1,0 +1,291 @@
+"""The permission contract against the synthesized example, in both directions.
+
+Sufficiency: every job step's grant is made, on the right resource, with a role that holds the step's
+permissions; removing any one grant breaks it. Least privilege: nothing beyond the steps; adding a
+broader role, a broader custom role or a CI role no resource type needs breaks it.
+"""
+from __future__ import annotations
+
+import copy
+import pathlib
+from collections import Counter
+
+import pytest
+import yaml
+
+from modules.ci_roles import ci_roles, roles_for_types, team_project_types
+from policies.engine.stackset import StackDoc, load_stacks
+from policies.iam import contract
+from policies.iam.grants import IAM_TYPES, RBAC_TYPE, stack_grants
+from stacks import names
+
+
+@pytest.fixture(scope="module")
+def docs(example_config, synth_dir):
+    return load_stacks(example_config, synth_dir)
+
+
+def fresh(docs, mutate=None):
+    """New StackDocs over deep copies of the documents of one env's stacks (cheap enough per mutation)."""
+    out = [StackDoc(d.name, d.file, copy.deepcopy(d.doc), d.team, d.env) for d in docs]
+    if mutate:
+        mutate({d.name: d.doc for d in out})
+    return out
+
+
+def failures(example_config, stacks):
+    return [v for v in contract.evaluate(example_config, stacks) if not v.passed]
+
+
+def test_the_example_honours_the_contract(example_config, docs):
+    verdicts = contract.evaluate(example_config, docs)
+    assert [v.message for v in verdicts if not v.passed] == []
+    # It checked something real: grants of every kind of identity, both directions, the CI roles.
+    messages = {v.address.split(".")[0] for v in verdicts}
+    assert {"google_project_iam_member", "google_bigquery_table_iam_member", "google_kms_crypto_key_iam_member",
+            "google_service_account_iam_member", "google_gke_hub_scope_rbac_role_binding",
+            "google_project_iam_custom_role"} <= messages
+    assert len(verdicts) > 500
+
+
+def test_every_grant_is_the_only_one_serving_its_step(example_config, docs):
+    """So removing any one grant leaves a step uncovered (checked exhaustively and cheaply here; end to end
+    for one grant of every kind below)."""
+    for env in ("dev", "prod"):
+        env_docs = [d for d in docs if d.env == env]
+        expected = contract.expected_grants(example_config, env, {d.team: d for d in env_docs if d.team})
+        counts = Counter((g.member, g.team, g.target, g.role) for d in env_docs
+                         for g in stack_grants(example_config, d, env))
+        for key in expected:
+            assert counts[key] == 1, (env, key, counts[key])
+
+
+def _representatives(example_config, docs):
+    """One grant (stack, type, logical id) per (member, target kind, role) in prod."""
+    seen, out = set(), []
+    for d in docs:
+        if d.env != "prod":
+            continue
+        for g in stack_grants(example_config, d, "prod"):
+            kind = (g.member, g.target.split(":")[0], g.role)
+            if kind not in seen:
+                seen.add(kind)
+                out.append((d.name, g.address))
+    return out
+
+
+def test_removing_any_kind_of_grant_is_a_finding(example_config, docs):
+    prod = [d for d in docs if d.env == "prod"]
+    reps = _representatives(example_config, docs)
+    assert len(reps) > 40
+    for stack_name, address in reps:
+        tf_type, logical_id = address.split(".", 1)
+
+        def remove(by_name, tf_type=tf_type, logical_id=logical_id, stack_name=stack_name):
+            del by_name[stack_name]["resource"][tf_type][logical_id]
+
+        found = failures(example_config, fresh(prod, remove))
+        assert any(v.address.startswith("missing.") for v in found), (stack_name, address)
+
+
+@pytest.mark.parametrize("what", ["deployer-logwriter", "deployer-channel-viewer", "dlp-fine-grained-reader",
+                                  "vertex-agent-images", "admins-act-as-serving"])
+def test_the_issue_15_grants_are_required(example_config, docs, what):
+    """The grants whose absence broke the platform after apply (issue 15 items 1-5) are findings when missing."""
+    prod = [d for d in docs if d.env == "prod"]
+    match = {
+        "deployer-logwriter": lambda t, c: t == "google_project_iam_member" and c["role"] == "roles/logging.logWriter"
+        and "deployer" in c["member"],
+        "deployer-channel-viewer": lambda t, c: c.get("role") == "roles/monitoring.notificationChannelViewer",
+        "dlp-fine-grained-reader": lambda t, c: t == "google_data_catalog_policy_tag_iam_member"
+        and "dlp-api" in c["member"],
+        "vertex-agent-images": lambda t, c: t == "google_artifact_registry_repository_iam_member"
+        and "gcp-sa-aiplatform" in c["member"],
+        "admins-act-as-serving": lambda t, c: t == "google_service_account_iam_member"
+        and c["member"].endswith("-admins@acme.example"),
+    }[what]
+
+    def remove(by_name):
+        for doc in by_name.values():
+            for tf_type, items in doc["resource"].items():
+                for lid in [lid for lid, conf in items.items() if match(tf_type, conf)]:
+                    del items[lid]
+
+    found = failures(example_config, fresh(prod, remove))
+    assert found and all(v.address.startswith("missing.") for v in found), found
+
+
+def test_a_broader_predefined_role_is_a_finding(example_config, docs):
+    prod = [d for d in docs if d.env == "prod"]
+
+    def add(by_name):
+        stack = by_name["team-fraud-prod"]
+        deployer = next(c for c in stack["resource"]["google_project_iam_member"].values()
+                        if "deployer" in c["member"])
+        stack["resource"]["google_project_iam_member"]["extra"] = {
+            **deployer, "role": "roles/aiplatform.admin",
+            "//": {"metadata": {"path": "team-fraud-prod/iam/extra"}}}
+
+    found = failures(example_config, fresh(prod, add))
+    assert [v.address for v in found] == ["google_project_iam_member.extra"]
+    assert "roles/aiplatform.admin" in found[0].message
+
+
+def test_a_dataset_wide_read_for_people_is_a_finding(example_config, docs):
+    """Viewers reading the dataset would read Vertex AI's untagged request logs (issue 15 item 6)."""
+    prod = [d for d in docs if d.env == "prod"]
+
+    def add(by_name):
+        grants = by_name["team-growth-prod"]["resource"]["google_bigquery_dataset_iam_member"]
+        readers = next(c for c in grants.values() if c["member"].endswith("-pii-readers@acme.example"))
+        grants["viewers-dataset"] = {**readers, "member": "group:growth-viewers@acme.example",
+                                     "//": {"metadata": {"path": "team-growth-prod/metadata/viewers-dataset"}}}
+
+    found = failures(example_config, fresh(prod, add))
+    assert [v.yaml_path for v in found] == [("groups", "viewers")]
+
+
+def test_developers_with_edit_in_the_namespace_is_a_finding(example_config, docs):
+    """EDIT creates pods, which may run as <team>-serving (issue 15 item 6)."""
+    prod = [d for d in docs if d.env == "prod"]
+
+    def widen(by_name):
+        for conf in by_name["platform-prod"]["resource"][RBAC_TYPE].values():
+            if conf["group"] == "fraud-developers@acme.example":
+                conf["role"] = {"predefined_role": "EDIT"}
+
+    found = failures(example_config, fresh(prod, widen))
+    assert len(found) == 2  # the EDIT binding is not in the contract, and the VIEW binding is missing
+    assert {v.yaml_path for v in found} == {("groups", "developers")}
+
+
+def test_a_custom_role_with_one_permission_more_is_a_finding(example_config, docs):
+    prod = [d for d in docs if d.env == "prod"]
+
+    def widen(by_name):
+        for conf in by_name["team-search-prod"]["resource"]["google_project_iam_custom_role"].values():
+            if conf["role_id"] == names.MODEL_DEPLOYER_ROLE:
+                conf["permissions"] = sorted(conf["permissions"] + ["aiplatform.models.delete"])
+
+    found = failures(example_config, fresh(prod, widen))
+    assert len(found) == 1 and "aiplatform.models.delete" in found[0].message
+
+
+def test_a_ci_role_no_resource_type_needs_is_a_finding(example_config, docs):
+    prod = [d for d in docs if d.env == "prod"]
+
+    def add(by_name):
+        grants = by_name["platform-prod"]["resource"]["google_project_iam_member"]
+        applier = next(c for c in grants.values() if "ci_applier" in c["member"] and c["project"] == "acme-fraud-prod")
+        grants["ci-extra"] = {**applier, "role": "roles/pubsub.admin",
+                              "//": {"metadata": {"path": "platform-prod/ci/ci-extra"}}}
+
+    found = failures(example_config, fresh(prod, add))
+    assert len(found) == 1 and "roles/pubsub.admin" in found[0].message and "acme-fraud-prod" in found[0].message
+
+
+def test_every_step_role_holds_the_step_permissions_per_googles_mapping():
+    problems = [message for *_, ok, message in contract.role_coverage() if not ok]
+    assert problems == []
+
+
+def test_custom_roles_are_exactly_the_union_of_their_steps():
+    from modules.team_iam import CUSTOM_ROLES
+    wanted = contract.custom_role_permissions()
+    assert {k: frozenset(v[2]) for k, v in CUSTOM_ROLES.items()} == wanted
+
+
+def test_every_predefined_role_the_stacks_grant_is_pinned_with_its_source(example_config, docs):
+    pinned = contract.predefined_roles()
+    granted = {g.role for d in docs for g in stack_grants(example_config, d, d.env) if g.role.startswith("roles/")}
+    assert granted - set(pinned) == set()
+    for role, entry in pinned.items():
+        assert entry["source"].startswith("https://cloud.google.com/iam/docs/roles-permissions/"), role
+        assert set(entry["confirmed"]) <= set(entry["permissions"]), role
+        if entry["confirmed"]:
+            assert entry["evidence"].startswith("https://"), role
+    # Each CI type's deciding permission is in its role's recorded permissions.
+    for tf_type, entry in ci_roles()["resource_types"].items():
+        assert entry["permission"] in pinned[entry["apply"]]["permissions"], tf_type
+
+
+def test_contract_steps_have_exactly_the_documented_fields_and_cited_sources():
+    data = contract.contract()
+    for name, identity in data["identities"].items():
+        assert identity["duties"] and identity["member"].split(":")[0] in (
+            "group", "sa", "agent", "ci", "ksa", "federation"), name
+        for step in identity["steps"]:
+            assert set(step) <= {"step", "permissions", "target", "role", "source", "when", "note"}, (name, step)
+            assert step["source"] in data["sources"], (name, step)
+            assert data["sources"][step["source"]].startswith("https://"), step
+
+
+@pytest.mark.parametrize("stack_name", ["team-fraud-prod", "team-growth-dev", "team-search-prod"])
+def test_team_type_table_matches_the_synthesized_team_stacks(example_config, docs, stack_name):
+    """modules/data/ci_roles.yaml `team_stack_types`, from which the platform stack grants CI roles on team
+    projects before those stacks exist, is what the team stacks contain."""
+    doc = next(d for d in docs if d.name == stack_name)
+    team = example_config.team(doc.team)
+    synthesized = set(doc.doc["resource"]) | {"data." + t for t in doc.doc.get("data", {})}
+    assert synthesized - set(ci_roles()["bootstrap_types"]) == team_project_types(team)
+
+
+def test_applying_a_team_stack_needs_no_role_on_the_platform_project(example_config, docs):
+    """Every resource of a team stack is in the team project, so the applier's team-stack needs are team-project roles."""
+    from policies.iam.grants import Resolver, resource_project
+    for d in docs:
+        if not d.team:
+            continue
+        resolver = Resolver(example_config, d, d.env)
+        assert {resource_project(resolver, r) for r in d.resources()} == {d.project}, d.name
+
+
+def test_the_planner_never_holds_a_role_that_writes(example_config, docs):
+    plan_roles = {e["plan"] for e in ci_roles()["resource_types"].values()}
+    apply_roles = {e["apply"] for e in ci_roles()["resource_types"].values()} | {ci_roles()["act_as_role"]}
+    assert not plan_roles & apply_roles
+    held = {g.role for d in docs for g in stack_grants(example_config, d, d.env) if g.member == "ci:planner"}
+    assert held and held <= plan_roles
+
+
+def test_unknown_resource_types_must_be_added_to_the_ci_table():
+    with pytest.raises(ValueError, match="google_spanner_instance"):
+        roles_for_types({"google_spanner_instance"}, "apply")
+
+
+def test_the_gate_reports_contract_findings_at_the_group_line(tmp_path, example_config):
+    """MLOPS_IAM_7 through the gate: a developer role in production points at the team file's groups.developers."""
+    import json
+
+    from policies.engine.gate import run_gate
+    from stacks.yaml_source import load
+    from tests.policies.conftest import stack_doc, write_synth_dir
+
+    bad = {"type": "google_project_iam_member", "path": "iam/developers-aiplatform-user",
+           "conf": {"project": "acme-fraud-prod", "role": "roles/aiplatform.user",
+                    "member": "group:fraud-developers@acme.example"}}
+    root = write_synth_dir(tmp_path, {"team-fraud-prod": stack_doc("team-fraud-prod", "acme-fraud-prod", [bad])})
+    result = run_gate(example_config, root)
+    [finding] = [f for f in result.findings if f.rule == "MLOPS_IAM_7"]
+    doc, _ = load(example_config.team("fraud").source.file)
+    assert finding.line == doc.line(("groups", "developers"))
+    assert json.dumps(finding.message).count("roles/aiplatform.user") == 1
+
+
+def test_every_service_agent_a_grant_names_has_a_documented_way_to_exist(example_config, docs):
+    """A grant to an agent that does not exist fails at apply (issue 15, item 9): each agent the stacks name
+    is either created at bootstrap (docs/access.md) or read through a data source first."""
+    agents = contract.contract()["service_agents"]
+    named = {g.member.split(":", 1)[1].split("@")[0] for d in docs for g in stack_grants(example_config, d, d.env)
+             if g.member.startswith("agent:")}
+    assert named and named <= set(agents), named - set(agents)
+    access = (pathlib.Path(__file__).resolve().parents[2] / "docs" / "access.md").read_text()
+    for team in example_config.teams:
+        for env, team_env in team.environments.items():
+            for service in ("dlp", "vertex", "workflows"):
+                if agents[service]["bootstrap"] == "identity_create":
+                    assert (f"identity create --service={agents[service]['api']} "
+                            f"--project={team_env.project_id}") in access, (team.name, env, service)
+    for service, agent in agents.items():
+        assert agent["bootstrap"] in ("identity_create", "data_source") and agent["created"], service
+        assert agent["source"] in contract.contract()["sources"], service
