@@ -69,7 +69,7 @@ def generate(out: Path, teams: int) -> Path:
     for i in range(teams):
         doc = team_doc(i, envs, schema)
         (out / "teams" / f"{doc['name']}.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
-    from stacks.loader import load_config
+    from config.loader import load_config
 
     load_config(out)  # the generated org must be valid config
     return out

@@ -6,9 +6,13 @@
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from scripts.entry import synth_for_cdktn  # noqa: E402
+HERE = Path(__file__).resolve().parent
 
 if __name__ == "__main__":
-    sys.exit(synth_for_cdktn(Path(__file__).resolve().parent))
+    sys.path.insert(0, str(HERE.parent))
+    from stacks.node_runtime import prefer_venv_node
+
+    prefer_venv_node()  # before anything imports the bindings: that starts jsii's Node
+    from stacks.app import synth_for_cdktn
+
+    sys.exit(synth_for_cdktn(HERE))

@@ -19,9 +19,9 @@ from cdktn_provider_google.service_account_iam_member import ServiceAccountIamMe
 from cdktn import TerraformOutput
 from constructs import Construct
 
-from stacks import names
-from modules.ci_roles import roles_for_types, team_project_types
-from stacks.config import Ci
+from config import names
+from config.ci_roles import roles_for_types, team_project_types
+from config.model import Ci
 
 WORKLOAD_IDENTITY_USER = "roles/iam.workloadIdentityUser"
 ATTRIBUTE_MAPPING = {

@@ -23,7 +23,7 @@ from constructs import Construct
 
 from modules.column_security import PiiTaxonomy
 from modules.metadata_dataset import CmekDataset
-from stacks import names
+from config import names
 
 # Every name must be a built-in infoType confirmed in Google's reference: data/dlp_infotypes.yaml records
 # where and when each was read, whether it is global-only and whether it is in Preview.

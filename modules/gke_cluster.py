@@ -16,8 +16,8 @@ from cdktn_provider_google.container_cluster import (
 from cdktn_provider_google.gke_hub_fleet import GkeHubFleet
 from constructs import Construct
 
-from stacks import names
-from stacks.config import Gke, PlatformEnv
+from config import names
+from config.model import Gke, PlatformEnv
 
 ENFORCE_PROJECT_POLICY = "PROJECT_SINGLETON_POLICY_ENFORCE"
 

@@ -15,7 +15,7 @@ from constructs import Construct
 
 from modules.kms import grant_encrypt_decrypt
 from modules.metadata_dataset import CmekDataset
-from stacks import names
+from config import names
 
 # Services whose reads and writes of data are audited (who called predict, who queried which table).
 AUDITED_SERVICES = ("aiplatform.googleapis.com", "bigquery.googleapis.com")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from cdktn_provider_google.org_policy_policy import OrgPolicyPolicy, OrgPolicyPolicySpecRules
 from constructs import Construct
 
-from stacks.config import Organization
+from config.model import Organization
 
 # Services whose data must be encrypted with customer-managed keys.
 CMEK_SERVICES = (

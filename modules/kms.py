@@ -9,7 +9,7 @@ from cdktn_provider_google.kms_crypto_key_iam_member import KmsCryptoKeyIamMembe
 from cdktn_provider_google.kms_key_ring import KmsKeyRing
 from constructs import Construct
 
-from stacks import names
+from config import names
 
 # Services that store data at rest; each gets its own key so a grant never spans services.
 KEY_SERVICES = ("bigquery", "vertex", "pubsub", "logging", "gke", "artifacts", "workflows")

@@ -13,8 +13,8 @@ logs into.
 from __future__ import annotations
 
 from modules.bigquery_tables import Column, TableSpec
-from stacks import names
-from stacks.config import Model, Team
+from config import names
+from config.model import Model, Team
 
 DEFAULT_RETENTION_DAYS = 365
 

@@ -16,7 +16,7 @@ from cdktn_provider_google.monitoring_notification_channel import (
 )
 from constructs import Construct
 
-from stacks.config import NotificationChannel
+from config.model import NotificationChannel
 
 CHANNEL_TYPES = {"email": "email", "pagerduty": "pagerduty", "slack": "slack", "webhook": "webhook_tokenauth"}
 # config setting -> (write-only sensitive label) for channels whose credential is a secret

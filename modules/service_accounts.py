@@ -4,7 +4,7 @@ from __future__ import annotations
 from cdktn_provider_google.service_account import ServiceAccount
 from constructs import Construct
 
-from stacks import names
+from config import names
 
 PURPOSES = {
     "serving": "Runs the team's online models (Vertex AI endpoints, GKE namespace via Workload Identity).",

@@ -17,8 +17,8 @@ from constructs import Construct
 from modules.column_security import PiiTaxonomy
 from modules.metadata_dataset import CmekDataset
 from modules.service_accounts import TeamServiceAccounts
-from stacks import names
-from stacks.config import Groups
+from config import names
+from config.model import Groups
 
 # What a grant is on.
 PROJECT = "team project"

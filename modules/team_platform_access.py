@@ -18,7 +18,7 @@ from constructs import Construct
 
 from modules.kms import ServiceAgentKeyAccess, grant_encrypt_decrypt
 from modules.tenancy import TeamTenancy
-from stacks.config import Team
+from config.model import Team
 
 # Platform keys the team project's service agents need, by the serving patterns the team uses
 # (online endpoints and batch jobs encrypt with the Vertex key, batch workflows with the

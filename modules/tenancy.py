@@ -25,8 +25,8 @@ from cdktn_provider_google.project_iam_member import ProjectIamMember
 from cdktn_provider_google.service_account_iam_member import ServiceAccountIamMember
 from constructs import Construct
 
-from stacks import names
-from stacks.config import Groups
+from config import names
+from config.model import Groups
 
 # group kind -> (Kubernetes RBAC role in the namespace, scope IAM role, fleet-project role to get credentials)
 TENANCY_ROLES = {

@@ -9,8 +9,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from stacks import names
-from stacks.config import Config
+from config import names
+from config.model import Config
 
 NO_STACK_EFFECT_DIRS = ("docs/", "tests/", "bench/", ".github/", ".ci/")
 NO_STACK_EFFECT_FILES = (".pre-commit-config.yaml", ".gitignore")
@@ -79,7 +79,7 @@ def affected_since(config: Config, ref: str, cwd: Path | None = None) -> Affecte
 
 def affected_stacks(config: Config, affected: Affected) -> list[tuple[str, str, str | None]]:
     """(stack, env, team) to check or deploy: every stack, or only the changed teams' stacks."""
-    from stacks.selection import planned_stacks
+    from config.selection import planned_stacks
 
     planned = planned_stacks(config)
     if affected.everything:
@@ -97,9 +97,9 @@ def stacks_at(ref: str, config: Config, cwd: Path | None = None) -> set[tuple[st
     import tarfile
     import tempfile
 
-    from stacks.errors import ConfigInvalid
-    from stacks.loader import load_config
-    from stacks.selection import planned_stacks
+    from config.errors import ConfigInvalid
+    from config.loader import load_config
+    from config.selection import planned_stacks
 
     root = Path(_git(["rev-parse", "--show-toplevel"], cwd or Path.cwd()).strip())
     relative = Path(config.root).resolve().relative_to(root.resolve()).as_posix()
@@ -119,7 +119,7 @@ def stacks_at(ref: str, config: Config, cwd: Path | None = None) -> set[tuple[st
 
 def removed_stacks(config: Config, ref: str, cwd: Path | None = None) -> list[tuple[str, str]]:
     """(stack, env) ``ref`` defined that the current config no longer does: `cdktn deploy` cannot destroy them."""
-    from stacks.selection import planned_stacks
+    from config.selection import planned_stacks
 
     current = {(name, env) for name, env, _ in planned_stacks(config)}
     return sorted(stacks_at(ref, config, cwd) - current)

@@ -12,7 +12,8 @@ import sys
 import typer
 
 from scripts.console import EXIT_BAD_INPUT, print_config_errors
-from stacks.errors import ConfigInvalid
+from stacks.node_runtime import prefer_venv_node
+from config.errors import ConfigInvalid
 
 COMMAND_MODULES = (
     "scripts.commands.config",
@@ -35,6 +36,7 @@ for _module in COMMAND_MODULES:
 
 
 def main() -> None:
+    prefer_venv_node()  # before any command imports the bindings: that starts jsii's Node
     try:
         code = app(standalone_mode=False)  # returns the exit code of typer.Exit instead of raising
     except ConfigInvalid as exc:

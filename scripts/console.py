@@ -8,24 +8,18 @@ from typing import Any, Iterable
 
 from rich.console import Console
 
-from stacks.errors import ConfigError
+from config.errors import EXIT_BAD_INPUT, ConfigError, write_errors
 
 out = Console()
 err = Console(stderr=True)
 
-EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS = 0, 1
+__all__ = ["EXIT_OK", "EXIT_FINDINGS", "EXIT_BAD_INPUT", "out", "err", "print_config_errors", "print_json"]
 
 
 def print_config_errors(errors: Iterable[ConfigError]) -> None:
     """One `file:line: path: message` line per problem, plus GitHub annotations inside Actions."""
-    errors = list(errors)
-    in_actions = os.environ.get("GITHUB_ACTIONS") == "true"
-    for e in errors:
-        sys.stderr.write(f"{e}\n")
-        if in_actions:
-            line = f",line={e.line}" if e.line else ""
-            sys.stdout.write(f"::error file={e.file}{line}::{e.path + ': ' if e.path else ''}{e.message}\n")
-    sys.stderr.write(f"{len(errors)} problem{'s' if len(errors) != 1 else ''} found\n")
+    write_errors(errors, sys.stderr, sys.stdout, annotations=os.environ.get("GITHUB_ACTIONS") == "true")
 
 
 def print_json(data: Any) -> None:

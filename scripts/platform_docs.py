@@ -5,7 +5,7 @@
 
 access.md is rendered from the data the constructs apply and the gate checks (the permission contract
 policies/iam/contract.yaml, modules/team_iam.py TEAM_GRANTS, modules/tenancy.py TENANCY_ROLES,
-modules/data/ci_roles.yaml, the table specs in modules/metadata_tables.py), so the documented access
+config/data/ci_roles.yaml, the table specs in modules/metadata_tables.py), so the documented access
 cannot drift from what is deployed. architecture.md is written
 by hand except between `<!-- BEGIN GENERATED: x -->` / `<!-- END GENERATED: x -->` markers.
 """
@@ -30,13 +30,13 @@ def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
 
 
 def render_access(config) -> str:
-    from modules.ci_roles import ci_roles, roles_for_types, team_project_types
+    from config.ci_roles import ci_roles, roles_for_types, team_project_types
     from modules.team_platform_access import team_key_services
     from modules.metadata_tables import TEAM_TABLE_COLUMNS
     from modules.team_iam import ACCOUNT_KINDS, CUSTOM_ROLES, TEAM_GRANTS
     from modules.tenancy import TENANCY_ROLES, WORKLOAD_IDENTITY_USER
     from policies.iam.contract import contract, predefined_roles
-    from stacks import names
+    from config import names
 
     data = contract()
     sources = data["sources"]
@@ -107,7 +107,7 @@ def render_access(config) -> str:
     lines += ["", "## CI: applying and planning", "",
               "`platform-ci-applier` (`cdktn deploy`, jobs in the GitHub environment named like the platform",
               "environment) and `platform-ci-planner` (`cdktn diff` on pull requests) hold, on each project, exactly",
-              "the roles of the Terraform types the stacks put there (`modules/data/ci_roles.yaml`, checked by",
+              "the roles of the Terraform types the stacks put there (`config/data/ci_roles.yaml`, checked by",
               "MLOPS_IAM_7). The platform stack grants them on its own project and on every team project of its",
               "environment; team stacks write nothing outside their project.", ""]
     lines += _table(("Terraform type", "Applier", "Planner", "Deciding permission"),
@@ -122,7 +122,7 @@ def render_access(config) -> str:
               "   on the platform stack itself holds the CI identities' roles there. It also grants on every team",
               "   project of the environment, so whoever applies it first needs step 3 done (or Owner there) too.",
               "2. **State and secrets** (exist before any stack): grant on the state bucket and on each notification-channel",
-              "   secret what `modules/data/ci_roles.yaml` (`bootstrap`) lists.",
+              "   secret what `config/data/ci_roles.yaml` (`bootstrap`) lists.",
               "3. **Each team project**, before the pull request that adds the team is planned, its owner runs the",
               "   commands below (generated from the team file; the platform stack declares the same grants afterwards,",
               "   so a later apply finds them in place).",
@@ -224,7 +224,7 @@ def expected_docs(config) -> dict[Path, str]:
 
 
 def main(argv: list[str]) -> int:
-    from stacks.loader import load_config
+    from config.loader import load_config
 
     check = "--check" in argv
     stale = []

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from stacks.app import Selection, build_app
-from stacks.config import Config
+from config.model import Config
 
 
 @dataclass(frozen=True)

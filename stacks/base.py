@@ -5,9 +5,12 @@ from cdktn import Aspects, GcsBackend, LocalBackend, TerraformStack
 from cdktn_provider_google.provider import GoogleProvider
 from constructs import Construct
 
+from config import names
+from config.model import PlatformEnv
 from modules.labels import StandardLabels
-from stacks import names
-from stacks.config import PlatformEnv
+
+# Ephemeral resources and write-only arguments (secrets kept out of state) need Terraform >= 1.11.
+TERRAFORM_MIN_VERSION = "1.11.0"
 
 
 class ModelOpsStack(TerraformStack):
@@ -28,6 +31,5 @@ class ModelOpsStack(TerraformStack):
             GcsBackend(self, bucket=env.state_bucket, prefix=stack_id)
         else:
             LocalBackend(self, path=names.local_state_path(stack_id))
-        # Write-only arguments and ephemeral resources (secrets kept out of state) need 1.11.
-        self.add_override("terraform.required_version", ">= 1.11.0")
+        self.add_override("terraform.required_version", f">= {TERRAFORM_MIN_VERSION}")
         Aspects.of(self).add(StandardLabels(self.labels))

@@ -22,8 +22,8 @@ from modules.quality.baseline import FeatureBaselineTable
 from modules.quality.workflow import QualityWorkflow
 from modules.serving import PATTERNS, ModelContext
 from modules.team_iam import TABLE_APPENDER
-from stacks import names
-from stacks.config import Config, NotificationChannel, Team
+from config import names
+from config.model import Config, NotificationChannel, Team
 
 KEY_SERVICES = ("bigquery", "vertex", "pubsub", "workflows")
 

@@ -13,9 +13,9 @@ from modules.kms import PlatformKeys, ServiceAgentKeyAccess
 from modules.metadata_dataset import CmekDataset
 from modules.metadata_tables import governance_tables
 from modules.notification_channels import NotificationChannels
-from stacks import names
+from config import names
 from stacks.base import ModelOpsStack
-from stacks.config import Platform
+from config.model import Platform
 
 # Service agents of the platform project that encrypt with a platform key (BigQuery's is granted
 # by the governance dataset itself, Logging's by the audit bucket).

@@ -13,9 +13,9 @@ from modules.notification_channels import NotificationChannels
 from modules.service_accounts import TeamServiceAccounts
 from modules.team_iam import TeamIam
 from modules.tenancy import ServingWorkloadIdentity
-from stacks import names
+from config import names
 from stacks.base import ModelOpsStack
-from stacks.config import Team
+from config.model import Team
 from stacks.models import add_models
 from stacks.platform import PlatformStack
 

@@ -12,6 +12,13 @@ REPO = Path(__file__).resolve().parent.parent
 INFRA = REPO / "infra"
 
 
+def pytest_configure(config):
+    """The test session is an entry point like the CLI: the venv's Node before jsii starts."""
+    from stacks.node_runtime import prefer_venv_node
+
+    prefer_venv_node()
+
+
 @pytest.fixture(autouse=True)
 def _no_network(monkeypatch):
     """Tests may only talk to loopback: any other connection fails the test."""
@@ -39,7 +46,7 @@ def config_copy(tmp_path) -> Path:
 
 @pytest.fixture(scope="session")
 def example_config():
-    from stacks.loader import load_config
+    from config.loader import load_config
 
     return load_config(INFRA)
 

@@ -78,7 +78,7 @@ def test_each_ci_token_may_act_as_exactly_the_identities_its_job_needs(stacks, w
 
 
 def test_a_pinned_repository_id_refuses_a_re_registered_repository_name(config_copy):
-    from stacks.loader import load_config
+    from config.loader import load_config
     from modules.ci_identity import attribute_condition
 
     platform = config_copy / "platform.yaml"

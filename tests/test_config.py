@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from stacks.errors import ConfigInvalid
-from stacks.loader import load_config
+from config.errors import ConfigInvalid
+from config.loader import load_config
 
 
 def problems(config_dir: Path) -> list[str]:
@@ -137,7 +137,7 @@ def test_team_environments_must_exist_on_the_platform(config_copy):
 def test_derived_service_account_ids_must_fit_google_limits():
     # The schema's 21-character team names always derive valid ids; the derived rule itself
     # guards against schema changes, so test it directly at its boundary.
-    from stacks import names
+    from config import names
 
     assert names.SERVICE_ACCOUNT_ID.match(names.service_account_id("a" * 21, "pipeline"))
     assert not names.SERVICE_ACCOUNT_ID.match(names.service_account_id("a" * 22, "pipeline"))

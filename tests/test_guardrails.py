@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from stacks.errors import ConfigInvalid
-from stacks.loader import load_config
+from config.errors import ConfigInvalid
+from config.loader import load_config
 from tests.helpers import resources
 
 
@@ -56,7 +56,7 @@ def test_only_the_guardrails_env_owns_the_org_policies(org_stacks):
 
 def test_folder_id_wins_over_org_id():
     from modules.guardrails import guardrail_parent
-    from stacks.config import Organization
+    from config.model import Organization
 
     assert guardrail_parent(Organization("acme.example", "1234567", "7654321", "C01abc23d")) == "folders/7654321"
     assert guardrail_parent(Organization("acme.example", "1234567", None, "C01abc23d")) == "organizations/1234567"

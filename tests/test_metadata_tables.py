@@ -8,7 +8,7 @@ import pytest
 
 from modules.bigquery_tables import Column, TableSpec, schema_json
 from modules.metadata_tables import DEFAULT_RETENTION_DAYS, TEAM_TABLE_NAMES, retention_days, team_tables
-from stacks import names
+from config import names
 
 
 def test_a_pii_column_without_a_policy_tag_is_refused():
@@ -40,7 +40,7 @@ def test_request_log_table_names_are_valid_bigquery_ids():
 def test_consumers_group_gets_only_the_predictor_role(config_copy):
     import cdktn
 
-    from stacks.loader import load_config
+    from config.loader import load_config
     from stacks.platform import PlatformStack
     from stacks.team import TeamStack
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from scripts.onboarding.docs import render_all, stale
-from stacks import names
-from stacks.loader import load_config
+from config import names
+from config.loader import load_config
 from tests.test_cli import run
 
 REPO = Path(__file__).resolve().parent.parent

@@ -1,7 +1,7 @@
 """Stack selection: only the selected stacks and what they depend on are constructed."""
 from __future__ import annotations
 
-from stacks.selection import Selection, planned_stacks
+from config.selection import Selection, planned_stacks
 
 
 def names(config, **kw):

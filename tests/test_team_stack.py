@@ -142,7 +142,7 @@ def test_only_the_deployer_and_admins_may_act_as_the_serving_account_and_nobody_
                 assert "service-accounts_deployer_" in grant["member"] or grant["member"].endswith("-admins@acme.example")
         for grant in resources(stack, "google_project_iam_member").values():
             assert grant["role"] != "roles/iam.serviceAccountTokenCreator"
-            if grant["role"] == "roles/iam.serviceAccountUser":  # only CI's applier (see modules/data/ci_roles.yaml)
+            if grant["role"] == "roles/iam.serviceAccountUser":  # only CI's applier (see config/data/ci_roles.yaml)
                 assert "ci_applier_" in grant["member"], (name, grant)
 
 

@@ -33,7 +33,7 @@ from constructs import Construct
 from metric_catalogue.compared import compared_unit
 from metric_catalogue.thresholds import Quantity, declare
 from modules.monitoring.runbooks import WATCHES, runbook
-from stacks import names
+from config import names
 
 DEFAULT_AUTO_CLOSE = "1800s"
 # Daily metrics (quality workflow): the longest alignment an alert policy accepts is 25 hours.

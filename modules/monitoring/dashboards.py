@@ -23,8 +23,8 @@ from constructs import Construct
 from metric_catalogue.compared import compared_unit
 from metric_catalogue.thresholds import Quantity, declare
 from modules.monitoring import filters
-from stacks import names
-from stacks.config import Model, Team
+from config import names
+from config.model import Model, Team
 
 COLUMNS = 48
 TILE_W, TILE_H, HEADER_H = 16, 12, 4

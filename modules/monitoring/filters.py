@@ -7,7 +7,7 @@ its dashboard tile can never disagree on what they watch.
 """
 from __future__ import annotations
 
-from stacks import names
+from config import names
 
 ENDPOINT_RESOURCE = "aiplatform.googleapis.com/Endpoint"
 VERTEX_PREFIX = "aiplatform.googleapis.com/prediction/online/"

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from cdktn_provider_google.monitoring_metric_descriptor import MonitoringMetricDescriptor, MonitoringMetricDescriptorLabels
 from constructs import Construct
 
-from stacks import names
+from config import names
 
 MODEL_LABELS = ("team", "model")
 FEATURE_LABELS = ("team", "model", "feature")

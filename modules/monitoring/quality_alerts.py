@@ -10,7 +10,7 @@ from itertools import groupby
 from metric_catalogue.thresholds import Quantity
 from modules.monitoring import filters
 from modules.monitoring.alerts import DAILY_ALIGNMENT, AlertSpec, aggregation, threshold
-from stacks.config import Model
+from config.model import Model
 
 DAILY_AUTO_CLOSE = "172800s"
 MAX_CONDITIONS = 6  # Cloud Monitoring's limit per policy

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from stacks import names
+from config import names
 
 Severity = str  # "CRITICAL" | "ERROR" | "WARNING"
 

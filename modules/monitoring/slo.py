@@ -19,7 +19,7 @@ from metric_catalogue.compared import compared_unit
 from metric_catalogue.thresholds import Quantity, declare
 from modules.monitoring import filters
 from modules.monitoring.alerts import AlertSpec, threshold
-from stacks import names
+from config import names
 
 ROLLING_DAYS = 28
 LATENCY_GOAL = 0.99

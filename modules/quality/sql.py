@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Callable, Literal, Mapping
 from modules.quality import tables
 
 if TYPE_CHECKING:
-    from stacks.config import Model
+    from config.model import Model
 
 # Floor for bucket shares in PSI: an empty bucket would make ln(0) undefined.
 PSI_EPSILON = 0.0001

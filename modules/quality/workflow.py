@@ -21,8 +21,8 @@ from constructs import Construct
 
 from modules.monitoring.metrics import CUSTOM_METRICS
 from modules.quality import sql, tables, workflow_steps
-from stacks import names
-from stacks.config import Model
+from config import names
+from config.model import Model
 
 DEFAULT_SCHEDULE = "0 5 * * *"
 EXECUTE_SCOPE = "https://www.googleapis.com/auth/cloud-platform"

@@ -22,7 +22,7 @@ from modules.monitoring.alerts import DAILY_ALIGNMENT, AlertSpec, aggregation, t
 from modules.quality import workflow_steps
 from modules.serving.batch_workflow import batch_workflow
 from modules.serving.context import ModelContext
-from stacks import names
+from config import names
 
 EXECUTE_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 

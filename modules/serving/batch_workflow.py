@@ -30,7 +30,7 @@ from typing import Any
 from modules.quality import sql, workflow_steps
 from modules.quality.workflow_steps import when
 from modules.serving.context import ModelContext
-from stacks import names
+from config import names
 
 POLL_SECONDS = 60
 # One run scores one day; a job still not done after 23 hours would overlap the next day's run.

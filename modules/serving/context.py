@@ -10,8 +10,8 @@ from constructs import Construct
 from modules.bigquery_tables import TableSpec
 from modules.kms import ServiceAgentKeyAccess
 from modules.metadata_dataset import CmekDataset
-from stacks import names
-from stacks.config import Model, Team
+from config import names
+from config.model import Model, Team
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from modules.monitoring import filters
 from modules.monitoring.alerts import AlertSpec, aggregation, threshold
 from modules.monitoring.slo import EndpointSlos
 from modules.serving.context import ModelContext
-from stacks import names
+from config import names
 
 ZERO_TRAFFIC_SAFE = "EVALUATION_MISSING_DATA_ACTIVE"
 # No ratio point means no error responses (or no responses at all): not a breach. Zero traffic is the

@@ -23,7 +23,7 @@ from modules import metadata_tables
 from modules.monitoring import filters
 from modules.monitoring.alerts import AlertSpec, aggregation, threshold
 from modules.serving.context import ModelContext
-from stacks import names
+from config import names
 
 AVRO_TYPES: dict[str, Any] = {
     "STRING": "string", "INT64": "long", "FLOAT64": "double", "BOOL": "boolean",

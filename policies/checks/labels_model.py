@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from policies.rulebase import ConfigRule, Outcome
-from stacks import names
+from config import names
 
 LABEL_ATTRIBUTES = ("labels", "resource_labels", "user_labels")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from policies.rulebase import ConfigRule, Outcome, dig, items
-from stacks import names
+from config import names
 
 SIGNALS = ("latency", "errors", "traffic")
 # Fallback when an alert has no `user_labels.signal`: metric names in its condition, checked in

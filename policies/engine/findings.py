@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from stacks.config import Suppression
+from config.model import Suppression
 
 
 @dataclass(frozen=True)

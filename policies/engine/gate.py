@@ -13,8 +13,8 @@ from policies.engine.findings import Finding, Passed
 from policies.engine.sources import SourceMap
 from policies.engine.stackset import Scan, StackDoc, load_stacks
 from policies.rulebase import RuleInfo
-from stacks.config import Config
-from stacks.errors import ConfigInvalid
+from config.model import Config
+from config.errors import ConfigInvalid
 
 SEVERITY_ORDER = {"CRITICAL": 0, "HIGH": 1, "MEDIUM": 2, "LOW": 3}
 

@@ -10,8 +10,8 @@ from typing import Any
 
 from policies.rulebase import RuleInfo
 from policies.engine.stackset import StackDoc
-from stacks.config import Config, Source
-from stacks.yaml_source import YamlDocument, load
+from config.model import Config, Source
+from config.yaml_source import YamlDocument, load
 
 
 class SourceMap:

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from stacks import names
-from stacks.config import Config
+from config import names
+from config.model import Config
 
 
 @dataclass(frozen=True)

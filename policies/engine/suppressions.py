@@ -14,8 +14,8 @@ from fnmatch import fnmatchcase
 from typing import Iterable
 
 from policies.engine.findings import Finding
-from stacks.config import Config, Suppression
-from stacks.errors import ConfigError
+from config.model import Config, Suppression
+from config.errors import ConfigError
 
 MAX_DAYS = 180
 MIN_REASON = 20

@@ -2,7 +2,7 @@
 
 ``evaluate`` compares, per environment, what each identity's job steps need with the grants the
 stacks make, in both directions, and the CI applier/planner roles with the resource types the
-stacks hold (modules/data/ci_roles.yaml). It returns one ``Verdict`` per checked fact so the gate
+stacks hold (config/data/ci_roles.yaml). It returns one ``Verdict`` per checked fact so the gate
 can report passes as well as findings.
 """
 from __future__ import annotations
@@ -17,8 +17,8 @@ import yaml
 
 from policies.engine.stackset import Resource, StackDoc
 from policies.iam.grants import Grant, Resolver, custom_roles, resource_project, stack_grants
-from stacks import names
-from stacks.config import Config, Team
+from config import names
+from config.model import Config, Team
 
 HERE = Path(__file__).resolve().parent
 CONTRACT_FILE = HERE / "contract.yaml"
@@ -200,7 +200,7 @@ def _evaluate_env(config: Config, env: str, env_stacks: list[StackDoc]) -> list[
 def _ci_verdicts(config: Config, env: str, env_stacks: list[StackDoc], platform: StackDoc,
                  grants: list[Grant]) -> list[Verdict]:
     """The applier and planner hold, per project, exactly the roles the resource types there need."""
-    from modules.ci_roles import roles_for_types, team_project_types
+    from config.ci_roles import roles_for_types, team_project_types
 
     applier_exists = any(r.conf.get("account_id") == names.CI_APPLIER for r in platform.resources("google_service_account"))
     if not applier_exists:
@@ -234,7 +234,7 @@ def _ci_verdicts(config: Config, env: str, env_stacks: list[StackDoc], platform:
                 ok = role in need
                 out.append(Verdict(g.stack, g.address, g.construct_path, ok,
                                    "" if ok else f"{member} holds {role} on {project}, which no resource type there "
-                                                 f"needs (modules/data/ci_roles.yaml)"))
+                                                 f"needs (config/data/ci_roles.yaml)"))
     return out
 
 

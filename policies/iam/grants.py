@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from policies.engine.stackset import Resource, StackDoc
-from stacks import names
-from stacks.config import Config, Team
+from config import names
+from config.model import Config, Team
 
 REF = re.compile(r"\$\{((?:data\.)?[a-z0-9_]+)\.([A-Za-z0-9_-]+)\.")
 AGENT_DOMAINS = {domain: service for service, domain in names.SERVICE_AGENT_DOMAINS.items()}

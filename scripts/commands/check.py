@@ -12,7 +12,7 @@ import typer
 
 from scripts.commands.options import ConfigDir, Output, OutputFormat, Teams
 from scripts.console import EXIT_BAD_INPUT, EXIT_OK, err, out, print_json
-from stacks.loader import load_config
+from config.loader import load_config
 
 
 def _bad(message: str) -> None:
@@ -81,7 +81,7 @@ def check(
                      f"preview: {exc} (pass --base-synth-dir DIR to use an existing synth output)")
         if synth_dir is None:
             from scripts.synth import synthesize
-            from stacks.selection import Selection
+            from config.selection import Selection
 
             with err.status("synthesizing stacks..."):
                 synth_dir = synthesize(config, Path(scratch) / "cdktf.out", Selection.of(wanted or ())).out_dir

@@ -12,13 +12,13 @@ from rich.table import Table
 
 from scripts.commands.options import ConfigDir, Envs, Output, OutputFormat, Teams
 from scripts.console import EXIT_BAD_INPUT, err, out, print_json
-from stacks import names
-from stacks.loader import load_config
+from config import names
+from config.loader import load_config
 
 
 def _selection(config, teams: list[str] | None, envs: list[str] | None):
     """Check --team/--env against the config (unknown names are bad input) and build a Selection."""
-    from stacks.selection import Selection
+    from config.selection import Selection
 
     unknown = [f"--team {t}: no such team (known: {', '.join(t.name for t in config.teams)})"
                for t in teams or [] if t not in {x.name for x in config.teams}]
@@ -56,7 +56,7 @@ def stacks(config_dir: Path = ConfigDir, teams: Optional[List[str]] = Teams, env
            removed_since: Optional[str] = typer.Option(None, "--removed-since", help="List the stacks this git ref defined that the config no longer does (they need a decommission; exit 1 if any)."),
            output: OutputFormat = Output) -> None:
     """List the stacks the config defines (cdktn deploy takes these names)."""
-    from stacks.selection import planned_stacks
+    from config.selection import planned_stacks
 
     config = load_config(config_dir)
     selection = _selection(config, teams, envs)

@@ -8,7 +8,7 @@ import typer
 
 from scripts.commands.options import ConfigDir, Output, OutputFormat
 from scripts.console import EXIT_FINDINGS, out, print_json
-from stacks.loader import load_config
+from config.loader import load_config
 
 PATTERNS = ("online", "batch", "streaming")
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from scripts.onboarding.facts import load_facts
 from scripts.onboarding.team_page import GENERATED, index_page, team_page
-from stacks.config import Config
+from config.model import Config
 
 INDEX = "README.md"
 

@@ -11,8 +11,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from stacks.errors import ConfigError, ConfigInvalid
-from stacks.loader import PLATFORM_FILE, TEAMS_DIR, load_config
+from config.errors import ConfigError, ConfigInvalid
+from config.loader import PLATFORM_FILE, TEAMS_DIR, load_config
 
 TEAM_NAME = re.compile(r"^[a-z][a-z0-9-]{1,20}$")
 

@@ -13,13 +13,16 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 FAKE = Path(__file__).resolve().parent / "fake_terraform.py"
-CODE = ("stacks", "modules", "policies", "scripts", "lifecycle")
+# The project's packages, as pyproject.toml declares them for the install.
+CODE = tuple(p.rstrip("*") for p in tomllib.loads((REPO / "pyproject.toml").read_text())[
+    "tool"]["setuptools"]["packages"]["find"]["include"])
 
 
 def readme_deploy_block() -> str:

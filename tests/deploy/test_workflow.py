@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 
 from scripts.plan_summary import main as plan_summary_main, read_plan, render
-from stacks import names
+from config import names
 from tests.helpers import resources
 
 REPO = Path(__file__).resolve().parents[2]

@@ -55,8 +55,11 @@ def _refresh_team_pages(config, synth_dir: Path) -> None:
 
 
 def main() -> int:
+    from stacks.node_runtime import prefer_venv_node
+
+    prefer_venv_node()
+    from config.loader import load_config
     from scripts.synth import synthesize
-    from stacks.loader import load_config
 
     config = load_config(REPO / "infra")
     with tempfile.TemporaryDirectory() as tmp:

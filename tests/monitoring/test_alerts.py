@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from modules.monitoring.runbooks import RUNBOOKS
-from stacks import names
+from config import names
 from tests.helpers import resources
 
 REPO = Path(__file__).resolve().parents[2]

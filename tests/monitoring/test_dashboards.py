@@ -6,7 +6,7 @@ import json
 import pytest
 
 from modules.monitoring.dashboards import COLUMNS, platform_dashboard, team_dashboard
-from stacks import names
+from config import names
 from tests.helpers import one, resources
 
 ONLINE_TILES = ["Traffic (predictions/s)", "Latency p50 / p99 (ms)", "Error ratio", "Replicas"]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from policies.engine.gate import run_gate
-from stacks.errors import ConfigInvalid
+from config.errors import ConfigInvalid
 from tests.policies.conftest import TODAY
 
 @pytest.fixture(scope="module")
@@ -151,7 +151,7 @@ def test_removing_a_teams_dlp_scan_fails_the_pii_rule(example_config, without_fr
 
 
 def test_valid_suppression_is_applied_and_listed(config_copy, without_fraud_dlp):
-    from stacks.loader import load_config
+    from config.loader import load_config
 
     _suppress(config_copy, SUPPRESSION.format(expires="2026-12-31"))
     result = run_gate(load_config(config_copy), without_fraud_dlp, today=TODAY)
@@ -165,7 +165,7 @@ def test_valid_suppression_is_applied_and_listed(config_copy, without_fraud_dlp)
 
 
 def test_suppression_only_applies_to_its_own_team(config_copy, without_fraud_dlp):
-    from stacks.loader import load_config
+    from config.loader import load_config
 
     _suppress(config_copy, SUPPRESSION.format(expires="2026-12-31").replace("team-fraud-*", "team-growth-*"))
     result = run_gate(load_config(config_copy), without_fraud_dlp, today=TODAY)
@@ -174,7 +174,7 @@ def test_suppression_only_applies_to_its_own_team(config_copy, without_fraud_dlp
 
 
 def test_unused_suppression_is_reported(config_copy, synth_dir):
-    from stacks.loader import load_config
+    from config.loader import load_config
 
     _suppress(config_copy, SUPPRESSION.format(expires="2026-12-31").replace("MLOPS_PII_1", "MLOPS_IAM_1"))
     result = run_gate(load_config(config_copy), synth_dir, today=TODAY)
@@ -188,7 +188,7 @@ def test_unused_suppression_is_reported(config_copy, synth_dir):
     ("2027-06-01", "more than 180 days ahead"),
 ])
 def test_expired_or_too_long_suppression_is_bad_input(config_copy, synth_dir, expires, message):
-    from stacks.loader import load_config
+    from config.loader import load_config
 
     _suppress(config_copy, SUPPRESSION.format(expires=expires))
     with pytest.raises(ConfigInvalid) as raised:
@@ -204,7 +204,7 @@ def test_expired_or_too_long_suppression_is_bad_input(config_copy, synth_dir, ex
     ("approved_by: security-lead@acme.example", "approved_by: security-lead", "approved_by"),
 ])
 def test_malformed_suppression_is_rejected_with_file_and_line(config_copy, old, new, field):
-    from stacks.loader import load_config
+    from config.loader import load_config
 
     _suppress(config_copy, SUPPRESSION.format(expires="2026-12-31").replace(old, new))
     with pytest.raises(ConfigInvalid) as raised:
@@ -214,7 +214,7 @@ def test_malformed_suppression_is_rejected_with_file_and_line(config_copy, old, 
 
 
 def test_suppression_for_an_unknown_rule_is_bad_input(config_copy, synth_dir):
-    from stacks.loader import load_config
+    from config.loader import load_config
 
     _suppress(config_copy, SUPPRESSION.format(expires="2026-12-31").replace("MLOPS_PII_1", "MLOPS_PII_9"))
     with pytest.raises(ConfigInvalid) as raised:
@@ -223,7 +223,7 @@ def test_suppression_for_an_unknown_rule_is_bad_input(config_copy, synth_dir):
 
 
 def test_platform_suppression_applies_to_platform_stacks(config_copy, synth_dir, tmp_path):
-    from stacks.loader import load_config
+    from config.loader import load_config
 
     out = _mutated(synth_dir, tmp_path, "platform-prod",
                    lambda r: _first(r, "google_kms_crypto_key").update(deletion_policy="DELETE"))

@@ -13,11 +13,11 @@ from collections import Counter
 import pytest
 import yaml
 
-from modules.ci_roles import ci_roles, roles_for_types, team_project_types
+from config.ci_roles import ci_roles, roles_for_types, team_project_types
 from policies.engine.stackset import StackDoc, load_stacks
 from policies.iam import contract
 from policies.iam.grants import IAM_TYPES, RBAC_TYPE, stack_grants
-from stacks import names
+from config import names
 
 
 @pytest.fixture(scope="module")
@@ -222,7 +222,7 @@ def test_contract_steps_have_exactly_the_documented_fields_and_cited_sources():
 
 @pytest.mark.parametrize("stack_name", ["team-fraud-prod", "team-growth-dev", "team-search-prod"])
 def test_team_type_table_matches_the_synthesized_team_stacks(example_config, docs, stack_name):
-    """modules/data/ci_roles.yaml `team_stack_types`, from which the platform stack grants CI roles on team
+    """config/data/ci_roles.yaml `team_stack_types`, from which the platform stack grants CI roles on team
     projects before those stacks exist, is what the team stacks contain."""
     doc = next(d for d in docs if d.name == stack_name)
     team = example_config.team(doc.team)
@@ -258,7 +258,7 @@ def test_the_gate_reports_contract_findings_at_the_group_line(tmp_path, example_
     import json
 
     from policies.engine.gate import run_gate
-    from stacks.yaml_source import load
+    from config.yaml_source import load
     from tests.policies.conftest import stack_doc, write_synth_dir
 
     bad = {"type": "google_project_iam_member", "path": "iam/developers-aiplatform-user",

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from policies.engine import registry
-from stacks.yaml_source import load
+from config.yaml_source import load
 from tests.policies.conftest import FIXTURES, load_fixtures
 
 FIXTURE_SET = load_fixtures()

@@ -17,7 +17,7 @@ from modules import metadata_tables
 from modules.bigquery_tables import Column, TableSpec
 from modules.quality import sql, tables
 from modules.quality.workflow import publications
-from stacks import names
+from config import names
 from tests.quality.duck import DS, VERTEX_REQUEST_LOG
 
 T = exp.DataType.Type

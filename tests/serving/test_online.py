@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from stacks import names
+from config import names
 from tests.helpers import resources
 
 ONLINE = [("fraud", "card-scorer"), ("growth", "next-best-offer"), ("search", "query-ranker")]
@@ -127,8 +127,8 @@ def test_derived_endpoint_ids_stay_within_nine_digits_for_any_names():
 
 
 def test_colliding_endpoint_ids_are_a_config_error(config_copy, monkeypatch):
-    from stacks.errors import ConfigInvalid
-    from stacks.loader import load_config
+    from config.errors import ConfigInvalid
+    from config.loader import load_config
 
     monkeypatch.setattr(names, "endpoint_name", lambda team, model, env: "123456789")
     team_file = config_copy / "teams" / "fraud.yaml"

@@ -15,7 +15,7 @@ from google.cloud.aiplatform_v1.types import JobState
 
 from modules.quality import sql
 from modules.serving import batch_workflow
-from stacks import names
+from config import names
 from tests.workflows import fakes
 from tests.workflows.world import World, at
 

@@ -12,7 +12,7 @@ import json
 import pytest
 
 from modules.monitoring.metrics import CUSTOM_METRICS
-from stacks import names
+from config import names
 from tests.workflows import fakes
 from tests.workflows.world import World, at
 

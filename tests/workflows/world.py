@@ -13,8 +13,8 @@ from typing import Any, Callable
 import yaml
 
 from modules import metadata_tables
-from stacks import names
-from stacks.config import Model, Team
+from config import names
+from config.model import Model, Team
 from tests.helpers import resources
 from tests.quality.duck import VERTEX_REQUEST_LOG
 from tests.workflows import fakes

@@ -1,4 +1,4 @@
-"""What applying and planning needs per Terraform resource type (modules/data/ci_roles.yaml), without the
+"""What applying and planning needs per Terraform resource type (config/data/ci_roles.yaml), without the
 provider bindings: the gate reads it too (policies/iam/contract.py)."""
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ from typing import Iterable
 
 import yaml
 
-from stacks.config import Team
+from config.model import Team
 
 CI_ROLES_FILE = Path(__file__).resolve().parent / "data" / "ci_roles.yaml"
 
 
 @cache
 def ci_roles() -> dict:
-    """modules/data/ci_roles.yaml: Terraform type -> the role that applies / plans it, with citations."""
+    """config/data/ci_roles.yaml: Terraform type -> the role that applies / plans it, with citations."""
     return yaml.safe_load(CI_ROLES_FILE.read_text())
 
 

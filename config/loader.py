@@ -1,0 +1,317 @@
+"""Load infra/platform.yaml and infra/teams/*.yaml into the typed model, or report every problem.
+
+Order: parse each file (syntax), validate it against its JSON Schema, build typed objects
+for files that passed, then check the rules a schema cannot express (cross-file and
+derived-name rules). All problems from all files are raised together in ``ConfigInvalid``.
+"""
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+from typing import Any, Mapping
+
+from config import names
+from config.model import (
+    Ci, Config, Feature, Gke, Groups, Impact, Logging, Model, Monitoring, NotificationChannel,
+    Organization, Platform, PlatformEnv, AuthorizedNetwork, Serving, Source, Streaming,
+    Suppression, Team, TeamEnv,
+)
+from config.errors import ConfigError, ConfigInvalid
+from config.schema import validate
+from config.yaml_source import YamlDocument, display_path, format_path, load
+
+PLATFORM_FILE = "platform.yaml"
+TEAMS_DIR = "teams"
+DEFAULT_CI_ISSUER = "https://token.actions.githubusercontent.com"
+DEFAULT_CI_WORKFLOW = ".github/workflows/deploy.yml"
+
+
+def load_config(config_dir: Path) -> Config:
+    """The validated config under ``config_dir`` (usually ``infra/``); raises ConfigInvalid."""
+    config_dir = Path(config_dir)
+    errors: list[ConfigError] = []
+    platform_file = config_dir / PLATFORM_FILE
+    platform_doc = _load_checked(platform_file, "platform.schema.json", errors)
+    team_docs = []
+    teams_dir = config_dir / TEAMS_DIR
+    team_files = sorted(teams_dir.glob("*.yaml")) + sorted(teams_dir.glob("*.yml")) if teams_dir.is_dir() else []
+    for file in team_files:
+        doc = _load_checked(file, "team.schema.json", errors)
+        if doc is not None:
+            team_docs.append(doc)
+    if platform_doc is None and not platform_file.exists():
+        errors.append(ConfigError(display_path(platform_file), None, "", "platform file not found"))
+    platform = _platform(platform_doc) if platform_doc is not None else None
+    teams = [_team(doc) for doc in team_docs]
+    if platform is not None:
+        errors += platform_rules(platform, platform_doc)
+        errors += _suppression_shape_rules(platform, platform_doc)
+    errors += team_rules(platform, teams, team_docs)
+    if errors:
+        raise ConfigInvalid(errors)
+    return Config(root=config_dir, platform=platform, teams=tuple(sorted(teams, key=lambda t: t.name)))
+
+
+def _load_checked(file: Path, schema: str, errors: list[ConfigError]) -> YamlDocument | None:
+    if not file.exists():
+        return None
+    doc, problems = load(file)
+    errors += problems
+    if doc is None:
+        return None
+    problems = validate(doc, schema)
+    errors += problems
+    return None if problems else doc
+
+
+# --- typed construction (input already schema-valid) -------------------------------------
+
+def _src(doc: YamlDocument, *path: Any) -> Source:
+    return Source(Path(display_path(doc.file)), doc.line(path) or 1)
+
+
+def _channels(doc: YamlDocument, raw: dict[str, Any]) -> dict[str, NotificationChannel]:
+    out = {}
+    for key, spec in (raw or {}).items():
+        settings = {k: str(v) for k, v in spec.items() if k not in ("type", "display_name")}
+        out[key] = NotificationChannel(
+            key=key, type=spec["type"], display_name=spec.get("display_name", key), settings=settings,
+            source=_src(doc, "notification_channels", key),
+        )
+    return out
+
+
+def _platform(doc: YamlDocument) -> Platform:
+    d = doc.data
+    org = d["organization"]
+    gke = d.get("gke", {})
+    ci = d.get("ci")
+    envs = {
+        name: PlatformEnv(
+            name=name, project_id=e["project_id"], state_bucket=e.get("state_bucket"),
+            network=e.get("network", "default"), subnetwork=e.get("subnetwork"),
+        )
+        for name, e in d["environments"].items()
+    }
+    return Platform(
+        name=d["name"],
+        region=d["region"],
+        organization=Organization(org["domain"], org.get("org_id"), org.get("folder_id"), org.get("customer_id"),
+                                  org.get("guardrails_env", list(d["environments"])[-1])),
+        environments=envs,
+        notification_channels=_channels(doc, d.get("notification_channels")),
+        oncall_channel=d.get("oncall_channel"),
+        gke=Gke(
+            cluster_name=gke.get("cluster_name", f"{d['name']}-gke"),
+            release_channel=gke.get("release_channel", "REGULAR"),
+            master_ipv4_cidr_block=gke.get("master_ipv4_cidr_block", "172.16.0.0/28"),
+            master_authorized_networks=tuple(
+                AuthorizedNetwork(n["cidr_block"], n["display_name"]) for n in gke.get("master_authorized_networks", [])
+            ),
+        ),
+        ci=Ci(ci.get("issuer_uri", DEFAULT_CI_ISSUER), ci["repository"], ci.get("branch", "main"),
+              ci.get("repository_id"), ci.get("workflow", DEFAULT_CI_WORKFLOW)) if ci else None,
+        source=_src(doc),
+        suppressions=_suppressions(doc, d.get("suppressions")),
+    )
+
+
+def _suppressions(doc: YamlDocument, raw: list[dict[str, Any]] | None) -> tuple[Suppression, ...]:
+    return tuple(Suppression(source=_src(doc, "suppressions", i), **s) for i, s in enumerate(raw or []))
+
+
+def _feature(raw: Any) -> Feature:
+    if isinstance(raw, str):
+        return Feature(name=raw)
+    return Feature(name=raw["name"], type=raw.get("type", "FLOAT64"), pii=raw.get("pii", False),
+                   drift_threshold=raw.get("drift_threshold"))
+
+
+def _model(doc: YamlDocument, index: int, m: dict[str, Any]) -> Model:
+    mon = m["monitoring"]
+    return Model(
+        name=m["name"],
+        pattern=m["pattern"],
+        task=m.get("task", "classification"),
+        description=m["description"],
+        impact=Impact(**m["impact"]),
+        monitoring=Monitoring(
+            latency_p99_ms=mon["latency_p99_ms"],
+            max_error_rate=mon["max_error_rate"],
+            min_predictions_per_hour=mon["min_predictions_per_hour"],
+            drift_threshold=mon["drift_threshold"],
+            max_missing_feature_ratio=mon["max_missing_feature_ratio"],
+            features=tuple(_feature(f) for f in mon["features"]),
+            min_accuracy=mon.get("min_accuracy"),
+            max_rmse=mon.get("max_rmse"),
+        ),
+        logging=Logging(**m["logging"]),
+        serving=Serving(**m.get("serving", {})),
+        streaming=Streaming(**m.get("streaming", {})),
+        schedule=m.get("schedule"),
+        time_zone=m.get("time_zone", "Etc/UTC"),
+        source=_src(doc, "models", index),
+    )
+
+
+def _team(doc: YamlDocument) -> Team:
+    d = doc.data
+    return Team(
+        name=d["name"],
+        display_name=d["display_name"],
+        business_owner=d["business_owner"],
+        groups=Groups(**d["groups"]),
+        data_classification=d["data_classification"],
+        environments={name: TeamEnv(name, e["project_id"]) for name, e in d["environments"].items()},
+        notification_channels=_channels(doc, d.get("notification_channels")),
+        models=tuple(_model(doc, i, m) for i, m in enumerate(d.get("models") or [])),
+        suppressions=_suppressions(doc, d.get("suppressions")),
+        source=_src(doc),
+    )
+
+
+# --- rules a schema cannot express --------------------------------------------------------
+
+def _err(doc: YamlDocument, path: tuple[Any, ...], message: str) -> ConfigError:
+    return ConfigError(display_path(doc.file), doc.line(path), format_path(path), message)
+
+
+def platform_rules(platform: Platform, doc: YamlDocument) -> list[ConfigError]:
+    errors = []
+    if platform.oncall_channel and platform.oncall_channel not in platform.notification_channels:
+        errors.append(_err(doc, ("oncall_channel",), f"unknown notification channel '{platform.oncall_channel}'; "
+                                                     f"expected one of: {', '.join(sorted(platform.notification_channels)) or '(none defined)'}"))
+    org = platform.organization
+    if org.guardrails_env not in platform.environments:
+        errors.append(_err(doc, ("organization", "guardrails_env"),
+                           f"unknown environment '{org.guardrails_env}'; expected one of: {', '.join(platform.environments)}"))
+    if (org.org_id or org.folder_id) and not org.customer_id:
+        errors.append(_err(doc, ("organization",), "customer_id is required when org_id or folder_id is set "
+                                                   "(the allowed-member-domains guardrail restricts IAM to it)"))
+    label = names.label_value(platform.name)
+    if len(label) > 63:
+        errors.append(_err(doc, ("name",), "too long to be used as a label value (63 characters)"))
+    if platform.ci is not None:
+        for env in platform.environments.values():
+            if not env.state_bucket:
+                errors.append(_err(doc, ("environments", env.name),
+                                   "state_bucket is required when `ci` deploys the platform: a CI runner's local "
+                                   "state is gone after the job, and the next apply would recreate everything"))
+    errors += _secret_isolation_rules(platform.notification_channels, platform.environments, doc)
+    projects: dict[str, str] = {}
+    for env in platform.environments.values():
+        if env.project_id in projects:
+            errors.append(_err(doc, ("environments", env.name, "project_id"),
+                               f"project '{env.project_id}' is already used by environment '{projects[env.project_id]}'"))
+        projects[env.project_id] = env.name
+    return errors
+
+
+def _secret_isolation_rules(channels: Mapping[str, NotificationChannel], environments: Mapping[str, Any],
+                            doc: YamlDocument) -> list[ConfigError]:
+    """A secret pinned to one environment's project would be read by every environment's stack."""
+    if len(environments) < 2:
+        return []
+    env_of = {env.project_id: name for name, env in environments.items()}
+    errors = []
+    for key, channel in channels.items():
+        for setting, ref in channel.settings.items():
+            if setting.endswith("_secret") and ref.split("/")[1] in env_of:
+                errors.append(_err(doc, ("notification_channels", key, setting),
+                                   f"secret in the {env_of[ref.split('/')[1]]} project would be read by every "
+                                   f"environment's stack; write projects/{{project}}/... so each environment reads "
+                                   f"its own copy"))
+    return errors
+
+
+def team_rules(platform: Platform | None, teams: list[Team], docs: list[YamlDocument]) -> list[ConfigError]:
+    errors: list[ConfigError] = []
+    seen_names: dict[str, str] = {}
+    platform_projects = {e.project_id: e.name for e in platform.environments.values()} if platform else {}
+    for team, doc in zip(teams, docs):
+        stem = doc.file.stem
+        if team.name != stem:
+            errors.append(_err(doc, ("name",), f"must equal the file name '{stem}' (got '{team.name}')"))
+        if team.name in seen_names:
+            errors.append(_err(doc, ("name",), f"team '{team.name}' is already defined in {seen_names[team.name]}"))
+        seen_names.setdefault(team.name, display_path(doc.file))
+        for env in team.environments.values():
+            if platform is not None and env.name not in platform.environments:
+                errors.append(_err(doc, ("environments", env.name),
+                                   f"environment '{env.name}' is not defined in platform.yaml; "
+                                   f"expected one of: {', '.join(sorted(platform.environments))}"))
+            if env.project_id in platform_projects:
+                errors.append(_err(doc, ("environments", env.name, "project_id"),
+                                   f"project '{env.project_id}' is the platform project of '{platform_projects[env.project_id]}'; "
+                                   "teams need their own projects"))
+        errors += _model_rules(team, doc)
+        errors += _secret_isolation_rules(team.notification_channels, team.environments, doc)
+        errors += _derived_name_rules(team, doc)
+        errors += _suppression_shape_rules(team, doc)
+    return errors
+
+
+def _model_rules(team: Team, doc: YamlDocument) -> list[ConfigError]:
+    errors = []
+    seen: dict[str, int] = {}
+    for i, model in enumerate(team.models):
+        if model.name in seen:
+            errors.append(_err(doc, ("models", i, "name"),
+                               f"duplicate model name '{model.name}' (also models[{seen[model.name]}])"))
+        seen.setdefault(model.name, i)
+        if model.serving.min_replicas > model.serving.max_replicas:
+            errors.append(_err(doc, ("models", i, "serving", "min_replicas"),
+                               f"must not exceed max_replicas ({model.serving.max_replicas})"))
+        if model.pattern != "batch" and model.schedule is not None:
+            errors.append(_err(doc, ("models", i, "schedule"), "only batch models take a schedule"))
+        features = [f.name for f in model.monitoring.features]
+        for dup in sorted({f for f in features if features.count(f) > 1}):
+            errors.append(_err(doc, ("models", i, "monitoring", "features"), f"duplicate feature '{dup}'"))
+        if model.task == "regression" and model.monitoring.min_accuracy is not None:
+            errors.append(_err(doc, ("models", i, "monitoring", "min_accuracy"),
+                               "min_accuracy applies to classification; regression models use max_rmse"))
+        if model.task == "classification" and model.monitoring.max_rmse is not None:
+            errors.append(_err(doc, ("models", i, "monitoring", "max_rmse"),
+                               "max_rmse applies to regression; classification models use min_accuracy"))
+    return errors
+
+
+def _derived_name_rules(team: Team, doc: YamlDocument) -> list[ConfigError]:
+    errors = []
+    for role in names.TEAM_SERVICE_ACCOUNTS:
+        account = names.service_account_id(team.name, role)
+        if not names.SERVICE_ACCOUNT_ID.match(account):
+            errors.append(_err(doc, ("name",), f"derived service account id '{account}' must be 6-30 characters "
+                                               "of [a-z0-9-]; choose a shorter team name"))
+    dataset = names.metadata_dataset_id(team.name)
+    if not names.DATASET_ID.match(dataset):
+        errors.append(_err(doc, ("name",), f"derived dataset id '{dataset}' is not a valid BigQuery dataset id"))
+    for env in team.environments:
+        ids: dict[str, str] = {}
+        for i, model in enumerate(team.models):
+            if model.pattern != "online":
+                continue
+            endpoint = names.endpoint_name(team.name, model.name, env)
+            if endpoint in ids:
+                errors.append(_err(doc, ("models", i, "name"), f"derived endpoint id {endpoint} in {env} collides with "
+                                                               f"model '{ids[endpoint]}'; rename one of the models"))
+            ids.setdefault(endpoint, model.name)
+    label_sources = [(("name",), team.name), (("business_owner",), names.email_label(team.business_owner))]
+    label_sources += [(("models", i, "name"), m.name) for i, m in enumerate(team.models)]
+    label_sources += [(("models", i, "impact", "owner"), names.email_label(m.impact.owner)) for i, m in enumerate(team.models)]
+    for path, value in label_sources:
+        if not names.LABEL_VALUE.match(value):
+            errors.append(_err(doc, path, f"derived label value '{value}' must be at most 63 characters of [a-z0-9_-]"))
+    return errors
+
+
+def _suppression_shape_rules(owner: Team | Platform, doc: YamlDocument) -> list[ConfigError]:
+    """Dates must be real calendar dates; expiry policy itself is enforced by the policy gate."""
+    errors = []
+    for i, s in enumerate(owner.suppressions):
+        try:
+            datetime.date.fromisoformat(s.expires)
+        except ValueError:
+            errors.append(_err(doc, ("suppressions", i, "expires"), f"'{s.expires}' is not a calendar date (YYYY-MM-DD)"))
+    return errors
+

@@ -1,0 +1,222 @@
+"""The typed config model: validated once at the edge (config.loader), immutable afterwards.
+
+Every object that came from YAML remembers its ``Source`` (file and line) so that error
+messages and policy findings can point at the line a person has to change.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Mapping
+
+Pattern = Literal["online", "batch", "streaming"]
+Classification = Literal["public", "internal", "confidential", "restricted"]
+CLASSIFICATION_ORDER: tuple[str, ...] = ("public", "internal", "confidential", "restricted")
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a config object was written: file path and 1-based line."""
+
+    file: Path
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
+class NotificationChannel:
+    key: str
+    type: Literal["email", "pagerduty", "slack", "webhook"]
+    display_name: str
+    # Non-secret settings (address, channel name, url) and secret references (Secret Manager
+    # version names). Secret values themselves never appear in config.
+    settings: Mapping[str, str]
+    source: Source
+
+
+@dataclass(frozen=True)
+class PlatformEnv:
+    name: str
+    project_id: str
+    state_bucket: str | None
+    network: str
+    subnetwork: str | None
+
+
+@dataclass(frozen=True)
+class AuthorizedNetwork:
+    cidr_block: str
+    display_name: str
+
+
+@dataclass(frozen=True)
+class Gke:
+    cluster_name: str
+    release_channel: str
+    master_ipv4_cidr_block: str
+    master_authorized_networks: tuple[AuthorizedNetwork, ...]
+
+
+@dataclass(frozen=True)
+class Ci:
+    issuer_uri: str
+    repository: str
+    branch: str
+    # GitHub's numeric repository id: unlike the name, it cannot be re-registered by someone else.
+    repository_id: str | None = None
+    # The workflow file allowed to plan and apply (GitHub's `workflow_ref` claim).
+    workflow: str = ".github/workflows/deploy.yml"
+
+
+@dataclass(frozen=True)
+class Organization:
+    domain: str
+    org_id: str | None
+    folder_id: str | None
+    customer_id: str | None
+    # The environment whose platform stack owns the org policies (they exist once per parent).
+    guardrails_env: str | None = None
+
+
+@dataclass(frozen=True)
+class Platform:
+    name: str
+    region: str
+    organization: Organization
+    environments: Mapping[str, PlatformEnv]
+    notification_channels: Mapping[str, NotificationChannel]
+    oncall_channel: str | None
+    gke: Gke
+    ci: Ci | None
+    source: Source
+    suppressions: tuple["Suppression", ...] = ()
+
+
+@dataclass(frozen=True)
+class Feature:
+    name: str
+    type: str = "FLOAT64"
+    pii: bool = False
+    drift_threshold: float | None = None
+
+
+@dataclass(frozen=True)
+class Monitoring:
+    latency_p99_ms: float
+    max_error_rate: float
+    min_predictions_per_hour: int
+    drift_threshold: float
+    max_missing_feature_ratio: float
+    features: tuple[Feature, ...]
+    min_accuracy: float | None = None
+    max_rmse: float | None = None
+
+
+@dataclass(frozen=True)
+class Logging:
+    sample_rate: float
+    retention_days: int
+
+
+@dataclass(frozen=True)
+class Impact:
+    kpi: str
+    owner: str
+
+
+@dataclass(frozen=True)
+class Serving:
+    machine_type: str = "n2-standard-4"
+    min_replicas: int = 1
+    max_replicas: int = 3
+    access: Literal["private_service_connect", "dedicated", "shared"] = "private_service_connect"
+
+
+@dataclass(frozen=True)
+class Streaming:
+    max_delivery_attempts: int = 5
+    message_retention_hours: int = 168
+    max_oldest_unacked_seconds: int = 600
+
+
+@dataclass(frozen=True)
+class Model:
+    name: str
+    pattern: Pattern
+    task: Literal["classification", "regression"]
+    description: str
+    impact: Impact
+    monitoring: Monitoring
+    logging: Logging
+    serving: Serving
+    streaming: Streaming
+    schedule: str | None
+    time_zone: str
+    source: Source
+
+
+@dataclass(frozen=True)
+class Groups:
+    admins: str
+    developers: str
+    viewers: str
+    sensitive_data_readers: str
+    # Optional: callers of the team's endpoints (applications' groups); get the predictor role only.
+    consumers: str | None = None
+
+    def items(self) -> tuple[tuple[str, str], ...]:
+        kinds = ("admins", "developers", "viewers", "sensitive_data_readers", "consumers")
+        return tuple((k, getattr(self, k)) for k in kinds if getattr(self, k) is not None)
+
+
+@dataclass(frozen=True)
+class TeamEnv:
+    name: str
+    project_id: str
+
+
+@dataclass(frozen=True)
+class Suppression:
+    rule: str
+    resource: str
+    reason: str
+    approved_by: str
+    expires: str
+    source: Source
+
+
+@dataclass(frozen=True)
+class Team:
+    name: str
+    display_name: str
+    business_owner: str
+    groups: Groups
+    data_classification: Classification
+    environments: Mapping[str, TeamEnv]
+    notification_channels: Mapping[str, NotificationChannel]
+    models: tuple[Model, ...]
+    suppressions: tuple[Suppression, ...]
+    source: Source
+
+    def model(self, name: str) -> Model:
+        for model in self.models:
+            if model.name == name:
+                return model
+        raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole platform instance: platform.yaml plus every team file."""
+
+    root: Path
+    platform: Platform
+    teams: tuple[Team, ...] = field(default_factory=tuple)
+
+    def team(self, name: str) -> Team:
+        for team in self.teams:
+            if team.name == name:
+                return team
+        raise KeyError(name)
