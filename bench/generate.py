@@ -12,6 +12,8 @@ from pathlib import Path
 
 import yaml
 
+from config import patterns as serving_patterns
+
 REPO = Path(__file__).resolve().parent.parent
 SCHEMAS = REPO / "policies" / "schemas"
 
@@ -39,9 +41,10 @@ def team_doc(index: int, envs: list[str], schema: dict) -> dict:
                            "features": ["f1", "f2", {"name": "email", "type": "STRING", "pii": True}]},
             "logging": {"sample_rate": 0.5, "retention_days": 90},
         }
-        if pattern == "online":
+        spec = serving_patterns.pattern(pattern)
+        if spec.lifecycle.endpoint:
             model["serving"] = {"access": accesses[index % len(accesses)]}
-        if pattern == "batch":
+        if spec.scheduled:
             model["schedule"] = "0 3 * * *"
         models.append(model)
     return {

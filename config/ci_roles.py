@@ -8,6 +8,7 @@ from typing import Iterable
 
 import yaml
 
+from config import patterns
 from config.model import Team
 
 CI_ROLES_FILE = Path(__file__).resolve().parent / "data" / "ci_roles.yaml"
@@ -27,8 +28,8 @@ def team_project_types(team: Team) -> set[str]:
         types |= set(table["notification_channels"])
     if team.models:
         types |= set(table["models"])
-    for pattern in {m.pattern for m in team.models}:
-        types |= set(table[pattern])
+    for spec in patterns.used(team):
+        types |= set(spec.terraform_types)
     return types
 
 

@@ -10,7 +10,7 @@ import datetime
 from pathlib import Path
 from typing import Any, Mapping
 
-from config import names
+from config import names, patterns
 from config.model import (
     Ci, Config, Feature, Gke, Groups, Impact, Logging, Model, Monitoring, NotificationChannel,
     Organization, Platform, PlatformEnv, AuthorizedNetwork, Serving, Source, Streaming,
@@ -262,8 +262,9 @@ def _model_rules(team: Team, doc: YamlDocument) -> list[ConfigError]:
         if model.serving.min_replicas > model.serving.max_replicas:
             errors.append(_err(doc, ("models", i, "serving", "min_replicas"),
                                f"must not exceed max_replicas ({model.serving.max_replicas})"))
-        if model.pattern != "batch" and model.schedule is not None:
-            errors.append(_err(doc, ("models", i, "schedule"), "only batch models take a schedule"))
+        if not patterns.pattern(model.pattern).scheduled and model.schedule is not None:
+            scheduled = " and ".join(p.name for p in patterns.PATTERNS.values() if p.scheduled)
+            errors.append(_err(doc, ("models", i, "schedule"), f"only {scheduled} models take a schedule"))
         features = [f.name for f in model.monitoring.features]
         for dup in sorted({f for f in features if features.count(f) > 1}):
             errors.append(_err(doc, ("models", i, "monitoring", "features"), f"duplicate feature '{dup}'"))
@@ -289,7 +290,7 @@ def _derived_name_rules(team: Team, doc: YamlDocument) -> list[ConfigError]:
     for env in team.environments:
         ids: dict[str, str] = {}
         for i, model in enumerate(team.models):
-            if model.pattern != "online":
+            if not patterns.pattern(model.pattern).lifecycle.endpoint:
                 continue
             endpoint = names.endpoint_name(team.name, model.name, env)
             if endpoint in ids:

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Mapping
 
-Pattern = Literal["online", "batch", "streaming"]
 Classification = Literal["public", "internal", "confidential", "restricted"]
 CLASSIFICATION_ORDER: tuple[str, ...] = ("public", "internal", "confidential", "restricted")
 
@@ -144,7 +143,7 @@ class Streaming:
 @dataclass(frozen=True)
 class Model:
     name: str
-    pattern: Pattern
+    pattern: str                 # a registered serving pattern (config/patterns.py; the schema's enum)
     task: Literal["classification", "regression"]
     description: str
     impact: Impact

@@ -99,6 +99,10 @@ def team_stack(team: str, env: str) -> str:
 
 # --- platform-wide resource names -----------------------------------------------------------
 
+# The platform's KMS keys, one per service that stores data at rest (the key's name is the service), so a
+# grant never spans services. Patterns name the ones their team projects need (config/patterns.py).
+KEY_SERVICES = ("bigquery", "vertex", "pubsub", "logging", "gke", "artifacts", "workflows")
+
 AUDIT_LOG_BUCKET = "modelops-audit"   # CMEK log bucket that keeps audit logs beyond the default 30 days
 ARTIFACT_REPOSITORY = "serving-images"
 INSPECT_TEMPLATE = "modelops-pii"

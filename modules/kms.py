@@ -11,8 +11,6 @@ from constructs import Construct
 
 from config import names
 
-# Services that store data at rest; each gets its own key so a grant never spans services.
-KEY_SERVICES = ("bigquery", "vertex", "pubsub", "logging", "gke", "artifacts", "workflows")
 ROTATION_90_DAYS = f"{90 * 24 * 3600}s"
 ENCRYPTER_DECRYPTER = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
 
@@ -37,7 +35,7 @@ class PlatformKeys(Construct):
                 deletion_policy="PREVENT",
                 lifecycle={"prevent_destroy": True},
             )
-            for service in KEY_SERVICES
+            for service in names.KEY_SERVICES
         }
 
     def key(self, service: str) -> KmsCryptoKey:

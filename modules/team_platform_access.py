@@ -19,18 +19,7 @@ from constructs import Construct
 from modules.kms import ServiceAgentKeyAccess, grant_encrypt_decrypt
 from modules.tenancy import TeamTenancy
 from config.model import Team
-
-# Platform keys the team project's service agents need, by the serving patterns the team uses
-# (online endpoints and batch jobs encrypt with the Vertex key, batch workflows with the
-# Workflows key, streaming topics with the Pub/Sub key). Any team with models also runs the
-# CMEK-encrypted daily quality workflow, hence MODEL_KEYS.
-PATTERN_KEYS = {"online": ("vertex",), "batch": ("vertex", "workflows"), "streaming": ("vertex", "pubsub")}
-MODEL_KEYS = ("workflows",)
-
-
-def team_key_services(team: Team) -> list[str]:
-    return sorted({*(MODEL_KEYS if team.models else ()), *(s for m in team.models for s in PATTERN_KEYS[m.pattern])})
-
+from config.patterns import team_key_services
 
 class TeamPlatformAccess(Construct):
     """One team's footprint on the platform project of one environment."""
@@ -43,8 +32,9 @@ class TeamPlatformAccess(Construct):
         self.tenancy = TeamTenancy(
             self, "tenancy", team=team.name, groups=team.groups, fleet_project=platform.project,
             membership_id=platform.gke.membership_id, membership_location=platform.gke.membership_location)
-        # The team project's agents: keys of the services its patterns use (the grant must exist before
-        # the team stack creates CMEK resources; the platform stack is applied first).
+        # The team project's agents: keys of the services its patterns declare, and the quality workflow's
+        # (config/patterns.py; the grant must exist before the team stack creates CMEK resources, and the
+        # platform stack is applied first).
         self.agents = ServiceAgentKeyAccess(self, "agent-keys", keys=platform.keys, project=project,
                                             services=team_key_services(team))
         bq_agent = DataGoogleBigqueryDefaultServiceAccount(self, "bq-agent", project=project)

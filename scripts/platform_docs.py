@@ -31,7 +31,7 @@ def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
 
 def render_access(config) -> str:
     from config.ci_roles import ci_roles, roles_for_types, team_project_types
-    from modules.team_platform_access import team_key_services
+    from config.patterns import team_key_services
     from modules.metadata_tables import TEAM_TABLE_COLUMNS
     from modules.team_iam import ACCOUNT_KINDS, CUSTOM_ROLES, TEAM_GRANTS
     from modules.tenancy import TENANCY_ROLES, WORKLOAD_IDENTITY_USER

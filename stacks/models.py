@@ -13,20 +13,18 @@ from dataclasses import dataclass, field
 from cdktn import TerraformStack
 
 from modules.monitoring.alerts import AlertFactory
-from modules.monitoring.dashboards import Dashboard, MetricsScope, platform_dashboard, team_dashboard
+from modules.monitoring.dashboards import Dashboard, MetricsScope, platform_dashboard
 from modules.monitoring.metrics import CustomMetricDescriptors
 from modules.monitoring.quality_alerts import quality_alert_specs
 from modules.notification_channels import NotificationChannels
 from modules.quality import tables
 from modules.quality.baseline import FeatureBaselineTable
 from modules.quality.workflow import QualityWorkflow
-from modules.serving import PATTERNS, ModelContext
+from modules.serving import PATTERNS, ModelContext, team_dashboard
 from modules.team_iam import TABLE_APPENDER
-from config import names
+from config import names, patterns
 from config.model import Config, NotificationChannel, Team
-
-KEY_SERVICES = ("bigquery", "vertex", "pubsub", "workflows")
-
+from config.patterns import DatasetWrite
 
 @dataclass
 class ModelsBuild:
@@ -58,6 +56,23 @@ def _oncall_channels(stack, platform_stack, project: str) -> list[str]:
                                 project=project, secret_project=platform_stack.project).all_ids
 
 
+def _dataset_write(stack, write: DatasetWrite):
+    """The team-level grant on the metadata dataset that a pattern's ``DatasetWrite`` stands for."""
+    if write is DatasetWrite.VERTEX_AGENT_CREATES_TABLES:
+        # Dataset-wide on purpose: Vertex AI *creates* its tables (request_log_<model> on the first
+        # logged request, predictions_<timestamp> per batch job), and a table grant needs the table.
+        return stack.metadata.grant_write(stack.agent_keys.member("vertex"), "vertex-agent")
+    if write is DatasetWrite.SERVING_APPENDS_HISTORY:
+        # The scoring service only appends to prediction_history (tabledata.insertAll needs
+        # bigquery.tables.updateData and bigquery.tables.get, https://cloud.google.com/bigquery/docs/streaming-data-into-bigquery):
+        # the custom appender role, not dataEditor, which would also let it read the history's personal data.
+        # (The Pub/Sub agent gets write on each model's archive table, in the streaming construct.)
+        return stack.metadata.grant_table_role(
+            tables.PREDICTION_HISTORY, stack.iam.role_name(TABLE_APPENDER), stack.service_accounts.member("serving"),
+            f"streaming-scorer-{tables.PREDICTION_HISTORY}-appender")
+    raise ValueError(f"no grant for dataset write {write!r}")
+
+
 def add_models(stack, platform_stack) -> ModelsBuild:
     """Build every model of ``stack.team`` inside the team stack (construct id = model name)."""
     team: Team = stack.team
@@ -65,26 +80,12 @@ def add_models(stack, platform_stack) -> ModelsBuild:
     if not team.models:
         return build
     env, project, region = stack.env_name, stack.project, stack.region
-    keys = {service: platform_stack.keys.key(service).id for service in KEY_SERVICES}
     accounts = {role: stack.service_accounts.email(role) for role in names.TEAM_SERVICE_ACCOUNTS}
-    patterns = {m.pattern for m in team.models}
 
     # Project roles of the pipeline account come from TeamIam (modules/team_iam.py, TEAM_GRANTS);
     # key grants for the project's service agents from the platform stack (modules/team_platform_access.py).
     agents = stack.agent_keys
-    dataset_grants = []
-    if patterns & {"online", "batch"}:
-        # Dataset-wide on purpose: Vertex AI *creates* its tables (request_log_<model> on the first
-        # logged request, predictions_<timestamp> per batch job), and a table grant needs the table.
-        dataset_grants.append(stack.metadata.grant_write(agents.member("vertex"), "vertex-agent"))
-    if "streaming" in patterns:
-        # The scoring service only appends to prediction_history (tabledata.insertAll needs
-        # bigquery.tables.updateData and bigquery.tables.get, https://cloud.google.com/bigquery/docs/streaming-data-into-bigquery):
-        # the custom appender role, not dataEditor, which would also let it read the history's personal data.
-        # (The Pub/Sub agent gets write on each model's archive table, in the streaming construct.)
-        dataset_grants.append(stack.metadata.grant_table_role(
-            tables.PREDICTION_HISTORY, stack.iam.role_name(TABLE_APPENDER), stack.service_accounts.member("serving"),
-            f"streaming-scorer-{tables.PREDICTION_HISTORY}-appender"))
+    dataset_grants = [_dataset_write(stack, write) for write in patterns.dataset_writes(team)]
 
     team_labels = {"team": team.name, "env": env, "data_class": team.data_classification}
     baseline = FeatureBaselineTable(stack, "feature-baseline", dataset=stack.metadata, labels=team_labels)
@@ -100,10 +101,12 @@ def add_models(stack, platform_stack) -> ModelsBuild:
         repository=ci.repository if ci else None, branch=ci.branch if ci else "main",
     )
     for model in team.models:
+        construct = PATTERNS[model.pattern]
+        keys = {service: platform_stack.keys.key(service).id for service in construct.spec.key_services}
         ctx = ModelContext(team=team, model=model, env=env, project=project, region=region, dataset=stack.metadata,
                            keys=keys, service_accounts=accounts, agents=agents,
                            dataset_grants=tuple(dataset_grants), pii_policy_tag=stack.column_security.pii_tag)
-        pattern = PATTERNS[model.pattern](stack, model.name, ctx=ctx)
+        pattern = construct(stack, model.name, ctx=ctx)
         for spec in pattern.alert_specs() + quality_alert_specs(team.name, model):
             # A filter on a custom metric type that is not declared yet is rejected.
             custom = any("custom.googleapis.com/" in str(c) for c in spec.conditions)
@@ -113,8 +116,9 @@ def add_models(stack, platform_stack) -> ModelsBuild:
     build.quality = QualityWorkflow(
         stack, "model-quality", team=team.name, project=project, region=region,
         dataset_id=names.metadata_dataset_id(team.name), models=team.models,
-        service_account=accounts["pipeline"], kms_key_id=keys["workflows"], labels=team_labels,
-        depends_on=[stack.metadata.dataset, baseline.table, agents.key_grant("workflows"),
+        service_account=accounts["pipeline"], kms_key_id=platform_stack.keys.key(patterns.QUALITY_WORKFLOW_KEY).id,
+        labels=team_labels,
+        depends_on=[stack.metadata.dataset, baseline.table, agents.key_grant(patterns.QUALITY_WORKFLOW_KEY),
                     *dataset_grants],
     )
     return build

@@ -1,8 +1,9 @@
 """Model Operations Center dashboards, generated as Cloud Monitoring dashboard JSON.
 
-Per team: "<team> — Model Operations Center", one row of tiles per model (traffic, latency
-p50/p99, error ratio, replicas for online models; runs and output rows for batch; backlog and
-dead letters for streaming; accuracy, drift, missing features and daily usage for every model).
+Per team: "<team> — Model Operations Center", one row of tiles per model: its serving pattern's
+(``dashboard_tiles`` of the pattern construct in modules/serving/, e.g. traffic, latency p50/p99,
+error ratio and replicas of an online endpoint), then accuracy, drift, missing features and daily
+usage for every model.
 Platform-wide: one dashboard in the platform project whose metrics scope includes every team
 project, comparing all models of all teams.
 
@@ -13,7 +14,7 @@ gate (MLOPS_MON_7) can check them like alert thresholds.
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from cdktn import Fn
 from cdktn_provider_google.monitoring_dashboard import MonitoringDashboard
@@ -107,7 +108,7 @@ class Layout:
         self.x, self.row_h = 0, 0
 
 
-def _quality_tiles(team: str, model: Model) -> list[dict[str, Any]]:
+def quality_tiles(team: str, model: Model) -> list[dict[str, Any]]:
     mon = model.monitoring
     if model.task == "classification":
         quality = chart("Accuracy / precision / recall (30 days)", [
@@ -136,67 +137,15 @@ def _quality_tiles(team: str, model: Model) -> list[dict[str, Any]]:
     ]
 
 
-def _online_tiles(team: str, env: str, model: Model) -> list[dict[str, Any]]:
-    endpoint_id = names.endpoint_name(team, model.name, env)
-    mon = model.monitoring
-    by_endpoint = ["resource.label.endpoint_id"]
-    return [
-        chart("Traffic (predictions/s)", [series(filters.endpoint(filters.PREDICTION_COUNT, endpoint_id), "ALIGN_RATE",
-                                                 reducer="REDUCE_SUM", group_by=by_endpoint, legend="predictions/s")],
-              y_label="predictions/s"),
-        chart("Latency p50 / p99 (ms)", [
-            series(filters.latency(endpoint_id), "ALIGN_DELTA", reducer=f"REDUCE_PERCENTILE_{p}", group_by=by_endpoint,
-                   legend=f"p{p}") for p in (50, 99)
-        ], thresholds=[Quantity(mon.latency_p99_ms, "ms")], y_label="ms"),
-        chart("Error ratio", [ratio(filters.error_responses(endpoint_id), filters.responses(endpoint_id),
-                                    group_by=by_endpoint, legend="4xx/5xx responses / all responses")],
-              thresholds=[Quantity(mon.max_error_rate, "1")]),
-        chart("Replicas", [series(filters.endpoint(filters.REPLICAS, endpoint_id), "ALIGN_MAX", reducer="REDUCE_SUM",
-                                  group_by=["metric.label.deployed_model_id"], legend="${metric.labels.deployed_model_id}")],
-              thresholds=[Quantity(model.serving.max_replicas, "1")]),
-    ]
-
-
-def _batch_tiles(team: str, model: Model) -> list[dict[str, Any]]:
-    workflow_id = names.model_resource_name(team, model.name, "batch")
-    return [
-        chart("Batch runs by outcome", [series(filters.workflow(filters.FINISHED_EXECUTIONS, workflow_id), "ALIGN_SUM",
-                                               period="3600s", reducer="REDUCE_SUM", group_by=["metric.label.status"],
-                                               legend="${metric.labels.status}")]),
-        chart("Output rows of the day's partition", [series(filters.custom("batch/output_rows", team, model.name),
-                                                            "ALIGN_MAX", period="3600s", legend="rows")]),
-    ]
-
-
-def _streaming_tiles(team: str, model: Model) -> list[dict[str, Any]]:
-    scoring = names.model_resource_name(team, model.name, "scoring")
-    events = names.model_resource_name(team, model.name, "events")
-    return [
-        chart("Successful publish requests (per s)", [series(filters.published(events), "ALIGN_RATE",
-                                                             reducer="REDUCE_SUM", group_by=["resource.label.topic_id"])],
-              y_label="requests/s"),
-        chart("Oldest unacknowledged event (s)", [series(filters.subscription(filters.OLDEST_UNACKED_AGE, scoring),
-                                                         "ALIGN_MAX")],
-              thresholds=[Quantity(model.streaming.max_oldest_unacked_seconds, "s")], y_label="s"),
-        chart("Dead-lettered events", [series(filters.subscription(filters.DEAD_LETTER_COUNT, scoring), "ALIGN_SUM")]),
-    ]
-
-
-def model_tiles(team: str, env: str, model: Model) -> list[dict[str, Any]]:
-    pattern = {"online": lambda: _online_tiles(team, env, model),
-               "batch": lambda: _batch_tiles(team, model),
-               "streaming": lambda: _streaming_tiles(team, model)}[model.pattern]()
-    return pattern + _quality_tiles(team, model)
-
-
-def team_dashboard(team: Team, env: str) -> dict[str, Any]:
+def team_dashboard(team: Team, env: str, pattern_tiles: Callable[[Model], list[dict[str, Any]]]) -> dict[str, Any]:
+    """One header and row of tiles per model: ``pattern_tiles(model)`` (its serving pattern's), then quality."""
     layout = Layout()
     layout.header(text("About", f"**{team.display_name}** in `{env}` — business owner {team.business_owner}. "
                                 "Runbooks: docs/runbooks/. Quality, drift and usage tiles update daily."))
     for model in team.models:
         layout.header(text(f"{model.name} ({model.pattern}, {model.task})",
                            f"{model.description} KPI: {model.impact.kpi}; owner {model.impact.owner}."))
-        for widget in model_tiles(team.name, env, model):
+        for widget in pattern_tiles(model) + quality_tiles(team.name, model):
             layout.add(widget)
     return {"displayName": names.team_dashboard_title(team.name), "mosaicLayout": {"columns": COLUMNS, "tiles": layout.tiles}}
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from config import names
+from config import names, patterns
 
 Severity = str  # "CRITICAL" | "ERROR" | "WARNING"
+# The quality, drift and data alerts watch every model, whatever its serving pattern.
+EVERY_PATTERN = tuple(patterns.PATTERNS)
 
 
 @dataclass(frozen=True)
@@ -139,7 +141,7 @@ RUNBOOKS: dict[str, Runbook] = {r.kind: r for r in (
         ("Fix the producer or the scorer, then replay the dead-lettered messages.",),
         "`streaming.max_delivery_attempts` in the team YAML."),
     Runbook(
-        "model-accuracy-low", "Model accuracy below the minimum", "ERROR", ("online", "batch", "streaming"),
+        "model-accuracy-low", "Model accuracy below the minimum", "ERROR", EVERY_PATTERN,
         "custom.googleapis.com/modelops/quality/accuracy (last 30 days of labelled predictions)",
         "Predictions agree with ground truth less often than the team's minimum: the model may have decayed.",
         ("Drift tile: did input features shift against the training baseline?",
@@ -148,7 +150,7 @@ RUNBOOKS: dict[str, Runbook] = {r.kind: r for r in (
         ("Retrain on recent data, or roll back.",),
         "`monitoring.min_accuracy` in the team YAML."),
     Runbook(
-        "model-rmse-high", "Model RMSE above the maximum", "ERROR", ("online", "batch", "streaming"),
+        "model-rmse-high", "Model RMSE above the maximum", "ERROR", EVERY_PATTERN,
         "custom.googleapis.com/modelops/quality/rmse (last 30 days of labelled predictions)",
         "Regression errors are larger than the team's maximum: the model may have decayed.",
         ("Drift tile: did input features shift against the training baseline?",
@@ -157,7 +159,7 @@ RUNBOOKS: dict[str, Runbook] = {r.kind: r for r in (
         ("Retrain on recent data, or roll back.",),
         "`monitoring.max_rmse` in the team YAML."),
     Runbook(
-        "feature-drift", "Feature drift (PSI) above threshold", "WARNING", ("online", "batch", "streaming"),
+        "feature-drift", "Feature drift (PSI) above threshold", "WARNING", EVERY_PATTERN,
         "custom.googleapis.com/modelops/data/drift_psi per feature, vs the training baseline",
         "Serving data for a feature no longer looks like the training data (PSI > 0.2 is usually material).",
         ("Which features drift (metric label `feature`) and since when (drift table).",
@@ -167,7 +169,7 @@ RUNBOOKS: dict[str, Runbook] = {r.kind: r for r in (
         "`monitoring.drift_threshold`, or `drift_threshold` on a single feature."),
     Runbook(
         "missing-features", "Share of predictions with a missing feature above threshold", "WARNING",
-        ("online", "batch", "streaming"),
+        EVERY_PATTERN,
         "custom.googleapis.com/modelops/data/missing_feature_ratio per feature",
         "Too many requests arrive without a feature the model needs; predictions fall back to defaults.",
         ("Which feature (metric label `feature`) and which callers send it empty.",

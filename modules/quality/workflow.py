@@ -1,11 +1,13 @@
 """The team's scheduled model-quality workflow: daily tables from SQL, then custom metrics.
 
 Once a day (Cloud Scheduler → Workflows, as the team's pipeline service account) it
-1. copies each online model's Vertex request log of the day into prediction_history (a model
-   whose endpoint has had no traffic has no log table yet: it is skipped, not an error),
+1. copies the day's Vertex request log of each model whose pattern's history source is the request
+   log (online, config/patterns.py) into prediction_history (a model whose endpoint has had no
+   traffic has no log table yet: it is skipped, not an error),
 2. replaces the day's rows of daily_usage, data_quality, drift and model_quality per model,
 3. publishes the results as `custom.googleapis.com/modelops/...` points (descriptors declared in
-   modules/monitoring/metrics.py), plus each batch model's output row count.
+   modules/monitoring/metrics.py), plus the metrics a model's pattern declares (`daily_metrics`,
+   e.g. a batch model's output row count).
 Run it for another day with the execution argument `{"day": "YYYY-MM-DD"}`: the tables are
 rewritten for that day; metrics are published only for the day that just ended (yesterday, UTC),
 because Cloud Monitoring refuses a point more than 25 hours old and a point stamped now would
@@ -13,7 +15,7 @@ present an old day's value as today's. The result says which (`metrics`).
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from cdktn_provider_google.cloud_scheduler_job import CloudSchedulerJob
 from cdktn_provider_google.workflows_workflow import WorkflowsWorkflow
@@ -23,6 +25,7 @@ from modules.monitoring.metrics import CUSTOM_METRICS
 from modules.quality import sql, tables, workflow_steps
 from config import names
 from config.model import Model
+from config.patterns import HistorySource, with_pattern
 
 DEFAULT_SCHEDULE = "0 5 * * *"
 EXECUTE_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
@@ -47,18 +50,25 @@ def publications(ds: sql.Dataset, models: Sequence[Model]) -> list[dict[str, Any
     out.append(pub("data/missing_feature_ratio", f"SELECT model, feature, missing_ratio {of_day(tables.DATA_QUALITY)} "
                                                  "AND missing_ratio IS NOT NULL", ["model", "feature"]))
     out.append(pub("data/drift_psi", f"SELECT model, feature, psi {of_day(tables.DRIFT)}", ["model", "feature"]))
-    batch = [m for m in models if m.pattern == "batch"]
-    if batch:
-        union = "\nUNION ALL\n".join(sql.batch_output_rows(ds, sql.model_spec(m), names.batch_output_table(m.name)) for m in batch)
-        out.append(pub("batch/output_rows", union, ["model"]))
+    for path, rows_of in PATTERN_METRICS.items():
+        declaring = with_pattern(models, lambda spec: path in spec.daily_metrics)
+        if declaring:
+            out.append(pub(path, "\nUNION ALL\n".join(rows_of(ds, m) for m in declaring), ["model"]))
     return out
+
+
+# Custom metrics a pattern may declare (`daily_metrics` of its spec, config/patterns.py): path -> the query
+# of one model's value for the day.
+PATTERN_METRICS: dict[str, Callable[[sql.Dataset, Model], str]] = {
+    "batch/output_rows": lambda ds, m: sql.batch_output_rows(ds, sql.model_spec(m), names.batch_output_table(m.name)),
+}
 
 
 def quality_workflow(*, team: str, dataset: sql.Dataset, location: str, models: Sequence[Model]) -> dict[str, Any]:
     """The workflow definition (Workflows syntax as a dict)."""
     ingest = [{"table": names.request_log_table(m.name),
                "query": sql.ingest_request_log(dataset, sql.model_spec(m), names.request_log_table(m.name))}
-              for m in models if m.pattern == "online"]
+              for m in with_pattern(models, lambda spec: spec.history is HistorySource.REQUEST_LOG)]
     scripts = [sql.replace_day(dataset, sql.model_spec(m), build(dataset, sql.model_spec(m)))
                for m in models for build in sql.DAILY_QUERIES.values()]
     day = [workflow_steps.day_parameter()]

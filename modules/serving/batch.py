@@ -11,14 +11,19 @@ cleans up, the instance shape) is modules/serving/batch_workflow.py.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from cdktn_provider_google.cloud_scheduler_job import CloudSchedulerJob
 from cdktn_provider_google.workflows_workflow import WorkflowsWorkflow
 from constructs import Construct
 
+from config import patterns
+from config.model import Model
 from metric_catalogue.thresholds import Quantity
 from modules import metadata_tables
 from modules.monitoring import filters
 from modules.monitoring.alerts import DAILY_ALIGNMENT, AlertSpec, aggregation, threshold
+from modules.monitoring.dashboards import chart, series
 from modules.quality import workflow_steps
 from modules.serving.batch_workflow import batch_workflow
 from modules.serving.context import ModelContext
@@ -28,6 +33,8 @@ EXECUTE_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 
 
 class BatchPrediction(Construct):
+    spec = patterns.BATCH
+
     def __init__(self, scope: Construct, id: str, *, ctx: ModelContext):
         super().__init__(scope, id)
         self.ctx = ctx
@@ -70,6 +77,17 @@ class BatchPrediction(Construct):
             },
             retry_config={"retry_count": 2},
         )
+
+    @staticmethod
+    def dashboard_tiles(team: str, env: str, model: Model) -> list[dict[str, Any]]:
+        workflow_id = names.model_resource_name(team, model.name, "batch")
+        return [
+            chart("Batch runs by outcome", [series(filters.workflow(filters.FINISHED_EXECUTIONS, workflow_id),
+                                                   "ALIGN_SUM", period="3600s", reducer="REDUCE_SUM",
+                                                   group_by=["metric.label.status"], legend="${metric.labels.status}")]),
+            chart("Output rows of the day's partition", [series(filters.custom("batch/output_rows", team, model.name),
+                                                                "ALIGN_MAX", period="3600s", legend="rows")]),
+        ]
 
     def alert_specs(self) -> list[AlertSpec]:
         team, model = self.ctx.team.name, self.ctx.model.name

@@ -6,15 +6,19 @@ its encryption, its logging into the team dataset and everything that watches it
 """
 from __future__ import annotations
 
+from typing import Any
+
 from cdktn_provider_google.vertex_ai_endpoint import VertexAiEndpoint
 from constructs import Construct
 
+from config import names, patterns
+from config.model import Model
 from metric_catalogue.thresholds import Quantity
 from modules.monitoring import filters
 from modules.monitoring.alerts import AlertSpec, aggregation, threshold
+from modules.monitoring.dashboards import chart, ratio, series
 from modules.monitoring.slo import EndpointSlos
 from modules.serving.context import ModelContext
-from config import names
 
 ZERO_TRAFFIC_SAFE = "EVALUATION_MISSING_DATA_ACTIVE"
 # No ratio point means no error responses (or no responses at all): not a breach. Zero traffic is the
@@ -25,6 +29,8 @@ NO_ERRORS_WITHOUT_DATA = "EVALUATION_MISSING_DATA_INACTIVE"
 
 class OnlineEndpoint(Construct):
     """One Vertex AI endpoint per model and environment, named deterministically from team/model/env."""
+
+    spec = patterns.ONLINE
 
     def __init__(self, scope: Construct, id: str, *, ctx: ModelContext):
         super().__init__(scope, id)
@@ -61,6 +67,28 @@ class OnlineEndpoint(Construct):
             endpoint_id=self.endpoint_id, latency_ms=model.monitoring.latency_p99_ms,
             max_error_rate=model.monitoring.max_error_rate,
         )
+
+    @staticmethod
+    def dashboard_tiles(team: str, env: str, model: Model) -> list[dict[str, Any]]:
+        endpoint_id = names.endpoint_name(team, model.name, env)
+        mon = model.monitoring
+        by_endpoint = ["resource.label.endpoint_id"]
+        return [
+            chart("Traffic (predictions/s)", [series(filters.endpoint(filters.PREDICTION_COUNT, endpoint_id), "ALIGN_RATE",
+                                                     reducer="REDUCE_SUM", group_by=by_endpoint, legend="predictions/s")],
+                  y_label="predictions/s"),
+            chart("Latency p50 / p99 (ms)", [
+                series(filters.latency(endpoint_id), "ALIGN_DELTA", reducer=f"REDUCE_PERCENTILE_{p}",
+                       group_by=by_endpoint, legend=f"p{p}") for p in (50, 99)
+            ], thresholds=[Quantity(mon.latency_p99_ms, "ms")], y_label="ms"),
+            chart("Error ratio", [ratio(filters.error_responses(endpoint_id), filters.responses(endpoint_id),
+                                        group_by=by_endpoint, legend="4xx/5xx responses / all responses")],
+                  thresholds=[Quantity(mon.max_error_rate, "1")]),
+            chart("Replicas", [series(filters.endpoint(filters.REPLICAS, endpoint_id), "ALIGN_MAX", reducer="REDUCE_SUM",
+                                      group_by=["metric.label.deployed_model_id"],
+                                      legend="${metric.labels.deployed_model_id}")],
+                  thresholds=[Quantity(model.serving.max_replicas, "1")]),
+        ]
 
     def alert_specs(self) -> list[AlertSpec]:
         mon = self.ctx.model.monitoring

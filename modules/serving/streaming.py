@@ -18,10 +18,13 @@ from cdktn_provider_google.pubsub_topic import PubsubTopic
 from cdktn_provider_google.pubsub_topic_iam_member import PubsubTopicIamMember
 from constructs import Construct
 
+from config import patterns
+from config.model import Model
 from metric_catalogue.thresholds import Quantity
 from modules import metadata_tables
 from modules.monitoring import filters
 from modules.monitoring.alerts import AlertSpec, aggregation, threshold
+from modules.monitoring.dashboards import chart, series
 from modules.serving.context import ModelContext
 from config import names
 
@@ -44,6 +47,8 @@ def avro_schema(ctx: ModelContext) -> dict[str, Any]:
 
 
 class StreamingPipeline(Construct):
+    spec = patterns.STREAMING
+
     def __init__(self, scope: Construct, id: str, *, ctx: ModelContext):
         super().__init__(scope, id)
         self.ctx = ctx
@@ -111,6 +116,22 @@ class StreamingPipeline(Construct):
         """Let a producer publish events."""
         return PubsubTopicIamMember(self, f"{slug}-publisher", project=self.ctx.project, topic=self.topic.name,
                                     role="roles/pubsub.publisher", member=member)
+
+    @staticmethod
+    def dashboard_tiles(team: str, env: str, model: Model) -> list[dict[str, Any]]:
+        scoring = names.model_resource_name(team, model.name, "scoring")
+        events = names.model_resource_name(team, model.name, "events")
+        return [
+            chart("Successful publish requests (per s)", [series(filters.published(events), "ALIGN_RATE",
+                                                                 reducer="REDUCE_SUM",
+                                                                 group_by=["resource.label.topic_id"])],
+                  y_label="requests/s"),
+            chart("Oldest unacknowledged event (s)", [series(filters.subscription(filters.OLDEST_UNACKED_AGE, scoring),
+                                                             "ALIGN_MAX")],
+                  thresholds=[Quantity(model.streaming.max_oldest_unacked_seconds, "s")], y_label="s"),
+            chart("Dead-lettered events", [series(filters.subscription(filters.DEAD_LETTER_COUNT, scoring),
+                                                  "ALIGN_SUM")]),
+        ]
 
     def alert_specs(self) -> list[AlertSpec]:
         streaming = self.ctx.model.streaming

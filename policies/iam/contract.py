@@ -17,8 +17,9 @@ import yaml
 
 from policies.engine.stackset import Resource, StackDoc
 from policies.iam.grants import Grant, Resolver, custom_roles, resource_project, stack_grants
-from config import names
+from config import names, patterns
 from config.model import Config, Team
+from config.patterns import DatasetWrite
 
 HERE = Path(__file__).resolve().parent
 CONTRACT_FILE = HERE / "contract.yaml"
@@ -59,14 +60,28 @@ class Expected:
 
 
 def condition_holds(when: str | None, team: Team | None, env: str) -> bool:
-    patterns = {m.pattern for m in team.models} if team else set()
-    checks = {
-        None: True, "always": True, "models": bool(patterns), "online": "online" in patterns,
-        "batch": "batch" in patterns, "streaming": "streaming" in patterns,
-        "online_or_batch": bool(patterns & {"online", "batch"}),
-        "production": env in names.PRODUCTION_ENVS, "non_production": env not in names.PRODUCTION_ENVS,
-    }
-    return all(checks[w] for w in (when.split(",") if when else [None]))
+    """Whether a step's `when` holds for ``team`` in ``env``: every comma-separated condition must.
+
+    Conditions: always, models, production, non_production, a serving pattern's name (a model of the
+    team uses it) and `dataset_write:<kind>` (a pattern of the team relies on that grant, config/patterns.py).
+    """
+    return all(_condition(w.strip(), team, env) for w in (when.split(",") if when else ["always"]))
+
+
+def _condition(condition: str, team: Team | None, env: str) -> bool:
+    used = patterns.used(team) if team else []
+    if condition == "always":
+        return True
+    if condition == "models":
+        return bool(team and team.models)
+    if condition in ("production", "non_production"):
+        return (env in names.PRODUCTION_ENVS) == (condition == "production")
+    if condition in patterns.PATTERNS:
+        return any(spec.name == condition for spec in used)
+    if condition.startswith("dataset_write:"):
+        write = DatasetWrite(condition.split(":", 1)[1])
+        return team is not None and write in patterns.dataset_writes(team)
+    raise ValueError(f"unknown `when` condition {condition!r} in {CONTRACT_FILE.name}")
 
 
 def _targets(on: str, team: Team | None, team_stack: StackDoc | None) -> list[str]:
@@ -77,14 +92,20 @@ def _targets(on: str, team: Team | None, team_stack: StackDoc | None) -> list[st
             if team_stack else []
         return [f"table:{t}" for t in tables if on == "metadata_tables" or t in SUMMARY_TABLES]
     if on == "archive_tables":
-        return [f"table:{names.stream_archive_table(m.name)}" for m in team.models if m.pattern == "streaming"]
+        return [f"table:{names.stream_archive_table(m.name)}" for m in _of_pattern(team, "streaming")]
     if on == "scoring_subscriptions":
         return [f"scoring_subscription:{names.model_resource_name(team.name, m.name, 'scoring')}"
-                for m in team.models if m.pattern == "streaming"]
+                for m in _of_pattern(team, "streaming")]
     if on == "dead_letter_topics":
         return [f"topic:{names.model_resource_name(team.name, m.name, 'dead-letter')}"
-                for m in team.models if m.pattern == "streaming"]
+                for m in _of_pattern(team, "streaming")]
     return [on]
+
+
+def _of_pattern(team: Team | None, pattern: str) -> list:
+    """The team's models of one pattern: the targets the contract names per streaming model (archive tables,
+    scoring subscriptions, dead-letter topics) are that construct's resources."""
+    return [m for m in team.models if m.pattern == pattern] if team else []
 
 
 def expected_grants(config: Config, env: str, team_stacks: dict[str, StackDoc]) -> dict[tuple, Expected]:

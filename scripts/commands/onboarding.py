@@ -6,12 +6,10 @@ from typing import List, Optional
 
 import typer
 
+from config import patterns as serving_patterns
 from scripts.commands.options import ConfigDir, Output, OutputFormat
 from scripts.console import EXIT_FINDINGS, out, print_json
 from config.loader import load_config
-
-PATTERNS = ("online", "batch", "streaming")
-
 
 def new_team(
     name: str = typer.Argument(..., help="Team id: lowercase letters, digits, hyphens (2-21 characters)."),
@@ -28,9 +26,10 @@ def new_team(
 
     config = load_config(config_dir)
     domain = groups_domain or config.platform.organization.domain
-    bad = [p for p in patterns if p not in PATTERNS]
+    bad = [p for p in patterns if p not in serving_patterns.PATTERNS]
     if bad:
-        raise typer.BadParameter(f"unknown pattern(s) {', '.join(bad)}; expected {', '.join(PATTERNS)}", param_hint="--pattern")
+        raise typer.BadParameter(f"unknown pattern(s) {', '.join(bad)}; expected {', '.join(serving_patterns.names())}",
+                                 param_hint="--pattern")
     team = NewTeam(
         name=name,
         display_name=display_name or name.replace("-", " ").title(),

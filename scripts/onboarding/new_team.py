@@ -11,20 +11,12 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from config import patterns
 from config.errors import ConfigError, ConfigInvalid
 from config.loader import PLATFORM_FILE, TEAMS_DIR, load_config
 
 TEAM_NAME = re.compile(r"^[a-z][a-z0-9-]{1,20}$")
 
-# Starting thresholds per pattern: conservative defaults a team tunes after a week of traffic.
-PATTERN_DEFAULTS = {
-    "online": {"latency_p99_ms": 300, "max_error_rate": 0.01, "min_predictions_per_hour": 100,
-               "sample_rate": 1.0, "retention_days": 400},
-    "batch": {"latency_p99_ms": 120000, "max_error_rate": 0.05, "min_predictions_per_hour": 0,
-              "sample_rate": 1.0, "retention_days": 400},
-    "streaming": {"latency_p99_ms": 1000, "max_error_rate": 0.02, "min_predictions_per_hour": 100,
-                  "sample_rate": 1.0, "retention_days": 180},
-}
 
 
 @dataclass(frozen=True)
@@ -74,9 +66,11 @@ suppressions: []                        # exceptions to policies: rule, resource
 
 
 def _model_block(team: NewTeam, pattern: str) -> str:
-    d = PATTERN_DEFAULTS[pattern]
+    """A starter model with its pattern's starter thresholds (config/patterns.py)."""
+    spec = patterns.pattern(pattern)
+    d = spec.starter
     schedule = '    schedule: "0 3 * * *"                # cron, in time_zone\n    time_zone: Etc/UTC\n' \
-        if pattern == "batch" else ""
+        if spec.scheduled else ""
     return f"""  - name: {pattern}-model               # rename: lowercase letters, digits, hyphens
     pattern: {pattern}
     task: classification                # or regression (then use max_rmse instead of min_accuracy)
@@ -85,15 +79,15 @@ def _model_block(team: NewTeam, pattern: str) -> str:
       kpi: the business KPI this model moves
       owner: {team.business_owner}
     monitoring:                         # alert thresholds; tune them after a week of traffic
-      latency_p99_ms: {d['latency_p99_ms']}
-      max_error_rate: {d['max_error_rate']}
-      min_predictions_per_hour: {d['min_predictions_per_hour']}   # traffic-drop alert (also fires at zero)
+      latency_p99_ms: {d.latency_p99_ms}
+      max_error_rate: {d.max_error_rate}
+      min_predictions_per_hour: {d.min_predictions_per_hour}   # traffic-drop alert (also fires at zero)
       drift_threshold: 0.2              # population stability index per feature
       max_missing_feature_ratio: 0.05
       features: [feature_a, feature_b]  # mark personal data with {{name: x, type: STRING, pii: true}}
     logging:
-      sample_rate: {d['sample_rate']}                  # share of requests kept for audit (prediction history)
-      retention_days: {d['retention_days']}"""
+      sample_rate: {d.sample_rate}                  # share of requests kept for audit (prediction history)
+      retention_days: {d.retention_days}"""
 
 
 def create(config_dir: Path, team: NewTeam) -> Path:

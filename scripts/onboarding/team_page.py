@@ -5,7 +5,7 @@ Output is deterministic (sorted, no timestamps) so a CI check can compare it byt
 from __future__ import annotations
 
 from metric_catalogue.thresholds import declared, number
-from config import names
+from config import names, patterns
 from config.model import Config, Team
 from scripts.onboarding.facts import StackFacts, readable_name
 
@@ -120,8 +120,8 @@ def team_page(config: Config, team: Team, stacks: dict[str, StackFacts]) -> str:
 
 
 def checklists(team: Team) -> list[str]:
-    online = [m.name for m in team.models if m.pattern == "online"]
-    streaming = [m.name for m in team.models if m.pattern == "streaming"]
+    notes = [f"- [ ] {spec.data_engineer_note.format(models=', '.join(m.name for m in team.models if m.pattern == spec.name))}"
+             for spec in patterns.used(team) if spec.data_engineer_note]
     example = team.models[0].name if team.models else "<model>"
     return [
         "## Onboarding checklists", "",
@@ -136,10 +136,7 @@ def checklists(team: Team) -> list[str]:
         "(docs/monitoring.md, Feature contract), and feed the `ground_truth` table daily with the same ids "
         "so accuracy can be computed (model, request_id, label, event time).",
         "- [ ] Check that `prediction_history` is filling (queries need a partition filter on the date).",
-        *( [f"- [ ] Publish events for {', '.join(streaming)} in the topic schema's format; failed messages land in the dead-letter topic."]
-           if streaming else []),
-        *( [f"- [ ] Online endpoints ({', '.join(online)}) log requests to BigQuery; keep feature names stable: drift is computed per feature."]
-           if online else []),
+        *notes,
         "- [ ] Columns tagged `pii` are readable only by the sensitive-data readers group; request access there, not by copying data.", "",
         "### Business owner", "",
         "- [ ] Open the team dashboard weekly: daily usage per model, accuracy, drift.",

@@ -5,7 +5,8 @@ import json
 
 import pytest
 
-from modules.monitoring.dashboards import COLUMNS, platform_dashboard, team_dashboard
+from modules.monitoring.dashboards import COLUMNS, platform_dashboard
+from modules.serving import team_dashboard
 from config import names
 from tests.helpers import one, resources
 
