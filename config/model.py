@@ -6,6 +6,7 @@ messages and policy findings can point at the line a person has to change.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Literal, Mapping
 
@@ -156,6 +157,20 @@ class Model:
     source: Source
 
 
+class GroupKind(StrEnum):
+    """The groups a team file names (`groups.<kind>`); the value is the field, the slug goes into logical ids."""
+
+    ADMINS = "admins"
+    DEVELOPERS = "developers"
+    VIEWERS = "viewers"
+    SENSITIVE_DATA_READERS = "sensitive_data_readers"
+    CONSUMERS = "consumers"
+
+    @property
+    def slug(self) -> str:
+        return self.value.replace("_", "-")
+
+
 @dataclass(frozen=True)
 class Groups:
     admins: str
@@ -165,9 +180,12 @@ class Groups:
     # Optional: callers of the team's endpoints (applications' groups); get the predictor role only.
     consumers: str | None = None
 
-    def items(self) -> tuple[tuple[str, str], ...]:
-        kinds = ("admins", "developers", "viewers", "sensitive_data_readers", "consumers")
-        return tuple((k, getattr(self, k)) for k in kinds if getattr(self, k) is not None)
+    def get(self, kind: GroupKind) -> str | None:
+        return getattr(self, kind.value)
+
+    def items(self) -> tuple[tuple[GroupKind, str], ...]:
+        """(kind, email) of every group the team file sets."""
+        return tuple((k, email) for k in GroupKind if (email := self.get(k)) is not None)
 
 
 @dataclass(frozen=True)

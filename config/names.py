@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from enum import StrEnum
 
 SERVICE_ACCOUNT_ID = re.compile(r"^[a-z]([-a-z0-9]{4,28}[a-z0-9])$")
 DATASET_ID = re.compile(r"^[A-Za-z0-9_]{1,1024}$")
@@ -15,8 +16,15 @@ LABEL_KEY = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
 
 MANAGED_BY = "modelops"
 
-# Service-account roles a team gets; the suffix is part of the account id.
-TEAM_SERVICE_ACCOUNTS = ("serving", "pipeline", "deployer")
+class AccountKind(StrEnum):
+    """The service accounts every team gets; the value is the suffix of the account id."""
+
+    SERVING = "serving"
+    PIPELINE = "pipeline"
+    DEPLOYER = "deployer"
+
+
+TEAM_SERVICE_ACCOUNTS: tuple[AccountKind, ...] = tuple(AccountKind)
 
 
 def service_account_id(team: str, role: str) -> str:
@@ -124,6 +132,20 @@ MODEL_DEPLOYER_ROLE = "modelopsModelDeployer"      # the lifecycle CLI's Vertex 
 BATCH_RUNNER_ROLE = "modelopsBatchRunner"          # the batch workflow's Vertex AI calls
 TABLE_APPENDER_ROLE = "modelopsTableAppender"      # append rows to one table, read nothing
 DLP_PROFILE_TABLE = "dlp_data_profiles"
+
+# --- the team metadata dataset's tables (schemas: modules/metadata_tables.py) ----------------
+
+PREDICTION_HISTORY_TABLE = "prediction_history"
+DAILY_USAGE_TABLE = "daily_usage"
+MODEL_QUALITY_TABLE = "model_quality"
+DATA_QUALITY_TABLE = "data_quality"
+DRIFT_TABLE = "drift"
+GROUND_TRUTH_TABLE = "ground_truth"
+FEATURE_BASELINE_TABLE = "feature_baseline"
+TEAM_TABLES = (PREDICTION_HISTORY_TABLE, DAILY_USAGE_TABLE, MODEL_QUALITY_TABLE, DATA_QUALITY_TABLE, DRIFT_TABLE,
+               GROUND_TRUTH_TABLE)
+# What viewers read: usage, quality and drift per model and day (no raw rows, no personal data).
+SUMMARY_TABLES = (DAILY_USAGE_TABLE, MODEL_QUALITY_TABLE, DATA_QUALITY_TABLE, DRIFT_TABLE)
 
 
 def audit_sink(project_kind: str) -> str:

@@ -5,6 +5,8 @@ from cdktn_provider_google.artifact_registry_repository import ArtifactRegistryR
 from cdktn_provider_google.artifact_registry_repository_iam_member import ArtifactRegistryRepositoryIamMember
 from constructs import Construct
 
+from modules.principal import Principal
+
 READER = "roles/artifactregistry.reader"
 WRITER = "roles/artifactregistry.writer"
 
@@ -14,6 +16,7 @@ class ServingImageRepository(Construct):
 
     def __init__(self, scope: Construct, id: str, *, repository_id: str, project: str, location: str,
                  kms_key_id: str, depends_on: list | None = None):
+        """``depends_on`` (default none): what must exist first, e.g. the Artifact Registry agent's key grant."""
         super().__init__(scope, id)
         self.project = project
         self.location = location
@@ -38,16 +41,21 @@ class ServingImageRepository(Construct):
         """`<region>-docker.pkg.dev/<project>/<repo>/`: what Binary Authorization admits."""
         return f"{self.location}-docker.pkg.dev/{self.project}/{self.repository_id}/"
 
-    def _grant(self, scope: Construct, id: str, role: str, member: str) -> ArtifactRegistryRepositoryIamMember:
-        # Plain names (not tokens) so team stacks granting on the repository need no remote state.
+    def _grant(self, principal: Principal, role: str, scope: Construct | None,
+               id: str | None) -> ArtifactRegistryRepositoryIamMember:
+        # Plain names (not tokens) so grants made from another stack need no remote state.
         return ArtifactRegistryRepositoryIamMember(
-            scope, id, project=self.project, location=self.location,
-            repository=self.repository_id, role=role, member=member)
+            scope or self, id or f"{principal.slug}-{role.rsplit('.', 1)[-1]}", project=self.project,
+            location=self.location, repository=self.repository_id, role=role, member=principal.member)
 
-    def grant_read(self, scope: Construct, id: str, member: str) -> ArtifactRegistryRepositoryIamMember:
-        """Pull images. ``scope`` decides which stack holds the grant."""
-        return self._grant(scope, id, READER, member)
+    def grant_read(self, principal: Principal, *, scope: Construct | None = None,
+                   id: str | None = None) -> ArtifactRegistryRepositoryIamMember:
+        """Pull images. ``scope`` (default: this repository) decides which stack holds the grant, ``id``
+        (default `<slug>-reader`) its logical id there."""
+        return self._grant(principal, READER, scope, id)
 
-    def grant_write(self, scope: Construct, id: str, member: str) -> ArtifactRegistryRepositoryIamMember:
-        """Push new (immutable) tags; CI deployers only."""
-        return self._grant(scope, id, WRITER, member)
+    def grant_write(self, principal: Principal, *, scope: Construct | None = None,
+                    id: str | None = None) -> ArtifactRegistryRepositoryIamMember:
+        """Push new (immutable) tags; CI deployers only. ``scope`` (default: this repository) and ``id`` (default
+        `<slug>-writer`) as for ``grant_read``."""
+        return self._grant(principal, WRITER, scope, id)

@@ -22,8 +22,9 @@ from constructs import Construct
 from config import names
 from config.ci_roles import roles_for_types, team_project_types
 from config.model import Ci
+from modules.principal import Principal
+from modules.service_accounts import WORKLOAD_IDENTITY_USER
 
-WORKLOAD_IDENTITY_USER = "roles/iam.workloadIdentityUser"
 ATTRIBUTE_MAPPING = {
     "google.subject": "assertion.sub",
     "attribute.repository": "assertion.repository",
@@ -120,7 +121,8 @@ class CiIdentity(Construct):
                         ).override_logical_id(names.CI_PROVIDER_OUTPUT)
         self.deployer = self._account("deployer", names.CI_DEPLOYER, "platform CI deployer",
                                       "Pushes serving images; impersonated by CI on the protected branch.")
-        self.allow_impersonation(self, "deployer-federation", self.deployer.name)
+        ServiceAccountIamMember(self, "deployer-federation", service_account_id=self.deployer.name,
+                                role=WORKLOAD_IDENTITY_USER, member=self.principal.member)
         self.applier = self.planner = None
         if ci.issuer_uri == GITHUB_ISSUER:  # .github/workflows/deploy.yml; other CI systems bring their own
             self.applier = self._account("applier", names.CI_APPLIER, f"platform CI applier ({env})",
@@ -135,7 +137,7 @@ class CiIdentity(Construct):
                                     member=self.subject_principal(github_subject(ci, "environment",
                                                                                  names.ci_plan_environment(env))))
 
-    def grant_project_roles(self, slug: str, project: str, types: Iterable[str]) -> dict[str, list[ProjectIamMember]]:
+    def add_project_roles(self, slug: str, project: str, types: Iterable[str]) -> dict[str, list[ProjectIamMember]]:
         """The applier's and the planner's roles on ``project``: exactly those the ``types`` there need."""
         out: dict[str, list[ProjectIamMember]] = {}
         for kind, account in (("apply", self.applier), ("plan", self.planner)):
@@ -164,10 +166,10 @@ class CiIdentity(Construct):
         """Exactly one OIDC subject (``google.subject`` is mapped from ``assertion.sub``)."""
         return f"principal://iam.googleapis.com/{self.pool.name}/subject/{subject}"
 
-    def allow_impersonation(self, scope: Construct, id: str, service_account_name: str) -> ServiceAccountIamMember:
-        """Let CI on the protected branch act as ``service_account_name`` (e.g. a team deployer)."""
-        return ServiceAccountIamMember(scope, id, service_account_id=service_account_name,
-                                       role=WORKLOAD_IDENTITY_USER, member=self.principal_set)
+    @property
+    def principal(self) -> Principal:
+        """CI on the protected branch (``principal_set``), for grants that let it act as a service account."""
+        return Principal(self.principal_set, "ci")
 
 
 def grant_ci_roles(platform_stack, config, env: str) -> None:
@@ -176,7 +178,7 @@ def grant_ci_roles(platform_stack, config, env: str) -> None:
     ci = getattr(platform_stack, "ci", None)
     if ci is None or ci.applier is None:
         return
-    ci.grant_project_roles("platform", platform_stack.project, stack_types(platform_stack))
+    ci.add_project_roles("platform", platform_stack.project, stack_types(platform_stack))
     for team in config.teams:
         if env in team.environments:
-            ci.grant_project_roles(f"team-{team.name}", team.environments[env].project_id, team_project_types(team))
+            ci.add_project_roles(f"team-{team.name}", team.environments[env].project_id, team_project_types(team))

@@ -10,6 +10,8 @@ from cdktn_provider_google.data_catalog_policy_tag_iam_member import DataCatalog
 from cdktn_provider_google.data_catalog_taxonomy import DataCatalogTaxonomy
 from constructs import Construct
 
+from modules.principal import Principal
+
 FINE_GRAINED_READER = "roles/datacatalog.categoryFineGrainedReader"
 
 
@@ -36,6 +38,7 @@ class PiiTaxonomy(Construct):
         """Policy tag resource name, as BigQuery schemas reference it."""
         return self.pii.name
 
-    def grant_fine_grained_read(self, member: str, slug: str) -> DataCatalogPolicyTagIamMember:
-        return DataCatalogPolicyTagIamMember(self, f"{slug}-fine-grained-reader", policy_tag=self.pii.name,
-                                             role=FINE_GRAINED_READER, member=member)
+    def grant_fine_grained_read(self, principal: Principal) -> DataCatalogPolicyTagIamMember:
+        """Raw values of `pii` columns (Fine-Grained Reader on the tag); everyone else reads them masked out."""
+        return DataCatalogPolicyTagIamMember(self, f"{principal.slug}-fine-grained-reader", policy_tag=self.pii.name,
+                                             role=FINE_GRAINED_READER, member=principal.member)

@@ -23,6 +23,7 @@ from constructs import Construct
 
 from modules.column_security import PiiTaxonomy
 from modules.metadata_dataset import CmekDataset
+from modules.principal import Principal
 from config import names
 
 # Every name must be a built-in infoType confirmed in Google's reference: data/dlp_infotypes.yaml records
@@ -101,10 +102,13 @@ class PiiInspectTemplate(Construct):
         """
         return self.template.id
 
-    def grant_use(self, scope: Construct, id: str, member: str) -> ProjectIamMember:
+    def grant_use(self, principal: Principal, *, scope: Construct | None = None,
+                  id: str | None = None) -> ProjectIamMember:
         """Let another project's DLP agent read the template (inspect templates take no IAM of their own,
-        so the grant is on the platform project; made from the platform stack)."""
-        return ProjectIamMember(scope, id, project=self.project, role=TEMPLATE_READER, member=member)
+        so the grant is on the platform project). ``scope`` (default: this template) decides which stack holds
+        the grant, ``id`` (default `<slug>-template-reader`) its logical id there."""
+        return ProjectIamMember(scope or self, id or f"{principal.slug}-template-reader", project=self.project,
+                                role=TEMPLATE_READER, member=principal.member)
 
 
 class DatasetPiiDiscovery(Construct):
@@ -121,10 +125,10 @@ class DatasetPiiDiscovery(Construct):
     def __init__(self, scope: Construct, id: str, *, team: str, project: str, project_number: str, location: str,
                  dataset: CmekDataset, template: PiiInspectTemplate, governance: CmekDataset, pii: PiiTaxonomy):
         super().__init__(scope, id)
-        agent = names.service_agent("dlp", project_number)
+        agent = Principal.service_agent("dlp", names.service_agent("dlp", project_number))
         self.grants = [
-            ProjectIamMember(self, "agent-profiles-driver", project=project, role=PROFILES_DRIVER, member=agent),
-            pii.grant_fine_grained_read(agent, "dlp-agent"),
+            ProjectIamMember(self, "agent-profiles-driver", project=project, role=PROFILES_DRIVER, member=agent.member),
+            pii.grant_fine_grained_read(agent),
         ]
         self.config = DataLossPreventionDiscoveryConfig(
             self, "discovery",

@@ -23,7 +23,10 @@ ENFORCE_PROJECT_POLICY = "PROJECT_SINGLETON_POLICY_ENFORCE"
 
 
 class GkeAutopilotCluster(Construct):
-    """One Autopilot cluster per environment; teams get fleet scopes on it (modules/tenancy.py)."""
+    """One Autopilot cluster per environment; teams get fleet scopes on it (modules/tenancy.py).
+
+    ``depends_on`` (default none): what must exist before the cluster, e.g. the GKE agent's key grant.
+    """
 
     def __init__(self, scope: Construct, id: str, *, gke: Gke, env: PlatformEnv, location: str, kms_key_id: str,
                  allowed_image_prefixes: list[str], domain: str, depends_on: list | None = None):

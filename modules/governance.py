@@ -13,8 +13,9 @@ from cdktn_provider_google.logging_project_sink import LoggingProjectSink
 from cdktn_provider_google.project_iam_audit_config import ProjectIamAuditConfig, ProjectIamAuditConfigAuditLogConfig
 from constructs import Construct
 
-from modules.kms import grant_encrypt_decrypt
+from modules.kms import PlatformKeys
 from modules.metadata_dataset import CmekDataset
+from modules.principal import Principal
 from config import names
 
 # Services whose reads and writes of data are audited (who called predict, who queried which table).
@@ -55,7 +56,7 @@ class AuditSinkToDataset(Construct):
     identity of a sink created with ``unique_writer_identity`` is the project's Logging service account
     (the `logging_service_account_id` of its logging settings), so a team project's writer is granted by
     the platform stack (``grant_writer=False`` here, modules/team_platform_access.py): no team stack
-    writes IAM on the governance dataset.
+    writes IAM on the governance dataset. ``grant_writer`` defaults to True (the dataset's own project).
     """
 
     def __init__(self, scope: Construct, id: str, *, project: str, dataset: CmekDataset, grant_writer: bool = True):
@@ -70,8 +71,8 @@ class AuditSinkToDataset(Construct):
             bigquery_options={"use_partitioned_tables": True},
             description="Audit logs and ModelOps lifecycle events into the governance dataset.",
         )
-        self.writer_grant = (dataset.grant_write_from(self, "writer", self.sink.writer_identity)
-                             if grant_writer else None)
+        self.writer_grant = (dataset.grant_write(Principal(self.sink.writer_identity, "sink-writer"), scope=self,
+                                                 id="writer") if grant_writer else None)
 
 
 class AuditLogBucket(Construct):
@@ -80,11 +81,13 @@ class AuditLogBucket(Construct):
     Not locked: locking a bucket is irreversible; lock it once retention is agreed.
     """
 
-    def __init__(self, scope: Construct, id: str, *, project: str, location: str, kms_key_id: str):
+    def __init__(self, scope: Construct, id: str, *, project: str, location: str, keys: PlatformKeys):
         super().__init__(scope, id)
+        kms_key_id = keys.key("logging").id
         cmek = DataGoogleLoggingProjectCmekSettings(self, "cmek-settings", project=project)
-        self.key_grant = grant_encrypt_decrypt(self, "logging-agent-key", key_id=kms_key_id,
-                                               member=f"serviceAccount:{cmek.service_account_id}")
+        self.key_grant = keys.grant_encrypt_decrypt(
+            Principal.service_account(cmek.service_account_id, "logging-agent"), "logging", scope=self,
+            id="logging-agent-key")
         self.bucket = LoggingProjectBucketConfig(
             self, "bucket",
             project=project,

@@ -10,6 +10,7 @@ from cdktn_provider_google.kms_key_ring import KmsKeyRing
 from constructs import Construct
 
 from config import names
+from modules.principal import Principal
 
 ROTATION_90_DAYS = f"{90 * 24 * 3600}s"
 ENCRYPTER_DECRYPTER = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
@@ -41,10 +42,16 @@ class PlatformKeys(Construct):
     def key(self, service: str) -> KmsCryptoKey:
         return self.keys[service]
 
+    def grant_encrypt_decrypt(self, principal: Principal, service: str, *, scope: Construct,
+                              id: str | None = None) -> KmsCryptoKeyIamMember:
+        """Let one principal (a service agent) use one service's key: additive, never the whole ring.
 
-def grant_encrypt_decrypt(scope: Construct, id: str, *, key_id: str, member: str) -> KmsCryptoKeyIamMember:
-    """Let one service agent use one key (additive; never the whole ring)."""
-    return KmsCryptoKeyIamMember(scope, id, crypto_key_id=key_id, role=ENCRYPTER_DECRYPTER, member=member)
+        The grant lives in ``scope`` (the construct whose resources need the key, possibly in another
+        stack: a team project's agents are granted from the platform stack) under ``id``, by default
+        the principal's slug.
+        """
+        return KmsCryptoKeyIamMember(scope, id or principal.slug, crypto_key_id=self.key(service).id,
+                                     role=ENCRYPTER_DECRYPTER, member=principal.member)
 
 
 class ServiceAgentKeyAccess(Construct):
@@ -60,14 +67,16 @@ class ServiceAgentKeyAccess(Construct):
         super().__init__(scope, id)
         self.project = DataGoogleProject(self, "project", project_id=project)
         self.grants: dict[str, KmsCryptoKeyIamMember] = {
-            service: grant_encrypt_decrypt(self, service, key_id=keys.key(service).id,
-                                           member=names.service_agent(service, self.project.number))
+            service: keys.grant_encrypt_decrypt(self.principal(service), service, scope=self, id=service)
             for service in sorted(set(services))
         }
 
     def member(self, service: str) -> str:
         """The agent of ``service`` in this project (`serviceAccount:service-<number>@...`)."""
         return names.service_agent(service, self.project.number)
+
+    def principal(self, service: str) -> Principal:
+        return Principal.service_agent(service, self.member(service))
 
     def key_grant(self, service: str) -> KmsCryptoKeyIamMember:
         """The grant CMEK resources of ``service`` must depend on (the key is unusable before it)."""
@@ -89,6 +98,9 @@ class ProjectServiceAgents(Construct):
 
     def member(self, service: str) -> str:
         return names.service_agent(service, self.project.number)
+
+    def principal(self, service: str) -> Principal:
+        return Principal.service_agent(service, self.member(service))
 
     def key_grant(self, service: str) -> DataGoogleProject:
         return self.project

@@ -9,29 +9,33 @@ from cdktn_provider_google.data_google_bigquery_default_service_account import D
 from constructs import Construct
 
 from modules.bigquery_tables import DAY_MS, TableSpec, schema_json
-from modules.kms import grant_encrypt_decrypt
+from modules.kms import PlatformKeys
+from modules.principal import Principal
 
 READ_ROLE = "roles/bigquery.dataViewer"
 WRITE_ROLE = "roles/bigquery.dataEditor"
 
 
 class CmekDataset(Construct):
-    """A dataset encrypted with the given key, whose BigQuery service agent may use that key only.
+    """A dataset encrypted with the platform's BigQuery key, whose BigQuery service agent may use that key only.
 
     Tables are added with ``add_table`` and exposed by name in ``tables``.
 
-    ``grant_key=False`` when the key belongs to another project's stack: that stack grants this
-    project's BigQuery agent (modules/team_platform_access.py), and is applied first.
+    ``max_time_travel_hours`` (default 168, BigQuery's maximum of 7 days) keeps deleted or overwritten rows
+    recoverable. ``grant_key`` (default True) grants this project's BigQuery agent the key; False when the
+    keys belong to another project's stack: that stack grants the agent (modules/team_platform_access.py)
+    and is applied first.
     """
 
     def __init__(self, scope: Construct, id: str, *, dataset_id: str, project: str, location: str,
-                 kms_key_id: str, description: str, max_time_travel_hours: int = 168, grant_key: bool = True):
+                 keys: PlatformKeys, description: str, max_time_travel_hours: int = 168, grant_key: bool = True):
         super().__init__(scope, id)
+        kms_key_id = keys.key("bigquery").id
         self.key_grant = None
         if grant_key:
             agent = DataGoogleBigqueryDefaultServiceAccount(self, "bq-agent", project=project)
-            self.key_grant = grant_encrypt_decrypt(self, "bq-agent-key", key_id=kms_key_id,
-                                                   member=f"serviceAccount:{agent.email}")
+            self.key_grant = keys.grant_encrypt_decrypt(
+                Principal.service_account(agent.email, "bq-agent"), "bigquery", scope=self, id="bq-agent-key")
         self.kms_key_id = kms_key_id
         self.project = project
         self.name = dataset_id  # plain string: other stacks grant on it without a remote-state lookup
@@ -39,9 +43,9 @@ class CmekDataset(Construct):
         self.tables: dict[str, BigqueryTable] = {}
         self.specs: dict[str, TableSpec] = {}
         self._table_scopes: dict[str, tuple[Construct, str]] = {}
-        # (member, slug, table names or None for every table): readers granted per table, never on the
+        # (principal, table names or None for every table): readers granted per table, never on the
         # dataset, so tables that other services create in the dataset stay closed to them.
-        self._table_readers: list[tuple[str, str, frozenset[str] | None]] = []
+        self._table_readers: list[tuple[Principal, frozenset[str] | None]] = []
         self.dataset = BigqueryDataset(
             self, "dataset",
             dataset_id=dataset_id,
@@ -92,14 +96,14 @@ class CmekDataset(Construct):
         self.tables[spec.name] = table
         self.specs[spec.name] = spec
         self._table_scopes[spec.name] = (scope or self, id or spec.name)
-        for member, slug, only in self._table_readers:
+        for principal, only in self._table_readers:
             if only is None or spec.name in only:
-                self._grant_table_read(spec.name, member, slug)
+                self._grant_table_read(spec.name, principal)
         return table
 
-    def grant_tables_read(self, member: str, slug: str, only: tuple[str, ...] | None = None) -> None:
-        """Read access to every table Terraform creates in this dataset (or only the named ones), now and
-        when later tables are added, granted table by table and never on the dataset.
+    def grant_tables_read(self, principal: Principal, *, only: tuple[str, ...] | None = None) -> None:
+        """Read access to every table Terraform creates in this dataset (``only`` the named ones; default: all),
+        now and when later tables are added, granted table by table and never on the dataset.
 
         Tables that services create on their own in the dataset (Vertex AI's `request_log_<model>` with raw
         request payloads, batch `predictions_*`) carry no policy tags; a dataset-level reader would read
@@ -107,47 +111,58 @@ class CmekDataset(Construct):
         table-level access).
         """
         only_set = frozenset(only) if only is not None else None
-        self._table_readers.append((member, slug, only_set))
+        self._table_readers.append((principal, only_set))
         for name in list(self.tables):
             if only_set is None or name in only_set:
-                self._grant_table_read(name, member, slug)
+                self._grant_table_read(name, principal)
 
-    def _grant_table_read(self, table_name: str, member: str, slug: str) -> BigqueryTableIamMember:
+    def _grant_table_read(self, table_name: str, principal: Principal) -> BigqueryTableIamMember:
         scope, table_id = self._table_scopes[table_name]
-        return BigqueryTableIamMember(scope, f"{table_id}-{slug}-{READ_ROLE.rsplit('.', 1)[-1]}",
+        return BigqueryTableIamMember(scope, f"{table_id}-{principal.slug}-{_short(READ_ROLE)}",
                                       project=self.project, dataset_id=self.dataset.dataset_id,
-                                      table_id=self.tables[table_name].table_id, role=READ_ROLE, member=member)
+                                      table_id=self.tables[table_name].table_id, role=READ_ROLE, member=principal.member)
 
-    def grant_table_role(self, table_name: str, role: str, member: str, id: str, *,
-                         scope: Construct | None = None) -> BigqueryTableIamMember:
-        """Any role (e.g. a custom append-only role, whose name is a reference) on one table of this dataset."""
-        return BigqueryTableIamMember(scope or self, id, project=self.project, dataset_id=self.dataset.dataset_id,
-                                      table_id=self.tables[table_name].table_id, role=role, member=member)
+    def grant_table_append(self, principal: Principal, table_name: str, *, role: str) -> BigqueryTableIamMember:
+        """Append-only access to one table: ``role`` is the custom appender role (its name is a reference, so
+        the grant waits for the role); id `<slug>-<table>-appender`."""
+        return BigqueryTableIamMember(self, f"{principal.slug}-{table_name}-appender", project=self.project,
+                                      dataset_id=self.dataset.dataset_id, table_id=self.tables[table_name].table_id,
+                                      role=role, member=principal.member)
 
-    def grant(self, role: str, member: str, slug: str) -> BigqueryDatasetIamMember:
+    def grant_role(self, principal: Principal, role: str) -> BigqueryDatasetIamMember:
         """Additive dataset-level grant of a `roles/bigquery.*` role; logical id from slug and role."""
-        return BigqueryDatasetIamMember(self, f"{slug}-{role.rsplit('.', 1)[-1]}", dataset_id=self.dataset.dataset_id,
-                                        project=self.project, role=role, member=member)
+        return BigqueryDatasetIamMember(self, f"{principal.slug}-{_short(role)}", dataset_id=self.dataset.dataset_id,
+                                        project=self.project, role=role, member=principal.member)
 
-    def grant_read(self, member: str, slug: str) -> BigqueryDatasetIamMember:
-        return self.grant(READ_ROLE, member, slug)
+    def grant_read(self, principal: Principal) -> BigqueryDatasetIamMember:
+        return self.grant_role(principal, READ_ROLE)
 
-    def grant_write(self, member: str, slug: str) -> BigqueryDatasetIamMember:
-        return self.grant(WRITE_ROLE, member, slug)
+    def grant_write(self, principal: Principal, *, scope: Construct | None = None,
+                    id: str | None = None) -> BigqueryDatasetIamMember:
+        """Dataset-wide write, here (id `<slug>-dataEditor`) or from another stack: ``scope`` (default: this
+        dataset; e.g. the platform stack granting a team project's log sink writer on the governance dataset)
+        with the caller's fixed ``id`` (no default there); the dataset is referenced by its plain name, so that
+        stack needs no remote-state lookup."""
+        if scope is None:
+            return self.grant_role(principal, WRITE_ROLE)
+        if id is None:
+            raise ValueError("a grant made from another scope needs the caller's fixed logical id")
+        return BigqueryDatasetIamMember(scope, id, dataset_id=self.name, project=self.project,
+                                        role=WRITE_ROLE, member=principal.member)
 
-    def grant_table_write(self, table_name: str, member: str, slug: str, *,
+    def grant_table_write(self, principal: Principal, table_name: str, *,
                           scope: Construct | None = None) -> BigqueryTableIamMember:
         """Write access to one table of this dataset (added with ``add_table``), not to the whole dataset.
 
         For writers that only append to a table that already exists (a BigQuery subscription, a
-        scoring service); ``scope`` puts the grant next to the model it serves.
+        scoring service); ``scope`` (default: this dataset) puts the grant next to the model it serves.
         """
         table = self.tables[table_name]
-        return BigqueryTableIamMember(scope or self, f"{slug}-{table_name}-{WRITE_ROLE.rsplit('.', 1)[-1]}",
+        return BigqueryTableIamMember(scope or self, f"{principal.slug}-{table_name}-{_short(WRITE_ROLE)}",
                                       project=self.project, dataset_id=self.dataset.dataset_id,
-                                      table_id=table.table_id, role=WRITE_ROLE, member=member)
+                                      table_id=table.table_id, role=WRITE_ROLE, member=principal.member)
 
-    def grant_write_from(self, scope: Construct, id: str, member: str) -> BigqueryDatasetIamMember:
-        """Write access granted from another stack (``scope``), e.g. a team project's log sink writer."""
-        return BigqueryDatasetIamMember(scope, id, dataset_id=self.name, project=self.project,
-                                        role=WRITE_ROLE, member=member)
+
+def _short(role: str) -> str:
+    """`roles/bigquery.dataViewer` -> `dataViewer`: the role's part of a grant's logical id."""
+    return role.rsplit(".", 1)[-1]

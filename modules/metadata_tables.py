@@ -28,7 +28,7 @@ def retention_days(team: Team) -> int:
     return max((m.logging.retention_days for m in team.models), default=DEFAULT_RETENTION_DAYS)
 
 
-PREDICTION_HISTORY = (
+PREDICTION_HISTORY_COLUMNS = (
     Column("prediction_time", "TIMESTAMP", "When the prediction was served or computed.", "REQUIRED"),
     _MODEL,
     _VERSION,
@@ -54,7 +54,7 @@ PREDICTION_HISTORY = (
                                        "means every prediction is kept (batch, streaming)."),
 )
 
-DAILY_USAGE = (
+DAILY_USAGE_COLUMNS = (
     Column("usage_date", "DATE", "Day of use (UTC).", "REQUIRED"),
     _MODEL,
     _VERSION,
@@ -73,7 +73,7 @@ DAILY_USAGE = (
                                 "(logged_predictions / sampling_rate), not counted."),
 )
 
-MODEL_QUALITY = (
+MODEL_QUALITY_COLUMNS = (
     Column("evaluation_date", "DATE", "Day the predictions were made.", "REQUIRED"),
     _MODEL,
     _VERSION,
@@ -84,7 +84,7 @@ MODEL_QUALITY = (
     _COMPUTED,
 )
 
-DATA_QUALITY = (
+DATA_QUALITY_COLUMNS = (
     Column("check_date", "DATE", "Day of the checked predictions.", "REQUIRED"),
     _MODEL,
     _VERSION,
@@ -96,7 +96,7 @@ DATA_QUALITY = (
     _COMPUTED,
 )
 
-DRIFT = (
+DRIFT_COLUMNS = (
     Column("check_date", "DATE", "Day of the compared predictions.", "REQUIRED"),
     _MODEL,
     _VERSION,
@@ -108,7 +108,7 @@ DRIFT = (
     _COMPUTED,
 )
 
-GROUND_TRUTH = (
+GROUND_TRUTH_COLUMNS = (
     Column("observed_at", "TIMESTAMP", "When the true outcome became known.", "REQUIRED"),
     _MODEL,
     Column("request_id", "STRING", "Request the outcome belongs to."),
@@ -130,18 +130,18 @@ def team_table_specs(expiration_days: int | None) -> tuple[TableSpec, ...]:
     spec = lambda name, description, field, columns, clustering=("model", "model_version"): TableSpec(  # noqa: E731
         name, description, field, columns, clustering, expiration_days)
     return (
-        spec("prediction_history", "Consolidated, audited prediction history of every model.",
-             "prediction_time", PREDICTION_HISTORY),
-        spec("daily_usage", "Predictions, callers and latency per model and day.", "usage_date", DAILY_USAGE),
-        spec("model_quality", "Statistical accuracy per model and day (joined with ground truth).",
-             "evaluation_date", MODEL_QUALITY),
-        spec("data_quality", "Missing-feature ratio per model, feature and day.", "check_date", DATA_QUALITY),
-        spec("drift", "Feature drift (PSI vs training baseline) per model, feature and day.", "check_date", DRIFT),
-        spec("ground_truth", "True outcomes for past predictions.", "observed_at", GROUND_TRUTH, ("model",)),
+        spec(names.PREDICTION_HISTORY_TABLE, "Consolidated, audited prediction history of every model.",
+             "prediction_time", PREDICTION_HISTORY_COLUMNS),
+        spec(names.DAILY_USAGE_TABLE, "Predictions, callers and latency per model and day.", "usage_date", DAILY_USAGE_COLUMNS),
+        spec(names.MODEL_QUALITY_TABLE, "Statistical accuracy per model and day (joined with ground truth).",
+             "evaluation_date", MODEL_QUALITY_COLUMNS),
+        spec(names.DATA_QUALITY_TABLE, "Missing-feature ratio per model, feature and day.", "check_date", DATA_QUALITY_COLUMNS),
+        spec(names.DRIFT_TABLE, "Feature drift (PSI vs training baseline) per model, feature and day.", "check_date", DRIFT_COLUMNS),
+        spec(names.GROUND_TRUTH_TABLE, "True outcomes for past predictions.", "observed_at", GROUND_TRUTH_COLUMNS, ("model",)),
     )
 
 
-FEATURE_BASELINE = (
+FEATURE_BASELINE_COLUMNS = (
     Column("computed_at", "TIMESTAMP", "When the baseline was computed (at registration).", "REQUIRED"),
     _MODEL,
     _VERSION,
@@ -162,8 +162,8 @@ def feature_baseline() -> TableSpec:
     baseline may be older than any retention) and read without a partition filter (the drift SQL
     reads a model's whole, small baseline).
     """
-    return TableSpec("feature_baseline", "Training distribution per model, feature and bucket: the reference "
-                     "for drift (PSI).", "computed_at", FEATURE_BASELINE, ("model", "feature"),
+    return TableSpec(names.FEATURE_BASELINE_TABLE, "Training distribution per model, feature and bucket: the reference "
+                     "for drift (PSI).", "computed_at", FEATURE_BASELINE_COLUMNS, ("model", "feature"),
                      expiration_days=None, require_partition_filter=False)
 
 
@@ -208,9 +208,8 @@ def stream_archive(model: Model) -> TableSpec:
                      "publish_time", columns, ("request_id",), model.logging.retention_days)
 
 
-TEAM_TABLE_NAMES = ("prediction_history", "daily_usage", "model_quality", "data_quality", "drift", "ground_truth")
-TEAM_TABLE_COLUMNS = dict(zip(TEAM_TABLE_NAMES, (PREDICTION_HISTORY, DAILY_USAGE, MODEL_QUALITY, DATA_QUALITY,
-                                                 DRIFT, GROUND_TRUTH)))
+TEAM_TABLE_COLUMNS = dict(zip(names.TEAM_TABLES, (PREDICTION_HISTORY_COLUMNS, DAILY_USAGE_COLUMNS, MODEL_QUALITY_COLUMNS,
+                                                   DATA_QUALITY_COLUMNS, DRIFT_COLUMNS, GROUND_TRUTH_COLUMNS)))
 
 MODEL_EVENTS = (
     Column("event_time", "TIMESTAMP", "When the action happened.", "REQUIRED"),

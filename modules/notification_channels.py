@@ -40,7 +40,7 @@ class NotificationChannels(Construct):
 
     def __init__(self, scope: Construct, id: str, *, channels: Mapping[str, NotificationChannel], project: str,
                  secret_project: str | None = None):
-        """``secret_project`` replaces `{project}` in secret references (default: ``project``)."""
+        """``secret_project`` replaces `{project}` in secret references (default: ``project``, the channels' own)."""
         super().__init__(scope, id)
         self.channels: dict[str, MonitoringNotificationChannel] = {}
         for key, channel in sorted(channels.items()):

@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 from cdktn_provider_google.service_account import ServiceAccount
+from cdktn_provider_google.service_account_iam_member import ServiceAccountIamMember
 from constructs import Construct
 
 from config import names
+from config.names import AccountKind
+from modules.principal import Principal
 
+WORKLOAD_IDENTITY_USER = "roles/iam.workloadIdentityUser"
 PURPOSES = {
     "serving": "Runs the team's online models (Vertex AI endpoints, GKE namespace via Workload Identity).",
     "pipeline": "Runs batch prediction, scheduled quality jobs and streaming subscriptions.",
@@ -29,6 +33,18 @@ class TeamServiceAccounts(Construct):
 
     def member(self, role: str) -> str:
         return f"serviceAccount:{self.accounts[role].email}"
+
+    def principal(self, kind: AccountKind) -> Principal:
+        return Principal.team_account(kind, self.accounts[kind].email)
+
+    def grant_workload_identity_user(self, principal: Principal, kind: AccountKind, *, scope: Construct | None = None,
+                                     id: str | None = None) -> ServiceAccountIamMember:
+        """Let ``principal`` act as the team's ``kind`` account through workload identity federation (CI).
+        ``scope`` (default: these accounts) and ``id`` (default `<slug>-<kind>-workload-identity-user`) place
+        the grant."""
+        return ServiceAccountIamMember(scope or self, id or f"{principal.slug}-{kind}-workload-identity-user",
+                                       service_account_id=self.accounts[kind].name, role=WORKLOAD_IDENTITY_USER,
+                                       member=principal.member)
 
     def email(self, role: str) -> str:
         return self.accounts[role].email

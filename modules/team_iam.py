@@ -8,6 +8,7 @@ All grants are additive (`*_iam_member`); no basic roles.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 
 from cdktn_provider_google.project_iam_custom_role import ProjectIamCustomRole
 from cdktn_provider_google.project_iam_member import ProjectIamMember
@@ -16,20 +17,29 @@ from constructs import Construct
 
 from modules.column_security import PiiTaxonomy
 from modules.metadata_dataset import CmekDataset
+from modules.principal import Principal
 from modules.service_accounts import TeamServiceAccounts
 from config import names
-from config.model import Groups
+from config.model import GroupKind, Groups
+from config.names import AccountKind
 
-# What a grant is on.
-PROJECT = "team project"
-DATASET = "team metadata dataset"
-TABLES = "every table Terraform creates in the team metadata dataset"
-SUMMARY_TABLES = "the usage, quality and drift tables of the team metadata dataset"
-PII_TAG = "pii policy tag"
-SERVING_SA = "serving service account"
 
-GROUP_KINDS = ("admins", "developers", "viewers", "sensitive_data_readers", "consumers")
-ACCOUNT_KINDS = names.TEAM_SERVICE_ACCOUNTS
+class On(Enum):
+    """What a grant is on: a stable slug (part of logical ids) and the words docs/access.md shows."""
+
+    PROJECT = ("project", "team project")
+    DATASET = ("dataset", "team metadata dataset")
+    TABLES = ("tables", "every table Terraform creates in the team metadata dataset")
+    SUMMARY_TABLES = ("summary-tables", "the usage, quality and drift tables of the team metadata dataset")
+    PII_TAG = ("pii-tag", "pii policy tag")
+    SERVING_SA = ("serving", "serving service account")
+
+    def __init__(self, slug: str, description: str):
+        self.slug = slug
+        self.description = description
+
+
+Who = GroupKind | AccountKind
 
 # When a grant applies: every environment, or only production / only the others (names.PRODUCTION_ENVS).
 ALWAYS, PRODUCTION, NON_PRODUCTION = "every environment", "production", "non-production"
@@ -64,8 +74,8 @@ PREDICTOR_PERMISSIONS = CUSTOM_ROLES[names.PREDICTOR_ROLE][2]
 
 @dataclass(frozen=True)
 class Grant:
-    principal: str   # a group kind (groups in the team file) or a team service account kind
-    target: str
+    principal: Who   # a group of the team file or one of the team's service accounts
+    target: On
     role: str
     why: str
     when: str = ALWAYS
@@ -77,53 +87,51 @@ class Grant:
 
 TEAM_GRANTS: tuple[Grant, ...] = (
     # people
-    Grant("admins", PROJECT, "roles/aiplatform.viewer", "see models, endpoints and jobs"),
-    Grant("admins", PROJECT, MODEL_DEPLOYER, "register, deploy and roll back models with modelops in an incident"),
-    Grant("admins", SERVING_SA, "roles/iam.serviceAccountUser",
+    Grant(GroupKind.ADMINS, On.PROJECT, "roles/aiplatform.viewer", "see models, endpoints and jobs"),
+    Grant(GroupKind.ADMINS, On.PROJECT, MODEL_DEPLOYER, "register, deploy and roll back models with modelops in an incident"),
+    Grant(GroupKind.ADMINS, On.SERVING_SA, "roles/iam.serviceAccountUser",
           "redeploy a model, which runs as the serving account, in an incident"),
-    Grant("admins", PROJECT, "roles/logging.logWriter", "write the modelops-audit event of the commands they run"),
-    Grant("admins", PROJECT, "roles/bigquery.jobUser", "run queries"),
-    Grant("admins", PROJECT, "roles/monitoring.editor", "tune dashboards, silence alerts, list channels for deploy"),
-    Grant("admins", PROJECT, "roles/logging.viewer", "read logs"),
-    Grant("admins", TABLES, "roles/bigquery.dataViewer", "read metadata (PII columns stay hidden); only automation writes it"),
-    Grant("developers", PROJECT, "roles/aiplatform.user", "train, register and test models", NON_PRODUCTION),
-    Grant("developers", PROJECT, "roles/aiplatform.viewer",
+    Grant(GroupKind.ADMINS, On.PROJECT, "roles/logging.logWriter", "write the modelops-audit event of the commands they run"),
+    Grant(GroupKind.ADMINS, On.PROJECT, "roles/bigquery.jobUser", "run queries"),
+    Grant(GroupKind.ADMINS, On.PROJECT, "roles/monitoring.editor", "tune dashboards, silence alerts, list channels for deploy"),
+    Grant(GroupKind.ADMINS, On.PROJECT, "roles/logging.viewer", "read logs"),
+    Grant(GroupKind.ADMINS, On.TABLES, "roles/bigquery.dataViewer", "read metadata (PII columns stay hidden); only automation writes it"),
+    Grant(GroupKind.DEVELOPERS, On.PROJECT, "roles/aiplatform.user", "train, register and test models", NON_PRODUCTION),
+    Grant(GroupKind.DEVELOPERS, On.PROJECT, "roles/aiplatform.viewer",
           "see models and endpoints; production changes go through the lifecycle CLI's gates and audit", PRODUCTION),
-    Grant("developers", PROJECT, "roles/bigquery.jobUser", "run queries"),
-    Grant("developers", PROJECT, "roles/monitoring.viewer", "see dashboards and alerts"),
-    Grant("developers", PROJECT, "roles/logging.viewer", "read logs"),
-    Grant("developers", TABLES, "roles/bigquery.dataViewer", "read metadata (PII columns stay hidden)"),
-    Grant("viewers", PROJECT, "roles/aiplatform.viewer", "see models and endpoints"),
-    Grant("viewers", PROJECT, "roles/bigquery.jobUser", "run queries"),
-    Grant("viewers", PROJECT, "roles/monitoring.viewer", "see dashboards and alerts"),
-    Grant("viewers", SUMMARY_TABLES, "roles/bigquery.dataViewer", "read usage, quality and drift"),
-    Grant("sensitive_data_readers", PROJECT, "roles/bigquery.jobUser", "run queries"),
-    Grant("sensitive_data_readers", DATASET, "roles/bigquery.dataViewer",
+    Grant(GroupKind.DEVELOPERS, On.PROJECT, "roles/bigquery.jobUser", "run queries"),
+    Grant(GroupKind.DEVELOPERS, On.PROJECT, "roles/monitoring.viewer", "see dashboards and alerts"),
+    Grant(GroupKind.DEVELOPERS, On.PROJECT, "roles/logging.viewer", "read logs"),
+    Grant(GroupKind.DEVELOPERS, On.TABLES, "roles/bigquery.dataViewer", "read metadata (PII columns stay hidden)"),
+    Grant(GroupKind.VIEWERS, On.PROJECT, "roles/aiplatform.viewer", "see models and endpoints"),
+    Grant(GroupKind.VIEWERS, On.PROJECT, "roles/bigquery.jobUser", "run queries"),
+    Grant(GroupKind.VIEWERS, On.PROJECT, "roles/monitoring.viewer", "see dashboards and alerts"),
+    Grant(GroupKind.VIEWERS, On.SUMMARY_TABLES, "roles/bigquery.dataViewer", "read usage, quality and drift"),
+    Grant(GroupKind.SENSITIVE_DATA_READERS, On.PROJECT, "roles/bigquery.jobUser", "run queries"),
+    Grant(GroupKind.SENSITIVE_DATA_READERS, On.DATASET, "roles/bigquery.dataViewer",
           "read every table, including Vertex AI's request logs with raw payloads"),
-    Grant("sensitive_data_readers", PII_TAG, "roles/datacatalog.categoryFineGrainedReader",
+    Grant(GroupKind.SENSITIVE_DATA_READERS, On.PII_TAG, "roles/datacatalog.categoryFineGrainedReader",
           "read raw values of PII columns"),
-    Grant("consumers", PROJECT, PREDICTOR, "call the team's endpoints (predict + get only)"),
+    Grant(GroupKind.CONSUMERS, On.PROJECT, PREDICTOR, "call the team's endpoints (predict + get only)"),
     # automation
-    Grant("serving", PROJECT, "roles/logging.logWriter", "model containers write logs"),
-    Grant("serving", PROJECT, "roles/monitoring.metricWriter", "model containers write metrics"),
-    Grant("pipeline", PROJECT, BATCH_RUNNER, "create and poll batch prediction jobs"),
-    Grant("pipeline", PROJECT, "roles/bigquery.jobUser", "run the quality, usage and drift queries"),
-    Grant("pipeline", PROJECT, "roles/logging.logWriter", "write job logs"),
-    Grant("pipeline", PROJECT, "roles/monitoring.metricWriter", "publish quality and drift metrics"),
-    Grant("pipeline", PROJECT, "roles/workflows.invoker", "Cloud Scheduler starts the batch and quality workflows"),
-    Grant("pipeline", DATASET, "roles/bigquery.dataEditor",
+    Grant(AccountKind.SERVING, On.PROJECT, "roles/logging.logWriter", "model containers write logs"),
+    Grant(AccountKind.SERVING, On.PROJECT, "roles/monitoring.metricWriter", "model containers write metrics"),
+    Grant(AccountKind.PIPELINE, On.PROJECT, BATCH_RUNNER, "create and poll batch prediction jobs"),
+    Grant(AccountKind.PIPELINE, On.PROJECT, "roles/bigquery.jobUser", "run the quality, usage and drift queries"),
+    Grant(AccountKind.PIPELINE, On.PROJECT, "roles/logging.logWriter", "write job logs"),
+    Grant(AccountKind.PIPELINE, On.PROJECT, "roles/monitoring.metricWriter", "publish quality and drift metrics"),
+    Grant(AccountKind.PIPELINE, On.PROJECT, "roles/workflows.invoker", "Cloud Scheduler starts the batch and quality workflows"),
+    Grant(AccountKind.PIPELINE, On.DATASET, "roles/bigquery.dataEditor",
           "read request logs; write history, usage, quality, drift and batch staging tables"),
-    Grant("pipeline", PII_TAG, "roles/datacatalog.categoryFineGrainedReader",
+    Grant(AccountKind.PIPELINE, On.PII_TAG, "roles/datacatalog.categoryFineGrainedReader",
           "copy request logs and check PII features for missing values"),
-    Grant("deployer", PROJECT, MODEL_DEPLOYER, "register, deploy, promote and roll back models from CI"),
-    Grant("deployer", PROJECT, "roles/logging.logWriter", "write the modelops-audit event of every action"),
-    Grant("deployer", PROJECT, "roles/monitoring.notificationChannelViewer",
+    Grant(AccountKind.DEPLOYER, On.PROJECT, MODEL_DEPLOYER, "register, deploy, promote and roll back models from CI"),
+    Grant(AccountKind.DEPLOYER, On.PROJECT, "roles/logging.logWriter", "write the modelops-audit event of every action"),
+    Grant(AccountKind.DEPLOYER, On.PROJECT, "roles/monitoring.notificationChannelViewer",
           "find the team's notification channels for the model monitoring job"),
-    Grant("deployer", SERVING_SA, "roles/iam.serviceAccountUser", "deploy models that run as the serving account"),
+    Grant(AccountKind.DEPLOYER, On.SERVING_SA, "roles/iam.serviceAccountUser", "deploy models that run as the serving account"),
 )
 
-# The summary tables viewers read (no raw rows, no personal data).
-SUMMARY_TABLE_NAMES = ("daily_usage", "model_quality", "data_quality", "drift")
 
 
 def short_role(role: str) -> str:
@@ -146,32 +154,32 @@ class TeamIam(Construct):
             for role_id, (title, description, permissions) in CUSTOM_ROLES.items()
         }
         self.predictor_role = self.custom_roles[names.PREDICTOR_ROLE]
-        accounts = {SERVING_SA: service_accounts.accounts["serving"].name}
+        accounts = {On.SERVING_SA: service_accounts.accounts[AccountKind.SERVING].name}
         for grant in TEAM_GRANTS:
             if not grant.applies(env):
                 continue
-            if grant.principal in ACCOUNT_KINDS:
-                member = service_accounts.member(grant.principal)
+            if isinstance(grant.principal, AccountKind):
+                principal = service_accounts.principal(grant.principal)
             else:
-                group = getattr(groups, grant.principal)
+                group = groups.get(grant.principal)
                 if group is None:
                     continue  # optional group not configured
-                member = f"group:{group}"
-            slug = grant.principal.replace("_", "-")
+                principal = Principal.group(grant.principal, group)
             role = self.role_name(grant.role)
-            if grant.target == PROJECT:
-                ProjectIamMember(self, f"{slug}-{short_role(grant.role)}", project=project, role=role, member=member)
-            elif grant.target == DATASET:
-                metadata.grant(role, member, slug)
-            elif grant.target == TABLES:
-                metadata.grant_tables_read(member, slug)
-            elif grant.target == SUMMARY_TABLES:
-                metadata.grant_tables_read(member, slug, only=SUMMARY_TABLE_NAMES)
-            elif grant.target == PII_TAG:
-                pii.grant_fine_grained_read(member, slug)
+            if grant.target is On.PROJECT:
+                ProjectIamMember(self, f"{principal.slug}-{short_role(grant.role)}", project=project, role=role,
+                                 member=principal.member)
+            elif grant.target is On.DATASET:
+                metadata.grant_role(principal, role)
+            elif grant.target is On.TABLES:
+                metadata.grant_tables_read(principal)
+            elif grant.target is On.SUMMARY_TABLES:
+                metadata.grant_tables_read(principal, only=names.SUMMARY_TABLES)
+            elif grant.target is On.PII_TAG:
+                pii.grant_fine_grained_read(principal)
             elif grant.target in accounts:
-                ServiceAccountIamMember(self, f"{slug}-on-{grant.target.split()[0]}-{short_role(role)}",
-                                        service_account_id=accounts[grant.target], role=role, member=member)
+                ServiceAccountIamMember(self, f"{principal.slug}-on-{grant.target.slug}-{short_role(role)}",
+                                        service_account_id=accounts[grant.target], role=role, member=principal.member)
             else:
                 raise ValueError(f"unknown grant target {grant.target!r}")
 

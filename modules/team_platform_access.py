@@ -16,7 +16,8 @@ from cdktn_provider_google.data_google_bigquery_default_service_account import D
 from cdktn_provider_google.data_google_logging_project_settings import DataGoogleLoggingProjectSettings
 from constructs import Construct
 
-from modules.kms import ServiceAgentKeyAccess, grant_encrypt_decrypt
+from modules.kms import ServiceAgentKeyAccess
+from modules.principal import Principal
 from modules.tenancy import TeamTenancy
 from config.model import Team
 from config.patterns import team_key_services
@@ -38,8 +39,8 @@ class TeamPlatformAccess(Construct):
         self.agents = ServiceAgentKeyAccess(self, "agent-keys", keys=platform.keys, project=project,
                                             services=team_key_services(team))
         bq_agent = DataGoogleBigqueryDefaultServiceAccount(self, "bq-agent", project=project)
-        self.bigquery_key = grant_encrypt_decrypt(self, "bq-agent-key", key_id=platform.keys.key("bigquery").id,
-                                                  member=f"serviceAccount:{bq_agent.email}")
+        self.bigquery_key = platform.keys.grant_encrypt_decrypt(
+            Principal.service_account(bq_agent.email, "bq-agent"), "bigquery", scope=self, id="bq-agent-key")
         self.grants = {}
         if team.models:
             # models.upload copies the serving image with the project's Vertex AI Service Agent
@@ -47,19 +48,20 @@ class TeamPlatformAccess(Construct):
             # The container image is ingested upon ModelService.UploadModel"; a custom service account cannot
             # be used to pull: https://cloud.google.com/vertex-ai/docs/general/custom-service-account).
             self.grants["vertex-agent-images"] = platform.artifact_registry.grant_read(
-                self, "vertex-agent-images", self.agents.member("vertex"))
-        dlp = self.agents.member("dlp")
+                self.agents.principal("vertex"), scope=self, id="vertex-agent-images")
+        dlp = self.agents.principal("dlp")
         self.grants["dlp-agent-template-reader"] = platform.inspect_template.grant_use(
-            self, "dlp-agent-template-reader", dlp)
-        self.grants["dlp-agent-governance-writer"] = platform.governance.grant_write_from(
-            self, "dlp-agent-governance-writer", dlp)
+            dlp, scope=self, id="dlp-agent-template-reader")
+        self.grants["dlp-agent-governance-writer"] = platform.governance.grant_write(
+            dlp, scope=self, id="dlp-agent-governance-writer")
         # The team project's audit sink writes as the project's Logging service account: "Sinks use this service
         # account as their writerIdentity if no custom service account is provided" (logging_service_account_id,
         # data source google_logging_project_settings, provider 8.7.0; sinks.create uniqueWriterIdentity:
         # "a service agent used by the sinks with the same parent").
         logging = DataGoogleLoggingProjectSettings(self, "logging-settings", project=project)
-        self.grants["audit-sink-writer"] = platform.governance.grant_write_from(
-            self, "audit-sink-writer", f"serviceAccount:{logging.logging_service_account_id}")
+        self.grants["audit-sink-writer"] = platform.governance.grant_write(
+            Principal.service_account(logging.logging_service_account_id, "sink-writer"), scope=self,
+            id="audit-sink-writer")
 
 
 def add_team_platform_access(platform_stack, config, env: str) -> dict[str, TeamPlatformAccess]:

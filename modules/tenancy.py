@@ -27,6 +27,7 @@ from constructs import Construct
 
 from config import names
 from config.model import Groups
+from modules.service_accounts import WORKLOAD_IDENTITY_USER
 
 # group kind -> (Kubernetes RBAC role in the namespace, scope IAM role, fleet-project role to get credentials)
 TENANCY_ROLES = {
@@ -34,7 +35,6 @@ TENANCY_ROLES = {
     "developers": ("VIEW", "roles/gkehub.scopeViewer", "roles/gkehub.scopeViewerProjectLevel"),
     "viewers": ("VIEW", "roles/gkehub.scopeViewer", "roles/gkehub.scopeViewerProjectLevel"),
 }
-WORKLOAD_IDENTITY_USER = "roles/iam.workloadIdentityUser"
 
 
 class TeamTenancy(Construct):

@@ -33,7 +33,8 @@ def render_access(config) -> str:
     from config.ci_roles import ci_roles, roles_for_types, team_project_types
     from config.patterns import team_key_services
     from modules.metadata_tables import TEAM_TABLE_COLUMNS
-    from modules.team_iam import ACCOUNT_KINDS, CUSTOM_ROLES, TEAM_GRANTS
+    from config.names import AccountKind
+    from modules.team_iam import CUSTOM_ROLES, TEAM_GRANTS
     from modules.tenancy import TENANCY_ROLES, WORKLOAD_IDENTITY_USER
     from policies.iam.contract import contract, predefined_roles
     from config import names
@@ -43,7 +44,7 @@ def render_access(config) -> str:
     agents = data["service_agents"]
 
     def who(principal: str) -> str:
-        return f"`{principal}` service account" if principal in ACCOUNT_KINDS else f"`groups.{principal}`"
+        return f"`{principal}` service account" if isinstance(principal, AccountKind) else f"`groups.{principal}`"
 
     def role(r: str) -> str:
         if r.startswith("custom:"):
@@ -82,7 +83,7 @@ def render_access(config) -> str:
               "- everyone else reads tables one by one (never the dataset), with `pii` columns hidden.", "",
               "## Team project grants (people and team accounts)", ""]
     lines += _table(("Principal", "On", "Role", "When", "Why"),
-                    [(who(g.principal), g.target, role(g.role), g.when, g.why) for g in TEAM_GRANTS])
+                    [(who(g.principal), g.target.description, role(g.role), g.when, g.why) for g in TEAM_GRANTS])
     lines += ["", "## Kubernetes: the team's fleet scope and namespace on the shared cluster", "",
               "Made by the platform stack (`modules/team_platform_access.py`). RBAC is bound through the fleet scope",
               "(Connect gateway); the scope IAM and the fleet-project role let the group fetch credentials for the",

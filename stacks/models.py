@@ -17,6 +17,7 @@ from modules.monitoring.dashboards import Dashboard, MetricsScope, platform_dash
 from modules.monitoring.metrics import CustomMetricDescriptors
 from modules.monitoring.quality_alerts import quality_alert_specs
 from modules.notification_channels import NotificationChannels
+from modules.principal import Principal
 from modules.quality import tables
 from modules.quality.baseline import FeatureBaselineTable
 from modules.quality.workflow import QualityWorkflow
@@ -24,6 +25,7 @@ from modules.serving import PATTERNS, ModelContext, team_dashboard
 from modules.team_iam import TABLE_APPENDER
 from config import names, patterns
 from config.model import Config, NotificationChannel, Team
+from config.names import AccountKind
 from config.patterns import DatasetWrite
 
 @dataclass
@@ -61,15 +63,15 @@ def _dataset_write(stack, write: DatasetWrite):
     if write is DatasetWrite.VERTEX_AGENT_CREATES_TABLES:
         # Dataset-wide on purpose: Vertex AI *creates* its tables (request_log_<model> on the first
         # logged request, predictions_<timestamp> per batch job), and a table grant needs the table.
-        return stack.metadata.grant_write(stack.agent_keys.member("vertex"), "vertex-agent")
+        return stack.metadata.grant_write(stack.agent_keys.principal("vertex"))
     if write is DatasetWrite.SERVING_APPENDS_HISTORY:
         # The scoring service only appends to prediction_history (tabledata.insertAll needs
         # bigquery.tables.updateData and bigquery.tables.get, https://cloud.google.com/bigquery/docs/streaming-data-into-bigquery):
         # the custom appender role, not dataEditor, which would also let it read the history's personal data.
         # (The Pub/Sub agent gets write on each model's archive table, in the streaming construct.)
-        return stack.metadata.grant_table_role(
-            tables.PREDICTION_HISTORY, stack.iam.role_name(TABLE_APPENDER), stack.service_accounts.member("serving"),
-            f"streaming-scorer-{tables.PREDICTION_HISTORY}-appender")
+        scorer = Principal(stack.service_accounts.member(AccountKind.SERVING), "streaming-scorer")
+        return stack.metadata.grant_table_append(scorer, tables.PREDICTION_HISTORY,
+                                                 role=stack.iam.role_name(TABLE_APPENDER))
     raise ValueError(f"no grant for dataset write {write!r}")
 
 

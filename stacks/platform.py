@@ -13,6 +13,7 @@ from modules.kms import PlatformKeys, ServiceAgentKeyAccess
 from modules.metadata_dataset import CmekDataset
 from modules.metadata_tables import governance_tables
 from modules.notification_channels import NotificationChannels
+from modules.principal import Principal
 from config import names
 from stacks.base import ModelOpsStack
 from config.model import Platform
@@ -53,7 +54,7 @@ class PlatformStack(ModelOpsStack):
             dataset_id=names.governance_dataset_id(platform.name),
             project=project,
             location=platform.region,
-            kms_key_id=self.keys.key("bigquery").id,
+            keys=self.keys,
             description="Audit logs of the platform and every team project, model events, policy exceptions, "
                         "PII data profiles.",
         )
@@ -62,11 +63,12 @@ class PlatformStack(ModelOpsStack):
         self.audit_logs = DataAccessAuditLogs(self, "data-access-logs", project=project)
         self.audit_sink = AuditSinkToDataset(self, "audit-sink", project=project, dataset=self.governance)
         self.audit_bucket = AuditLogBucket(self, "audit-bucket", project=project, location=platform.region,
-                                           kms_key_id=self.keys.key("logging").id)
+                                           keys=self.keys)
         self.inspect_template = PiiInspectTemplate(self, "dlp", project=project, location=platform.region)
         self.ci = CiIdentity(self, "ci", ci=platform.ci, project=project, env=env) if platform.ci else None
         if self.ci is not None:
-            self.artifact_registry.grant_write(self, "ci-deployer-images", f"serviceAccount:{self.ci.deployer.email}")
+            self.artifact_registry.grant_write(Principal.service_account(self.ci.deployer.email, "ci-deployer"),
+                                               scope=self, id="ci-deployer-images")
         parent = guardrail_parent(platform.organization)
         self.guardrails = None
         if parent and env == platform.organization.guardrails_env:

@@ -16,6 +16,7 @@ from modules.tenancy import ServingWorkloadIdentity
 from config import names
 from stacks.base import ModelOpsStack
 from config.model import Team
+from config.names import AccountKind
 from stacks.models import add_models
 from stacks.platform import PlatformStack
 
@@ -40,7 +41,7 @@ class TeamStack(ModelOpsStack):
             dataset_id=names.metadata_dataset_id(team.name),
             project=project,
             location=platform.region,
-            kms_key_id=platform.keys.key("bigquery").id,
+            keys=platform.keys,
             description=f"{team.display_name}: prediction history, usage, quality, drift and ground truth.",
             grant_key=False,
         )
@@ -52,8 +53,8 @@ class TeamStack(ModelOpsStack):
         self.iam = TeamIam(self, "iam", project=project, env=env, groups=team.groups,
                            service_accounts=self.service_accounts, metadata=self.metadata, pii=self.column_security)
         if platform.ci is not None:
-            platform.ci.allow_impersonation(self, "deployer-ci-federation",
-                                            self.service_accounts.accounts["deployer"].name)
+            self.service_accounts.grant_workload_identity_user(platform.ci.principal, AccountKind.DEPLOYER, scope=self,
+                                                               id="deployer-ci-federation")
         self.audit_logs = DataAccessAuditLogs(self, "data-access-logs", project=project)
         self.audit_sink = AuditSinkToDataset(self, "audit-sink", project=project, dataset=platform.governance,
                                              grant_writer=False)

@@ -7,7 +7,8 @@ import json
 import pytest
 
 from modules.bigquery_tables import Column, TableSpec, schema_json
-from modules.metadata_tables import DEFAULT_RETENTION_DAYS, TEAM_TABLE_NAMES, retention_days, team_tables
+from config.names import TEAM_TABLES
+from modules.metadata_tables import DEFAULT_RETENTION_DAYS, retention_days, team_tables
 from config import names
 
 
@@ -20,7 +21,7 @@ def test_a_pii_column_without_a_policy_tag_is_refused():
 
 def test_team_tables_are_the_six_named_tables_partitioned_on_a_column_they_have(example_config):
     specs = team_tables(example_config.team("growth"))
-    assert tuple(s.name for s in specs) == TEAM_TABLE_NAMES
+    assert tuple(s.name for s in specs) == TEAM_TABLES
     for spec in specs:
         assert spec.column(spec.partition_field).mode == "REQUIRED"
         assert set(spec.clustering) <= {c.name for c in spec.columns}

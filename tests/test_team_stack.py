@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from modules.team_iam import DATASET, PII_TAG, PROJECT, TEAM_GRANTS
+from modules.team_iam import TEAM_GRANTS
 from tests.helpers import all_resources, one, resources
 
 TEAMS = ("fraud", "growth", "search")
@@ -73,7 +73,6 @@ def test_namespace_service_account_acts_as_the_serving_account_through_workload_
 
 @pytest.mark.parametrize("env", ENVS)
 def test_every_grant_of_the_access_matrix_is_deployed(stacks, env):
-    from modules.team_iam import SERVING_SA, SUMMARY_TABLES, TABLES
     stack = stacks[f"team-fraud-{env}"]
     deployed = set()
     for tf_type, _, conf in all_resources(stack):

@@ -7,16 +7,18 @@ contract is generated from them, and the DuckDB tests build their fixtures from 
 """
 from __future__ import annotations
 
+from config import names
 from modules import metadata_tables
 from modules.bigquery_tables import Column, TableSpec
 
-PREDICTION_HISTORY = "prediction_history"
-DAILY_USAGE = "daily_usage"
-MODEL_QUALITY = "model_quality"
-DATA_QUALITY = "data_quality"
-DRIFT = "drift"
-GROUND_TRUTH = "ground_truth"
-FEATURE_BASELINE = "feature_baseline"
+# Table ids (config/names.py), under the short names the SQL uses.
+PREDICTION_HISTORY = names.PREDICTION_HISTORY_TABLE
+DAILY_USAGE = names.DAILY_USAGE_TABLE
+MODEL_QUALITY = names.MODEL_QUALITY_TABLE
+DATA_QUALITY = names.DATA_QUALITY_TABLE
+DRIFT = names.DRIFT_TABLE
+GROUND_TRUTH = names.GROUND_TRUTH_TABLE
+FEATURE_BASELINE = names.FEATURE_BASELINE_TABLE
 
 # The tables the quality SQL uses, by name (partition expiration is the team's; irrelevant here).
 SPECS: dict[str, TableSpec] = {s.name: s for s in (*metadata_tables.team_table_specs(None),

@@ -101,7 +101,11 @@ def quality_workflow(*, team: str, dataset: sql.Dataset, location: str, models: 
 
 
 class QualityWorkflow(Construct):
-    """The workflow (CMEK, pipeline SA) and its daily schedule for one team."""
+    """The workflow (CMEK, pipeline SA) and its daily schedule for one team.
+
+    ``schedule`` (default ``DEFAULT_SCHEDULE``, 05:00 UTC daily, after the day's partitions are complete) is the
+    Cloud Scheduler cron; ``depends_on`` (default none) what the workflow needs first (dataset, tables, grants).
+    """
 
     def __init__(self, scope: Construct, id: str, *, team: str, project: str, region: str, dataset_id: str,
                  models: Sequence[Model], service_account: str, kms_key_id: str, labels: dict[str, str],

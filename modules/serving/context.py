@@ -12,6 +12,8 @@ from modules.kms import ServiceAgentKeyAccess
 from modules.metadata_dataset import CmekDataset
 from config import names
 from config.model import Model, Team
+from config.names import AccountKind
+from modules.principal import Principal
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,10 @@ class ModelContext:
 
     def member(self, role: str) -> str:
         return f"serviceAccount:{self.service_accounts[role]}"
+
+    def principal(self, kind: AccountKind) -> Principal:
+        """One of the team's service accounts as a grant principal (slug = its kind)."""
+        return Principal.team_account(kind, self.service_accounts[kind])
 
     def resource_name(self, suffix: str = "") -> str:
         return names.model_resource_name(self.team.name, self.model.name, suffix)

@@ -20,11 +20,13 @@ from constructs import Construct
 
 from config import patterns
 from config.model import Model
+from config.names import AccountKind
 from metric_catalogue.thresholds import Quantity
 from modules import metadata_tables
 from modules.monitoring import filters
 from modules.monitoring.alerts import AlertSpec, aggregation, threshold
 from modules.monitoring.dashboards import chart, series
+from modules.principal import Principal
 from modules.serving.context import ModelContext
 from config import names
 
@@ -87,8 +89,8 @@ class StreamingPipeline(Construct):
         )
         self.archive_table = ctx.add_table(self, "archive-table", metadata_tables.stream_archive(model))
         # The BigQuery subscription writes as the Pub/Sub service agent: write access to this table only.
-        self.archive_writer = ctx.dataset.grant_table_write(self.archive_table_id, ctx.agents.member("pubsub"),
-                                                            "pubsub-agent", scope=self)
+        self.archive_writer = ctx.dataset.grant_table_write(ctx.agents.principal("pubsub"), self.archive_table_id,
+                                                            scope=self)
         self.archive = PubsubSubscription(
             self, "archive", project=ctx.project, name=ctx.resource_name("archive"), topic=self.topic.id,
             labels=ctx.labels, expiration_policy={"ttl": ""},
@@ -105,17 +107,18 @@ class StreamingPipeline(Construct):
                              role="roles/pubsub.publisher", member=agent)
         PubsubSubscriptionIamMember(self, "dead-letter-subscriber", project=ctx.project,
                                     subscription=self.scoring.name, role="roles/pubsub.subscriber", member=agent)
-        self.grant_consume(ctx.member("serving"), "serving")
+        self.grant_consume(ctx.principal(AccountKind.SERVING))
 
-    def grant_consume(self, member: str, slug: str) -> PubsubSubscriptionIamMember:
+    def grant_consume(self, principal: Principal) -> PubsubSubscriptionIamMember:
         """Let a scoring service pull and acknowledge events."""
-        return PubsubSubscriptionIamMember(self, f"{slug}-subscriber", project=self.ctx.project,
-                                           subscription=self.scoring.name, role="roles/pubsub.subscriber", member=member)
+        return PubsubSubscriptionIamMember(self, f"{principal.slug}-subscriber", project=self.ctx.project,
+                                           subscription=self.scoring.name, role="roles/pubsub.subscriber",
+                                           member=principal.member)
 
-    def grant_publish(self, member: str, slug: str) -> PubsubTopicIamMember:
+    def grant_publish(self, principal: Principal) -> PubsubTopicIamMember:
         """Let a producer publish events."""
-        return PubsubTopicIamMember(self, f"{slug}-publisher", project=self.ctx.project, topic=self.topic.name,
-                                    role="roles/pubsub.publisher", member=member)
+        return PubsubTopicIamMember(self, f"{principal.slug}-publisher", project=self.ctx.project,
+                                    topic=self.topic.name, role="roles/pubsub.publisher", member=principal.member)
 
     @staticmethod
     def dashboard_tiles(team: str, env: str, model: Model) -> list[dict[str, Any]]:

@@ -25,7 +25,6 @@ HERE = Path(__file__).resolve().parent
 CONTRACT_FILE = HERE / "contract.yaml"
 ROLES_FILE = HERE / "roles.yaml"
 RBAC_ROLES = ("ADMIN", "EDIT", "VIEW", "ANTHOS_SUPPORT")
-SUMMARY_TABLES = ("daily_usage", "model_quality", "data_quality", "drift")
 
 
 @cache
@@ -90,7 +89,7 @@ def _targets(on: str, team: Team | None, team_stack: StackDoc | None) -> list[st
         # A team stack's only dataset is its metadata dataset: every table it creates is one of its tables.
         tables = sorted(str(r.conf.get("table_id")) for r in team_stack.resources("google_bigquery_table")) \
             if team_stack else []
-        return [f"table:{t}" for t in tables if on == "metadata_tables" or t in SUMMARY_TABLES]
+        return [f"table:{t}" for t in tables if on == "metadata_tables" or t in names.SUMMARY_TABLES]
     if on == "archive_tables":
         return [f"table:{names.stream_archive_table(m.name)}" for m in _of_pattern(team, "streaming")]
     if on == "scoring_subscriptions":
