@@ -6,13 +6,12 @@ derived-name rules). All problems from all files are raised together in ``Config
 """
 from __future__ import annotations
 
-import datetime
 from pathlib import Path
 from typing import Any, Mapping
 
 from config import names, patterns
 from config.model import (
-    Ci, Config, Feature, Gke, Groups, Impact, Logging, Model, Monitoring, NotificationChannel,
+    NOT_A_DATE, Ci, Config, Feature, Gke, Groups, Impact, Logging, Model, Monitoring, NotificationChannel,
     Organization, Platform, PlatformEnv, AuthorizedNetwork, Serving, Source, Streaming,
     Suppression, Team, TeamEnv,
 )
@@ -22,8 +21,6 @@ from config.yaml_source import YamlDocument, display_path, format_path, load
 
 PLATFORM_FILE = "platform.yaml"
 TEAMS_DIR = "teams"
-DEFAULT_CI_ISSUER = "https://token.actions.githubusercontent.com"
-DEFAULT_CI_WORKFLOW = ".github/workflows/deploy.yml"
 
 
 def load_config(config_dir: Path) -> Config:
@@ -82,17 +79,12 @@ def _channels(doc: YamlDocument, raw: dict[str, Any]) -> dict[str, NotificationC
 
 
 def _platform(doc: YamlDocument) -> Platform:
+    """Fields the file leaves out take the dataclass defaults (config/model.py): only what is set is passed."""
     d = doc.data
     org = d["organization"]
     gke = d.get("gke", {})
     ci = d.get("ci")
-    envs = {
-        name: PlatformEnv(
-            name=name, project_id=e["project_id"], state_bucket=e.get("state_bucket"),
-            network=e.get("network", "default"), subnetwork=e.get("subnetwork"),
-        )
-        for name, e in d["environments"].items()
-    }
+    envs = {name: PlatformEnv(name=name, **e) for name, e in d["environments"].items()}
     return Platform(
         name=d["name"],
         region=d["region"],
@@ -101,16 +93,11 @@ def _platform(doc: YamlDocument) -> Platform:
         environments=envs,
         notification_channels=_channels(doc, d.get("notification_channels")),
         oncall_channel=d.get("oncall_channel"),
-        gke=Gke(
-            cluster_name=gke.get("cluster_name", f"{d['name']}-gke"),
-            release_channel=gke.get("release_channel", "REGULAR"),
-            master_ipv4_cidr_block=gke.get("master_ipv4_cidr_block", "172.16.0.0/28"),
-            master_authorized_networks=tuple(
-                AuthorizedNetwork(n["cidr_block"], n["display_name"]) for n in gke.get("master_authorized_networks", [])
-            ),
-        ),
-        ci=Ci(ci.get("issuer_uri", DEFAULT_CI_ISSUER), ci["repository"], ci.get("branch", "main"),
-              ci.get("repository_id"), ci.get("workflow", DEFAULT_CI_WORKFLOW)) if ci else None,
+        gke=Gke(**{
+            "cluster_name": f"{d['name']}-gke", **gke,
+            "master_authorized_networks": tuple(AuthorizedNetwork(**n) for n in gke.get("master_authorized_networks", [])),
+        }),
+        ci=Ci(**ci) if ci else None,
         source=_src(doc),
         suppressions=_suppressions(doc, d.get("suppressions")),
     )
@@ -121,36 +108,22 @@ def _suppressions(doc: YamlDocument, raw: list[dict[str, Any]] | None) -> tuple[
 
 
 def _feature(raw: Any) -> Feature:
-    if isinstance(raw, str):
-        return Feature(name=raw)
-    return Feature(name=raw["name"], type=raw.get("type", "FLOAT64"), pii=raw.get("pii", False),
-                   drift_threshold=raw.get("drift_threshold"))
+    return Feature(name=raw) if isinstance(raw, str) else Feature(**raw)
 
 
 def _model(doc: YamlDocument, index: int, m: dict[str, Any]) -> Model:
     mon = m["monitoring"]
+    optional = {k: m[k] for k in ("task", "schedule", "time_zone") if k in m}
+    optional |= {k: cls(**m[k]) for k, cls in (("serving", Serving), ("streaming", Streaming)) if k in m}
     return Model(
         name=m["name"],
         pattern=m["pattern"],
-        task=m.get("task", "classification"),
         description=m["description"],
         impact=Impact(**m["impact"]),
-        monitoring=Monitoring(
-            latency_p99_ms=mon["latency_p99_ms"],
-            max_error_rate=mon["max_error_rate"],
-            min_predictions_per_hour=mon["min_predictions_per_hour"],
-            drift_threshold=mon["drift_threshold"],
-            max_missing_feature_ratio=mon["max_missing_feature_ratio"],
-            features=tuple(_feature(f) for f in mon["features"]),
-            min_accuracy=mon.get("min_accuracy"),
-            max_rmse=mon.get("max_rmse"),
-        ),
+        monitoring=Monitoring(**{**mon, "features": tuple(_feature(f) for f in mon["features"])}),
         logging=Logging(**m["logging"]),
-        serving=Serving(**m.get("serving", {})),
-        streaming=Streaming(**m.get("streaming", {})),
-        schedule=m.get("schedule"),
-        time_zone=m.get("time_zone", "Etc/UTC"),
         source=_src(doc, "models", index),
+        **optional,
     )
 
 
@@ -310,9 +283,7 @@ def _suppression_shape_rules(owner: Team | Platform, doc: YamlDocument) -> list[
     """Dates must be real calendar dates; expiry policy itself is enforced by the policy gate."""
     errors = []
     for i, s in enumerate(owner.suppressions):
-        try:
-            datetime.date.fromisoformat(s.expires)
-        except ValueError:
-            errors.append(_err(doc, ("suppressions", i, "expires"), f"'{s.expires}' is not a calendar date (YYYY-MM-DD)"))
+        if s.expiry is None:
+            errors.append(_err(doc, ("suppressions", i, "expires"), NOT_A_DATE.format(s.expires)))
     return errors
 

@@ -2,9 +2,15 @@
 
 Every object that came from YAML remembers its ``Source`` (file and line) so that error
 messages and policy findings can point at the line a person has to change.
+
+Defaults live here, once: a field the YAML may leave out has its default on the dataclass, the JSON
+Schema states the same value as `default` (what editors show), and the loader passes only what the
+file sets (tests/test_config_defaults.py keeps the two equal). Defaults that depend on other fields
+(a cluster named after the platform, guardrails in the last environment) are computed by the loader.
 """
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -36,13 +42,13 @@ class NotificationChannel:
     source: Source
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PlatformEnv:
     name: str
     project_id: str
-    state_bucket: str | None
-    network: str
-    subnetwork: str | None
+    state_bucket: str | None = None  # local state when absent
+    network: str = "default"
+    subnetwork: str | None = None
 
 
 @dataclass(frozen=True)
@@ -51,19 +57,23 @@ class AuthorizedNetwork:
     display_name: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Gke:
-    cluster_name: str
-    release_channel: str
-    master_ipv4_cidr_block: str
-    master_authorized_networks: tuple[AuthorizedNetwork, ...]
+    cluster_name: str                # default (loader): `<platform name>-gke`
+    release_channel: str = "REGULAR"
+    master_ipv4_cidr_block: str = "172.16.0.0/28"
+    master_authorized_networks: tuple[AuthorizedNetwork, ...] = ()
 
 
-@dataclass(frozen=True)
+# GitHub Actions' OIDC issuer: the CI trust is tightened further for it (modules/ci_identity.py).
+GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
+
+
+@dataclass(frozen=True, kw_only=True)
 class Ci:
-    issuer_uri: str
     repository: str
-    branch: str
+    issuer_uri: str = GITHUB_ISSUER
+    branch: str = "main"
     # GitHub's numeric repository id: unlike the name, it cannot be re-registered by someone else.
     repository_id: str | None = None
     # The workflow file allowed to plan and apply (GitHub's `workflow_ref` claim).
@@ -141,20 +151,20 @@ class Streaming:
     max_oldest_unacked_seconds: int = 600
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Model:
     name: str
     pattern: str                 # a registered serving pattern (config/patterns.py; the schema's enum)
-    task: Literal["classification", "regression"]
     description: str
     impact: Impact
     monitoring: Monitoring
     logging: Logging
-    serving: Serving
-    streaming: Streaming
-    schedule: str | None
-    time_zone: str
     source: Source
+    task: Literal["classification", "regression"] = "classification"
+    serving: Serving = Serving()
+    streaming: Streaming = Streaming()
+    schedule: str | None = None  # cron; required for scheduled patterns (the schema says which)
+    time_zone: str = "Etc/UTC"
 
 
 class GroupKind(StrEnum):
@@ -194,6 +204,9 @@ class TeamEnv:
     project_id: str
 
 
+NOT_A_DATE = "'{}' is not a calendar date (YYYY-MM-DD)"
+
+
 @dataclass(frozen=True)
 class Suppression:
     rule: str
@@ -202,6 +215,14 @@ class Suppression:
     approved_by: str
     expires: str
     source: Source
+
+    @property
+    def expiry(self) -> datetime.date | None:
+        """`expires` as a date; None when it is not a calendar date (the schema checks only the shape)."""
+        try:
+            return datetime.date.fromisoformat(self.expires)
+        except ValueError:
+            return None
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from constructs import Construct
 
 from config import names
 from config.ci_roles import roles_for_types, team_project_types
-from config.model import Ci
+from config.model import GITHUB_ISSUER, Ci
 from modules.principal import Principal
 from modules.service_accounts import WORKLOAD_IDENTITY_USER
 
@@ -30,9 +30,6 @@ ATTRIBUTE_MAPPING = {
     "attribute.repository": "assertion.repository",
     "attribute.ref": "assertion.ref",
 }
-
-
-GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 
 
 def stack_types(stack) -> set[str]:

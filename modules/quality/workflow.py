@@ -28,7 +28,6 @@ from config.model import Model
 from config.patterns import HistorySource, with_pattern
 
 DEFAULT_SCHEDULE = "0 5 * * *"
-EXECUTE_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 
 
 def publications(ds: sql.Dataset, models: Sequence[Model]) -> list[dict[str, Any]]:
@@ -139,7 +138,7 @@ class QualityWorkflow(Construct):
                 "uri": f"https://workflowexecutions.googleapis.com/v1/{self.workflow.id}/executions",
                 "http_method": "POST",
                 "body": workflow_steps.empty_execution_body(),
-                "oauth_token": {"service_account_email": service_account, "scope": EXECUTE_SCOPE},
+                "oauth_token": {"service_account_email": service_account, "scope": workflow_steps.EXECUTE_SCOPE},
             },
             retry_config={"retry_count": 2},
         )

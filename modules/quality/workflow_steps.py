@@ -18,6 +18,8 @@ from typing import Any
 import yaml
 
 PROJECT = '${sys.get_env("GOOGLE_CLOUD_PROJECT_ID")}'
+# The OAuth scope Cloud Scheduler's token carries when it starts a workflow execution.
+EXECUTE_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 # A connector call that starts a long-running operation waits 1,800 s by default, then raises
 # TimeoutError (connector_params.timeout; https://cloud.google.com/workflows/docs/reference/googleapis
 # "Invoke a connector call", and the jobs.insert connector page). BigQuery itself lets a query or

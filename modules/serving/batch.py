@@ -29,7 +29,6 @@ from modules.serving.batch_workflow import batch_workflow
 from modules.serving.context import ModelContext
 from config import names
 
-EXECUTE_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 
 
 class BatchPrediction(Construct):
@@ -73,7 +72,7 @@ class BatchPrediction(Construct):
                 "uri": f"https://workflowexecutions.googleapis.com/v1/{self.workflow.id}/executions",
                 "http_method": "POST",
                 "body": workflow_steps.empty_execution_body(),
-                "oauth_token": {"service_account_email": ctx.service_accounts["pipeline"], "scope": EXECUTE_SCOPE},
+                "oauth_token": {"service_account_email": ctx.service_accounts["pipeline"], "scope": workflow_steps.EXECUTE_SCOPE},
             },
             retry_config={"retry_count": 2},
         )

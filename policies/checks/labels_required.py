@@ -1,13 +1,12 @@
 """MLOPS_LABEL_1: team, env and managed-by labels, with valid keys and values."""
 from __future__ import annotations
 
-import re
-
+from config.names import LABEL_KEY, LABEL_VALUE
 from policies.rulebase import ResourceRule, is_token, label_maps
 
 REQUIRED = ("team", "env", "managed-by")
-KEY = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
-VALUE = re.compile(r"^[a-z0-9_-]{0,63}$")
+# Google's label rules, as config/names.py states them for the labels the platform derives.
+KEY, VALUE = LABEL_KEY, LABEL_VALUE
 # Types that take labels and that the platform creates; each must carry a label map.
 LABELLED = ("google_bigquery_dataset", "google_bigquery_table", "google_vertex_ai_endpoint", "google_pubsub_topic",
             "google_pubsub_subscription", "google_container_cluster", "google_monitoring_alert_policy",

@@ -14,7 +14,7 @@ from fnmatch import fnmatchcase
 from typing import Iterable
 
 from policies.engine.findings import Finding
-from config.model import Config, Suppression
+from config.model import NOT_A_DATE, Config, Suppression
 from config.errors import ConfigError
 
 MAX_DAYS = 180
@@ -56,10 +56,9 @@ def validate(config: Config, known_rules: Iterable[str], today: datetime.date) -
             error("reason", f"must explain the exception in at least {MIN_REASON} characters")
         if "@" not in s.approved_by:
             error("approved_by", "must be the approver's email address")
-        try:
-            expires = datetime.date.fromisoformat(s.expires)
-        except ValueError:
-            error("expires", f"'{s.expires}' is not a calendar date (YYYY-MM-DD)")
+        expires = s.expiry
+        if expires is None:
+            error("expires", NOT_A_DATE.format(s.expires))
             continue
         if expires < today:
             error("expires", f"expired on {expires.isoformat()}; renew it (with a new approval) or fix the finding")

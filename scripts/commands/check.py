@@ -10,7 +10,7 @@ from typing import List, Optional
 
 import typer
 
-from scripts.commands.options import ConfigDir, Output, OutputFormat, Teams
+from scripts.commands.options import ConfigDir, Output, OutputFormat, Teams, resolve_teams
 from scripts.console import EXIT_BAD_INPUT, EXIT_OK, err, out, print_json
 from config.loader import load_config
 
@@ -48,9 +48,7 @@ def check(
 
     as_of = _today(today)
     config = load_config(config_dir)
-    unknown = sorted(set(teams or ()) - {t.name for t in config.teams})
-    if unknown:
-        _bad(f"--team {', '.join(unknown)}: no such team (known: {', '.join(t.name for t in config.teams)})")
+    resolve_teams(config, teams)
     check_suppressions(config, as_of)
     wanted = set(teams) if teams else None
     if changed_from:

@@ -10,25 +10,11 @@ from typing import List, Optional
 import typer
 from rich.table import Table
 
+from scripts.commands import options
 from scripts.commands.options import ConfigDir, Envs, Output, OutputFormat, Teams
 from scripts.console import EXIT_BAD_INPUT, err, out, print_json
 from config import names
 from config.loader import load_config
-
-
-def _selection(config, teams: list[str] | None, envs: list[str] | None):
-    """Check --team/--env against the config (unknown names are bad input) and build a Selection."""
-    from config.selection import Selection
-
-    unknown = [f"--team {t}: no such team (known: {', '.join(t.name for t in config.teams)})"
-               for t in teams or [] if t not in {x.name for x in config.teams}]
-    unknown += [f"--env {e}: no such environment (known: {', '.join(config.platform.environments)})"
-                for e in envs or [] if e not in config.platform.environments]
-    if unknown:
-        for line in unknown:
-            err.print(line, markup=False, highlight=False)
-        raise typer.Exit(EXIT_BAD_INPUT)
-    return Selection.of(teams or (), envs or ())
 
 
 def validate(config_dir: Path = ConfigDir, output: OutputFormat = Output) -> None:
@@ -59,7 +45,7 @@ def stacks(config_dir: Path = ConfigDir, teams: Optional[List[str]] = Teams, env
     from config.selection import planned_stacks
 
     config = load_config(config_dir)
-    selection = _selection(config, teams, envs)
+    selection = options.selection(config, teams, envs)
     if removed_since:
         _report_removed(config, removed_since, selection, output)
     planned = planned_stacks(config, selection)
@@ -114,7 +100,7 @@ def synth(config_dir: Path = ConfigDir,
           output: OutputFormat = Output) -> None:
     """Synthesize the selected stacks (plus the platform stacks they need) into cdktf.out, atomically."""
     config = load_config(config_dir)
-    selection = _selection(config, teams, envs)
+    selection = options.selection(config, teams, envs)
     from scripts.synth import synthesize
 
     with err.status("synthesizing stacks..."):

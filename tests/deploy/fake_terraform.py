@@ -17,10 +17,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
-VERSION = "1.11.4"
+# The release CI installs (TERRAFORM_VERSION in the deploy workflow), so the stand-in reports the same.
+VERSION = re.search(r'TERRAFORM_VERSION: "([0-9.]+)"',
+                    (Path(__file__).resolve().parents[2] / ".github/workflows/deploy.yml").read_text()).group(1)
 
 
 def _log(args: list[str]) -> None:

@@ -92,10 +92,15 @@ def test_ci_identities_named_in_ci_are_the_ones_the_platform_stack_creates(stack
 def test_terraform_in_ci_meets_the_stacks_required_version(stacks):
     required = stacks["platform-prod"]["terraform"]["required_version"]
     floor = tuple(int(n) for n in re.search(r"(\d+)\.(\d+)", required).groups())
-    versions = [WORKFLOW["env"]["TERRAFORM_VERSION"]]
-    versions += [s["with"]["terraform_version"] for s in steps_using(APPLY["runs"]["steps"], "hashicorp/setup-terraform")]
-    assert len(set(versions)) == 1
-    assert tuple(int(n) for n in versions[0].split(".")[:2]) >= floor
+    version = WORKFLOW["env"]["TERRAFORM_VERSION"]  # stated once; every Terraform CI installs comes from it
+    job_steps = [s for job in JOBS.values() for s in job.get("steps", [])]
+    assert {s["with"]["terraform_version"] for s in steps_using(job_steps, "hashicorp/setup-terraform")} == \
+        {"${{ env.TERRAFORM_VERSION }}"}
+    assert {s["with"]["terraform_version"] for s in steps_using(APPLY["runs"]["steps"], "hashicorp/setup-terraform")} == \
+        {"${{ inputs.terraform-version }}"}
+    calls = steps_using(job_steps, "./.github/actions/apply")
+    assert calls and all(c["with"]["terraform-version"] == "${{ env.TERRAFORM_VERSION }}" for c in calls)
+    assert tuple(int(n) for n in version.split(".")[:2]) >= floor
     assert WORKFLOW["env"]["CHECKPOINT_DISABLE"] == "1"
 
 
