@@ -1,11 +1,7 @@
-"""The metric catalogue as markdown: the generated section of docs/monitoring.md (`modelops runbooks` writes it)."""
+"""The metric catalogue as markdown: a generated block of docs/monitoring.md (`modelops docs` writes it)."""
 from __future__ import annotations
 
 from metric_catalogue.catalogue import Catalogue, Label, catalogue
-
-BEGIN = "<!-- BEGIN METRIC CATALOGUE (generated from metric_catalogue/catalogue.yaml) -->"
-END = "<!-- END METRIC CATALOGUE -->"
-
 
 def _cell(text: str) -> str:
     return " ".join(str(text).split()).replace("|", "\\|")
@@ -51,12 +47,3 @@ def render(cat: Catalogue | None = None) -> str:
                      "resources user-defined metrics may use was not among the pages read.")
     lines.append("")
     return "\n".join(lines)
-
-
-def with_catalogue(doc: str) -> str:
-    """``doc`` with the text between the catalogue markers replaced by the current catalogue."""
-    if BEGIN not in doc or END not in doc:
-        raise ValueError(f"metric catalogue markers missing: {BEGIN} ... {END}")
-    head, _, rest = doc.partition(BEGIN)
-    _, _, tail = rest.partition(END)
-    return f"{head}{BEGIN}\n{render()}{END}{tail}"

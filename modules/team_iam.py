@@ -1,7 +1,7 @@
 """Who may do what in a team's project: the access matrix as data, applied by one construct.
 
 ``TEAM_GRANTS`` is what ``TeamIam`` creates; docs/access.md is generated from the same tuple and from
-policies/iam/contract.yaml (scripts/platform_docs.py), and the gate (MLOPS_IAM_7) checks every
+policies/iam/contract.yaml (scripts/docs/access.py), and the gate (MLOPS_IAM_7) checks every
 synthesized grant against the contract: each job step's permissions are covered, nothing beyond.
 All grants are additive (`*_iam_member`); no basic roles.
 """

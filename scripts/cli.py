@@ -20,7 +20,7 @@ COMMAND_MODULES = (
     "scripts.commands.check",
     "scripts.commands.onboarding",
     "scripts.commands.lifecycle",
-    "scripts.commands.runbooks",
+    "scripts.commands.docs",
 )
 
 app = typer.Typer(

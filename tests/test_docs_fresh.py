@@ -1,27 +1,80 @@
-"""docs/access.md and the generated parts of docs/architecture.md match the code that generates them."""
+"""Every generated document is current (`modelops docs --check`), and the generated blocks cannot rot silently."""
 from __future__ import annotations
 
-from scripts.platform_docs import COMMAND, expected_docs, render_architecture
+import json
+import subprocess
+import sys
+
+import pytest
+
+from scripts.docs import GENERATORS, REPO, DocsRun, generate
+from scripts.docs.blocks import MarkersMissing, fill
 
 
-def test_generated_docs_are_up_to_date(example_config):
-    stale = [p.name for p, text in expected_docs(example_config).items() if not p.exists() or p.read_text() != text]
-    assert not stale, f"{', '.join(stale)} stale; regenerate with:\n    {COMMAND}"
+def test_every_generated_doc_is_up_to_date(example_config, synth_dir):
+    stale = generate(DocsRun(example_config, synth_dir=synth_dir), check=True)
+    assert not stale, f"stale: {[str(p.relative_to(REPO)) for p in stale]}; regenerate with `.venv/bin/modelops docs`"
 
 
-def test_access_doc_lists_every_grant_and_the_pii_columns(example_config):
+def test_a_block_is_refilled_and_prose_around_it_is_kept():
+    doc = "Intro.\n<!-- BEGIN GENERATED: t -->\nold\n<!-- END GENERATED: t -->\nSee <!-- BEGIN GENERATED: n -->1<!-- END GENERATED: n --> rules.\n"
+    assert fill(doc, {"t": "| a |\n|---|\n", "n": "42"}, document="d") == (
+        "Intro.\n<!-- BEGIN GENERATED: t -->\n| a |\n|---|\n<!-- END GENERATED: t -->\n"
+        "See <!-- BEGIN GENERATED: n -->42<!-- END GENERATED: n --> rules.\n")
+
+
+@pytest.mark.parametrize("doc", ["no markers here\n",
+                                 "<!-- BEGIN GENERATED: t -->x<!-- END GENERATED: t --><!-- BEGIN GENERATED: u --><!-- END GENERATED: u -->"])
+def test_a_document_whose_markers_do_not_match_its_generator_is_refused(doc):
+    with pytest.raises(MarkersMissing, match="markers do not match"):
+        fill(doc, {"t": "x"}, document="d")
+
+
+def test_a_hand_edit_inside_a_generated_block_is_stale(example_config, tmp_path):
+    (tmp_path / "docs").mkdir()
+    text = (REPO / "docs" / "policies.md").read_text()
+    (tmp_path / "docs" / "policies.md").write_text(text.replace("| `MLOPS_AUDIT_1` | HIGH |", "| `MLOPS_AUDIT_1` | LOW |"))
+    run = DocsRun(example_config, repo=tmp_path)
+    assert generate(run, check=True, only=("policies",)) == [tmp_path / "docs" / "policies.md"]
+    generate(run, check=False, only=("policies",))
+    assert (tmp_path / "docs" / "policies.md").read_text() == text
+
+
+def test_runbook_pages_follow_the_catalog_and_orphans_are_removed(example_config, tmp_path):
+    run = DocsRun(example_config, repo=tmp_path)
+    generate(run, check=False, only=("runbooks",))
+    assert generate(run, check=True, only=("runbooks",)) == []
+    (tmp_path / "docs/runbooks/feature-drift.md").write_text("edited by hand")
+    (tmp_path / "docs/runbooks/removed-kind.md").write_text("old")
+    assert sorted(p.name for p in generate(run, check=True, only=("runbooks",))) == ["feature-drift.md", "removed-kind.md"]
+    generate(run, check=False, only=("runbooks",))
+    assert generate(run, check=True, only=("runbooks",)) == []
+    assert not (tmp_path / "docs/runbooks/removed-kind.md").exists()
+
+
+def test_access_doc_lists_every_grant_and_the_pii_columns():
     from modules.team_iam import TEAM_GRANTS
-    from scripts.platform_docs import render_access
 
-    text = render_access(example_config)
+    text = (REPO / "docs" / "access.md").read_text()
     for grant in TEAM_GRANTS:
         assert grant.why in text
     assert "| `prediction_history` | `caller`, `entity_id`, `pii_features`, `request_payload`, `response_payload` |" in text
     assert "fraud-pii-readers@acme.example" in text
 
 
-def test_architecture_doc_without_markers_is_refused():
-    import pytest
+def test_policies_doc_lists_every_rule():
+    from policies.engine import registry
 
-    with pytest.raises(ValueError, match="generated-section markers"):
-        render_architecture("# no markers here\n")
+    text = (REPO / "docs" / "policies.md").read_text()
+    assert all(f"| `{r.id}` |" in text for r in registry.rules())
+
+
+def test_docs_check_command_runs_every_generator(synth_dir):
+    result = subprocess.run([sys.executable, "-m", "scripts.cli", "docs", "--check", "--synth-dir", str(synth_dir),
+                             "--output", "json"], cwd=REPO, env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr[-2000:]
+    assert json.loads(result.stdout) == {"check": True, "stale": []}
+    bad = subprocess.run([sys.executable, "-m", "scripts.cli", "docs", "--check", "--only", "nope"], cwd=REPO,
+                         env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"}, capture_output=True, text=True)
+    assert bad.returncode == 2 and f"known: {', '.join(GENERATORS)}" in bad.stderr

@@ -41,10 +41,6 @@ def required(table: str) -> tuple[str, ...]:
     return tuple(c.name for c in SPECS[table].columns if c.mode == "REQUIRED")
 
 
-CONTRACT_BEGIN = "<!-- BEGIN COLUMN CONTRACT (generated from modules/metadata_tables.py) -->"
-CONTRACT_END = "<!-- END COLUMN CONTRACT -->"
-
-
 def _row(c: Column, spec: TableSpec) -> str:
     notes = [n for n, on in (("partition", c.name == spec.partition_field), ("pii", c.pii)) if on]
     mode = c.mode + (f" ({', '.join(notes)})" if notes else "")
@@ -59,12 +55,3 @@ def contract_markdown() -> str:
         parts.append(f"#### `{table}`\n\n{spec.description}\n\n| Column | Type | Mode | Meaning |\n|---|---|---|---|\n"
                      f"{rows}\n")
     return "\n".join(parts)
-
-
-def with_contract(doc: str) -> str:
-    """``doc`` with the text between the contract markers replaced by the current contract."""
-    if CONTRACT_BEGIN not in doc or CONTRACT_END not in doc:
-        raise ValueError(f"column contract markers missing: {CONTRACT_BEGIN} ... {CONTRACT_END}")
-    head, _, rest = doc.partition(CONTRACT_BEGIN)
-    _, _, tail = rest.partition(CONTRACT_END)
-    return f"{head}{CONTRACT_BEGIN}\n{contract_markdown()}{CONTRACT_END}{tail}"

@@ -34,7 +34,7 @@ Teams = typer.Option(None, "--team", "-t", help="Only this team (repeatable).")
 Envs = typer.Option(None, "--env", "-e", help="Only this environment (repeatable).")
 
 
-def _bad_input(lines: list[str]) -> None:
+def bad_input(lines: list[str]) -> None:
     """Bad input: one plain line per problem on stderr (greppable, never wrapped), exit 2."""
     for line in lines:
         sys.stderr.write(line + "\n")
@@ -56,7 +56,7 @@ def resolve_teams(config: Config, names: Iterable[str] | None) -> tuple[Team, ..
     names = list(names or ())
     problems = unknown_teams(config, names)
     if problems:
-        _bad_input(problems)
+        bad_input(problems)
     return tuple(config.team(n) for n in names) if names else config.teams
 
 
@@ -69,7 +69,7 @@ def selection(config: Config, teams: Iterable[str] | None, envs: Iterable[str] |
     """--team/--env checked against the config (unknown values are bad input) as a stack Selection."""
     problems = unknown_teams(config, teams or ()) + unknown_envs(config, envs or ())
     if problems:
-        _bad_input(problems)
+        bad_input(problems)
     return Selection.of(teams or (), envs or ())
 
 

@@ -1,4 +1,4 @@
-"""Generate docs/teams/*.md from config and the synthesized stacks; check them for staleness."""
+"""docs/teams/: one onboarding page per team plus an index, from config and the synthesized stacks."""
 from __future__ import annotations
 
 import json
@@ -42,25 +42,10 @@ def render_all(config: Config, synth_dir: Path | None = None) -> dict[str, str]:
     return pages
 
 
-def stale(out_dir: Path, pages: dict[str, str]) -> list[str]:
-    """Files that differ from what would be generated, plus generated files that should not exist."""
-    problems = [name for name, text in sorted(pages.items())
-                if not (out_dir / name).exists() or (out_dir / name).read_text() != text]
-    problems += [p.name for p in sorted(out_dir.glob("*.md")) if p.name not in pages and _generated(p)]
-    return problems
+def expected(out_dir: Path, pages: dict[str, str]) -> dict[Path, str]:
+    return {out_dir / name: text for name, text in pages.items()}
 
 
-def write(out_dir: Path, pages: dict[str, str]) -> list[str]:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    changed = stale(out_dir, pages)
-    for name in changed:
-        path = out_dir / name
-        if name in pages:
-            path.write_text(pages[name])
-        else:
-            path.unlink()
-    return changed
-
-
-def _generated(path: Path) -> bool:
-    return path.read_text().startswith(GENERATED)
+def owned(out_dir: Path) -> list[Path]:
+    """Pages in ``out_dir`` that `modelops docs` wrote (a removed team's page is removed)."""
+    return [p for p in sorted(out_dir.glob("*.md")) if p.read_text().startswith(GENERATED)]
