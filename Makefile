@@ -16,11 +16,12 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
             command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
             && { echo $$p; break; }; done)
 
-.PHONY: help setup synth test validate check docs bench clean
+.PHONY: help setup synth test lint validate check docs bench clean
 
 help:
 	@echo "make synth   set up .venv (once) and synthesize the example platform in infra/"
-	@echo "make test    set up .venv (once) and run the test suite"
+	@echo "make test    set up .venv (once), lint (ruff, mypy) and run the test suite"
+	@echo "make lint    ruff check, ruff format --check and mypy only"
 	@echo "make check   run the governance gate on the example"
 	@echo "make bench   run the benchmarks in bench/"
 
@@ -40,11 +41,19 @@ synth: $(STAMP)
 validate: $(STAMP)
 	$(BIN)/modelops validate --config-dir infra
 
-test: $(STAMP)
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: lint
 	$(BIN)/python -m pytest
 
 check: $(STAMP)
 	$(BIN)/modelops check --config-dir infra --report-dir reports
+
+docs: $(STAMP)
+	$(BIN)/modelops docs
 
 bench: $(STAMP)
 	PYTHONPATH=$(CURDIR) $(BIN)/python -m bench.run

@@ -4,6 +4,7 @@ Each team takes the schema's required fields, an enum value chosen round-robin f
 (classification, pattern, serving access), and one model per serving pattern; the result is
 validated by the real loader, so a schema change that breaks the generator fails loudly.
 """
+
 from __future__ import annotations
 
 import json
@@ -33,12 +34,18 @@ def team_doc(index: int, envs: list[str], schema: dict) -> dict:
     models = []
     for j, pattern in enumerate(patterns):
         model = {
-            "name": f"{pattern}-model-{j}", "pattern": pattern,
+            "name": f"{pattern}-model-{j}",
+            "pattern": pattern,
             "description": f"Synthetic {pattern} model {j} of {name} for benchmarks.",
             "impact": {"kpi": "synthetic kpi", "owner": f"owner-{name}@bench.example"},
-            "monitoring": {"latency_p99_ms": 200, "max_error_rate": 0.01, "min_predictions_per_hour": 100,
-                           "drift_threshold": 0.2, "max_missing_feature_ratio": 0.05,
-                           "features": ["f1", "f2", {"name": "email", "type": "STRING", "pii": True}]},
+            "monitoring": {
+                "latency_p99_ms": 200,
+                "max_error_rate": 0.01,
+                "min_predictions_per_hour": 100,
+                "drift_threshold": 0.2,
+                "max_missing_feature_ratio": 0.05,
+                "features": ["f1", "f2", {"name": "email", "type": "STRING", "pii": True}],
+            },
             "logging": {"sample_rate": 0.5, "retention_days": 90},
         }
         spec = serving_patterns.pattern(pattern)
@@ -48,7 +55,9 @@ def team_doc(index: int, envs: list[str], schema: dict) -> dict:
             model["schedule"] = "0 3 * * *"
         models.append(model)
     return {
-        "name": name, "display_name": f"Team {index}", "business_owner": f"owner-{name}@bench.example",
+        "name": name,
+        "display_name": f"Team {index}",
+        "business_owner": f"owner-{name}@bench.example",
         "groups": {g: f"{name}-{g}@bench.example" for g in schema["properties"]["groups"]["required"]},
         "data_classification": classes[index % len(classes)],
         "environments": {env: {"project_id": f"bench-{name}-{env}"} for env in envs},

@@ -8,6 +8,7 @@ on the existing output (--synth-dir), the stock checkov CLI on the same output, 
 team file. Wall time and peak memory (sum of RSS over the process tree, sampled every 20 ms).
 Writes bench/results.json and prints a markdown table for docs/benchmarks.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -67,17 +68,29 @@ def measure(cmd: list[str], cwd: Path) -> dict:
         out_file.seek(0)
         err_file.seek(0)
         out, err = out_file.read(), err_file.read()
-    return {"seconds": round(elapsed, 2), "peak_mb": round(peak / 1024), "exit": proc.returncode,
-            "stdout_tail": out[-400:], "stderr_tail": err[-400:], "stdout_full": out}
+    return {
+        "seconds": round(elapsed, 2),
+        "peak_mb": round(peak / 1024),
+        "exit": proc.returncode,
+        "stdout_tail": out[-400:],
+        "stderr_tail": err[-400:],
+        "stdout_full": out,
+    }
 
 
 def _git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.email=b@example.com", "-c", "user.name=bench", *args], cwd=repo, check=True,
-                   capture_output=True)
+    subprocess.run(
+        ["git", "-c", "user.email=b@example.com", "-c", "user.name=bench", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+    )
 
 
 def _slim(r: dict) -> dict:
-    return {k: ({kk: vv for kk, vv in v.items() if kk != "stdout_full"} if isinstance(v, dict) else v) for k, v in r.items()}
+    return {
+        k: ({kk: vv for kk, vv in v.items() if kk != "stdout_full"} if isinstance(v, dict) else v) for k, v in r.items()
+    }
 
 
 def bench(teams: int, work: Path) -> dict:
@@ -91,13 +104,30 @@ def bench(teams: int, work: Path) -> dict:
     r["validate"] = measure(modelops + ["validate", "-c", "."], org)
     r["synth"] = measure(modelops + ["synth", "-c", ".", "--out", str(out), "-o", "json"], org)
     r["stacks"] = len(list(out.glob("stacks/*/cdk.tf.json")))
-    r["resources"] = sum(sum(len(v) for v in json.loads(f.read_text()).get("resource", {}).values())
-                         for f in out.glob("stacks/*/cdk.tf.json"))
-    r["cdktn_synth"] = measure([str(REPO / "node_modules" / ".bin" / "cdktn"), "synth", "--output", str(org / "stock.out")], org)
+    r["resources"] = sum(
+        sum(len(v) for v in json.loads(f.read_text()).get("resource", {}).values())
+        for f in out.glob("stacks/*/cdk.tf.json")
+    )
+    r["cdktn_synth"] = measure(
+        [str(REPO / "node_modules" / ".bin" / "cdktn"), "synth", "--output", str(org / "stock.out")], org
+    )
     r["check_synth_dir"] = measure(modelops + ["check", "-c", ".", "--synth-dir", str(out), "-o", "json"], org)
-    r["checkov_cli"] = measure([str(BIN / "checkov"), "-d", str(out / "stacks"), "--framework", "terraform_json",
-                                "--skip-download", "--external-checks-dir", str(REPO / "policies" / "checks"),
-                                "-o", "json", "--quiet"], org)
+    r["checkov_cli"] = measure(
+        [
+            str(BIN / "checkov"),
+            "-d",
+            str(out / "stacks"),
+            "--framework",
+            "terraform_json",
+            "--skip-download",
+            "--external-checks-dir",
+            str(REPO / "policies" / "checks"),
+            "-o",
+            "json",
+            "--quiet",
+        ],
+        org,
+    )
     r["checkov_cli"]["summary"] = checkov_summary(r["checkov_cli"].pop("stdout_full"))
     r["check_full"] = measure(modelops + ["check", "-c", "."], org)
     team = org / "teams" / "team000.yaml"
@@ -107,17 +137,32 @@ def bench(teams: int, work: Path) -> dict:
 
 
 def table(results: list[dict]) -> str:
-    rows = [("validate", "validate"), ("modelops synth", "synth"), ("stock `cdktn synth`", "cdktn_synth"),
-            ("modelops check --synth-dir", "check_synth_dir"), ("stock checkov CLI", "checkov_cli"),
-            ("modelops check (validate+synth+check)", "check_full"),
-            ("one-team check --changed-from", "check_one_team_changed")]
-    head = "| step | " + " | ".join(f"{r['teams']} teams ({r['stacks']} stacks, {r['resources']} resources)" for r in results) + " |"
+    rows = [
+        ("validate", "validate"),
+        ("modelops synth", "synth"),
+        ("stock `cdktn synth`", "cdktn_synth"),
+        ("modelops check --synth-dir", "check_synth_dir"),
+        ("stock checkov CLI", "checkov_cli"),
+        ("modelops check (validate+synth+check)", "check_full"),
+        ("one-team check --changed-from", "check_one_team_changed"),
+    ]
+    head = (
+        "| step | "
+        + " | ".join(f"{r['teams']} teams ({r['stacks']} stacks, {r['resources']} resources)" for r in results)
+        + " |"
+    )
     lines = [head, "|---|" + "---|" * len(results)]
     for label, key in rows:
-        lines.append(f"| {label} | " + " | ".join(f"{r[key]['seconds']:.1f} s, {r[key]['peak_mb']} MB (exit {r[key]['exit']})"
-                                                   for r in results) + " |")
-    lines += ["", "stock checkov CLI, what it actually checked: " + "; ".join(
-        f"{r['teams']} teams: {r['checkov_cli']['summary']}" for r in results)]
+        lines.append(
+            f"| {label} | "
+            + " | ".join(f"{r[key]['seconds']:.1f} s, {r[key]['peak_mb']} MB (exit {r[key]['exit']})" for r in results)
+            + " |"
+        )
+    lines += [
+        "",
+        "stock checkov CLI, what it actually checked: "
+        + "; ".join(f"{r['teams']} teams: {r['checkov_cli']['summary']}" for r in results),
+    ]
     return "\n".join(lines)
 
 

@@ -1,5 +1,6 @@
 """What applying and planning needs per Terraform resource type (config/data/ci_roles.yaml), without the
 provider bindings: the gate reads it too (policies/iam/contract.py)."""
+
 from __future__ import annotations
 
 from functools import cache

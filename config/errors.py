@@ -1,4 +1,5 @@
 """Config errors that name file, line, field and what is expected."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

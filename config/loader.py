@@ -4,6 +4,7 @@ Order: parse each file (syntax), validate it against its JSON Schema, build type
 for files that passed, then check the rules a schema cannot express (cross-file and
 derived-name rules). All problems from all files are raised together in ``ConfigInvalid``.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,9 +12,27 @@ from typing import Any, Mapping
 
 from config import names, patterns
 from config.model import (
-    NOT_A_DATE, Ci, Config, Feature, Gke, Groups, Impact, Logging, Model, Monitoring, NotificationChannel,
-    Organization, Platform, PlatformEnv, AuthorizedNetwork, Serving, Source, Streaming,
-    Suppression, Team, TeamEnv,
+    NOT_A_DATE,
+    Ci,
+    Config,
+    Feature,
+    Gke,
+    Groups,
+    Impact,
+    Logging,
+    Model,
+    Monitoring,
+    NotificationChannel,
+    Organization,
+    Platform,
+    PlatformEnv,
+    AuthorizedNetwork,
+    Serving,
+    Source,
+    Streaming,
+    Suppression,
+    Team,
+    TeamEnv,
 )
 from config.errors import ConfigError, ConfigInvalid
 from config.schema import validate
@@ -63,6 +82,7 @@ def _load_checked(file: Path, schema: str, errors: list[ConfigError]) -> YamlDoc
 
 # --- typed construction (input already schema-valid) -------------------------------------
 
+
 def _src(doc: YamlDocument, *path: Any) -> Source:
     return Source(Path(display_path(doc.file)), doc.line(path) or 1)
 
@@ -72,7 +92,10 @@ def _channels(doc: YamlDocument, raw: dict[str, Any]) -> dict[str, NotificationC
     for key, spec in (raw or {}).items():
         settings = {k: str(v) for k, v in spec.items() if k not in ("type", "display_name")}
         out[key] = NotificationChannel(
-            key=key, type=spec["type"], display_name=spec.get("display_name", key), settings=settings,
+            key=key,
+            type=spec["type"],
+            display_name=spec.get("display_name", key),
+            settings=settings,
             source=_src(doc, "notification_channels", key),
         )
     return out
@@ -88,15 +111,25 @@ def _platform(doc: YamlDocument) -> Platform:
     return Platform(
         name=d["name"],
         region=d["region"],
-        organization=Organization(org["domain"], org.get("org_id"), org.get("folder_id"), org.get("customer_id"),
-                                  org.get("guardrails_env", list(d["environments"])[-1])),
+        organization=Organization(
+            org["domain"],
+            org.get("org_id"),
+            org.get("folder_id"),
+            org.get("customer_id"),
+            org.get("guardrails_env", list(d["environments"])[-1]),
+        ),
         environments=envs,
         notification_channels=_channels(doc, d.get("notification_channels")),
         oncall_channel=d.get("oncall_channel"),
-        gke=Gke(**{
-            "cluster_name": f"{d['name']}-gke", **gke,
-            "master_authorized_networks": tuple(AuthorizedNetwork(**n) for n in gke.get("master_authorized_networks", [])),
-        }),
+        gke=Gke(
+            **{
+                "cluster_name": f"{d['name']}-gke",
+                **gke,
+                "master_authorized_networks": tuple(
+                    AuthorizedNetwork(**n) for n in gke.get("master_authorized_networks", [])
+                ),
+            }
+        ),
         ci=Ci(**ci) if ci else None,
         source=_src(doc),
         suppressions=_suppressions(doc, d.get("suppressions")),
@@ -145,6 +178,7 @@ def _team(doc: YamlDocument) -> Team:
 
 # --- rules a schema cannot express --------------------------------------------------------
 
+
 def _err(doc: YamlDocument, path: tuple[Any, ...], message: str) -> ConfigError:
     return ConfigError(display_path(doc.file), doc.line(path), format_path(path), message)
 
@@ -152,36 +186,64 @@ def _err(doc: YamlDocument, path: tuple[Any, ...], message: str) -> ConfigError:
 def platform_rules(platform: Platform, doc: YamlDocument) -> list[ConfigError]:
     errors = []
     if platform.oncall_channel and platform.oncall_channel not in platform.notification_channels:
-        errors.append(_err(doc, ("oncall_channel",), f"unknown notification channel '{platform.oncall_channel}'; "
-                                                     f"expected one of: {', '.join(sorted(platform.notification_channels)) or '(none defined)'}"))
+        errors.append(
+            _err(
+                doc,
+                ("oncall_channel",),
+                f"unknown notification channel '{platform.oncall_channel}'; "
+                f"expected one of: {', '.join(sorted(platform.notification_channels)) or '(none defined)'}",
+            )
+        )
     org = platform.organization
     if org.guardrails_env not in platform.environments:
-        errors.append(_err(doc, ("organization", "guardrails_env"),
-                           f"unknown environment '{org.guardrails_env}'; expected one of: {', '.join(platform.environments)}"))
+        errors.append(
+            _err(
+                doc,
+                ("organization", "guardrails_env"),
+                f"unknown environment '{org.guardrails_env}'; expected one of: {', '.join(platform.environments)}",
+            )
+        )
     if (org.org_id or org.folder_id) and not org.customer_id:
-        errors.append(_err(doc, ("organization",), "customer_id is required when org_id or folder_id is set "
-                                                   "(the allowed-member-domains guardrail restricts IAM to it)"))
+        errors.append(
+            _err(
+                doc,
+                ("organization",),
+                "customer_id is required when org_id or folder_id is set "
+                "(the allowed-member-domains guardrail restricts IAM to it)",
+            )
+        )
     label = names.label_value(platform.name)
     if len(label) > 63:
         errors.append(_err(doc, ("name",), "too long to be used as a label value (63 characters)"))
     if platform.ci is not None:
         for env in platform.environments.values():
             if not env.state_bucket:
-                errors.append(_err(doc, ("environments", env.name),
-                                   "state_bucket is required when `ci` deploys the platform: a CI runner's local "
-                                   "state is gone after the job, and the next apply would recreate everything"))
+                errors.append(
+                    _err(
+                        doc,
+                        ("environments", env.name),
+                        "state_bucket is required when `ci` deploys the platform: a CI runner's local "
+                        "state is gone after the job, and the next apply would recreate everything",
+                    )
+                )
     errors += _secret_isolation_rules(platform.notification_channels, platform.environments, doc)
     projects: dict[str, str] = {}
     for env in platform.environments.values():
         if env.project_id in projects:
-            errors.append(_err(doc, ("environments", env.name, "project_id"),
-                               f"project '{env.project_id}' is already used by environment '{projects[env.project_id]}'"))
+            errors.append(
+                _err(
+                    doc,
+                    ("environments", env.name, "project_id"),
+                    f"project '{env.project_id}' is already used by environment '{projects[env.project_id]}'",
+                )
+            )
         projects[env.project_id] = env.name
     return errors
 
 
-def _secret_isolation_rules(channels: Mapping[str, NotificationChannel], environments: Mapping[str, Any],
-                            doc: YamlDocument) -> list[ConfigError]:
+def _secret_isolation_rules(
+    channels: Mapping[str, NotificationChannel], environments: Mapping[str, Any], doc: YamlDocument
+) -> list[ConfigError]:
     """A secret pinned to one environment's project would be read by every environment's stack."""
     if len(environments) < 2:
         return []
@@ -190,10 +252,15 @@ def _secret_isolation_rules(channels: Mapping[str, NotificationChannel], environ
     for key, channel in channels.items():
         for setting, ref in channel.settings.items():
             if setting.endswith("_secret") and ref.split("/")[1] in env_of:
-                errors.append(_err(doc, ("notification_channels", key, setting),
-                                   f"secret in the {env_of[ref.split('/')[1]]} project would be read by every "
-                                   f"environment's stack; write projects/{{project}}/... so each environment reads "
-                                   f"its own copy"))
+                errors.append(
+                    _err(
+                        doc,
+                        ("notification_channels", key, setting),
+                        f"secret in the {env_of[ref.split('/')[1]]} project would be read by every "
+                        f"environment's stack; write projects/{{project}}/... so each environment reads "
+                        f"its own copy",
+                    )
+                )
     return errors
 
 
@@ -210,13 +277,23 @@ def team_rules(platform: Platform | None, teams: list[Team], docs: list[YamlDocu
         seen_names.setdefault(team.name, display_path(doc.file))
         for env in team.environments.values():
             if platform is not None and env.name not in platform.environments:
-                errors.append(_err(doc, ("environments", env.name),
-                                   f"environment '{env.name}' is not defined in platform.yaml; "
-                                   f"expected one of: {', '.join(sorted(platform.environments))}"))
+                errors.append(
+                    _err(
+                        doc,
+                        ("environments", env.name),
+                        f"environment '{env.name}' is not defined in platform.yaml; "
+                        f"expected one of: {', '.join(sorted(platform.environments))}",
+                    )
+                )
             if env.project_id in platform_projects:
-                errors.append(_err(doc, ("environments", env.name, "project_id"),
-                                   f"project '{env.project_id}' is the platform project of '{platform_projects[env.project_id]}'; "
-                                   "teams need their own projects"))
+                errors.append(
+                    _err(
+                        doc,
+                        ("environments", env.name, "project_id"),
+                        f"project '{env.project_id}' is the platform project of '{platform_projects[env.project_id]}'; "
+                        "teams need their own projects",
+                    )
+                )
         errors += _model_rules(team, doc)
         errors += _secret_isolation_rules(team.notification_channels, team.environments, doc)
         errors += _derived_name_rules(team, doc)
@@ -229,12 +306,20 @@ def _model_rules(team: Team, doc: YamlDocument) -> list[ConfigError]:
     seen: dict[str, int] = {}
     for i, model in enumerate(team.models):
         if model.name in seen:
-            errors.append(_err(doc, ("models", i, "name"),
-                               f"duplicate model name '{model.name}' (also models[{seen[model.name]}])"))
+            errors.append(
+                _err(
+                    doc, ("models", i, "name"), f"duplicate model name '{model.name}' (also models[{seen[model.name]}])"
+                )
+            )
         seen.setdefault(model.name, i)
         if model.serving.min_replicas > model.serving.max_replicas:
-            errors.append(_err(doc, ("models", i, "serving", "min_replicas"),
-                               f"must not exceed max_replicas ({model.serving.max_replicas})"))
+            errors.append(
+                _err(
+                    doc,
+                    ("models", i, "serving", "min_replicas"),
+                    f"must not exceed max_replicas ({model.serving.max_replicas})",
+                )
+            )
         if not patterns.pattern(model.pattern).scheduled and model.schedule is not None:
             scheduled = " and ".join(p.name for p in patterns.PATTERNS.values() if p.scheduled)
             errors.append(_err(doc, ("models", i, "schedule"), f"only {scheduled} models take a schedule"))
@@ -242,11 +327,21 @@ def _model_rules(team: Team, doc: YamlDocument) -> list[ConfigError]:
         for dup in sorted({f for f in features if features.count(f) > 1}):
             errors.append(_err(doc, ("models", i, "monitoring", "features"), f"duplicate feature '{dup}'"))
         if model.task == "regression" and model.monitoring.min_accuracy is not None:
-            errors.append(_err(doc, ("models", i, "monitoring", "min_accuracy"),
-                               "min_accuracy applies to classification; regression models use max_rmse"))
+            errors.append(
+                _err(
+                    doc,
+                    ("models", i, "monitoring", "min_accuracy"),
+                    "min_accuracy applies to classification; regression models use max_rmse",
+                )
+            )
         if model.task == "classification" and model.monitoring.max_rmse is not None:
-            errors.append(_err(doc, ("models", i, "monitoring", "max_rmse"),
-                               "max_rmse applies to regression; classification models use min_accuracy"))
+            errors.append(
+                _err(
+                    doc,
+                    ("models", i, "monitoring", "max_rmse"),
+                    "max_rmse applies to regression; classification models use min_accuracy",
+                )
+            )
     return errors
 
 
@@ -255,8 +350,14 @@ def _derived_name_rules(team: Team, doc: YamlDocument) -> list[ConfigError]:
     for role in names.TEAM_SERVICE_ACCOUNTS:
         account = names.service_account_id(team.name, role)
         if not names.SERVICE_ACCOUNT_ID.match(account):
-            errors.append(_err(doc, ("name",), f"derived service account id '{account}' must be 6-30 characters "
-                                               "of [a-z0-9-]; choose a shorter team name"))
+            errors.append(
+                _err(
+                    doc,
+                    ("name",),
+                    f"derived service account id '{account}' must be 6-30 characters "
+                    "of [a-z0-9-]; choose a shorter team name",
+                )
+            )
     dataset = names.metadata_dataset_id(team.name)
     if not names.DATASET_ID.match(dataset):
         errors.append(_err(doc, ("name",), f"derived dataset id '{dataset}' is not a valid BigQuery dataset id"))
@@ -267,12 +368,20 @@ def _derived_name_rules(team: Team, doc: YamlDocument) -> list[ConfigError]:
                 continue
             endpoint = names.endpoint_name(team.name, model.name, env)
             if endpoint in ids:
-                errors.append(_err(doc, ("models", i, "name"), f"derived endpoint id {endpoint} in {env} collides with "
-                                                               f"model '{ids[endpoint]}'; rename one of the models"))
+                errors.append(
+                    _err(
+                        doc,
+                        ("models", i, "name"),
+                        f"derived endpoint id {endpoint} in {env} collides with "
+                        f"model '{ids[endpoint]}'; rename one of the models",
+                    )
+                )
             ids.setdefault(endpoint, model.name)
     label_sources = [(("name",), team.name), (("business_owner",), names.email_label(team.business_owner))]
     label_sources += [(("models", i, "name"), m.name) for i, m in enumerate(team.models)]
-    label_sources += [(("models", i, "impact", "owner"), names.email_label(m.impact.owner)) for i, m in enumerate(team.models)]
+    label_sources += [
+        (("models", i, "impact", "owner"), names.email_label(m.impact.owner)) for i, m in enumerate(team.models)
+    ]
     for path, value in label_sources:
         if not names.LABEL_VALUE.match(value):
             errors.append(_err(doc, path, f"derived label value '{value}' must be at most 63 characters of [a-z0-9_-]"))
@@ -286,4 +395,3 @@ def _suppression_shape_rules(owner: Team | Platform, doc: YamlDocument) -> list[
         if s.expiry is None:
             errors.append(_err(doc, ("suppressions", i, "expires"), NOT_A_DATE.format(s.expires)))
     return errors
-

@@ -8,6 +8,7 @@ Schema states the same value as `default` (what editors show), and the loader pa
 file sets (tests/test_config_defaults.py keeps the two equal). Defaults that depend on other fields
 (a cluster named after the platform, guardrails in the last environment) are computed by the loader.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -59,7 +60,7 @@ class AuthorizedNetwork:
 
 @dataclass(frozen=True, kw_only=True)
 class Gke:
-    cluster_name: str                # default (loader): `<platform name>-gke`
+    cluster_name: str  # default (loader): `<platform name>-gke`
     release_channel: str = "REGULAR"
     master_ipv4_cidr_block: str = "172.16.0.0/28"
     master_authorized_networks: tuple[AuthorizedNetwork, ...] = ()
@@ -154,7 +155,7 @@ class Streaming:
 @dataclass(frozen=True, kw_only=True)
 class Model:
     name: str
-    pattern: str                 # a registered serving pattern (config/patterns.py; the schema's enum)
+    pattern: str  # a registered serving pattern (config/patterns.py; the schema's enum)
     description: str
     impact: Impact
     monitoring: Monitoring

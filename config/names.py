@@ -3,6 +3,7 @@
 Every function is pure and deterministic: the same team/model/env always yields the same id,
 so logical ids and resource names never depend on list positions.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -15,6 +16,7 @@ LABEL_VALUE = re.compile(r"^[a-z0-9_-]{0,63}$")
 LABEL_KEY = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
 
 MANAGED_BY = "modelops"
+
 
 class AccountKind(StrEnum):
     """The service accounts every team gets; the value is the suffix of the account id."""
@@ -111,7 +113,7 @@ def team_stack(team: str, env: str) -> str:
 # grant never spans services. Patterns name the ones their team projects need (config/patterns.py).
 KEY_SERVICES = ("bigquery", "vertex", "pubsub", "logging", "gke", "artifacts", "workflows")
 
-AUDIT_LOG_BUCKET = "modelops-audit"   # CMEK log bucket that keeps audit logs beyond the default 30 days
+AUDIT_LOG_BUCKET = "modelops-audit"  # CMEK log bucket that keeps audit logs beyond the default 30 days
 ARTIFACT_REPOSITORY = "serving-images"
 INSPECT_TEMPLATE = "modelops-pii"
 CI_POOL = "modelops-ci"
@@ -126,11 +128,13 @@ CI_PLAN_ENVIRONMENT_SUFFIX = "-plan"
 def ci_plan_environment(env: str) -> str:
     """The GitHub environment pull-request plans of ``env`` run in (protect `prod-plan` with reviewers)."""
     return f"{env}{CI_PLAN_ENVIRONMENT_SUFFIX}"
-  # `cdktn output platform-<env>` shows it
+
+
+# `cdktn output platform-<env>` shows it
 PREDICTOR_ROLE = "modelopsPredictor"  # custom role ids are camelCase without '-'
-MODEL_DEPLOYER_ROLE = "modelopsModelDeployer"      # the lifecycle CLI's Vertex AI calls
-BATCH_RUNNER_ROLE = "modelopsBatchRunner"          # the batch workflow's Vertex AI calls
-TABLE_APPENDER_ROLE = "modelopsTableAppender"      # append rows to one table, read nothing
+MODEL_DEPLOYER_ROLE = "modelopsModelDeployer"  # the lifecycle CLI's Vertex AI calls
+BATCH_RUNNER_ROLE = "modelopsBatchRunner"  # the batch workflow's Vertex AI calls
+TABLE_APPENDER_ROLE = "modelopsTableAppender"  # append rows to one table, read nothing
 DLP_PROFILE_TABLE = "dlp_data_profiles"
 
 # --- the team metadata dataset's tables (schemas: modules/metadata_tables.py) ----------------
@@ -142,8 +146,14 @@ DATA_QUALITY_TABLE = "data_quality"
 DRIFT_TABLE = "drift"
 GROUND_TRUTH_TABLE = "ground_truth"
 FEATURE_BASELINE_TABLE = "feature_baseline"
-TEAM_TABLES = (PREDICTION_HISTORY_TABLE, DAILY_USAGE_TABLE, MODEL_QUALITY_TABLE, DATA_QUALITY_TABLE, DRIFT_TABLE,
-               GROUND_TRUTH_TABLE)
+TEAM_TABLES = (
+    PREDICTION_HISTORY_TABLE,
+    DAILY_USAGE_TABLE,
+    MODEL_QUALITY_TABLE,
+    DATA_QUALITY_TABLE,
+    DRIFT_TABLE,
+    GROUND_TRUTH_TABLE,
+)
 # What viewers read: usage, quality and drift per model and day (no raw rows, no personal data).
 SUMMARY_TABLES = (DAILY_USAGE_TABLE, MODEL_QUALITY_TABLE, DATA_QUALITY_TABLE, DRIFT_TABLE)
 
@@ -204,6 +214,7 @@ def custom_role(project: str, role_id: str) -> str:
     """A project-level custom role's full name, as IAM bindings reference it."""
     return f"projects/{project}/roles/{role_id}"
 
+
 # --- model lifecycle (Vertex AI Model Registry, audit log) ----------------------------------
 
 AUDIT_LOG_NAME = "modelops-audit"  # written by `modelops register/deploy/...`; the platform sink routes it
@@ -223,6 +234,7 @@ def monitoring_job_display_name(team: str, model: str, env: str) -> str:
 
 
 # --- per-model serving names ----------------------------------------------------------------
+
 
 def request_log_table(model: str) -> str:
     """Vertex request/response log table; Vertex creates it, so it must not pre-exist."""

@@ -10,6 +10,7 @@ enum lists the same names (tests/serving/test_patterns.py checks the three agree
 Adding a pattern (README, "Add a serving pattern"): a spec in ``PATTERNS`` below, a construct file in
 modules/serving/ registered in modules/serving/__init__.py, and the name in the schema's enum.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -37,9 +38,9 @@ class DatasetWrite(str, Enum):
 class HistorySource(str, Enum):
     """How a pattern's predictions reach prediction_history."""
 
-    REQUEST_LOG = "request_log"        # the daily quality workflow copies the Vertex request log in
-    JOB_OUTPUT = "batch_output"        # the pattern's own job copies its output in
-    SCORER = "stream_archive"          # the scoring service writes it as it scores
+    REQUEST_LOG = "request_log"  # the daily quality workflow copies the Vertex request log in
+    JOB_OUTPUT = "batch_output"  # the pattern's own job copies its output in
+    SCORER = "stream_archive"  # the scoring service writes it as it scores
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ class StarterThresholds:
 class Lifecycle:
     """What `modelops deploy | promote | rollback` do for a model of the pattern."""
 
-    endpoint: bool                      # the model serves on its Vertex AI endpoint (names.endpoint_name)
+    endpoint: bool  # the model serves on its Vertex AI endpoint (names.endpoint_name)
     champion_reader: str | None = None  # otherwise: what reads the `champion` alias that promote moves
 
 
@@ -65,15 +66,15 @@ class Lifecycle:
 class PatternSpec:
     name: str
     summary: str
-    key_services: tuple[str, ...]             # platform keys the team project's agents need (config.names.KEY_SERVICES)
+    key_services: tuple[str, ...]  # platform keys the team project's agents need (config.names.KEY_SERVICES)
     dataset_writes: tuple[DatasetWrite, ...]  # team-level grants on the metadata dataset the pattern relies on
     history: HistorySource
     starter: StarterThresholds
     lifecycle: Lifecycle
-    terraform_types: tuple[str, ...] = ()     # types its construct adds to a team stack (CI apply/plan roles)
-    daily_metrics: tuple[str, ...] = ()       # pattern-specific custom metrics the quality workflow publishes
-    scheduled: bool = False                   # takes `schedule` (cron, in `time_zone`)
-    data_engineer_note: str = ""              # a line of the team page's data-engineer checklist; {models} = names
+    terraform_types: tuple[str, ...] = ()  # types its construct adds to a team stack (CI apply/plan roles)
+    daily_metrics: tuple[str, ...] = ()  # pattern-specific custom metrics the quality workflow publishes
+    scheduled: bool = False  # takes `schedule` (cron, in `time_zone`)
+    data_engineer_note: str = ""  # a line of the team page's data-engineer checklist; {models} = names
 
 
 ONLINE = PatternSpec(
@@ -82,12 +83,13 @@ ONLINE = PatternSpec(
     key_services=("vertex",),
     dataset_writes=(DatasetWrite.VERTEX_AGENT_CREATES_TABLES,),
     history=HistorySource.REQUEST_LOG,
-    starter=StarterThresholds(latency_p99_ms=300, max_error_rate=0.01, min_predictions_per_hour=100, sample_rate=1.0,
-                              retention_days=400),
+    starter=StarterThresholds(
+        latency_p99_ms=300, max_error_rate=0.01, min_predictions_per_hour=100, sample_rate=1.0, retention_days=400
+    ),
     lifecycle=Lifecycle(endpoint=True),
     terraform_types=("google_vertex_ai_endpoint", "google_monitoring_custom_service", "google_monitoring_slo"),
     data_engineer_note="Online endpoints ({models}) log requests to BigQuery; keep feature names stable: drift is "
-                       "computed per feature.",
+    "computed per feature.",
 )
 BATCH = PatternSpec(
     name="batch",
@@ -96,8 +98,9 @@ BATCH = PatternSpec(
     key_services=("vertex", "workflows"),
     dataset_writes=(DatasetWrite.VERTEX_AGENT_CREATES_TABLES,),
     history=HistorySource.JOB_OUTPUT,
-    starter=StarterThresholds(latency_p99_ms=120000, max_error_rate=0.05, min_predictions_per_hour=0, sample_rate=1.0,
-                              retention_days=400),
+    starter=StarterThresholds(
+        latency_p99_ms=120000, max_error_rate=0.05, min_predictions_per_hour=0, sample_rate=1.0, retention_days=400
+    ),
     lifecycle=Lifecycle(endpoint=False, champion_reader="batch prediction job"),
     daily_metrics=("batch/output_rows",),
     scheduled=True,
@@ -109,13 +112,19 @@ STREAMING = PatternSpec(
     key_services=("vertex", "pubsub"),
     dataset_writes=(DatasetWrite.SERVING_APPENDS_HISTORY,),
     history=HistorySource.SCORER,
-    starter=StarterThresholds(latency_p99_ms=1000, max_error_rate=0.02, min_predictions_per_hour=100, sample_rate=1.0,
-                              retention_days=180),
+    starter=StarterThresholds(
+        latency_p99_ms=1000, max_error_rate=0.02, min_predictions_per_hour=100, sample_rate=1.0, retention_days=180
+    ),
     lifecycle=Lifecycle(endpoint=False, champion_reader="streaming scorer"),
-    terraform_types=("google_pubsub_schema", "google_pubsub_topic", "google_pubsub_topic_iam_member",
-                     "google_pubsub_subscription", "google_pubsub_subscription_iam_member"),
+    terraform_types=(
+        "google_pubsub_schema",
+        "google_pubsub_topic",
+        "google_pubsub_topic_iam_member",
+        "google_pubsub_subscription",
+        "google_pubsub_subscription_iam_member",
+    ),
     data_engineer_note="Publish events for {models} in the topic schema's format; failed messages land in the "
-                       "dead-letter topic.",
+    "dead-letter topic.",
 )
 
 PATTERNS: dict[str, PatternSpec] = {p.name: p for p in (ONLINE, BATCH, STREAMING)}
@@ -151,7 +160,9 @@ def dataset_writes(team: Team) -> list[DatasetWrite]:
 
 def team_key_services(team: Team) -> list[str]:
     """Platform keys the team project's service agents need: the quality workflow's and each pattern's."""
-    return sorted({*((QUALITY_WORKFLOW_KEY,) if team.models else ()), *(s for spec in used(team) for s in spec.key_services)})
+    return sorted(
+        {*((QUALITY_WORKFLOW_KEY,) if team.models else ()), *(s for spec in used(team) for s in spec.key_services)}
+    )
 
 
 def with_pattern(models: Iterable, predicate) -> list:

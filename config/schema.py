@@ -1,4 +1,5 @@
 """JSON Schema (draft 2020-12) validation with messages a person can act on."""
+
 from __future__ import annotations
 
 import json
@@ -103,8 +104,10 @@ def describe(error: ValidationError) -> tuple[tuple[Any, ...], str]:
     if v == "pattern":
         return path, f"{error.instance!r} is not valid: {_pattern_hint(error.schema)}"
     if v == "not" and isinstance(expected, dict) and "enum" in expected:
-        return path, (f"{error.instance!r} is a reserved name (taken: {', '.join(map(str, expected['enum']))}); "
-                      f"{error.schema.get('description', 'choose another')}")
+        return path, (
+            f"{error.instance!r} is a reserved name (taken: {', '.join(map(str, expected['enum']))}); "
+            f"{error.schema.get('description', 'choose another')}"
+        )
     return path, error.message
 
 
@@ -114,8 +117,15 @@ def _pattern_hint(schema: dict[str, Any]) -> str:
 
 def _article(expected: Any) -> str:
     names = expected if isinstance(expected, list) else [expected]
-    words = {"object": "a mapping", "array": "a list", "string": "a string", "integer": "an integer",
-             "number": "a number", "boolean": "true or false", "null": "null"}
+    words = {
+        "object": "a mapping",
+        "array": "a list",
+        "string": "a string",
+        "integer": "an integer",
+        "number": "a number",
+        "boolean": "true or false",
+        "null": "null",
+    }
     return " or ".join(words.get(n, n) for n in names)
 
 

@@ -1,4 +1,5 @@
 """Which stacks a run builds. Pure config logic: listing stacks never imports the provider bindings."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -3,6 +3,7 @@
 PyYAML's ``safe_load`` drops positions; we compose the node tree once, record
 ``path -> line`` for every key and value, and then construct plain Python data.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -71,18 +72,24 @@ def load(file: Path) -> tuple[YamlDocument | None, list[ConfigError]]:
         doc.data = SafeLoader(text).get_single_data()
     except yaml.YAMLError as exc:  # e.g. unhashable keys, bad tags: only found at construction
         mark = getattr(exc, "problem_mark", None)
-        errors.append(ConfigError(where, mark.line + 1 if mark else None, "", f"invalid YAML: {getattr(exc, 'problem', exc)}"))
+        errors.append(
+            ConfigError(where, mark.line + 1 if mark else None, "", f"invalid YAML: {getattr(exc, 'problem', exc)}")
+        )
     return (None if errors else doc), errors
 
 
-def _record_lines(node: yaml.Node, path: PathKey, lines: dict[PathKey, int], errors: list[ConfigError], where: str) -> None:
+def _record_lines(
+    node: yaml.Node, path: PathKey, lines: dict[PathKey, int], errors: list[ConfigError], where: str
+) -> None:
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         seen: set[Any] = set()
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
             if key in seen:
-                errors.append(ConfigError(where, key_node.start_mark.line + 1, format_path(path + (key,)), "duplicate key"))
+                errors.append(
+                    ConfigError(where, key_node.start_mark.line + 1, format_path(path + (key,)), "duplicate key")
+                )
             seen.add(key)
             child = path + (key,)
             # A key's own line is where a person looks; for nested blocks the key line is best too.

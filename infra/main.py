@@ -3,6 +3,7 @@
 
 `make synth` / `modelops synth` build the same app in-process with a summary table.
 """
+
 import sys
 from pathlib import Path
 

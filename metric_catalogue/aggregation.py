@@ -11,6 +11,7 @@ the unit is kept (a percentile of milliseconds is milliseconds) except:
 - counting aligners and reducers (COUNT, COUNT_TRUE, COUNT_FALSE) yield a number of points, unit 1;
 - FRACTION_TRUE yields a ratio in [0, 1], unit 1; ALIGN_PERCENT_CHANGE yields a percentage, unit %.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -26,8 +27,8 @@ ANY_KIND = frozenset({"GAUGE", "DELTA", "CUMULATIVE"})
 GAUGE_DELTA = frozenset({"GAUGE", "DELTA"})
 SAME = None
 
-MIN_ALIGNMENT_SECONDS = 60            # "The value must be at least 60 seconds."
-MAX_ALERT_ALIGNMENT_SECONDS = 90000   # "... 90,000 seconds (25 hours) for alerting policies."
+MIN_ALIGNMENT_SECONDS = 60  # "The value must be at least 60 seconds."
+MAX_ALERT_ALIGNMENT_SECONDS = 90000  # "... 90,000 seconds (25 hours) for alerting policies."
 MAX_CHART_ALIGNMENT_SECONDS = 104 * 7 * 86400  # "The maximum value ... is 104 weeks (2 years) for charts"
 
 
@@ -35,69 +36,154 @@ MAX_CHART_ALIGNMENT_SECONDS = 104 * 7 * 86400  # "The maximum value ... is 104 w
 class Rule:
     kinds: frozenset[str]
     values: frozenset[str]
-    says: str                      # the proto sentence this encodes
+    says: str  # the proto sentence this encodes
     out_kind: str | None = SAME
     out_value: str | None = SAME
-    unit: str = "same"             # "same" | "per_second" | "1" | "%"
+    unit: str = "same"  # "same" | "per_second" | "1" | "%"
 
 
 def _rule(kinds, values, says, out_kind=SAME, out_value=SAME, unit="same") -> Rule:
     return Rule(frozenset(kinds), frozenset(values), says, out_kind, out_value, unit)
 
 
-_PERCENTILE_ALIGN = "valid for GAUGE and DELTA metrics with distribution values. The output is a GAUGE metric with value_type DOUBLE"
+_PERCENTILE_ALIGN = (
+    "valid for GAUGE and DELTA metrics with distribution values. The output is a GAUGE metric with value_type DOUBLE"
+)
 ALIGNERS: dict[str, Rule] = {
-    "ALIGN_NONE": _rule(ANY_KIND, ANY_VALUE, "No alignment. Raw data is returned. Not valid if cross-series reduction is requested."),
-    "ALIGN_DELTA": _rule({"CUMULATIVE", "DELTA"}, ANY_VALUE,
-                         "valid for CUMULATIVE and DELTA metrics ... the value_type of the aligned result is the same as the value_type of the input",
-                         out_kind="DELTA"),
-    "ALIGN_RATE": _rule({"CUMULATIVE", "DELTA"}, NUMERIC,
-                        "valid for CUMULATIVE and DELTA metrics with numeric values ... The output is a GAUGE metric with value_type DOUBLE",
-                        out_kind="GAUGE", out_value="DOUBLE", unit="per_second"),
+    "ALIGN_NONE": _rule(
+        ANY_KIND, ANY_VALUE, "No alignment. Raw data is returned. Not valid if cross-series reduction is requested."
+    ),
+    "ALIGN_DELTA": _rule(
+        {"CUMULATIVE", "DELTA"},
+        ANY_VALUE,
+        "valid for CUMULATIVE and DELTA metrics ... the value_type of the aligned result is the same as the value_type of the input",
+        out_kind="DELTA",
+    ),
+    "ALIGN_RATE": _rule(
+        {"CUMULATIVE", "DELTA"},
+        NUMERIC,
+        "valid for CUMULATIVE and DELTA metrics with numeric values ... The output is a GAUGE metric with value_type DOUBLE",
+        out_kind="GAUGE",
+        out_value="DOUBLE",
+        unit="per_second",
+    ),
     "ALIGN_INTERPOLATE": _rule({"GAUGE"}, NUMERIC, "valid for GAUGE metrics with numeric values"),
     "ALIGN_NEXT_OLDER": _rule({"GAUGE"}, ANY_VALUE, "valid for GAUGE metrics"),
     "ALIGN_MIN": _rule(GAUGE_DELTA, NUMERIC, "valid for GAUGE and DELTA metrics with numeric values"),
     "ALIGN_MAX": _rule(GAUGE_DELTA, NUMERIC, "valid for GAUGE and DELTA metrics with numeric values"),
-    "ALIGN_MEAN": _rule(GAUGE_DELTA, NUMERIC, "valid for GAUGE and DELTA metrics with numeric values. The value_type of the aligned result is DOUBLE",
-                        out_value="DOUBLE"),
-    "ALIGN_COUNT": _rule(GAUGE_DELTA, NUMERIC | BOOL, "valid for GAUGE and DELTA metrics with numeric or Boolean values. The value_type of the aligned result is INT64",
-                         out_value="INT64", unit="1"),
-    "ALIGN_SUM": _rule(GAUGE_DELTA, NUMERIC | DISTRIBUTION, "valid for GAUGE and DELTA metrics with numeric and distribution values"),
-    "ALIGN_STDDEV": _rule(GAUGE_DELTA, NUMERIC, "valid for GAUGE and DELTA metrics with numeric values. The value_type of the output is DOUBLE",
-                          out_value="DOUBLE"),
-    "ALIGN_COUNT_TRUE": _rule({"GAUGE"}, BOOL, "valid for GAUGE metrics with Boolean values. The value_type of the output is INT64",
-                              out_value="INT64", unit="1"),
-    "ALIGN_COUNT_FALSE": _rule({"GAUGE"}, BOOL, "valid for GAUGE metrics with Boolean values. The value_type of the output is INT64",
-                               out_value="INT64", unit="1"),
-    "ALIGN_FRACTION_TRUE": _rule({"GAUGE"}, BOOL, "valid for GAUGE metrics with Boolean values. The output value is in the range [0.0, 1.0]",
-                                 out_value="DOUBLE", unit="1"),
-    **{f"ALIGN_PERCENTILE_{p}": _rule(GAUGE_DELTA, DISTRIBUTION, _PERCENTILE_ALIGN, out_kind="GAUGE", out_value="DOUBLE")
-       for p in ("99", "95", "50", "05")},
-    "ALIGN_PERCENT_CHANGE": _rule(GAUGE_DELTA, NUMERIC, "valid for GAUGE and DELTA metrics with numeric values ... The output is a GAUGE metric with value_type DOUBLE",
-                                  out_kind="GAUGE", out_value="DOUBLE", unit="%"),
+    "ALIGN_MEAN": _rule(
+        GAUGE_DELTA,
+        NUMERIC,
+        "valid for GAUGE and DELTA metrics with numeric values. The value_type of the aligned result is DOUBLE",
+        out_value="DOUBLE",
+    ),
+    "ALIGN_COUNT": _rule(
+        GAUGE_DELTA,
+        NUMERIC | BOOL,
+        "valid for GAUGE and DELTA metrics with numeric or Boolean values. The value_type of the aligned result is INT64",
+        out_value="INT64",
+        unit="1",
+    ),
+    "ALIGN_SUM": _rule(
+        GAUGE_DELTA, NUMERIC | DISTRIBUTION, "valid for GAUGE and DELTA metrics with numeric and distribution values"
+    ),
+    "ALIGN_STDDEV": _rule(
+        GAUGE_DELTA,
+        NUMERIC,
+        "valid for GAUGE and DELTA metrics with numeric values. The value_type of the output is DOUBLE",
+        out_value="DOUBLE",
+    ),
+    "ALIGN_COUNT_TRUE": _rule(
+        {"GAUGE"},
+        BOOL,
+        "valid for GAUGE metrics with Boolean values. The value_type of the output is INT64",
+        out_value="INT64",
+        unit="1",
+    ),
+    "ALIGN_COUNT_FALSE": _rule(
+        {"GAUGE"},
+        BOOL,
+        "valid for GAUGE metrics with Boolean values. The value_type of the output is INT64",
+        out_value="INT64",
+        unit="1",
+    ),
+    "ALIGN_FRACTION_TRUE": _rule(
+        {"GAUGE"},
+        BOOL,
+        "valid for GAUGE metrics with Boolean values. The output value is in the range [0.0, 1.0]",
+        out_value="DOUBLE",
+        unit="1",
+    ),
+    **{
+        f"ALIGN_PERCENTILE_{p}": _rule(
+            GAUGE_DELTA, DISTRIBUTION, _PERCENTILE_ALIGN, out_kind="GAUGE", out_value="DOUBLE"
+        )
+        for p in ("99", "95", "50", "05")
+    },
+    "ALIGN_PERCENT_CHANGE": _rule(
+        GAUGE_DELTA,
+        NUMERIC,
+        "valid for GAUGE and DELTA metrics with numeric values ... The output is a GAUGE metric with value_type DOUBLE",
+        out_kind="GAUGE",
+        out_value="DOUBLE",
+        unit="%",
+    ),
 }
 
-_PERCENTILE_REDUCE = "valid for GAUGE and DELTA metrics of numeric and distribution type. The value of the output is DOUBLE"
+_PERCENTILE_REDUCE = (
+    "valid for GAUGE and DELTA metrics of numeric and distribution type. The value of the output is DOUBLE"
+)
 REDUCERS: dict[str, Rule] = {
     "REDUCE_NONE": _rule(ANY_KIND, ANY_VALUE, "No cross-time series reduction."),
-    "REDUCE_MEAN": _rule(GAUGE_DELTA, NUMERIC | DISTRIBUTION, "valid for DELTA and GAUGE metrics with numeric or distribution values. The value_type of the output is DOUBLE",
-                         out_value="DOUBLE"),
+    "REDUCE_MEAN": _rule(
+        GAUGE_DELTA,
+        NUMERIC | DISTRIBUTION,
+        "valid for DELTA and GAUGE metrics with numeric or distribution values. The value_type of the output is DOUBLE",
+        out_value="DOUBLE",
+    ),
     "REDUCE_MIN": _rule(GAUGE_DELTA, NUMERIC, "valid for DELTA and GAUGE metrics with numeric values"),
     "REDUCE_MAX": _rule(GAUGE_DELTA, NUMERIC, "valid for DELTA and GAUGE metrics with numeric values"),
-    "REDUCE_SUM": _rule(GAUGE_DELTA, NUMERIC | DISTRIBUTION, "valid for DELTA and GAUGE metrics with numeric and distribution values"),
-    "REDUCE_STDDEV": _rule(GAUGE_DELTA, NUMERIC | DISTRIBUTION, "valid for DELTA and GAUGE metrics with numeric or distribution values. The value_type of the output is DOUBLE",
-                           out_value="DOUBLE"),
-    "REDUCE_COUNT": _rule(GAUGE_DELTA, NUMERIC | BOOL | DISTRIBUTION | {"STRING"},
-                          "valid for DELTA and GAUGE metrics of numeric, Boolean, distribution, and string value_type. The value_type of the output is INT64",
-                          out_value="INT64", unit="1"),
-    "REDUCE_COUNT_TRUE": _rule(GAUGE_DELTA, BOOL, "valid for DELTA and GAUGE metrics of Boolean value_type. The value_type of the output is INT64",
-                               out_value="INT64", unit="1"),
-    "REDUCE_COUNT_FALSE": _rule(GAUGE_DELTA, BOOL, "valid for DELTA and GAUGE metrics of Boolean value_type. The value_type of the output is INT64",
-                                out_value="INT64", unit="1"),
-    "REDUCE_FRACTION_TRUE": _rule(GAUGE_DELTA, BOOL, "valid for DELTA and GAUGE metrics of Boolean value_type. The output value is in the range [0.0, 1.0]",
-                                  out_value="DOUBLE", unit="1"),
-    **{f"REDUCE_PERCENTILE_{p}": _rule(GAUGE_DELTA, NUMERIC | DISTRIBUTION, _PERCENTILE_REDUCE, out_value="DOUBLE")
-       for p in ("99", "95", "50", "05")},
+    "REDUCE_SUM": _rule(
+        GAUGE_DELTA, NUMERIC | DISTRIBUTION, "valid for DELTA and GAUGE metrics with numeric and distribution values"
+    ),
+    "REDUCE_STDDEV": _rule(
+        GAUGE_DELTA,
+        NUMERIC | DISTRIBUTION,
+        "valid for DELTA and GAUGE metrics with numeric or distribution values. The value_type of the output is DOUBLE",
+        out_value="DOUBLE",
+    ),
+    "REDUCE_COUNT": _rule(
+        GAUGE_DELTA,
+        NUMERIC | BOOL | DISTRIBUTION | {"STRING"},
+        "valid for DELTA and GAUGE metrics of numeric, Boolean, distribution, and string value_type. The value_type of the output is INT64",
+        out_value="INT64",
+        unit="1",
+    ),
+    "REDUCE_COUNT_TRUE": _rule(
+        GAUGE_DELTA,
+        BOOL,
+        "valid for DELTA and GAUGE metrics of Boolean value_type. The value_type of the output is INT64",
+        out_value="INT64",
+        unit="1",
+    ),
+    "REDUCE_COUNT_FALSE": _rule(
+        GAUGE_DELTA,
+        BOOL,
+        "valid for DELTA and GAUGE metrics of Boolean value_type. The value_type of the output is INT64",
+        out_value="INT64",
+        unit="1",
+    ),
+    "REDUCE_FRACTION_TRUE": _rule(
+        GAUGE_DELTA,
+        BOOL,
+        "valid for DELTA and GAUGE metrics of Boolean value_type. The output value is in the range [0.0, 1.0]",
+        out_value="DOUBLE",
+        unit="1",
+    ),
+    **{
+        f"REDUCE_PERCENTILE_{p}": _rule(GAUGE_DELTA, NUMERIC | DISTRIBUTION, _PERCENTILE_REDUCE, out_value="DOUBLE")
+        for p in ("99", "95", "50", "05")
+    },
 }
 
 
@@ -129,16 +215,19 @@ def seconds(duration: Any) -> float | None:
 
 
 def _apply(series: Series, rule: Rule) -> Series:
-    unit = {"same": series.unit, "per_second": units.per_second(series.unit), "1": units.DIMENSIONLESS,
-            "%": "%"}[rule.unit]
+    unit = {"same": series.unit, "per_second": units.per_second(series.unit), "1": units.DIMENSIONLESS, "%": "%"}[
+        rule.unit
+    ]
     return replace(series, kind=rule.out_kind or series.kind, value_type=rule.out_value or series.value_type, unit=unit)
 
 
 def _valid(name: str, rule: Rule, series: Series, what: str) -> str | None:
     if series.kind in rule.kinds and series.value_type in rule.values:
         return None
-    return (f"{what} {name} is not valid for a {series.kind} {series.value_type} time series "
-            f"(Google's Aggregation reference: \"{rule.says}\")")
+    return (
+        f"{what} {name} is not valid for a {series.kind} {series.value_type} time series "
+        f'(Google\'s Aggregation reference: "{rule.says}")'
+    )
 
 
 def evaluate(series: Series, aggregations: Iterable[Mapping[str, Any]], *, context: str) -> tuple[Series, list[str]]:
@@ -160,15 +249,21 @@ def evaluate(series: Series, aggregations: Iterable[Mapping[str, Any]], *, conte
         if align_rule is None or reduce_rule is None:
             return series, problems
         if reducer != "REDUCE_NONE" and aligner == "ALIGN_NONE":
-            problems.append(f"{reducer} needs a per_series_aligner other than ALIGN_NONE (\"If cross_series_reducer "
-                            "is specified, then per_series_aligner must be specified, and must not be ALIGN_NONE\")")
+            problems.append(
+                f'{reducer} needs a per_series_aligner other than ALIGN_NONE ("If cross_series_reducer '
+                'is specified, then per_series_aligner must be specified, and must not be ALIGN_NONE")'
+            )
         if aligner != "ALIGN_NONE":
             if period is None:
-                problems.append(f"{aligner} needs an alignment_period (\"If a per-series aligner other than ALIGN_NONE "
-                                "is specified, this field is required\")")
+                problems.append(
+                    f'{aligner} needs an alignment_period ("If a per-series aligner other than ALIGN_NONE '
+                    'is specified, this field is required")'
+                )
             elif not MIN_ALIGNMENT_SECONDS <= period <= max_period:
-                problems.append(f"alignment_period {period:g}s is outside {MIN_ALIGNMENT_SECONDS}s..{max_period}s allowed "
-                                f"for {'alert policies' if context == 'alert' else 'charts'}")
+                problems.append(
+                    f"alignment_period {period:g}s is outside {MIN_ALIGNMENT_SECONDS}s..{max_period}s allowed "
+                    f"for {'alert policies' if context == 'alert' else 'charts'}"
+                )
         problem = _valid(aligner, align_rule, series, "per_series_aligner")
         if problem:
             problems.append(problem)

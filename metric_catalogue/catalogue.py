@@ -3,6 +3,7 @@
 Every metric and monitored resource the platform queries, with the facts the gate checks: kind,
 value type, unit, launch stage, labels, monitored resources, and where each fact was read.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ class CatalogueError(ValueError):
 class Label:
     key: str
     description: str
-    values: tuple[str, ...] | None = None   # only where Google enumerates them
+    values: tuple[str, ...] | None = None  # only where Google enumerates them
     value_format_verified: bool = True
 
 
@@ -103,8 +104,12 @@ def _labels(raw: Any, where: str) -> dict[str, Label]:
             values = spec.get("values")
             if values is not None and not (isinstance(values, list) and all(isinstance(v, str) for v in values)):
                 raise CatalogueError(f"{where}.labels.{key}.values: expected a list of strings")
-            out[key] = Label(key, spec["description"], tuple(values) if values is not None else None,
-                             bool(spec.get("value_format_verified", True)))
+            out[key] = Label(
+                key,
+                spec["description"],
+                tuple(values) if values is not None else None,
+                bool(spec.get("value_format_verified", True)),
+            )
         else:
             raise CatalogueError(f"{where}.labels.{key}: expected a description or {{description, values}}")
     return out
@@ -136,8 +141,14 @@ def parse(doc: Any) -> Catalogue:
     sources = {}
     for key, raw in (doc.get("sources") or {}).items():
         where = f"sources.{key}"
-        sources[key] = Source(key, _require(raw, "title", where), _require(raw, "url", where),
-                              str(_require(raw, "read_on", where)), raw.get("list_generated"), raw.get("read_via", ""))
+        sources[key] = Source(
+            key,
+            _require(raw, "title", where),
+            _require(raw, "url", where),
+            str(_require(raw, "read_on", where)),
+            raw.get("list_generated"),
+            raw.get("read_via", ""),
+        )
 
     def source(entry: dict, where: str) -> Source:
         key = _require(entry, "source", where)
@@ -149,8 +160,9 @@ def parse(doc: Any) -> Catalogue:
     for rtype, raw in (doc.get("resources") or {}).items():
         where = f"resources.{rtype}"
         verified, reason = _verified(raw, where)
-        resources[rtype] = MonitoredResource(rtype, raw.get("display_name", ""), _labels(raw.get("labels"), where),
-                                             source(raw, where), verified, reason)
+        resources[rtype] = MonitoredResource(
+            rtype, raw.get("display_name", ""), _labels(raw.get("labels"), where), source(raw, where), verified, reason
+        )
     metrics = {}
     for mtype, raw in (doc.get("metrics") or {}).items():
         where = f"metrics.{mtype}"
@@ -165,11 +177,20 @@ def parse(doc: Any) -> Catalogue:
         if stage == "DEPRECATED" and not raw.get("deprecation"):
             raise CatalogueError(f"{where}.deprecation: required for a DEPRECATED metric (Google's note)")
         metrics[mtype] = Metric(
-            type=mtype, display_name=raw.get("display_name", ""), description=raw.get("description", ""),
-            kind=_require(raw, "kind", where, KINDS), value_type=_require(raw, "value_type", where, VALUE_TYPES),
-            unit=str(_require(raw, "unit", where)), launch_stage=stage, resources=kinds,
-            labels=_labels(raw.get("labels", {}), where), source=source(raw, where), verified=verified,
-            reason=reason, deprecation=raw.get("deprecation", ""), replacement=raw.get("replacement"),
+            type=mtype,
+            display_name=raw.get("display_name", ""),
+            description=raw.get("description", ""),
+            kind=_require(raw, "kind", where, KINDS),
+            value_type=_require(raw, "value_type", where, VALUE_TYPES),
+            unit=str(_require(raw, "unit", where)),
+            launch_stage=stage,
+            resources=kinds,
+            labels=_labels(raw.get("labels", {}), where),
+            source=source(raw, where),
+            verified=verified,
+            reason=reason,
+            deprecation=raw.get("deprecation", ""),
+            replacement=raw.get("replacement"),
             resource_accepted_verified=bool(raw.get("resource_accepted_verified", True)),
         )
     for mtype, metric in metrics.items():

@@ -5,6 +5,7 @@ A metric's unit comes from the catalogue; each aggregation step changes it as ag
 two counts give a dimensionless ratio. An SLO selector (`select_slo_burn_rate(...)`) yields a
 dimensionless number (a burn rate, a budget fraction).
 """
+
 from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
@@ -33,23 +34,30 @@ def series_of(filter_text: str, cat: Catalogue | None = None) -> Series:
     return Series(metric.kind, metric.value_type, metric.unit)
 
 
-def aggregated(filter_text: str, aggregations: Iterable[Mapping[str, Any]], *, context: str,
-               cat: Catalogue | None = None) -> Series:
+def aggregated(
+    filter_text: str, aggregations: Iterable[Mapping[str, Any]], *, context: str, cat: Catalogue | None = None
+) -> Series:
     series, problems = evaluate(series_of(filter_text, cat), aggregations, context=context)
     if problems:
         raise NotComparable("; ".join(problems))
     return series
 
 
-def compared_unit(filter_text: str, aggregations: Iterable[Mapping[str, Any]] = (), *,
-                  denominator_filter: str | None = None,
-                  denominator_aggregations: Iterable[Mapping[str, Any]] | None = None,
-                  context: str = "alert", cat: Catalogue | None = None) -> str:
+def compared_unit(
+    filter_text: str,
+    aggregations: Iterable[Mapping[str, Any]] = (),
+    *,
+    denominator_filter: str | None = None,
+    denominator_aggregations: Iterable[Mapping[str, Any]] | None = None,
+    context: str = "alert",
+    cat: Catalogue | None = None,
+) -> str:
     """The unit of the values a threshold on this query is compared with."""
     aggregations = list(aggregations)
     unit = aggregated(filter_text, aggregations, context=context, cat=cat).unit
     if denominator_filter:
-        denominator = aggregated(denominator_filter, list(denominator_aggregations or aggregations),
-                                 context=context, cat=cat).unit
+        denominator = aggregated(
+            denominator_filter, list(denominator_aggregations or aggregations), context=context, cat=cat
+        ).unit
         unit = units.ratio(unit, denominator)
     return unit

@@ -10,6 +10,7 @@ https://cloud.google.com/stackdriver/docs/solutions/slo-monitoring/api/timeserie
 
 This reads what a query *refers to*; it does not evaluate filters.
 """
+
 from __future__ import annotations
 
 import re
@@ -18,31 +19,36 @@ from dataclasses import dataclass
 _TYPE = re.compile(r'\b(metric|resource)\.type\s*(=|!=|:)\s*("([^"]*)"|[A-Za-z_.]+\([^)]*\))')
 _LABEL = re.compile(
     r'\b(?P<scope>metric|resource)\.labels?\.(?:"(?P<quoted>[^"]+)"|(?P<key>[A-Za-z_][A-Za-z0-9_]*))'
-    r'\s*(?P<op>!=|>=|<=|=|>|<|:)\s*(?P<rhs>"(?:[^"\\]|\\.)*"|[A-Za-z_.]+\((?:[^()"]|"(?:[^"\\]|\\.)*")*\))')
+    r'\s*(?P<op>!=|>=|<=|=|>|<|:)\s*(?P<rhs>"(?:[^"\\]|\\.)*"|[A-Za-z_.]+\((?:[^()"]|"(?:[^"\\]|\\.)*")*\))'
+)
 _STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
-_REFERENCE = re.compile(r'^(?P<scope>metric|resource)\.labels?\.(?:"(?P<quoted>[^"]+)"|(?P<key>[A-Za-z_][A-Za-z0-9_]*))$')
+_REFERENCE = re.compile(
+    r'^(?P<scope>metric|resource)\.labels?\.(?:"(?P<quoted>[^"]+)"|(?P<key>[A-Za-z_][A-Za-z0-9_]*))$'
+)
 _TEMPLATE = re.compile(r"\$\{(?P<scope>metric|resource)\.labels?\.(?P<key>[A-Za-z_][A-Za-z0-9_]*)\}")
-_SLO_SELECTOR = re.compile(r'^\s*(?P<fn>select_slo_[a-z_]+)\(\s*"(?P<slo>[^"]*)"(?:\s*,\s*"(?P<window>[^"]*)")?\s*\)\s*$')
+_SLO_SELECTOR = re.compile(
+    r'^\s*(?P<fn>select_slo_[a-z_]+)\(\s*"(?P<slo>[^"]*)"(?:\s*,\s*"(?P<window>[^"]*)")?\s*\)\s*$'
+)
 
 
 @dataclass(frozen=True)
 class LabelClause:
-    scope: str                    # "metric" | "resource"
+    scope: str  # "metric" | "resource"
     key: str
     op: str
-    rhs: str                      # as written
-    literals: tuple[str, ...]     # compared string values (a quoted value or one_of's arguments)
-    function: str | None          # one_of, starts_with, monitoring.regex.full_match, ...
+    rhs: str  # as written
+    literals: tuple[str, ...]  # compared string values (a quoted value or one_of's arguments)
+    function: str | None  # one_of, starts_with, monitoring.regex.full_match, ...
 
 
 @dataclass(frozen=True)
 class Filter:
     text: str
     metric_type: str | None
-    metric_type_literal: bool     # `metric.type = "..."`, not a function or a negation
+    metric_type_literal: bool  # `metric.type = "..."`, not a function or a negation
     resource_type: str | None
     labels: tuple[LabelClause, ...]
-    slo_selector: str | None      # select_slo_* function name when the filter is an SLO selector
+    slo_selector: str | None  # select_slo_* function name when the filter is an SLO selector
     slo_window: str | None = None
 
 
@@ -70,8 +76,9 @@ def parse(text: str) -> Filter:
             literals = tuple(_STRING.findall(rhs))
         else:
             literals = ()
-        clauses.append(LabelClause(m.group("scope"), m.group("quoted") or m.group("key"), m.group("op"), rhs,
-                                   literals, function))
+        clauses.append(
+            LabelClause(m.group("scope"), m.group("quoted") or m.group("key"), m.group("op"), rhs, literals, function)
+        )
     return Filter(text, metric, literal, resource, tuple(clauses), None)
 
 

@@ -12,6 +12,7 @@ The value is the number Terraform compares, the unit a `MetricDescriptor.unit` e
 are built from a config quantity in its own unit (`Quantity(latency_p99_ms, "ms")`) converted into the
 unit the query produces (`workflows.googleapis.com/execution_times` is in s, so 3600000 ms -> 3600 s).
 """
+
 from __future__ import annotations
 
 import re
@@ -32,7 +33,7 @@ class Quantity:
     def to(self, unit: str) -> float | int:
         """The value in ``unit``; integral results as int so the JSON reads 3600, not 3600.0."""
         value = units.convert(self.value, self.unit, unit)
-        return int(value) if float(value).is_integer() and abs(value) < 2 ** 53 else value
+        return int(value) if float(value).is_integer() and abs(value) < 2**53 else value
 
 
 def number(value: float) -> str:
@@ -49,7 +50,7 @@ def declare(text: str, value: float, unit: str) -> str:
 
 @dataclass(frozen=True)
 class Declared:
-    value: float | None    # None when the value text is not a number
+    value: float | None  # None when the value text is not a number
     unit: str
     text: str
 

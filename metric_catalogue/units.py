@@ -11,6 +11,7 @@ with UNIT one of bit, By, s, min, h, d, 1; an annotation alone means 1 (`{reques
 1/100 and `10^2.%` a ratio shown as a percentage (so it equals 1). A unit is reduced to a scale
 factor and base dimensions: `ms` is 0.001 s, `By/s` is bytes per second.
 """
+
 from __future__ import annotations
 
 import re
@@ -20,15 +21,41 @@ from functools import lru_cache
 
 # Scale factors are exact fractions, so 150 ms converts to exactly the float nearest 0.15 s.
 BASE_UNITS: dict[str, tuple[Fraction, str | None]] = {
-    "bit": (Fraction(1), "bit"), "By": (Fraction(1), "By"), "s": (Fraction(1), "s"), "min": (Fraction(60), "s"),
-    "h": (Fraction(3600), "s"), "d": (Fraction(86400), "s"), "1": (Fraction(1), None),
+    "bit": (Fraction(1), "bit"),
+    "By": (Fraction(1), "By"),
+    "s": (Fraction(1), "s"),
+    "min": (Fraction(60), "s"),
+    "h": (Fraction(3600), "s"),
+    "d": (Fraction(86400), "s"),
+    "1": (Fraction(1), None),
 }
 PREFIXES: dict[str, Fraction] = {
-    "Ki": Fraction(2) ** 10, "Mi": Fraction(2) ** 20, "Gi": Fraction(2) ** 30, "Ti": Fraction(2) ** 40,
+    "Ki": Fraction(2) ** 10,
+    "Mi": Fraction(2) ** 20,
+    "Gi": Fraction(2) ** 30,
+    "Ti": Fraction(2) ** 40,
     "Pi": Fraction(2) ** 50,
-    **{p: Fraction(10) ** e for p, e in (("k", 3), ("M", 6), ("G", 9), ("T", 12), ("P", 15), ("E", 18), ("Z", 21),
-                                         ("Y", 24), ("m", -3), ("u", -6), ("n", -9), ("p", -12), ("f", -15),
-                                         ("a", -18), ("z", -21), ("y", -24))},
+    **{
+        p: Fraction(10) ** e
+        for p, e in (
+            ("k", 3),
+            ("M", 6),
+            ("G", 9),
+            ("T", 12),
+            ("P", 15),
+            ("E", 18),
+            ("Z", 21),
+            ("Y", 24),
+            ("m", -3),
+            ("u", -6),
+            ("n", -9),
+            ("p", -12),
+            ("f", -15),
+            ("a", -18),
+            ("z", -21),
+            ("y", -24),
+        )
+    },
 }
 _ANNOTATION = re.compile(r"\{[^{}\s]*\}")
 _POWER = re.compile(r"^(\d+)\^(-?\d+)$")
@@ -43,7 +70,7 @@ class UnitError(ValueError):
 class Unit:
     text: str
     factor: Fraction
-    dims: tuple[tuple[str, int], ...]   # sorted (base, exponent), exponent != 0
+    dims: tuple[tuple[str, int], ...]  # sorted (base, exponent), exponent != 0
 
     @property
     def dimensionless(self) -> bool:
@@ -56,7 +83,7 @@ class Unit:
 
 def _component(text: str) -> tuple[Fraction, str | None]:
     body = _ANNOTATION.sub("", text)
-    if body == "" and text:                  # an annotation alone is 1
+    if body == "" and text:  # an annotation alone is 1
         return Fraction(1), None
     if body == "%":
         return Fraction(1, 100), None
@@ -68,10 +95,12 @@ def _component(text: str) -> tuple[Fraction, str | None]:
     if body in BASE_UNITS:
         return BASE_UNITS[body]
     for prefix in sorted(PREFIXES, key=len, reverse=True):
-        if body.startswith(prefix) and body[len(prefix):] in BASE_UNITS and body[len(prefix):] != "1":
-            factor, dim = BASE_UNITS[body[len(prefix):]]
+        if body.startswith(prefix) and body[len(prefix) :] in BASE_UNITS and body[len(prefix) :] != "1":
+            factor, dim = BASE_UNITS[body[len(prefix) :]]
             return PREFIXES[prefix] * factor, dim
-    raise UnitError(f"{text!r} is not a unit of MetricDescriptor.unit (UNIT with optional PREFIX, %, 1 or {{annotation}})")
+    raise UnitError(
+        f"{text!r} is not a unit of MetricDescriptor.unit (UNIT with optional PREFIX, %, 1 or {{annotation}})"
+    )
 
 
 @lru_cache(maxsize=256)

@@ -4,6 +4,7 @@ A table is declared as a ``TableSpec`` (pure data, importable without the provid
 that write and read it) and created by ``CmekDataset.add_table``. Columns marked ``pii`` get the
 dataset's ``pii`` policy tag, so only fine-grained readers see their values.
 """
+
 from __future__ import annotations
 
 import json
@@ -49,7 +50,9 @@ def schema_json(spec: TableSpec, pii_policy_tag: str | None) -> str:
         entry = {"name": c.name, "type": c.type, "mode": c.mode, "description": c.description}
         if c.pii:
             if pii_policy_tag is None:
-                raise ValueError(f"table {spec.name}: column {c.name} holds personal data but no pii policy tag was given")
+                raise ValueError(
+                    f"table {spec.name}: column {c.name} holds personal data but no pii policy tag was given"
+                )
             entry["policyTags"] = {"names": [pii_policy_tag]}
         fields.append(entry)
     return json.dumps(fields)

@@ -6,6 +6,7 @@ platform repository, so a fork or another repository gets nothing; each service 
 workload-identity binding then admits exactly the jobs that may act as it (the protected branch,
 one GitHub environment, or pull requests).
 """
+
 from __future__ import annotations
 
 from typing import Iterable
@@ -93,7 +94,8 @@ class CiIdentity(Construct):
         self.ci = ci
         self.project = project
         self.pool = IamWorkloadIdentityPool(
-            self, "pool",
+            self,
+            "pool",
             project=project,
             workload_identity_pool_id=names.CI_POOL,
             display_name="ModelOps CI",
@@ -102,7 +104,8 @@ class CiIdentity(Construct):
             deletion_policy="PREVENT",
         )
         self.provider = IamWorkloadIdentityPoolProvider(
-            self, "provider",
+            self,
+            "provider",
             project=project,
             workload_identity_pool_id=self.pool.workload_identity_pool_id,
             workload_identity_pool_provider_id=names.CI_PROVIDER,
@@ -113,26 +116,53 @@ class CiIdentity(Construct):
             deletion_policy="PREVENT",
         )
         # What the deploy workflow's MODELOPS_WIF_PROVIDERS variable holds for this environment.
-        TerraformOutput(self, "workload-identity-provider", value=self.provider.name,
-                        description="Set as MODELOPS_WIF_PROVIDERS[<env>] for .github/workflows/deploy.yml."
-                        ).override_logical_id(names.CI_PROVIDER_OUTPUT)
-        self.deployer = self._account("deployer", names.CI_DEPLOYER, "platform CI deployer",
-                                      "Pushes serving images; impersonated by CI on the protected branch.")
-        ServiceAccountIamMember(self, "deployer-federation", service_account_id=self.deployer.name,
-                                role=WORKLOAD_IDENTITY_USER, member=self.principal.member)
+        TerraformOutput(
+            self,
+            "workload-identity-provider",
+            value=self.provider.name,
+            description="Set as MODELOPS_WIF_PROVIDERS[<env>] for .github/workflows/deploy.yml.",
+        ).override_logical_id(names.CI_PROVIDER_OUTPUT)
+        self.deployer = self._account(
+            "deployer",
+            names.CI_DEPLOYER,
+            "platform CI deployer",
+            "Pushes serving images; impersonated by CI on the protected branch.",
+        )
+        ServiceAccountIamMember(
+            self,
+            "deployer-federation",
+            service_account_id=self.deployer.name,
+            role=WORKLOAD_IDENTITY_USER,
+            member=self.principal.member,
+        )
         self.applier = self.planner = None
         if ci.issuer_uri == GITHUB_ISSUER:  # .github/workflows/deploy.yml; other CI systems bring their own
-            self.applier = self._account("applier", names.CI_APPLIER, f"platform CI applier ({env})",
-                                         f"Applies the {env} stacks; only CI jobs in the GitHub environment '{env}'.")
-            ServiceAccountIamMember(self, "applier-federation", service_account_id=self.applier.name,
-                                    role=WORKLOAD_IDENTITY_USER,
-                                    member=self.subject_principal(github_subject(ci, "environment", env)))
-            self.planner = self._account("planner", names.CI_PLANNER, f"platform CI planner ({env})",
-                                         "Plans the stacks of pull requests (read-only).")
-            ServiceAccountIamMember(self, "planner-federation", service_account_id=self.planner.name,
-                                    role=WORKLOAD_IDENTITY_USER,
-                                    member=self.subject_principal(github_subject(ci, "environment",
-                                                                                 names.ci_plan_environment(env))))
+            self.applier = self._account(
+                "applier",
+                names.CI_APPLIER,
+                f"platform CI applier ({env})",
+                f"Applies the {env} stacks; only CI jobs in the GitHub environment '{env}'.",
+            )
+            ServiceAccountIamMember(
+                self,
+                "applier-federation",
+                service_account_id=self.applier.name,
+                role=WORKLOAD_IDENTITY_USER,
+                member=self.subject_principal(github_subject(ci, "environment", env)),
+            )
+            self.planner = self._account(
+                "planner",
+                names.CI_PLANNER,
+                f"platform CI planner ({env})",
+                "Plans the stacks of pull requests (read-only).",
+            )
+            ServiceAccountIamMember(
+                self,
+                "planner-federation",
+                service_account_id=self.planner.name,
+                role=WORKLOAD_IDENTITY_USER,
+                member=self.subject_principal(github_subject(ci, "environment", names.ci_plan_environment(env))),
+            )
 
     def add_project_roles(self, slug: str, project: str, types: Iterable[str]) -> dict[str, list[ProjectIamMember]]:
         """The applier's and the planner's roles on ``project``: exactly those the ``types`` there need."""
@@ -141,14 +171,28 @@ class CiIdentity(Construct):
             if account is None:
                 continue
             who = "applier" if kind == "apply" else "planner"
-            out[who] = [ProjectIamMember(self, f"{who}-{slug}-{role.rsplit('/', 1)[-1].replace('.', '-')}",
-                                         project=project, role=role, member=f"serviceAccount:{account.email}")
-                        for role in sorted(roles_for_types(types, kind))]
+            out[who] = [
+                ProjectIamMember(
+                    self,
+                    f"{who}-{slug}-{role.rsplit('/', 1)[-1].replace('.', '-')}",
+                    project=project,
+                    role=role,
+                    member=f"serviceAccount:{account.email}",
+                )
+                for role in sorted(roles_for_types(types, kind))
+            ]
         return out
 
     def _account(self, id: str, account_id: str, display_name: str, description: str) -> ServiceAccount:
-        return ServiceAccount(self, id, project=self.project, account_id=account_id, display_name=display_name,
-                              description=description, deletion_policy="PREVENT")
+        return ServiceAccount(
+            self,
+            id,
+            project=self.project,
+            account_id=account_id,
+            display_name=display_name,
+            description=description,
+            deletion_policy="PREVENT",
+        )
 
     @property
     def principal_set(self) -> str:

@@ -3,6 +3,7 @@
 ``activated_policy_types=FINE_GRAINED_ACCESS_CONTROL`` is what makes the tag enforce anything;
 without it a tagged column is readable by every dataset reader.
 """
+
 from __future__ import annotations
 
 from cdktn_provider_google.data_catalog_policy_tag import DataCatalogPolicyTag
@@ -19,7 +20,8 @@ class PiiTaxonomy(Construct):
     def __init__(self, scope: Construct, id: str, *, display_name: str, project: str, region: str):
         super().__init__(scope, id)
         self.taxonomy = DataCatalogTaxonomy(
-            self, "taxonomy",
+            self,
+            "taxonomy",
             project=project,
             region=region,
             display_name=display_name,
@@ -27,7 +29,8 @@ class PiiTaxonomy(Construct):
             activated_policy_types=["FINE_GRAINED_ACCESS_CONTROL"],
         )
         self.pii = DataCatalogPolicyTag(
-            self, "pii",
+            self,
+            "pii",
             taxonomy=self.taxonomy.id,
             display_name="pii",
             description="Personal data: request/response payloads, features marked pii, entity ids, callers.",
@@ -40,5 +43,10 @@ class PiiTaxonomy(Construct):
 
     def grant_fine_grained_read(self, principal: Principal) -> DataCatalogPolicyTagIamMember:
         """Raw values of `pii` columns (Fine-Grained Reader on the tag); everyone else reads them masked out."""
-        return DataCatalogPolicyTagIamMember(self, f"{principal.slug}-fine-grained-reader", policy_tag=self.pii.name,
-                                             role=FINE_GRAINED_READER, member=principal.member)
+        return DataCatalogPolicyTagIamMember(
+            self,
+            f"{principal.slug}-fine-grained-reader",
+            policy_tag=self.pii.name,
+            role=FINE_GRAINED_READER,
+            member=principal.member,
+        )

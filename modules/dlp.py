@@ -4,6 +4,7 @@ The platform owns the template (one list of info types for every team); each tea
 discovery over its own metadata dataset with it and exports data profiles (which columns hold
 which info types, at what sensitivity) into the governance dataset.
 """
+
 from __future__ import annotations
 
 from functools import cache
@@ -11,12 +12,14 @@ from pathlib import Path
 
 import yaml
 from cdktn_provider_google.data_loss_prevention_discovery_config import (
-    DataLossPreventionDiscoveryConfig, DataLossPreventionDiscoveryConfigActions,
+    DataLossPreventionDiscoveryConfig,
+    DataLossPreventionDiscoveryConfigActions,
     DataLossPreventionDiscoveryConfigTargets,
     DataLossPreventionDiscoveryConfigTargetsBigQueryTargetFilterTablesIncludeRegexesPatterns,
 )
 from cdktn_provider_google.data_loss_prevention_inspect_template import (
-    DataLossPreventionInspectTemplate, DataLossPreventionInspectTemplateInspectConfigInfoTypes,
+    DataLossPreventionInspectTemplate,
+    DataLossPreventionInspectTemplateInspectConfigInfoTypes,
 )
 from cdktn_provider_google.project_iam_member import ProjectIamMember
 from constructs import Construct
@@ -29,9 +32,20 @@ from config import names
 # Every name must be a built-in infoType confirmed in Google's reference: data/dlp_infotypes.yaml records
 # where and when each was read, whether it is global-only and whether it is in Preview.
 PII_INFO_TYPES = (
-    "EMAIL_ADDRESS", "PHONE_NUMBER", "STREET_ADDRESS",
-    "PERSON_NAME", "FIRST_NAME", "LAST_NAME", "DATE_OF_BIRTH", "AGE", "GENDER",
-    "CREDIT_CARD_NUMBER", "PASSPORT", "GCP_CREDENTIALS", "AUTH_TOKEN", "MEDICAL_ID",
+    "EMAIL_ADDRESS",
+    "PHONE_NUMBER",
+    "STREET_ADDRESS",
+    "PERSON_NAME",
+    "FIRST_NAME",
+    "LAST_NAME",
+    "DATE_OF_BIRTH",
+    "AGE",
+    "GENDER",
+    "CREDIT_CARD_NUMBER",
+    "PASSPORT",
+    "GCP_CREDENTIALS",
+    "AUTH_TOKEN",
+    "MEDICAL_ID",
 )
 INFOTYPES_FILE = Path(__file__).resolve().parent / "data" / "dlp_infotypes.yaml"
 # Predefined roles (catalog: https://cloud.google.com/iam/docs/roles-permissions/dlp). The team project's DLP
@@ -74,7 +88,8 @@ class PiiInspectTemplate(Construct):
             raise ValueError("PII inspect template: " + "; ".join(problems))
         self.project = project
         self.template = DataLossPreventionInspectTemplate(
-            self, "template",
+            self,
+            "template",
             parent=f"projects/{project}/locations/{location}",
             template_id=names.INSPECT_TEMPLATE,
             display_name="ModelOps PII",
@@ -102,13 +117,19 @@ class PiiInspectTemplate(Construct):
         """
         return self.template.id
 
-    def grant_use(self, principal: Principal, *, scope: Construct | None = None,
-                  id: str | None = None) -> ProjectIamMember:
+    def grant_use(
+        self, principal: Principal, *, scope: Construct | None = None, id: str | None = None
+    ) -> ProjectIamMember:
         """Let another project's DLP agent read the template (inspect templates take no IAM of their own,
         so the grant is on the platform project). ``scope`` (default: this template) decides which stack holds
         the grant, ``id`` (default `<slug>-template-reader`) its logical id there."""
-        return ProjectIamMember(scope or self, id or f"{principal.slug}-template-reader", project=self.project,
-                                role=TEMPLATE_READER, member=principal.member)
+        return ProjectIamMember(
+            scope or self,
+            id or f"{principal.slug}-template-reader",
+            project=self.project,
+            role=TEMPLATE_READER,
+            member=principal.member,
+        )
 
 
 class DatasetPiiDiscovery(Construct):
@@ -122,8 +143,20 @@ class DatasetPiiDiscovery(Construct):
     https://cloud.google.com/dlp/docs/troubleshoot-data-profiles).
     """
 
-    def __init__(self, scope: Construct, id: str, *, team: str, project: str, project_number: str, location: str,
-                 dataset: CmekDataset, template: PiiInspectTemplate, governance: CmekDataset, pii: PiiTaxonomy):
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        team: str,
+        project: str,
+        project_number: str,
+        location: str,
+        dataset: CmekDataset,
+        template: PiiInspectTemplate,
+        governance: CmekDataset,
+        pii: PiiTaxonomy,
+    ):
         super().__init__(scope, id)
         agent = Principal.service_agent("dlp", names.service_agent("dlp", project_number))
         self.grants = [
@@ -131,33 +164,53 @@ class DatasetPiiDiscovery(Construct):
             pii.grant_fine_grained_read(agent),
         ]
         self.config = DataLossPreventionDiscoveryConfig(
-            self, "discovery",
+            self,
+            "discovery",
             parent=f"projects/{project}/locations/{location}",
             location=location,
             display_name=names.discovery_config_name(team),
             status="RUNNING",
             inspect_templates=[template.resource_name],
-            targets=[DataLossPreventionDiscoveryConfigTargets(
-                big_query_target={
-                    "filter": {"tables": {"include_regexes": {"patterns": [
-                        DataLossPreventionDiscoveryConfigTargetsBigQueryTargetFilterTablesIncludeRegexesPatterns(
-                            project_id_regex=f"^{project}$",
-                            dataset_id_regex=f"^{dataset.name}$",
-                            table_id_regex=".*",
-                        )]}}},
-                    "cadence": {
-                        "refresh_frequency": "UPDATE_FREQUENCY_DAILY",
-                        "schema_modified_cadence": {"types": ["SCHEMA_NEW_COLUMNS"],
-                                                    "frequency": "UPDATE_FREQUENCY_DAILY"},
-                        "table_modified_cadence": {"types": ["TABLE_MODIFIED_TIMESTAMP"],
-                                                   "frequency": "UPDATE_FREQUENCY_DAILY"},
+            targets=[
+                DataLossPreventionDiscoveryConfigTargets(
+                    big_query_target={
+                        "filter": {
+                            "tables": {
+                                "include_regexes": {
+                                    "patterns": [
+                                        DataLossPreventionDiscoveryConfigTargetsBigQueryTargetFilterTablesIncludeRegexesPatterns(
+                                            project_id_regex=f"^{project}$",
+                                            dataset_id_regex=f"^{dataset.name}$",
+                                            table_id_regex=".*",
+                                        )
+                                    ]
+                                }
+                            }
+                        },
+                        "cadence": {
+                            "refresh_frequency": "UPDATE_FREQUENCY_DAILY",
+                            "schema_modified_cadence": {
+                                "types": ["SCHEMA_NEW_COLUMNS"],
+                                "frequency": "UPDATE_FREQUENCY_DAILY",
+                            },
+                            "table_modified_cadence": {
+                                "types": ["TABLE_MODIFIED_TIMESTAMP"],
+                                "frequency": "UPDATE_FREQUENCY_DAILY",
+                            },
+                        },
                     },
-                },
-            )],
-            actions=[DataLossPreventionDiscoveryConfigActions(export_data={"profile_table": {
-                "project_id": governance.project,
-                "dataset_id": governance.name,
-                "table_id": names.DLP_PROFILE_TABLE,
-            }})],
+                )
+            ],
+            actions=[
+                DataLossPreventionDiscoveryConfigActions(
+                    export_data={
+                        "profile_table": {
+                            "project_id": governance.project,
+                            "dataset_id": governance.name,
+                            "table_id": names.DLP_PROFILE_TABLE,
+                        }
+                    }
+                )
+            ],
             depends_on=self.grants,
         )

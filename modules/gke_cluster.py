@@ -5,13 +5,16 @@ policy that admits only images from the platform's Artifact Registry (plus Googl
 system images), a release channel, Kubernetes secrets encrypted with the platform GKE key,
 Managed Prometheus, and deletion protection.
 """
+
 from __future__ import annotations
 
 from cdktn_provider_google.binary_authorization_policy import (
-    BinaryAuthorizationPolicy, BinaryAuthorizationPolicyAdmissionWhitelistPatterns,
+    BinaryAuthorizationPolicy,
+    BinaryAuthorizationPolicyAdmissionWhitelistPatterns,
 )
 from cdktn_provider_google.container_cluster import (
-    ContainerCluster, ContainerClusterMasterAuthorizedNetworksConfigCidrBlocks,
+    ContainerCluster,
+    ContainerClusterMasterAuthorizedNetworksConfigCidrBlocks,
 )
 from cdktn_provider_google.gke_hub_fleet import GkeHubFleet
 from constructs import Construct
@@ -28,12 +31,24 @@ class GkeAutopilotCluster(Construct):
     ``depends_on`` (default none): what must exist before the cluster, e.g. the GKE agent's key grant.
     """
 
-    def __init__(self, scope: Construct, id: str, *, gke: Gke, env: PlatformEnv, location: str, kms_key_id: str,
-                 allowed_image_prefixes: list[str], domain: str, depends_on: list | None = None):
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        gke: Gke,
+        env: PlatformEnv,
+        location: str,
+        kms_key_id: str,
+        allowed_image_prefixes: list[str],
+        domain: str,
+        depends_on: list | None = None,
+    ):
         super().__init__(scope, id)
         project = env.project_id
         self.fleet = GkeHubFleet(
-            self, "fleet",
+            self,
+            "fleet",
             project=project,
             display_name=f"{gke.cluster_name} fleet",
             # No fleet-level binary_authorization_config: the provider accepts only DISABLED and POLICY_BINDINGS
@@ -47,19 +62,22 @@ class GkeAutopilotCluster(Construct):
             },
         )
         self.binauthz_policy = BinaryAuthorizationPolicy(
-            self, "binauthz",
+            self,
+            "binauthz",
             project=project,
             description="Only images from the platform registry (and Google system images) may run.",
             global_policy_evaluation_mode="ENABLE",
-            admission_whitelist_patterns=[BinaryAuthorizationPolicyAdmissionWhitelistPatterns(name_pattern=p)
-                                          for p in allowed_image_prefixes],
+            admission_whitelist_patterns=[
+                BinaryAuthorizationPolicyAdmissionWhitelistPatterns(name_pattern=p) for p in allowed_image_prefixes
+            ],
             default_admission_rule={
                 "evaluation_mode": "ALWAYS_DENY",
                 "enforcement_mode": "ENFORCED_BLOCK_AND_AUDIT_LOG",
             },
         )
         self.cluster = ContainerCluster(
-            self, "cluster",
+            self,
+            "cluster",
             name=gke.cluster_name,
             project=project,
             location=location,
@@ -75,8 +93,12 @@ class GkeAutopilotCluster(Construct):
                 "master_global_access_config": {"enabled": False},
             },
             master_authorized_networks_config={
-                "cidr_blocks": [ContainerClusterMasterAuthorizedNetworksConfigCidrBlocks(
-                    cidr_block=n.cidr_block, display_name=n.display_name) for n in gke.master_authorized_networks],
+                "cidr_blocks": [
+                    ContainerClusterMasterAuthorizedNetworksConfigCidrBlocks(
+                        cidr_block=n.cidr_block, display_name=n.display_name
+                    )
+                    for n in gke.master_authorized_networks
+                ],
                 "gcp_public_cidrs_access_enabled": False,
             },
             workload_identity_config={"workload_pool": names.workload_pool(project)},

@@ -5,6 +5,7 @@ What lands in the governance dataset (partitioned tables created by the sink):
 `modelops_audit` (the CLI's lifecycle events), from the platform project and every team project.
 The platform project also keeps the same logs in a CMEK log bucket with longer retention.
 """
+
 from __future__ import annotations
 
 from cdktn_provider_google.data_google_logging_project_cmek_settings import DataGoogleLoggingProjectCmekSettings
@@ -40,7 +41,8 @@ class DataAccessAuditLogs(Construct):
         super().__init__(scope, id)
         self.configs = {
             service: ProjectIamAuditConfig(
-                self, service.split(".")[0],
+                self,
+                service.split(".")[0],
                 project=project,
                 service=service,
                 audit_log_config=[ProjectIamAuditConfigAuditLogConfig(log_type=t) for t in AUDIT_LOG_TYPES],
@@ -62,7 +64,8 @@ class AuditSinkToDataset(Construct):
     def __init__(self, scope: Construct, id: str, *, project: str, dataset: CmekDataset, grant_writer: bool = True):
         super().__init__(scope, id)
         self.sink = LoggingProjectSink(
-            self, "sink",
+            self,
+            "sink",
             name=names.audit_sink("bigquery"),
             project=project,
             destination=f"bigquery.googleapis.com/projects/{dataset.project}/datasets/{dataset.name}",
@@ -71,8 +74,11 @@ class AuditSinkToDataset(Construct):
             bigquery_options={"use_partitioned_tables": True},
             description="Audit logs and ModelOps lifecycle events into the governance dataset.",
         )
-        self.writer_grant = (dataset.grant_write(Principal(self.sink.writer_identity, "sink-writer"), scope=self,
-                                                 id="writer") if grant_writer else None)
+        self.writer_grant = (
+            dataset.grant_write(Principal(self.sink.writer_identity, "sink-writer"), scope=self, id="writer")
+            if grant_writer
+            else None
+        )
 
 
 class AuditLogBucket(Construct):
@@ -86,10 +92,14 @@ class AuditLogBucket(Construct):
         kms_key_id = keys.key("logging").id
         cmek = DataGoogleLoggingProjectCmekSettings(self, "cmek-settings", project=project)
         self.key_grant = keys.grant_encrypt_decrypt(
-            Principal.service_account(cmek.service_account_id, "logging-agent"), "logging", scope=self,
-            id="logging-agent-key")
+            Principal.service_account(cmek.service_account_id, "logging-agent"),
+            "logging",
+            scope=self,
+            id="logging-agent-key",
+        )
         self.bucket = LoggingProjectBucketConfig(
-            self, "bucket",
+            self,
+            "bucket",
             project=project,
             location=location,
             bucket_id=names.AUDIT_LOG_BUCKET,
@@ -102,7 +112,8 @@ class AuditLogBucket(Construct):
             depends_on=[self.key_grant],
         )
         self.sink = LoggingProjectSink(
-            self, "sink",
+            self,
+            "sink",
             name=names.audit_sink("log-bucket"),
             project=project,
             destination=f"logging.googleapis.com/projects/{project}/locations/{location}/buckets/{names.AUDIT_LOG_BUCKET}",

@@ -1,4 +1,5 @@
 """Platform KMS: one key ring per environment, one rotating key per data-holding service."""
+
 from __future__ import annotations
 
 from typing import Iterable
@@ -21,18 +22,21 @@ class PlatformKeys(Construct):
 
     def __init__(self, scope: Construct, id: str, *, project: str, location: str, ring_name: str):
         super().__init__(scope, id)
-        self.ring = KmsKeyRing(self, "ring", name=ring_name, location=location, project=project,
-                               lifecycle={"prevent_destroy": True})
+        self.ring = KmsKeyRing(
+            self, "ring", name=ring_name, location=location, project=project, lifecycle={"prevent_destroy": True}
+        )
         self.keys: dict[str, KmsCryptoKey] = {
             service: KmsCryptoKey(
-                self, service,
+                self,
+                service,
                 name=service,
                 key_ring=self.ring.id,
                 purpose="ENCRYPT_DECRYPT",
                 rotation_period=ROTATION_90_DAYS,
                 destroy_scheduled_duration=f"{30 * 24 * 3600}s",
                 version_template=KmsCryptoKeyVersionTemplate(
-                    algorithm="GOOGLE_SYMMETRIC_ENCRYPTION", protection_level="SOFTWARE"),
+                    algorithm="GOOGLE_SYMMETRIC_ENCRYPTION", protection_level="SOFTWARE"
+                ),
                 deletion_policy="PREVENT",
                 lifecycle={"prevent_destroy": True},
             )
@@ -42,16 +46,22 @@ class PlatformKeys(Construct):
     def key(self, service: str) -> KmsCryptoKey:
         return self.keys[service]
 
-    def grant_encrypt_decrypt(self, principal: Principal, service: str, *, scope: Construct,
-                              id: str | None = None) -> KmsCryptoKeyIamMember:
+    def grant_encrypt_decrypt(
+        self, principal: Principal, service: str, *, scope: Construct, id: str | None = None
+    ) -> KmsCryptoKeyIamMember:
         """Let one principal (a service agent) use one service's key: additive, never the whole ring.
 
         The grant lives in ``scope`` (the construct whose resources need the key, possibly in another
         stack: a team project's agents are granted from the platform stack) under ``id``, by default
         the principal's slug.
         """
-        return KmsCryptoKeyIamMember(scope, id or principal.slug, crypto_key_id=self.key(service).id,
-                                     role=ENCRYPTER_DECRYPTER, member=principal.member)
+        return KmsCryptoKeyIamMember(
+            scope,
+            id or principal.slug,
+            crypto_key_id=self.key(service).id,
+            role=ENCRYPTER_DECRYPTER,
+            member=principal.member,
+        )
 
 
 class ServiceAgentKeyAccess(Construct):

@@ -4,6 +4,7 @@ Applied as an Aspect so no construct can forget them; values a construct set its
 (e.g. `model`) win over the defaults. Labels also go on the provider's `default_labels`
 so Terraform adds them to anything created outside our constructs.
 """
+
 from __future__ import annotations
 
 from typing import Any, Mapping

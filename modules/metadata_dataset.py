@@ -1,4 +1,5 @@
 """CMEK BigQuery datasets (team metadata, platform governance): protected from deletion, grants as methods."""
+
 from __future__ import annotations
 
 from cdktn_provider_google.bigquery_dataset import BigqueryDataset, BigqueryDatasetDefaultEncryptionConfiguration
@@ -27,15 +28,27 @@ class CmekDataset(Construct):
     and is applied first.
     """
 
-    def __init__(self, scope: Construct, id: str, *, dataset_id: str, project: str, location: str,
-                 keys: PlatformKeys, description: str, max_time_travel_hours: int = 168, grant_key: bool = True):
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        dataset_id: str,
+        project: str,
+        location: str,
+        keys: PlatformKeys,
+        description: str,
+        max_time_travel_hours: int = 168,
+        grant_key: bool = True,
+    ):
         super().__init__(scope, id)
         kms_key_id = keys.key("bigquery").id
         self.key_grant = None
         if grant_key:
             agent = DataGoogleBigqueryDefaultServiceAccount(self, "bq-agent", project=project)
             self.key_grant = keys.grant_encrypt_decrypt(
-                Principal.service_account(agent.email, "bq-agent"), "bigquery", scope=self, id="bq-agent-key")
+                Principal.service_account(agent.email, "bq-agent"), "bigquery", scope=self, id="bq-agent-key"
+            )
         self.kms_key_id = kms_key_id
         self.project = project
         self.name = dataset_id  # plain string: other stacks grant on it without a remote-state lookup
@@ -47,7 +60,8 @@ class CmekDataset(Construct):
         # dataset, so tables that other services create in the dataset stay closed to them.
         self._table_readers: list[tuple[Principal, frozenset[str] | None]] = []
         self.dataset = BigqueryDataset(
-            self, "dataset",
+            self,
+            "dataset",
             dataset_id=dataset_id,
             project=project,
             location=location,
@@ -64,8 +78,15 @@ class CmekDataset(Construct):
     def dataset_id(self) -> str:
         return self.dataset.dataset_id
 
-    def add_table(self, spec: TableSpec, *, pii_policy_tag: str | None = None, scope: Construct | None = None,
-                  id: str | None = None, labels: dict[str, str] | None = None) -> BigqueryTable:
+    def add_table(
+        self,
+        spec: TableSpec,
+        *,
+        pii_policy_tag: str | None = None,
+        scope: Construct | None = None,
+        id: str | None = None,
+        labels: dict[str, str] | None = None,
+    ) -> BigqueryTable:
         """A day-partitioned, clustered, CMEK table that Terraform refuses to delete.
 
         Schema changes must stay additive: the provider replaces a table when a column is
@@ -79,7 +100,8 @@ class CmekDataset(Construct):
         if spec.expiration_days is not None:
             partitioning["expiration_ms"] = spec.expiration_days * DAY_MS
         table = BigqueryTable(
-            scope or self, id or spec.name,
+            scope or self,
+            id or spec.name,
             project=self.project,
             dataset_id=self.dataset.dataset_id,
             table_id=spec.name,
@@ -118,27 +140,46 @@ class CmekDataset(Construct):
 
     def _grant_table_read(self, table_name: str, principal: Principal) -> BigqueryTableIamMember:
         scope, table_id = self._table_scopes[table_name]
-        return BigqueryTableIamMember(scope, f"{table_id}-{principal.slug}-{_short(READ_ROLE)}",
-                                      project=self.project, dataset_id=self.dataset.dataset_id,
-                                      table_id=self.tables[table_name].table_id, role=READ_ROLE, member=principal.member)
+        return BigqueryTableIamMember(
+            scope,
+            f"{table_id}-{principal.slug}-{_short(READ_ROLE)}",
+            project=self.project,
+            dataset_id=self.dataset.dataset_id,
+            table_id=self.tables[table_name].table_id,
+            role=READ_ROLE,
+            member=principal.member,
+        )
 
     def grant_table_append(self, principal: Principal, table_name: str, *, role: str) -> BigqueryTableIamMember:
         """Append-only access to one table: ``role`` is the custom appender role (its name is a reference, so
         the grant waits for the role); id `<slug>-<table>-appender`."""
-        return BigqueryTableIamMember(self, f"{principal.slug}-{table_name}-appender", project=self.project,
-                                      dataset_id=self.dataset.dataset_id, table_id=self.tables[table_name].table_id,
-                                      role=role, member=principal.member)
+        return BigqueryTableIamMember(
+            self,
+            f"{principal.slug}-{table_name}-appender",
+            project=self.project,
+            dataset_id=self.dataset.dataset_id,
+            table_id=self.tables[table_name].table_id,
+            role=role,
+            member=principal.member,
+        )
 
     def grant_role(self, principal: Principal, role: str) -> BigqueryDatasetIamMember:
         """Additive dataset-level grant of a `roles/bigquery.*` role; logical id from slug and role."""
-        return BigqueryDatasetIamMember(self, f"{principal.slug}-{_short(role)}", dataset_id=self.dataset.dataset_id,
-                                        project=self.project, role=role, member=principal.member)
+        return BigqueryDatasetIamMember(
+            self,
+            f"{principal.slug}-{_short(role)}",
+            dataset_id=self.dataset.dataset_id,
+            project=self.project,
+            role=role,
+            member=principal.member,
+        )
 
     def grant_read(self, principal: Principal) -> BigqueryDatasetIamMember:
         return self.grant_role(principal, READ_ROLE)
 
-    def grant_write(self, principal: Principal, *, scope: Construct | None = None,
-                    id: str | None = None) -> BigqueryDatasetIamMember:
+    def grant_write(
+        self, principal: Principal, *, scope: Construct | None = None, id: str | None = None
+    ) -> BigqueryDatasetIamMember:
         """Dataset-wide write, here (id `<slug>-dataEditor`) or from another stack: ``scope`` (default: this
         dataset; e.g. the platform stack granting a team project's log sink writer on the governance dataset)
         with the caller's fixed ``id`` (no default there); the dataset is referenced by its plain name, so that
@@ -147,20 +188,28 @@ class CmekDataset(Construct):
             return self.grant_role(principal, WRITE_ROLE)
         if id is None:
             raise ValueError("a grant made from another scope needs the caller's fixed logical id")
-        return BigqueryDatasetIamMember(scope, id, dataset_id=self.name, project=self.project,
-                                        role=WRITE_ROLE, member=principal.member)
+        return BigqueryDatasetIamMember(
+            scope, id, dataset_id=self.name, project=self.project, role=WRITE_ROLE, member=principal.member
+        )
 
-    def grant_table_write(self, principal: Principal, table_name: str, *,
-                          scope: Construct | None = None) -> BigqueryTableIamMember:
+    def grant_table_write(
+        self, principal: Principal, table_name: str, *, scope: Construct | None = None
+    ) -> BigqueryTableIamMember:
         """Write access to one table of this dataset (added with ``add_table``), not to the whole dataset.
 
         For writers that only append to a table that already exists (a BigQuery subscription, a
         scoring service); ``scope`` (default: this dataset) puts the grant next to the model it serves.
         """
         table = self.tables[table_name]
-        return BigqueryTableIamMember(scope or self, f"{principal.slug}-{table_name}-{_short(WRITE_ROLE)}",
-                                      project=self.project, dataset_id=self.dataset.dataset_id,
-                                      table_id=table.table_id, role=WRITE_ROLE, member=principal.member)
+        return BigqueryTableIamMember(
+            scope or self,
+            f"{principal.slug}-{table_name}-{_short(WRITE_ROLE)}",
+            project=self.project,
+            dataset_id=self.dataset.dataset_id,
+            table_id=table.table_id,
+            role=WRITE_ROLE,
+            member=principal.member,
+        )
 
 
 def _short(role: str) -> str:

@@ -10,6 +10,7 @@ the table *not* to exist); ``prediction_history`` is the consolidated, audited h
 batch outputs and the streaming archive write into and the daily quality job copies online
 logs into.
 """
+
 from __future__ import annotations
 
 from modules.bigquery_tables import Column, TableSpec
@@ -36,8 +37,12 @@ PREDICTION_HISTORY_COLUMNS = (
     Column("source", "STRING", "Where the row came from: request_log, batch_output or stream_archive."),
     Column("endpoint_id", "STRING", "Vertex endpoint id (online)."),
     Column("deployed_model_id", "STRING", "Vertex deployed model id (online)."),
-    Column("request_id", "STRING", "The caller's request id (`request_id` of the instance, input row or event; "
-                                   "docs/monitoring.md, feature contract); joins ground truth."),
+    Column(
+        "request_id",
+        "STRING",
+        "The caller's request id (`request_id` of the instance, input row or event; "
+        "docs/monitoring.md, feature contract); joins ground truth.",
+    ),
     Column("caller", "STRING", "Principal that called the model (an email, so personal data).", pii=True),
     Column("entity_id", "STRING", "Business entity scored (customer, card, session).", pii=True),
     Column("features", "STRING", "Input features not marked pii, as a JSON object."),
@@ -46,31 +51,55 @@ PREDICTION_HISTORY_COLUMNS = (
     Column("response_payload", "STRING", "Raw response as logged by Vertex AI.", "REPEATED", pii=True),
     Column("predicted_label", "STRING", "Predicted class (classification)."),
     Column("predicted_value", "FLOAT64", "Score or regression value."),
-    Column("latency_ms", "FLOAT64", "Serving latency in milliseconds, when the writer measured it (the Vertex "
-                                    "request log has none)."),
+    Column(
+        "latency_ms",
+        "FLOAT64",
+        "Serving latency in milliseconds, when the writer measured it (the Vertex request log has none).",
+    ),
     # Added after the first release: new columns go last and stay NULLABLE (an in-place schema update).
-    Column("sampling_rate", "FLOAT64", "Share of predictions the row's source kept: the endpoint's logging.sample_rate "
-                                       "for request-log rows (each stands for 1 / sampling_rate predictions); NULL "
-                                       "means every prediction is kept (batch, streaming)."),
+    Column(
+        "sampling_rate",
+        "FLOAT64",
+        "Share of predictions the row's source kept: the endpoint's logging.sample_rate "
+        "for request-log rows (each stands for 1 / sampling_rate predictions); NULL "
+        "means every prediction is kept (batch, streaming).",
+    ),
 )
 
 DAILY_USAGE_COLUMNS = (
     Column("usage_date", "DATE", "Day of use (UTC).", "REQUIRED"),
     _MODEL,
     _VERSION,
-    Column("predictions", "INT64", "Predictions served; estimated from the sampled request log when "
-                                   "`estimated` (online models logging less than every request).", "REQUIRED"),
+    Column(
+        "predictions",
+        "INT64",
+        "Predictions served; estimated from the sampled request log when "
+        "`estimated` (online models logging less than every request).",
+        "REQUIRED",
+    ),
     Column("errors", "INT64", "Failed prediction requests."),
-    Column("distinct_callers", "INT64", "Distinct calling principals among the history rows that record one; "
-                                        "NULL when none does (the Vertex request log has no caller)."),
-    Column("latency_p50_ms", "FLOAT64", "Median latency of the rows that record one; NULL when none does (online "
-                                      "latency is the endpoint's prediction_latencies metric)."),
+    Column(
+        "distinct_callers",
+        "INT64",
+        "Distinct calling principals among the history rows that record one; "
+        "NULL when none does (the Vertex request log has no caller).",
+    ),
+    Column(
+        "latency_p50_ms",
+        "FLOAT64",
+        "Median latency of the rows that record one; NULL when none does (online "
+        "latency is the endpoint's prediction_latencies metric).",
+    ),
     Column("latency_p99_ms", "FLOAT64", "99th percentile latency, likewise."),
     _COMPUTED,
     # Added after the first release: new columns go last and stay NULLABLE (an in-place schema update).
     Column("logged_predictions", "INT64", "prediction_history rows the day's numbers come from."),
-    Column("estimated", "BOOL", "True when `predictions` is scaled up from a sampled request log "
-                                "(logged_predictions / sampling_rate), not counted."),
+    Column(
+        "estimated",
+        "BOOL",
+        "True when `predictions` is scaled up from a sampled request log "
+        "(logged_predictions / sampling_rate), not counted.",
+    ),
 )
 
 MODEL_QUALITY_COLUMNS = (
@@ -128,16 +157,46 @@ def team_tables(team: Team) -> tuple[TableSpec, ...]:
 def team_table_specs(expiration_days: int | None) -> tuple[TableSpec, ...]:
     """The six team tables with the given partition expiration (the columns do not depend on the team)."""
     spec = lambda name, description, field, columns, clustering=("model", "model_version"): TableSpec(  # noqa: E731
-        name, description, field, columns, clustering, expiration_days)
+        name, description, field, columns, clustering, expiration_days
+    )
     return (
-        spec(names.PREDICTION_HISTORY_TABLE, "Consolidated, audited prediction history of every model.",
-             "prediction_time", PREDICTION_HISTORY_COLUMNS),
-        spec(names.DAILY_USAGE_TABLE, "Predictions, callers and latency per model and day.", "usage_date", DAILY_USAGE_COLUMNS),
-        spec(names.MODEL_QUALITY_TABLE, "Statistical accuracy per model and day (joined with ground truth).",
-             "evaluation_date", MODEL_QUALITY_COLUMNS),
-        spec(names.DATA_QUALITY_TABLE, "Missing-feature ratio per model, feature and day.", "check_date", DATA_QUALITY_COLUMNS),
-        spec(names.DRIFT_TABLE, "Feature drift (PSI vs training baseline) per model, feature and day.", "check_date", DRIFT_COLUMNS),
-        spec(names.GROUND_TRUTH_TABLE, "True outcomes for past predictions.", "observed_at", GROUND_TRUTH_COLUMNS, ("model",)),
+        spec(
+            names.PREDICTION_HISTORY_TABLE,
+            "Consolidated, audited prediction history of every model.",
+            "prediction_time",
+            PREDICTION_HISTORY_COLUMNS,
+        ),
+        spec(
+            names.DAILY_USAGE_TABLE,
+            "Predictions, callers and latency per model and day.",
+            "usage_date",
+            DAILY_USAGE_COLUMNS,
+        ),
+        spec(
+            names.MODEL_QUALITY_TABLE,
+            "Statistical accuracy per model and day (joined with ground truth).",
+            "evaluation_date",
+            MODEL_QUALITY_COLUMNS,
+        ),
+        spec(
+            names.DATA_QUALITY_TABLE,
+            "Missing-feature ratio per model, feature and day.",
+            "check_date",
+            DATA_QUALITY_COLUMNS,
+        ),
+        spec(
+            names.DRIFT_TABLE,
+            "Feature drift (PSI vs training baseline) per model, feature and day.",
+            "check_date",
+            DRIFT_COLUMNS,
+        ),
+        spec(
+            names.GROUND_TRUTH_TABLE,
+            "True outcomes for past predictions.",
+            "observed_at",
+            GROUND_TRUTH_COLUMNS,
+            ("model",),
+        ),
     )
 
 
@@ -146,8 +205,12 @@ FEATURE_BASELINE_COLUMNS = (
     _MODEL,
     _VERSION,
     Column("feature", "STRING", "Feature name.", "REQUIRED"),
-    Column("bucket", "STRING", "Bucket label; for categorical features the category itself, `__other__` for "
-                               "categories training never saw.", "REQUIRED"),
+    Column(
+        "bucket",
+        "STRING",
+        "Bucket label; for categorical features the category itself, `__other__` for categories training never saw.",
+        "REQUIRED",
+    ),
     Column("lower_bound", "FLOAT64", "Numeric bucket: inclusive lower bound (NULL = open)."),
     Column("upper_bound", "FLOAT64", "Numeric bucket: exclusive upper bound (NULL = open)."),
     Column("expected_ratio", "FLOAT64", "Share of training rows in this bucket (sums to 1 per feature).", "REQUIRED"),
@@ -162,54 +225,96 @@ def feature_baseline() -> TableSpec:
     baseline may be older than any retention) and read without a partition filter (the drift SQL
     reads a model's whole, small baseline).
     """
-    return TableSpec(names.FEATURE_BASELINE_TABLE, "Training distribution per model, feature and bucket: the reference "
-                     "for drift (PSI).", "computed_at", FEATURE_BASELINE_COLUMNS, ("model", "feature"),
-                     expiration_days=None, require_partition_filter=False)
+    return TableSpec(
+        names.FEATURE_BASELINE_TABLE,
+        "Training distribution per model, feature and bucket: the reference for drift (PSI).",
+        "computed_at",
+        FEATURE_BASELINE_COLUMNS,
+        ("model", "feature"),
+        expiration_days=None,
+        require_partition_filter=False,
+    )
 
 
 def _feature_columns(model: Model) -> tuple[Column, ...]:
-    return tuple(Column(f.name, f.type, "Personal data (`pii: true` in the team file)." if f.pii else "Model feature.",
-                        pii=f.pii) for f in model.monitoring.features)
+    return tuple(
+        Column(
+            f.name, f.type, "Personal data (`pii: true` in the team file)." if f.pii else "Model feature.", pii=f.pii
+        )
+        for f in model.monitoring.features
+    )
 
 
 def batch_input(model: Model) -> TableSpec:
     """Rows a batch model scores, one partition per scoring day, written by the team's pipelines."""
-    columns = (Column("scoring_date", "DATE", "Day to score (partition).", "REQUIRED"),
-               Column("request_id", "STRING", "Row id, echoed to the output.", "REQUIRED"),
-               *_feature_columns(model))
-    return TableSpec(names.batch_input_table(model.name),
-                     "Rows to score, one partition per scoring day (written by the team's pipelines).",
-                     "scoring_date", columns, ("request_id",), model.logging.retention_days)
+    columns = (
+        Column("scoring_date", "DATE", "Day to score (partition).", "REQUIRED"),
+        Column("request_id", "STRING", "Row id, echoed to the output.", "REQUIRED"),
+        *_feature_columns(model),
+    )
+    return TableSpec(
+        names.batch_input_table(model.name),
+        "Rows to score, one partition per scoring day (written by the team's pipelines).",
+        "scoring_date",
+        columns,
+        ("request_id",),
+        model.logging.retention_days,
+    )
 
 
 def batch_output(model: Model) -> TableSpec:
     """A batch model's predictions, one partition per scoring day (replaced by reruns)."""
-    columns = (Column("scoring_date", "DATE", "Day scored (partition).", "REQUIRED"),
-               Column("request_id", "STRING", "Row id from the input table.", "REQUIRED"),
-               Column("prediction", "JSON", "Model output as returned by Vertex AI."),
-               Column("scored_at", "TIMESTAMP", "When the run wrote the row.", "REQUIRED"))
-    return TableSpec(names.batch_output_table(model.name),
-                     "Predictions, one partition per scoring day (replaced by reruns).",
-                     "scoring_date", columns, ("request_id",), model.logging.retention_days)
+    columns = (
+        Column("scoring_date", "DATE", "Day scored (partition).", "REQUIRED"),
+        Column("request_id", "STRING", "Row id from the input table.", "REQUIRED"),
+        Column("prediction", "JSON", "Model output as returned by Vertex AI."),
+        Column("scored_at", "TIMESTAMP", "When the run wrote the row.", "REQUIRED"),
+    )
+    return TableSpec(
+        names.batch_output_table(model.name),
+        "Predictions, one partition per scoring day (replaced by reruns).",
+        "scoring_date",
+        columns,
+        ("request_id",),
+        model.logging.retention_days,
+    )
 
 
 def stream_archive(model: Model) -> TableSpec:
     """Every event of a streaming model as published: the topic schema's columns plus Pub/Sub metadata."""
-    columns = (Column("request_id", "STRING", "Event id; joins ground truth.", "REQUIRED"),
-               Column("event_time", "TIMESTAMP", "When the event happened.", "REQUIRED"),
-               *_feature_columns(model),
-               # Written by the BigQuery subscription (`write_metadata`).
-               Column("subscription_name", "STRING", "Subscription that wrote the row."),
-               Column("message_id", "STRING", "Pub/Sub message id."),
-               Column("publish_time", "TIMESTAMP", "When the event was published (partition)."),
-               Column("attributes", "JSON", "Pub/Sub message attributes."))
-    return TableSpec(names.stream_archive_table(model.name),
-                     f"Every {model.name} event as published (BigQuery subscription archive).",
-                     "publish_time", columns, ("request_id",), model.logging.retention_days)
+    columns = (
+        Column("request_id", "STRING", "Event id; joins ground truth.", "REQUIRED"),
+        Column("event_time", "TIMESTAMP", "When the event happened.", "REQUIRED"),
+        *_feature_columns(model),
+        # Written by the BigQuery subscription (`write_metadata`).
+        Column("subscription_name", "STRING", "Subscription that wrote the row."),
+        Column("message_id", "STRING", "Pub/Sub message id."),
+        Column("publish_time", "TIMESTAMP", "When the event was published (partition)."),
+        Column("attributes", "JSON", "Pub/Sub message attributes."),
+    )
+    return TableSpec(
+        names.stream_archive_table(model.name),
+        f"Every {model.name} event as published (BigQuery subscription archive).",
+        "publish_time",
+        columns,
+        ("request_id",),
+        model.logging.retention_days,
+    )
 
 
-TEAM_TABLE_COLUMNS = dict(zip(names.TEAM_TABLES, (PREDICTION_HISTORY_COLUMNS, DAILY_USAGE_COLUMNS, MODEL_QUALITY_COLUMNS,
-                                                   DATA_QUALITY_COLUMNS, DRIFT_COLUMNS, GROUND_TRUTH_COLUMNS)))
+TEAM_TABLE_COLUMNS = dict(
+    zip(
+        names.TEAM_TABLES,
+        (
+            PREDICTION_HISTORY_COLUMNS,
+            DAILY_USAGE_COLUMNS,
+            MODEL_QUALITY_COLUMNS,
+            DATA_QUALITY_COLUMNS,
+            DRIFT_COLUMNS,
+            GROUND_TRUTH_COLUMNS,
+        ),
+    )
+)
 
 MODEL_EVENTS = (
     Column("event_time", "TIMESTAMP", "When the action happened.", "REQUIRED"),
@@ -244,8 +349,18 @@ POLICY_EXCEPTIONS = (
 def governance_tables() -> tuple[TableSpec, ...]:
     """Audit records are kept forever (no partition expiration)."""
     return (
-        TableSpec("model_events", "Every model lifecycle action (register, deploy, promote, rollback).",
-                  "event_time", MODEL_EVENTS, ("team", "model")),
-        TableSpec("policy_exceptions", "Every approved suppression of a governance rule, as seen by the gate.",
-                  "recorded_at", POLICY_EXCEPTIONS, ("team", "rule")),
+        TableSpec(
+            "model_events",
+            "Every model lifecycle action (register, deploy, promote, rollback).",
+            "event_time",
+            MODEL_EVENTS,
+            ("team", "model"),
+        ),
+        TableSpec(
+            "policy_exceptions",
+            "Every approved suppression of a governance rule, as seen by the gate.",
+            "recorded_at",
+            POLICY_EXCEPTIONS,
+            ("team", "rule"),
+        ),
     )

@@ -4,6 +4,7 @@ Secret-bearing channels (PagerDuty service keys, Slack tokens) read the secret a
 through an *ephemeral* Secret Manager read and pass it to the provider's write-only
 `*_wo` arguments: the value exists only in memory during the apply.
 """
+
 from __future__ import annotations
 
 from typing import Mapping
@@ -12,7 +13,8 @@ from cdktn_provider_google.ephemeral_google_secret_manager_secret_version import
     EphemeralGoogleSecretManagerSecretVersion,
 )
 from cdktn_provider_google.monitoring_notification_channel import (
-    MonitoringNotificationChannel, MonitoringNotificationChannelSensitiveLabels,
+    MonitoringNotificationChannel,
+    MonitoringNotificationChannelSensitiveLabels,
 )
 from constructs import Construct
 
@@ -38,8 +40,15 @@ def parse_secret_version(ref: str, secret_project: str) -> tuple[str, str, str]:
 class NotificationChannels(Construct):
     """One channel per config entry, keyed by the config key (logical ids from keys, never positions)."""
 
-    def __init__(self, scope: Construct, id: str, *, channels: Mapping[str, NotificationChannel], project: str,
-                 secret_project: str | None = None):
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        channels: Mapping[str, NotificationChannel],
+        project: str,
+        secret_project: str | None = None,
+    ):
         """``secret_project`` replaces `{project}` in secret references (default: ``project``, the channels' own)."""
         super().__init__(scope, id)
         self.channels: dict[str, MonitoringNotificationChannel] = {}
@@ -47,15 +56,18 @@ class NotificationChannels(Construct):
             sensitive = {}
             for setting, label in SECRET_SETTINGS.items():
                 if setting in channel.settings:
-                    secret_project, secret, version = parse_secret_version(channel.settings[setting],
-                                                                                 secret_project or project)
+                    secret_project, secret, version = parse_secret_version(
+                        channel.settings[setting], secret_project or project
+                    )
                     value = EphemeralGoogleSecretManagerSecretVersion(
-                        self, f"{key}-{label}", project=secret_project, secret=secret, version=version)
+                        self, f"{key}-{label}", project=secret_project, secret=secret, version=version
+                    )
                     sensitive[f"{label}_wo"] = value.secret_data
                     # Bump the version (config change) to make Terraform send the write-only value again.
                     sensitive[f"{label}_wo_version"] = version if version.isdigit() else "1"
             self.channels[key] = MonitoringNotificationChannel(
-                self, key,
+                self,
+                key,
                 type=CHANNEL_TYPES[channel.type],
                 display_name=channel.display_name,
                 project=project,

@@ -5,6 +5,7 @@ resource comes from ``principal.slug`` (and the role or table), never from a lis
 descriptive text, so rewording docs or reordering grants never renames a Terraform address. Slugs come
 from enums (``GroupKind``, ``AccountKind``) or from service names.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from config.names import AccountKind
 @dataclass(frozen=True)
 class Principal:
     member: str  # `group:...`, `serviceAccount:...`, `principal://...` (IAM member syntax)
-    slug: str    # [a-z0-9-]: part of the logical ids of the grants made to it
+    slug: str  # [a-z0-9-]: part of the logical ids of the grants made to it
 
     @classmethod
     def group(cls, kind: GroupKind, email: str) -> Principal:

@@ -1,4 +1,5 @@
 """A team's service accounts: serving, pipeline and CI deployer. Never keys."""
+
 from __future__ import annotations
 
 from cdktn_provider_google.service_account import ServiceAccount
@@ -22,7 +23,8 @@ class TeamServiceAccounts(Construct):
         super().__init__(scope, id)
         self.accounts: dict[str, ServiceAccount] = {
             role: ServiceAccount(
-                self, role,
+                self,
+                role,
                 account_id=names.service_account_id(team, role),
                 display_name=f"{team} {role}",
                 description=PURPOSES[role],
@@ -37,14 +39,19 @@ class TeamServiceAccounts(Construct):
     def principal(self, kind: AccountKind) -> Principal:
         return Principal.team_account(kind, self.accounts[kind].email)
 
-    def grant_workload_identity_user(self, principal: Principal, kind: AccountKind, *, scope: Construct | None = None,
-                                     id: str | None = None) -> ServiceAccountIamMember:
+    def grant_workload_identity_user(
+        self, principal: Principal, kind: AccountKind, *, scope: Construct | None = None, id: str | None = None
+    ) -> ServiceAccountIamMember:
         """Let ``principal`` act as the team's ``kind`` account through workload identity federation (CI).
         ``scope`` (default: these accounts) and ``id`` (default `<slug>-<kind>-workload-identity-user`) place
         the grant."""
-        return ServiceAccountIamMember(scope or self, id or f"{principal.slug}-{kind}-workload-identity-user",
-                                       service_account_id=self.accounts[kind].name, role=WORKLOAD_IDENTITY_USER,
-                                       member=principal.member)
+        return ServiceAccountIamMember(
+            scope or self,
+            id or f"{principal.slug}-{kind}-workload-identity-user",
+            service_account_id=self.accounts[kind].name,
+            role=WORKLOAD_IDENTITY_USER,
+            member=principal.member,
+        )
 
     def email(self, role: str) -> str:
         return self.accounts[role].email

@@ -5,6 +5,7 @@ policies/iam/contract.yaml (scripts/docs/access.py), and the gate (MLOPS_IAM_7) 
 synthesized grant against the contract: each job step's permissions are covered, nothing beyond.
 All grants are additive (`*_iam_member`); no basic roles.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -48,22 +49,38 @@ ALWAYS, PRODUCTION, NON_PRODUCTION = "every environment", "production", "non-pro
 # Google's reference names for the REST call (policies/iam/contract.yaml cites every step, and the gate
 # checks that each role holds exactly the permissions of the steps that use it).
 CUSTOM_ROLES: dict[str, tuple[str, str, tuple[str, ...]]] = {
-    names.PREDICTOR_ROLE: ("ModelOps predictor", "Call a model: predict and read the endpoint, nothing else.",
-                           ("aiplatform.endpoints.get", "aiplatform.endpoints.predict")),
+    names.PREDICTOR_ROLE: (
+        "ModelOps predictor",
+        "Call a model: predict and read the endpoint, nothing else.",
+        ("aiplatform.endpoints.get", "aiplatform.endpoints.predict"),
+    ),
     names.MODEL_DEPLOYER_ROLE: (
         "ModelOps model deployer",
         "What modelops register/deploy/promote/rollback call in Vertex AI; no training, no batch jobs, no deletes.",
-        ("aiplatform.endpoints.deploy", "aiplatform.endpoints.get", "aiplatform.endpoints.update",
-         "aiplatform.modelDeploymentMonitoringJobs.create", "aiplatform.modelDeploymentMonitoringJobs.get",
-         "aiplatform.modelDeploymentMonitoringJobs.update", "aiplatform.models.deploy", "aiplatform.models.get",
-         "aiplatform.models.update", "aiplatform.models.upload", "aiplatform.operations.get")),
+        (
+            "aiplatform.endpoints.deploy",
+            "aiplatform.endpoints.get",
+            "aiplatform.endpoints.update",
+            "aiplatform.modelDeploymentMonitoringJobs.create",
+            "aiplatform.modelDeploymentMonitoringJobs.get",
+            "aiplatform.modelDeploymentMonitoringJobs.update",
+            "aiplatform.models.deploy",
+            "aiplatform.models.get",
+            "aiplatform.models.update",
+            "aiplatform.models.upload",
+            "aiplatform.operations.get",
+        ),
+    ),
     names.BATCH_RUNNER_ROLE: (
         "ModelOps batch runner",
         "Create and poll the batch prediction jobs of the team's batch workflows.",
-        ("aiplatform.batchPredictionJobs.create", "aiplatform.batchPredictionJobs.get", "aiplatform.models.get")),
+        ("aiplatform.batchPredictionJobs.create", "aiplatform.batchPredictionJobs.get", "aiplatform.models.get"),
+    ),
     names.TABLE_APPENDER_ROLE: (
-        "ModelOps table appender", "Append rows to a table (streaming insert); read nothing.",
-        ("bigquery.tables.get", "bigquery.tables.updateData")),
+        "ModelOps table appender",
+        "Append rows to a table (streaming insert); read nothing.",
+        ("bigquery.tables.get", "bigquery.tables.updateData"),
+    ),
 }
 PREDICTOR = "custom:" + names.PREDICTOR_ROLE
 MODEL_DEPLOYER = "custom:" + names.MODEL_DEPLOYER_ROLE
@@ -74,7 +91,7 @@ PREDICTOR_PERMISSIONS = CUSTOM_ROLES[names.PREDICTOR_ROLE][2]
 
 @dataclass(frozen=True)
 class Grant:
-    principal: Who   # a group of the team file or one of the team's service accounts
+    principal: Who  # a group of the team file or one of the team's service accounts
     target: On
     role: str
     why: str
@@ -88,17 +105,46 @@ class Grant:
 TEAM_GRANTS: tuple[Grant, ...] = (
     # people
     Grant(GroupKind.ADMINS, On.PROJECT, "roles/aiplatform.viewer", "see models, endpoints and jobs"),
-    Grant(GroupKind.ADMINS, On.PROJECT, MODEL_DEPLOYER, "register, deploy and roll back models with modelops in an incident"),
-    Grant(GroupKind.ADMINS, On.SERVING_SA, "roles/iam.serviceAccountUser",
-          "redeploy a model, which runs as the serving account, in an incident"),
-    Grant(GroupKind.ADMINS, On.PROJECT, "roles/logging.logWriter", "write the modelops-audit event of the commands they run"),
+    Grant(
+        GroupKind.ADMINS,
+        On.PROJECT,
+        MODEL_DEPLOYER,
+        "register, deploy and roll back models with modelops in an incident",
+    ),
+    Grant(
+        GroupKind.ADMINS,
+        On.SERVING_SA,
+        "roles/iam.serviceAccountUser",
+        "redeploy a model, which runs as the serving account, in an incident",
+    ),
+    Grant(
+        GroupKind.ADMINS,
+        On.PROJECT,
+        "roles/logging.logWriter",
+        "write the modelops-audit event of the commands they run",
+    ),
     Grant(GroupKind.ADMINS, On.PROJECT, "roles/bigquery.jobUser", "run queries"),
-    Grant(GroupKind.ADMINS, On.PROJECT, "roles/monitoring.editor", "tune dashboards, silence alerts, list channels for deploy"),
+    Grant(
+        GroupKind.ADMINS,
+        On.PROJECT,
+        "roles/monitoring.editor",
+        "tune dashboards, silence alerts, list channels for deploy",
+    ),
     Grant(GroupKind.ADMINS, On.PROJECT, "roles/logging.viewer", "read logs"),
-    Grant(GroupKind.ADMINS, On.TABLES, "roles/bigquery.dataViewer", "read metadata (PII columns stay hidden); only automation writes it"),
+    Grant(
+        GroupKind.ADMINS,
+        On.TABLES,
+        "roles/bigquery.dataViewer",
+        "read metadata (PII columns stay hidden); only automation writes it",
+    ),
     Grant(GroupKind.DEVELOPERS, On.PROJECT, "roles/aiplatform.user", "train, register and test models", NON_PRODUCTION),
-    Grant(GroupKind.DEVELOPERS, On.PROJECT, "roles/aiplatform.viewer",
-          "see models and endpoints; production changes go through the lifecycle CLI's gates and audit", PRODUCTION),
+    Grant(
+        GroupKind.DEVELOPERS,
+        On.PROJECT,
+        "roles/aiplatform.viewer",
+        "see models and endpoints; production changes go through the lifecycle CLI's gates and audit",
+        PRODUCTION,
+    ),
     Grant(GroupKind.DEVELOPERS, On.PROJECT, "roles/bigquery.jobUser", "run queries"),
     Grant(GroupKind.DEVELOPERS, On.PROJECT, "roles/monitoring.viewer", "see dashboards and alerts"),
     Grant(GroupKind.DEVELOPERS, On.PROJECT, "roles/logging.viewer", "read logs"),
@@ -108,10 +154,18 @@ TEAM_GRANTS: tuple[Grant, ...] = (
     Grant(GroupKind.VIEWERS, On.PROJECT, "roles/monitoring.viewer", "see dashboards and alerts"),
     Grant(GroupKind.VIEWERS, On.SUMMARY_TABLES, "roles/bigquery.dataViewer", "read usage, quality and drift"),
     Grant(GroupKind.SENSITIVE_DATA_READERS, On.PROJECT, "roles/bigquery.jobUser", "run queries"),
-    Grant(GroupKind.SENSITIVE_DATA_READERS, On.DATASET, "roles/bigquery.dataViewer",
-          "read every table, including Vertex AI's request logs with raw payloads"),
-    Grant(GroupKind.SENSITIVE_DATA_READERS, On.PII_TAG, "roles/datacatalog.categoryFineGrainedReader",
-          "read raw values of PII columns"),
+    Grant(
+        GroupKind.SENSITIVE_DATA_READERS,
+        On.DATASET,
+        "roles/bigquery.dataViewer",
+        "read every table, including Vertex AI's request logs with raw payloads",
+    ),
+    Grant(
+        GroupKind.SENSITIVE_DATA_READERS,
+        On.PII_TAG,
+        "roles/datacatalog.categoryFineGrainedReader",
+        "read raw values of PII columns",
+    ),
     Grant(GroupKind.CONSUMERS, On.PROJECT, PREDICTOR, "call the team's endpoints (predict + get only)"),
     # automation
     Grant(AccountKind.SERVING, On.PROJECT, "roles/logging.logWriter", "model containers write logs"),
@@ -120,18 +174,41 @@ TEAM_GRANTS: tuple[Grant, ...] = (
     Grant(AccountKind.PIPELINE, On.PROJECT, "roles/bigquery.jobUser", "run the quality, usage and drift queries"),
     Grant(AccountKind.PIPELINE, On.PROJECT, "roles/logging.logWriter", "write job logs"),
     Grant(AccountKind.PIPELINE, On.PROJECT, "roles/monitoring.metricWriter", "publish quality and drift metrics"),
-    Grant(AccountKind.PIPELINE, On.PROJECT, "roles/workflows.invoker", "Cloud Scheduler starts the batch and quality workflows"),
-    Grant(AccountKind.PIPELINE, On.DATASET, "roles/bigquery.dataEditor",
-          "read request logs; write history, usage, quality, drift and batch staging tables"),
-    Grant(AccountKind.PIPELINE, On.PII_TAG, "roles/datacatalog.categoryFineGrainedReader",
-          "copy request logs and check PII features for missing values"),
+    Grant(
+        AccountKind.PIPELINE,
+        On.PROJECT,
+        "roles/workflows.invoker",
+        "Cloud Scheduler starts the batch and quality workflows",
+    ),
+    Grant(
+        AccountKind.PIPELINE,
+        On.DATASET,
+        "roles/bigquery.dataEditor",
+        "read request logs; write history, usage, quality, drift and batch staging tables",
+    ),
+    Grant(
+        AccountKind.PIPELINE,
+        On.PII_TAG,
+        "roles/datacatalog.categoryFineGrainedReader",
+        "copy request logs and check PII features for missing values",
+    ),
     Grant(AccountKind.DEPLOYER, On.PROJECT, MODEL_DEPLOYER, "register, deploy, promote and roll back models from CI"),
-    Grant(AccountKind.DEPLOYER, On.PROJECT, "roles/logging.logWriter", "write the modelops-audit event of every action"),
-    Grant(AccountKind.DEPLOYER, On.PROJECT, "roles/monitoring.notificationChannelViewer",
-          "find the team's notification channels for the model monitoring job"),
-    Grant(AccountKind.DEPLOYER, On.SERVING_SA, "roles/iam.serviceAccountUser", "deploy models that run as the serving account"),
+    Grant(
+        AccountKind.DEPLOYER, On.PROJECT, "roles/logging.logWriter", "write the modelops-audit event of every action"
+    ),
+    Grant(
+        AccountKind.DEPLOYER,
+        On.PROJECT,
+        "roles/monitoring.notificationChannelViewer",
+        "find the team's notification channels for the model monitoring job",
+    ),
+    Grant(
+        AccountKind.DEPLOYER,
+        On.SERVING_SA,
+        "roles/iam.serviceAccountUser",
+        "deploy models that run as the serving account",
+    ),
 )
-
 
 
 def short_role(role: str) -> str:
@@ -142,15 +219,31 @@ def short_role(role: str) -> str:
 class TeamIam(Construct):
     """Applies TEAM_GRANTS for one team in one environment, plus the custom roles."""
 
-    def __init__(self, scope: Construct, id: str, *, project: str, env: str, groups: Groups,
-                 service_accounts: TeamServiceAccounts, metadata: CmekDataset, pii: PiiTaxonomy):
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        project: str,
+        env: str,
+        groups: Groups,
+        service_accounts: TeamServiceAccounts,
+        metadata: CmekDataset,
+        pii: PiiTaxonomy,
+    ):
         super().__init__(scope, id)
         self.project = project
         self.custom_roles = {
             role_id: ProjectIamCustomRole(
-                self, "predictor-role" if role_id == names.PREDICTOR_ROLE else f"{role_id}-role",
-                project=project, role_id=role_id, title=title, description=description,
-                permissions=sorted(permissions), stage="GA")
+                self,
+                "predictor-role" if role_id == names.PREDICTOR_ROLE else f"{role_id}-role",
+                project=project,
+                role_id=role_id,
+                title=title,
+                description=description,
+                permissions=sorted(permissions),
+                stage="GA",
+            )
             for role_id, (title, description, permissions) in CUSTOM_ROLES.items()
         }
         self.predictor_role = self.custom_roles[names.PREDICTOR_ROLE]
@@ -167,8 +260,13 @@ class TeamIam(Construct):
                 principal = Principal.group(grant.principal, group)
             role = self.role_name(grant.role)
             if grant.target is On.PROJECT:
-                ProjectIamMember(self, f"{principal.slug}-{short_role(grant.role)}", project=project, role=role,
-                                 member=principal.member)
+                ProjectIamMember(
+                    self,
+                    f"{principal.slug}-{short_role(grant.role)}",
+                    project=project,
+                    role=role,
+                    member=principal.member,
+                )
             elif grant.target is On.DATASET:
                 metadata.grant_role(principal, role)
             elif grant.target is On.TABLES:
@@ -178,8 +276,13 @@ class TeamIam(Construct):
             elif grant.target is On.PII_TAG:
                 pii.grant_fine_grained_read(principal)
             elif grant.target in accounts:
-                ServiceAccountIamMember(self, f"{principal.slug}-on-{grant.target.slug}-{short_role(role)}",
-                                        service_account_id=accounts[grant.target], role=role, member=principal.member)
+                ServiceAccountIamMember(
+                    self,
+                    f"{principal.slug}-on-{grant.target.slug}-{short_role(role)}",
+                    service_account_id=accounts[grant.target],
+                    role=role,
+                    member=principal.member,
+                )
             else:
                 raise ValueError(f"unknown grant target {grant.target!r}")
 

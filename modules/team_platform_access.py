@@ -10,6 +10,7 @@ whichever team stacks a run builds. The team stack only references what it needs
 Members are Google-managed service agents (named from the team project's number) and groups, which
 exist before either stack is applied; no grant here names an account a team stack creates.
 """
+
 from __future__ import annotations
 
 from cdktn_provider_google.data_google_bigquery_default_service_account import DataGoogleBigqueryDefaultServiceAccount
@@ -22,6 +23,7 @@ from modules.tenancy import TeamTenancy
 from config.model import Team
 from config.patterns import team_key_services
 
+
 class TeamPlatformAccess(Construct):
     """One team's footprint on the platform project of one environment."""
 
@@ -31,16 +33,24 @@ class TeamPlatformAccess(Construct):
         self.team = team
         self.project = project
         self.tenancy = TeamTenancy(
-            self, "tenancy", team=team.name, groups=team.groups, fleet_project=platform.project,
-            membership_id=platform.gke.membership_id, membership_location=platform.gke.membership_location)
+            self,
+            "tenancy",
+            team=team.name,
+            groups=team.groups,
+            fleet_project=platform.project,
+            membership_id=platform.gke.membership_id,
+            membership_location=platform.gke.membership_location,
+        )
         # The team project's agents: keys of the services its patterns declare, and the quality workflow's
         # (config/patterns.py; the grant must exist before the team stack creates CMEK resources, and the
         # platform stack is applied first).
-        self.agents = ServiceAgentKeyAccess(self, "agent-keys", keys=platform.keys, project=project,
-                                            services=team_key_services(team))
+        self.agents = ServiceAgentKeyAccess(
+            self, "agent-keys", keys=platform.keys, project=project, services=team_key_services(team)
+        )
         bq_agent = DataGoogleBigqueryDefaultServiceAccount(self, "bq-agent", project=project)
         self.bigquery_key = platform.keys.grant_encrypt_decrypt(
-            Principal.service_account(bq_agent.email, "bq-agent"), "bigquery", scope=self, id="bq-agent-key")
+            Principal.service_account(bq_agent.email, "bq-agent"), "bigquery", scope=self, id="bq-agent-key"
+        )
         self.grants = {}
         if team.models:
             # models.upload copies the serving image with the project's Vertex AI Service Agent
@@ -48,24 +58,31 @@ class TeamPlatformAccess(Construct):
             # The container image is ingested upon ModelService.UploadModel"; a custom service account cannot
             # be used to pull: https://cloud.google.com/vertex-ai/docs/general/custom-service-account).
             self.grants["vertex-agent-images"] = platform.artifact_registry.grant_read(
-                self.agents.principal("vertex"), scope=self, id="vertex-agent-images")
+                self.agents.principal("vertex"), scope=self, id="vertex-agent-images"
+            )
         dlp = self.agents.principal("dlp")
         self.grants["dlp-agent-template-reader"] = platform.inspect_template.grant_use(
-            dlp, scope=self, id="dlp-agent-template-reader")
+            dlp, scope=self, id="dlp-agent-template-reader"
+        )
         self.grants["dlp-agent-governance-writer"] = platform.governance.grant_write(
-            dlp, scope=self, id="dlp-agent-governance-writer")
+            dlp, scope=self, id="dlp-agent-governance-writer"
+        )
         # The team project's audit sink writes as the project's Logging service account: "Sinks use this service
         # account as their writerIdentity if no custom service account is provided" (logging_service_account_id,
         # data source google_logging_project_settings, provider 8.7.0; sinks.create uniqueWriterIdentity:
         # "a service agent used by the sinks with the same parent").
         logging = DataGoogleLoggingProjectSettings(self, "logging-settings", project=project)
         self.grants["audit-sink-writer"] = platform.governance.grant_write(
-            Principal.service_account(logging.logging_service_account_id, "sink-writer"), scope=self,
-            id="audit-sink-writer")
+            Principal.service_account(logging.logging_service_account_id, "sink-writer"),
+            scope=self,
+            id="audit-sink-writer",
+        )
 
 
 def add_team_platform_access(platform_stack, config, env: str) -> dict[str, TeamPlatformAccess]:
     """Every team of ``env`` (construct id ``team-<name>``), from the whole config."""
-    return {team.name: TeamPlatformAccess(platform_stack, f"team-{team.name}", team=team, env=env,
-                                          platform=platform_stack)
-            for team in config.teams if env in team.environments}
+    return {
+        team.name: TeamPlatformAccess(platform_stack, f"team-{team.name}", team=team, env=env, platform=platform_stack)
+        for team in config.teams
+        if env in team.environments
+    }

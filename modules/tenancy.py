@@ -14,6 +14,7 @@ https://cloud.google.com/ruby/docs/reference/google-cloud-gke_hub-v1/latest/Goog
 EDIT creates pods, so developers get VIEW. Admins keep ADMIN: they are the identity that may act as
 the serving account in an incident anyway (policies/iam/contract.yaml, exceptions).
 """
+
 from __future__ import annotations
 
 from cdktn_provider_google.gke_hub_membership_binding import GkeHubMembershipBinding
@@ -40,19 +41,30 @@ TENANCY_ROLES = {
 class TeamTenancy(Construct):
     """Scope, namespace, membership binding, RBAC and scope IAM of one team (in the platform stack)."""
 
-    def __init__(self, scope: Construct, id: str, *, team: str, groups: Groups, fleet_project: str,
-                 membership_id: str, membership_location: str):
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        team: str,
+        groups: Groups,
+        fleet_project: str,
+        membership_id: str,
+        membership_location: str,
+    ):
         super().__init__(scope, id)
         self.fleet_project = fleet_project
         self.namespace_name = names.scope_id(team)
         self.scope = GkeHubScope(
-            self, "scope",
+            self,
+            "scope",
             project=fleet_project,
             scope_id=names.scope_id(team),
             namespace_labels={"team": team},
         )
         self.namespace = GkeHubNamespace(
-            self, "namespace",
+            self,
+            "namespace",
             project=fleet_project,
             scope_id=self.scope.scope_id,
             scope_namespace_id=self.namespace_name,
@@ -60,7 +72,8 @@ class TeamTenancy(Construct):
             namespace_labels={"team": team},
         )
         self.binding = GkeHubMembershipBinding(
-            self, "cluster-binding",
+            self,
+            "cluster-binding",
             project=fleet_project,
             membership_binding_id=names.scope_id(team),
             membership_id=membership_id,
@@ -70,17 +83,25 @@ class TeamTenancy(Construct):
         for kind, (rbac_role, scope_role, project_role) in TENANCY_ROLES.items():
             group = getattr(groups, kind)
             GkeHubScopeRbacRoleBinding(
-                self, f"{kind}-rbac",
+                self,
+                f"{kind}-rbac",
                 project=fleet_project,
                 scope_id=self.scope.scope_id,
                 scope_rbac_role_binding_id=f"{team}-{kind}",
                 group=group,
                 role={"predefined_role": rbac_role},
             )
-            GkeHubScopeIamMember(self, f"{kind}-scope-iam", project=fleet_project, scope_id=self.scope.scope_id,
-                                 role=scope_role, member=f"group:{group}")
-            ProjectIamMember(self, f"{kind}-fleet-project", project=fleet_project, role=project_role,
-                             member=f"group:{group}")
+            GkeHubScopeIamMember(
+                self,
+                f"{kind}-scope-iam",
+                project=fleet_project,
+                scope_id=self.scope.scope_id,
+                role=scope_role,
+                member=f"group:{group}",
+            )
+            ProjectIamMember(
+                self, f"{kind}-fleet-project", project=fleet_project, role=project_role, member=f"group:{group}"
+            )
 
 
 class ServingWorkloadIdentity(Construct):
@@ -91,9 +112,9 @@ class ServingWorkloadIdentity(Construct):
         self.namespace_name = names.scope_id(team)
         self.kubernetes_service_account = names.kubernetes_service_account(team)
         self.workload_identity = ServiceAccountIamMember(
-            self, "serving-workload-identity",
+            self,
+            "serving-workload-identity",
             service_account_id=serving_account_name,
             role=WORKLOAD_IDENTITY_USER,
-            member=names.workload_identity_member(fleet_project, self.namespace_name,
-                                                  self.kubernetes_service_account),
+            member=names.workload_identity_member(fleet_project, self.namespace_name, self.kubernetes_service_account),
         )

@@ -12,6 +12,7 @@ The rules MLOPS_MON_4..7 (policies/checks/monitoring_metric_*.py) read the same 
 PromQL, MQL, SQL and log-match conditions and PromQL/MQL chart queries name no catalogue metric and
 are not read here.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,15 +28,27 @@ ALERT, SLO, DASHBOARD = "google_monitoring_alert_policy", "google_monitoring_slo
 SUPPORTED = (ALERT, SLO, DASHBOARD)
 
 # google/monitoring/v3/service.proto (googleapis @2124b6251e56e2ec8dd5c47e7d3815d7d5841880, read 2026-11-30):
-DISTRIBUTION_CUT = (frozenset({"DELTA", "CUMULATIVE"}), frozenset({"DISTRIBUTION"}),
-                    "DistributionCut: \"Must have ValueType = DISTRIBUTION and MetricKind = DELTA or MetricKind = CUMULATIVE\"")
-TIME_SERIES_RATIO = (frozenset({"DELTA", "CUMULATIVE"}), frozenset({"INT64", "DOUBLE"}),
-                     "TimeSeriesRatio: \"Must have ValueType = DOUBLE or ValueType = INT64 and must have MetricKind = DELTA "
-                     "or MetricKind = CUMULATIVE\"")
-METRIC_RANGE = (frozenset({"GAUGE"}), frozenset({"INT64", "DOUBLE"}),
-                "MetricRange: \"The provided TimeSeries must have ValueType = INT64 or ValueType = DOUBLE and MetricKind = GAUGE\"")
-GOOD_BAD_METRIC = (frozenset({"GAUGE", "DELTA", "CUMULATIVE"}), frozenset({"BOOL"}),
-                   "good_bad_metric_filter: \"specifying a TimeSeries with ValueType = BOOL\"")
+DISTRIBUTION_CUT = (
+    frozenset({"DELTA", "CUMULATIVE"}),
+    frozenset({"DISTRIBUTION"}),
+    'DistributionCut: "Must have ValueType = DISTRIBUTION and MetricKind = DELTA or MetricKind = CUMULATIVE"',
+)
+TIME_SERIES_RATIO = (
+    frozenset({"DELTA", "CUMULATIVE"}),
+    frozenset({"INT64", "DOUBLE"}),
+    'TimeSeriesRatio: "Must have ValueType = DOUBLE or ValueType = INT64 and must have MetricKind = DELTA '
+    'or MetricKind = CUMULATIVE"',
+)
+METRIC_RANGE = (
+    frozenset({"GAUGE"}),
+    frozenset({"INT64", "DOUBLE"}),
+    'MetricRange: "The provided TimeSeries must have ValueType = INT64 or ValueType = DOUBLE and MetricKind = GAUGE"',
+)
+GOOD_BAD_METRIC = (
+    frozenset({"GAUGE", "DELTA", "CUMULATIVE"}),
+    frozenset({"BOOL"}),
+    'good_bad_metric_filter: "specifying a TimeSeries with ValueType = BOOL"',
+)
 
 
 @dataclass(frozen=True)
@@ -50,15 +63,15 @@ class Bound:
 @dataclass(frozen=True)
 class Query:
     where: str
-    context: str                                  # "alert" | "slo" | "chart"
+    context: str  # "alert" | "slo" | "chart"
     filter: str
     aggregations: tuple[dict, ...] = ()
     denominator_filter: str | None = None
     denominator_aggregations: tuple[dict, ...] = ()
-    after_ratio: tuple[dict, ...] = ()            # a chart ratio's secondaryAggregation
+    after_ratio: tuple[dict, ...] = ()  # a chart ratio's secondaryAggregation
     bounds: tuple[Bound, ...] = ()
     legends: tuple[str, ...] = ()
-    requires: tuple[frozenset, frozenset, str] | None = None   # (kinds, value types, Google's sentence)
+    requires: tuple[frozenset, frozenset, str] | None = None  # (kinds, value types, Google's sentence)
 
     @property
     def alignment_context(self) -> str:
@@ -72,11 +85,17 @@ class Query:
 
     def unit(self) -> str:
         """The unit of the values this query's thresholds are compared with; NotComparable when unknown."""
-        unit = compared_unit(self.filter, self.aggregations, denominator_filter=self.denominator_filter,
-                             denominator_aggregations=self.denominator_aggregations or None,
-                             context=self.alignment_context)
+        unit = compared_unit(
+            self.filter,
+            self.aggregations,
+            denominator_filter=self.denominator_filter,
+            denominator_aggregations=self.denominator_aggregations or None,
+            context=self.alignment_context,
+        )
         if self.after_ratio:
-            series, problems = evaluate(Series("GAUGE", "DOUBLE", unit), self.after_ratio, context=self.alignment_context)
+            series, problems = evaluate(
+                Series("GAUGE", "DOUBLE", unit), self.after_ratio, context=self.alignment_context
+            )
             if problems:
                 raise NotComparable("; ".join(problems))
             unit = series.unit
@@ -84,6 +103,7 @@ class Query:
 
 
 # --- checkov's HCL-style conf -> the plain JSON cdk.tf.json holds -----------------------------------
+
 
 def plain(value: Any) -> Any:
     """checkov wraps every attribute value in a list and adds `__startline__` marks; undo both.
@@ -101,9 +121,9 @@ def _attribute(value: Any) -> Any:
     if not isinstance(value, list):
         return value
     if value and all(isinstance(v, dict) for v in value):
-        return [plain(v) for v in value]                       # nested blocks
+        return [plain(v) for v in value]  # nested blocks
     if len(value) == 1:
-        inner = value[0]                                     # the wrapper around one attribute value
+        inner = value[0]  # the wrapper around one attribute value
         return [plain(v) for v in inner] if isinstance(inner, list) else plain(inner)
     return [plain(v) for v in value]
 
@@ -140,9 +160,15 @@ def _alert_queries(conf: dict) -> Iterator[Query]:
         where = f'condition "{name}"'
         for threshold in items(condition.get("condition_threshold")):
             bounds = (Bound(threshold.get("threshold_value", 0), "threshold_value", name),)
-            yield Query(where, "alert", str(threshold.get("filter") or ""), _aggs(threshold.get("aggregations")),
-                        threshold.get("denominator_filter") or None, _aggs(threshold.get("denominator_aggregations")),
-                        bounds=bounds)
+            yield Query(
+                where,
+                "alert",
+                str(threshold.get("filter") or ""),
+                _aggs(threshold.get("aggregations")),
+                threshold.get("denominator_filter") or None,
+                _aggs(threshold.get("denominator_aggregations")),
+                bounds=bounds,
+            )
         for absent in items(condition.get("condition_absent")):
             yield Query(where, "alert", str(absent.get("filter") or ""), _aggs(absent.get("aggregations")))
 
@@ -159,8 +185,13 @@ def _range_bounds(rng: Any, name: str, path: str) -> tuple[Bound, ...]:
 def _request_sli(sli: dict, name: str, path: str) -> Iterator[Query]:
     for cut in items(sli.get("distribution_cut")):
         where = f"{path}.distribution_cut.distribution_filter"
-        yield Query(where, "slo", str(cut.get("distribution_filter") or ""),
-                    bounds=_range_bounds(cut.get("range"), name, f"{path}.distribution_cut"), requires=DISTRIBUTION_CUT)
+        yield Query(
+            where,
+            "slo",
+            str(cut.get("distribution_filter") or ""),
+            bounds=_range_bounds(cut.get("range"), name, f"{path}.distribution_cut"),
+            requires=DISTRIBUTION_CUT,
+        )
     for ratio in items(sli.get("good_total_ratio")):
         for key in ("good_service_filter", "bad_service_filter", "total_service_filter"):
             if ratio.get(key):
@@ -173,16 +204,24 @@ def _slo_queries(conf: dict) -> Iterator[Query]:
         yield from _request_sli(sli, name, "request_based_sli")
     for sli in items(conf.get("windows_based_sli")):
         if sli.get("good_bad_metric_filter"):
-            yield Query("windows_based_sli.good_bad_metric_filter", "slo", str(sli["good_bad_metric_filter"]),
-                        requires=GOOD_BAD_METRIC)
+            yield Query(
+                "windows_based_sli.good_bad_metric_filter",
+                "slo",
+                str(sli["good_bad_metric_filter"]),
+                requires=GOOD_BAD_METRIC,
+            )
         for threshold in items(sli.get("good_total_ratio_threshold")):
             for performance in items(threshold.get("performance")):
                 yield from _request_sli(performance, name, "windows_based_sli.good_total_ratio_threshold.performance")
         for key in ("metric_mean_in_range", "metric_sum_in_range"):
             for rng in items(sli.get(key)):
-                yield Query(f"windows_based_sli.{key}.time_series", "slo", str(rng.get("time_series") or ""),
-                            bounds=_range_bounds(rng.get("range"), name, f"windows_based_sli.{key}"),
-                            requires=METRIC_RANGE)
+                yield Query(
+                    f"windows_based_sli.{key}.time_series",
+                    "slo",
+                    str(rng.get("time_series") or ""),
+                    bounds=_range_bounds(rng.get("range"), name, f"windows_based_sli.{key}"),
+                    requires=METRIC_RANGE,
+                )
 
 
 CHARTS = ("xyChart", "scorecard", "timeSeriesTable", "pieChart")
@@ -209,9 +248,17 @@ def _dataset_query(where: str, data: dict, bounds: tuple[Bound, ...]) -> Iterato
     elif "timeSeriesFilterRatio" in ts:
         ratio = ts["timeSeriesFilterRatio"]
         num, den = ratio.get("numerator") or {}, ratio.get("denominator") or {}
-        yield Query(where, "chart", str(num.get("filter") or ""), _aggs(num.get("aggregation")),
-                    str(den.get("filter") or ""), _aggs(den.get("aggregation")),
-                    after_ratio=_aggs(ratio.get("secondaryAggregation")), bounds=bounds, legends=legends)
+        yield Query(
+            where,
+            "chart",
+            str(num.get("filter") or ""),
+            _aggs(num.get("aggregation")),
+            str(den.get("filter") or ""),
+            _aggs(den.get("aggregation")),
+            after_ratio=_aggs(ratio.get("secondaryAggregation")),
+            bounds=bounds,
+            legends=legends,
+        )
 
 
 def _dashboard_queries(conf: dict) -> Iterator[Query]:
@@ -227,12 +274,16 @@ def _dashboard_queries(conf: dict) -> Iterator[Query]:
             if not isinstance(chart, dict):
                 continue
             thresholds = [t for t in chart.get("thresholds") or [] if isinstance(t, dict)]
-            datasets = chart.get("dataSets") or ([{"timeSeriesQuery": chart["timeSeriesQuery"]}]
-                                                 if "timeSeriesQuery" in chart else [])
+            datasets = chart.get("dataSets") or (
+                [{"timeSeriesQuery": chart["timeSeriesQuery"]}] if "timeSeriesQuery" in chart else []
+            )
             for i, data in enumerate(d for d in datasets if isinstance(d, dict)):
                 axis = data.get("targetAxis") or "Y1"
-                bounds = tuple(Bound(t.get("value"), f"thresholds[{j}].value", str(t.get("label") or ""))
-                               for j, t in enumerate(thresholds) if (t.get("targetAxis") or "Y1") == axis)
+                bounds = tuple(
+                    Bound(t.get("value"), f"thresholds[{j}].value", str(t.get("label") or ""))
+                    for j, t in enumerate(thresholds)
+                    if (t.get("targetAxis") or "Y1") == axis
+                )
                 yield from _dataset_query(f'chart "{title}" data set {i + 1}', data, bounds)
 
 

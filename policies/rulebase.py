@@ -8,6 +8,7 @@ Two kinds of rule live in policies/checks/, one file each:
   sensitive dataset, audit configs per project). A per-resource check cannot see an absence, so
   these read the typed config (which models and classifications exist) and the synthesized stacks.
 """
+
 from __future__ import annotations
 
 import json
@@ -16,6 +17,7 @@ from typing import Any, Iterable, Iterator
 
 from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck
+
 
 @dataclass(frozen=True)
 class RuleInfo:
@@ -51,16 +53,31 @@ class Rule:
 
     @classmethod
     def info(cls) -> RuleInfo:
-        return RuleInfo(cls.id, cls.title, cls.why, cls.capability, cls.fix, cls.severity, cls.kind,
-                        tuple(cls.supported), tuple(cls.team_field), tuple(cls.platform_field))
+        return RuleInfo(
+            cls.id,
+            cls.title,
+            cls.why,
+            cls.capability,
+            cls.fix,
+            cls.severity,
+            cls.kind,
+            tuple(cls.supported),
+            tuple(cls.team_field),
+            tuple(cls.platform_field),
+        )
 
 
 class ResourceRule(Rule, BaseResourceCheck):
     """A checkov resource check: ``problems(conf)`` lists what is wrong; none means compliant."""
 
     def __init__(self) -> None:
-        BaseResourceCheck.__init__(self, name=self.title, id=self.id, categories=[CheckCategories.GENERAL_SECURITY],
-                                   supported_resources=list(self.supported))
+        BaseResourceCheck.__init__(
+            self,
+            name=self.title,
+            id=self.id,
+            categories=[CheckCategories.GENERAL_SECURITY],
+            supported_resources=list(self.supported),
+        )
 
     def problems(self, conf: dict[str, Any]) -> Iterable[str]:
         raise NotImplementedError
@@ -72,6 +89,7 @@ class ResourceRule(Rule, BaseResourceCheck):
 
 
 # --- readers for checkov's HCL-style conf ------------------------------------------------
+
 
 def unwrap(value: Any) -> Any:
     return value[0] if isinstance(value, list) and len(value) == 1 else value
@@ -95,7 +113,13 @@ def blocks(conf: Any, key: str) -> list[dict[str, Any]]:
     if isinstance(value, list):
         out = []
         for item in value:
-            out += [i for i in item if isinstance(i, dict)] if isinstance(item, list) else [item] if isinstance(item, dict) else []
+            out += (
+                [i for i in item if isinstance(i, dict)]
+                if isinstance(item, list)
+                else [item]
+                if isinstance(item, dict)
+                else []
+            )
         return out
     return []
 
@@ -152,6 +176,7 @@ def label_maps(conf: dict[str, Any], tf_type: str) -> dict[str, dict[str, Any]]:
 
 # --- config rules ---------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Outcome:
     """One evaluated subject of a config rule; ``passed=False`` becomes a finding."""
@@ -172,8 +197,8 @@ class ConfigRule(Rule):
         raise NotImplementedError
 
 
-
 # --- readers for raw (plain JSON) resource config, as config rules see it --------------------
+
 
 def items(value: Any) -> list[dict[str, Any]]:
     """A nested block in plain cdk.tf.json: one dict or a list of dicts."""

@@ -5,6 +5,7 @@ synthesized there by that revision's own code, with this interpreter and its pac
 ``python -m scripts.cli synth --config-dir <wt>/<config dir> --out <out>`` with PYTHONPATH=<wt>, cwd=<wt>.
 The worktree is removed afterwards, also on failure.
 """
+
 from __future__ import annotations
 
 import os
@@ -52,14 +53,30 @@ def synthesize_base(ref: str, config_dir: Path, out: Path, teams: set[str] | Non
         try:
             env = {**os.environ, "PYTHONPATH": str(worktree)}
             done = subprocess.run(
-                [sys.executable, "-m", "scripts.cli", "synth", "--config-dir", str(worktree / relative),
-                 "--out", str(out), *selection], cwd=worktree, env=env, capture_output=True, text=True, timeout=900)
+                [
+                    sys.executable,
+                    "-m",
+                    "scripts.cli",
+                    "synth",
+                    "--config-dir",
+                    str(worktree / relative),
+                    "--out",
+                    str(out),
+                    *selection,
+                ],
+                cwd=worktree,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=900,
+            )
             if done.returncode != 0:
                 tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-5:])
                 raise BaseSynthError(f"synthesizing {ref} failed (exit {done.returncode}): {tail}")
         finally:
-            subprocess.run(["git", "worktree", "remove", "--force", str(worktree)], cwd=root,
-                           capture_output=True, text=True)
+            subprocess.run(
+                ["git", "worktree", "remove", "--force", str(worktree)], cwd=root, capture_output=True, text=True
+            )
             subprocess.run(["git", "worktree", "prune"], cwd=root, capture_output=True, text=True)
     if not any(out.glob("stacks/*/cdk.tf.json")):
         raise BaseSynthError(f"synthesizing {ref} wrote no stacks/<stack>/cdk.tf.json into {out}")

@@ -3,6 +3,7 @@
 A team file -> that team's stacks. platform.yaml, code (stacks/, modules/, policies/, scripts/),
 pinned tools or anything unknown -> every stack. Docs, tests, benchmarks and CI files -> none.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -59,8 +60,11 @@ def classify(config: Config, files: list[str], repo_root: Path) -> Affected:
     known = {t.name for t in config.teams}
     teams: set[str] = set()
     for file in files:
-        if file.startswith(NO_STACK_EFFECT_DIRS) or file in NO_STACK_EFFECT_FILES or \
-                (file.endswith(".md") and not file.startswith(teams_prefix)):
+        if (
+            file.startswith(NO_STACK_EFFECT_DIRS)
+            or file in NO_STACK_EFFECT_FILES
+            or (file.endswith(".md") and not file.startswith(teams_prefix))
+        ):
             continue
         if file.startswith(teams_prefix) and file.endswith((".yaml", ".yml")):
             stem = Path(file).stem
@@ -103,8 +107,9 @@ def stacks_at(ref: str, config: Config, cwd: Path | None = None) -> set[tuple[st
 
     root = Path(_git(["rev-parse", "--show-toplevel"], cwd or Path.cwd()).strip())
     relative = Path(config.root).resolve().relative_to(root.resolve()).as_posix()
-    archive = subprocess.run(["git", "archive", "--format=tar", ref, "--", relative], cwd=root,
-                             capture_output=True, timeout=60)
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", ref, "--", relative], cwd=root, capture_output=True, timeout=60
+    )
     if archive.returncode != 0:
         raise GitError(archive.stderr.decode(errors="replace").strip() or f"git archive {ref} failed")
     with tempfile.TemporaryDirectory(prefix="modelops-base-config-") as scratch:

@@ -3,6 +3,7 @@
 Each command group lives in scripts/commands/<group>.py and exposes ``register(app)``;
 adding a command is one module and one line in COMMAND_MODULES.
 """
+
 from __future__ import annotations
 
 import importlib

@@ -1,4 +1,5 @@
 """Shared CLI output: rich for people, plain lines for errors (greppable, CI-annotatable), JSON for machines."""
+
 from __future__ import annotations
 
 import json

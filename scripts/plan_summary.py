@@ -4,6 +4,7 @@
 (its exit code) for every stack the PR plans and prints markdown: one row per stack with what
 Terraform would add, change and destroy, destroys called out, failed plans first.
 """
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Synthesize into a temporary directory and swap it in, so a failed run never leaves half an output."""
+
 from __future__ import annotations
 
 import json
@@ -37,8 +38,9 @@ def summarize(out_dir: Path, timings: dict[str, float] | None = None) -> list[St
         doc = json.loads(stack_file.read_text())
         count = lambda section: sum(len(v) for v in doc.get(section, {}).values())  # noqa: E731
         name = stack_file.parent.name
-        summaries.append(StackSummary(name, count("resource"), count("data"), len(doc.get("output", {})),
-                                      timings.get(name, 0.0)))
+        summaries.append(
+            StackSummary(name, count("resource"), count("data"), len(doc.get("output", {})), timings.get(name, 0.0))
+        )
     return summaries
 
 

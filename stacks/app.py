@@ -1,4 +1,5 @@
 """Build the cdktn App: `platform-<env>` per environment, `team-<team>-<env>` per team and environment."""
+
 from __future__ import annotations
 
 import os
@@ -26,8 +27,13 @@ __all__ = ["TARGET_VERSIONS", "Selection", "build_app", "planned_stacks", "synth
 TARGET_VERSIONS = {"terraform": f">={TERRAFORM_MIN_VERSION}", "opentofu": f">={TERRAFORM_MIN_VERSION}"}
 
 
-def build_app(config: Config, *, outdir: str | None = None, selection: Selection = Selection(),
-              timings: dict[str, float] | None = None) -> App:
+def build_app(
+    config: Config,
+    *,
+    outdir: str | None = None,
+    selection: Selection = Selection(),
+    timings: dict[str, float] | None = None,
+) -> App:
     """Construct the selected stacks; ``timings`` (if given) receives construct seconds per stack."""
     context = {"targetVersions": TARGET_VERSIONS}
     app = App(outdir=outdir, context=context) if outdir else App(context=context)

@@ -1,4 +1,5 @@
 """What every stack shares: the pinned Google provider, the backend and the standard labels."""
+
 from __future__ import annotations
 
 from cdktn import Aspects, GcsBackend, LocalBackend, TerraformStack
@@ -16,8 +17,9 @@ TERRAFORM_MIN_VERSION = "1.11.0"
 class ModelOpsStack(TerraformStack):
     """A stack with one state per stack: GCS (prefix = stack name) when the env has a bucket."""
 
-    def __init__(self, scope: Construct, stack_id: str, *, env: PlatformEnv, project: str, region: str,
-                 labels: dict[str, str]):
+    def __init__(
+        self, scope: Construct, stack_id: str, *, env: PlatformEnv, project: str, region: str, labels: dict[str, str]
+    ):
         super().__init__(scope, stack_id)
         self.stack_id = stack_id
         self.env_name = env.name

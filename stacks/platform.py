@@ -1,4 +1,5 @@
 """PlatformStack (`platform-<env>`): the shared cluster, keys, governance dataset, audit and guardrails."""
+
 from __future__ import annotations
 
 from constructs import Construct
@@ -29,49 +30,74 @@ class PlatformStack(ModelOpsStack):
     def __init__(self, scope: Construct, platform: Platform, env: str):
         penv = platform.environments[env]
         project = penv.project_id
-        super().__init__(scope, names.platform_stack(env), env=penv, project=project,
-                         region=platform.region, labels={"team": "platform"})
+        super().__init__(
+            scope,
+            names.platform_stack(env),
+            env=penv,
+            project=project,
+            region=platform.region,
+            labels={"team": "platform"},
+        )
         self.platform = platform
-        self.keys = PlatformKeys(self, "kms", project=project, location=platform.region,
-                                 ring_name=f"{platform.name}-{env}")
-        self.agent_keys = ServiceAgentKeyAccess(self, "agent-keys", keys=self.keys, project=project,
-                                                services=PLATFORM_AGENT_KEYS)
-        self.channels = NotificationChannels(self, "channels", channels=platform.notification_channels,
-                                             project=project)
+        self.keys = PlatformKeys(
+            self, "kms", project=project, location=platform.region, ring_name=f"{platform.name}-{env}"
+        )
+        self.agent_keys = ServiceAgentKeyAccess(
+            self, "agent-keys", keys=self.keys, project=project, services=PLATFORM_AGENT_KEYS
+        )
+        self.channels = NotificationChannels(self, "channels", channels=platform.notification_channels, project=project)
         self.artifact_registry = ServingImageRepository(
-            self, "artifact-registry", repository_id=names.ARTIFACT_REPOSITORY, project=project,
-            location=platform.region, kms_key_id=self.keys.key("artifacts").id,
-            depends_on=[self.agent_keys.grants["artifacts"]])
+            self,
+            "artifact-registry",
+            repository_id=names.ARTIFACT_REPOSITORY,
+            project=project,
+            location=platform.region,
+            kms_key_id=self.keys.key("artifacts").id,
+            depends_on=[self.agent_keys.grants["artifacts"]],
+        )
         self.gke = GkeAutopilotCluster(
-            self, "gke", gke=platform.gke, env=penv, location=platform.region,
+            self,
+            "gke",
+            gke=platform.gke,
+            env=penv,
+            location=platform.region,
             kms_key_id=self.keys.key("gke").id,
             allowed_image_prefixes=[f"{self.artifact_registry.image_prefix}**"],
             domain=platform.organization.domain,
-            depends_on=[self.agent_keys.grants["gke"]])
+            depends_on=[self.agent_keys.grants["gke"]],
+        )
         self.cluster = self.gke.cluster
         self.governance = CmekDataset(
-            self, "governance",
+            self,
+            "governance",
             dataset_id=names.governance_dataset_id(platform.name),
             project=project,
             location=platform.region,
             keys=self.keys,
             description="Audit logs of the platform and every team project, model events, policy exceptions, "
-                        "PII data profiles.",
+            "PII data profiles.",
         )
         for spec in governance_tables():
             self.governance.add_table(spec)
         self.audit_logs = DataAccessAuditLogs(self, "data-access-logs", project=project)
         self.audit_sink = AuditSinkToDataset(self, "audit-sink", project=project, dataset=self.governance)
-        self.audit_bucket = AuditLogBucket(self, "audit-bucket", project=project, location=platform.region,
-                                           keys=self.keys)
+        self.audit_bucket = AuditLogBucket(
+            self, "audit-bucket", project=project, location=platform.region, keys=self.keys
+        )
         self.inspect_template = PiiInspectTemplate(self, "dlp", project=project, location=platform.region)
         self.ci = CiIdentity(self, "ci", ci=platform.ci, project=project, env=env) if platform.ci else None
         if self.ci is not None:
-            self.artifact_registry.grant_write(Principal.service_account(self.ci.deployer.email, "ci-deployer"),
-                                               scope=self, id="ci-deployer-images")
+            self.artifact_registry.grant_write(
+                Principal.service_account(self.ci.deployer.email, "ci-deployer"), scope=self, id="ci-deployer-images"
+            )
         parent = guardrail_parent(platform.organization)
         self.guardrails = None
         if parent and env == platform.organization.guardrails_env:
             self.guardrails = OrgGuardrails(
-                self, "guardrails", parent=parent, customer_id=platform.organization.customer_id,
-                region=platform.region, key_projects=[e.project_id for e in platform.environments.values()])
+                self,
+                "guardrails",
+                parent=parent,
+                customer_id=platform.organization.customer_id,
+                region=platform.region,
+                key_projects=[e.project_id for e in platform.environments.values()],
+            )

@@ -1,4 +1,5 @@
 """TeamStack (`team-<team>-<env>`): one team's tenancy, identities, data and models in one environment."""
+
 from __future__ import annotations
 
 from constructs import Construct
@@ -20,6 +21,7 @@ from config.names import AccountKind
 from stacks.models import add_models
 from stacks.platform import PlatformStack
 
+
 class TeamStack(ModelOpsStack):
     """Writes only in the team project: everything the team needs on the platform project (fleet scope,
     key, image-repository, template and governance-dataset grants) is made by the platform stack
@@ -27,17 +29,29 @@ class TeamStack(ModelOpsStack):
 
     def __init__(self, scope: Construct, team: Team, env: str, platform: PlatformStack):
         project = team.environments[env].project_id
-        super().__init__(scope, names.team_stack(team.name, env), env=platform.platform.environments[env],
-                         project=project, region=platform.region, labels={"team": team.name})
+        super().__init__(
+            scope,
+            names.team_stack(team.name, env),
+            env=platform.platform.environments[env],
+            project=project,
+            region=platform.region,
+            labels={"team": team.name},
+        )
         self.team = team
         self.platform = platform
         self.add_dependency(platform)
         self.service_accounts = TeamServiceAccounts(self, "service-accounts", team=team.name, project=project)
         self.agent_keys = ProjectServiceAgents(self, "agent-keys", project=project)
-        self.column_security = PiiTaxonomy(self, "column-security", display_name=names.taxonomy_display_name(team.name),
-                                           project=project, region=platform.region)
+        self.column_security = PiiTaxonomy(
+            self,
+            "column-security",
+            display_name=names.taxonomy_display_name(team.name),
+            project=project,
+            region=platform.region,
+        )
         self.metadata = CmekDataset(
-            self, "metadata",
+            self,
+            "metadata",
             dataset_id=names.metadata_dataset_id(team.name),
             project=project,
             location=platform.region,
@@ -48,20 +62,41 @@ class TeamStack(ModelOpsStack):
         for spec in team_tables(team):
             self.metadata.add_table(spec, pii_policy_tag=self.column_security.pii_tag)
         self.tenancy = ServingWorkloadIdentity(
-            self, "tenancy", team=team.name, fleet_project=platform.project,
-            serving_account_name=self.service_accounts.accounts["serving"].name)
-        self.iam = TeamIam(self, "iam", project=project, env=env, groups=team.groups,
-                           service_accounts=self.service_accounts, metadata=self.metadata, pii=self.column_security)
+            self,
+            "tenancy",
+            team=team.name,
+            fleet_project=platform.project,
+            serving_account_name=self.service_accounts.accounts["serving"].name,
+        )
+        self.iam = TeamIam(
+            self,
+            "iam",
+            project=project,
+            env=env,
+            groups=team.groups,
+            service_accounts=self.service_accounts,
+            metadata=self.metadata,
+            pii=self.column_security,
+        )
         if platform.ci is not None:
-            self.service_accounts.grant_workload_identity_user(platform.ci.principal, AccountKind.DEPLOYER, scope=self,
-                                                               id="deployer-ci-federation")
+            self.service_accounts.grant_workload_identity_user(
+                platform.ci.principal, AccountKind.DEPLOYER, scope=self, id="deployer-ci-federation"
+            )
         self.audit_logs = DataAccessAuditLogs(self, "data-access-logs", project=project)
-        self.audit_sink = AuditSinkToDataset(self, "audit-sink", project=project, dataset=platform.governance,
-                                             grant_writer=False)
+        self.audit_sink = AuditSinkToDataset(
+            self, "audit-sink", project=project, dataset=platform.governance, grant_writer=False
+        )
         self.pii_discovery = DatasetPiiDiscovery(
-            self, "pii-discovery", team=team.name, project=project, project_number=self.agent_keys.project.number,
+            self,
+            "pii-discovery",
+            team=team.name,
+            project=project,
+            project_number=self.agent_keys.project.number,
             location=platform.region,
-            dataset=self.metadata, template=platform.inspect_template, governance=platform.governance,
-            pii=self.column_security)
+            dataset=self.metadata,
+            template=platform.inspect_template,
+            governance=platform.governance,
+            pii=self.column_security,
+        )
         self.channels = NotificationChannels(self, "channels", channels=team.notification_channels, project=project)
         self.models = add_models(self, platform)

@@ -1,4 +1,5 @@
 """Shared fixtures: one synth of the example platform per test session (jsii import is expensive)."""
+
 from __future__ import annotations
 
 import json
@@ -26,8 +27,11 @@ def _no_network(monkeypatch):
 
     def guarded(self, address):
         host = address[0] if isinstance(address, tuple) else address
-        if isinstance(host, str) and not (host.startswith("127.") or host in ("localhost", "::1")) \
-                and self.family in (socket.AF_INET, socket.AF_INET6):
+        if (
+            isinstance(host, str)
+            and not (host.startswith("127.") or host in ("localhost", "::1"))
+            and self.family in (socket.AF_INET, socket.AF_INET6)
+        ):
             raise AssertionError(f"test tried to open a non-loopback connection to {address!r}")
         return real_connect(self, address)
 

@@ -1,4 +1,5 @@
 """Small readers for synthesized Terraform JSON, shared by the stack and policy tests."""
+
 from __future__ import annotations
 
 from typing import Any, Iterator

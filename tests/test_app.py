@@ -1,4 +1,5 @@
 """The app: which stacks exist, backends, labels, and the first slice of real resources."""
+
 from __future__ import annotations
 
 import re
@@ -41,8 +42,11 @@ def test_every_labelled_resource_carries_team_env_and_managed_by(stacks):
             for attr in ("labels", "resource_labels", "user_labels"):
                 if attr in conf and (tf_type, attr) not in NOT_LABELS:
                     labels = conf[attr]
-                    assert labels.get("team") == team and labels.get("env") == env \
-                        and labels.get("managed-by") == "modelops", (name, logical_id, labels)
+                    assert (
+                        labels.get("team") == team
+                        and labels.get("env") == env
+                        and labels.get("managed-by") == "modelops"
+                    ), (name, logical_id, labels)
                     assert all(re.fullmatch(r"[a-z0-9_-]{0,63}", v) for v in labels.values()), labels
                     checked += 1
     assert checked > 0
@@ -132,7 +136,8 @@ def test_every_cross_stack_remote_state_resolves_to_the_state_its_stack_writes(s
         for ref in (doc.get("data", {}).get("terraform_remote_state") or {}).values():
             (target,) = entry["dependencies"]  # a team stack reads exactly its platform stack
             ((backend, config),) = json.loads((synth_dir / manifest[target]["synthesizedStackPath"]).read_text())[
-                "terraform"]["backend"].items()
+                "terraform"
+            ]["backend"].items()
             assert where(ref["backend"], ref["config"], name) == where(backend, config, target), name
             if backend == "local":  # outside the synth output, which `modelops synth` replaces wholesale
                 assert not Path(where(backend, config, target)[1]).is_relative_to(synth_dir)

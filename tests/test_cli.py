@@ -1,4 +1,5 @@
 """`modelops` as a user runs it: a subprocess, exit codes, output, no tracebacks."""
+
 from __future__ import annotations
 
 import hashlib
@@ -19,8 +20,11 @@ def run(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
 
 
 def tree_digest(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_validate_example_exits_0_with_a_one_line_summary():
@@ -52,8 +56,9 @@ def test_validate_emits_github_annotations_inside_actions(config_copy):
     team = config_copy / "teams" / "fraud.yaml"
     team.write_text(team.read_text().replace("latency_p99_ms: 150", "latency_p99_ms: 0"))
     env = {**os.environ, "PYTHONPATH": str(REPO), "GITHUB_ACTIONS": "true"}
-    result = subprocess.run([*MODELOPS, "validate", "-c", str(config_copy)], cwd=REPO, env=env,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [*MODELOPS, "validate", "-c", str(config_copy)], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 2
     assert f"::error file={team},line=34::models[0].monitoring.latency_p99_ms: must be greater than 0" in result.stdout
 

@@ -1,4 +1,5 @@
 """The config contract: the example is valid; every kind of bad input is reported as file:line: path: message."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -56,25 +57,43 @@ def test_out_of_range_threshold_is_reported_with_file_line_and_path(config_copy)
     assert problems(config_copy) == [f"{team}:{line}: models[1].monitoring.latency_p99_ms: must be greater than 0"]
 
 
-@pytest.mark.parametrize("old,new,expected", [
-    ("pattern: batch", "pattern: bach", "models[1].pattern: must be one of: online, batch, streaming (got 'bach')"),
-    ("data_classification: restricted", "data_classification: secret", "data_classification: must be one of"),
-    ("  admins: fraud-admins@acme.example", "  admins: not-an-email", "groups.admins: 'not-an-email' is not valid"),
-    ("      sample_rate: 1.0\n      retention_days: 730", "      sample_rate: 1.5\n      retention_days: 730",
-     "models[0].logging.sample_rate: must be at most 1"),
-    ("    task: regression", "    task: regression\n    colour: red", "models[1].colour: unknown field 'colour'"),
-    ("      min_replicas: 2", "      min_replicas: two", "models[0].serving.min_replicas: must be an integer, got str 'two'"),
-    ("    schedule: \"0 3 * * *\"\n", "", "models[1]: missing required field 'schedule'"),
-    ("name: fraud", "name: Fraud", "name: 'Fraud' is not valid: must match"),
-    ("      features: [merchant_id_hash, weekly_volume, dispute_rate]", "      features: []",
-     "models[1].monitoring.features: must have at least 1 item(s)"),
-    # `request_id` is the feature contract's id field (docs/monitoring.md), not a feature.
-    ("      features: [merchant_id_hash, weekly_volume, dispute_rate]",
-     "      features: [request_id, weekly_volume, dispute_rate]",
-     "models[1].monitoring.features[0]: 'request_id' is a reserved name"),
-    ("        - {name: card_country, type: STRING}", "        - {name: scoring_date, type: STRING}",
-     "models[0].monitoring.features[2].name: 'scoring_date' is a reserved name"),
-])
+@pytest.mark.parametrize(
+    "old,new,expected",
+    [
+        ("pattern: batch", "pattern: bach", "models[1].pattern: must be one of: online, batch, streaming (got 'bach')"),
+        ("data_classification: restricted", "data_classification: secret", "data_classification: must be one of"),
+        ("  admins: fraud-admins@acme.example", "  admins: not-an-email", "groups.admins: 'not-an-email' is not valid"),
+        (
+            "      sample_rate: 1.0\n      retention_days: 730",
+            "      sample_rate: 1.5\n      retention_days: 730",
+            "models[0].logging.sample_rate: must be at most 1",
+        ),
+        ("    task: regression", "    task: regression\n    colour: red", "models[1].colour: unknown field 'colour'"),
+        (
+            "      min_replicas: 2",
+            "      min_replicas: two",
+            "models[0].serving.min_replicas: must be an integer, got str 'two'",
+        ),
+        ('    schedule: "0 3 * * *"\n', "", "models[1]: missing required field 'schedule'"),
+        ("name: fraud", "name: Fraud", "name: 'Fraud' is not valid: must match"),
+        (
+            "      features: [merchant_id_hash, weekly_volume, dispute_rate]",
+            "      features: []",
+            "models[1].monitoring.features: must have at least 1 item(s)",
+        ),
+        # `request_id` is the feature contract's id field (docs/monitoring.md), not a feature.
+        (
+            "      features: [merchant_id_hash, weekly_volume, dispute_rate]",
+            "      features: [request_id, weekly_volume, dispute_rate]",
+            "models[1].monitoring.features[0]: 'request_id' is a reserved name",
+        ),
+        (
+            "        - {name: card_country, type: STRING}",
+            "        - {name: scoring_date, type: STRING}",
+            "models[0].monitoring.features[2].name: 'scoring_date' is a reserved name",
+        ),
+    ],
+)
 def test_schema_rejections_name_the_field(config_copy, old, new, expected):
     team = config_copy / "teams" / "fraud.yaml"
     edit(team, old, new)
@@ -92,13 +111,16 @@ def test_every_problem_in_every_file_is_reported_at_once(config_copy):
     assert {p.split(":")[0].rsplit("/", 1)[-1] for p in found} == {"fraud.yaml", "growth.yaml", "platform.yaml"}
 
 
-@pytest.mark.parametrize("content,expected", [
-    (b"", "file is empty"),
-    (b"- just\n- a list\n", "1: expected a mapping of fields at the top level"),
-    (b"name: [unclosed\n", "invalid YAML"),
-    (b"name: caf\xe9\n", "1: file is not valid UTF-8 text"),
-    (b"name: a\nname: b\n", "2: name: duplicate key"),
-])
+@pytest.mark.parametrize(
+    "content,expected",
+    [
+        (b"", "file is empty"),
+        (b"- just\n- a list\n", "1: expected a mapping of fields at the top level"),
+        (b"name: [unclosed\n", "invalid YAML"),
+        (b"name: caf\xe9\n", "1: file is not valid UTF-8 text"),
+        (b"name: a\nname: b\n", "2: name: duplicate key"),
+    ],
+)
 def test_unreadable_team_files_are_reported_without_traceback(config_copy, content, expected):
     bad = config_copy / "teams" / "broken.yaml"
     bad.write_bytes(content)
@@ -130,8 +152,11 @@ def test_team_environments_must_exist_on_the_platform(config_copy):
     team = config_copy / "teams" / "search.yaml"
     edit(team, "  prod:\n    project_id: acme-search-prod", "  staging:\n    project_id: acme-search-stg")
     found = problems(config_copy)
-    assert any(f"{team}:{line_of(team, 'staging:')}: environments.staging: environment 'staging' is not defined in platform.yaml"
-               in p for p in found), found
+    assert any(
+        f"{team}:{line_of(team, 'staging:')}: environments.staging: environment 'staging' is not defined in platform.yaml"
+        in p
+        for p in found
+    ), found
 
 
 def test_derived_service_account_ids_must_fit_google_limits():
@@ -153,7 +178,7 @@ def test_derived_label_values_must_fit(config_copy):
 
 def test_batch_only_fields_are_refused_on_other_patterns(config_copy):
     team = config_copy / "teams" / "growth.yaml"
-    edit(team, "    pattern: streaming", "    pattern: streaming\n    schedule: \"0 * * * *\"")
+    edit(team, "    pattern: streaming", '    pattern: streaming\n    schedule: "0 * * * *"')
     assert any("models[1].schedule: only batch models take a schedule" in p for p in problems(config_copy))
 
 
@@ -163,9 +188,11 @@ def test_oncall_channel_must_be_defined(config_copy):
 
 
 def test_notification_channel_secrets_are_references_not_values(config_copy):
-    edit(config_copy / "platform.yaml",
-         "service_key_secret: projects/{project}/secrets/pagerduty-service-key/versions/latest",
-         "service_key_secret: s3cr3t-value")
+    edit(
+        config_copy / "platform.yaml",
+        "service_key_secret: projects/{project}/secrets/pagerduty-service-key/versions/latest",
+        "service_key_secret: s3cr3t-value",
+    )
     assert any("notification_channels.platform-oncall.service_key_secret" in p for p in problems(config_copy))
 
 
@@ -194,15 +221,23 @@ def test_ci_deploys_need_a_state_bucket_in_every_environment(config_copy):
 def test_a_secret_pinned_to_one_environments_project_is_refused(config_copy):
     """dev stacks would read prod's PagerDuty key; `projects/{project}/...` keeps each environment's own."""
     platform = config_copy / "platform.yaml"
-    edit(platform, "projects/{project}/secrets/pagerduty-service-key", "projects/acme-mlops-prod/secrets/pagerduty-service-key")
+    edit(
+        platform,
+        "projects/{project}/secrets/pagerduty-service-key",
+        "projects/acme-mlops-prod/secrets/pagerduty-service-key",
+    )
     team = config_copy / "teams" / "growth.yaml"
     edit(team, "projects/{project}/secrets/slack-token", "projects/acme-growth-dev/secrets/slack-token")
     found = problems(config_copy)
     assert len(found) == 2
-    assert found[0].startswith(f"{platform}:{line_of(platform, 'service_key_secret')}: "
-                               "notification_channels.platform-oncall.service_key_secret: secret in the prod project")
-    assert found[1].startswith(f"{team}:{line_of(team, 'auth_token_secret')}: "
-                               "notification_channels.growth-slack.auth_token_secret: secret in the dev project")
+    assert found[0].startswith(
+        f"{platform}:{line_of(platform, 'service_key_secret')}: "
+        "notification_channels.platform-oncall.service_key_secret: secret in the prod project"
+    )
+    assert found[1].startswith(
+        f"{team}:{line_of(team, 'auth_token_secret')}: "
+        "notification_channels.growth-slack.auth_token_secret: secret in the dev project"
+    )
 
 
 def test_same_environment_secrets_resolve_to_each_stacks_own_project(stacks):

@@ -1,5 +1,6 @@
 """Defaults live in one place: the model's dataclasses; the JSON Schemas state the same values (what
 editors show), and the loader passes only what a file sets."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -16,10 +17,13 @@ SCHEMAS = Path(__file__).resolve().parent.parent / "policies" / "schemas"
 # Which dataclass an object in each schema is loaded into ("*" = any key or item).
 DATACLASS_AT = {
     "platform.schema.json": {("ci",): model.Ci, ("gke",): model.Gke, ("environments", "*"): model.PlatformEnv},
-    "team.schema.json": {("models", "*"): model.Model, ("models", "*", "serving"): model.Serving,
-                         ("models", "*", "streaming"): model.Streaming,
-                         ("models", "*", "monitoring"): model.Monitoring,
-                         ("models", "*", "monitoring", "features", "*"): model.Feature},
+    "team.schema.json": {
+        ("models", "*"): model.Model,
+        ("models", "*", "serving"): model.Serving,
+        ("models", "*", "streaming"): model.Streaming,
+        ("models", "*", "monitoring"): model.Monitoring,
+        ("models", "*", "monitoring", "features", "*"): model.Feature,
+    },
 }
 
 
@@ -64,8 +68,9 @@ def test_every_schema_default_is_the_dataclass_default(schema_file):
     for path, key, default in found:
         cls = DATACLASS_AT[schema_file].get(path)
         assert cls is not None, f"{schema_file}: a default at {path}.{key}, but no dataclass is mapped to {path}"
-        assert _field_defaults(cls).get(key) == default, \
+        assert _field_defaults(cls).get(key) == default, (
             f"{schema_file} {'.'.join(path)}.{key}: schema default {default!r}, {cls.__name__} {_field_defaults(cls).get(key)!r}"
+        )
 
 
 @pytest.mark.parametrize("schema_file", sorted(DATACLASS_AT))
@@ -74,8 +79,9 @@ def test_every_dataclass_default_is_stated_in_the_schema(schema_file):
     stated = {(path, key): default for path, key, default in schema_defaults(schema)}
     for path, cls in DATACLASS_AT[schema_file].items():
         for key, default in _field_defaults(cls).items():
-            assert stated.get((path, key)) == default, \
+            assert stated.get((path, key)) == default, (
                 f"{cls.__name__}.{key} defaults to {default!r}; state it as the schema's default at {'.'.join(path)}.{key}"
+            )
 
 
 def test_a_file_that_leaves_the_optional_fields_out_gets_the_model_defaults(example_config):

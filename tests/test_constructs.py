@@ -2,6 +2,7 @@
 
 Walks every construct class in modules/ (so a new construct is held to it without a test edit).
 """
+
 from __future__ import annotations
 
 import importlib
@@ -19,8 +20,11 @@ def _construct_classes() -> list[type]:
     found = []
     for info in pkgutil.walk_packages(modules.__path__, "modules."):
         module = importlib.import_module(info.name)
-        found += [obj for obj in vars(module).values() if inspect.isclass(obj) and issubclass(obj, Construct)
-                  and obj.__module__ == module.__name__]
+        found += [
+            obj
+            for obj in vars(module).values()
+            if inspect.isclass(obj) and issubclass(obj, Construct) and obj.__module__ == module.__name__
+        ]
     return sorted(found, key=lambda c: f"{c.__module__}.{c.__name__}")
 
 
@@ -32,8 +36,11 @@ def test_there_are_constructs_to_check():
 
 
 def _grant_methods(cls: type) -> list[tuple[str, inspect.Signature]]:
-    return [(name, inspect.signature(fn)) for name, fn in inspect.getmembers(cls, inspect.isfunction)
-            if name.startswith("grant") and fn.__qualname__.startswith(cls.__name__ + ".")]
+    return [
+        (name, inspect.signature(fn))
+        for name, fn in inspect.getmembers(cls, inspect.isfunction)
+        if name.startswith("grant") and fn.__qualname__.startswith(cls.__name__ + ".")
+    ]
 
 
 @pytest.mark.parametrize("cls", CONSTRUCTS, ids=lambda c: c.__name__)
@@ -47,10 +54,17 @@ def test_grant_methods_take_a_principal_first(cls):
 
 def test_the_grant_methods_found_include_every_kind_of_target():
     found = {f"{c.__name__}.{n}" for c in CONSTRUCTS for n, _ in _grant_methods(c)}
-    assert {"CmekDataset.grant_read", "CmekDataset.grant_write", "CmekDataset.grant_tables_read",
-            "PlatformKeys.grant_encrypt_decrypt", "PiiTaxonomy.grant_fine_grained_read",
-            "ServingImageRepository.grant_read", "PiiInspectTemplate.grant_use", "StreamingPipeline.grant_consume",
-            "TeamServiceAccounts.grant_workload_identity_user"} <= found
+    assert {
+        "CmekDataset.grant_read",
+        "CmekDataset.grant_write",
+        "CmekDataset.grant_tables_read",
+        "PlatformKeys.grant_encrypt_decrypt",
+        "PiiTaxonomy.grant_fine_grained_read",
+        "ServingImageRepository.grant_read",
+        "PiiInspectTemplate.grant_use",
+        "StreamingPipeline.grant_consume",
+        "TeamServiceAccounts.grant_workload_identity_user",
+    } <= found
 
 
 @pytest.mark.parametrize("cls", CONSTRUCTS, ids=lambda c: c.__name__)

@@ -1,4 +1,5 @@
 """Every generated document is current (`modelops docs --check`), and the generated blocks cannot rot silently."""
+
 from __future__ import annotations
 
 import json
@@ -20,11 +21,17 @@ def test_a_block_is_refilled_and_prose_around_it_is_kept():
     doc = "Intro.\n<!-- BEGIN GENERATED: t -->\nold\n<!-- END GENERATED: t -->\nSee <!-- BEGIN GENERATED: n -->1<!-- END GENERATED: n --> rules.\n"
     assert fill(doc, {"t": "| a |\n|---|\n", "n": "42"}, document="d") == (
         "Intro.\n<!-- BEGIN GENERATED: t -->\n| a |\n|---|\n<!-- END GENERATED: t -->\n"
-        "See <!-- BEGIN GENERATED: n -->42<!-- END GENERATED: n --> rules.\n")
+        "See <!-- BEGIN GENERATED: n -->42<!-- END GENERATED: n --> rules.\n"
+    )
 
 
-@pytest.mark.parametrize("doc", ["no markers here\n",
-                                 "<!-- BEGIN GENERATED: t -->x<!-- END GENERATED: t --><!-- BEGIN GENERATED: u --><!-- END GENERATED: u -->"])
+@pytest.mark.parametrize(
+    "doc",
+    [
+        "no markers here\n",
+        "<!-- BEGIN GENERATED: t -->x<!-- END GENERATED: t --><!-- BEGIN GENERATED: u --><!-- END GENERATED: u -->",
+    ],
+)
 def test_a_document_whose_markers_do_not_match_its_generator_is_refused(doc):
     with pytest.raises(MarkersMissing, match="markers do not match"):
         fill(doc, {"t": "x"}, document="d")
@@ -33,7 +40,9 @@ def test_a_document_whose_markers_do_not_match_its_generator_is_refused(doc):
 def test_a_hand_edit_inside_a_generated_block_is_stale(example_config, tmp_path):
     (tmp_path / "docs").mkdir()
     text = (REPO / "docs" / "policies.md").read_text()
-    (tmp_path / "docs" / "policies.md").write_text(text.replace("| `MLOPS_AUDIT_1` | HIGH |", "| `MLOPS_AUDIT_1` | LOW |"))
+    (tmp_path / "docs" / "policies.md").write_text(
+        text.replace("| `MLOPS_AUDIT_1` | HIGH |", "| `MLOPS_AUDIT_1` | LOW |")
+    )
     run = DocsRun(example_config, repo=tmp_path)
     assert generate(run, check=True, only=("policies",)) == [tmp_path / "docs" / "policies.md"]
     generate(run, check=False, only=("policies",))
@@ -46,7 +55,10 @@ def test_runbook_pages_follow_the_catalog_and_orphans_are_removed(example_config
     assert generate(run, check=True, only=("runbooks",)) == []
     (tmp_path / "docs/runbooks/feature-drift.md").write_text("edited by hand")
     (tmp_path / "docs/runbooks/removed-kind.md").write_text("old")
-    assert sorted(p.name for p in generate(run, check=True, only=("runbooks",))) == ["feature-drift.md", "removed-kind.md"]
+    assert sorted(p.name for p in generate(run, check=True, only=("runbooks",))) == [
+        "feature-drift.md",
+        "removed-kind.md",
+    ]
     generate(run, check=False, only=("runbooks",))
     assert generate(run, check=True, only=("runbooks",)) == []
     assert not (tmp_path / "docs/runbooks/removed-kind.md").exists()
@@ -58,7 +70,10 @@ def test_access_doc_lists_every_grant_and_the_pii_columns():
     text = (REPO / "docs" / "access.md").read_text()
     for grant in TEAM_GRANTS:
         assert grant.why in text
-    assert "| `prediction_history` | `caller`, `entity_id`, `pii_features`, `request_payload`, `response_payload` |" in text
+    assert (
+        "| `prediction_history` | `caller`, `entity_id`, `pii_features`, `request_payload`, `response_payload` |"
+        in text
+    )
     assert "fraud-pii-readers@acme.example" in text
 
 
@@ -70,11 +85,21 @@ def test_policies_doc_lists_every_rule():
 
 
 def test_docs_check_command_runs_every_generator(synth_dir):
-    result = subprocess.run([sys.executable, "-m", "scripts.cli", "docs", "--check", "--synth-dir", str(synth_dir),
-                             "--output", "json"], cwd=REPO, env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "scripts.cli", "docs", "--check", "--synth-dir", str(synth_dir), "--output", "json"],
+        cwd=REPO,
+        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout + result.stderr[-2000:]
     assert json.loads(result.stdout) == {"check": True, "stale": []}
-    bad = subprocess.run([sys.executable, "-m", "scripts.cli", "docs", "--check", "--only", "nope"], cwd=REPO,
-                         env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"}, capture_output=True, text=True)
+    bad = subprocess.run(
+        [sys.executable, "-m", "scripts.cli", "docs", "--check", "--only", "nope"],
+        cwd=REPO,
+        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+    )
     assert bad.returncode == 2 and f"known: {', '.join(GENERATORS)}" in bad.stderr

@@ -1,4 +1,5 @@
 """Org-policy guardrails appear only when an organization or folder is configured."""
+
 from __future__ import annotations
 
 import json
@@ -26,8 +27,7 @@ def org_stacks(config_copy):
     _with_org(config_copy, '  org_id: "123456789012"\n  customer_id: C01abc23d')
     config = load_config(config_copy)
     app = cdktn.Testing.app()
-    return {env: json.loads(cdktn.Testing.synth(PlatformStack(app, config.platform, env)))
-            for env in ("dev", "prod")}
+    return {env: json.loads(cdktn.Testing.synth(PlatformStack(app, config.platform, env))) for env in ("dev", "prod")}
 
 
 def test_org_policies_are_enforced_on_the_organization_when_org_id_is_set(org_stacks):
@@ -38,15 +38,20 @@ def test_org_policies_are_enforced_on_the_organization_when_org_id_is_set(org_st
     def rules(constraint):
         return policies[f"{parent}/policies/{constraint}"]["spec"]["rules"]
 
-    for constraint in ("iam.disableServiceAccountKeyCreation", "storage.uniformBucketLevelAccess",
-                       "storage.publicAccessPrevention", "iam.automaticIamGrantsForDefaultServiceAccounts"):
+    for constraint in (
+        "iam.disableServiceAccountKeyCreation",
+        "storage.uniformBucketLevelAccess",
+        "storage.publicAccessPrevention",
+        "iam.automaticIamGrantsForDefaultServiceAccounts",
+    ):
         assert rules(constraint) == [{"enforce": "TRUE"}], constraint
     assert rules("iam.allowedPolicyMemberDomains") == [{"values": {"allowed_values": ["C01abc23d"]}}]
     assert rules("gcp.resourceLocations") == [{"values": {"allowed_values": ["in:europe-west4-locations"]}}]
     cmek = rules("gcp.restrictNonCmekServices")[0]["values"]["denied_values"]
     assert {"aiplatform.googleapis.com", "bigquery.googleapis.com", "pubsub.googleapis.com"} <= set(cmek)
-    assert rules("gcp.restrictCmekCryptoKeyProjects") == [{"values": {"allowed_values": [
-        "under:projects/acme-mlops-dev", "under:projects/acme-mlops-prod"]}}]
+    assert rules("gcp.restrictCmekCryptoKeyProjects") == [
+        {"values": {"allowed_values": ["under:projects/acme-mlops-dev", "under:projects/acme-mlops-prod"]}}
+    ]
 
 
 def test_only_the_guardrails_env_owns_the_org_policies(org_stacks):
@@ -71,7 +76,7 @@ def test_org_id_without_customer_id_is_a_config_error(config_copy):
 
 
 def test_unknown_guardrails_env_is_a_config_error(config_copy):
-    _with_org(config_copy, '  guardrails_env: staging')
+    _with_org(config_copy, "  guardrails_env: staging")
     with pytest.raises(ConfigInvalid) as info:
         load_config(config_copy)
     assert any("guardrails_env" in str(e) and "unknown environment 'staging'" in str(e) for e in info.value.errors)

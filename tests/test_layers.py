@@ -9,6 +9,7 @@
 Every import statement of every module is read with ``ast`` (also imports inside functions), so a
 lazy import against the direction fails as well.
 """
+
 from __future__ import annotations
 
 import ast
@@ -38,15 +39,28 @@ PROJECT = set(MAY_IMPORT) | {"tests", "bench"}
 # (stacks/config.py, errors.py, names.py, schema.py, yaml_source.py, ...). Another change is rewriting
 # lifecycle/; when it lands, switch these imports to config.* and delete the allowance and the shims.
 LIFECYCLE_SHIM_IMPORTS = {
-    ("lifecycle.actions", "stacks.config"), ("lifecycle.actions", "stacks.names"),
+    ("lifecycle.actions", "stacks.config"),
+    ("lifecycle.actions", "stacks.names"),
     ("lifecycle.audit", "stacks.names"),
-    ("lifecycle.card", "stacks.errors"), ("lifecycle.card", "stacks.schema"), ("lifecycle.card", "stacks.yaml_source"),
+    ("lifecycle.card", "stacks.errors"),
+    ("lifecycle.card", "stacks.schema"),
+    ("lifecycle.card", "stacks.yaml_source"),
     ("lifecycle.context", "stacks.config"),
-    ("lifecycle.gates", "stacks.config"), ("lifecycle.gates", "stacks.errors"), ("lifecycle.gates", "stacks.yaml_source"),
-    ("lifecycle.monitoring", "stacks.config"), ("lifecycle.monitoring", "stacks.names"),
+    ("lifecycle.gates", "stacks.config"),
+    ("lifecycle.gates", "stacks.errors"),
+    ("lifecycle.gates", "stacks.yaml_source"),
+    ("lifecycle.monitoring", "stacks.config"),
+    ("lifecycle.monitoring", "stacks.names"),
 }
-SHIMS = {"stacks.config", "stacks.errors", "stacks.loader", "stacks.names", "stacks.schema", "stacks.selection",
-         "stacks.yaml_source"}
+SHIMS = {
+    "stacks.config",
+    "stacks.errors",
+    "stacks.loader",
+    "stacks.names",
+    "stacks.schema",
+    "stacks.selection",
+    "stacks.yaml_source",
+}
 
 
 def _module_name(path: Path) -> str:
@@ -70,7 +84,7 @@ def imports_of(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom):
             if node.level:  # relative: resolve against the importing package
                 package = own if path.name == "__init__.py" else own[:-1]
-                base = ".".join(package[:len(package) - node.level + 1] + ([node.module] if node.module else []))
+                base = ".".join(package[: len(package) - node.level + 1] + ([node.module] if node.module else []))
             else:
                 base = node.module or ""
             for alias in node.names:
@@ -100,7 +114,8 @@ def test_every_import_follows_the_dependency_direction():
     found = set(violations())
     against = sorted(found - LIFECYCLE_SHIM_IMPORTS)
     assert not against, "imports against the layer direction (importer -> imported):\n" + "\n".join(
-        f"  {a} -> {b}" for a, b in against)
+        f"  {a} -> {b}" for a, b in against
+    )
 
 
 def test_the_temporary_lifecycle_allowance_names_only_shims_and_only_imports_that_still_exist():
@@ -128,8 +143,14 @@ def test_the_direction_test_catches_an_import_against_it(tmp_path, monkeypatch):
 
 
 def _run(code: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=REPO, capture_output=True, text=True,
-                          timeout=300, env=env or {**os.environ, "PYTHONPATH": str(REPO)})
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env or {**os.environ, "PYTHONPATH": str(REPO)},
+    )
 
 
 def test_importing_any_project_module_changes_no_environment_variable():
@@ -185,9 +206,27 @@ def test_a_fake_system_node_is_noticed_when_nothing_prefers_the_venv(path_with_a
 
 def test_the_cli_runs_the_venvs_node_when_the_venv_is_not_activated(path_with_a_failing_node, tmp_path):
     env = path_with_a_failing_node
-    result = subprocess.run([sys.executable, "-m", "scripts.cli", "synth", "--config-dir", "infra", "--team", "search",
-                             "--env", "dev", "--out", str(tmp_path / "out")],
-                            cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "scripts.cli",
+            "synth",
+            "--config-dir",
+            "infra",
+            "--team",
+            "search",
+            "--env",
+            "dev",
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert not Path(env["MARKER"]).exists()
     assert (tmp_path / "out" / "stacks" / "team-search-dev" / "cdk.tf.json").is_file()
@@ -195,12 +234,16 @@ def test_the_cli_runs_the_venvs_node_when_the_venv_is_not_activated(path_with_a_
 
 def test_the_cdktn_app_runs_the_venvs_node_and_never_imports_the_cli(path_with_a_failing_node, tmp_path):
     env = {**path_with_a_failing_node, "CDKTF_OUTDIR": str(tmp_path / "out")}
-    probe = ("import runpy, sys\n"
-             "try:\n    runpy.run_path('infra/main.py', run_name='__main__')\n"
-             "except SystemExit as exit:\n"
-             "    print('cli imported' if any(m.startswith('scripts') for m in sys.modules) else 'cli not imported')\n"
-             "    raise\n")
-    result = subprocess.run([sys.executable, "-c", probe], cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    probe = (
+        "import runpy, sys\n"
+        "try:\n    runpy.run_path('infra/main.py', run_name='__main__')\n"
+        "except SystemExit as exit:\n"
+        "    print('cli imported' if any(m.startswith('scripts') for m in sys.modules) else 'cli not imported')\n"
+        "    raise\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=REPO, env=env, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip().splitlines()[-1] == "cli not imported"
     assert not Path(env["MARKER"]).exists()

@@ -1,4 +1,5 @@
 """Table specs, derived names and the optional consumers group."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -47,15 +48,25 @@ def test_consumers_group_gets_only_the_predictor_role(config_copy):
 
     team_file = config_copy / "teams" / "search.yaml"
     text = team_file.read_text()
-    team_file.write_text(text.replace("  sensitive_data_readers: search-pii-readers@acme.example\n",
-                                      "  sensitive_data_readers: search-pii-readers@acme.example\n"
-                                      "  consumers: storefront-callers@acme.example\n"))
+    team_file.write_text(
+        text.replace(
+            "  sensitive_data_readers: search-pii-readers@acme.example\n",
+            "  sensitive_data_readers: search-pii-readers@acme.example\n  consumers: storefront-callers@acme.example\n",
+        )
+    )
     config = load_config(config_copy)
     app = cdktn.Testing.app()
     platform = PlatformStack(app, config.platform, "dev")
     stack = json.loads(cdktn.Testing.synth(TeamStack(app, config.team("search"), "dev", platform)))
-    grants = [g for t, items in stack["resource"].items() if t.endswith("_iam_member") for g in items.values()
-              if g["member"] == "group:storefront-callers@acme.example"]
+    grants = [
+        g
+        for t, items in stack["resource"].items()
+        if t.endswith("_iam_member")
+        for g in items.values()
+        if g["member"] == "group:storefront-callers@acme.example"
+    ]
     assert len(grants) == 1
     assert grants[0]["role"].startswith("${google_project_iam_custom_role.iam_predictor-role_")
-    assert any(k.startswith("iam_consumers-custom-modelopsPredictor") for k in stack["resource"]["google_project_iam_member"])
+    assert any(
+        k.startswith("iam_consumers-custom-modelopsPredictor") for k in stack["resource"]["google_project_iam_member"]
+    )

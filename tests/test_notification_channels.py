@@ -1,4 +1,5 @@
 """Notification channels: settings as labels, secrets only through ephemeral reads and write-only args."""
+
 from __future__ import annotations
 
 import json
@@ -21,7 +22,10 @@ def test_pagerduty_key_comes_from_secret_manager_through_a_write_only_argument(s
     assert "service_key" not in sensitive
     ephemeral = next(iter(stack["ephemeral"]["google_secret_manager_secret_version"].values()))
     assert (ephemeral["project"], ephemeral["secret"], ephemeral["version"]) == (
-        "acme-mlops-prod", "pagerduty-service-key", "latest")
+        "acme-mlops-prod",
+        "pagerduty-service-key",
+        "latest",
+    )
 
 
 def test_team_slack_channel_lives_in_the_team_project(stacks):

@@ -1,4 +1,5 @@
 """Onboarding: `modelops new-team` writes a valid team file; `modelops docs` is deterministic and fresh."""
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,20 @@ DOCS = REPO / "docs" / "teams"
 
 
 def test_new_team_writes_a_file_that_validates_and_prints_next_steps(config_copy):
-    result = run("new-team", "payments", "--config-dir", str(config_copy), "--pattern", "online",
-                 "--pattern", "batch", "--pattern", "streaming", "--data-classification", "confidential")
+    result = run(
+        "new-team",
+        "payments",
+        "--config-dir",
+        str(config_copy),
+        "--pattern",
+        "online",
+        "--pattern",
+        "batch",
+        "--pattern",
+        "streaming",
+        "--data-classification",
+        "confidential",
+    )
     assert result.returncode == 0, result.stderr
     assert "next steps" in result.stdout and "modelops check" in result.stdout
     config = load_config(config_copy)
@@ -30,7 +43,16 @@ def test_new_team_writes_a_file_that_validates_and_prints_next_steps(config_copy
 
 
 def test_new_team_output_synthesizes_and_passes_the_gate_unchanged(config_copy, tmp_path):
-    args = ["--pattern", "online", "--pattern", "batch", "--pattern", "streaming", "--data-classification", "restricted"]
+    args = [
+        "--pattern",
+        "online",
+        "--pattern",
+        "batch",
+        "--pattern",
+        "streaming",
+        "--data-classification",
+        "restricted",
+    ]
     assert run("new-team", "payments", "--config-dir", str(config_copy), *args).returncode == 0
     from policies.engine.gate import run_gate
     from scripts.synth import synthesize

@@ -1,4 +1,5 @@
 """The options and checks commands share (scripts/commands/options.py)."""
+
 from __future__ import annotations
 
 import typer
@@ -14,9 +15,11 @@ def test_every_unknown_team_and_environment_is_reported_at_once_with_exit_2(exam
         selection(example_config, ["fraud", "nope", "nada"], ["qa"])
     assert exit_.value.exit_code == 2
     lines = capsys.readouterr().err.splitlines()
-    assert lines == ["--team nope: no such team (known: fraud, growth, search)",
-                     "--team nada: no such team (known: fraud, growth, search)",
-                     "--env qa: no such environment (known: dev, prod)"]
+    assert lines == [
+        "--team nope: no such team (known: fraud, growth, search)",
+        "--team nada: no such team (known: fraud, growth, search)",
+        "--env qa: no such environment (known: dev, prod)",
+    ]
 
 
 def test_resolve_team_returns_the_team_and_no_names_means_every_team(example_config):

@@ -1,4 +1,5 @@
 """PlatformStack on synthesized JSON: cluster baseline, keys, governance, audit, registry, DLP, CI."""
+
 from __future__ import annotations
 
 import datetime
@@ -29,7 +30,8 @@ def test_cluster_is_a_private_autopilot_cluster_with_workload_identity(stacks):
     assert cluster["private_cluster_config"]["master_ipv4_cidr_block"] == "172.16.0.0/28"
     assert cluster["workload_identity_config"]["workload_pool"] == "acme-mlops-prod.svc.id.goog"
     assert cluster["master_authorized_networks_config"]["cidr_blocks"] == [
-        {"cidr_block": "10.10.0.0/16", "display_name": "corp-vpn"}]
+        {"cidr_block": "10.10.0.0/16", "display_name": "corp-vpn"}
+    ]
     assert cluster["master_authorized_networks_config"]["gcp_public_cidrs_access_enabled"] is False
     assert cluster["master_auth"]["client_certificate_config"]["issue_client_certificate"] is False
     assert cluster["authenticator_groups_config"]["security_group"] == "gke-security-groups@acme.example"
@@ -69,17 +71,25 @@ def test_binary_authorization_admits_only_platform_registry_images(stacks):
     assert policy["default_admission_rule"]["evaluation_mode"] == "ALWAYS_DENY"
     assert policy["default_admission_rule"]["enforcement_mode"] == "ENFORCED_BLOCK_AND_AUDIT_LOG"
     assert policy["admission_whitelist_patterns"] == [
-        {"name_pattern": "europe-west4-docker.pkg.dev/acme-mlops-prod/serving-images/**"}]
+        {"name_pattern": "europe-west4-docker.pkg.dev/acme-mlops-prod/serving-images/**"}
+    ]
     assert policy["global_policy_evaluation_mode"] == "ENABLE"
 
 
 def test_each_platform_agent_gets_only_its_own_services_key(platform):
     grants = resources(platform, "google_kms_crypto_key_iam_member")
     # The platform project's own agents (team projects' agents are granted under team-<name>/).
-    by_key = {path: g["crypto_key_id"].split(".")[1].split("_")[1] for path, g in grants.items()
-              if not path.startswith("team-")}
-    assert by_key == {"agent-keys/gke": "gke", "agent-keys/artifacts": "artifacts",
-                      "governance/bq-agent-key": "bigquery", "audit-bucket/logging-agent-key": "logging"}
+    by_key = {
+        path: g["crypto_key_id"].split(".")[1].split("_")[1]
+        for path, g in grants.items()
+        if not path.startswith("team-")
+    }
+    assert by_key == {
+        "agent-keys/gke": "gke",
+        "agent-keys/artifacts": "artifacts",
+        "governance/bq-agent-key": "bigquery",
+        "audit-bucket/logging-agent-key": "logging",
+    }
     assert "gcp-sa-artifactregistry" in grants["agent-keys/artifacts"]["member"]
     assert "bigquery_default_service_account" in grants["governance/bq-agent-key"]["member"]
     assert "logging_project_cmek_settings" in grants["audit-bucket/logging-agent-key"]["member"]
@@ -89,17 +99,32 @@ def test_each_platform_agent_gets_only_its_own_services_key(platform):
 def test_governance_dataset_is_cmek_and_protected_with_explicit_tables(platform):
     dataset = resources(platform, "google_bigquery_dataset")["governance/dataset"]
     assert dataset["dataset_id"] == "acme_mlops_governance"
-    assert dataset["default_encryption_configuration"]["kms_key_name"].startswith("${google_kms_crypto_key.kms_bigquery_")
+    assert dataset["default_encryption_configuration"]["kms_key_name"].startswith(
+        "${google_kms_crypto_key.kms_bigquery_"
+    )
     assert dataset["deletion_policy"] == "PREVENT" and dataset["delete_contents_on_destroy"] is False
     tables = resources(platform, "google_bigquery_table")
     assert set(tables) == {"governance/model_events", "governance/policy_exceptions"}
     events = tables["governance/model_events"]
     assert events["deletion_protection"] is True
-    assert events["encryption_configuration"]["kms_key_name"] == dataset["default_encryption_configuration"]["kms_key_name"]
+    assert (
+        events["encryption_configuration"]["kms_key_name"]
+        == dataset["default_encryption_configuration"]["kms_key_name"]
+    )
     assert events["time_partitioning"] == {"type": "DAY", "field": "event_time"}  # audit: never expires
     columns = {c["name"] for c in json.loads(events["schema"])}
-    assert {"event_time", "event", "team", "model", "model_version", "actor", "train_code_sha",
-            "serve_code_sha", "training_data", "deps_sha"} <= columns
+    assert {
+        "event_time",
+        "event",
+        "team",
+        "model",
+        "model_version",
+        "actor",
+        "train_code_sha",
+        "serve_code_sha",
+        "training_data",
+        "deps_sha",
+    } <= columns
     exceptions = {c["name"] for c in json.loads(tables["governance/policy_exceptions"]["schema"])}
     assert {"rule", "resource", "reason", "approved_by", "expires"} <= exceptions
 
@@ -156,7 +181,8 @@ def test_inspect_template_uses_exactly_the_infotypes_verified_in_googles_referen
     assert location == "europe-west4"
     if location != "global":
         global_only = set(INFOTYPE_EVIDENCE["global_only"]["info_types"]) | {
-            n for n, e in INFOTYPE_EVIDENCE["info_types"].items() if e["availability"] == "global-only"}
+            n for n, e in INFOTYPE_EVIDENCE["info_types"].items() if e["availability"] == "global-only"
+        }
         assert not set(names) & global_only
     assert config["include_quote"] is False
     assert config["min_likelihood"] == "POSSIBLE"
@@ -181,13 +207,20 @@ def test_template_refuses_unverified_and_global_only_infotypes(monkeypatch):
 
     assert dlp.unusable_info_types(dlp.PII_INFO_TYPES, "europe-west4") == []
     assert dlp.unusable_info_types(("MEDICAL_RECORD_NUMBER",), "europe-west4") == [
-        "MEDICAL_RECORD_NUMBER: not confirmed in Google's infoType reference (add it to dlp_infotypes.yaml)"]
-    evidence = {**INFOTYPE_EVIDENCE, "info_types": {**INFOTYPE_EVIDENCE["info_types"], "LOCATION": {
-        "url": "https://cloud.google.com/dlp/docs/infotypes-reference", "availability": "global-only"}}}
+        "MEDICAL_RECORD_NUMBER: not confirmed in Google's infoType reference (add it to dlp_infotypes.yaml)"
+    ]
+    evidence = {
+        **INFOTYPE_EVIDENCE,
+        "info_types": {
+            **INFOTYPE_EVIDENCE["info_types"],
+            "LOCATION": {"url": "https://cloud.google.com/dlp/docs/infotypes-reference", "availability": "global-only"},
+        },
+    }
     monkeypatch.setattr(dlp, "verified_info_types", lambda: evidence)
     assert dlp.unusable_info_types(("LOCATION",), "global") == []
     assert dlp.unusable_info_types(("LOCATION",), "europe-west4") == [
-        "LOCATION: available only in the global location, the template is in europe-west4"]
+        "LOCATION: available only in the global location, the template is in europe-west4"
+    ]
     monkeypatch.setattr(dlp, "PII_INFO_TYPES", (*dlp.PII_INFO_TYPES, "LOCATION"))
     with pytest.raises(ValueError, match="LOCATION: available only in the global location"):
         dlp.PiiInspectTemplate(TerraformStack(App(), "probe"), "dlp", project="p", location="europe-west4")
@@ -213,4 +246,5 @@ def test_platform_exports_only_a_few_stable_cross_stack_outputs(platform):
     # the one output for people: what the deploy workflow's MODELOPS_WIF_PROVIDERS variable holds
     assert set(platform["output"]) - set(cross_stack) == {"ci_workload_identity_provider"}
     assert platform["output"]["ci_workload_identity_provider"]["value"].startswith(
-        "${google_iam_workload_identity_pool_provider.")
+        "${google_iam_workload_identity_pool_provider."
+    )

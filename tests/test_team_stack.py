@@ -1,4 +1,5 @@
 """TeamStack on synthesized JSON: tenancy, identities, IAM matrix, metadata tables, column security, DLP."""
+
 from __future__ import annotations
 
 import json
@@ -25,6 +26,7 @@ def _schema(table: dict) -> dict[str, dict]:
 
 # --- tenancy -------------------------------------------------------------------------------
 
+
 def test_team_scope_and_namespace_are_made_by_the_platform_stack_in_the_fleet_project(stacks):
     stack = stacks["platform-prod"]
     scope = resources(stack, "google_gke_hub_scope")["team-growth/tenancy/scope"]
@@ -32,7 +34,10 @@ def test_team_scope_and_namespace_are_made_by_the_platform_stack_in_the_fleet_pr
     namespace = resources(stack, "google_gke_hub_namespace")["team-growth/tenancy/namespace"]
     assert namespace["scope_namespace_id"] == "growth" and namespace["project"] == "acme-mlops-prod"
     binding = resources(stack, "google_gke_hub_membership_binding")["team-growth/tenancy/cluster-binding"]
-    assert binding["membership_id"].startswith("${google_container_cluster.") and "membership_id" in binding["membership_id"]
+    assert (
+        binding["membership_id"].startswith("${google_container_cluster.")
+        and "membership_id" in binding["membership_id"]
+    )
     assert "membership_location" in binding["location"]
     for name, team_stack in stacks.items():
         if name.startswith("team-"):
@@ -43,33 +48,46 @@ def test_rbac_bindings_give_only_admins_a_role_that_can_run_pods(stacks):
     """EDIT creates pods, and a pod may run as <team>-serving (the serving account): developers get VIEW."""
     bindings = resources(stacks["platform-dev"], "google_gke_hub_scope_rbac_role_binding")
     got = {b["group"]: b["role"]["predefined_role"] for p, b in bindings.items() if p.startswith("team-fraud/")}
-    assert got == {"fraud-admins@acme.example": "ADMIN", "fraud-developers@acme.example": "VIEW",
-                   "fraud-viewers@acme.example": "VIEW"}
+    assert got == {
+        "fraud-admins@acme.example": "ADMIN",
+        "fraud-developers@acme.example": "VIEW",
+        "fraud-viewers@acme.example": "VIEW",
+    }
 
 
 def test_scope_iam_matches_the_rbac_roles(stacks):
     stack = stacks["platform-dev"]
-    scope_iam = {g["member"]: g["role"] for p, g in resources(stack, "google_gke_hub_scope_iam_member").items()
-                 if p.startswith("team-fraud/")}
-    assert scope_iam == {"group:fraud-admins@acme.example": "roles/gkehub.scopeAdmin",
-                         "group:fraud-developers@acme.example": "roles/gkehub.scopeViewer",
-                         "group:fraud-viewers@acme.example": "roles/gkehub.scopeViewer"}
-    fleet_project = [g for p, g in resources(stack, "google_project_iam_member").items()
-                     if p.startswith("team-fraud/tenancy/")]
+    scope_iam = {
+        g["member"]: g["role"]
+        for p, g in resources(stack, "google_gke_hub_scope_iam_member").items()
+        if p.startswith("team-fraud/")
+    }
+    assert scope_iam == {
+        "group:fraud-admins@acme.example": "roles/gkehub.scopeAdmin",
+        "group:fraud-developers@acme.example": "roles/gkehub.scopeViewer",
+        "group:fraud-viewers@acme.example": "roles/gkehub.scopeViewer",
+    }
+    fleet_project = [
+        g for p, g in resources(stack, "google_project_iam_member").items() if p.startswith("team-fraud/tenancy/")
+    ]
     assert {g["project"] for g in fleet_project} == {"acme-mlops-dev"}
-    assert {g["role"] for g in fleet_project} == {"roles/gkehub.scopeEditorProjectLevel",
-                                                  "roles/gkehub.scopeViewerProjectLevel"}
+    assert {g["role"] for g in fleet_project} == {
+        "roles/gkehub.scopeEditorProjectLevel",
+        "roles/gkehub.scopeViewerProjectLevel",
+    }
 
 
 def test_namespace_service_account_acts_as_the_serving_account_through_workload_identity(stacks):
     binding = resources(stacks["team-search-prod"], "google_service_account_iam_member")[
-        "tenancy/serving-workload-identity"]
+        "tenancy/serving-workload-identity"
+    ]
     assert binding["role"] == "roles/iam.workloadIdentityUser"
     assert binding["member"] == "serviceAccount:acme-mlops-prod.svc.id.goog[search/search-serving]"
     assert binding["service_account_id"].startswith("${google_service_account.service-accounts_serving_")
 
 
 # --- IAM -----------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("env", ENVS)
 def test_every_grant_of_the_access_matrix_is_deployed(stacks, env):
@@ -81,8 +99,12 @@ def test_every_grant_of_the_access_matrix_is_deployed(stacks, env):
             if role.startswith("${google_project_iam_custom_role."):
                 role = "custom:" + role.split(".")[1].split("_")[1].removesuffix("-role")
             deployed.add((conf["member"], role))
-    groups = {"admins": "fraud-admins", "developers": "fraud-developers", "viewers": "fraud-viewers",
-              "sensitive_data_readers": "fraud-pii-readers"}
+    groups = {
+        "admins": "fraud-admins",
+        "developers": "fraud-developers",
+        "viewers": "fraud-viewers",
+        "sensitive_data_readers": "fraud-pii-readers",
+    }
     for grant in TEAM_GRANTS:
         if grant.principal == "consumers":
             continue  # optional group, not set in the example (see test_consumers_get_only_the_predictor_role)
@@ -96,8 +118,11 @@ def test_every_grant_of_the_access_matrix_is_deployed(stacks, env):
 
 def test_developers_cannot_move_traffic_or_aliases_in_production(stacks):
     for env, expected in (("prod", "roles/aiplatform.viewer"), ("dev", "roles/aiplatform.user")):
-        roles = {g["role"] for g in resources(stacks[f"team-search-{env}"], "google_project_iam_member").values()
-                 if g["member"] == "group:search-developers@acme.example"}
+        roles = {
+            g["role"]
+            for g in resources(stacks[f"team-search-{env}"], "google_project_iam_member").values()
+            if g["member"] == "group:search-developers@acme.example"
+        }
         assert {r for r in roles if r.startswith("roles/aiplatform.")} == {expected}, env
 
 
@@ -106,11 +131,18 @@ def test_only_groups_service_accounts_and_ci_principals_are_granted_anything(sta
         for tf_type, logical_id, conf in all_resources(stack):
             if tf_type.endswith("_iam_member"):
                 member = conf["member"]
-                sink_writer = member.startswith("${google_logging_project_sink.") and member.endswith(".writer_identity}")
-                ci_subject = member.startswith(("principal://iam.googleapis.com/${google_iam_workload_identity_pool.",
-                                                "principal://iam.googleapis.com/${data.terraform_remote_state."))
-                assert sink_writer or ci_subject or member.startswith(("group:", "serviceAccount:", "principalSet://")), \
-                    (name, logical_id, member)
+                sink_writer = member.startswith("${google_logging_project_sink.") and member.endswith(
+                    ".writer_identity}"
+                )
+                ci_subject = member.startswith(
+                    (
+                        "principal://iam.googleapis.com/${google_iam_workload_identity_pool.",
+                        "principal://iam.googleapis.com/${data.terraform_remote_state.",
+                    )
+                )
+                assert (
+                    sink_writer or ci_subject or member.startswith(("group:", "serviceAccount:", "principalSet://"))
+                ), (name, logical_id, member)
                 assert "allUsers" not in member and "allAuthenticatedUsers" not in member
             if tf_type == "google_gke_hub_scope_rbac_role_binding":
                 assert "user" not in conf and conf["group"].endswith("@acme.example")
@@ -138,7 +170,9 @@ def test_only_the_deployer_and_admins_may_act_as_the_serving_account_and_nobody_
         for path, grant in resources(stack, "google_service_account_iam_member").items():
             if grant["role"] == "roles/iam.serviceAccountUser":
                 assert "service-accounts_serving_" in grant["service_account_id"], (name, path)
-                assert "service-accounts_deployer_" in grant["member"] or grant["member"].endswith("-admins@acme.example")
+                assert "service-accounts_deployer_" in grant["member"] or grant["member"].endswith(
+                    "-admins@acme.example"
+                )
         for grant in resources(stack, "google_project_iam_member").values():
             assert grant["role"] != "roles/iam.serviceAccountTokenCreator"
             if grant["role"] == "roles/iam.serviceAccountUser":  # only CI's applier (see config/data/ci_roles.yaml)
@@ -161,8 +195,11 @@ def test_each_team_projects_vertex_agent_may_pull_platform_images_and_only_ci_pu
     assert set(readers) == {"team-fraud", "team-growth", "team-search"}
     assert all(g["member"].endswith("@gcp-sa-aiplatform.iam.gserviceaccount.com") for g in readers.values())
     writers = [g for g in grants.values() if g["role"] == "roles/artifactregistry.writer"]
-    assert [w["member"] for w in writers] == [resources(stacks["platform-dev"], "google_artifact_registry_repository_iam_member")
-                                              ["ci-deployer-images"]["member"]]
+    assert [w["member"] for w in writers] == [
+        resources(stacks["platform-dev"], "google_artifact_registry_repository_iam_member")["ci-deployer-images"][
+            "member"
+        ]
+    ]
     assert {(g["project"], g["repository"]) for g in grants.values()} == {("acme-mlops-dev", "serving-images")}
     for name, stack in stacks.items():
         if name.startswith("team-"):
@@ -171,10 +208,13 @@ def test_each_team_projects_vertex_agent_may_pull_platform_images_and_only_ci_pu
 
 # --- metadata dataset and tables -----------------------------------------------------------
 
+
 def test_metadata_dataset_exposes_the_six_tables(team_stack):
     tables = {p for p in resources(team_stack, "google_bigquery_table") if p.startswith("metadata/")}
-    assert tables == {f"metadata/{t}" for t in ("prediction_history", "daily_usage", "model_quality",
-                                                    "data_quality", "drift", "ground_truth")}
+    assert tables == {
+        f"metadata/{t}"
+        for t in ("prediction_history", "daily_usage", "model_quality", "data_quality", "drift", "ground_truth")
+    }
 
 
 def test_metadata_tables_are_cmek_day_partitioned_filtered_clustered_and_protected(team_stack):
@@ -182,8 +222,10 @@ def test_metadata_tables_are_cmek_day_partitioned_filtered_clustered_and_protect
     for path, table in resources(team_stack, "google_bigquery_table").items():
         if not path.startswith("metadata/"):
             continue  # pattern tables (batch input/output, stream archive, baseline): tests/serving
-        assert table["encryption_configuration"]["kms_key_name"] == \
-            dataset["default_encryption_configuration"]["kms_key_name"], path
+        assert (
+            table["encryption_configuration"]["kms_key_name"]
+            == dataset["default_encryption_configuration"]["kms_key_name"]
+        ), path
         assert table["deletion_protection"] is True and table["lifecycle"]["prevent_destroy"] is True
         assert table["time_partitioning"]["type"] == "DAY"
         assert table["time_partitioning"]["field"] in _schema(table)
@@ -202,15 +244,25 @@ def test_partitions_expire_after_the_longest_retention_of_the_teams_models(stack
 def test_prediction_history_is_ready_for_online_batch_and_streaming_rows(stacks):
     table = resources(stacks["team-fraud-prod"], "google_bigquery_table")["metadata/prediction_history"]
     columns = _schema(table)
-    assert {"prediction_time", "model", "model_version", "pattern", "request_id", "features",
-            "request_payload", "response_payload", "predicted_label", "predicted_value"} <= set(columns)
+    assert {
+        "prediction_time",
+        "model",
+        "model_version",
+        "pattern",
+        "request_id",
+        "features",
+        "request_payload",
+        "response_payload",
+        "predicted_label",
+        "predicted_value",
+    } <= set(columns)
     assert columns["prediction_time"]["mode"] == "REQUIRED" and columns["model"]["mode"] == "REQUIRED"
     assert table["clustering"] == ["model", "model_version"]
 
 
 def test_columns_that_can_hold_personal_data_carry_the_pii_policy_tag(team_stack):
     tables = resources(team_stack, "google_bigquery_table")
-    (tag_id, tag), = team_stack["resource"]["google_data_catalog_policy_tag"].items()
+    ((tag_id, tag),) = team_stack["resource"]["google_data_catalog_policy_tag"].items()
     assert tag["display_name"] == "pii"
     expected = {
         "metadata/prediction_history": {"caller", "entity_id", "pii_features", "request_payload", "response_payload"},
@@ -247,17 +299,28 @@ def test_people_read_tables_one_by_one_and_only_pii_readers_and_automation_touch
     # carry raw payloads and no policy tags.
     assert on_metadata == {
         "group:growth-pii-readers@acme.example": "roles/bigquery.dataViewer",
-        **{m: r for m, r in on_metadata.items() if "service-accounts_pipeline_" in m or "gcp-sa-aiplatform" in m}}
-    assert sorted(on_metadata.values()) == ["roles/bigquery.dataEditor", "roles/bigquery.dataEditor",
-                                            "roles/bigquery.dataViewer"]
-    tables = {f"${{google_bigquery_table.{name}.table_id}}": conf["table_id"]
-              for name, conf in stack["resource"]["google_bigquery_table"].items()}
+        **{m: r for m, r in on_metadata.items() if "service-accounts_pipeline_" in m or "gcp-sa-aiplatform" in m},
+    }
+    assert sorted(on_metadata.values()) == [
+        "roles/bigquery.dataEditor",
+        "roles/bigquery.dataEditor",
+        "roles/bigquery.dataViewer",
+    ]
+    tables = {
+        f"${{google_bigquery_table.{name}.table_id}}": conf["table_id"]
+        for name, conf in stack["resource"]["google_bigquery_table"].items()
+    }
     by_member: dict[str, set] = {}
     for g in resources(stack, "google_bigquery_table_iam_member").values():
-        by_member.setdefault(g["member"], set()).add((tables[g["table_id"]], g["role"].split(".")[-1] if
-                                                      g["role"].startswith("roles/") else "appender"))
-    assert {t for t, _ in by_member["group:growth-viewers@acme.example"]} == {"daily_usage", "model_quality",
-                                                                              "data_quality", "drift"}
+        by_member.setdefault(g["member"], set()).add(
+            (tables[g["table_id"]], g["role"].split(".")[-1] if g["role"].startswith("roles/") else "appender")
+        )
+    assert {t for t, _ in by_member["group:growth-viewers@acme.example"]} == {
+        "daily_usage",
+        "model_quality",
+        "data_quality",
+        "drift",
+    }
     assert {t for t, _ in by_member["group:growth-developers@acme.example"]} == set(tables.values())
     assert by_member["group:growth-admins@acme.example"] == by_member["group:growth-developers@acme.example"]
     assert not any(t.startswith("request_log_") for t in tables.values())
@@ -273,9 +336,15 @@ def test_people_read_tables_one_by_one_and_only_pii_readers_and_automation_touch
 
 # --- keys, audit, DLP ----------------------------------------------------------------------
 
-@pytest.mark.parametrize("team,services", [("fraud", {"vertex", "workflows"}),
-                                           ("growth", {"vertex", "pubsub", "workflows"}),
-                                           ("search", {"vertex", "workflows"})])
+
+@pytest.mark.parametrize(
+    "team,services",
+    [
+        ("fraud", {"vertex", "workflows"}),
+        ("growth", {"vertex", "pubsub", "workflows"}),
+        ("search", {"vertex", "workflows"}),
+    ],
+)
 def test_team_project_agents_get_only_the_keys_their_patterns_need_from_the_platform_stack(stacks, team, services):
     grants = resources(stacks["platform-prod"], "google_kms_crypto_key_iam_member")
     agent_grants = {p.split("/")[2]: g for p, g in grants.items() if p.startswith(f"team-{team}/agent-keys/")}
@@ -293,8 +362,13 @@ def test_team_project_audit_logs_flow_into_the_governance_dataset(team_stack, st
     sink = resources(team_stack, "google_logging_project_sink")["audit-sink/sink"]
     assert sink["destination"].endswith("/datasets/acme_mlops_governance")
     assert sink["bigquery_options"]["use_partitioned_tables"] is True and sink["unique_writer_identity"] is True
-    assert "google_bigquery_dataset_iam_member" not in json.dumps({k: v for k, v in resources(
-        team_stack, "google_bigquery_dataset_iam_member").items() if v["dataset_id"] == "acme_mlops_governance"})
+    assert "google_bigquery_dataset_iam_member" not in json.dumps(
+        {
+            k: v
+            for k, v in resources(team_stack, "google_bigquery_dataset_iam_member").items()
+            if v["dataset_id"] == "acme_mlops_governance"
+        }
+    )
     # The sink writes as the team project's Logging service agent; the platform stack grants it.
     team = sink["project"].split("-")[1]
     env = sink["project"].split("-")[2]
@@ -312,9 +386,13 @@ def test_pii_discovery_scans_the_team_dataset_with_the_platform_template(stacks)
     pattern = discovery["targets"][0]["big_query_target"]["filter"]["tables"]["include_regexes"]["patterns"][0]
     assert pattern["dataset_id_regex"] == "^fraud_metadata$" and pattern["project_id_regex"] == "^acme-fraud-prod$"
     assert discovery["actions"][0]["export_data"]["profile_table"] == {
-        "project_id": "acme-mlops-prod", "dataset_id": "acme_mlops_governance", "table_id": "dlp_data_profiles"}
+        "project_id": "acme-mlops-prod",
+        "dataset_id": "acme_mlops_governance",
+        "table_id": "dlp_data_profiles",
+    }
     writer = resources(stacks["platform-prod"], "google_bigquery_dataset_iam_member")[
-        "team-fraud/dlp-agent-governance-writer"]
+        "team-fraud/dlp-agent-governance-writer"
+    ]
     assert "@dlp-api.iam.gserviceaccount.com" in writer["member"]
 
 
@@ -323,7 +401,8 @@ def test_pii_discovery_uses_the_platform_templates_full_resource_name(stacks, te
     """inspect_templates must resolve to the template's `id` output (projects/P/locations/L/inspectTemplates/T);
     the provider's `name` attribute is only T (see PiiInspectTemplate.resource_name)."""
     discovery = resources(stacks[f"team-{team}-{env}"], "google_data_loss_prevention_discovery_config")[
-        "pii-discovery/discovery"]
+        "pii-discovery/discovery"
+    ]
     (reference,) = discovery["inspect_templates"]
     match = re.fullmatch(r"\$\{data\.terraform_remote_state\.([\w-]+)\.outputs\.([\w-]+)\}", reference)
     assert match, reference
@@ -335,7 +414,8 @@ def test_pii_discovery_uses_the_platform_templates_full_resource_name(stacks, te
     assert remote["config"] == next(iter(platform["terraform"]["backend"].values()))
     (template_logical_id,) = platform["resource"]["google_data_loss_prevention_inspect_template"]
     assert platform["output"][output]["value"] == (
-        f"${{google_data_loss_prevention_inspect_template.{template_logical_id}.id}}")
+        f"${{google_data_loss_prevention_inspect_template.{template_logical_id}.id}}"
+    )
 
 
 def test_pii_discovery_agent_gets_the_documented_roles_in_the_right_projects(stacks):
@@ -358,7 +438,10 @@ def test_team_stacks_write_only_in_their_own_project(stacks, example_config):
                 value = conf.get(key)
                 if isinstance(value, str) and not value.startswith("${"):
                     assert value == project or value.startswith(f"projects/{project}/"), (name, tf_type, logical_id)
-            assert not tf_type.startswith(("google_kms_", "google_gke_hub_", "google_artifact_registry_")), (name, tf_type)
+            assert not tf_type.startswith(("google_kms_", "google_gke_hub_", "google_artifact_registry_")), (
+                name,
+                tf_type,
+            )
             if tf_type == "google_bigquery_dataset_iam_member":
                 assert conf["project"] == project, (name, logical_id)
 
@@ -369,7 +452,6 @@ def test_team_stacks_reach_the_platform_only_through_a_few_outputs(stacks):
             continue
         text = json.dumps(stack)
         used = {part.split("}")[0] for part in text.split(".outputs.")[1:]}
-        kinds = {u.split("-output-")[1].split("_")[0] + "_" + u.split("-output-")[1].split("_")[1]
-                 for u in used}
+        kinds = {u.split("-output-")[1].split("_")[0] + "_" + u.split("-output-")[1].split("_")[1] for u in used}
         assert used and len(used) <= 8, (name, sorted(used))
         assert kinds <= {"google_kms", "google_data", "google_iam"}, kinds

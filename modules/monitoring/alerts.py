@@ -17,15 +17,19 @@ changed by the aggregation (ALIGN_RATE: per second; a ratio with a denominator: 
 converted value as ``threshold_value`` and declares it in the condition's display name,
 ``[threshold: 3600 s]``, which the gate (MLOPS_MON_7) checks against the catalogue.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from cdktn_provider_google.monitoring_alert_policy import (
-    MonitoringAlertPolicy, MonitoringAlertPolicyConditions, MonitoringAlertPolicyConditionsConditionThreshold,
+    MonitoringAlertPolicy,
+    MonitoringAlertPolicyConditions,
+    MonitoringAlertPolicyConditionsConditionThreshold,
     MonitoringAlertPolicyConditionsConditionThresholdAggregations,
-    MonitoringAlertPolicyConditionsConditionThresholdDenominatorAggregations, MonitoringAlertPolicyDocumentation,
+    MonitoringAlertPolicyConditionsConditionThresholdDenominatorAggregations,
+    MonitoringAlertPolicyDocumentation,
     MonitoringAlertPolicyDocumentationLinks,
 )
 from constructs import Construct
@@ -42,20 +46,21 @@ DAILY_ALIGNMENT = "90000s"
 
 @dataclass(frozen=True)
 class AlertSpec:
-    kind: str                              # runbook key; also the construct id under the model
+    kind: str  # runbook key; also the construct id under the model
     conditions: tuple[dict[str, Any], ...]
     auto_close: str = DEFAULT_AUTO_CLOSE
-    severity: str | None = None            # defaults to the runbook's severity
-    detail: str = ""                       # model-specific sentence (threshold in words)
-    construct_id: str | None = None        # when one kind needs several policies
+    severity: str | None = None  # defaults to the runbook's severity
+    detail: str = ""  # model-specific sentence (threshold in words)
+    construct_id: str | None = None  # when one kind needs several policies
 
     @property
     def id(self) -> str:
         return self.construct_id or self.kind
 
 
-def aggregation(aligner: str, period: str = "300s", reducer: str | None = None,
-                group_by: Sequence[str] = ()) -> dict[str, Any]:
+def aggregation(
+    aligner: str, period: str = "300s", reducer: str | None = None, group_by: Sequence[str] = ()
+) -> dict[str, Any]:
     agg: dict[str, Any] = {"alignment_period": period, "per_series_aligner": aligner}
     if reducer:
         agg["cross_series_reducer"] = reducer
@@ -63,15 +68,32 @@ def aggregation(aligner: str, period: str = "300s", reducer: str | None = None,
     return agg
 
 
-def threshold(display_name: str, filter: str, *, comparison: str, value: Quantity, aggregations: list[dict],
-              duration: str = "0s", missing: str | None = None, denominator_filter: str | None = None,
-              denominator_aggregations: list[dict] | None = None) -> dict[str, Any]:
+def threshold(
+    display_name: str,
+    filter: str,
+    *,
+    comparison: str,
+    value: Quantity,
+    aggregations: list[dict],
+    duration: str = "0s",
+    missing: str | None = None,
+    denominator_filter: str | None = None,
+    denominator_aggregations: list[dict] | None = None,
+) -> dict[str, Any]:
     """A metric-threshold condition comparing in the query's own unit. ``missing`` sets evaluation_missing_data."""
-    unit = compared_unit(filter, aggregations, denominator_filter=denominator_filter,
-                         denominator_aggregations=denominator_aggregations, context="alert")
+    unit = compared_unit(
+        filter,
+        aggregations,
+        denominator_filter=denominator_filter,
+        denominator_aggregations=denominator_aggregations,
+        context="alert",
+    )
     number = value.to(unit)
     cond: dict[str, Any] = {
-        "filter": filter, "comparison": comparison, "threshold_value": number, "duration": duration,
+        "filter": filter,
+        "comparison": comparison,
+        "threshold_value": number,
+        "duration": duration,
         "trigger": {"count": 1},
     }
     if aggregations:
@@ -87,14 +109,18 @@ def threshold(display_name: str, filter: str, *, comparison: str, value: Quantit
 def _condition_struct(condition: dict[str, Any]) -> MonitoringAlertPolicyConditions:
     """jsii converts top-level dicts to structs, not dicts inside lists: build the list items explicitly."""
     cond = dict(condition["condition_threshold"])
-    cond["aggregations"] = [MonitoringAlertPolicyConditionsConditionThresholdAggregations(**a)
-                            for a in cond.get("aggregations", [])] or None
+    cond["aggregations"] = [
+        MonitoringAlertPolicyConditionsConditionThresholdAggregations(**a) for a in cond.get("aggregations", [])
+    ] or None
     if "denominator_aggregations" in cond:
-        cond["denominator_aggregations"] = [MonitoringAlertPolicyConditionsConditionThresholdDenominatorAggregations(**a)
-                                            for a in cond["denominator_aggregations"]]
+        cond["denominator_aggregations"] = [
+            MonitoringAlertPolicyConditionsConditionThresholdDenominatorAggregations(**a)
+            for a in cond["denominator_aggregations"]
+        ]
     return MonitoringAlertPolicyConditions(
         display_name=condition["display_name"],
-        condition_threshold=MonitoringAlertPolicyConditionsConditionThreshold(**cond))
+        condition_threshold=MonitoringAlertPolicyConditionsConditionThreshold(**cond),
+    )
 
 
 @dataclass
@@ -146,11 +172,13 @@ class AlertFactory:
         extra = list(self.oncall_channel_ids) if self.severity(spec) == "CRITICAL" else []
         return list(self.channel_ids) + extra
 
-    def create(self, scope: Construct, spec: AlertSpec, model: str,
-               depends_on: Sequence[Any] = ()) -> MonitoringAlertPolicy:
+    def create(
+        self, scope: Construct, spec: AlertSpec, model: str, depends_on: Sequence[Any] = ()
+    ) -> MonitoringAlertPolicy:
         book = runbook(spec.kind)
         policy = MonitoringAlertPolicy(
-            scope, spec.id,
+            scope,
+            spec.id,
             project=self.project,
             display_name=f"[{self.env}] {self.team}/{model}: {book.title}",
             combiner="OR",
@@ -159,9 +187,14 @@ class AlertFactory:
             documentation=_documentation_struct(self.documentation(spec, model)),
             notification_channels=self.channels(spec),
             alert_strategy={"auto_close": spec.auto_close},
-            user_labels={"team": self.team, "model": model, "env": self.env,
-                         "alert_kind": spec.kind, "signal": WATCHES[spec.kind],
-                         "severity": self.severity(spec).lower()},
+            user_labels={
+                "team": self.team,
+                "model": model,
+                "env": self.env,
+                "alert_kind": spec.kind,
+                "signal": WATCHES[spec.kind],
+                "severity": self.severity(spec).lower(),
+            },
             enabled=True,
             depends_on=list(depends_on) or None,
         )

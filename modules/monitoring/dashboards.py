@@ -11,6 +11,7 @@ Chart thresholds are ``Quantity``s from the team YAML, converted into the unit t
 produce (metric catalogue unit after aggregation) and labelled with it, `[threshold: 150 ms]`, so the
 gate (MLOPS_MON_7) can check them like alert thresholds.
 """
+
 from __future__ import annotations
 
 import json
@@ -31,25 +32,45 @@ COLUMNS = 48
 TILE_W, TILE_H, HEADER_H = 16, 12, 4
 
 
-def series(filter: str, aligner: str, *, period: str = "300s", reducer: str | None = None,
-           group_by: Sequence[str] = (), legend: str = "") -> dict[str, Any]:
+def series(
+    filter: str,
+    aligner: str,
+    *,
+    period: str = "300s",
+    reducer: str | None = None,
+    group_by: Sequence[str] = (),
+    legend: str = "",
+) -> dict[str, Any]:
     aggregation: dict[str, Any] = {"alignmentPeriod": period, "perSeriesAligner": aligner}
     if reducer:
         aggregation.update(crossSeriesReducer=reducer, groupByFields=list(group_by))
-    data: dict[str, Any] = {"timeSeriesQuery": {"timeSeriesFilter": {"filter": filter, "aggregation": aggregation}},
-                            "plotType": "LINE", "minAlignmentPeriod": period}
+    data: dict[str, Any] = {
+        "timeSeriesQuery": {"timeSeriesFilter": {"filter": filter, "aggregation": aggregation}},
+        "plotType": "LINE",
+        "minAlignmentPeriod": period,
+    }
     if legend:
         data["legendTemplate"] = legend
     return data
 
 
 def ratio(numerator: str, denominator: str, *, group_by: Sequence[str], legend: str = "") -> dict[str, Any]:
-    agg = {"alignmentPeriod": "300s", "perSeriesAligner": "ALIGN_RATE", "crossSeriesReducer": "REDUCE_SUM",
-           "groupByFields": list(group_by)}
-    data: dict[str, Any] = {"timeSeriesQuery": {"timeSeriesFilterRatio": {
-        "numerator": {"filter": numerator, "aggregation": agg},
-        "denominator": {"filter": denominator, "aggregation": agg},
-    }}, "plotType": "LINE", "minAlignmentPeriod": "300s"}
+    agg = {
+        "alignmentPeriod": "300s",
+        "perSeriesAligner": "ALIGN_RATE",
+        "crossSeriesReducer": "REDUCE_SUM",
+        "groupByFields": list(group_by),
+    }
+    data: dict[str, Any] = {
+        "timeSeriesQuery": {
+            "timeSeriesFilterRatio": {
+                "numerator": {"filter": numerator, "aggregation": agg},
+                "denominator": {"filter": denominator, "aggregation": agg},
+            }
+        },
+        "plotType": "LINE",
+        "minAlignmentPeriod": "300s",
+    }
     if legend:
         data["legendTemplate"] = legend
     return data
@@ -61,21 +82,33 @@ def dataset_unit(data: dict[str, Any]) -> str:
     if "timeSeriesFilterRatio" in query:
         ratio_query = query["timeSeriesFilterRatio"]
         num, den = ratio_query["numerator"], ratio_query["denominator"]
-        return compared_unit(num["filter"], [num["aggregation"]], denominator_filter=den["filter"],
-                             denominator_aggregations=[den["aggregation"]], context="chart")
+        return compared_unit(
+            num["filter"],
+            [num["aggregation"]],
+            denominator_filter=den["filter"],
+            denominator_aggregations=[den["aggregation"]],
+            context="chart",
+        )
     single = query["timeSeriesFilter"]
     return compared_unit(single["filter"], [single["aggregation"]], context="chart")
 
 
-def chart(title: str, datasets: Iterable[dict], *, thresholds: Iterable[Quantity] = (), y_label: str = "") -> dict[str, Any]:
+def chart(
+    title: str, datasets: Iterable[dict], *, thresholds: Iterable[Quantity] = (), y_label: str = ""
+) -> dict[str, Any]:
     datasets = list(datasets)
-    xy: dict[str, Any] = {"dataSets": datasets, "timeshiftDuration": "0s",
-                          "yAxis": {"label": y_label, "scale": "LINEAR"}}
+    xy: dict[str, Any] = {
+        "dataSets": datasets,
+        "timeshiftDuration": "0s",
+        "yAxis": {"label": y_label, "scale": "LINEAR"},
+    }
     thresholds = list(thresholds)
     if thresholds:
         unit = dataset_unit(datasets[0])
-        xy["thresholds"] = [{"value": q.to(unit), "color": "RED", "direction": "ABOVE",
-                             "label": declare("limit", q.to(unit), unit)} for q in thresholds]
+        xy["thresholds"] = [
+            {"value": q.to(unit), "color": "RED", "direction": "ABOVE", "label": declare("limit", q.to(unit), unit)}
+            for q in thresholds
+        ]
     return {"title": title, "xyChart": xy}
 
 
@@ -111,43 +144,81 @@ class Layout:
 def quality_tiles(team: str, model: Model) -> list[dict[str, Any]]:
     mon = model.monitoring
     if model.task == "classification":
-        quality = chart("Accuracy / precision / recall (30 days)", [
-            series(filters.custom(f"quality/{m}", team, model.name), "ALIGN_MAX", period="3600s", legend=m)
-            for m in ("accuracy", "precision", "recall")
-        ], thresholds=[Quantity(mon.min_accuracy, "1")] if mon.min_accuracy is not None else [])
+        quality = chart(
+            "Accuracy / precision / recall (30 days)",
+            [
+                series(filters.custom(f"quality/{m}", team, model.name), "ALIGN_MAX", period="3600s", legend=m)
+                for m in ("accuracy", "precision", "recall")
+            ],
+            thresholds=[Quantity(mon.min_accuracy, "1")] if mon.min_accuracy is not None else [],
+        )
     else:
-        quality = chart("MAE / RMSE (30 days)", [
-            series(filters.custom(f"quality/{m}", team, model.name), "ALIGN_MAX", period="3600s", legend=m)
-            for m in ("mae", "rmse")
-        ], thresholds=[Quantity(mon.max_rmse, "1")] if mon.max_rmse is not None else [])
-    by_feature = dict(reducer="REDUCE_MAX", group_by=["metric.label.feature"], period="3600s",
-                      legend="${metric.labels.feature}")
+        quality = chart(
+            "MAE / RMSE (30 days)",
+            [
+                series(filters.custom(f"quality/{m}", team, model.name), "ALIGN_MAX", period="3600s", legend=m)
+                for m in ("mae", "rmse")
+            ],
+            thresholds=[Quantity(mon.max_rmse, "1")] if mon.max_rmse is not None else [],
+        )
+    by_feature = dict(
+        reducer="REDUCE_MAX", group_by=["metric.label.feature"], period="3600s", legend="${metric.labels.feature}"
+    )
     return [
         quality,
-        chart("Drift (PSI) by feature", [series(filters.custom("data/drift_psi", team, model.name), "ALIGN_MAX",
-                                                **by_feature)], thresholds=[Quantity(mon.drift_threshold, "1")]),
-        chart("Missing features (share of predictions)", [
-            series(filters.custom("data/missing_feature_ratio", team, model.name), "ALIGN_MAX", **by_feature)],
-            thresholds=[Quantity(mon.max_missing_feature_ratio, "1")]),
-        chart("Daily usage: predictions and distinct callers", [
-            series(filters.custom("usage/predictions", team, model.name), "ALIGN_MAX", period="3600s", legend="predictions"),
-            series(filters.custom("usage/distinct_callers", team, model.name), "ALIGN_MAX", period="3600s",
-                   legend="distinct callers"),
-        ]),
+        chart(
+            "Drift (PSI) by feature",
+            [series(filters.custom("data/drift_psi", team, model.name), "ALIGN_MAX", **by_feature)],
+            thresholds=[Quantity(mon.drift_threshold, "1")],
+        ),
+        chart(
+            "Missing features (share of predictions)",
+            [series(filters.custom("data/missing_feature_ratio", team, model.name), "ALIGN_MAX", **by_feature)],
+            thresholds=[Quantity(mon.max_missing_feature_ratio, "1")],
+        ),
+        chart(
+            "Daily usage: predictions and distinct callers",
+            [
+                series(
+                    filters.custom("usage/predictions", team, model.name),
+                    "ALIGN_MAX",
+                    period="3600s",
+                    legend="predictions",
+                ),
+                series(
+                    filters.custom("usage/distinct_callers", team, model.name),
+                    "ALIGN_MAX",
+                    period="3600s",
+                    legend="distinct callers",
+                ),
+            ],
+        ),
     ]
 
 
 def team_dashboard(team: Team, env: str, pattern_tiles: Callable[[Model], list[dict[str, Any]]]) -> dict[str, Any]:
     """One header and row of tiles per model: ``pattern_tiles(model)`` (its serving pattern's), then quality."""
     layout = Layout()
-    layout.header(text("About", f"**{team.display_name}** in `{env}` — business owner {team.business_owner}. "
-                                "Runbooks: docs/runbooks/. Quality, drift and usage tiles update daily."))
+    layout.header(
+        text(
+            "About",
+            f"**{team.display_name}** in `{env}` — business owner {team.business_owner}. "
+            "Runbooks: docs/runbooks/. Quality, drift and usage tiles update daily.",
+        )
+    )
     for model in team.models:
-        layout.header(text(f"{model.name} ({model.pattern}, {model.task})",
-                           f"{model.description} KPI: {model.impact.kpi}; owner {model.impact.owner}."))
+        layout.header(
+            text(
+                f"{model.name} ({model.pattern}, {model.task})",
+                f"{model.description} KPI: {model.impact.kpi}; owner {model.impact.owner}.",
+            )
+        )
         for widget in pattern_tiles(model) + quality_tiles(team.name, model):
             layout.add(widget)
-    return {"displayName": names.team_dashboard_title(team.name), "mosaicLayout": {"columns": COLUMNS, "tiles": layout.tiles}}
+    return {
+        "displayName": names.team_dashboard_title(team.name),
+        "mosaicLayout": {"columns": COLUMNS, "tiles": layout.tiles},
+    }
 
 
 def platform_dashboard(teams: Sequence[Team], env: str) -> dict[str, Any]:
@@ -165,30 +236,90 @@ def platform_dashboard(teams: Sequence[Team], env: str) -> dict[str, Any]:
         return f'resource.type="{filters.CUSTOM_RESOURCE}" AND metric.type="{names.custom_metric_type(path)}"'
 
     layout.header(text("Online serving", "Vertex AI endpoints of every team (metrics scope of the platform project)."))
-    layout.add(chart("Predictions/s by endpoint", [series(endpoint_metric.format(filters.PREDICTION_COUNT), "ALIGN_RATE",
-                                                          reducer="REDUCE_SUM", group_by=by_endpoint, legend=endpoint_legend)]))
-    layout.add(chart("p99 latency by endpoint (ms)", [series(
-        endpoint_metric.format(filters.PREDICTION_LATENCIES) + ' AND metric.labels.latency_type="total"', "ALIGN_DELTA",
-        reducer="REDUCE_PERCENTILE_99", group_by=by_endpoint, legend=endpoint_legend)]))
-    layout.add(chart("Error ratio by endpoint (4xx/5xx responses / all responses)", [ratio(
-        endpoint_metric.format(filters.RESPONSE_COUNT) + f" AND {filters.ERROR_RESPONSES}",
-        endpoint_metric.format(filters.RESPONSE_COUNT), group_by=by_endpoint, legend=endpoint_legend)]))
+    layout.add(
+        chart(
+            "Predictions/s by endpoint",
+            [
+                series(
+                    endpoint_metric.format(filters.PREDICTION_COUNT),
+                    "ALIGN_RATE",
+                    reducer="REDUCE_SUM",
+                    group_by=by_endpoint,
+                    legend=endpoint_legend,
+                )
+            ],
+        )
+    )
+    layout.add(
+        chart(
+            "p99 latency by endpoint (ms)",
+            [
+                series(
+                    endpoint_metric.format(filters.PREDICTION_LATENCIES) + ' AND metric.labels.latency_type="total"',
+                    "ALIGN_DELTA",
+                    reducer="REDUCE_PERCENTILE_99",
+                    group_by=by_endpoint,
+                    legend=endpoint_legend,
+                )
+            ],
+        )
+    )
+    layout.add(
+        chart(
+            "Error ratio by endpoint (4xx/5xx responses / all responses)",
+            [
+                ratio(
+                    endpoint_metric.format(filters.RESPONSE_COUNT) + f" AND {filters.ERROR_RESPONSES}",
+                    endpoint_metric.format(filters.RESPONSE_COUNT),
+                    group_by=by_endpoint,
+                    legend=endpoint_legend,
+                )
+            ],
+        )
+    )
     layout.header(text("Usage and quality", "Daily, from each team's model-quality workflow."))
     daily = dict(period="3600s", reducer="REDUCE_MAX", group_by=by_model, legend=model_legend)
     layout.add(chart("Daily predictions by model", [series(custom("usage/predictions"), "ALIGN_MAX", **daily)]))
     layout.add(chart("Accuracy by model", [series(custom("quality/accuracy"), "ALIGN_MAX", **daily)]))
     layout.add(chart("RMSE by model", [series(custom("quality/rmse"), "ALIGN_MAX", **daily)]))
     layout.add(chart("Worst feature drift (PSI) by model", [series(custom("data/drift_psi"), "ALIGN_MAX", **daily)]))
-    layout.add(chart("Worst missing-feature ratio by model", [series(custom("data/missing_feature_ratio"), "ALIGN_MAX", **daily)]))
+    layout.add(
+        chart(
+            "Worst missing-feature ratio by model", [series(custom("data/missing_feature_ratio"), "ALIGN_MAX", **daily)]
+        )
+    )
     layout.add(chart("Batch output rows by model", [series(custom("batch/output_rows"), "ALIGN_MAX", **daily)]))
     layout.header(text("Pipelines", "Batch workflows and streaming subscriptions of every team."))
-    layout.add(chart("Failed workflow runs", [series(
-        f'resource.type="{filters.WORKFLOW_RESOURCE}" AND metric.type="{filters.FINISHED_EXECUTIONS}" '
-        'AND metric.labels.status="FAILED"', "ALIGN_SUM", period="3600s", reducer="REDUCE_SUM",
-        group_by=["resource.label.workflow_id"], legend="${resource.labels.workflow_id}")]))
-    layout.add(chart("Oldest unacknowledged event by subscription (s)", [series(
-        f'resource.type="{filters.SUBSCRIPTION_RESOURCE}" AND metric.type="{filters.OLDEST_UNACKED_AGE}"', "ALIGN_MAX",
-        reducer="REDUCE_MAX", group_by=["resource.label.subscription_id"], legend="${resource.labels.subscription_id}")]))
+    layout.add(
+        chart(
+            "Failed workflow runs",
+            [
+                series(
+                    f'resource.type="{filters.WORKFLOW_RESOURCE}" AND metric.type="{filters.FINISHED_EXECUTIONS}" '
+                    'AND metric.labels.status="FAILED"',
+                    "ALIGN_SUM",
+                    period="3600s",
+                    reducer="REDUCE_SUM",
+                    group_by=["resource.label.workflow_id"],
+                    legend="${resource.labels.workflow_id}",
+                )
+            ],
+        )
+    )
+    layout.add(
+        chart(
+            "Oldest unacknowledged event by subscription (s)",
+            [
+                series(
+                    f'resource.type="{filters.SUBSCRIPTION_RESOURCE}" AND metric.type="{filters.OLDEST_UNACKED_AGE}"',
+                    "ALIGN_MAX",
+                    reducer="REDUCE_MAX",
+                    group_by=["resource.label.subscription_id"],
+                    legend="${resource.labels.subscription_id}",
+                )
+            ],
+        )
+    )
     return {"displayName": names.PLATFORM_DASHBOARD_TITLE, "mosaicLayout": {"columns": COLUMNS, "tiles": layout.tiles}}
 
 
@@ -198,8 +329,9 @@ class Dashboard(Construct):
     def __init__(self, scope: Construct, id: str, *, project: str, body: dict[str, Any]):
         super().__init__(scope, id)
         self.body = body
-        self.dashboard = MonitoringDashboard(self, "dashboard", project=project,
-                                             dashboard_json=json.dumps(body, sort_keys=True))
+        self.dashboard = MonitoringDashboard(
+            self, "dashboard", project=project, dashboard_json=json.dumps(body, sort_keys=True)
+        )
         dashboard_id = Fn.element(Fn.split("/", self.dashboard.id), 3)
         self.url = f"https://console.cloud.google.com/monitoring/dashboards/builder/{dashboard_id}?project={project}"
 
@@ -210,7 +342,8 @@ class MetricsScope(Construct):
     def __init__(self, scope: Construct, id: str, *, host_project: str, projects: Iterable[str]):
         super().__init__(scope, id)
         self.members = {
-            project: MonitoringMonitoredProject(self, project, metrics_scope=f"locations/global/metricsScopes/{host_project}",
-                                                name=project)
+            project: MonitoringMonitoredProject(
+                self, project, metrics_scope=f"locations/global/metricsScopes/{host_project}", name=project
+            )
             for project in sorted(set(projects))
         }

@@ -5,6 +5,7 @@ value type, unit, labels and launch stage as Google's metrics list publishes the
 every query built from these filters against it. Keeping the names in one module means an alert and
 its dashboard tile can never disagree on what they watch.
 """
+
 from __future__ import annotations
 
 from config import names

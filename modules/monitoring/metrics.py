@@ -4,11 +4,15 @@ The team's quality workflow publishes these from the daily tables; alerts and da
 them. Declaring the descriptors in Terraform fixes their kind, type, unit and labels (an
 undeclared custom metric would be auto-created from whatever the first write looked like).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cdktn_provider_google.monitoring_metric_descriptor import MonitoringMetricDescriptor, MonitoringMetricDescriptorLabels
+from cdktn_provider_google.monitoring_metric_descriptor import (
+    MonitoringMetricDescriptor,
+    MonitoringMetricDescriptorLabels,
+)
 from constructs import Construct
 
 from config import names
@@ -19,8 +23,8 @@ FEATURE_LABELS = ("team", "model", "feature")
 
 @dataclass(frozen=True)
 class CustomMetric:
-    path: str            # after custom.googleapis.com/modelops/
-    value_type: str      # INT64 | DOUBLE
+    path: str  # after custom.googleapis.com/modelops/
+    value_type: str  # INT64 | DOUBLE
     unit: str
     labels: tuple[str, ...]
     description: str
@@ -34,18 +38,41 @@ class CustomMetric:
         return self.path.replace("/", "-")
 
 
-CUSTOM_METRICS: dict[str, CustomMetric] = {m.path: m for m in (
-    CustomMetric("usage/predictions", "INT64", "1", MODEL_LABELS, "Predictions served per model per day."),
-    CustomMetric("usage/distinct_callers", "INT64", "1", MODEL_LABELS, "Distinct callers per model per day."),
-    CustomMetric("quality/accuracy", "DOUBLE", "1", MODEL_LABELS, "Classification accuracy, last 30 days of labelled predictions."),
-    CustomMetric("quality/precision", "DOUBLE", "1", MODEL_LABELS, "Macro-averaged precision, last 30 days."),
-    CustomMetric("quality/recall", "DOUBLE", "1", MODEL_LABELS, "Macro-averaged recall, last 30 days."),
-    CustomMetric("quality/mae", "DOUBLE", "1", MODEL_LABELS, "Regression mean absolute error, last 30 days."),
-    CustomMetric("quality/rmse", "DOUBLE", "1", MODEL_LABELS, "Regression root mean squared error, last 30 days."),
-    CustomMetric("data/missing_feature_ratio", "DOUBLE", "1", FEATURE_LABELS, "Share of a day's predictions missing the feature."),
-    CustomMetric("data/drift_psi", "DOUBLE", "1", FEATURE_LABELS, "Population stability index of a day's serving data vs the training baseline."),
-    CustomMetric("batch/output_rows", "INT64", "1", MODEL_LABELS, "Rows in a batch model's output partition for the day."),
-)}
+CUSTOM_METRICS: dict[str, CustomMetric] = {
+    m.path: m
+    for m in (
+        CustomMetric("usage/predictions", "INT64", "1", MODEL_LABELS, "Predictions served per model per day."),
+        CustomMetric("usage/distinct_callers", "INT64", "1", MODEL_LABELS, "Distinct callers per model per day."),
+        CustomMetric(
+            "quality/accuracy",
+            "DOUBLE",
+            "1",
+            MODEL_LABELS,
+            "Classification accuracy, last 30 days of labelled predictions.",
+        ),
+        CustomMetric("quality/precision", "DOUBLE", "1", MODEL_LABELS, "Macro-averaged precision, last 30 days."),
+        CustomMetric("quality/recall", "DOUBLE", "1", MODEL_LABELS, "Macro-averaged recall, last 30 days."),
+        CustomMetric("quality/mae", "DOUBLE", "1", MODEL_LABELS, "Regression mean absolute error, last 30 days."),
+        CustomMetric("quality/rmse", "DOUBLE", "1", MODEL_LABELS, "Regression root mean squared error, last 30 days."),
+        CustomMetric(
+            "data/missing_feature_ratio",
+            "DOUBLE",
+            "1",
+            FEATURE_LABELS,
+            "Share of a day's predictions missing the feature.",
+        ),
+        CustomMetric(
+            "data/drift_psi",
+            "DOUBLE",
+            "1",
+            FEATURE_LABELS,
+            "Population stability index of a day's serving data vs the training baseline.",
+        ),
+        CustomMetric(
+            "batch/output_rows", "INT64", "1", MODEL_LABELS, "Rows in a batch model's output partition for the day."
+        ),
+    )
+}
 
 LABEL_DESCRIPTIONS = {"team": "Team name.", "model": "Model name from the team YAML.", "feature": "Feature name."}
 
@@ -57,7 +84,8 @@ class CustomMetricDescriptors(Construct):
         super().__init__(scope, id)
         self.descriptors = {
             m.path: MonitoringMetricDescriptor(
-                self, m.construct_id,
+                self,
+                m.construct_id,
                 project=project,
                 type=m.type,
                 metric_kind="GAUGE",
@@ -65,8 +93,10 @@ class CustomMetricDescriptors(Construct):
                 unit=m.unit,
                 display_name=f"modelops {m.path}",
                 description=m.description,
-                labels=[MonitoringMetricDescriptorLabels(key=k, value_type="STRING", description=LABEL_DESCRIPTIONS[k])
-                        for k in m.labels],
+                labels=[
+                    MonitoringMetricDescriptorLabels(key=k, value_type="STRING", description=LABEL_DESCRIPTIONS[k])
+                    for k in m.labels
+                ],
                 launch_stage="GA",
             )
             for m in CUSTOM_METRICS.values()

@@ -4,6 +4,7 @@ The catalog is the single source: alert documentation (what it means, the first 
 check) is built from it and the markdown pages are rendered from it (`modelops docs` writes them,
 scripts/docs/runbooks.py); a test fails when the files are stale.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -21,172 +22,278 @@ class Runbook:
     title: str
     severity: Severity
     patterns: tuple[str, ...]
-    signal: str                      # metric or source the alert watches
+    signal: str  # metric or source the alert watches
     meaning: str
-    checks: tuple[str, str, str]     # the first three things to check, in order
+    checks: tuple[str, str, str]  # the first three things to check, in order
     remedies: tuple[str, ...]
-    tuning: str                      # which YAML field moves the threshold
+    tuning: str  # which YAML field moves the threshold
 
 
-RUNBOOKS: dict[str, Runbook] = {r.kind: r for r in (
-    Runbook(
-        "endpoint-latency-p99", "Online p99 latency above threshold", "ERROR", ("online",),
-        "aiplatform.googleapis.com/prediction/online/prediction_latencies (latency_type=total), 99th percentile",
-        "The slowest 1% of predictions take longer than the model's latency budget; callers may time out.",
-        ("Replicas: is the endpoint at max replicas (see the replicas tile)? Saturation shows up as latency first.",
-         "Recent deployments: did a new model version or container image go out just before the rise?",
-         "Payload size and traffic mix: did request size or traffic jump (traffic tile, daily usage)?"),
-        ("Raise `serving.max_replicas` or use a larger `serving.machine_type`.",
-         "Roll back with `modelops rollback` if a new version caused it."),
-        "`monitoring.latency_p99_ms` in the team YAML."),
-    Runbook(
-        "endpoint-error-ratio", "Online error ratio above threshold", "CRITICAL", ("online",),
-        "prediction/online/response_count with response_code 4xx or 5xx ÷ all prediction/online/response_count "
-        "(per second over 5 min); no ratio (no error response, or no response at all) counts as no breach",
-        "More requests fail than the model's error budget allows; callers receive errors. When the endpoint "
-        "answers nothing at all the ratio has no data: the traffic-drop alert covers that.",
-        ("Container logs of the deployed model (Logs Explorer, resource aiplatform.googleapis.com/Endpoint).",
-         "Input schema: did a caller start sending new or missing fields (missing-features tile)?",
-         "Recent deployments or dependency changes (model registry, prediction code hash label)."),
-        ("Roll back with `modelops rollback`.", "Fix the caller or the container and redeploy."),
-        "`monitoring.max_error_rate` in the team YAML."),
-    Runbook(
-        "endpoint-traffic-drop", "Online predictions below the hourly minimum", "CRITICAL", ("online",),
-        "prediction/online/prediction_count summed per hour; also fires when no data arrives at all",
-        "The model is used less than expected or not at all: a caller broke, traffic was rerouted, "
-        "or the endpoint has no deployed model. A model nobody calls has no business impact.",
-        ("Deployed models: does the endpoint still have a deployed model with traffic share (`modelops deploy` history)?",
-         "Callers: did the calling application deploy, fail, or switch endpoints (its own dashboards, network/PSC)?",
-         "Time of day and calendar: is this a known quiet period that the threshold should allow?"),
-        ("Restore the deployment or the caller.", "Tell the business owner if usage genuinely dropped."),
-        "`monitoring.min_predictions_per_hour` in the team YAML (0 disables the alert)."),
-    Runbook(
-        "endpoint-replicas-at-max", "Online endpoint at its maximum replicas", "WARNING", ("online",),
-        "prediction/online/replicas (minimum over 5 min) at `serving.max_replicas` for 15 minutes",
-        "Autoscaling has no headroom left; more traffic will raise latency and errors.",
-        ("Traffic: is the rise expected (campaign, seasonality) or a retry storm from a caller?",
-         "CPU/accelerator utilisation per replica: is the model slower than before (new version)?",
-         "Latency and error tiles: is the saturation already visible to callers?"),
-        ("Raise `serving.max_replicas` (and quota) or pick a larger machine type.",),
-        "`serving.max_replicas` in the team YAML."),
-    Runbook(
-        "slo-burn-rate", "SLO error budget burning fast", "CRITICAL", ("online",),
-        "select_slo_burn_rate over 1 hour on the model's latency or availability SLO",
-        "At the current rate the 28-day error budget of the SLO will be spent within about two days.",
-        ("Which SLO burns (latency or availability) — then follow that alert's runbook.",
-         "Whether the latency, error-ratio or traffic alerts for the same model are also open.",
-         "Recent changes: deployments, config, upstream dependencies."),
-        ("Stop risky rollouts until the burn rate is below 1.", "Fix the cause; see the related runbooks."),
-        "`monitoring.latency_p99_ms` (latency SLO threshold) and `monitoring.max_error_rate` (availability goal)."),
-    Runbook(
-        "batch-run-failed", "Batch prediction run failed", "ERROR", ("batch",),
-        "workflows.googleapis.com/finished_execution_count with status FAILED for the model's batch workflow",
-        "The scheduled batch prediction did not complete; downstream consumers will read stale predictions.",
-        ("The failed execution in Workflows (console: Workflows → executions): which step failed and its error.",
-         "The Vertex AI batch prediction job named after the model: state, error, quota.",
-         "The input partition for the run date in the batch input table: present and non-empty?"),
-        ("Fix the cause and start the workflow again with `{\"day\": \"YYYY-MM-DD\"}` as argument.",),
-        "Not threshold-based; the schedule is `schedule` in the team YAML."),
-    Runbook(
-        "batch-run-duration", "Batch prediction run slower than its budget", "WARNING", ("batch",),
-        "workflows.googleapis.com/execution_times (seconds) of the batch workflow, 99th percentile, against "
-        "`latency_p99_ms` converted to seconds",
-        "A batch run took longer than the model's latency budget (for batch models `latency_p99_ms` bounds "
-        "the whole run): outputs arrive late for the people and systems that read them.",
-        ("Input volume: did today's input partition grow (rows in the batch input table)?",
-         "Batch job: was the Vertex AI batch prediction job queued for capacity or retried (job history)?",
-         "Model version: did a slower model or container go out with the last `modelops promote`?"),
-        ("Move the schedule earlier or split the input.", "Roll back with `modelops rollback` if a new version caused it."),
-        "`monitoring.latency_p99_ms` in the team YAML (the run's duration budget)."),
-    Runbook(
-        "batch-output-missing", "Expected batch output partition missing", "ERROR", ("batch",),
-        "custom.googleapis.com/modelops/batch/output_rows below 1, or not published for 25 hours",
-        "Yesterday's partition of the batch output table is empty or absent, or the quality workflow "
-        "did not run to check it.",
-        ("Batch workflow executions for that day: did the scheduler start it and did it succeed?",
-         "The team's model-quality workflow: did it run (it publishes this metric)?",
-         "The output table partition itself (`scoring_date`) in BigQuery."),
-        ("Rerun the batch workflow for the missing day.",),
-        "Not threshold-based."),
-    Runbook(
-        "stream-backlog-age", "Streaming backlog: oldest unacknowledged message too old", "ERROR", ("streaming",),
-        "pubsub.googleapis.com/subscription/oldest_unacked_message_age on the scoring subscription",
-        "The scoring service is not keeping up or has stopped; predictions arrive late.",
-        ("The scoring service's pods in the team namespace: running, crash-looping, scaled to zero?",
-         "Its logs for acknowledgement errors or slow processing.",
-         "Publish rate: did event volume spike?"),
-        ("Scale the scoring service; fix crashes; messages are retained, nothing is lost until retention.",),
-        "`streaming.max_oldest_unacked_seconds` in the team YAML."),
-    Runbook(
-        "stream-traffic-drop", "Streaming events below the hourly minimum", "CRITICAL", ("streaming",),
-        "pubsub.googleapis.com/topic/send_request_count with response_class success (successful publish "
-        "requests) summed per hour; also fires when no data arrives",
-        "Fewer events reach the model than expected, or none: a producer broke, was rerouted or has its "
-        "publishes rejected. A model that receives no events has no business impact. The count is of publish "
-        "requests; a producer that batches several events per request publishes fewer requests than events.",
-        ("Producers: did the publishing application deploy, fail, or lose its publisher role on the topic?",
-         "Topic schema: are publishes rejected because events no longer match the Avro schema (publish errors)?",
-         "Time of day and calendar: is this a known quiet period that the threshold should allow?"),
-        ("Restore the producer.", "Tell the business owner if usage genuinely dropped."),
-        "`monitoring.min_predictions_per_hour` in the team YAML, in publish requests per hour for a streaming "
-        "model (0 disables the alert)."),
-    Runbook(
-        "stream-dead-letters", "Streaming events going to the dead-letter topic", "WARNING", ("streaming",),
-        "pubsub.googleapis.com/subscription/dead_letter_message_count on the scoring subscription",
-        "Events failed delivery `streaming.max_delivery_attempts` times and were moved to the dead-letter topic.",
-        ("A sample of dead-lettered messages (pull from the dead-letter hold subscription): schema or payload problem?",
-         "Scoring service errors around the same time.",
-         "Recent schema or producer changes."),
-        ("Fix the producer or the scorer, then replay the dead-lettered messages.",),
-        "`streaming.max_delivery_attempts` in the team YAML."),
-    Runbook(
-        "model-accuracy-low", "Model accuracy below the minimum", "ERROR", EVERY_PATTERN,
-        "custom.googleapis.com/modelops/quality/accuracy (last 30 days of labelled predictions)",
-        "Predictions agree with ground truth less often than the team's minimum: the model may have decayed.",
-        ("Drift tile: did input features shift against the training baseline?",
-         "Ground truth: is the label feed complete and on time (labelled_rows in model_quality)?",
-         "Recent model versions: did a new version go out?"),
-        ("Retrain on recent data, or roll back.",),
-        "`monitoring.min_accuracy` in the team YAML."),
-    Runbook(
-        "model-rmse-high", "Model RMSE above the maximum", "ERROR", EVERY_PATTERN,
-        "custom.googleapis.com/modelops/quality/rmse (last 30 days of labelled predictions)",
-        "Regression errors are larger than the team's maximum: the model may have decayed.",
-        ("Drift tile: did input features shift against the training baseline?",
-         "Ground truth: complete and on time?",
-         "Outliers: is MAE stable while RMSE rose (a few large errors)?"),
-        ("Retrain on recent data, or roll back.",),
-        "`monitoring.max_rmse` in the team YAML."),
-    Runbook(
-        "feature-drift", "Feature drift (PSI) above threshold", "WARNING", EVERY_PATTERN,
-        "custom.googleapis.com/modelops/data/drift_psi per feature, vs the training baseline",
-        "Serving data for a feature no longer looks like the training data (PSI > 0.2 is usually material).",
-        ("Which features drift (metric label `feature`) and since when (drift table).",
-         "Upstream data pipelines: a changed unit, encoding or default value?",
-         "Whether accuracy is also dropping."),
-        ("Fix the upstream change, or retrain and refresh the baseline.",),
-        "`monitoring.drift_threshold`, or `drift_threshold` on a single feature."),
-    Runbook(
-        "missing-features", "Share of predictions with a missing feature above threshold", "WARNING",
-        EVERY_PATTERN,
-        "custom.googleapis.com/modelops/data/missing_feature_ratio per feature",
-        "Too many requests arrive without a feature the model needs; predictions fall back to defaults.",
-        ("Which feature (metric label `feature`) and which callers send it empty.",
-         "Upstream data pipelines and feature store freshness.",
-         "Recent caller releases."),
-        ("Fix the caller or pipeline.",),
-        "`monitoring.max_missing_feature_ratio` in the team YAML."),
-)}
+RUNBOOKS: dict[str, Runbook] = {
+    r.kind: r
+    for r in (
+        Runbook(
+            "endpoint-latency-p99",
+            "Online p99 latency above threshold",
+            "ERROR",
+            ("online",),
+            "aiplatform.googleapis.com/prediction/online/prediction_latencies (latency_type=total), 99th percentile",
+            "The slowest 1% of predictions take longer than the model's latency budget; callers may time out.",
+            (
+                "Replicas: is the endpoint at max replicas (see the replicas tile)? Saturation shows up as latency first.",
+                "Recent deployments: did a new model version or container image go out just before the rise?",
+                "Payload size and traffic mix: did request size or traffic jump (traffic tile, daily usage)?",
+            ),
+            (
+                "Raise `serving.max_replicas` or use a larger `serving.machine_type`.",
+                "Roll back with `modelops rollback` if a new version caused it.",
+            ),
+            "`monitoring.latency_p99_ms` in the team YAML.",
+        ),
+        Runbook(
+            "endpoint-error-ratio",
+            "Online error ratio above threshold",
+            "CRITICAL",
+            ("online",),
+            "prediction/online/response_count with response_code 4xx or 5xx ÷ all prediction/online/response_count "
+            "(per second over 5 min); no ratio (no error response, or no response at all) counts as no breach",
+            "More requests fail than the model's error budget allows; callers receive errors. When the endpoint "
+            "answers nothing at all the ratio has no data: the traffic-drop alert covers that.",
+            (
+                "Container logs of the deployed model (Logs Explorer, resource aiplatform.googleapis.com/Endpoint).",
+                "Input schema: did a caller start sending new or missing fields (missing-features tile)?",
+                "Recent deployments or dependency changes (model registry, prediction code hash label).",
+            ),
+            ("Roll back with `modelops rollback`.", "Fix the caller or the container and redeploy."),
+            "`monitoring.max_error_rate` in the team YAML.",
+        ),
+        Runbook(
+            "endpoint-traffic-drop",
+            "Online predictions below the hourly minimum",
+            "CRITICAL",
+            ("online",),
+            "prediction/online/prediction_count summed per hour; also fires when no data arrives at all",
+            "The model is used less than expected or not at all: a caller broke, traffic was rerouted, "
+            "or the endpoint has no deployed model. A model nobody calls has no business impact.",
+            (
+                "Deployed models: does the endpoint still have a deployed model with traffic share (`modelops deploy` history)?",
+                "Callers: did the calling application deploy, fail, or switch endpoints (its own dashboards, network/PSC)?",
+                "Time of day and calendar: is this a known quiet period that the threshold should allow?",
+            ),
+            ("Restore the deployment or the caller.", "Tell the business owner if usage genuinely dropped."),
+            "`monitoring.min_predictions_per_hour` in the team YAML (0 disables the alert).",
+        ),
+        Runbook(
+            "endpoint-replicas-at-max",
+            "Online endpoint at its maximum replicas",
+            "WARNING",
+            ("online",),
+            "prediction/online/replicas (minimum over 5 min) at `serving.max_replicas` for 15 minutes",
+            "Autoscaling has no headroom left; more traffic will raise latency and errors.",
+            (
+                "Traffic: is the rise expected (campaign, seasonality) or a retry storm from a caller?",
+                "CPU/accelerator utilisation per replica: is the model slower than before (new version)?",
+                "Latency and error tiles: is the saturation already visible to callers?",
+            ),
+            ("Raise `serving.max_replicas` (and quota) or pick a larger machine type.",),
+            "`serving.max_replicas` in the team YAML.",
+        ),
+        Runbook(
+            "slo-burn-rate",
+            "SLO error budget burning fast",
+            "CRITICAL",
+            ("online",),
+            "select_slo_burn_rate over 1 hour on the model's latency or availability SLO",
+            "At the current rate the 28-day error budget of the SLO will be spent within about two days.",
+            (
+                "Which SLO burns (latency or availability) — then follow that alert's runbook.",
+                "Whether the latency, error-ratio or traffic alerts for the same model are also open.",
+                "Recent changes: deployments, config, upstream dependencies.",
+            ),
+            ("Stop risky rollouts until the burn rate is below 1.", "Fix the cause; see the related runbooks."),
+            "`monitoring.latency_p99_ms` (latency SLO threshold) and `monitoring.max_error_rate` (availability goal).",
+        ),
+        Runbook(
+            "batch-run-failed",
+            "Batch prediction run failed",
+            "ERROR",
+            ("batch",),
+            "workflows.googleapis.com/finished_execution_count with status FAILED for the model's batch workflow",
+            "The scheduled batch prediction did not complete; downstream consumers will read stale predictions.",
+            (
+                "The failed execution in Workflows (console: Workflows → executions): which step failed and its error.",
+                "The Vertex AI batch prediction job named after the model: state, error, quota.",
+                "The input partition for the run date in the batch input table: present and non-empty?",
+            ),
+            ('Fix the cause and start the workflow again with `{"day": "YYYY-MM-DD"}` as argument.',),
+            "Not threshold-based; the schedule is `schedule` in the team YAML.",
+        ),
+        Runbook(
+            "batch-run-duration",
+            "Batch prediction run slower than its budget",
+            "WARNING",
+            ("batch",),
+            "workflows.googleapis.com/execution_times (seconds) of the batch workflow, 99th percentile, against "
+            "`latency_p99_ms` converted to seconds",
+            "A batch run took longer than the model's latency budget (for batch models `latency_p99_ms` bounds "
+            "the whole run): outputs arrive late for the people and systems that read them.",
+            (
+                "Input volume: did today's input partition grow (rows in the batch input table)?",
+                "Batch job: was the Vertex AI batch prediction job queued for capacity or retried (job history)?",
+                "Model version: did a slower model or container go out with the last `modelops promote`?",
+            ),
+            (
+                "Move the schedule earlier or split the input.",
+                "Roll back with `modelops rollback` if a new version caused it.",
+            ),
+            "`monitoring.latency_p99_ms` in the team YAML (the run's duration budget).",
+        ),
+        Runbook(
+            "batch-output-missing",
+            "Expected batch output partition missing",
+            "ERROR",
+            ("batch",),
+            "custom.googleapis.com/modelops/batch/output_rows below 1, or not published for 25 hours",
+            "Yesterday's partition of the batch output table is empty or absent, or the quality workflow "
+            "did not run to check it.",
+            (
+                "Batch workflow executions for that day: did the scheduler start it and did it succeed?",
+                "The team's model-quality workflow: did it run (it publishes this metric)?",
+                "The output table partition itself (`scoring_date`) in BigQuery.",
+            ),
+            ("Rerun the batch workflow for the missing day.",),
+            "Not threshold-based.",
+        ),
+        Runbook(
+            "stream-backlog-age",
+            "Streaming backlog: oldest unacknowledged message too old",
+            "ERROR",
+            ("streaming",),
+            "pubsub.googleapis.com/subscription/oldest_unacked_message_age on the scoring subscription",
+            "The scoring service is not keeping up or has stopped; predictions arrive late.",
+            (
+                "The scoring service's pods in the team namespace: running, crash-looping, scaled to zero?",
+                "Its logs for acknowledgement errors or slow processing.",
+                "Publish rate: did event volume spike?",
+            ),
+            ("Scale the scoring service; fix crashes; messages are retained, nothing is lost until retention.",),
+            "`streaming.max_oldest_unacked_seconds` in the team YAML.",
+        ),
+        Runbook(
+            "stream-traffic-drop",
+            "Streaming events below the hourly minimum",
+            "CRITICAL",
+            ("streaming",),
+            "pubsub.googleapis.com/topic/send_request_count with response_class success (successful publish "
+            "requests) summed per hour; also fires when no data arrives",
+            "Fewer events reach the model than expected, or none: a producer broke, was rerouted or has its "
+            "publishes rejected. A model that receives no events has no business impact. The count is of publish "
+            "requests; a producer that batches several events per request publishes fewer requests than events.",
+            (
+                "Producers: did the publishing application deploy, fail, or lose its publisher role on the topic?",
+                "Topic schema: are publishes rejected because events no longer match the Avro schema (publish errors)?",
+                "Time of day and calendar: is this a known quiet period that the threshold should allow?",
+            ),
+            ("Restore the producer.", "Tell the business owner if usage genuinely dropped."),
+            "`monitoring.min_predictions_per_hour` in the team YAML, in publish requests per hour for a streaming "
+            "model (0 disables the alert).",
+        ),
+        Runbook(
+            "stream-dead-letters",
+            "Streaming events going to the dead-letter topic",
+            "WARNING",
+            ("streaming",),
+            "pubsub.googleapis.com/subscription/dead_letter_message_count on the scoring subscription",
+            "Events failed delivery `streaming.max_delivery_attempts` times and were moved to the dead-letter topic.",
+            (
+                "A sample of dead-lettered messages (pull from the dead-letter hold subscription): schema or payload problem?",
+                "Scoring service errors around the same time.",
+                "Recent schema or producer changes.",
+            ),
+            ("Fix the producer or the scorer, then replay the dead-lettered messages.",),
+            "`streaming.max_delivery_attempts` in the team YAML.",
+        ),
+        Runbook(
+            "model-accuracy-low",
+            "Model accuracy below the minimum",
+            "ERROR",
+            EVERY_PATTERN,
+            "custom.googleapis.com/modelops/quality/accuracy (last 30 days of labelled predictions)",
+            "Predictions agree with ground truth less often than the team's minimum: the model may have decayed.",
+            (
+                "Drift tile: did input features shift against the training baseline?",
+                "Ground truth: is the label feed complete and on time (labelled_rows in model_quality)?",
+                "Recent model versions: did a new version go out?",
+            ),
+            ("Retrain on recent data, or roll back.",),
+            "`monitoring.min_accuracy` in the team YAML.",
+        ),
+        Runbook(
+            "model-rmse-high",
+            "Model RMSE above the maximum",
+            "ERROR",
+            EVERY_PATTERN,
+            "custom.googleapis.com/modelops/quality/rmse (last 30 days of labelled predictions)",
+            "Regression errors are larger than the team's maximum: the model may have decayed.",
+            (
+                "Drift tile: did input features shift against the training baseline?",
+                "Ground truth: complete and on time?",
+                "Outliers: is MAE stable while RMSE rose (a few large errors)?",
+            ),
+            ("Retrain on recent data, or roll back.",),
+            "`monitoring.max_rmse` in the team YAML.",
+        ),
+        Runbook(
+            "feature-drift",
+            "Feature drift (PSI) above threshold",
+            "WARNING",
+            EVERY_PATTERN,
+            "custom.googleapis.com/modelops/data/drift_psi per feature, vs the training baseline",
+            "Serving data for a feature no longer looks like the training data (PSI > 0.2 is usually material).",
+            (
+                "Which features drift (metric label `feature`) and since when (drift table).",
+                "Upstream data pipelines: a changed unit, encoding or default value?",
+                "Whether accuracy is also dropping.",
+            ),
+            ("Fix the upstream change, or retrain and refresh the baseline.",),
+            "`monitoring.drift_threshold`, or `drift_threshold` on a single feature.",
+        ),
+        Runbook(
+            "missing-features",
+            "Share of predictions with a missing feature above threshold",
+            "WARNING",
+            EVERY_PATTERN,
+            "custom.googleapis.com/modelops/data/missing_feature_ratio per feature",
+            "Too many requests arrive without a feature the model needs; predictions fall back to defaults.",
+            (
+                "Which feature (metric label `feature`) and which callers send it empty.",
+                "Upstream data pipelines and feature store freshness.",
+                "Recent caller releases.",
+            ),
+            ("Fix the caller or pipeline.",),
+            "`monitoring.max_missing_feature_ratio` in the team YAML.",
+        ),
+    )
+}
 
 
 # What each alert kind watches, in the policy gate's terms: MLOPS_MON_1 requires a latency, an
 # errors and a traffic alert per model and reads this from the policy's `user_labels.signal`.
 WATCHES: dict[str, str] = {
-    "endpoint-latency-p99": "latency", "endpoint-error-ratio": "errors", "endpoint-traffic-drop": "traffic",
-    "endpoint-replicas-at-max": "capacity", "slo-burn-rate": "slo",
-    "batch-run-failed": "errors", "batch-run-duration": "latency", "batch-output-missing": "traffic",
-    "stream-backlog-age": "latency", "stream-dead-letters": "errors", "stream-traffic-drop": "traffic",
-    "model-accuracy-low": "quality", "model-rmse-high": "quality", "feature-drift": "drift",
+    "endpoint-latency-p99": "latency",
+    "endpoint-error-ratio": "errors",
+    "endpoint-traffic-drop": "traffic",
+    "endpoint-replicas-at-max": "capacity",
+    "slo-burn-rate": "slo",
+    "batch-run-failed": "errors",
+    "batch-run-duration": "latency",
+    "batch-output-missing": "traffic",
+    "stream-backlog-age": "latency",
+    "stream-dead-letters": "errors",
+    "stream-traffic-drop": "traffic",
+    "model-accuracy-low": "quality",
+    "model-rmse-high": "quality",
+    "feature-drift": "drift",
     "missing-features": "data-quality",
 }
 
@@ -214,8 +321,11 @@ def render(book: Runbook) -> str:
 
 
 def render_index() -> str:
-    rows = "\n".join(f"| [`{b.kind}`]({b.kind}.md) | {b.title} | {b.severity} | {', '.join(b.patterns)} |"
-                     for b in RUNBOOKS.values())
-    return ("<!-- Generated by `modelops docs` from modules/monitoring/runbooks.py; do not edit. -->\n"
-            "# Runbooks\n\nOne page per alert kind. Every alert policy links to its page.\n\n"
-            "| Alert kind | Title | Severity | Patterns |\n|---|---|---|---|\n" + rows + "\n")
+    rows = "\n".join(
+        f"| [`{b.kind}`]({b.kind}.md) | {b.title} | {b.severity} | {', '.join(b.patterns)} |" for b in RUNBOOKS.values()
+    )
+    return (
+        "<!-- Generated by `modelops docs` from modules/monitoring/runbooks.py; do not edit. -->\n"
+        "# Runbooks\n\nOne page per alert kind. Every alert policy links to its page.\n\n"
+        "| Alert kind | Title | Severity | Patterns |\n|---|---|---|---|\n" + rows + "\n"
+    )

@@ -4,6 +4,7 @@ Written when a model version is registered (bucket shares of its training data);
 drift SQL. Declared in modules/metadata_tables.py (``feature_baseline``) like every table of the
 team dataset; kept forever and readable without a partition filter (see the spec).
 """
+
 from __future__ import annotations
 
 from constructs import Construct

@@ -13,6 +13,7 @@ Time filters are ranges on the partitioning column, so queries satisfy
 (model names ``[a-z][a-z0-9-]*``, feature names ``[a-z_][a-z0-9_]*``); literals are quoted
 with ``_quote``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -75,11 +76,19 @@ def instance_fields(model: ModelSpec) -> tuple[str, ...]:
 def model_spec(model: Model) -> ModelSpec:
     """The team file's model as the SQL sees it: features (pii or not) and the thresholds it records."""
     mon = model.monitoring
-    features = tuple(FeatureSpec(f.name, f.type, f.pii,
-                                     f.drift_threshold if f.drift_threshold is not None else mon.drift_threshold)
-                     for f in mon.features)
-    return ModelSpec(model.name, model.task, features, max_missing_feature_ratio=mon.max_missing_feature_ratio,
-                         min_accuracy=mon.min_accuracy, max_rmse=mon.max_rmse, sample_rate=model.logging.sample_rate)
+    features = tuple(
+        FeatureSpec(f.name, f.type, f.pii, f.drift_threshold if f.drift_threshold is not None else mon.drift_threshold)
+        for f in mon.features
+    )
+    return ModelSpec(
+        model.name,
+        model.task,
+        features,
+        max_missing_feature_ratio=mon.max_missing_feature_ratio,
+        min_accuracy=mon.min_accuracy,
+        max_rmse=mon.max_rmse,
+        sample_rate=model.logging.sample_rate,
+    )
 
 
 @dataclass(frozen=True)
@@ -159,8 +168,10 @@ def features_json(model: ModelSpec, value_of: Callable[[FeatureSpec], str]) -> d
 
 
 def _history_of_day(ds: Dataset, model: ModelSpec) -> str:
-    return (f"FROM {ds.table(tables.PREDICTION_HISTORY)}\n"
-            f"WHERE model = {_quote(model.name)} AND {within_day('prediction_time')}")
+    return (
+        f"FROM {ds.table(tables.PREDICTION_HISTORY)}\n"
+        f"WHERE model = {_quote(model.name)} AND {within_day('prediction_time')}"
+    )
 
 
 def usage(ds: Dataset, model: ModelSpec) -> Select:
@@ -172,17 +183,21 @@ def usage(ds: Dataset, model: ModelSpec) -> Select:
     neither, so for online models they stay NULL instead of reading as zero callers.
     """
     quantile = "APPROX_QUANTILES(latency_ms, 100)[OFFSET({})]"
-    return select_into(tables.DAILY_USAGE, {
-        "usage_date": "@day",
-        "model": _quote(model.name),
-        "predictions": f"CAST(ROUND(COALESCE(SUM(1 / {_SAMPLING}), 0)) AS INT64)",
-        "distinct_callers": "IF(COUNT(caller) = 0, NULL, COUNT(DISTINCT caller))",
-        "latency_p50_ms": quantile.format(50),
-        "latency_p99_ms": quantile.format(99),
-        "computed_at": NOW,
-        "logged_predictions": "COUNT(*)",
-        "estimated": f"COALESCE(MIN({_SAMPLING}) < 1, FALSE)",
-    }, _history_of_day(ds, model))
+    return select_into(
+        tables.DAILY_USAGE,
+        {
+            "usage_date": "@day",
+            "model": _quote(model.name),
+            "predictions": f"CAST(ROUND(COALESCE(SUM(1 / {_SAMPLING}), 0)) AS INT64)",
+            "distinct_callers": "IF(COUNT(caller) = 0, NULL, COUNT(DISTINCT caller))",
+            "latency_p50_ms": quantile.format(50),
+            "latency_p99_ms": quantile.format(99),
+            "computed_at": NOW,
+            "logged_predictions": "COUNT(*)",
+            "estimated": f"COALESCE(MIN({_SAMPLING}) < 1, FALSE)",
+        },
+        _history_of_day(ds, model),
+    )
 
 
 def missing_features(ds: Dataset, model: ModelSpec) -> Select:
@@ -190,32 +205,41 @@ def missing_features(ds: Dataset, model: ModelSpec) -> Select:
     parts = []
     for feature in model.features:
         is_missing = f"JSON_VALUE({feature.column}, '$.{feature.name}') IS NULL"
-        parts.append(select_into(tables.DATA_QUALITY, {
-            "check_date": "@day",
-            "model": _quote(model.name),
-            "feature": _quote(feature.name),
-            "records": "COUNT(*)",
-            "missing": f"COUNTIF({is_missing})",
-            "missing_ratio": f"SAFE_DIVIDE(COUNTIF({is_missing}), COUNT(*))",
-            "threshold": _number(model.max_missing_feature_ratio),
-            "computed_at": NOW,
-        }, _history_of_day(ds, model)))
+        parts.append(
+            select_into(
+                tables.DATA_QUALITY,
+                {
+                    "check_date": "@day",
+                    "model": _quote(model.name),
+                    "feature": _quote(feature.name),
+                    "records": "COUNT(*)",
+                    "missing": f"COUNTIF({is_missing})",
+                    "missing_ratio": f"SAFE_DIVIDE(COUNTIF({is_missing}), COUNT(*))",
+                    "threshold": _number(model.max_missing_feature_ratio),
+                    "computed_at": NOW,
+                },
+                _history_of_day(ds, model),
+            )
+        )
     return _union(parts)
 
 
 def _psi_feature(ds: Dataset, model: ModelSpec, feature: FeatureSpec) -> Select:
-    baseline = (f"SELECT bucket, lower_bound, upper_bound, expected_ratio, training_data "
-                f"FROM {ds.table(tables.FEATURE_BASELINE)} "
-                f"WHERE model = {_quote(model.name)} AND feature = {_quote(feature.name)}")
+    baseline = (
+        f"SELECT bucket, lower_bound, upper_bound, expected_ratio, training_data "
+        f"FROM {ds.table(tables.FEATURE_BASELINE)} "
+        f"WHERE model = {_quote(model.name)} AND feature = {_quote(feature.name)}"
+    )
     value = _feature_value(feature)
     if feature.type in NUMERIC_TYPES:
         observed = f"SELECT {value} AS v {_history_of_day(ds, model)}"
-        in_bucket = ("(b.lower_bound IS NULL OR o.v >= b.lower_bound) "
-                     "AND (b.upper_bound IS NULL OR o.v < b.upper_bound)")
+        in_bucket = "(b.lower_bound IS NULL OR o.v >= b.lower_bound) AND (b.upper_bound IS NULL OR o.v < b.upper_bound)"
     else:
         # Categories the training data never saw count towards the `__other__` bucket.
-        observed = (f"SELECT IF(v IS NULL OR v IN (SELECT bucket FROM baseline), v, {_quote(OTHER_BUCKET)}) AS v "
-                    f"FROM (SELECT {value} AS v {_history_of_day(ds, model)})")
+        observed = (
+            f"SELECT IF(v IS NULL OR v IN (SELECT bucket FROM baseline), v, {_quote(OTHER_BUCKET)}) AS v "
+            f"FROM (SELECT {value} AS v {_history_of_day(ds, model)})"
+        )
         in_bucket = "o.v = b.bucket"
     actual = f"GREATEST(SAFE_DIVIDE(c.n, t.n), {PSI_EPSILON})"
     expected = f"GREATEST(c.expected_ratio, {PSI_EPSILON})"
@@ -232,16 +256,20 @@ def _psi_feature(ds: Dataset, model: ModelSpec, feature: FeatureSpec) -> Select:
         f")\n"
         f"WHERE psi IS NOT NULL"
     )
-    return select_into(tables.DRIFT, {
-        "check_date": "@day",
-        "model": _quote(model.name),
-        "feature": _quote(feature.name),
-        "psi": "psi",
-        "records": "n",
-        "threshold": _number(feature.drift_threshold),
-        "baseline": "training_data",
-        "computed_at": NOW,
-    }, tail)
+    return select_into(
+        tables.DRIFT,
+        {
+            "check_date": "@day",
+            "model": _quote(model.name),
+            "feature": _quote(feature.name),
+            "psi": "psi",
+            "records": "n",
+            "threshold": _number(feature.drift_threshold),
+            "baseline": "training_data",
+            "computed_at": NOW,
+        },
+        tail,
+    )
 
 
 def drift(ds: Dataset, model: ModelSpec) -> Select:
@@ -271,8 +299,11 @@ def _labelled(ds: Dataset, model: ModelSpec) -> str:
 
 
 def _quality_threshold(model: ModelSpec) -> str:
-    given = [(metric, value) for metric, value in (("accuracy", model.min_accuracy), ("rmse", model.max_rmse))
-             if value is not None]
+    given = [
+        (metric, value)
+        for metric, value in (("accuracy", model.min_accuracy), ("rmse", model.max_rmse))
+        if value is not None
+    ]
     if not given:
         return _number(None)
     return "CASE metric " + " ".join(f"WHEN {_quote(m)} THEN {_number(v)}" for m, v in given) + " END"
@@ -302,17 +333,23 @@ def accuracy(ds: Dataset, model: ModelSpec) -> Select:
             f"    SELECT 'mae' AS metric, (SELECT AVG(ABS(predicted - actual)) FROM labelled) AS value\n"
             f"    UNION ALL SELECT 'rmse', (SELECT SQRT(AVG(POW(predicted - actual, 2))) FROM labelled))\n"
         )
-    tail = (f"FROM (\n{body}  SELECT metric, value, (SELECT COUNT(*) FROM labelled) AS n FROM metrics\n)\n"
-            f"WHERE value IS NOT NULL")
-    return select_into(tables.MODEL_QUALITY, {
-        "evaluation_date": "@day",
-        "model": _quote(model.name),
-        "metric": "metric",
-        "value": "value",
-        "threshold": _quality_threshold(model),
-        "sample_size": "n",
-        "computed_at": NOW,
-    }, tail)
+    tail = (
+        f"FROM (\n{body}  SELECT metric, value, (SELECT COUNT(*) FROM labelled) AS n FROM metrics\n)\n"
+        f"WHERE value IS NOT NULL"
+    )
+    return select_into(
+        tables.MODEL_QUALITY,
+        {
+            "evaluation_date": "@day",
+            "model": _quote(model.name),
+            "metric": "metric",
+            "value": "value",
+            "threshold": _quality_threshold(model),
+            "sample_size": "n",
+            "computed_at": NOW,
+        },
+        tail,
+    )
 
 
 def replace_day(ds: Dataset, model: ModelSpec, select: Select) -> str:
@@ -366,19 +403,23 @@ def ingest_request_log(ds: Dataset, model: ModelSpec, log_table: str) -> str:
     endpoint metrics instead). The raw payloads stay in the log table.
     """
     label, value = prediction_from_json("response_payload[SAFE_OFFSET(i)]")
-    select = select_into(tables.PREDICTION_HISTORY, {
-        "prediction_time": "logging_time",
-        "model": _quote(model.name),
-        "pattern": "'online'",
-        "source": "'request_log'",
-        "deployed_model_id": "deployed_model_id",
-        "request_id": f"JSON_VALUE(instance, '$.{REQUEST_ID}')",
-        **features_json(model, lambda f: _from_json("instance", f)),
-        "predicted_label": label,
-        "predicted_value": value,
-        "sampling_rate": _number(model.sample_rate),
-    }, f"FROM {ds.table(log_table)}, UNNEST(request_payload) AS instance WITH OFFSET AS i\n"
-       f"WHERE {within_day('logging_time')}")
+    select = select_into(
+        tables.PREDICTION_HISTORY,
+        {
+            "prediction_time": "logging_time",
+            "model": _quote(model.name),
+            "pattern": "'online'",
+            "source": "'request_log'",
+            "deployed_model_id": "deployed_model_id",
+            "request_id": f"JSON_VALUE(instance, '$.{REQUEST_ID}')",
+            **features_json(model, lambda f: _from_json("instance", f)),
+            "predicted_label": label,
+            "predicted_value": value,
+            "sampling_rate": _number(model.sample_rate),
+        },
+        f"FROM {ds.table(log_table)}, UNNEST(request_payload) AS instance WITH OFFSET AS i\n"
+        f"WHERE {within_day('logging_time')}",
+    )
     return f"BEGIN TRANSACTION;\n{_replace_history(ds, model, select, 'request_log')}\nCOMMIT TRANSACTION;"
 
 
@@ -389,16 +430,20 @@ def copy_batch_output(ds: Dataset, model: ModelSpec, output_table: str, predicti
     """
     label, value = prediction_from_json("TO_JSON_STRING(p.prediction)")
     out = ds.table(output_table)
-    select = select_into(tables.PREDICTION_HISTORY, {
-        "prediction_time": "TIMESTAMP(@day)",
-        "model": _quote(model.name),
-        "pattern": "'batch'",
-        "source": "'batch_output'",
-        "request_id": "p.request_id",
-        **features_json(model, lambda f: f"p.{f.name}"),
-        "predicted_label": label,
-        "predicted_value": value,
-    }, f"FROM {predictions} AS p")
+    select = select_into(
+        tables.PREDICTION_HISTORY,
+        {
+            "prediction_time": "TIMESTAMP(@day)",
+            "model": _quote(model.name),
+            "pattern": "'batch'",
+            "source": "'batch_output'",
+            "request_id": "p.request_id",
+            **features_json(model, lambda f: f"p.{f.name}"),
+            "predicted_label": label,
+            "predicted_value": value,
+        },
+        f"FROM {predictions} AS p",
+    )
     return (
         "BEGIN TRANSACTION;\n"
         f"DELETE FROM {out} WHERE scoring_date = @day;\n"
@@ -411,5 +456,7 @@ def copy_batch_output(ds: Dataset, model: ModelSpec, output_table: str, predicti
 
 def batch_output_rows(ds: Dataset, model: ModelSpec, output_table: str) -> str:
     """Rows in a batch model's output partition for @day: 0 means the expected partition is missing."""
-    return (f"SELECT {_quote(model.name)} AS model, COUNT(*) AS output_rows "
-            f"FROM {ds.table(output_table)} WHERE scoring_date = @day")
+    return (
+        f"SELECT {_quote(model.name)} AS model, COUNT(*) AS output_rows "
+        f"FROM {ds.table(output_table)} WHERE scoring_date = @day"
+    )

@@ -5,6 +5,7 @@ specs the team stack creates (``metadata_tables.team_table_specs`` and ``feature
 The generated SQL checks the columns it writes against these specs, docs/monitoring.md's column
 contract is generated from them, and the DuckDB tests build their fixtures from them.
 """
+
 from __future__ import annotations
 
 from config import names
@@ -21,8 +22,9 @@ GROUND_TRUTH = names.GROUND_TRUTH_TABLE
 FEATURE_BASELINE = names.FEATURE_BASELINE_TABLE
 
 # The tables the quality SQL uses, by name (partition expiration is the team's; irrelevant here).
-SPECS: dict[str, TableSpec] = {s.name: s for s in (*metadata_tables.team_table_specs(None),
-                                                   metadata_tables.feature_baseline())}
+SPECS: dict[str, TableSpec] = {
+    s.name: s for s in (*metadata_tables.team_table_specs(None), metadata_tables.feature_baseline())
+}
 
 # Tables the quality workflow writes (one DELETE+INSERT per day and model, so reruns are idempotent).
 DAILY_TABLES = (DAILY_USAGE, DATA_QUALITY, DRIFT, MODEL_QUALITY)
@@ -52,6 +54,7 @@ def contract_markdown() -> str:
     parts = []
     for table, spec in SPECS.items():
         rows = "\n".join(_row(c, spec) for c in spec.columns)
-        parts.append(f"#### `{table}`\n\n{spec.description}\n\n| Column | Type | Mode | Meaning |\n|---|---|---|---|\n"
-                     f"{rows}\n")
+        parts.append(
+            f"#### `{table}`\n\n{spec.description}\n\n| Column | Type | Mode | Meaning |\n|---|---|---|---|\n{rows}\n"
+        )
     return "\n".join(parts)

@@ -13,6 +13,7 @@ rewritten for that day; metrics are published only for the day that just ended (
 because Cloud Monitoring refuses a point more than 25 hours old and a point stamped now would
 present an old day's value as today's. The result says which (`metrics`).
 """
+
 from __future__ import annotations
 
 from typing import Any, Callable, Sequence
@@ -32,6 +33,7 @@ DEFAULT_SCHEDULE = "0 5 * * *"
 
 def publications(ds: sql.Dataset, models: Sequence[Model]) -> list[dict[str, Any]]:
     """(query, parameters, metric type, label columns, value type) for every custom metric the workflow writes."""
+
     def pub(path: str, query: str, labels: list[str]) -> dict[str, Any]:
         metric = CUSTOM_METRICS[path]
         return {"metric_type": metric.type, "query": query, "label_names": labels, "value_type": metric.value_type}
@@ -46,8 +48,13 @@ def publications(ds: sql.Dataset, models: Sequence[Model]) -> list[dict[str, Any
     ]
     for metric in ("accuracy", "precision", "recall", "mae", "rmse"):
         out.append(pub(f"quality/{metric}", f"SELECT model, value {quality} AND metric = '{metric}'", ["model"]))
-    out.append(pub("data/missing_feature_ratio", f"SELECT model, feature, missing_ratio {of_day(tables.DATA_QUALITY)} "
-                                                 "AND missing_ratio IS NOT NULL", ["model", "feature"]))
+    out.append(
+        pub(
+            "data/missing_feature_ratio",
+            f"SELECT model, feature, missing_ratio {of_day(tables.DATA_QUALITY)} AND missing_ratio IS NOT NULL",
+            ["model", "feature"],
+        )
+    )
     out.append(pub("data/drift_psi", f"SELECT model, feature, psi {of_day(tables.DRIFT)}", ["model", "feature"]))
     for path, rows_of in PATTERN_METRICS.items():
         declaring = with_pattern(models, lambda spec: path in spec.daily_metrics)
@@ -65,28 +72,81 @@ PATTERN_METRICS: dict[str, Callable[[sql.Dataset, Model], str]] = {
 
 def quality_workflow(*, team: str, dataset: sql.Dataset, location: str, models: Sequence[Model]) -> dict[str, Any]:
     """The workflow definition (Workflows syntax as a dict)."""
-    ingest = [{"table": names.request_log_table(m.name),
-               "query": sql.ingest_request_log(dataset, sql.model_spec(m), names.request_log_table(m.name))}
-              for m in with_pattern(models, lambda spec: spec.history is HistorySource.REQUEST_LOG)]
-    scripts = [sql.replace_day(dataset, sql.model_spec(m), build(dataset, sql.model_spec(m)))
-               for m in models for build in sql.DAILY_QUERIES.values()]
+    ingest = [
+        {
+            "table": names.request_log_table(m.name),
+            "query": sql.ingest_request_log(dataset, sql.model_spec(m), names.request_log_table(m.name)),
+        }
+        for m in with_pattern(models, lambda spec: spec.history is HistorySource.REQUEST_LOG)
+    ]
+    scripts = [
+        sql.replace_day(dataset, sql.model_spec(m), build(dataset, sql.model_spec(m)))
+        for m in models
+        for build in sql.DAILY_QUERIES.values()
+    ]
     day = [workflow_steps.day_parameter()]
     main_steps: list[dict[str, Any]] = [
         *workflow_steps.day_argument_steps(),
-        {"ingest_request_logs": {"for": {"value": "log", "in": ingest, "steps": [
-            {"ingest": {"call": "ingest", "args": {"table": "${log.table}", "query": "${log.query}", "day": "${day}"}}}]}}},
-        {"write_daily_tables": {"for": {"value": "query", "in": scripts, "steps": [
-            {"write": {"call": "run_query", "args": {"query": "${query}", "parameters": day}}}]}}},
+        {
+            "ingest_request_logs": {
+                "for": {
+                    "value": "log",
+                    "in": ingest,
+                    "steps": [
+                        {
+                            "ingest": {
+                                "call": "ingest",
+                                "args": {"table": "${log.table}", "query": "${log.query}", "day": "${day}"},
+                            }
+                        }
+                    ],
+                }
+            }
+        },
+        {
+            "write_daily_tables": {
+                "for": {
+                    "value": "query",
+                    "in": scripts,
+                    "steps": [{"write": {"call": "run_query", "args": {"query": "${query}", "parameters": day}}}],
+                }
+            }
+        },
         # Only the day that just ended can be published (see the module docstring).
         {"metrics_window": {"switch": [{"condition": "${day != yesterday}", "next": "metrics_skipped"}]}},
-        {"publish_metrics": {"for": {"value": "p", "in": publications(dataset, models), "steps": [
-            {"publish": {"call": "publish_query", "args": {
-                "query": "${p.query}", "parameters": day, "metric_type": "${p.metric_type}",
-                "label_names": "${p.label_names}", "value_type": "${p.value_type}", "team": team}}}]}}},
+        {
+            "publish_metrics": {
+                "for": {
+                    "value": "p",
+                    "in": publications(dataset, models),
+                    "steps": [
+                        {
+                            "publish": {
+                                "call": "publish_query",
+                                "args": {
+                                    "query": "${p.query}",
+                                    "parameters": day,
+                                    "metric_type": "${p.metric_type}",
+                                    "label_names": "${p.label_names}",
+                                    "value_type": "${p.value_type}",
+                                    "team": team,
+                                },
+                            }
+                        }
+                    ],
+                }
+            }
+        },
         {"done": {"return": {"day": "${day}", "models": len(models), "metrics": "published"}}},
-        {"metrics_skipped": {"return": {
-            "day": "${day}", "models": len(models),
-            "metrics": f"not published: {workflow_steps.METRICS_WINDOW_NOTE}"}}},
+        {
+            "metrics_skipped": {
+                "return": {
+                    "day": "${day}",
+                    "models": len(models),
+                    "metrics": f"not published: {workflow_steps.METRICS_WINDOW_NOTE}",
+                }
+            }
+        },
     ]
     if not ingest:
         main_steps = [s for s in main_steps if "ingest_request_logs" not in s]
@@ -106,14 +166,29 @@ class QualityWorkflow(Construct):
     Cloud Scheduler cron; ``depends_on`` (default none) what the workflow needs first (dataset, tables, grants).
     """
 
-    def __init__(self, scope: Construct, id: str, *, team: str, project: str, region: str, dataset_id: str,
-                 models: Sequence[Model], service_account: str, kms_key_id: str, labels: dict[str, str],
-                 schedule: str = DEFAULT_SCHEDULE, depends_on: Sequence[Any] = ()):
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        team: str,
+        project: str,
+        region: str,
+        dataset_id: str,
+        models: Sequence[Model],
+        service_account: str,
+        kms_key_id: str,
+        labels: dict[str, str],
+        schedule: str = DEFAULT_SCHEDULE,
+        depends_on: Sequence[Any] = (),
+    ):
         super().__init__(scope, id)
-        self.definition = quality_workflow(team=team, dataset=sql.Dataset(project, dataset_id), location=region,
-                                           models=models)
+        self.definition = quality_workflow(
+            team=team, dataset=sql.Dataset(project, dataset_id), location=region, models=models
+        )
         self.workflow = WorkflowsWorkflow(
-            self, "workflow",
+            self,
+            "workflow",
             name=names.quality_workflow(team),
             project=project,
             region=region,
@@ -127,7 +202,8 @@ class QualityWorkflow(Construct):
             depends_on=list(depends_on),
         )
         self.schedule = CloudSchedulerJob(
-            self, "schedule",
+            self,
+            "schedule",
             name=names.quality_workflow(team),
             project=project,
             region=region,
@@ -142,4 +218,3 @@ class QualityWorkflow(Construct):
             },
             retry_config={"retry_count": 2},
         )
-

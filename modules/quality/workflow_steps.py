@@ -10,6 +10,7 @@ labels, and writes one point per row to a custom metric through the Monitoring A
 The definitions are executed in tests by a small Workflows interpreter against fake connectors
 (tests/workflows/), so every expression here stays inside the subset it implements.
 """
+
 from __future__ import annotations
 
 import base64
@@ -53,24 +54,28 @@ def run_query_subworkflow(location: str, dataset: str) -> dict[str, Any]:
     return {
         "params": ["query", {"parameters": []}],
         "steps": [
-            {"run": {
-                "call": "googleapis.bigquery.v2.jobs.insert",
-                "args": {
-                    "projectId": PROJECT,
-                    "body": {
-                        "jobReference": {"location": location},
-                        "configuration": {"query": {
-                            "query": "${query}",
-                            "useLegacySql": False,
-                            "defaultDataset": {"projectId": PROJECT, "datasetId": dataset},
-                            "parameterMode": "NAMED",
-                            "queryParameters": "${parameters}",
-                        }},
+            {
+                "run": {
+                    "call": "googleapis.bigquery.v2.jobs.insert",
+                    "args": {
+                        "projectId": PROJECT,
+                        "body": {
+                            "jobReference": {"location": location},
+                            "configuration": {
+                                "query": {
+                                    "query": "${query}",
+                                    "useLegacySql": False,
+                                    "defaultDataset": {"projectId": PROJECT, "datasetId": dataset},
+                                    "parameterMode": "NAMED",
+                                    "queryParameters": "${parameters}",
+                                }
+                            },
+                        },
+                        "connector_params": {"timeout": BIGQUERY_JOB_TIMEOUT_SECONDS},
                     },
-                    "connector_params": {"timeout": BIGQUERY_JOB_TIMEOUT_SECONDS},
-                },
-                "result": "job",
-            }},
+                    "result": "job",
+                }
+            },
             {"done": {"return": "${job}"}},
         ],
     }
@@ -84,14 +89,24 @@ def query_rows_subworkflow() -> dict[str, Any]:
     return {
         "params": ["query", {"parameters": []}],
         "steps": [
-            {"run": {"call": "run_query", "args": {"query": "${query}", "parameters": "${parameters}"},
-                     "result": "job"}},
-            {"read": {
-                "call": "googleapis.bigquery.v2.jobs.getQueryResults",
-                "args": {"projectId": PROJECT, "jobId": "${job.jobReference.jobId}",
-                         "location": "${job.jobReference.location}"},
-                "result": "results",
-            }},
+            {
+                "run": {
+                    "call": "run_query",
+                    "args": {"query": "${query}", "parameters": "${parameters}"},
+                    "result": "job",
+                }
+            },
+            {
+                "read": {
+                    "call": "googleapis.bigquery.v2.jobs.getQueryResults",
+                    "args": {
+                        "projectId": PROJECT,
+                        "jobId": "${job.jobReference.jobId}",
+                        "location": "${job.jobReference.location}",
+                    },
+                    "result": "results",
+                }
+            },
             # BigQuery leaves `rows` out of an empty result.
             {"empty": {"switch": [when('${not("rows" in results)}', {"none": {"return": []}})]}},
             {"done": {"return": "${results.rows}"}},
@@ -109,34 +124,91 @@ def publish_query_subworkflow() -> dict[str, Any]:
     return {
         "params": ["query", "parameters", "metric_type", "label_names", "value_type", "team"],
         "steps": [
-            {"read": {"call": "query_rows", "args": {"query": "${query}", "parameters": "${parameters}"},
-                      "result": "rows"}},
-            {"each_row": {"for": {"value": "row", "in": "${rows}", "steps": [
-                {"labels": {"assign": [{"labels": {"team": "${team}"}},
-                                       {"value_cell": "${row.f[len(label_names)].v}"}]}},
-                {"skip_null": {"switch": [{"condition": "${value_cell == null}", "next": "continue"}]}},
-                {"each_label": {"for": {"value": "i", "range": [0, "${len(label_names) - 1}"], "steps": [
-                    {"set": {"assign": [{"labels[label_names[i]]": "${row.f[i].v}"}]}},
-                ]}}},
-                {"value": {"switch": [
-                    when('${value_type == "INT64"}',
-                         {"int64": {"assign": [{"typed": {"int64Value": "${string(int(double(value_cell)))}"}}]}}),
-                    when(True, {"double": {"assign": [{"typed": {"doubleValue": "${double(value_cell)}"}}]}}),
-                ]}},
-                {"write": {
-                    "call": "http.post",
-                    "args": {
-                        "url": '${"https://monitoring.googleapis.com/v3/projects/" + '
-                               'sys.get_env("GOOGLE_CLOUD_PROJECT_ID") + "/timeSeries"}',
-                        "auth": {"type": "OAuth2"},
-                        "body": {"timeSeries": [{
-                            "metric": {"type": "${metric_type}", "labels": "${labels}"},
-                            "resource": {"type": "global", "labels": {"project_id": PROJECT}},
-                            "points": [{"interval": {"endTime": "${time.format(sys.now())}"}, "value": "${typed}"}],
-                        }]},
-                    },
-                }},
-            ]}}},
+            {
+                "read": {
+                    "call": "query_rows",
+                    "args": {"query": "${query}", "parameters": "${parameters}"},
+                    "result": "rows",
+                }
+            },
+            {
+                "each_row": {
+                    "for": {
+                        "value": "row",
+                        "in": "${rows}",
+                        "steps": [
+                            {
+                                "labels": {
+                                    "assign": [
+                                        {"labels": {"team": "${team}"}},
+                                        {"value_cell": "${row.f[len(label_names)].v}"},
+                                    ]
+                                }
+                            },
+                            {"skip_null": {"switch": [{"condition": "${value_cell == null}", "next": "continue"}]}},
+                            {
+                                "each_label": {
+                                    "for": {
+                                        "value": "i",
+                                        "range": [0, "${len(label_names) - 1}"],
+                                        "steps": [
+                                            {"set": {"assign": [{"labels[label_names[i]]": "${row.f[i].v}"}]}},
+                                        ],
+                                    }
+                                }
+                            },
+                            {
+                                "value": {
+                                    "switch": [
+                                        when(
+                                            '${value_type == "INT64"}',
+                                            {
+                                                "int64": {
+                                                    "assign": [
+                                                        {"typed": {"int64Value": "${string(int(double(value_cell)))}"}}
+                                                    ]
+                                                }
+                                            },
+                                        ),
+                                        when(
+                                            True,
+                                            {
+                                                "double": {
+                                                    "assign": [{"typed": {"doubleValue": "${double(value_cell)}"}}]
+                                                }
+                                            },
+                                        ),
+                                    ]
+                                }
+                            },
+                            {
+                                "write": {
+                                    "call": "http.post",
+                                    "args": {
+                                        "url": '${"https://monitoring.googleapis.com/v3/projects/" + '
+                                        'sys.get_env("GOOGLE_CLOUD_PROJECT_ID") + "/timeSeries"}',
+                                        "auth": {"type": "OAuth2"},
+                                        "body": {
+                                            "timeSeries": [
+                                                {
+                                                    "metric": {"type": "${metric_type}", "labels": "${labels}"},
+                                                    "resource": {"type": "global", "labels": {"project_id": PROJECT}},
+                                                    "points": [
+                                                        {
+                                                            "interval": {"endTime": "${time.format(sys.now())}"},
+                                                            "value": "${typed}",
+                                                        }
+                                                    ],
+                                                }
+                                            ]
+                                        },
+                                    },
+                                }
+                            },
+                        ],
+                    }
+                }
+            },
             {"done": {"return": "${len(rows)}"}},
         ],
     }
@@ -158,8 +230,13 @@ def ingest_subworkflow(project: str, dataset: str) -> dict[str, Any]:
     return {
         "params": ["table", "query", "day"],
         "steps": [
-            {"look": {"call": "query_rows", "args": {
-                "query": exists, "parameters": [string_parameter("table", "${table}")]}, "result": "found"}},
+            {
+                "look": {
+                    "call": "query_rows",
+                    "args": {"query": exists, "parameters": [string_parameter("table", "${table}")]},
+                    "result": "found",
+                }
+            },
             {"not_created_yet": {"switch": [when("${len(found) == 0}", {"skip": {"return": 0}})]}},
             {"run": {"call": "run_query", "args": {"query": "${query}", "parameters": [day_parameter()]}}},
             {"done": {"return": 1}},
@@ -171,12 +248,24 @@ def day_argument_steps() -> list[dict[str, Any]]:
     """`day` = args.day when given (reruns, backfills), else `yesterday` (UTC), kept for comparisons;
     a malformed day is refused before any query runs."""
     return [
-        {"init": {"assign": [
-            {"yesterday": "${text.substring(time.format(sys.now() - 86400), 0, 10)}"},
-            {"day": '${default(map.get(args, "day"), yesterday)}'},
-        ]}},
-        {"check_day": {"switch": [when('${not(text.match_regex(day, "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))}', {
-            "refuse": {"raise": '${"the execution argument day must be YYYY-MM-DD, got " + day}'}})]}},
+        {
+            "init": {
+                "assign": [
+                    {"yesterday": "${text.substring(time.format(sys.now() - 86400), 0, 10)}"},
+                    {"day": '${default(map.get(args, "day"), yesterday)}'},
+                ]
+            }
+        },
+        {
+            "check_day": {
+                "switch": [
+                    when(
+                        '${not(text.match_regex(day, "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))}',
+                        {"refuse": {"raise": '${"the execution argument day must be YYYY-MM-DD, got " + day}'}},
+                    )
+                ]
+            }
+        },
     ]
 
 

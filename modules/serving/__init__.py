@@ -4,6 +4,7 @@
 model with it and derives keys, dataset grants, alerts and dashboard tiles from it. To add a
 pattern see config/patterns.py and the README, "Add a serving pattern".
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -17,7 +18,9 @@ from modules.serving.online import OnlineEndpoint
 from modules.serving.pattern import ServingPattern
 from modules.serving.streaming import StreamingPipeline
 
-PATTERNS: dict[str, type[ServingPattern]] = {c.spec.name: c for c in (OnlineEndpoint, BatchPrediction, StreamingPipeline)}
+PATTERNS: dict[str, type[ServingPattern]] = {
+    c.spec.name: c for c in (OnlineEndpoint, BatchPrediction, StreamingPipeline)
+}
 
 
 def register(construct: type[ServingPattern]) -> type[ServingPattern]:
@@ -34,11 +37,22 @@ def unregister(name: str) -> None:
     PATTERNS.pop(name, None)
     specs.PATTERNS.pop(name, None)
 
+
 def team_dashboard(team: Team, env: str) -> dict[str, Any]:
     """The team's Model Operations Center: each model's pattern tiles, then its quality tiles."""
     return dashboards.team_dashboard(
-        team, env, lambda model: PATTERNS[model.pattern].dashboard_tiles(team.name, env, model))
+        team, env, lambda model: PATTERNS[model.pattern].dashboard_tiles(team.name, env, model)
+    )
 
 
-__all__ = ["PATTERNS", "ModelContext", "ServingPattern", "register", "team_dashboard", "unregister", "OnlineEndpoint",
-           "BatchPrediction", "StreamingPipeline"]
+__all__ = [
+    "PATTERNS",
+    "ModelContext",
+    "ServingPattern",
+    "register",
+    "team_dashboard",
+    "unregister",
+    "OnlineEndpoint",
+    "BatchPrediction",
+    "StreamingPipeline",
+]

@@ -9,6 +9,7 @@ models too). The google provider has no batch-prediction resource (reference §2
 created by the workflow through the Vertex AI connector; the definition (how it waits, what it
 cleans up, the instance shape) is modules/serving/batch_workflow.py.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -30,7 +31,6 @@ from modules.serving.context import ModelContext
 from config import names
 
 
-
 class BatchPrediction(Construct):
     spec = patterns.BATCH
 
@@ -44,7 +44,8 @@ class BatchPrediction(Construct):
         self.workflow_name = ctx.resource_name("batch")
         self.definition = batch_workflow(ctx, dataset_id)
         self.workflow = WorkflowsWorkflow(
-            self, "workflow",
+            self,
+            "workflow",
             name=self.workflow_name,
             project=ctx.project,
             region=ctx.region,
@@ -57,11 +58,11 @@ class BatchPrediction(Construct):
             user_env_vars={"VERTEX_KMS_KEY": ctx.keys["vertex"]},
             # Workflows expressions use ${...} too: escape them so Terraform leaves them alone.
             source_contents=workflow_steps.terraform_literal(workflow_steps.dump(self.definition)),
-            depends_on=[ctx.agents.key_grant("workflows"), self.input, self.output,
-                        *ctx.dataset_grants],
+            depends_on=[ctx.agents.key_grant("workflows"), self.input, self.output, *ctx.dataset_grants],
         )
         self.schedule = CloudSchedulerJob(
-            self, "schedule",
+            self,
+            "schedule",
             name=self.workflow_name,
             project=ctx.project,
             region=ctx.region,
@@ -72,7 +73,10 @@ class BatchPrediction(Construct):
                 "uri": f"https://workflowexecutions.googleapis.com/v1/{self.workflow.id}/executions",
                 "http_method": "POST",
                 "body": workflow_steps.empty_execution_body(),
-                "oauth_token": {"service_account_email": ctx.service_accounts["pipeline"], "scope": workflow_steps.EXECUTE_SCOPE},
+                "oauth_token": {
+                    "service_account_email": ctx.service_accounts["pipeline"],
+                    "scope": workflow_steps.EXECUTE_SCOPE,
+                },
             },
             retry_config={"retry_count": 2},
         )
@@ -81,11 +85,30 @@ class BatchPrediction(Construct):
     def dashboard_tiles(team: str, env: str, model: Model) -> list[dict[str, Any]]:
         workflow_id = names.model_resource_name(team, model.name, "batch")
         return [
-            chart("Batch runs by outcome", [series(filters.workflow(filters.FINISHED_EXECUTIONS, workflow_id),
-                                                   "ALIGN_SUM", period="3600s", reducer="REDUCE_SUM",
-                                                   group_by=["metric.label.status"], legend="${metric.labels.status}")]),
-            chart("Output rows of the day's partition", [series(filters.custom("batch/output_rows", team, model.name),
-                                                                "ALIGN_MAX", period="3600s", legend="rows")]),
+            chart(
+                "Batch runs by outcome",
+                [
+                    series(
+                        filters.workflow(filters.FINISHED_EXECUTIONS, workflow_id),
+                        "ALIGN_SUM",
+                        period="3600s",
+                        reducer="REDUCE_SUM",
+                        group_by=["metric.label.status"],
+                        legend="${metric.labels.status}",
+                    )
+                ],
+            ),
+            chart(
+                "Output rows of the day's partition",
+                [
+                    series(
+                        filters.custom("batch/output_rows", team, model.name),
+                        "ALIGN_MAX",
+                        period="3600s",
+                        legend="rows",
+                    )
+                ],
+            ),
         ]
 
     def alert_specs(self) -> list[AlertSpec]:
@@ -94,26 +117,54 @@ class BatchPrediction(Construct):
         # execution_times is in seconds (Google's metrics list): threshold() converts.
         budget = Quantity(self.ctx.model.monitoring.latency_p99_ms, "ms")
         return [
-            AlertSpec("batch-run-duration", (threshold(
-                "a batch run took longer than its budget",
-                filters.workflow(filters.EXECUTION_TIMES, self.workflow_name),
-                comparison="COMPARISON_GT", value=budget, duration="0s",
-                aggregations=[aggregation("ALIGN_PERCENTILE_99", "3600s")]),),
+            AlertSpec(
+                "batch-run-duration",
+                (
+                    threshold(
+                        "a batch run took longer than its budget",
+                        filters.workflow(filters.EXECUTION_TIMES, self.workflow_name),
+                        comparison="COMPARISON_GT",
+                        value=budget,
+                        duration="0s",
+                        aggregations=[aggregation("ALIGN_PERCENTILE_99", "3600s")],
+                    ),
+                ),
                 auto_close="86400s",
                 detail=f"Workflow: {self.workflow_name}; budget {budget.to('s'):g} s per run "
-                       f"(`latency_p99_ms`: {budget.value:g})."),
-            AlertSpec("batch-run-failed", (threshold(
-                "a batch workflow execution failed",
-                filters.workflow(filters.FINISHED_EXECUTIONS, self.workflow_name, 'metric.labels.status="FAILED"'),
-                comparison="COMPARISON_GT", value=Quantity(0, "1"), duration="0s",
-                aggregations=[aggregation("ALIGN_SUM", "300s", "REDUCE_SUM", ["resource.label.workflow_id"])]),),
-                auto_close="86400s", detail=f"Workflow: {self.workflow_name}."),
+                f"(`latency_p99_ms`: {budget.value:g}).",
+            ),
+            AlertSpec(
+                "batch-run-failed",
+                (
+                    threshold(
+                        "a batch workflow execution failed",
+                        filters.workflow(
+                            filters.FINISHED_EXECUTIONS, self.workflow_name, 'metric.labels.status="FAILED"'
+                        ),
+                        comparison="COMPARISON_GT",
+                        value=Quantity(0, "1"),
+                        duration="0s",
+                        aggregations=[aggregation("ALIGN_SUM", "300s", "REDUCE_SUM", ["resource.label.workflow_id"])],
+                    ),
+                ),
+                auto_close="86400s",
+                detail=f"Workflow: {self.workflow_name}.",
+            ),
             # Published daily by the quality workflow; no point for 25 hours also counts as missing.
-            AlertSpec("batch-output-missing", (threshold(
-                "output partition of the day empty or not checked",
-                filters.custom("batch/output_rows", team, model),
-                comparison="COMPARISON_LT", value=Quantity(1, "1"), duration="0s",
-                aggregations=[aggregation("ALIGN_MAX", DAILY_ALIGNMENT, "REDUCE_MAX", ["metric.label.model"])],
-                missing="EVALUATION_MISSING_DATA_ACTIVE"),),
-                auto_close="86400s", detail=f"Table: {names.batch_output_table(model)}."),
+            AlertSpec(
+                "batch-output-missing",
+                (
+                    threshold(
+                        "output partition of the day empty or not checked",
+                        filters.custom("batch/output_rows", team, model),
+                        comparison="COMPARISON_LT",
+                        value=Quantity(1, "1"),
+                        duration="0s",
+                        aggregations=[aggregation("ALIGN_MAX", DAILY_ALIGNMENT, "REDUCE_MAX", ["metric.label.model"])],
+                        missing="EVALUATION_MISSING_DATA_ACTIVE",
+                    ),
+                ),
+                auto_close="86400s",
+                detail=f"Table: {names.batch_output_table(model)}.",
+            ),
         ]

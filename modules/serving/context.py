@@ -1,4 +1,5 @@
 """What a serving pattern needs to know, passed explicitly (no reaching into stacks)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -23,12 +24,12 @@ class ModelContext:
     env: str
     project: str
     region: str
-    dataset: CmekDataset                 # the team metadata dataset (CMEK, protected)
-    keys: Mapping[str, str]              # KMS key id per service: bigquery, vertex, pubsub, workflows
+    dataset: CmekDataset  # the team metadata dataset (CMEK, protected)
+    keys: Mapping[str, str]  # KMS key id per service: bigquery, vertex, pubsub, workflows
     service_accounts: Mapping[str, str]  # team service account email per role: serving, pipeline, deployer
-    agents: ServiceAgentKeyAccess        # the team project's service agents and their key grants
-    dataset_grants: tuple = ()           # team-level write grants (dataset or table) the pattern relies on
-    pii_policy_tag: str | None = None    # the team taxonomy's pii tag, for feature columns marked `pii: true`
+    agents: ServiceAgentKeyAccess  # the team project's service agents and their key grants
+    dataset_grants: tuple = ()  # team-level write grants (dataset or table) the pattern relies on
+    pii_policy_tag: str | None = None  # the team taxonomy's pii tag, for feature columns marked `pii: true`
 
     @property
     def labels(self) -> dict[str, str]:

@@ -5,6 +5,7 @@ The construct builds the model's resources from a ``ModelContext`` and says what
 is made first so alerts can link to it). Its ``spec`` (config/patterns.py) declares the rest: the
 platform keys it needs, the dataset grants it relies on, starter thresholds, lifecycle behaviour.
 """
+
 from __future__ import annotations
 
 from typing import Any, ClassVar, Protocol

@@ -6,6 +6,7 @@ from the scoring subscription and writes its predictions into prediction_history
 fail `streaming.max_delivery_attempts` times move to the dead-letter topic, where a hold
 subscription keeps them for inspection and replay.
 """
+
 from __future__ import annotations
 
 import json
@@ -31,7 +32,10 @@ from modules.serving.context import ModelContext
 from config import names
 
 AVRO_TYPES: dict[str, Any] = {
-    "STRING": "string", "INT64": "long", "FLOAT64": "double", "BOOL": "boolean",
+    "STRING": "string",
+    "INT64": "long",
+    "FLOAT64": "double",
+    "BOOL": "boolean",
     "TIMESTAMP": {"type": "long", "logicalType": "timestamp-micros"},
 }
 ACK_DEADLINE_SECONDS = 60
@@ -40,12 +44,19 @@ HOLD_RETENTION = f"{7 * 24 * 3600}s"
 
 def avro_schema(ctx: ModelContext) -> dict[str, Any]:
     """The event contract: request id, event time and every feature (nullable: missing features are measured)."""
-    fields = [{"name": "request_id", "type": "string"},
-              {"name": "event_time", "type": {"type": "long", "logicalType": "timestamp-micros"}}]
-    fields += [{"name": f.name, "type": ["null", AVRO_TYPES[f.type]], "default": None}
-               for f in ctx.model.monitoring.features]
-    return {"type": "record", "name": ctx.model.name.replace("-", "_") + "_event",
-            "namespace": f"modelops.{ctx.team.name.replace('-', '_')}", "fields": fields}
+    fields = [
+        {"name": "request_id", "type": "string"},
+        {"name": "event_time", "type": {"type": "long", "logicalType": "timestamp-micros"}},
+    ]
+    fields += [
+        {"name": f.name, "type": ["null", AVRO_TYPES[f.type]], "default": None} for f in ctx.model.monitoring.features
+    ]
+    return {
+        "type": "record",
+        "name": ctx.model.name.replace("-", "_") + "_event",
+        "namespace": f"modelops.{ctx.team.name.replace('-', '_')}",
+        "fields": fields,
+    }
 
 
 class StreamingPipeline(Construct):
@@ -59,81 +70,155 @@ class StreamingPipeline(Construct):
         self.archive_table_id = names.stream_archive_table(model.name)
         storage = {"allowed_persistence_regions": [ctx.region], "enforce_in_transit": True}
         retention = f"{streaming.message_retention_hours * 3600}s"
-        self.schema = PubsubSchema(self, "schema", project=ctx.project, name=ctx.resource_name("events"),
-                                   type="AVRO", definition=json.dumps(avro_schema(ctx)))
+        self.schema = PubsubSchema(
+            self,
+            "schema",
+            project=ctx.project,
+            name=ctx.resource_name("events"),
+            type="AVRO",
+            definition=json.dumps(avro_schema(ctx)),
+        )
         self.topic = PubsubTopic(
-            self, "topic", project=ctx.project, name=ctx.resource_name("events"),
-            kms_key_name=ctx.keys["pubsub"], labels=ctx.labels, message_storage_policy=storage,
+            self,
+            "topic",
+            project=ctx.project,
+            name=ctx.resource_name("events"),
+            kms_key_name=ctx.keys["pubsub"],
+            labels=ctx.labels,
+            message_storage_policy=storage,
             message_retention_duration=retention,
             schema_settings={"schema": self.schema.id, "encoding": "JSON"},
             depends_on=[key_grant],
         )
         self.dead_letter_topic = PubsubTopic(
-            self, "dead-letter-topic", project=ctx.project, name=ctx.resource_name("dead-letter"),
-            kms_key_name=ctx.keys["pubsub"], labels=ctx.labels, message_storage_policy=storage,
-            message_retention_duration=retention, depends_on=[key_grant],
+            self,
+            "dead-letter-topic",
+            project=ctx.project,
+            name=ctx.resource_name("dead-letter"),
+            kms_key_name=ctx.keys["pubsub"],
+            labels=ctx.labels,
+            message_storage_policy=storage,
+            message_retention_duration=retention,
+            depends_on=[key_grant],
         )
         self.scoring_subscription_id = ctx.resource_name("scoring")
         self.scoring = PubsubSubscription(
-            self, "scoring", project=ctx.project, name=self.scoring_subscription_id, topic=self.topic.id,
-            labels=ctx.labels, ack_deadline_seconds=ACK_DEADLINE_SECONDS,
-            message_retention_duration=retention, expiration_policy={"ttl": ""},
+            self,
+            "scoring",
+            project=ctx.project,
+            name=self.scoring_subscription_id,
+            topic=self.topic.id,
+            labels=ctx.labels,
+            ack_deadline_seconds=ACK_DEADLINE_SECONDS,
+            message_retention_duration=retention,
+            expiration_policy={"ttl": ""},
             retry_policy={"minimum_backoff": "10s", "maximum_backoff": "600s"},
-            dead_letter_policy={"dead_letter_topic": self.dead_letter_topic.id,
-                                "max_delivery_attempts": streaming.max_delivery_attempts},
+            dead_letter_policy={
+                "dead_letter_topic": self.dead_letter_topic.id,
+                "max_delivery_attempts": streaming.max_delivery_attempts,
+            },
         )
         self.dead_letter_hold = PubsubSubscription(
-            self, "dead-letter-hold", project=ctx.project, name=ctx.resource_name("dead-letter-hold"),
-            topic=self.dead_letter_topic.id, labels=ctx.labels, ack_deadline_seconds=ACK_DEADLINE_SECONDS,
-            message_retention_duration=HOLD_RETENTION, expiration_policy={"ttl": ""},
+            self,
+            "dead-letter-hold",
+            project=ctx.project,
+            name=ctx.resource_name("dead-letter-hold"),
+            topic=self.dead_letter_topic.id,
+            labels=ctx.labels,
+            ack_deadline_seconds=ACK_DEADLINE_SECONDS,
+            message_retention_duration=HOLD_RETENTION,
+            expiration_policy={"ttl": ""},
         )
         self.archive_table = ctx.add_table(self, "archive-table", metadata_tables.stream_archive(model))
         # The BigQuery subscription writes as the Pub/Sub service agent: write access to this table only.
-        self.archive_writer = ctx.dataset.grant_table_write(ctx.agents.principal("pubsub"), self.archive_table_id,
-                                                            scope=self)
+        self.archive_writer = ctx.dataset.grant_table_write(
+            ctx.agents.principal("pubsub"), self.archive_table_id, scope=self
+        )
         self.archive = PubsubSubscription(
-            self, "archive", project=ctx.project, name=ctx.resource_name("archive"), topic=self.topic.id,
-            labels=ctx.labels, expiration_policy={"ttl": ""},
+            self,
+            "archive",
+            project=ctx.project,
+            name=ctx.resource_name("archive"),
+            topic=self.topic.id,
+            labels=ctx.labels,
+            expiration_policy={"ttl": ""},
             bigquery_config={
                 "table": f"{ctx.project}.{ctx.dataset.dataset_id}.{self.archive_table.table_id}",
-                "use_topic_schema": True, "write_metadata": True, "drop_unknown_fields": True,
+                "use_topic_schema": True,
+                "write_metadata": True,
+                "drop_unknown_fields": True,
             },
             depends_on=[self.archive_table, self.archive_writer],
         )
         # Dead-lettering is done by the Pub/Sub service agent: it must publish to the dead-letter
         # topic and acknowledge (subscribe) on the source subscription.
         agent = ctx.agents.member("pubsub")
-        PubsubTopicIamMember(self, "dead-letter-publisher", project=ctx.project, topic=self.dead_letter_topic.name,
-                             role="roles/pubsub.publisher", member=agent)
-        PubsubSubscriptionIamMember(self, "dead-letter-subscriber", project=ctx.project,
-                                    subscription=self.scoring.name, role="roles/pubsub.subscriber", member=agent)
+        PubsubTopicIamMember(
+            self,
+            "dead-letter-publisher",
+            project=ctx.project,
+            topic=self.dead_letter_topic.name,
+            role="roles/pubsub.publisher",
+            member=agent,
+        )
+        PubsubSubscriptionIamMember(
+            self,
+            "dead-letter-subscriber",
+            project=ctx.project,
+            subscription=self.scoring.name,
+            role="roles/pubsub.subscriber",
+            member=agent,
+        )
         self.grant_consume(ctx.principal(AccountKind.SERVING))
 
     def grant_consume(self, principal: Principal) -> PubsubSubscriptionIamMember:
         """Let a scoring service pull and acknowledge events."""
-        return PubsubSubscriptionIamMember(self, f"{principal.slug}-subscriber", project=self.ctx.project,
-                                           subscription=self.scoring.name, role="roles/pubsub.subscriber",
-                                           member=principal.member)
+        return PubsubSubscriptionIamMember(
+            self,
+            f"{principal.slug}-subscriber",
+            project=self.ctx.project,
+            subscription=self.scoring.name,
+            role="roles/pubsub.subscriber",
+            member=principal.member,
+        )
 
     def grant_publish(self, principal: Principal) -> PubsubTopicIamMember:
         """Let a producer publish events."""
-        return PubsubTopicIamMember(self, f"{principal.slug}-publisher", project=self.ctx.project,
-                                    topic=self.topic.name, role="roles/pubsub.publisher", member=principal.member)
+        return PubsubTopicIamMember(
+            self,
+            f"{principal.slug}-publisher",
+            project=self.ctx.project,
+            topic=self.topic.name,
+            role="roles/pubsub.publisher",
+            member=principal.member,
+        )
 
     @staticmethod
     def dashboard_tiles(team: str, env: str, model: Model) -> list[dict[str, Any]]:
         scoring = names.model_resource_name(team, model.name, "scoring")
         events = names.model_resource_name(team, model.name, "events")
         return [
-            chart("Successful publish requests (per s)", [series(filters.published(events), "ALIGN_RATE",
-                                                                 reducer="REDUCE_SUM",
-                                                                 group_by=["resource.label.topic_id"])],
-                  y_label="requests/s"),
-            chart("Oldest unacknowledged event (s)", [series(filters.subscription(filters.OLDEST_UNACKED_AGE, scoring),
-                                                             "ALIGN_MAX")],
-                  thresholds=[Quantity(model.streaming.max_oldest_unacked_seconds, "s")], y_label="s"),
-            chart("Dead-lettered events", [series(filters.subscription(filters.DEAD_LETTER_COUNT, scoring),
-                                                  "ALIGN_SUM")]),
+            chart(
+                "Successful publish requests (per s)",
+                [
+                    series(
+                        filters.published(events),
+                        "ALIGN_RATE",
+                        reducer="REDUCE_SUM",
+                        group_by=["resource.label.topic_id"],
+                    )
+                ],
+                y_label="requests/s",
+            ),
+            chart(
+                "Oldest unacknowledged event (s)",
+                [series(filters.subscription(filters.OLDEST_UNACKED_AGE, scoring), "ALIGN_MAX")],
+                thresholds=[Quantity(model.streaming.max_oldest_unacked_seconds, "s")],
+                y_label="s",
+            ),
+            chart(
+                "Dead-lettered events", [series(filters.subscription(filters.DEAD_LETTER_COUNT, scoring), "ALIGN_SUM")]
+            ),
         ]
 
     def alert_specs(self) -> list[AlertSpec]:
@@ -141,31 +226,61 @@ class StreamingPipeline(Construct):
         sub = self.scoring_subscription_id
         events = self.ctx.resource_name("events")
         minimum = self.ctx.model.monitoring.min_predictions_per_hour
-        traffic = [] if minimum <= 0 else [
-            # Successful publish requests (send_request_count, response_class="success"): the deprecated
-            # send_message_operation_count also counted failed publishes. A DELTA metric writes no
-            # points when nobody publishes, so missing data counts as a breach.
-            AlertSpec("stream-traffic-drop", (threshold(
-                "fewer successful publish requests in the last hour than the hourly minimum (or none at all)",
-                filters.published(events),
-                comparison="COMPARISON_LT", value=Quantity(minimum, "1"), duration="0s",
-                aggregations=[aggregation("ALIGN_SUM", "3600s", "REDUCE_SUM", ["resource.label.topic_id"])],
-                missing="EVALUATION_MISSING_DATA_ACTIVE"),),
-                detail=f"Topic: {events}; minimum {minimum} successful publish requests per hour "
-                       "(a request may carry several events)."),
-        ]
+        traffic = (
+            []
+            if minimum <= 0
+            else [
+                # Successful publish requests (send_request_count, response_class="success"): the deprecated
+                # send_message_operation_count also counted failed publishes. A DELTA metric writes no
+                # points when nobody publishes, so missing data counts as a breach.
+                AlertSpec(
+                    "stream-traffic-drop",
+                    (
+                        threshold(
+                            "fewer successful publish requests in the last hour than the hourly minimum (or none at all)",
+                            filters.published(events),
+                            comparison="COMPARISON_LT",
+                            value=Quantity(minimum, "1"),
+                            duration="0s",
+                            aggregations=[aggregation("ALIGN_SUM", "3600s", "REDUCE_SUM", ["resource.label.topic_id"])],
+                            missing="EVALUATION_MISSING_DATA_ACTIVE",
+                        ),
+                    ),
+                    detail=f"Topic: {events}; minimum {minimum} successful publish requests per hour "
+                    "(a request may carry several events).",
+                ),
+            ]
+        )
         return traffic + [
-            AlertSpec("stream-backlog-age", (threshold(
-                "oldest unacknowledged event older than the limit",
-                filters.subscription(filters.OLDEST_UNACKED_AGE, sub),
-                comparison="COMPARISON_GT", value=Quantity(streaming.max_oldest_unacked_seconds, "s"),
-                duration="300s", aggregations=[aggregation("ALIGN_MAX", "60s")]),),
-                detail=f"Subscription: {sub}; limit {streaming.max_oldest_unacked_seconds} s."),
-            AlertSpec("stream-dead-letters", (threshold(
-                "events moved to the dead-letter topic",
-                filters.subscription(filters.DEAD_LETTER_COUNT, sub),
-                comparison="COMPARISON_GT", value=Quantity(0, "1"), duration="0s",
-                aggregations=[aggregation("ALIGN_SUM", "600s", "REDUCE_SUM", ["resource.label.subscription_id"])]),),
+            AlertSpec(
+                "stream-backlog-age",
+                (
+                    threshold(
+                        "oldest unacknowledged event older than the limit",
+                        filters.subscription(filters.OLDEST_UNACKED_AGE, sub),
+                        comparison="COMPARISON_GT",
+                        value=Quantity(streaming.max_oldest_unacked_seconds, "s"),
+                        duration="300s",
+                        aggregations=[aggregation("ALIGN_MAX", "60s")],
+                    ),
+                ),
+                detail=f"Subscription: {sub}; limit {streaming.max_oldest_unacked_seconds} s.",
+            ),
+            AlertSpec(
+                "stream-dead-letters",
+                (
+                    threshold(
+                        "events moved to the dead-letter topic",
+                        filters.subscription(filters.DEAD_LETTER_COUNT, sub),
+                        comparison="COMPARISON_GT",
+                        value=Quantity(0, "1"),
+                        duration="0s",
+                        aggregations=[
+                            aggregation("ALIGN_SUM", "600s", "REDUCE_SUM", ["resource.label.subscription_id"])
+                        ],
+                    ),
+                ),
                 detail=f"Dead-letter topic: {self.ctx.resource_name('dead-letter')}; "
-                       f"after {streaming.max_delivery_attempts} delivery attempts."),
+                f"after {streaming.max_delivery_attempts} delivery attempts.",
+            ),
         ]

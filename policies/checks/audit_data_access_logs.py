@@ -1,10 +1,12 @@
 """MLOPS_AUDIT_3: Data Access audit logs are on for Vertex AI and BigQuery in every team project."""
+
 from __future__ import annotations
 
 from policies.rulebase import ConfigRule, Outcome, items
 
 SERVICES = ("aiplatform.googleapis.com", "bigquery.googleapis.com")
 LOG_TYPES = {"DATA_READ", "DATA_WRITE"}
+
 
 class DataAccessAuditLogs(ConfigRule):
     id = "MLOPS_AUDIT_3"
@@ -25,7 +27,11 @@ class DataAccessAuditLogs(ConfigRule):
             project = scan.config.team(stack.team).environments[stack.env].project_id
             for service in SERVICES:
                 ok = (project, service) in covered or (project, "allServices") in covered
-                yield Outcome(stack.name, f"google_project_iam_audit_config[{project}/{service}]",
-                              f"{stack.name}/audit-logs/{service}", ok,
-                              f"no Data Access audit config (DATA_READ, DATA_WRITE) for {service} in project {project}",
-                              ("environments", stack.env, "project_id"))
+                yield Outcome(
+                    stack.name,
+                    f"google_project_iam_audit_config[{project}/{service}]",
+                    f"{stack.name}/audit-logs/{service}",
+                    ok,
+                    f"no Data Access audit config (DATA_READ, DATA_WRITE) for {service} in project {project}",
+                    ("environments", stack.env, "project_id"),
+                )

@@ -1,4 +1,5 @@
 """MLOPS_AUDIT_1: every online endpoint logs requests and responses to BigQuery."""
+
 from __future__ import annotations
 
 from policies.rulebase import ResourceRule, attr

@@ -1,4 +1,5 @@
 """MLOPS_AUDIT_4: prediction-history tables are partitioned with an expiration."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """MLOPS_AUDIT_2: production endpoints log at least the policy's share of predictions."""
+
 from __future__ import annotations
 
 from policies.rulebase import ResourceRule, attr, stack_of

@@ -1,4 +1,5 @@
 """MLOPS_CMEK_1: data at rest is encrypted with the platform's keys (CMEK)."""
+
 from __future__ import annotations
 
 from policies.rulebase import ResourceRule, attr
@@ -21,7 +22,9 @@ class CmekOnDataResources(ResourceRule):
     title = "CMEK on every data-holding resource"
     why = "Customer-managed keys let the platform revoke access to data at rest and prove key rotation to auditors."
     capability = "governance: access control to sensitive data"
-    fix = "Use the platform construct (it sets the service's key from platform KMS) or pass platform.keys.key(<service>)."
+    fix = (
+        "Use the platform construct (it sets the service's key from platform KMS) or pass platform.keys.key(<service>)."
+    )
     severity = "HIGH"
     supported = tuple(KEY_FIELDS)
 

@@ -1,19 +1,27 @@
 """MLOPS_DATA_1: data-holding resources are protected from deletion."""
+
 from __future__ import annotations
 
 from policies.rulebase import ResourceRule, attr
 
-NEEDS_PREVENT = ("google_bigquery_dataset", "google_kms_crypto_key", "google_logging_project_bucket_config",
-                 "google_artifact_registry_repository", "google_storage_bucket")
+NEEDS_PREVENT = (
+    "google_bigquery_dataset",
+    "google_kms_crypto_key",
+    "google_logging_project_bucket_config",
+    "google_artifact_registry_repository",
+    "google_storage_bucket",
+)
 NEEDS_PROTECTION = ("google_bigquery_table", "google_container_cluster")  # deletion_protection defaults to true
 
 
 class DeletionProtection(ResourceRule):
     id = "MLOPS_DATA_1"
     title = "Deletion protection on data-holding resources (deletion_policy PREVENT / deletion_protection)"
-    why = "Prediction history and keys cannot be recreated; a rename or a bad plan must fail instead of destroying them."
+    why = (
+        "Prediction history and keys cannot be recreated; a rename or a bad plan must fail instead of destroying them."
+    )
     capability = "governance: historical predictions kept for audit"
-    fix = "Keep the construct defaults: deletion_policy = \"PREVENT\" (datasets, keys, log buckets, repositories, buckets), deletion_protection = true (tables, clusters)."
+    fix = 'Keep the construct defaults: deletion_policy = "PREVENT" (datasets, keys, log buckets, repositories, buckets), deletion_protection = true (tables, clusters).'
     severity = "HIGH"
     supported = NEEDS_PREVENT + NEEDS_PROTECTION
 

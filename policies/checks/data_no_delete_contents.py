@@ -1,4 +1,5 @@
 """MLOPS_DATA_2: destroying a container never deletes its contents."""
+
 from __future__ import annotations
 
 from policies.rulebase import ResourceRule, attr

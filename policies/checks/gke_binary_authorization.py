@@ -1,4 +1,5 @@
 """MLOPS_GKE_3: only attested images run on the shared cluster."""
+
 from __future__ import annotations
 
 from policies.rulebase import ResourceRule, attr
@@ -11,7 +12,7 @@ class GkeBinaryAuthorization(ResourceRule):
     title = "GKE: Binary Authorization enforced"
     why = "The cluster is shared by every team; enforcement keeps unreviewed images from running next to other teams' models."
     capability = "deployment: one hardened, centrally run cluster"
-    fix = f"Set binary_authorization.evaluation_mode = \"{ENFORCE}\"."
+    fix = f'Set binary_authorization.evaluation_mode = "{ENFORCE}".'
     severity = "HIGH"
     platform_field = ("gke",)
     supported = ("google_container_cluster",)

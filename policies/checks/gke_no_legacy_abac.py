@@ -1,4 +1,5 @@
 """MLOPS_GKE_5: legacy ABAC is off."""
+
 from __future__ import annotations
 
 from policies.rulebase import ResourceRule, attr

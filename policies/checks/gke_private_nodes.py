@@ -1,4 +1,5 @@
 """MLOPS_GKE_1: cluster nodes have no public IP addresses."""
+
 from __future__ import annotations
 
 from policies.rulebase import ResourceRule, attr
@@ -15,8 +16,11 @@ class GkePrivateNodes(ResourceRule):
     supported = ("google_container_cluster",)
 
     def problems(self, conf):
-        return [] if attr(conf, "private_cluster_config", "enable_private_nodes") is True else \
-            ["private_cluster_config.enable_private_nodes is not true"]
+        return (
+            []
+            if attr(conf, "private_cluster_config", "enable_private_nodes") is True
+            else ["private_cluster_config.enable_private_nodes is not true"]
+        )
 
 
 check = GkePrivateNodes()

@@ -1,4 +1,5 @@
 """MLOPS_GKE_4: the cluster follows a release channel."""
+
 from __future__ import annotations
 
 from policies.rulebase import ResourceRule, attr

@@ -1,4 +1,5 @@
 """MLOPS_GKE_2: pods authenticate with Workload Identity."""
+
 from __future__ import annotations
 
 from policies.rulebase import ResourceRule, attr
@@ -9,7 +10,7 @@ class GkeWorkloadIdentity(ResourceRule):
     title = "GKE: Workload Identity"
     why = "Pods act as their team's service account without keys and cannot read the node's credentials."
     capability = "deployment: one hardened, centrally run cluster"
-    fix = "Use Autopilot (enable_autopilot = true) or set workload_identity_config.workload_pool = \"<project>.svc.id.goog\"."
+    fix = 'Use Autopilot (enable_autopilot = true) or set workload_identity_config.workload_pool = "<project>.svc.id.goog".'
     severity = "HIGH"
     platform_field = ("gke",)
     supported = ("google_container_cluster",)

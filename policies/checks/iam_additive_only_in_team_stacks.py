@@ -1,4 +1,5 @@
 """MLOPS_IAM_3: team stacks use additive IAM only."""
+
 from __future__ import annotations
 
 from policies.rulebase import ResourceRule, blocks, stack_of

@@ -1,4 +1,5 @@
 """MLOPS_IAM_4: grants go to groups and service accounts, never to individual users."""
+
 from __future__ import annotations
 
 from policies.rulebase import ResourceRule, attr, is_token, strings
@@ -18,8 +19,11 @@ class GroupsAndServiceAccountsOnly(ResourceRule):
 
     def problems(self, conf):
         members = strings(attr(conf, "member")) + strings(conf.get("members"))
-        return [f"principal {m} is not a group or service account" for m in members
-                if not m.startswith(ALLOWED_PREFIXES) and not (is_token(m) and m.startswith("${"))]
+        return [
+            f"principal {m} is not a group or service account"
+            for m in members
+            if not m.startswith(ALLOWED_PREFIXES) and not (is_token(m) and m.startswith("${"))
+        ]
 
 
 check = GroupsAndServiceAccountsOnly()

@@ -1,4 +1,5 @@
 """MLOPS_IAM_2: no basic roles (owner, editor, viewer)."""
+
 from __future__ import annotations
 
 from policies.rulebase import ResourceRule, attr, blocks, policy_bindings

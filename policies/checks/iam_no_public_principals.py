@@ -1,4 +1,5 @@
 """MLOPS_IAM_1: nobody outside the organisation is granted anything."""
+
 from __future__ import annotations
 
 from policies.rulebase import ResourceRule, attr, blocks, policy_bindings, strings
@@ -13,8 +14,13 @@ class NoPublicPrincipals(ResourceRule):
     capability = "governance: access control to sensitive data"
     fix = "Grant a team group or service account instead; public access is never allowed."
     severity = "CRITICAL"
-    supported = ("google_*_iam_member", "google_*_iam_binding", "google_*_iam_policy",
-                 "google_bigquery_dataset", "google_bigquery_dataset_access")
+    supported = (
+        "google_*_iam_member",
+        "google_*_iam_binding",
+        "google_*_iam_policy",
+        "google_bigquery_dataset",
+        "google_bigquery_dataset_access",
+    )
 
     def problems(self, conf):
         members = strings(attr(conf, "member")) + strings(conf.get("members"))

@@ -1,4 +1,5 @@
 """MLOPS_IAM_5: no service account keys."""
+
 from __future__ import annotations
 
 from policies.rulebase import ResourceRule

@@ -1,4 +1,5 @@
 """MLOPS_IAM_6: no project-wide impersonation or key administration."""
+
 from __future__ import annotations
 
 from policies.rulebase import ResourceRule, attr
@@ -13,9 +14,14 @@ class NoTokenCreatorAtProject(ResourceRule):
     capability = "governance: access control to sensitive data"
     fix = "Grant the role on the one service account that needs it (google_service_account_iam_member)."
     severity = "HIGH"
-    supported = ("google_project_iam_member", "google_project_iam_binding",
-                 "google_folder_iam_member", "google_folder_iam_binding",
-                 "google_organization_iam_member", "google_organization_iam_binding")
+    supported = (
+        "google_project_iam_member",
+        "google_project_iam_binding",
+        "google_folder_iam_member",
+        "google_folder_iam_binding",
+        "google_organization_iam_member",
+        "google_organization_iam_binding",
+    )
 
     def problems(self, conf):
         role = attr(conf, "role")

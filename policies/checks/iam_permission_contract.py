@@ -1,4 +1,5 @@
 """MLOPS_IAM_7: every identity holds exactly what its job steps need (policies/iam/contract.yaml)."""
+
 from __future__ import annotations
 
 from policies.iam import contract
@@ -8,13 +9,17 @@ from policies.rulebase import ConfigRule, Outcome
 class PermissionContract(ConfigRule):
     id = "MLOPS_IAM_7"
     title = "Grants match the permission contract: every job step covered, no role beyond the steps"
-    why = ("A grant that is missing breaks a job only after apply (an audit event that cannot be written, a "
-           "monitoring job never created); a role broader than the steps lets an identity do what no job "
-           "asks of it (move traffic outside the gates, read personal data).")
+    why = (
+        "A grant that is missing breaks a job only after apply (an audit event that cannot be written, a "
+        "monitoring job never created); a role broader than the steps lets an identity do what no job "
+        "asks of it (move traffic outside the gates, read personal data)."
+    )
     capability = "governance: access control to sensitive data"
-    fix = ("Grant the role the contract names on the resource it names (modules/team_iam.py TEAM_GRANTS, "
-           "modules/team_platform_access.py), or add the job step that needs the grant to "
-           "policies/iam/contract.yaml with Google's reference for its permissions.")
+    fix = (
+        "Grant the role the contract names on the resource it names (modules/team_iam.py TEAM_GRANTS, "
+        "modules/team_platform_access.py), or add the job step that needs the grant to "
+        "policies/iam/contract.yaml with Google's reference for its permissions."
+    )
     severity = "HIGH"
     team_field = ("groups",)
 
@@ -23,5 +28,11 @@ class PermissionContract(ConfigRule):
         # All synthesized stacks: cross-project grants of a team live in the platform stack.
         for verdict in contract.evaluate(scan.config, scan.all_stacks):
             if verdict.stack in checked:
-                yield Outcome(verdict.stack, verdict.address, verdict.construct_path, verdict.passed,
-                              verdict.message, verdict.yaml_path)
+                yield Outcome(
+                    verdict.stack,
+                    verdict.address,
+                    verdict.construct_path,
+                    verdict.passed,
+                    verdict.message,
+                    verdict.yaml_path,
+                )

@@ -1,4 +1,5 @@
 """MLOPS_LABEL_2: a model's resources carry the `model` label."""
+
 from __future__ import annotations
 
 from policies.rulebase import ConfigRule, Outcome
@@ -29,5 +30,10 @@ class ModelLabel(ConfigRule):
                     continue
                 expected = names.label_value(parts[1])
                 wrong = [a for a, labels in maps.items() if labels.get("model") != expected]
-                yield Outcome(stack.name, resource.address, resource.construct_path, not wrong,
-                              f"{', '.join(wrong)} lack model={expected}")
+                yield Outcome(
+                    stack.name,
+                    resource.address,
+                    resource.construct_path,
+                    not wrong,
+                    f"{', '.join(wrong)} lack model={expected}",
+                )

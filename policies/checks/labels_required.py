@@ -1,4 +1,5 @@
 """MLOPS_LABEL_1: team, env and managed-by labels, with valid keys and values."""
+
 from __future__ import annotations
 
 from config.names import LABEL_KEY, LABEL_VALUE
@@ -8,11 +9,22 @@ REQUIRED = ("team", "env", "managed-by")
 # Google's label rules, as config/names.py states them for the labels the platform derives.
 KEY, VALUE = LABEL_KEY, LABEL_VALUE
 # Types that take labels and that the platform creates; each must carry a label map.
-LABELLED = ("google_bigquery_dataset", "google_bigquery_table", "google_vertex_ai_endpoint", "google_pubsub_topic",
-            "google_pubsub_subscription", "google_container_cluster", "google_monitoring_alert_policy",
-            "google_workflows_workflow", "google_artifact_registry_repository", "google_kms_crypto_key",
-            "google_storage_bucket", "google_monitoring_notification_channel",
-            "google_gke_hub_scope", "google_dataplex_datascan")
+LABELLED = (
+    "google_bigquery_dataset",
+    "google_bigquery_table",
+    "google_vertex_ai_endpoint",
+    "google_pubsub_topic",
+    "google_pubsub_subscription",
+    "google_container_cluster",
+    "google_monitoring_alert_policy",
+    "google_workflows_workflow",
+    "google_artifact_registry_repository",
+    "google_kms_crypto_key",
+    "google_storage_bucket",
+    "google_monitoring_notification_channel",
+    "google_gke_hub_scope",
+    "google_dataplex_datascan",
+)
 
 
 class RequiredLabels(ResourceRule):

@@ -1,4 +1,5 @@
 """MLOPS_MON_2: every alert tells the responder what it means and links its runbook."""
+
 from __future__ import annotations
 
 from policies.rulebase import ResourceRule, attr, blocks

@@ -1,4 +1,5 @@
 """MLOPS_MON_3: every alert reaches someone, with a severity and an owning team."""
+
 from __future__ import annotations
 
 from policies.rulebase import ResourceRule, attr, strings

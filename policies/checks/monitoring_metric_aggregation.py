@@ -1,4 +1,5 @@
 """MLOPS_MON_6: aligners, reducers and SLI fields are valid for the metric's kind and value type."""
+
 from __future__ import annotations
 
 from metric_catalogue.aggregation import evaluate
@@ -9,14 +10,18 @@ from policies.metric_queries import MetricQueryRule
 class MetricAggregation(MetricQueryRule):
     id = "MLOPS_MON_6"
     title = "Aligners, reducers and SLI filters match the metric's kind and value type"
-    why = ("Cloud Monitoring rejects, or silently returns nothing for, an aligner or reducer that does not apply "
-           "to the metric (a percentile of a count, a rate of a distribution) and an SLI on the wrong kind of "
-           "series: the alert or SLO is then broken on the first apply or never fires.")
+    why = (
+        "Cloud Monitoring rejects, or silently returns nothing for, an aligner or reducer that does not apply "
+        "to the metric (a percentile of a count, a rate of a distribution) and an SLI on the wrong kind of "
+        "series: the alert or SLO is then broken on the first apply or never fires."
+    )
     capability = "monitoring: latency, errors, invocations; actionable alerts"
-    fix = ("Pick per_series_aligner / cross_series_reducer valid for the metric's kind and value type in "
-           "metric_catalogue/catalogue.yaml, per Google's Aggregation reference (e.g. ALIGN_PERCENTILE_* needs a "
-           "DISTRIBUTION, ALIGN_RATE a numeric DELTA or CUMULATIVE metric); alignment periods of 60 s to 25 h "
-           "in alert policies.")
+    fix = (
+        "Pick per_series_aligner / cross_series_reducer valid for the metric's kind and value type in "
+        "metric_catalogue/catalogue.yaml, per Google's Aggregation reference (e.g. ALIGN_PERCENTILE_* needs a "
+        "DISTRIBUTION, ALIGN_RATE a numeric DELTA or CUMULATIVE metric); alignment periods of 60 s to 25 h "
+        "in alert policies."
+    )
     severity = "HIGH"
 
     def check(self, query):
@@ -25,7 +30,7 @@ class MetricAggregation(MetricQueryRule):
             try:
                 series = series_of(text)
             except NotComparable:
-                continue          # MLOPS_MON_4 reports an unknown metric
+                continue  # MLOPS_MON_4 reports an unknown metric
             if query.requires and role == "filter":
                 kinds, values, says = query.requires
                 if series.kind not in kinds or series.value_type not in values:

@@ -1,4 +1,5 @@
 """MLOPS_MON_4: every monitoring query names a catalogued, current metric on a monitored resource it is written on."""
+
 from __future__ import annotations
 
 from metric_catalogue.catalogue import catalogue
@@ -9,12 +10,16 @@ from policies.metric_queries import MetricQueryRule
 class MetricCatalogued(MetricQueryRule):
     id = "MLOPS_MON_4"
     title = "Alert, SLO and dashboard queries use a catalogued, non-deprecated metric on its monitored resource"
-    why = ("A filter on a metric Google does not publish, has deprecated, or does not write on that resource type "
-           "returns no data: the alert never fires, the SLO and the tile stay empty, and nobody notices.")
+    why = (
+        "A filter on a metric Google does not publish, has deprecated, or does not write on that resource type "
+        "returns no data: the alert never fires, the SLO and the tile stay empty, and nobody notices."
+    )
     capability = "monitoring: latency, errors, invocations; actionable alerts"
-    fix = ("Use a metric type and its monitored-resource type from metric_catalogue/catalogue.yaml (copied from "
-           "Google's metrics and monitored-resource lists); for a deprecated metric use the replacement the entry "
-           "names. A metric the platform starts using is added to the catalogue with its source first.")
+    fix = (
+        "Use a metric type and its monitored-resource type from metric_catalogue/catalogue.yaml (copied from "
+        "Google's metrics and monitored-resource lists); for a deprecated metric use the replacement the entry "
+        "names. A metric the platform starts using is added to the catalogue with its source first."
+    )
     severity = "HIGH"
 
     def check(self, query):
@@ -36,8 +41,10 @@ class MetricCatalogued(MetricQueryRule):
                 continue
             metric = cat.metric(parsed.metric_type)
             if metric is None:
-                yield (f"{prefix}{parsed.metric_type} is not in the metric catalogue (metric_catalogue/catalogue.yaml); "
-                       "add it from Google's metrics list with its source, or use a catalogued metric")
+                yield (
+                    f"{prefix}{parsed.metric_type} is not in the metric catalogue (metric_catalogue/catalogue.yaml); "
+                    "add it from Google's metrics list with its source, or use a catalogued metric"
+                )
                 continue
             if not metric.verified:
                 yield f"{prefix}the catalogue entry of {metric.type} is not verified on Google's list: {metric.reason}"
@@ -45,11 +52,15 @@ class MetricCatalogued(MetricQueryRule):
                 replacement = f"; replacement: {metric.replacement}" if metric.replacement else ""
                 yield f"{prefix}{metric.type} is DEPRECATED on Google's metrics list ({metric.source.url}): {metric.deprecation.rstrip('.')}{replacement}"
             if not parsed.resource_type:
-                yield (f"{prefix}the filter does not name resource.type; {metric.type} is written on "
-                       f"{', '.join(metric.resources)}")
+                yield (
+                    f"{prefix}the filter does not name resource.type; {metric.type} is written on "
+                    f"{', '.join(metric.resources)}"
+                )
             elif parsed.resource_type not in metric.resources:
-                yield (f"{prefix}{metric.type} is not written on resource type {parsed.resource_type} "
-                       f"(Google lists {', '.join(metric.resources)})")
+                yield (
+                    f"{prefix}{metric.type} is not written on resource type {parsed.resource_type} "
+                    f"(Google lists {', '.join(metric.resources)})"
+                )
             elif cat.resource(parsed.resource_type) is None:
                 yield f"{prefix}resource type {parsed.resource_type} is not in the metric catalogue"
 

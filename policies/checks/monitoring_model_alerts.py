@@ -1,4 +1,5 @@
 """MLOPS_MON_1: every model has latency, error and traffic-drop alerts in every environment."""
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,14 @@ METRIC_HINTS = (
     ("errors", ("error_count", "response_code", "dead_letter", "finished_execution_count", "failed")),
     ("traffic", ("prediction_count", "send_request_count", "row_count", "traffic")),
 )
-CONDITIONS = ("condition_threshold", "condition_absent", "condition_prometheus_query_language",
-              "condition_matched_log", "condition_monitoring_query_language", "condition_sql")
+CONDITIONS = (
+    "condition_threshold",
+    "condition_absent",
+    "condition_prometheus_query_language",
+    "condition_matched_log",
+    "condition_monitoring_query_language",
+    "condition_sql",
+)
 
 
 def alert_signals(conf: dict) -> set[str]:
@@ -56,6 +63,10 @@ class ModelAlerts(ConfigRule):
             for model in team.models:
                 have = watched.get(model.name, set()) | watched.get(names.label_value(model.name), set())
                 for signal in SIGNALS:
-                    yield Outcome(stack.name, f"google_monitoring_alert_policy[{model.name}/{signal}]",
-                                  f"{stack.name}/{model.name}", signal in have,
-                                  f"model {model.name} has no {signal} alert in {stack.env}")
+                    yield Outcome(
+                        stack.name,
+                        f"google_monitoring_alert_policy[{model.name}/{signal}]",
+                        f"{stack.name}/{model.name}",
+                        signal in have,
+                        f"model {model.name} has no {signal} alert in {stack.env}",
+                    )

@@ -1,4 +1,5 @@
 """MLOPS_PII_1: a Sensitive Data Protection scan covers every confidential or restricted team dataset."""
+
 from __future__ import annotations
 
 import re
@@ -61,8 +62,12 @@ class DlpScanCoverage(ConfigRule):
     team_field = ("data_classification",)
 
     def evaluate(self, scan):
-        scanners = [(r.type, r.conf) for _, r in scan.anywhere("google_data_loss_prevention_discovery_config",
-                                                              "google_data_loss_prevention_job_trigger")]
+        scanners = [
+            (r.type, r.conf)
+            for _, r in scan.anywhere(
+                "google_data_loss_prevention_discovery_config", "google_data_loss_prevention_job_trigger"
+            )
+        ]
         for stack in scan.team_stacks():
             if scan.config.team(stack.team).data_classification not in SENSITIVE:
                 continue
@@ -70,9 +75,16 @@ class DlpScanCoverage(ConfigRule):
                 project = dataset.conf.get("project") or stack.project
                 dataset_id = dataset.conf.get("dataset_id")
                 covered = any(
-                    _discovery_covers(conf, project, dataset_id) if tf_type.endswith("discovery_config")
+                    _discovery_covers(conf, project, dataset_id)
+                    if tf_type.endswith("discovery_config")
                     else _trigger_covers(conf, project, dataset_id)
-                    for tf_type, conf in scanners)
-                yield Outcome(stack.name, dataset.address, dataset.construct_path, covered,
-                              f"no active DLP discovery config or job trigger covers {project}.{dataset_id}",
-                              ("data_classification",))
+                    for tf_type, conf in scanners
+                )
+                yield Outcome(
+                    stack.name,
+                    dataset.address,
+                    dataset.construct_path,
+                    covered,
+                    f"no active DLP discovery config or job trigger covers {project}.{dataset_id}",
+                    ("data_classification",),
+                )

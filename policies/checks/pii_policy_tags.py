@@ -1,4 +1,5 @@
 """MLOPS_PII_2: columns that hold personal data carry a policy tag (column-level security)."""
+
 from __future__ import annotations
 
 import json
@@ -26,8 +27,12 @@ class PiiPolicyTags(ConfigRule):
     def evaluate(self, scan):
         for stack in scan.team_stacks():
             team = scan.config.team(stack.team)
-            pii = {f.name: ("models", i, "monitoring", "features", j)
-                   for i, m in enumerate(team.models) for j, f in enumerate(m.monitoring.features) if f.pii}
+            pii = {
+                f.name: ("models", i, "monitoring", "features", j)
+                for i, m in enumerate(team.models)
+                for j, f in enumerate(m.monitoring.features)
+                if f.pii
+            }
             if not pii:
                 continue
             for table in stack.resources("google_bigquery_table"):
@@ -39,6 +44,11 @@ class PiiPolicyTags(ConfigRule):
                     if field.get("name") not in pii:
                         continue
                     tags = (field.get("policyTags") or field.get("policy_tags") or {}).get("names") or []
-                    yield Outcome(stack.name, table.address, table.construct_path, bool(tags),
-                                  f"column {field['name']} (pii) of table {table.conf.get('table_id')} has no policy tag",
-                                  pii[field["name"]])
+                    yield Outcome(
+                        stack.name,
+                        table.address,
+                        table.construct_path,
+                        bool(tags),
+                        f"column {field['name']} (pii) of table {table.conf.get('table_id')} has no policy tag",
+                        pii[field["name"]],
+                    )

@@ -1,4 +1,5 @@
 """MLOPS_TF_10: a data-holding resource does not move to another address (destroy + create) unnoticed."""
+
 from __future__ import annotations
 
 from policies.checks.provider_replacement import CAPABILITY
@@ -10,11 +11,15 @@ from policies.rulebase import ConfigRule, Outcome
 class NoAddressMove(ConfigRule):
     id = "MLOPS_TF_10"
     title = "No data-holding resource moves to another address or stack (replacement preview, with --changed-from or --base-synth-dir)"
-    why = ("Terraform tracks resources by address: a renamed construct or a resource moved to another stack is a "
-           "destroy of the old address and a create of the new one, unless its state is moved.")
+    why = (
+        "Terraform tracks resources by address: a renamed construct or a resource moved to another stack is a "
+        "destroy of the old address and a create of the new one, unless its state is moved."
+    )
     capability = CAPABILITY
-    fix = ("Keep the construct path (logical ids come from names), or add a `moved` block / move the state before "
-           "deploying; suppress with a reason and an approver once the state move is planned.")
+    fix = (
+        "Keep the construct path (logical ids come from names), or add a `moved` block / move the state before "
+        "deploying; suppress with a reason and an approver once the state move is planned."
+    )
     severity = "HIGH"
     kind = "provider"
 

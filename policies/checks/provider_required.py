@@ -1,4 +1,5 @@
 """MLOPS_TF_3: every required argument and block is set."""
+
 from __future__ import annotations
 
 from policies.checks.provider_types import CAPABILITY
@@ -9,7 +10,7 @@ from policies.rulebase import ConfigRule
 class ProviderRequiredArguments(ConfigRule):
     id = "MLOPS_TF_3"
     title = "Required arguments and blocks are present (in every block that is present)"
-    why = "terraform plan fails with \"Missing required argument\"; the bindings mark which arguments are optional."
+    why = 'terraform plan fails with "Missing required argument"; the bindings mark which arguments are optional.'
     capability = CAPABILITY
     fix = "Set the argument in the construct under modules/ (the message links the provider docs for it)."
     severity = "HIGH"

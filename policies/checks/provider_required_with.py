@@ -1,4 +1,5 @@
 """MLOPS_TF_8: arguments declared RequiredWith others come with them."""
+
 from __future__ import annotations
 
 from policies.checks.provider_types import CAPABILITY

@@ -1,4 +1,5 @@
 """MLOPS_SECRET_1: notification channel credentials only through write-only arguments."""
+
 from __future__ import annotations
 
 from policies.rulebase import ResourceRule, attr

@@ -11,6 +11,7 @@ checkov reads JSON through PyYAML (for line numbers) with the pure-Python loader
 large check. ``_use_libyaml`` swaps in the same loader built on libyaml's C parser: same data,
 same ``__startline__``/``__endline__`` marks, several times faster.
 """
+
 from __future__ import annotations
 
 import logging
@@ -97,8 +98,11 @@ def _patch_terraform_block_parser(parser: Any) -> None:
     def handle_block_type(block_type: str, blocks: Any) -> list[dict[str, Any]]:
         if block_type != "terraform" or not isinstance(blocks, dict):
             return original(block_type, blocks)
-        scalar = {k: v for k, v in blocks.items() if k not in parser.IGNORE_FILED_NAMES
-                  and (parser._is_simple_type(v) or parser._is_list_of_simple_types(v))}
+        scalar = {
+            k: v
+            for k, v in blocks.items()
+            if k not in parser.IGNORE_FILED_NAMES and (parser._is_simple_type(v) or parser._is_list_of_simple_types(v))
+        }
         rest = {k: v for k, v in blocks.items() if k not in scalar}
         return original(block_type, rest) + [{k: parser._clean_simple_type_list([v])} for k, v in scalar.items()]
 
@@ -127,10 +131,15 @@ def run_checkov(files: list[Path], checks_dir: Path, expected_ids: frozenset[str
 
 def _run_checkov(files: list[Path], checks_dir: Path, expected_ids: frozenset[str]) -> list[CheckovResult]:
     runner_cls, filter_cls, registry = _checkov()
-    runner_filter = filter_cls(framework=["terraform_json"], skip_checks=sorted(DISABLED_BUILTIN_CHECKS),
-                               show_progress_bar=False)
-    report = runner_cls().run(root_folder=None, files=[str(f) for f in files],
-                              external_checks_dir=[str(checks_dir)], runner_filter=runner_filter)
+    runner_filter = filter_cls(
+        framework=["terraform_json"], skip_checks=sorted(DISABLED_BUILTIN_CHECKS), show_progress_bar=False
+    )
+    report = runner_cls().run(
+        root_folder=None,
+        files=[str(f) for f in files],
+        external_checks_dir=[str(checks_dir)],
+        runner_filter=runner_filter,
+    )
     missing = sorted(i for i in expected_ids if registry.get_check_by_id(i) is None)
     if missing:
         raise CheckovError(f"checkov did not load these rules from {checks_dir}: {', '.join(missing)}")
@@ -139,6 +148,9 @@ def _run_checkov(files: list[Path], checks_dir: Path, expected_ids: frozenset[st
     out = []
     for passed, records in ((True, report.passed_checks), (False, report.failed_checks)):
         for r in records:
-            out.append(CheckovResult(r.check_id, r.check_name, Path(r.file_abs_path), r.resource, passed,
-                                     tuple(r.details or ())))
+            out.append(
+                CheckovResult(
+                    r.check_id, r.check_name, Path(r.file_abs_path), r.resource, passed, tuple(r.details or ())
+                )
+            )
     return out

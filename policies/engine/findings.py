@@ -1,4 +1,5 @@
 """A finding: one rule failing on one resource (or missing resource), located in the YAML to change."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -35,15 +36,33 @@ class Finding:
 
     def as_dict(self) -> dict[str, Any]:
         out = {
-            "rule": self.rule, "title": self.title, "severity": self.severity, "capability": self.capability,
-            "kind": self.kind, "stack": self.stack, "team": self.team, "env": self.env, "address": self.address,
-            "construct_path": self.construct_path, "file": self.file, "line": self.line, "message": self.message,
-            "fix": self.fix, "status": "suppressed" if self.suppressed else "failed", "suppression": None,
+            "rule": self.rule,
+            "title": self.title,
+            "severity": self.severity,
+            "capability": self.capability,
+            "kind": self.kind,
+            "stack": self.stack,
+            "team": self.team,
+            "env": self.env,
+            "address": self.address,
+            "construct_path": self.construct_path,
+            "file": self.file,
+            "line": self.line,
+            "message": self.message,
+            "fix": self.fix,
+            "status": "suppressed" if self.suppressed else "failed",
+            "suppression": None,
         }
         if self.suppressed_by is not None:
             s = self.suppressed_by
-            out["suppression"] = {"reason": s.reason, "approved_by": s.approved_by, "expires": s.expires,
-                                  "resource": s.resource, "file": str(s.source.file), "line": s.source.line}
+            out["suppression"] = {
+                "reason": s.reason,
+                "approved_by": s.approved_by,
+                "expires": s.expires,
+                "resource": s.resource,
+                "file": str(s.source.file),
+                "line": s.source.line,
+            }
         return out
 
 

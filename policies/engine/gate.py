@@ -1,4 +1,5 @@
 """Run every rule over the synthesized stacks and turn the results into located findings."""
+
 from __future__ import annotations
 
 import datetime
@@ -49,8 +50,14 @@ def check_suppressions(config: Config, today: datetime.date) -> None:
         raise ConfigInvalid(errors)
 
 
-def run_gate(config: Config, synth_dir: Path, *, only: set[str] | None = None,
-             today: datetime.date | None = None, base_synth_dir: Path | None = None) -> GateResult:
+def run_gate(
+    config: Config,
+    synth_dir: Path,
+    *,
+    only: set[str] | None = None,
+    today: datetime.date | None = None,
+    base_synth_dir: Path | None = None,
+) -> GateResult:
     """Check the stacks in ``synth_dir`` (all, or the names in ``only``); with ``base_synth_dir`` (the
     synthesized base revision) also preview which data-holding resources the change would replace."""
     today = today or datetime.date.today()
@@ -92,8 +99,17 @@ def run_gate(config: Config, synth_dir: Path, *, only: set[str] | None = None,
                 passed.append(Passed(rule.id, outcome.stack, outcome.address))
                 continue
             stack = stacks_by_name[outcome.stack]
-            findings.append(_finding(info, stack, outcome.address, outcome.construct_path,
-                                     outcome.message or info.title, sources, outcome.yaml_path))
+            findings.append(
+                _finding(
+                    info,
+                    stack,
+                    outcome.address,
+                    outcome.construct_path,
+                    outcome.message or info.title,
+                    sources,
+                    outcome.yaml_path,
+                )
+            )
     timings["config_rules"] = time.perf_counter() - started
 
     scanned_owners = {s.team or "platform" for s in stacks}
@@ -102,9 +118,29 @@ def run_gate(config: Config, synth_dir: Path, *, only: set[str] | None = None,
     return GateResult([s.name for s in stacks], findings, passed, used, unused, infos, timings)
 
 
-def _finding(info: RuleInfo, stack: StackDoc, address: str, construct_path: str, message: str,
-             sources: SourceMap, yaml_path: tuple | None = None) -> Finding:
+def _finding(
+    info: RuleInfo,
+    stack: StackDoc,
+    address: str,
+    construct_path: str,
+    message: str,
+    sources: SourceMap,
+    yaml_path: tuple | None = None,
+) -> Finding:
     file, line = sources.locate(stack, construct_path, info, yaml_path)
-    return Finding(rule=info.id, title=info.title, severity=info.severity, capability=info.capability,
-                   kind=info.kind, stack=stack.name, team=stack.team, env=stack.env, address=address,
-                   construct_path=construct_path, file=file, line=line, message=message, fix=info.fix)
+    return Finding(
+        rule=info.id,
+        title=info.title,
+        severity=info.severity,
+        capability=info.capability,
+        kind=info.kind,
+        stack=stack.name,
+        team=stack.team,
+        env=stack.env,
+        address=address,
+        construct_path=construct_path,
+        file=file,
+        line=line,
+        message=message,
+        fix=info.fix,
+    )

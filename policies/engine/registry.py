@@ -1,4 +1,5 @@
 """The rule catalogue: every rule class in policies/checks/, found by importing the package."""
+
 from __future__ import annotations
 
 import importlib
@@ -18,10 +19,16 @@ def rule_classes() -> tuple[type[Rule], ...]:
     for module_info in sorted(pkgutil.iter_modules([str(CHECKS_DIR)]), key=lambda m: m.name):
         module = importlib.import_module(f"policies.checks.{module_info.name}")
         for value in vars(module).values():
-            if isinstance(value, type) and issubclass(value, (ResourceRule, ConfigRule)) \
-                    and value not in (ResourceRule, ConfigRule) and value.__module__ == module.__name__:
+            if (
+                isinstance(value, type)
+                and issubclass(value, (ResourceRule, ConfigRule))
+                and value not in (ResourceRule, ConfigRule)
+                and value.__module__ == module.__name__
+            ):
                 if value.id in found:
-                    raise RuntimeError(f"rule id {value.id} defined twice ({found[value.id].__module__}, {module.__name__})")
+                    raise RuntimeError(
+                        f"rule id {value.id} defined twice ({found[value.id].__module__}, {module.__name__})"
+                    )
                 found[value.id] = value
     return tuple(sorted(found.values(), key=lambda c: _sort_key(c.id)))
 

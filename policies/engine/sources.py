@@ -3,6 +3,7 @@
 `team-<team>-<env>/<model>/...` -> that model's entry in the team file; other team resources ->
 the team file (the rule's field, e.g. `groups`, or `name`); `platform-<env>/...` -> platform.yaml.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -26,8 +27,9 @@ class SourceMap:
         doc = self._docs[file]
         return (doc.line(path) if doc is not None else None) or source.line
 
-    def locate(self, stack: StackDoc, construct_path: str, rule: RuleInfo,
-               yaml_path: tuple[Any, ...] | None = None) -> tuple[str, int]:
+    def locate(
+        self, stack: StackDoc, construct_path: str, rule: RuleInfo, yaml_path: tuple[Any, ...] | None = None
+    ) -> tuple[str, int]:
         env = stack.env or ""
         if stack.team is not None:
             team = self.config.team(stack.team)

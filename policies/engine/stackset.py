@@ -1,4 +1,5 @@
 """The synthesized stacks being checked, read once as plain JSON, with team/env from the config."""
+
 from __future__ import annotations
 
 import json

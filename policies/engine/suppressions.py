@@ -6,6 +6,7 @@ checks the shape; here: the rule must exist, the expiry must not have passed and
 MAX_DAYS ahead. A team's suppressions apply only to that team's stacks; platform.yaml's to
 platform stacks.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -63,8 +64,11 @@ def validate(config: Config, known_rules: Iterable[str], today: datetime.date) -
         if expires < today:
             error("expires", f"expired on {expires.isoformat()}; renew it (with a new approval) or fix the finding")
         elif expires > today + datetime.timedelta(days=MAX_DAYS):
-            error("expires", f"{expires.isoformat()} is more than {MAX_DAYS} days ahead "
-                             f"(latest allowed: {(today + datetime.timedelta(days=MAX_DAYS)).isoformat()})")
+            error(
+                "expires",
+                f"{expires.isoformat()} is more than {MAX_DAYS} days ahead "
+                f"(latest allowed: {(today + datetime.timedelta(days=MAX_DAYS)).isoformat()})",
+            )
     return errors
 
 
@@ -72,11 +76,12 @@ def matches(s: Suppression, finding: Finding) -> bool:
     if s.rule != finding.rule:
         return False
     relative = finding.construct_path.split("/", 1)[-1]
-    return any(fnmatchcase(candidate, s.resource)
-               for candidate in (finding.address, finding.construct_path, relative))
+    return any(fnmatchcase(candidate, s.resource) for candidate in (finding.address, finding.construct_path, relative))
 
 
-def apply(findings: list[Finding], config: Config, scanned_owners: set[str]) -> tuple[list[Finding], list[tuple[Owned, int]], list[Owned]]:
+def apply(
+    findings: list[Finding], config: Config, scanned_owners: set[str]
+) -> tuple[list[Finding], list[tuple[Owned, int]], list[Owned]]:
     """Mark suppressed findings; return (findings, [(suppression, uses)], unused suppressions).
 
     Only suppressions of owners that were scanned can be judged unused (a --team check does not

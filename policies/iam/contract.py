@@ -5,6 +5,7 @@ stacks make, in both directions, and the CI applier/planner roles with the resou
 stacks hold (config/data/ci_roles.yaml). It returns one ``Verdict`` per checked fact so the gate
 can report passes as well as findings.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -87,17 +88,24 @@ def _targets(on: str, team: Team | None, team_stack: StackDoc | None) -> list[st
     """A contract target expanded to the concrete targets of one team's stacks."""
     if on == "metadata_tables" or on == "summary_tables":
         # A team stack's only dataset is its metadata dataset: every table it creates is one of its tables.
-        tables = sorted(str(r.conf.get("table_id")) for r in team_stack.resources("google_bigquery_table")) \
-            if team_stack else []
+        tables = (
+            sorted(str(r.conf.get("table_id")) for r in team_stack.resources("google_bigquery_table"))
+            if team_stack
+            else []
+        )
         return [f"table:{t}" for t in tables if on == "metadata_tables" or t in names.SUMMARY_TABLES]
     if on == "archive_tables":
         return [f"table:{names.stream_archive_table(m.name)}" for m in _of_pattern(team, "streaming")]
     if on == "scoring_subscriptions":
-        return [f"scoring_subscription:{names.model_resource_name(team.name, m.name, 'scoring')}"
-                for m in _of_pattern(team, "streaming")]
+        return [
+            f"scoring_subscription:{names.model_resource_name(team.name, m.name, 'scoring')}"
+            for m in _of_pattern(team, "streaming")
+        ]
     if on == "dead_letter_topics":
-        return [f"topic:{names.model_resource_name(team.name, m.name, 'dead-letter')}"
-                for m in _of_pattern(team, "streaming")]
+        return [
+            f"topic:{names.model_resource_name(team.name, m.name, 'dead-letter')}"
+            for m in _of_pattern(team, "streaming")
+        ]
     return [on]
 
 
@@ -113,11 +121,14 @@ def expected_grants(config: Config, env: str, team_stacks: dict[str, StackDoc]) 
     teams = [t for t in config.teams if env in t.environments]
     for name, identity in contract()["identities"].items():
         platform_scope = identity.get("scope") == "platform"
-        for team in ([None] if platform_scope else teams):
+        for team in [None] if platform_scope else teams:
             if team is not None and team.name not in team_stacks:
                 continue
-            if team is not None and identity["member"].startswith("group:") and \
-                    getattr(team.groups, identity["member"].split(":", 1)[1]) is None:
+            if (
+                team is not None
+                and identity["member"].startswith("group:")
+                and getattr(team.groups, identity["member"].split(":", 1)[1]) is None
+            ):
                 continue  # optional group not configured
             for step in identity["steps"]:
                 if not condition_holds(step.get("when"), team, env):
@@ -141,8 +152,13 @@ def role_coverage() -> Iterator[tuple[str, str, str, bool, str]]:
                 yield name, step["step"], role, False, f"{role} is not pinned in {ROLES_FILE.name}"
                 continue
             missing = sorted(set(step["permissions"]) - set(roles[role]["permissions"]))
-            yield (name, step["step"], role, not missing,
-                   f"{role} lacks {', '.join(missing)} for '{step['step']}'" if missing else "")
+            yield (
+                name,
+                step["step"],
+                role,
+                not missing,
+                f"{role} lacks {', '.join(missing)} for '{step['step']}'" if missing else "",
+            )
 
 
 def custom_role_permissions() -> dict[str, frozenset[str]]:
@@ -189,40 +205,73 @@ def _evaluate_env(config: Config, env: str, env_stacks: list[StackDoc]) -> list[
     for key, found in actual.items():
         for g in found:
             ok = key in expected
-            out.append(Verdict(g.stack, g.address, g.construct_path, ok,
-                               "" if ok else f"{g.member} holds {g.role} on {g.target}, which no step of "
-                                             f"policies/iam/contract.yaml needs (remove it, or add the step that needs it)",
-                               g.team, _yaml_path(g.member)))
+            out.append(
+                Verdict(
+                    g.stack,
+                    g.address,
+                    g.construct_path,
+                    ok,
+                    ""
+                    if ok
+                    else f"{g.member} holds {g.role} on {g.target}, which no step of "
+                    f"policies/iam/contract.yaml needs (remove it, or add the step that needs it)",
+                    g.team,
+                    _yaml_path(g.member),
+                )
+            )
     # sufficiency: every step's grant exists
     if complete:
         for key, exp in expected.items():
             if key in actual:
                 continue
             stack = team_stacks.get(exp.team) if exp.team else platform
-            out.append(Verdict((stack or platform).name, f"missing.{exp.identity}", f"{(stack or platform).name}/iam",
-                               False, f"{exp.member}{' of ' + exp.team if exp.team else ''} needs {exp.role} on "
-                                      f"{exp.target} for: {'; '.join(exp.steps)}", exp.team, _yaml_path(exp.member)))
+            out.append(
+                Verdict(
+                    (stack or platform).name,
+                    f"missing.{exp.identity}",
+                    f"{(stack or platform).name}/iam",
+                    False,
+                    f"{exp.member}{' of ' + exp.team if exp.team else ''} needs {exp.role} on "
+                    f"{exp.target} for: {'; '.join(exp.steps)}",
+                    exp.team,
+                    _yaml_path(exp.member),
+                )
+            )
     # custom roles hold exactly their steps' permissions
     wanted = custom_role_permissions()
     for stack in env_stacks:
         for role_id, (resource, permissions) in custom_roles(stack).items():
             need = wanted.get(role_id)
             ok = need is not None and permissions == need
-            detail = ("not used by any contract step" if need is None else
-                      f"has {sorted(permissions - need)} beyond and lacks {sorted(need - permissions)}")
-            out.append(Verdict(stack.name, resource.address, resource.construct_path, ok,
-                               "" if ok else f"custom role {role_id} {detail}", stack.team))
+            detail = (
+                "not used by any contract step"
+                if need is None
+                else f"has {sorted(permissions - need)} beyond and lacks {sorted(need - permissions)}"
+            )
+            out.append(
+                Verdict(
+                    stack.name,
+                    resource.address,
+                    resource.construct_path,
+                    ok,
+                    "" if ok else f"custom role {role_id} {detail}",
+                    stack.team,
+                )
+            )
     if complete:
         out += _ci_verdicts(config, env, env_stacks, platform, grants)
     return out
 
 
-def _ci_verdicts(config: Config, env: str, env_stacks: list[StackDoc], platform: StackDoc,
-                 grants: list[Grant]) -> list[Verdict]:
+def _ci_verdicts(
+    config: Config, env: str, env_stacks: list[StackDoc], platform: StackDoc, grants: list[Grant]
+) -> list[Verdict]:
     """The applier and planner hold, per project, exactly the roles the resource types there need."""
     from config.ci_roles import roles_for_types, team_project_types
 
-    applier_exists = any(r.conf.get("account_id") == names.CI_APPLIER for r in platform.resources("google_service_account"))
+    applier_exists = any(
+        r.conf.get("account_id") == names.CI_APPLIER for r in platform.resources("google_service_account")
+    )
     if not applier_exists:
         return []
     types: dict[str, set[str]] = defaultdict(set)
@@ -246,15 +295,31 @@ def _ci_verdicts(config: Config, env: str, env_stacks: list[StackDoc], platform:
             need = roles_for_types(project_types, kind)
             have = held.get((member, project), set())
             for role in sorted(need - have):
-                out.append(Verdict(platform.name, f"missing.{member}", f"{platform.name}/ci", False,
-                                   f"{member} needs {role} on {project} for "
-                                   f"{sorted(t for t in project_types if role in roles_for_types([t], kind))}"))
+                out.append(
+                    Verdict(
+                        platform.name,
+                        f"missing.{member}",
+                        f"{platform.name}/ci",
+                        False,
+                        f"{member} needs {role} on {project} for "
+                        f"{sorted(t for t in project_types if role in roles_for_types([t], kind))}",
+                    )
+                )
             for role in sorted(have):
                 g = addresses[(member, project, role)]
                 ok = role in need
-                out.append(Verdict(g.stack, g.address, g.construct_path, ok,
-                                   "" if ok else f"{member} holds {role} on {project}, which no resource type there "
-                                                 f"needs (config/data/ci_roles.yaml)"))
+                out.append(
+                    Verdict(
+                        g.stack,
+                        g.address,
+                        g.construct_path,
+                        ok,
+                        ""
+                        if ok
+                        else f"{member} holds {role} on {project}, which no resource type there "
+                        f"needs (config/data/ci_roles.yaml)",
+                    )
+                )
     return out
 
 

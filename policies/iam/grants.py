@@ -5,6 +5,7 @@ Members and targets in cdk.tf.json are often references (`${google_service_accou
 resource they name in the same stack, so a grant reads like the contract: `sa:deployer` on
 `serving_sa` with `roles/iam.serviceAccountUser`.
 """
+
 from __future__ import annotations
 
 import re
@@ -18,20 +19,26 @@ from config.model import Config, Team
 REF = re.compile(r"\$\{((?:data\.)?[a-z0-9_]+)\.([A-Za-z0-9_-]+)\.")
 AGENT_DOMAINS = {domain: service for service, domain in names.SERVICE_AGENT_DOMAINS.items()}
 IAM_TYPES = (
-    "google_project_iam_member", "google_bigquery_dataset_iam_member", "google_bigquery_table_iam_member",
-    "google_data_catalog_policy_tag_iam_member", "google_service_account_iam_member",
-    "google_artifact_registry_repository_iam_member", "google_kms_crypto_key_iam_member",
-    "google_gke_hub_scope_iam_member", "google_pubsub_subscription_iam_member", "google_pubsub_topic_iam_member",
+    "google_project_iam_member",
+    "google_bigquery_dataset_iam_member",
+    "google_bigquery_table_iam_member",
+    "google_data_catalog_policy_tag_iam_member",
+    "google_service_account_iam_member",
+    "google_artifact_registry_repository_iam_member",
+    "google_kms_crypto_key_iam_member",
+    "google_gke_hub_scope_iam_member",
+    "google_pubsub_subscription_iam_member",
+    "google_pubsub_topic_iam_member",
 )
 RBAC_TYPE = "google_gke_hub_scope_rbac_role_binding"
 
 
 @dataclass(frozen=True)
 class Grant:
-    member: str          # contract member key: group:admins, sa:deployer, agent:vertex@team, ci:applier, ...
-    team: str | None     # whose grant (None: the platform's own)
-    target: str          # contract target: team_project, key:vertex, table:prediction_history, ...
-    role: str            # roles/..., custom:<id>, or a fleet RBAC role (ADMIN, VIEW, ...)
+    member: str  # contract member key: group:admins, sa:deployer, agent:vertex@team, ci:applier, ...
+    team: str | None  # whose grant (None: the platform's own)
+    target: str  # contract target: team_project, key:vertex, table:prediction_history, ...
+    role: str  # roles/..., custom:<id>, or a fleet RBAC role (ADMIN, VIEW, ...)
     stack: str
     address: str
     construct_path: str
@@ -95,8 +102,11 @@ class Resolver:
             return f"unknown:{value}"
         if ".svc.id.goog[" in value:
             ksa = value.split("[", 1)[1].rstrip("]").split("/")[1]
-            return "ksa:serving" if team is not None and ksa == names.kubernetes_service_account(team.name) else \
-                f"unknown:{value}"
+            return (
+                "ksa:serving"
+                if team is not None and ksa == names.kubernetes_service_account(team.name)
+                else f"unknown:{value}"
+            )
         ref = self.referenced(value)
         if ref is not None:
             tf_type, conf = ref
@@ -120,7 +130,11 @@ class Resolver:
         return f"unknown:{value}"
 
     def _account(self, account_id: str, team: Team | None) -> str:
-        for kind, ci_id in (("deployer", names.CI_DEPLOYER), ("applier", names.CI_APPLIER), ("planner", names.CI_PLANNER)):
+        for kind, ci_id in (
+            ("deployer", names.CI_DEPLOYER),
+            ("applier", names.CI_APPLIER),
+            ("planner", names.CI_PLANNER),
+        ):
             if account_id == ci_id:
                 return f"ci:{kind}"
         if team is not None:
@@ -154,12 +168,20 @@ class Resolver:
         if tf_type == "google_service_account_iam_member":
             ref = self.referenced(conf.get("service_account_id", ""))
             account = self._account(ref[1].get("account_id", ""), team) if ref else "unknown"
-            return {"sa:serving": "serving_sa", "sa:deployer": "deployer_sa", "sa:pipeline": "pipeline_sa",
-                    "ci:deployer": "ci_deployer_sa", "ci:applier": "ci_applier_sa",
-                    "ci:planner": "ci_planner_sa"}.get(account, f"service_account:{account}")
+            return {
+                "sa:serving": "serving_sa",
+                "sa:deployer": "deployer_sa",
+                "sa:pipeline": "pipeline_sa",
+                "ci:deployer": "ci_deployer_sa",
+                "ci:applier": "ci_applier_sa",
+                "ci:planner": "ci_planner_sa",
+            }.get(account, f"service_account:{account}")
         if tf_type == "google_artifact_registry_repository_iam_member":
-            return "image_repository" if conf.get("repository") == names.ARTIFACT_REPOSITORY else \
-                f"repository:{conf.get('repository')}"
+            return (
+                "image_repository"
+                if conf.get("repository") == names.ARTIFACT_REPOSITORY
+                else f"repository:{conf.get('repository')}"
+            )
         if tf_type == "google_kms_crypto_key_iam_member":
             ref = self.referenced(conf.get("crypto_key_id", ""))
             return f"key:{ref[1].get('name')}" if ref else f"key:{conf.get('crypto_key_id')}"
@@ -185,22 +207,35 @@ def stack_grants(config: Config, stack: StackDoc, env: str) -> Iterator[Grant]:
         team = resolver.team_of(resource)
         conf = resource.conf
         if resource.type == RBAC_TYPE:
-            member = resolver.member(f"group:{conf['group']}" if conf.get("group") else f"user:{conf.get('user')}", team)
-            role = (conf.get("role") or {}).get("predefined_role") or f"custom_role:{(conf.get('role') or {}).get('custom_role')}"
+            member = resolver.member(
+                f"group:{conf['group']}" if conf.get("group") else f"user:{conf.get('user')}", team
+            )
+            role = (conf.get("role") or {}).get(
+                "predefined_role"
+            ) or f"custom_role:{(conf.get('role') or {}).get('custom_role')}"
         else:
             member = resolver.member(str(conf.get("member", "")), team)
             role = str(conf.get("role", ""))
             ref = resolver.referenced(role)
             if ref is not None and ref[0] == "google_project_iam_custom_role":
                 role = "custom:" + ref[1].get("role_id", "")
-        yield Grant(member, team.name if team else None, resolver.target(resource, team), role, stack.name,
-                    resource.address, resource.construct_path)
+        yield Grant(
+            member,
+            team.name if team else None,
+            resolver.target(resource, team),
+            role,
+            stack.name,
+            resource.address,
+            resource.construct_path,
+        )
 
 
 def custom_roles(stack: StackDoc) -> dict[str, tuple[Resource, frozenset[str]]]:
     """role id -> (resource, permissions) of the custom roles a stack defines."""
-    return {r.conf.get("role_id"): (r, frozenset(r.conf.get("permissions") or ()))
-            for r in stack.resources("google_project_iam_custom_role")}
+    return {
+        r.conf.get("role_id"): (r, frozenset(r.conf.get("permissions") or ()))
+        for r in stack.resources("google_project_iam_custom_role")
+    }
 
 
 def resource_project(resolver: Resolver, resource: Resource) -> str | None:

@@ -16,6 +16,7 @@ every schema key of each block element, set or not). Keys are absolute paths wit
 reference (``${...}``) counts as set: the SDK defers the check while a value is unknown and runs it again once
 it is known (at apply at the latest), and nothing in our stacks references a null.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -71,14 +72,18 @@ def expansions(conf: Any, key: str) -> Iterator[str]:
 
 @dataclass(frozen=True)
 class Rule:
-    kind: str          # conflicts_with, exactly_one_of, at_least_one_of, required_with
+    kind: str  # conflicts_with, exactly_one_of, at_least_one_of, required_with
     attribute: str
     others: tuple[str, ...]
-    at: str            # file:line in the provider source
+    at: str  # file:line in the provider source
 
 
-CATEGORY = {"conflicts_with": "conflicts", "exactly_one_of": "one_of", "at_least_one_of": "one_of",
-            "required_with": "required_with"}
+CATEGORY = {
+    "conflicts_with": "conflicts",
+    "exactly_one_of": "one_of",
+    "at_least_one_of": "one_of",
+    "required_with": "required_with",
+}
 
 
 def _parent(key: str) -> str:
@@ -111,15 +116,17 @@ def check_rules(conf: dict[str, Any], rules: list[dict[str, Any]], where: str) -
                         continue
                     seen.add(ident)
                     note = " (an argument Autopilot clusters do not accept)" if other == "enable_autopilot" else ""
-                    out.append(Problem("conflicts", key, f"`{key}` conflicts with `{other}`{note}: both are set "
-                                                         f"({cite})"))
+                    out.append(
+                        Problem("conflicts", key, f"`{key}` conflicts with `{other}`{note}: both are set ({cite})")
+                    )
             elif rule.kind == "required_with":
                 if not is_set(conf, key):
                     continue
                 missing = [k for k in rule.others if not is_set(conf, k)]
                 if missing:
-                    out.append(Problem("required_with", key, f"`{key}` is set, so {_list(missing)} must be set too "
-                                                             f"({cite})"))
+                    out.append(
+                        Problem("required_with", key, f"`{key}` is set, so {_list(missing)} must be set too ({cite})")
+                    )
             else:
                 keys = sorted(set(rule.others) | {key})
                 ident = (rule.kind, frozenset(keys))
@@ -130,10 +137,15 @@ def check_rules(conf: dict[str, Any], rules: list[dict[str, Any]], where: str) -
                 if not present:
                     out.append(Problem("one_of", key, f"one of {_list(keys)} must be set ({cite})"))
                 elif rule.kind == "exactly_one_of" and len(present) > 1:
-                    out.append(Problem("one_of", key, f"only one of {_list(keys)} may be set; {_list(present)} are "
-                                                      f"({cite})"))
+                    out.append(
+                        Problem("one_of", key, f"only one of {_list(keys)} may be set; {_list(present)} are ({cite})")
+                    )
     return out
 
 
-_NAMES = {"conflicts_with": "ConflictsWith", "exactly_one_of": "ExactlyOneOf", "at_least_one_of": "AtLeastOneOf",
-          "required_with": "RequiredWith"}
+_NAMES = {
+    "conflicts_with": "ConflictsWith",
+    "exactly_one_of": "ExactlyOneOf",
+    "at_least_one_of": "AtLeastOneOf",
+    "required_with": "RequiredWith",
+}

@@ -1,4 +1,5 @@
 """Load the generated conformance data once per process (about 20 ms each; the jsii assembly itself takes seconds)."""
+
 from __future__ import annotations
 
 import gzip

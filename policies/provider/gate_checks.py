@@ -5,6 +5,7 @@ the provider configuration, for each provider in policies.provider.providers (ty
 e.g. ``terraform_remote_state``, are not ours to judge). The MLOPS_TF_* rules in policies/checks/ each read
 one category from the cached result, so the walk costs the same whether one rule or all of them run.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -24,10 +25,10 @@ SECTIONS = {"resource": "", "data": "data.", "ephemeral": "ephemeral."}
 @dataclass(frozen=True)
 class Subject:
     stack: str
-    kind: str          # resource, data, ephemeral, provider
+    kind: str  # resource, data, ephemeral, provider
     address: str
     construct_path: str
-    categories: tuple[str, ...]       # what was checked on it
+    categories: tuple[str, ...]  # what was checked on it
     problems: tuple[Problem, ...]
 
 
@@ -67,8 +68,9 @@ def analyse(stacks: list[Any]) -> list[Subject]:
             schema = data_files.schema(spec.key)
             problems = check_config(spec, schema, kind, tf_type, conf)
             if any(p.category == "type" for p in problems):
-                out.append(Subject(stack.name, kind, address, _path(stack.name, address, conf), ("type",),
-                                   tuple(problems)))
+                out.append(
+                    Subject(stack.name, kind, address, _path(stack.name, address, conf), ("type",), tuple(problems))
+                )
                 continue
             categories = SCHEMA_CATEGORIES
             if kind == "resource":
@@ -77,8 +79,9 @@ def analyse(stacks: list[Any]) -> list[Subject]:
                 if entry is not None:
                     categories += RULE_CATEGORIES
                     problems += check_rules(conf, entry["rules"], _source_note(rules))
-            out.append(Subject(stack.name, kind, address, _path(stack.name, address, conf), categories,
-                               tuple(problems)))
+            out.append(
+                Subject(stack.name, kind, address, _path(stack.name, address, conf), categories, tuple(problems))
+            )
     return out
 
 

@@ -7,6 +7,7 @@ source: every ``registry.Schema{Name: ..., Type: SchemaTypeResource|SchemaTypeIA
 is evaluated with policies.provider.go_source. Every attribute path a rule or flag names must exist in the
 pinned jsii schema; a path the schema lacks stops regeneration (the source is older or newer than the bindings).
 """
+
 from __future__ import annotations
 
 import re
@@ -15,19 +16,27 @@ from typing import Any
 from policies.provider.go_source import Attr, Source, Unparsed, resource_schema
 
 RESOURCE_KINDS = ("SchemaTypeResource", "SchemaTypeIAMResource")
-KIND_NAMES = {"ConflictsWith": "conflicts_with", "ExactlyOneOf": "exactly_one_of",
-              "AtLeastOneOf": "at_least_one_of", "RequiredWith": "required_with"}
+KIND_NAMES = {
+    "ConflictsWith": "conflicts_with",
+    "ExactlyOneOf": "exactly_one_of",
+    "AtLeastOneOf": "at_least_one_of",
+    "RequiredWith": "required_with",
+}
 
 
 # Rules in the 8.0.0 source that name an attribute the 8.7.0 bindings do not let anyone set. Each is looked at
 # and acknowledged here, with the reason; the rule is dropped from the data and listed under "dropped". Any
 # other disagreement stops regeneration.
 ACKNOWLEDGED_DRIFT: dict[tuple[str, str], str] = {
-    ("google_dialogflow_cx_agent", "start_flow"):
-        "start_playbook declares ConflictsWith start_flow, but start_flow is not a configurable argument in "
-        "either the 8.0.0 source's schema or the 8.7.0 bindings",
-    ("google_sql_database_instance", "settings.backup_configuration.backup_tier"):
-        "backupConfigurationKeys lists backup_tier, which the 8.7.0 bindings do not carry as an argument",
+    (
+        "google_dialogflow_cx_agent",
+        "start_flow",
+    ): "start_playbook declares ConflictsWith start_flow, but start_flow is not a configurable argument in "
+    "either the 8.0.0 source's schema or the 8.7.0 bindings",
+    (
+        "google_sql_database_instance",
+        "settings.backup_configuration.backup_tier",
+    ): "backupConfigurationKeys lists backup_tier, which the 8.7.0 bindings do not carry as an argument",
 }
 
 
@@ -50,11 +59,11 @@ def registry_entries(source: Source) -> list[dict[str, Any]]:
             continue
         if current is None:
             continue
-        if (n := re.match(r"\s*Name:\s*\"(\w+)\"", text)):
+        if n := re.match(r"\s*Name:\s*\"(\w+)\"", text):
             current["name"] = n.group(1)
-        elif (t := re.match(r"\s*Type:\s*registry\.(\w+)", text)):
+        elif t := re.match(r"\s*Type:\s*registry\.(\w+)", text):
             current["type"] = t.group(1)
-        elif (s := re.match(r"\s*Schema:\s*(.+),\s*$", text)):
+        elif s := re.match(r"\s*Schema:\s*(.+),\s*$", text):
             current["schema"] = s.group(1)
             if {"name", "type"} <= current.keys():
                 entries.append(current)
@@ -98,8 +107,9 @@ def type_rules(schema: dict[str, Attr]) -> dict[str, Any]:
                 rules.append({"kind": KIND_NAMES[field], "attribute": key, "with": keys, "at": f"{attr.file}:{line}"})
         configurable = attr.fields.get("Optional") or attr.fields.get("Required")
         if attr.fields.get("ForceNew") and configurable:  # computed-only ForceNew attributes are never in config
-            force_new.append({"path": path, "computed": bool(attr.fields.get("Computed")),
-                              "at": f"{attr.file}:{attr.line}"})
+            force_new.append(
+                {"path": path, "computed": bool(attr.fields.get("Computed")), "at": f"{attr.file}:{attr.line}"}
+            )
     return {"rules": rules, "force_new": force_new}
 
 
@@ -110,8 +120,11 @@ def collect(source: Source, schema: dict[str, Any], only: set[str] | None = None
     unparsed: dict[str, str] = {}
     problems: list[str] = []
     for entry in sorted(registry_entries(source), key=lambda e: e["name"]):
-        if entry["type"] not in RESOURCE_KINDS or entry["name"] in resources \
-                or (only is not None and entry["name"] not in only):
+        if (
+            entry["type"] not in RESOURCE_KINDS
+            or entry["name"] in resources
+            or (only is not None and entry["name"] not in only)
+        ):
             continue
         name = entry["name"]
         try:
@@ -134,11 +147,17 @@ def collect(source: Source, schema: dict[str, Any], only: set[str] | None = None
             elif all(reasons):
                 dropped.append({**rule, "reason": "; ".join(sorted(set(reasons)))})
             else:
-                problems += [f"{name}: {rule['kind']} at {rule['at']} names {k}, which the pinned schema lacks"
-                             for k, r in zip(missing, reasons) if not r]
+                problems += [
+                    f"{name}: {rule['kind']} at {rule['at']} names {k}, which the pinned schema lacks"
+                    for k, r in zip(missing, reasons)
+                    if not r
+                ]
         flags = [f for f in data["force_new"] if _in_schema(node, f["path"])]
-        dropped += [{**f, "reason": "ForceNew on an argument the pinned schema does not have (cannot be set, so cannot change)"}
-                    for f in data["force_new"] if not _in_schema(node, f["path"])]
+        dropped += [
+            {**f, "reason": "ForceNew on an argument the pinned schema does not have (cannot be set, so cannot change)"}
+            for f in data["force_new"]
+            if not _in_schema(node, f["path"])
+        ]
         resources[name] = {**data, "rules": kept, "force_new": flags, **({"dropped": dropped} if dropped else {})}
     if problems:
         raise RegenerationError("cross-field data disagrees with the pinned schema:\n  " + "\n  ".join(problems))

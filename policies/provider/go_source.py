@@ -6,6 +6,7 @@ package-level ``var`` declarations, calls to functions whose body builds a ``&sc
 ``&schema.Schema{...}`` (arguments bound to parameters), and ``tpgresource.MergeSchemas``. Anything else raises
 ``Unparsed`` with the file and line, and the caller records it instead of guessing.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,12 +16,15 @@ from pathlib import Path
 from typing import Any
 
 MODULE = "github.com/hashicorp/terraform-provider-google/"
-TOKEN = re.compile(r"""
+TOKEN = re.compile(
+    r"""
     (?P<ws>[ \t\r]+) | (?P<nl>\n) | (?P<lc>//[^\n]*) | (?P<bc>/\*.*?\*/)
   | (?P<raw>`[^`]*`) | (?P<str>"(?:\\.|[^"\\\n])*") | (?P<rune>'(?:\\.|[^'\\\n])+')
   | (?P<num>\d[\w.]*) | (?P<id>[A-Za-z_]\w*)
   | (?P<op>\.\.\.|:=|&&|\|\||==|!=|<=|>=|<-|[{}()\[\].,;:&*=+\-/<>!|^%])
-""", re.X | re.S)
+""",
+    re.X | re.S,
+)
 
 
 class Unparsed(Exception):
@@ -31,7 +35,7 @@ class Unparsed(Exception):
 
 @dataclass(frozen=True)
 class Tok:
-    kind: str   # id, str, num, op, nl
+    kind: str  # id, str, num, op, nl
     text: str
     line: int
 
@@ -43,12 +47,14 @@ def tokenize(source: str) -> list[Tok]:
     while pos < len(source):
         m = TOKEN.match(source, pos)
         if not m:
-            raise ValueError(f"line {line}: cannot tokenize {source[pos:pos + 20]!r}")
+            raise ValueError(f"line {line}: cannot tokenize {source[pos : pos + 20]!r}")
         kind, text = m.lastgroup, m.group()
         if kind == "nl":
             out.append(Tok("nl", "\n", line))
         elif kind == "str":
-            out.append(Tok("str", bytes(text[1:-1], "utf-8").decode("unicode_escape") if "\\" in text else text[1:-1], line))
+            out.append(
+                Tok("str", bytes(text[1:-1], "utf-8").decode("unicode_escape") if "\\" in text else text[1:-1], line)
+            )
         elif kind == "raw":
             out.append(Tok("str", text[1:-1], line))
         elif kind in ("num", "id", "op", "rune"):
@@ -96,16 +102,16 @@ def split_top(toks: list[Tok], sep: str = ",") -> list[list[Tok]]:
 @dataclass
 class Decl:
     file: str
-    toks: list[Tok]          # var: the expression; func: the whole body including braces
+    toks: list[Tok]  # var: the expression; func: the whole body including braces
     params: list[str] = field(default_factory=list)
 
 
 @dataclass
 class Package:
-    path: str                                   # google/services/container
+    path: str  # google/services/container
     vars: dict[str, Decl] = field(default_factory=dict)
     funcs: dict[str, Decl] = field(default_factory=dict)
-    imports: dict[str, dict[str, str]] = field(default_factory=dict)   # file -> alias -> package path
+    imports: dict[str, dict[str, str]] = field(default_factory=dict)  # file -> alias -> package path
 
 
 def _end_of_expr(toks: list[Tok], i: int) -> int:
@@ -149,7 +155,7 @@ def index_file(pkg: Package, file: str, source: str) -> None:
             if toks[j].text == "(":
                 end = matching(toks, j)
                 line: list[Tok] = []
-                for tok in toks[j + 1:end]:
+                for tok in toks[j + 1 : end]:
                     if tok.kind == "nl":
                         if line:
                             specs.append(line)
@@ -160,13 +166,13 @@ def index_file(pkg: Package, file: str, source: str) -> None:
                     specs.append(line)
                 i = end + 1
             else:
-                specs.append([toks[j]] if toks[j].kind == "str" else toks[j:j + 2])
+                specs.append([toks[j]] if toks[j].kind == "str" else toks[j : j + 2])
                 i = j + 2
             for spec in specs:
                 path = spec[-1].text
                 alias = spec[0].text if len(spec) == 2 else path.rsplit("/", 1)[-1]
                 if path.startswith(MODULE):
-                    imports[alias] = path[len(MODULE):]
+                    imports[alias] = path[len(MODULE) :]
             continue
         if t.kind == "id" and t.text == "func" and _depth0(toks, i):
             j = i + 1
@@ -179,13 +185,14 @@ def index_file(pkg: Package, file: str, source: str) -> None:
                 p_open = matching(toks, p_open) + 1
             p_close = matching(toks, p_open)
             k = p_close + 1
-            while k < n and not (toks[k].kind == "op" and toks[k].text == "{"
-                                 and toks[k - 1].text not in ("interface", "struct")):
+            while k < n and not (
+                toks[k].kind == "op" and toks[k].text == "{" and toks[k - 1].text not in ("interface", "struct")
+            ):
                 if toks[k].kind == "op" and (toks[k].text in ("(", "[") or toks[k].text == "{"):
                     k = matching(toks, k)
                 k += 1
             end = matching(toks, k)
-            pkg.funcs[name] = Decl(file, toks[k:end + 1], _param_names(toks[p_open + 1:p_close]))
+            pkg.funcs[name] = Decl(file, toks[k : end + 1], _param_names(toks[p_open + 1 : p_close]))
             i = end + 1
             continue
         if t.kind == "id" and t.text == "var" and _depth0(toks, i):
@@ -221,7 +228,7 @@ def _var_spec(pkg: Package, file: str, toks: list[Tok], k: int, limit: int) -> i
     if j >= limit or toks[j].kind == "nl":
         return j + 1
     end = _end_of_expr(toks, j + 1)
-    pkg.vars[name] = Decl(file, toks[j + 1:end])
+    pkg.vars[name] = Decl(file, toks[j + 1 : end])
     return end + 1
 
 
@@ -285,9 +292,9 @@ class Attr:
 
     line: int
     file: str
-    fields: dict[str, Any] = field(default_factory=dict)     # Required/Optional/Computed/ForceNew/MaxItems/Type
-    lists: dict[str, tuple[list[str], int]] = field(default_factory=dict)   # ConflictsWith -> (keys, line)
-    elem: dict[str, "Attr"] | None = None                    # nested block schema
+    fields: dict[str, Any] = field(default_factory=dict)  # Required/Optional/Computed/ForceNew/MaxItems/Type
+    lists: dict[str, tuple[list[str], int]] = field(default_factory=dict)  # ConflictsWith -> (keys, line)
+    elem: dict[str, "Attr"] | None = None  # nested block schema
 
 
 LIST_FIELDS = ("ConflictsWith", "ExactlyOneOf", "AtLeastOneOf", "RequiredWith")
@@ -300,7 +307,7 @@ def _strip(toks: list[Tok]) -> list[Tok]:
 
 def _brace_body(toks: list[Tok], start: int) -> list[Tok]:
     end = matching(toks, start)
-    return toks[start + 1:end]
+    return toks[start + 1 : end]
 
 
 def _fields(body: list[Tok]) -> list[tuple[str, list[Tok], int]]:
@@ -314,7 +321,13 @@ def _fields(body: list[Tok]) -> list[tuple[str, list[Tok], int]]:
 def eval_string_list(toks: list[Tok], ctx: Ctx) -> list[str]:
     toks = _strip(toks)
     where = (ctx.file, toks[0].line if toks else 0)
-    if len(toks) >= 4 and toks[0].text == "[" and toks[1].text == "]" and toks[2].text == "string" and toks[3].text == "{":
+    if (
+        len(toks) >= 4
+        and toks[0].text == "["
+        and toks[1].text == "]"
+        and toks[2].text == "string"
+        and toks[3].text == "{"
+    ):
         out = []
         for part in split_top(_brace_body(toks, 3)):
             if len(part) == 1 and part[0].kind == "str":
@@ -385,7 +398,7 @@ def _call(toks: list[Tok]) -> tuple[list[Tok], list[list[Tok]]] | None:
     for i, t in enumerate(toks):
         if t.text == "(":
             if matching(toks, i) == len(toks) - 1 and all(x.kind == "id" or x.text == "." for x in toks[:i]):
-                return toks[:i], split_top(toks[i + 1:-1])
+                return toks[:i], split_top(toks[i + 1 : -1])
             return None
     return None
 
@@ -394,8 +407,12 @@ def _literal_after(body: list[Tok], marker: str) -> int | None:
     """Index of the ``{`` of the first ``<marker>{`` composite literal in a token run (``&schema.Resource``)."""
     parts = marker.split(".")
     for i in range(len(body) - 3):
-        if body[i].text == parts[0] and body[i + 1].text == "." and body[i + 2].text == parts[1] \
-                and body[i + 3].text == "{":
+        if (
+            body[i].text == parts[0]
+            and body[i + 1].text == "."
+            and body[i + 2].text == parts[1]
+            and body[i + 3].text == "{"
+        ):
             return i + 3
     return None
 
@@ -411,7 +428,7 @@ def _returned_call(body: list[Tok]) -> tuple[list[Tok], list[list[Tok]]] | None:
         j += 1
     if j >= len(body):
         return None
-    return _call(body[i:matching(body, j) + 1])
+    return _call(body[i : matching(body, j) + 1])
 
 
 def eval_resource_call(callee: list[Tok], args: list[list[Tok]], ctx: Ctx) -> dict[str, Attr]:
@@ -433,7 +450,7 @@ def eval_resource_call(callee: list[Tok], args: list[list[Tok]], ctx: Ctx) -> di
             return _fail(f"{''.join(t.text for t in callee)} builds no schema.Resource", decl.file, body[0].line)
         return eval_resource_call(returned[0], returned[1], fctx)
     if smap is not None and (resource is None or smap < resource):
-        out = eval_schema_map(body[smap - 8:matching(body, smap) + 1], fctx)
+        out = eval_schema_map(body[smap - 8 : matching(body, smap) + 1], fctx)
     else:
         out = None
         for name, value, _line in _fields(_brace_body(body, resource)):
@@ -450,7 +467,7 @@ def eval_resource_call(callee: list[Tok], args: list[list[Tok]], ctx: Ctx) -> di
 def _map_literal(body: list[Tok]) -> int | None:
     """Index of the ``{`` of the first ``map[string]*schema.Schema{`` literal."""
     for i in range(len(body) - 8):
-        if body[i].text == "map" and "".join(t.text for t in body[i:i + 9]) == "map[string]*schema.Schema{":
+        if body[i].text == "map" and "".join(t.text for t in body[i : i + 9]) == "map[string]*schema.Schema{":
             return i + 8
     return None
 
@@ -459,10 +476,15 @@ def _index_assignments(toks: list[Tok]) -> list[tuple[str, list[Tok]]]:
     """``x.Schema["key"] = <expr>`` and ``x["key"] = <expr>`` statements of a function body."""
     out = []
     for i in range(len(toks) - 4):
-        if toks[i].text == "[" and toks[i + 1].kind == "str" and toks[i + 2].text == "]" and toks[i + 3].text == "=" \
-                and (toks[i - 1].text == "Schema" or (toks[i - 1].kind == "id" and toks[i - 2].kind == "nl")):
+        if (
+            toks[i].text == "["
+            and toks[i + 1].kind == "str"
+            and toks[i + 2].text == "]"
+            and toks[i + 3].text == "="
+            and (toks[i - 1].text == "Schema" or (toks[i - 1].kind == "id" and toks[i - 2].kind == "nl"))
+        ):
             end = _end_of_expr(toks, i + 4)
-            rhs = [t for t in toks[i + 4:end] if t.kind != "nl"]
+            rhs = [t for t in toks[i + 4 : end] if t.kind != "nl"]
             if "".join(t.text for t in rhs[:4]).lstrip("&").startswith("schema.Schema"):
                 out.append((toks[i + 1].text, rhs))  # other index assignments are data, not schema
     return out
@@ -494,7 +516,7 @@ def eval_schema(toks: list[Tok], ctx: Ctx) -> Attr:
         brace = _literal_after(fbody, "schema.Schema")
         if brace is None:
             return _fail(f"{''.join(t.text for t in toks)} returns no schema.Schema literal", decl.file, fbody[0].line)
-        return eval_schema(fbody[brace - 3:matching(fbody, brace) + 1], dctx)  # from `schema.Schema{`
+        return eval_schema(fbody[brace - 3 : matching(fbody, brace) + 1], dctx)  # from `schema.Schema{`
     attr = Attr(line=toks[0].line, file=ctx.file)
     for name, value, line in _fields(body):
         if name in FLAG_FIELDS:
@@ -537,7 +559,7 @@ def _eval_elem(toks: list[Tok], ctx: Ctx) -> dict[str, Attr] | None:
     res = _literal_after(body, "schema.Resource")
     sch = _literal_after(body, "schema.Schema")
     if res is not None and (sch is None or res < sch):
-        return _eval_elem(body[res - 3:matching(body, res) + 1], dctx)
+        return _eval_elem(body[res - 3 : matching(body, res) + 1], dctx)
     if sch is not None:
         return None
     return _fail(f"Elem function {''.join(t.text for t in toks)}", decl.file, body[0].line)

@@ -12,6 +12,7 @@ Compact node format (one per block level)::
     {"<terraform name>": ["s"|"n"|"b"|"ls"|"ln"|"lb"|"ms"|"mn"|"mb"|"?", required 0/1, [enum values]?],   # an argument
      "<terraform name>": {"b": "one"|"list", "r": 0/1, "a": {<node>}}}                                  # a block
 """
+
 from __future__ import annotations
 
 import base64
@@ -22,11 +23,19 @@ import tarfile
 from pathlib import Path
 from typing import Any
 
-ANCHOR = re.compile(r"\{@link https://registry\.terraform\.io/providers/[\w-]+/[\w-]+/([\w.]+)/docs/([\w-]+)/(\w+)#(\w+) ")
-TYPE_LINK = re.compile(r"\{@link https://registry\.terraform\.io/providers/[\w-]+/[\w-]+/([\w.]+)/docs/([\w-]+)/\w+ (\w+)\}")
+ANCHOR = re.compile(
+    r"\{@link https://registry\.terraform\.io/providers/[\w-]+/[\w-]+/([\w.]+)/docs/([\w-]+)/(\w+)#(\w+) "
+)
+TYPE_LINK = re.compile(
+    r"\{@link https://registry\.terraform\.io/providers/[\w-]+/[\w-]+/([\w.]+)/docs/([\w-]+)/\w+ (\w+)\}"
+)
 POSSIBLE_VALUES = re.compile(r"Possible values: (\[[^\]]*\])")
-KINDS = {"cdktn.TerraformResource": "resource", "cdktn.TerraformDataSource": "data",
-         "cdktn.TerraformEphemeralResource": "ephemeral", "cdktn.TerraformProvider": "provider"}
+KINDS = {
+    "cdktn.TerraformResource": "resource",
+    "cdktn.TerraformDataSource": "data",
+    "cdktn.TerraformEphemeralResource": "ephemeral",
+    "cdktn.TerraformProvider": "provider",
+}
 
 
 class AssemblyError(Exception):

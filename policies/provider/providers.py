@@ -3,6 +3,7 @@
 One entry per provider key. Adding the kubernetes provider later is one more entry here plus a
 regeneration run; the checker itself is provider-neutral.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,13 +14,13 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 
 @dataclass(frozen=True)
 class ProviderSpec:
-    key: str                 # the provider's local name in cdk.tf.json (`provider.<key>`, type prefix `<key>_`)
-    source: str              # registry source address, as in terraform.required_providers
-    version: str             # the Terraform provider version the bindings were generated from
-    bindings_package: str    # the Python distribution that carries the jsii assembly
-    bindings_module: str     # its import name (the assembly is <module>/_jsii/*.jsii.tgz)
-    assembly: str            # the jsii assembly name inside the tarball
-    go_repo: str             # the provider's Go source repository, for cross-field rules
+    key: str  # the provider's local name in cdk.tf.json (`provider.<key>`, type prefix `<key>_`)
+    source: str  # registry source address, as in terraform.required_providers
+    version: str  # the Terraform provider version the bindings were generated from
+    bindings_package: str  # the Python distribution that carries the jsii assembly
+    bindings_module: str  # its import name (the assembly is <module>/_jsii/*.jsii.tgz)
+    assembly: str  # the jsii assembly name inside the tarball
+    go_repo: str  # the provider's Go source repository, for cross-field rules
 
     @property
     def schema_file(self) -> Path:
@@ -36,9 +37,14 @@ class ProviderSpec:
 
 PROVIDERS: dict[str, ProviderSpec] = {
     "google": ProviderSpec(
-        key="google", source="hashicorp/google", version="8.7.0",
-        bindings_package="cdktn-provider-google", bindings_module="cdktn_provider_google",
-        assembly="@cdktn/provider-google", go_repo="hashicorp/terraform-provider-google"),
+        key="google",
+        source="hashicorp/google",
+        version="8.7.0",
+        bindings_package="cdktn-provider-google",
+        bindings_module="cdktn_provider_google",
+        assembly="@cdktn/provider-google",
+        go_repo="hashicorp/terraform-provider-google",
+    ),
 }
 
 

@@ -9,6 +9,7 @@ The rules come from a terraform-provider-google git directory (a bare clone or `
 at the given commit, and are cross-checked against the schema just written. Both files are gzip'd JSON with a
 fixed mtime so an unchanged input gives a byte-identical file.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -54,13 +55,18 @@ def schema_doc(spec: ProviderSpec) -> dict[str, Any]:
         raise AssemblyError(f"{tarball}: assembly {assembly['name']}, expected {spec.assembly}")
     body = extract(assembly, spec.key, spec.version)
     return {
-        "format": FORMAT, "provider": spec.key, "source": spec.source, "version": spec.version,
+        "format": FORMAT,
+        "provider": spec.key,
+        "source": spec.source,
+        "version": spec.version,
         "bindings": {
             "package": spec.bindings_package,
             "package_version": importlib.metadata.version(spec.bindings_package),
-            "assembly": assembly["name"], "assembly_version": assembly["version"],
+            "assembly": assembly["name"],
+            "assembly_version": assembly["version"],
             "assembly_fingerprint": assembly["fingerprint"],
-            "tarball": tarball.name, "tarball_sha256": file_sha256(tarball),
+            "tarball": tarball.name,
+            "tarball_sha256": file_sha256(tarball),
         },
         "regenerate": COMMAND,
         "counts": {kind: len(body[kind]) for kind in ("resource", "data", "ephemeral")},
@@ -76,14 +82,22 @@ def rules_doc(spec: ProviderSpec, schema: dict[str, Any], git_dir: Path, commit:
     parent = source.git("log", "-1", "--format=%h %s", f"{full}^").strip()
     body = collect(source, schema)
     return {
-        "format": FORMAT, "provider": spec.key,
-        "source": {"repository": spec.go_repo, "commit": full, "date": date, "subject": subject,
-                   "parent": parent,
-                   "note": f"read from commit {full[:10]} ({date[:10]}), not the {spec.version} release the "
-                           f"bindings pin: no newer checkout was available. Rules are cross-checked against the "
-                           f"{spec.version} schema; arguments added after this commit have no cross-field data."},
-        "checked_against": {"version": schema["version"],
-                            "assembly_fingerprint": schema["bindings"]["assembly_fingerprint"]},
+        "format": FORMAT,
+        "provider": spec.key,
+        "source": {
+            "repository": spec.go_repo,
+            "commit": full,
+            "date": date,
+            "subject": subject,
+            "parent": parent,
+            "note": f"read from commit {full[:10]} ({date[:10]}), not the {spec.version} release the "
+            f"bindings pin: no newer checkout was available. Rules are cross-checked against the "
+            f"{spec.version} schema; arguments added after this commit have no cross-field data.",
+        },
+        "checked_against": {
+            "version": schema["version"],
+            "assembly_fingerprint": schema["bindings"]["assembly_fingerprint"],
+        },
         "regenerate": f"{COMMAND} --git-dir <terraform-provider-google git dir> --commit {full[:10]}",
         "acknowledged_drift": [{"type": t, "path": p, "reason": r} for (t, p), r in sorted(ACKNOWLEDGED_DRIFT.items())],
         **body,
@@ -91,7 +105,9 @@ def rules_doc(spec: ProviderSpec, schema: dict[str, Any], git_dir: Path, commit:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog=COMMAND, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog=COMMAND, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--provider", default="google", choices=sorted(PROVIDERS))
     parser.add_argument("--git-dir", type=Path, help="provider Go source: a git directory (bare is fine)")
     parser.add_argument("--commit", help="the commit to read rules from (required with --git-dir)")
@@ -107,8 +123,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.git_dir:
             rules = rules_doc(spec, schema, args.git_dir, args.commit)
             write_gz(spec.rules_file, rules)
-            sys.stdout.write(f"wrote {spec.rules_file} ({len(rules['resources'])} resource types, "
-                             f"{len(rules['unparsed'])} not parsed: {', '.join(rules['unparsed'])})\n")
+            sys.stdout.write(
+                f"wrote {spec.rules_file} ({len(rules['resources'])} resource types, "
+                f"{len(rules['unparsed'])} not parsed: {', '.join(rules['unparsed'])})\n"
+            )
     except (AssemblyError, RegenerationError, RuntimeError) as exc:
         sys.stderr.write(f"regeneration failed: {exc}\n")
         return 1

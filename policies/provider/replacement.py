@@ -12,6 +12,7 @@ Compares the base and head synthesized stacks (``modelops check --changed-from R
 Only the types below hold something a re-creation loses. Workflows, scheduler jobs, alert policies, IAM
 members and service accounts are configuration Terraform recreates in full, so they are not listed.
 """
+
 from __future__ import annotations
 
 import json
@@ -142,9 +143,14 @@ def replacements(base_stacks: list[Any], head_stacks: list[Any], rules_for: Rule
         if (stack, address) not in base or entry is None:
             continue
         changes = forced_changes(base[stack, address][1], conf, entry["force_new"])
-        yield Replacement(stack, address, _path(stack, address, conf),
-                          f"this change destroys and recreates {address}, losing {DATA_HOLDING[tf_type]}: "
-                          + "; ".join(changes) if changes else None)
+        yield Replacement(
+            stack,
+            address,
+            _path(stack, address, conf),
+            f"this change destroys and recreates {address}, losing {DATA_HOLDING[tf_type]}: " + "; ".join(changes)
+            if changes
+            else None,
+        )
 
 
 def identity(conf: dict[str, Any], force_new: list[dict[str, Any]]) -> tuple | None:
@@ -176,9 +182,14 @@ def moves(base_stacks: list[Any], head_stacks: list[Any], rules_for: RulesFor) -
             if ident is not None and old_type == tf_type and identity(old_conf, entry["force_new"]) == ident:
                 where = f"{old_stack}/{old_address}" if old_stack != stack else old_address
                 named = ", ".join(f"{k}={v}" for k, v in ident)
-                how = ("a `moved` block or `terraform state mv`" if old_stack == stack
-                       else "moving its state between the two stacks (`terraform state mv` across states)")
-                found = (f"{tf_type} ({named}) moves from {where} to {address}: Terraform destroys the old "
-                         f"address and creates the new one, losing {DATA_HOLDING[tf_type]}, unless {how} keeps it")
+                how = (
+                    "a `moved` block or `terraform state mv`"
+                    if old_stack == stack
+                    else "moving its state between the two stacks (`terraform state mv` across states)"
+                )
+                found = (
+                    f"{tf_type} ({named}) moves from {where} to {address}: Terraform destroys the old "
+                    f"address and creates the new one, losing {DATA_HOLDING[tf_type]}, unless {how} keeps it"
+                )
                 break
         yield Replacement(stack, address, _path(stack, address, conf), found)

@@ -12,6 +12,7 @@ Problems come in categories, one governance rule each (policies/checks/provider_
 Terraform references (``${...}``) are known only at plan time and are skipped for shape and enum checks.
 A block given as a list of one object is valid Terraform JSON and is accepted.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -34,8 +35,8 @@ TOKEN = re.compile(r"\$\{")
 
 @dataclass(frozen=True)
 class Problem:
-    category: str   # type, argument, required, shape, enum
-    path: str       # the argument path inside the resource (`a.b[1].c`), "" for the whole resource
+    category: str  # type, argument, required, shape, enum
+    path: str  # the argument path inside the resource (`a.b[1].c`), "" for the whole resource
     message: str
 
 
@@ -44,7 +45,7 @@ def is_token(value: Any) -> bool:
 
 
 def doc_link(spec: ProviderSpec, kind: str, tf_type: str, leaf: str = "") -> str:
-    page = tf_type[len(spec.type_prefix):]
+    page = tf_type[len(spec.type_prefix) :]
     base = f"https://registry.terraform.io/providers/{spec.source}/{spec.version}/docs"
     if kind == "provider":
         return f"{base}/guides/provider_reference"
@@ -168,8 +169,9 @@ class Walker:
                     self.add("enum", where, f"`{where}` = {item!r} is not one of {', '.join(allowed)}", leaf)
 
 
-def check_config(spec: ProviderSpec, schema: dict[str, Any], kind: str, tf_type: str,
-                 conf: dict[str, Any]) -> list[Problem]:
+def check_config(
+    spec: ProviderSpec, schema: dict[str, Any], kind: str, tf_type: str, conf: dict[str, Any]
+) -> list[Problem]:
     """Every schema problem of one resource (``kind`` resource/data/ephemeral) or provider block (``provider``)."""
     if kind == "provider":
         node = schema["provider"]
@@ -181,8 +183,13 @@ def check_config(spec: ProviderSpec, schema: dict[str, Any], kind: str, tf_type:
             hint = f" (did you mean {close[0]}?)" if close else ""
             elsewhere = [k for k in ("resource", "data", "ephemeral") if k != kind and tf_type in schema[k]]
             also = f"; it exists as a {KIND_WORD[elsewhere[0]]}" if elsewhere else ""
-            return [Problem("type", "", f"{tf_type} is not a {KIND_WORD[kind]} of provider {spec.source} "
-                                        f"{spec.version}{hint}{also}")]
+            return [
+                Problem(
+                    "type",
+                    "",
+                    f"{tf_type} is not a {KIND_WORD[kind]} of provider {spec.source} {spec.version}{hint}{also}",
+                )
+            ]
     walker = Walker(spec, kind, tf_type)
     walker.block(node, conf, "", top=True)
     return walker.problems

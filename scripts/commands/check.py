@@ -1,4 +1,5 @@
 """`modelops check`: the governance gate for pull requests (exit 0 clean, 1 findings, 2 bad input)."""
+
 from __future__ import annotations
 
 import datetime
@@ -32,12 +33,30 @@ def _today(value: str | None) -> datetime.date:
 
 def check(
     config_dir: Path = ConfigDir,
-    synth_dir: Optional[Path] = typer.Option(None, "--synth-dir", help="Check this existing synth output instead of synthesizing.", file_okay=False),
-    report_dir: Optional[Path] = typer.Option(None, "--report-dir", help="Write findings.json, findings.sarif, junit.xml and summary.md here.", file_okay=False),
+    synth_dir: Optional[Path] = typer.Option(
+        None, "--synth-dir", help="Check this existing synth output instead of synthesizing.", file_okay=False
+    ),
+    report_dir: Optional[Path] = typer.Option(
+        None,
+        "--report-dir",
+        help="Write findings.json, findings.sarif, junit.xml and summary.md here.",
+        file_okay=False,
+    ),
     teams: Optional[List[str]] = Teams,
-    changed_from: Optional[str] = typer.Option(None, "--changed-from", help="Only the stacks affected by files changed since this git ref; also synthesizes REF to preview replacements of data-holding resources."),
-    base_synth_dir: Optional[Path] = typer.Option(None, "--base-synth-dir", help="Synth output of the base revision, for the replacement preview (instead of synthesizing --changed-from REF).", file_okay=False),
-    today: Optional[str] = typer.Option(None, "--today", help="Judge suppression expiry as of this date (default: today)."),
+    changed_from: Optional[str] = typer.Option(
+        None,
+        "--changed-from",
+        help="Only the stacks affected by files changed since this git ref; also synthesizes REF to preview replacements of data-holding resources.",
+    ),
+    base_synth_dir: Optional[Path] = typer.Option(
+        None,
+        "--base-synth-dir",
+        help="Synth output of the base revision, for the replacement preview (instead of synthesizing --changed-from REF).",
+        file_okay=False,
+    ),
+    today: Optional[str] = typer.Option(
+        None, "--today", help="Judge suppression expiry as of this date (default: today)."
+    ),
     output: OutputFormat = Output,
 ) -> None:
     """Validate, synthesize and run every governance rule; findings point at the YAML line to change."""
@@ -65,7 +84,9 @@ def check(
     only = team_stack_names(config, wanted) if wanted is not None else None
 
     if base_synth_dir is not None and not any(Path(base_synth_dir).glob("stacks/*/cdk.tf.json")):
-        _bad(f"--base-synth-dir {base_synth_dir}: no stacks/<stack>/cdk.tf.json inside; run `modelops synth` on the base revision")
+        _bad(
+            f"--base-synth-dir {base_synth_dir}: no stacks/<stack>/cdk.tf.json inside; run `modelops synth` on the base revision"
+        )
 
     with tempfile.TemporaryDirectory(prefix="modelops-check-") as scratch:
         if base_synth_dir is None and changed_from:
@@ -75,8 +96,10 @@ def check(
                 with err.status(f"synthesizing the base revision {changed_from}..."):
                     base_synth_dir = synthesize_base(changed_from, config_dir, Path(scratch) / "base.out", wanted)
             except BaseSynthError as exc:
-                _bad(f"--changed-from {changed_from}: cannot synthesize the base revision for the replacement "
-                     f"preview: {exc} (pass --base-synth-dir DIR to use an existing synth output)")
+                _bad(
+                    f"--changed-from {changed_from}: cannot synthesize the base revision for the replacement "
+                    f"preview: {exc} (pass --base-synth-dir DIR to use an existing synth output)"
+                )
         if synth_dir is None:
             from scripts.synth import synthesize
             from config.selection import Selection
@@ -87,8 +110,13 @@ def check(
             _bad(f"--synth-dir {synth_dir}: no stacks/<stack>/cdk.tf.json inside; run `modelops synth` first")
         try:
             with err.status("checking stacks..."):
-                result = run_gate(config, Path(synth_dir), only=only, today=as_of,
-                                  base_synth_dir=Path(base_synth_dir) if base_synth_dir is not None else None)
+                result = run_gate(
+                    config,
+                    Path(synth_dir),
+                    only=only,
+                    today=as_of,
+                    base_synth_dir=Path(base_synth_dir) if base_synth_dir is not None else None,
+                )
         except CheckovError as exc:
             _bad(f"error: {exc}")
 

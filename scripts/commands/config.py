@@ -1,4 +1,5 @@
 """`modelops validate | synth | stacks`: the config contract and the stack skeleton."""
+
 from __future__ import annotations
 
 import json
@@ -22,12 +23,20 @@ def validate(config_dir: Path = ConfigDir, output: OutputFormat = Output) -> Non
     config = load_config(config_dir)
     models = sum(len(t.models) for t in config.teams)
     if output is OutputFormat.json:
-        print_json({"valid": True, "teams": len(config.teams), "models": models,
-                    "environments": list(config.platform.environments)})
+        print_json(
+            {
+                "valid": True,
+                "teams": len(config.teams),
+                "models": models,
+                "environments": list(config.platform.environments),
+            }
+        )
         return
-    out.print(f"config valid: {len(config.teams)} teams, {models} models, "
-              f"{len(config.platform.environments)} environments ({', '.join(config.platform.environments)})",
-              highlight=False)
+    out.print(
+        f"config valid: {len(config.teams)} teams, {models} models, "
+        f"{len(config.platform.environments)} environments ({', '.join(config.platform.environments)})",
+        highlight=False,
+    )
 
 
 class StackFormat(str, Enum):
@@ -35,12 +44,28 @@ class StackFormat(str, Enum):
     github_matrix = "github-matrix"
 
 
-def stacks(config_dir: Path = ConfigDir, teams: Optional[List[str]] = Teams, envs: Optional[List[str]] = Envs,
-           changed_from: Optional[str] = typer.Option(None, "--changed-from", help="Only stacks affected by files changed since this git ref."),
-           format: StackFormat = typer.Option(StackFormat.names, "--format", help="names, or github-matrix: {\"include\": [...]} for a CI job matrix."),
-           with_dependencies: bool = typer.Option(False, "--with-dependencies", help="Also list the platform stack each selected team stack depends on (what `cdktn deploy` needs in one run)."),
-           removed_since: Optional[str] = typer.Option(None, "--removed-since", help="List the stacks this git ref defined that the config no longer does (they need a decommission; exit 1 if any)."),
-           output: OutputFormat = Output) -> None:
+def stacks(
+    config_dir: Path = ConfigDir,
+    teams: Optional[List[str]] = Teams,
+    envs: Optional[List[str]] = Envs,
+    changed_from: Optional[str] = typer.Option(
+        None, "--changed-from", help="Only stacks affected by files changed since this git ref."
+    ),
+    format: StackFormat = typer.Option(
+        StackFormat.names, "--format", help='names, or github-matrix: {"include": [...]} for a CI job matrix.'
+    ),
+    with_dependencies: bool = typer.Option(
+        False,
+        "--with-dependencies",
+        help="Also list the platform stack each selected team stack depends on (what `cdktn deploy` needs in one run).",
+    ),
+    removed_since: Optional[str] = typer.Option(
+        None,
+        "--removed-since",
+        help="List the stacks this git ref defined that the config no longer does (they need a decommission; exit 1 if any).",
+    ),
+    output: OutputFormat = Output,
+) -> None:
     """List the stacks the config defines (cdktn deploy takes these names)."""
     from config.selection import planned_stacks
 
@@ -89,15 +114,20 @@ def _report_removed(config, ref: str, selection, output: OutputFormat) -> None:
         for name in removed:
             out.print(name, highlight=False)
     if removed:
-        sys.stderr.write(f"{len(removed)} stack(s) defined at {ref} are gone from the config; `cdktn deploy` cannot "
-                         "destroy them. Decommission them first (docs/architecture.md, \"Removing a team\").\n")
+        sys.stderr.write(
+            f"{len(removed)} stack(s) defined at {ref} are gone from the config; `cdktn deploy` cannot "
+            'destroy them. Decommission them first (docs/architecture.md, "Removing a team").\n'
+        )
     raise typer.Exit(1 if removed else 0)
 
 
-def synth(config_dir: Path = ConfigDir,
-          out_dir: Optional[Path] = typer.Option(None, "--out", help="Output directory (default: <config-dir>/cdktf.out)."),
-          teams: Optional[List[str]] = Teams, envs: Optional[List[str]] = Envs,
-          output: OutputFormat = Output) -> None:
+def synth(
+    config_dir: Path = ConfigDir,
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="Output directory (default: <config-dir>/cdktf.out)."),
+    teams: Optional[List[str]] = Teams,
+    envs: Optional[List[str]] = Envs,
+    output: OutputFormat = Output,
+) -> None:
     """Synthesize the selected stacks (plus the platform stacks they need) into cdktf.out, atomically."""
     config = load_config(config_dir)
     selection = options.selection(config, teams, envs)
@@ -106,9 +136,14 @@ def synth(config_dir: Path = ConfigDir,
     with err.status("synthesizing stacks..."):
         result = synthesize(config, out_dir or config_dir / "cdktf.out", selection)
     if output is OutputFormat.json:
-        print_json({"out_dir": str(result.out_dir), "construct_seconds": round(result.construct_seconds, 2),
-                    "synth_seconds": round(result.synth_seconds, 2),
-                    "stacks": [s.__dict__ for s in result.stacks]})
+        print_json(
+            {
+                "out_dir": str(result.out_dir),
+                "construct_seconds": round(result.construct_seconds, 2),
+                "synth_seconds": round(result.synth_seconds, 2),
+                "stacks": [s.__dict__ for s in result.stacks],
+            }
+        )
         return
     table = Table(title=f"Synthesized into {result.out_dir}", title_justify="left")
     for column in ("stack", "resources", "data sources", "outputs", "seconds"):
@@ -117,12 +152,19 @@ def synth(config_dir: Path = ConfigDir,
         table.add_row(s.name, str(s.resources), str(s.data_sources), str(s.outputs), f"{s.construct_seconds:.2f}")
     table.add_section()
     stacks_ = result.stacks
-    table.add_row(f"{len(stacks_)} stacks", str(sum(s.resources for s in stacks_)),
-                  str(sum(s.data_sources for s in stacks_)), str(sum(s.outputs for s in stacks_)),
-                  f"{result.construct_seconds + result.synth_seconds:.2f}")
+    table.add_row(
+        f"{len(stacks_)} stacks",
+        str(sum(s.resources for s in stacks_)),
+        str(sum(s.data_sources for s in stacks_)),
+        str(sum(s.outputs for s in stacks_)),
+        f"{result.construct_seconds + result.synth_seconds:.2f}",
+    )
     out.print(table)
-    out.print(f"seconds per stack = construction; total includes writing JSON "
-              f"(construct {result.construct_seconds:.2f} s + synth {result.synth_seconds:.2f} s)", highlight=False)
+    out.print(
+        f"seconds per stack = construction; total includes writing JSON "
+        f"(construct {result.construct_seconds:.2f} s + synth {result.synth_seconds:.2f} s)",
+        highlight=False,
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -1,5 +1,6 @@
 """`modelops docs [--check]`: every generated document (team pages, access, architecture, policies, runbooks,
 monitoring column contract and metric catalogue, stack inventories), written or checked."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,10 +15,15 @@ from scripts.console import EXIT_FINDINGS, err, out, print_json
 def docs(
     config_dir: Path = ConfigDir,
     check: bool = typer.Option(False, "--check", help="Do not write; exit 1 when anything is stale."),
-    only: Optional[List[str]] = typer.Option(None, "--only", help="Only this generator (repeatable): inventories, "
-                                             "teams, access, architecture, policies, runbooks, monitoring."),
-    synth_dir: Optional[Path] = typer.Option(None, "--synth-dir", help="Use an existing cdktf.out instead of "
-                                             "synthesizing.", file_okay=False),
+    only: Optional[List[str]] = typer.Option(
+        None,
+        "--only",
+        help="Only this generator (repeatable): inventories, "
+        "teams, access, architecture, policies, runbooks, monitoring.",
+    ),
+    synth_dir: Optional[Path] = typer.Option(
+        None, "--synth-dir", help="Use an existing cdktf.out instead of synthesizing.", file_okay=False
+    ),
     out_dir: Optional[Path] = typer.Option(None, "--out", help="Where the team pages go (default: docs/teams)."),
     output: OutputFormat = Output,
 ) -> None:
@@ -30,8 +36,9 @@ def docs(
         bad_input([f"--only {', '.join(unknown)}: no such generator (known: {', '.join(GENERATORS)})"])
     run = DocsRun(load_config(config_dir), synth_dir=synth_dir, teams_dir=out_dir)
     with err.status("generating docs...") as status:
-        changed = generate(run, check=check, only=tuple(only or ()),
-                           progress=lambda name: status.update(f"generating docs: {name}..."))
+        changed = generate(
+            run, check=check, only=tuple(only or ()), progress=lambda name: status.update(f"generating docs: {name}...")
+        )
     shown = [str(p.relative_to(REPO)) if p.is_relative_to(REPO) else str(p) for p in changed]
     if output is OutputFormat.json:
         print_json({"check": check, "stale" if check else "written": shown})

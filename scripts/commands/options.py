@@ -4,6 +4,7 @@
 exit 2 naming every unknown value; ``with_target_options`` gives a command the one set of options that
 say where a lifecycle action goes (environment, project, region, audit project, dry run, emulator).
 """
+
 from __future__ import annotations
 
 import functools
@@ -20,8 +21,9 @@ from config.errors import EXIT_BAD_INPUT
 from config.model import Config, Team
 from config.selection import Selection
 
-ConfigDir = typer.Option(Path("infra"), "--config-dir", "-c", help="Directory with platform.yaml and teams/.",
-                         file_okay=False)
+ConfigDir = typer.Option(
+    Path("infra"), "--config-dir", "-c", help="Directory with platform.yaml and teams/.", file_okay=False
+)
 
 
 class OutputFormat(str, Enum):
@@ -75,6 +77,7 @@ def selection(config: Config, teams: Iterable[str] | None, envs: Iterable[str] |
 
 # --- where a lifecycle action goes --------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class TargetOptions:
     env: Optional[str] = None
@@ -89,12 +92,21 @@ _TARGET_OPTIONS = {
     "env": typer.Option(None, "--env", "-e", help="Environment (default: the first in platform.yaml)."),
     "project": typer.Option(None, "--project", help="Override the team's project for --env."),
     "region": typer.Option(None, "--region", help="Override the platform region."),
-    "audit_project": typer.Option(None, "--audit-project", help="Project the audit event is written to (default: the "
-                                  "team project of --env, whose audit sink routes it to the governance dataset)."),
-    "dry_run": typer.Option(None, "--dry-run/--no-dry-run", help="Print the requests and the audit event instead of "
-                            "sending them (default: dry run unless Google credentials are configured)."),
-    "emulator": typer.Option(None, "--emulator", hidden=True,
-                             help="Send every API call to a loopback emulator (tests, local development)."),
+    "audit_project": typer.Option(
+        None,
+        "--audit-project",
+        help="Project the audit event is written to (default: the "
+        "team project of --env, whose audit sink routes it to the governance dataset).",
+    ),
+    "dry_run": typer.Option(
+        None,
+        "--dry-run/--no-dry-run",
+        help="Print the requests and the audit event instead of "
+        "sending them (default: dry run unless Google credentials are configured).",
+    ),
+    "emulator": typer.Option(
+        None, "--emulator", hidden=True, help="Send every API call to a loopback emulator (tests, local development)."
+    ),
 }
 
 
@@ -106,9 +118,15 @@ def with_target_options(command: Callable) -> Callable:
     if "target" not in sig.parameters:
         raise TypeError(f"{command.__name__} has no `target: TargetOptions` parameter")
     params = [p for p in sig.parameters.values() if p.name != "target"]
-    params += [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=option,
-                                 annotation=Optional[bool] if name == "dry_run" else Optional[str])
-               for name, option in _TARGET_OPTIONS.items()]
+    params += [
+        inspect.Parameter(
+            name,
+            inspect.Parameter.KEYWORD_ONLY,
+            default=option,
+            annotation=Optional[bool] if name == "dry_run" else Optional[str],
+        )
+        for name, option in _TARGET_OPTIONS.items()
+    ]
 
     @functools.wraps(command)
     def run(*args, **kwargs):

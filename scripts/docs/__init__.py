@@ -6,6 +6,7 @@ markers and is rewritten from code (scripts/docs/blocks.py). Pages that are whol
 pages, runbooks, stack inventories) are rewritten whole, and a page whose subject is gone is removed.
 The test suite fails when anything here is stale.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,8 +27,8 @@ GENERATORS = ("inventories", "teams", "access", "architecture", "policies", "run
 class DocsRun:
     config: Config
     repo: Path = REPO
-    synth_dir: Path | None = None          # an existing synth output; synthesized once when needed and absent
-    teams_dir: Path | None = None          # where the team pages go (default docs/teams)
+    synth_dir: Path | None = None  # an existing synth output; synthesized once when needed and absent
+    teams_dir: Path | None = None  # where the team pages go (default docs/teams)
     _scratch: ExitStack = field(default_factory=ExitStack)
 
     def synthesized(self) -> Path:
@@ -64,8 +65,9 @@ def _plan(name: str, run: DocsRun) -> tuple[dict[Path, str], list[Path]]:
     raise ValueError(f"unknown generator {name!r}; expected one of {', '.join(GENERATORS)}")
 
 
-def generate(run: DocsRun, *, check: bool, only: tuple[str, ...] = (),
-             progress: Callable[[str], None] = lambda name: None) -> list[Path]:
+def generate(
+    run: DocsRun, *, check: bool, only: tuple[str, ...] = (), progress: Callable[[str], None] = lambda name: None
+) -> list[Path]:
     """Write (or with ``check`` only compare) every generated file; returns the files that were stale."""
     changed: list[Path] = []
     with run._scratch:

@@ -6,12 +6,15 @@ number or a list of names inside a sentence). ``fill`` replaces the content of e
 a document whose markers do not match the blocks the generator provides, so a renamed or deleted
 marker fails instead of going stale silently.
 """
+
 from __future__ import annotations
 
 import re
 from typing import Mapping
 
-BLOCK = re.compile(r"<!-- BEGIN GENERATED: (?P<name>[a-z0-9-]+) -->(?P<body>.*?)<!-- END GENERATED: (?P=name) -->", re.S)
+BLOCK = re.compile(
+    r"<!-- BEGIN GENERATED: (?P<name>[a-z0-9-]+) -->(?P<body>.*?)<!-- END GENERATED: (?P=name) -->", re.S
+)
 
 
 class MarkersMissing(ValueError):
@@ -28,9 +31,11 @@ def fill(text: str, blocks: Mapping[str, str], *, document: str) -> str:
     missing, unknown = sorted(set(blocks) - set(found)), sorted(set(found) - set(blocks))
     duplicated = sorted({n for n in found if found.count(n) > 1})
     if missing or unknown or duplicated:
-        raise MarkersMissing(f"{document}: generated-block markers do not match: missing {missing}, unknown {unknown}, "
-                             f"repeated {duplicated} (markers: <!-- BEGIN GENERATED: name --> ... "
-                             "<!-- END GENERATED: name -->)")
+        raise MarkersMissing(
+            f"{document}: generated-block markers do not match: missing {missing}, unknown {unknown}, "
+            f"repeated {duplicated} (markers: <!-- BEGIN GENERATED: name --> ... "
+            "<!-- END GENERATED: name -->)"
+        )
 
     def replace(match: re.Match) -> str:
         name, content = match.group("name"), blocks[match.group("name")]

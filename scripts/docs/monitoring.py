@@ -1,5 +1,6 @@
 """docs/monitoring.md: written by hand except the column contract (the table specs of modules/metadata_tables.py)
 and the metric catalogue (metric_catalogue/catalogue.yaml)."""
+
 from __future__ import annotations
 
 from pathlib import Path

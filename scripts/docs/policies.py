@@ -1,4 +1,5 @@
 """docs/policies.md: the prose is in the file; the rule tables and every number it quotes come from the rules."""
+
 from __future__ import annotations
 
 from importlib.metadata import version
@@ -23,19 +24,26 @@ def blocks() -> dict[str, str]:
 
     out: dict[str, str] = {"checkov-version": version("checkov")}
     table = ["| id | severity | kind | what | why | capability | how to fix |", "|---|---|---|---|---|---|---|"]
-    table += [f"| `{r.id}` | {r.severity} | {r.kind} | {_cell(r.title)} | {_cell(r.why)} | {_cell(r.capability)} "
-              f"| {_cell(r.fix)} |" for r in rules()]
+    table += [
+        f"| `{r.id}` | {r.severity} | {r.kind} | {_cell(r.title)} | {_cell(r.why)} | {_cell(r.capability)} "
+        f"| {_cell(r.fix)} |"
+        for r in rules()
+    ]
     out["rules"] = "\n".join(table)
     fields = ["| id | team file field | platform file field |", "|---|---|---|"]
-    fields += [f"| `{r.id}` | `{'.'.join(r.team_field)}` | `{'.'.join(r.platform_field)}` |" for r in rules()
-               if r.team_field != ("name",) or r.platform_field != ("name",)]
+    fields += [
+        f"| `{r.id}` | `{'.'.join(r.team_field)}` | `{'.'.join(r.platform_field)}` |"
+        for r in rules()
+        if r.team_field != ("name",) or r.platform_field != ("name",)
+    ]
     out["rule-fields"] = "\n".join(fields)
     out["model-alert-signals"] = ", ".join(SIGNALS)
     out["metric-hints"] = "; ".join(f"{signal}: {', '.join(f'`{h}`' for h in words)}" for signal, words in METRIC_HINTS)
     out["prod-sample-rate"] = f"{MIN_PROD_SAMPLE_RATE:.0%}"
     metrics = catalogue().metrics.values()
-    out["catalogue-counts"] = (f"{sum(not m.custom for m in metrics)} Google metrics and "
-                               f"{len(catalogue().resources)} monitored resources")
+    out["catalogue-counts"] = (
+        f"{sum(not m.custom for m in metrics)} Google metrics and {len(catalogue().resources)} monitored resources"
+    )
     out["custom-metric-count"] = str(sum(m.custom for m in metrics))
 
     rows = ["| data | source | what is checked from it |", "|---|---|---|"]
@@ -47,7 +55,7 @@ def blocks() -> dict[str, str]:
             f"{spec.source} {schema['version']}; assembly fingerprint `{b['assembly_fingerprint']}`) | "
             f"{counts['resource']} resource, {counts['data']} data source and {counts['ephemeral']} ephemeral types; "
             "arguments and blocks at every level, required flags, single-object vs list blocks, value shapes, "
-            "\"Possible values\" enums (MLOPS_TF_1..5) |",
+            '"Possible values" enums (MLOPS_TF_1..5) |',
             f"| `{spec.rules_file.name}` | {src['repository']} Go source at commit `{src['commit'][:10]}` "
             f"({src['date'][:10]}; parent: {src['parent']}) - **not** the {spec.version} tag | "
             f"ConflictsWith, ExactlyOneOf, AtLeastOneOf, RequiredWith (MLOPS_TF_6..8) and ForceNew (MLOPS_TF_9) for "
@@ -57,14 +65,19 @@ def blocks() -> dict[str, str]:
     out["acknowledged-drift"] = "\n".join(f"  - `{t}` `{p}`: {r}" for (t, p), r in sorted(ACKNOWLEDGED_DRIFT.items()))
     unparsed = data_files.rules("google")["unparsed"]
     out["unparsed-types"] = ", ".join(f"`{t}`" for t in unparsed)
-    out["framework-type-count"] = str(len(data_files.schema("google")["resource"]) -
-                                      len(data_files.rules("google")["resources"]) - len(unparsed))
-    out["data-holding"] = "\n".join(["| type | loses |", "|---|---|",
-                                     *(f"| `{t}` | {why} |" for t, why in sorted(DATA_HOLDING.items()))])
+    out["framework-type-count"] = str(
+        len(data_files.schema("google")["resource"]) - len(data_files.rules("google")["resources"]) - len(unparsed)
+    )
+    out["data-holding"] = "\n".join(
+        ["| type | loses |", "|---|---|", *(f"| `{t}` | {why} |" for t, why in sorted(DATA_HOLDING.items()))]
+    )
     out["builtin-severity"] = BUILTIN_SEVERITY
     if DISABLED_BUILTIN_CHECKS:
-        disabled = ["| check | why it does not apply |", "|---|---|",
-                    *(f"| `{k}` | {_cell(v)} |" for k, v in sorted(DISABLED_BUILTIN_CHECKS.items()))]
+        disabled = [
+            "| check | why it does not apply |",
+            "|---|---|",
+            *(f"| `{k}` | {_cell(v)} |" for k, v in sorted(DISABLED_BUILTIN_CHECKS.items())),
+        ]
     else:
         disabled = ["None are disabled: every built-in check that fires is a real finding."]
     out["disabled-builtin-checks"] = "\n".join(disabled)

@@ -1,4 +1,5 @@
 """docs/runbooks/: one page per alert kind and an index, rendered from modules/monitoring/runbooks.py."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """docs/teams/: one onboarding page per team plus an index, from config and the synthesized stacks."""
+
 from __future__ import annotations
 
 import json

@@ -4,6 +4,7 @@ Docs are generated from the same JSON Terraform deploys, so they cannot drift fr
 team actually gets. References (`${type.name.attr}`) are resolved to readable names where
 the value is known at synth time.
 """
+
 from __future__ import annotations
 
 import re
@@ -13,14 +14,34 @@ from typing import Any, Iterator
 REF = re.compile(r"\$\{([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.([a-z0-9_]+)\}")
 REMOTE = re.compile(r"\$\{data\.terraform_remote_state\.[^}]+\}")
 DATA_REF = re.compile(r"\$\{data\.([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.([a-z0-9_]+)\}")
-DATA_NAMES = {"google_bigquery_default_service_account": "BigQuery service agent",
-              "google_project": "project"}
+DATA_NAMES = {"google_bigquery_default_service_account": "BigQuery service agent", "google_project": "project"}
 # The attribute that names a resource of each type, for readable references and targets.
-NAME_ATTRIBUTES = ("display_name", "dataset_id", "table_id", "account_id", "scope_id", "scope_namespace_id",
-                   "role_id", "workflow_id", "name", "project", "secret_id")
+NAME_ATTRIBUTES = (
+    "display_name",
+    "dataset_id",
+    "table_id",
+    "account_id",
+    "scope_id",
+    "scope_namespace_id",
+    "role_id",
+    "workflow_id",
+    "name",
+    "project",
+    "secret_id",
+)
 # IAM member types -> the attributes that identify what the grant is on.
-TARGET_ATTRIBUTES = ("dataset_id", "table_id", "policy_tag", "scope_id", "crypto_key_id", "service_account_id",
-                     "topic", "subscription", "repository", "project")
+TARGET_ATTRIBUTES = (
+    "dataset_id",
+    "table_id",
+    "policy_tag",
+    "scope_id",
+    "crypto_key_id",
+    "service_account_id",
+    "topic",
+    "subscription",
+    "repository",
+    "project",
+)
 
 
 @dataclass(frozen=True)
@@ -100,9 +121,14 @@ def load_facts(name: str, stack: dict, only_under: str | None = None) -> StackFa
                 if not wanted(lid, conf):
                     continue
                 role = conf.get("role", {}).get("predefined_role") or conf.get("role", {}).get("custom_role", "")
-                facts.grants.append(Grant(f"group:{conf.get('group')}" if conf.get("group") else f"user:{conf.get('user')}",
-                                          f"Kubernetes {role}", "fleet scope namespace",
-                                          facts.resolve(conf.get("scope_id", ""))))
+                facts.grants.append(
+                    Grant(
+                        f"group:{conf.get('group')}" if conf.get("group") else f"user:{conf.get('user')}",
+                        f"Kubernetes {role}",
+                        "fleet scope namespace",
+                        facts.resolve(conf.get("scope_id", "")),
+                    )
+                )
     facts.grants.sort(key=lambda g: (g.principal, g.role, g.target_type, g.target))
     return facts
 
@@ -116,5 +142,6 @@ def _grant(facts: StackFacts, tf_type: str, conf: dict) -> Grant:
     custom = re.match(r"\$\{google_project_iam_custom_role\.([\w-]+)\.name\}$", role)
     if custom:
         role = "custom " + facts.resources.get("google_project_iam_custom_role", {}).get(custom.group(1), {}).get(
-            "role_id", role)
+            "role_id", role
+        )
     return Grant(facts.resolve(conf.get("member", "")), role, target_type, target, condition)

@@ -3,6 +3,7 @@
 The file is rendered, validated together with the existing config in a scratch copy, and only
 then written; an existing team file is never overwritten.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,7 +17,6 @@ from config.errors import ConfigError, ConfigInvalid
 from config.loader import PLATFORM_FILE, TEAMS_DIR, load_config
 
 TEAM_NAME = re.compile(r"^[a-z][a-z0-9-]{1,20}$")
-
 
 
 @dataclass(frozen=True)
@@ -69,8 +69,11 @@ def _model_block(team: NewTeam, pattern: str) -> str:
     """A starter model with its pattern's starter thresholds (config/patterns.py)."""
     spec = patterns.pattern(pattern)
     d = spec.starter
-    schedule = '    schedule: "0 3 * * *"                # cron, in time_zone\n    time_zone: Etc/UTC\n' \
-        if spec.scheduled else ""
+    schedule = (
+        '    schedule: "0 3 * * *"                # cron, in time_zone\n    time_zone: Etc/UTC\n'
+        if spec.scheduled
+        else ""
+    )
     return f"""  - name: {pattern}-model               # rename: lowercase letters, digits, hyphens
     pattern: {pattern}
     task: classification                # or regression (then use max_rmse instead of min_accuracy)
@@ -95,8 +98,11 @@ def create(config_dir: Path, team: NewTeam) -> Path:
     target = config_dir / TEAMS_DIR / f"{team.name}.yaml"
     problems = []
     if not TEAM_NAME.match(team.name):
-        problems.append(ConfigError(str(target), None, "name",
-                                    f"'{team.name}' is not a valid team name: must match {TEAM_NAME.pattern}"))
+        problems.append(
+            ConfigError(
+                str(target), None, "name", f"'{team.name}' is not a valid team name: must match {TEAM_NAME.pattern}"
+            )
+        )
     elif target.exists():
         problems.append(ConfigError(str(target), None, "", "already exists; refusing to overwrite a team file"))
     if problems:
@@ -110,8 +116,8 @@ def create(config_dir: Path, team: NewTeam) -> Path:
         try:
             load_config(copy)
         except ConfigInvalid as exc:  # report against the real paths, not the scratch copy
-            raise ConfigInvalid([
-                ConfigError(e.file.replace(str(copy), str(config_dir)), e.line, e.path, e.message)
-                for e in exc.errors]) from None
+            raise ConfigInvalid(
+                [ConfigError(e.file.replace(str(copy), str(config_dir)), e.line, e.path, e.message) for e in exc.errors]
+            ) from None
     target.write_text(text)
     return target

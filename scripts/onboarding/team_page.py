@@ -2,6 +2,7 @@
 
 Output is deterministic (sorted, no timestamps) so a CI check can compare it byte for byte.
 """
+
 from __future__ import annotations
 
 from metric_catalogue.thresholds import declared, number
@@ -16,8 +17,12 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     if not rows:
         return ["_None._", ""]
     esc = lambda v: str(v).replace("|", "\\|").replace("\n", " ")  # noqa: E731
-    return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header),
-            *["| " + " | ".join(esc(c) for c in row) + " |" for row in rows], ""]
+    return [
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+        *["| " + " | ".join(esc(c) for c in row) + " |" for row in rows],
+        "",
+    ]
 
 
 def _principal(team: Team, member: str) -> str:
@@ -31,7 +36,9 @@ def _threshold(facts: StackFacts, condition: dict) -> str:
         op = {"COMPARISON_GT": ">", "COMPARISON_LT": "<"}.get(c.get("comparison", ""), c.get("comparison", ""))
         missing = " (also when no data)" if c.get("evaluation_missing_data") == "EVALUATION_MISSING_DATA_ACTIVE" else ""
         value = c.get("threshold_value")
-        unit = next((f" {d.unit}" for d in declared(condition.get("display_name")) if d.value == value and d.unit != "1"), "")
+        unit = next(
+            (f" {d.unit}" for d in declared(condition.get("display_name")) if d.value == value and d.unit != "1"), ""
+        )
         shown = number(value) if isinstance(value, (int, float)) else value
         return f"{op} {shown}{unit} for {c.get('duration', '0s')}{missing}"
     if "condition_absent" in condition:
@@ -46,115 +53,236 @@ def _threshold(facts: StackFacts, condition: dict) -> str:
 def env_section(config: Config, team: Team, env: str, facts: StackFacts) -> list[str]:
     project = team.environments[env].project_id
     lines = [f"## {env}: `{facts.name}` in project `{project}`", ""]
-    accounts = [[role, f"`{names.service_account_email(team.name, role, project)}`"]
-                for role in names.TEAM_SERVICE_ACCOUNTS]
+    accounts = [
+        [role, f"`{names.service_account_email(team.name, role, project)}`"] for role in names.TEAM_SERVICE_ACCOUNTS
+    ]
     lines += ["### Service accounts", "", *_table(["purpose", "email"], accounts)]
     # Created by the platform stack for every team (modules/team_platform_access.py), named from the team.
     namespaces = [[f"`{names.scope_id(team.name)}`", f"{names.scope_id(team.name)} (platform project)"]]
-    lines += ["### Kubernetes namespace (shared GKE Autopilot cluster)", "",
-              *_table(["namespace", "fleet scope"], namespaces)]
+    lines += [
+        "### Kubernetes namespace (shared GKE Autopilot cluster)",
+        "",
+        *_table(["namespace", "fleet scope"], namespaces),
+    ]
     endpoints = []
     for _, c in facts.of_type("google_vertex_ai_endpoint"):
         logging = c.get("predict_request_response_logging_config", {})
-        access = "private service connect" if c.get("private_service_connect_config") else \
-            "dedicated endpoint" if c.get("dedicated_endpoint_enabled") else "shared regional endpoint"
-        endpoints.append([c.get("display_name", ""), f"`projects/{project}/locations/{c.get('location')}/endpoints/{c.get('name')}`",
-                          access, f"{logging.get('sampling_rate', '-')}",
-                          f"`{facts.resolve(logging.get('bigquery_destination', {}).get('output_uri', '-'))}`"])
-    lines += ["### Online endpoints (Vertex AI)", "",
-              *_table(["endpoint", "resource", "access", "logged share", "request log"], endpoints)]
-    datasets = [[f"`{c.get('dataset_id')}`", c.get("location", ""), "CMEK" if c.get("default_encryption_configuration") else "-"]
-                for _, c in facts.of_type("google_bigquery_dataset")]
+        access = (
+            "private service connect"
+            if c.get("private_service_connect_config")
+            else "dedicated endpoint"
+            if c.get("dedicated_endpoint_enabled")
+            else "shared regional endpoint"
+        )
+        endpoints.append(
+            [
+                c.get("display_name", ""),
+                f"`projects/{project}/locations/{c.get('location')}/endpoints/{c.get('name')}`",
+                access,
+                f"{logging.get('sampling_rate', '-')}",
+                f"`{facts.resolve(logging.get('bigquery_destination', {}).get('output_uri', '-'))}`",
+            ]
+        )
+    lines += [
+        "### Online endpoints (Vertex AI)",
+        "",
+        *_table(["endpoint", "resource", "access", "logged share", "request log"], endpoints),
+    ]
+    datasets = [
+        [
+            f"`{c.get('dataset_id')}`",
+            c.get("location", ""),
+            "CMEK" if c.get("default_encryption_configuration") else "-",
+        ]
+        for _, c in facts.of_type("google_bigquery_dataset")
+    ]
     tables = []
     for _, c in facts.of_type("google_bigquery_table"):
         part = c.get("time_partitioning", {})
         expiry = part.get("expiration_ms")
-        tables.append([f"`{facts.resolve(c.get('dataset_id', ''))}.{c.get('table_id')}`",
-                       f"{part.get('type', '-')} on `{part.get('field', '_PARTITIONTIME')}`" if part else "-",
-                       f"{int(expiry) // 86_400_000} days" if expiry else "-",
-                       ", ".join(c.get("clustering", [])) or "-"])
-    lines += ["### BigQuery", "", *_table(["dataset", "location", "encryption"], datasets),
-              *_table(["table", "partitioning", "partition expiry", "clustered by"], tables)]
+        tables.append(
+            [
+                f"`{facts.resolve(c.get('dataset_id', ''))}.{c.get('table_id')}`",
+                f"{part.get('type', '-')} on `{part.get('field', '_PARTITIONTIME')}`" if part else "-",
+                f"{int(expiry) // 86_400_000} days" if expiry else "-",
+                ", ".join(c.get("clustering", [])) or "-",
+            ]
+        )
+    lines += [
+        "### BigQuery",
+        "",
+        *_table(["dataset", "location", "encryption"], datasets),
+        *_table(["table", "partitioning", "partition expiry", "clustered by"], tables),
+    ]
     topics = [[f"`{c.get('name')}`", "topic"] for _, c in facts.of_type("google_pubsub_topic")]
-    topics += [[f"`{c.get('name')}`", "BigQuery subscription" if c.get("bigquery_config") else "subscription"]
-               for _, c in facts.of_type("google_pubsub_subscription")]
+    topics += [
+        [f"`{c.get('name')}`", "BigQuery subscription" if c.get("bigquery_config") else "subscription"]
+        for _, c in facts.of_type("google_pubsub_subscription")
+    ]
     lines += ["### Pub/Sub", "", *_table(["name", "kind"], topics)]
-    jobs = [[f"`{c.get('name')}`", "workflow", c.get("description", "")] for _, c in facts.of_type("google_workflows_workflow")]
-    jobs += [[f"`{c.get('name')}`", f"schedule `{c.get('schedule')}` ({c.get('time_zone', 'UTC')})", c.get("description", "")]
-             for _, c in facts.of_type("google_cloud_scheduler_job")]
+    jobs = [
+        [f"`{c.get('name')}`", "workflow", c.get("description", "")]
+        for _, c in facts.of_type("google_workflows_workflow")
+    ]
+    jobs += [
+        [
+            f"`{c.get('name')}`",
+            f"schedule `{c.get('schedule')}` ({c.get('time_zone', 'UTC')})",
+            c.get("description", ""),
+        ]
+        for _, c in facts.of_type("google_cloud_scheduler_job")
+    ]
     lines += ["### Scheduled work", "", *_table(["name", "kind", "what"], jobs)]
-    grants = [[_principal(team, g.principal), f"`{g.role}`", g.target_type, g.target + (f" (if {g.condition})" if g.condition else "")]
-              for g in facts.grants]
+    grants = [
+        [
+            _principal(team, g.principal),
+            f"`{g.role}`",
+            g.target_type,
+            g.target + (f" (if {g.condition})" if g.condition else ""),
+        ]
+        for g in facts.grants
+    ]
     lines += ["### Who can access what", "", *_table(["principal", "role", "on", "resource"], grants)]
     alerts = []
     for _, c in facts.of_type("google_monitoring_alert_policy"):
         links = c.get("documentation", {}).get("links", [])
         runbook = f"[runbook]({links[0]['url']})" if links else "-"
         conditions = "; ".join(filter(None, (_threshold(facts, cond) for cond in c.get("conditions", []))))
-        alerts.append([c.get("display_name", ""), c.get("severity", "-"), conditions,
-                       str(len(c.get("notification_channels", []))), runbook])
+        alerts.append(
+            [
+                c.get("display_name", ""),
+                c.get("severity", "-"),
+                conditions,
+                str(len(c.get("notification_channels", []))),
+                runbook,
+            ]
+        )
     lines += ["### Alerts", "", *_table(["alert", "severity", "fires when", "channels", "runbook"], alerts)]
-    dashboards = [[readable_name("google_monitoring_dashboard", c).removeprefix("monitoring_dashboard "),
-                   f"`{path}`"] for path, c in facts.of_type("google_monitoring_dashboard")]
+    dashboards = [
+        [readable_name("google_monitoring_dashboard", c).removeprefix("monitoring_dashboard "), f"`{path}`"]
+        for path, c in facts.of_type("google_monitoring_dashboard")
+    ]
     lines += ["### Dashboards", "", *_table(["dashboard", "construct"], dashboards)]
     return lines
 
 
 def team_page(config: Config, team: Team, stacks: dict[str, StackFacts]) -> str:
-    lines = [GENERATED, "", f"# {team.display_name} (`{team.name}`)", "",
-             f"Business owner: {team.business_owner}. Data classification: **{team.data_classification}**. "
-             f"Config: `{team.source.file}`.", ""]
-    models = [[m.name, m.pattern, m.task, m.impact.kpi, m.impact.owner,
-               f"p99 <= {m.monitoring.latency_p99_ms:g} ms, errors <= {m.monitoring.max_error_rate:g}, "
-               f">= {m.monitoring.min_predictions_per_hour} predictions/h, PSI <= {m.monitoring.drift_threshold:g}",
-               f"`{m.source}`"] for m in team.models]
-    lines += ["## Models", "", *_table(["model", "pattern", "task", "KPI", "impact owner", "thresholds", "defined at"], models)]
+    lines = [
+        GENERATED,
+        "",
+        f"# {team.display_name} (`{team.name}`)",
+        "",
+        f"Business owner: {team.business_owner}. Data classification: **{team.data_classification}**. "
+        f"Config: `{team.source.file}`.",
+        "",
+    ]
+    models = [
+        [
+            m.name,
+            m.pattern,
+            m.task,
+            m.impact.kpi,
+            m.impact.owner,
+            f"p99 <= {m.monitoring.latency_p99_ms:g} ms, errors <= {m.monitoring.max_error_rate:g}, "
+            f">= {m.monitoring.min_predictions_per_hour} predictions/h, PSI <= {m.monitoring.drift_threshold:g}",
+            f"`{m.source}`",
+        ]
+        for m in team.models
+    ]
+    lines += [
+        "## Models",
+        "",
+        *_table(["model", "pattern", "task", "KPI", "impact owner", "thresholds", "defined at"], models),
+    ]
     for env in team.environments:
         stack = stacks.get(names.team_stack(team.name, env))
         if stack is not None:
             lines += env_section(config, team, env, stack)
     suppressions = [[s.rule, f"`{s.resource}`", s.reason, s.approved_by, s.expires] for s in team.suppressions]
-    lines += ["## Policy exceptions in force", "", *_table(["rule", "resource", "reason", "approved by", "expires"], suppressions)]
+    lines += [
+        "## Policy exceptions in force",
+        "",
+        *_table(["rule", "resource", "reason", "approved by", "expires"], suppressions),
+    ]
     lines += checklists(team)
     return "\n".join(lines).rstrip() + "\n"
 
 
 def checklists(team: Team) -> list[str]:
-    notes = [f"- [ ] {spec.data_engineer_note.format(models=', '.join(m.name for m in team.models if m.pattern == spec.name))}"
-             for spec in patterns.used(team) if spec.data_engineer_note]
+    notes = [
+        f"- [ ] {spec.data_engineer_note.format(models=', '.join(m.name for m in team.models if m.pattern == spec.name))}"
+        for spec in patterns.used(team)
+        if spec.data_engineer_note
+    ]
     example = team.models[0].name if team.models else "<model>"
     return [
-        "## Onboarding checklists", "",
-        "### Data scientist", "",
+        "## Onboarding checklists",
+        "",
+        "### Data scientist",
+        "",
         f"- [ ] Write a model card (see `docs/model-lifecycle.md`) and run `modelops validate-card CARD` in your model repo's CI.",
         f"- [ ] Register a version: `modelops register CARD` (dry run first: `--dry-run`).",
         f"- [ ] Deploy it as a canary: `modelops deploy --team {team.name} --model {example} --version V --traffic 10`.",
         f"- [ ] Watch the Model Operations Center dashboard, then `modelops promote` (or `modelops rollback`).",
-        "- [ ] Read the runbook of every alert listed above; you are paged by them.", "",
-        "### Data engineer", "",
+        "- [ ] Read the runbook of every alert listed above; you are paged by them.",
+        "",
+        "### Data engineer",
+        "",
         "- [ ] Send a unique `request_id` in every online instance, batch input row and streaming event "
         "(docs/monitoring.md, Feature contract), and feed the `ground_truth` table daily with the same ids "
         "so accuracy can be computed (model, request_id, label, event time).",
         "- [ ] Check that `prediction_history` is filling (queries need a partition filter on the date).",
         *notes,
-        "- [ ] Columns tagged `pii` are readable only by the sensitive-data readers group; request access there, not by copying data.", "",
-        "### Business owner", "",
+        "- [ ] Columns tagged `pii` are readable only by the sensitive-data readers group; request access there, not by copying data.",
+        "",
+        "### Business owner",
+        "",
         "- [ ] Open the team dashboard weekly: daily usage per model, accuracy, drift.",
         "- [ ] When the traffic-drop alert fires, usage has fallen below the agreed minimum: contact the consuming team first, then the model owner.",
         f"- [ ] Approve model cards that use personal data (`approvals` in the card must name {team.business_owner}).",
-        "- [ ] Review policy exceptions before they expire.", "",
+        "- [ ] Review policy exceptions before they expire.",
+        "",
     ]
 
 
 def index_page(config: Config) -> str:
-    rows = [[f"[{t.display_name}]({t.name}.md)", t.business_owner, t.data_classification,
-             ", ".join(t.environments), m.name, m.pattern, m.impact.kpi]
-            for t in config.teams for m in t.models]
-    teams_without_models = [[f"[{t.display_name}]({t.name}.md)", t.business_owner, t.data_classification,
-                             ", ".join(t.environments), "-", "-", "-"] for t in config.teams if not t.models]
-    lines = [GENERATED, "", f"# {config.platform.name}: teams and models", "",
-             f"{len(config.teams)} teams, {sum(len(t.models) for t in config.teams)} models, environments: "
-             f"{', '.join(config.platform.environments)}.", "",
-             *_table(["team", "business owner", "classification", "environments", "model", "pattern", "KPI"],
-                     rows + teams_without_models)]
+    rows = [
+        [
+            f"[{t.display_name}]({t.name}.md)",
+            t.business_owner,
+            t.data_classification,
+            ", ".join(t.environments),
+            m.name,
+            m.pattern,
+            m.impact.kpi,
+        ]
+        for t in config.teams
+        for m in t.models
+    ]
+    teams_without_models = [
+        [
+            f"[{t.display_name}]({t.name}.md)",
+            t.business_owner,
+            t.data_classification,
+            ", ".join(t.environments),
+            "-",
+            "-",
+            "-",
+        ]
+        for t in config.teams
+        if not t.models
+    ]
+    lines = [
+        GENERATED,
+        "",
+        f"# {config.platform.name}: teams and models",
+        "",
+        f"{len(config.teams)} teams, {sum(len(t.models) for t in config.teams)} models, environments: "
+        f"{', '.join(config.platform.environments)}.",
+        "",
+        *_table(
+            ["team", "business owner", "classification", "environments", "model", "pattern", "KPI"],
+            rows + teams_without_models,
+        ),
+    ]
     return "\n".join(lines).rstrip() + "\n"

@@ -13,6 +13,7 @@ where the deploy path depends on it:
 
 Google Cloud is never called: the credential boundary is the one step this does not exercise.
 """
+
 from __future__ import annotations
 
 import json
@@ -22,8 +23,10 @@ import sys
 from pathlib import Path
 
 # The release CI installs (TERRAFORM_VERSION in the deploy workflow), so the stand-in reports the same.
-VERSION = re.search(r'TERRAFORM_VERSION: "([0-9.]+)"',
-                    (Path(__file__).resolve().parents[2] / ".github/workflows/deploy.yml").read_text()).group(1)
+VERSION = re.search(
+    r'TERRAFORM_VERSION: "([0-9.]+)"',
+    (Path(__file__).resolve().parents[2] / ".github/workflows/deploy.yml").read_text(),
+).group(1)
 
 
 def _log(args: list[str]) -> None:
@@ -48,8 +51,10 @@ def _check_remote_states(stack: dict, cwd: Path) -> None:
     for name, conf in (stack.get("data", {}).get("terraform_remote_state") or {}).items():
         where = state_location(conf["backend"], conf.get("config", {}), cwd)
         if not where.is_file():
-            sys.stderr.write(f"Error: Unable to find remote state\n\n  with data.terraform_remote_state.{name}\n\n"
-                             f"No stored state was found for the given workspace in the given backend ({where}).\n")
+            sys.stderr.write(
+                f"Error: Unable to find remote state\n\n  with data.terraform_remote_state.{name}\n\n"
+                f"No stored state was found for the given workspace in the given backend ({where}).\n"
+            )
             raise SystemExit(1)
 
 
@@ -58,8 +63,18 @@ def main(args: list[str]) -> int:
     cwd = Path.cwd()
     command = args[0] if args else ""
     if command == "version" or command == "-v":
-        print(json.dumps({"terraform_version": VERSION, "platform": "linux_amd64", "provider_selections": {},
-                          "terraform_outdated": False}) if "-json" in args else f"Terraform v{VERSION}")
+        print(
+            json.dumps(
+                {
+                    "terraform_version": VERSION,
+                    "platform": "linux_amd64",
+                    "provider_selections": {},
+                    "terraform_outdated": False,
+                }
+            )
+            if "-json" in args
+            else f"Terraform v{VERSION}"
+        )
     elif command == "init":
         _stack(cwd)  # a missing or broken cdk.tf.json fails here, as with real terraform
         print("Terraform has been successfully initialized!")

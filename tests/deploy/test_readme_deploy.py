@@ -5,6 +5,7 @@ stacks by their dependencies and drives terraform in each stack's working direct
 (tests/deploy/fake_terraform.py) keeps state where each backend would and fails, like Terraform,
 when a team stack's `terraform_remote_state` finds no platform state.
 """
+
 from __future__ import annotations
 
 import json
@@ -21,21 +22,26 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 FAKE = Path(__file__).resolve().parent / "fake_terraform.py"
 # The project's packages, as pyproject.toml declares them for the install.
-CODE = tuple(p.rstrip("*") for p in tomllib.loads((REPO / "pyproject.toml").read_text())[
-    "tool"]["setuptools"]["packages"]["find"]["include"])
+CODE = tuple(
+    p.rstrip("*")
+    for p in tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]["include"]
+)
 
 
 def readme_deploy_block() -> str:
     text = (REPO / "README.md").read_text()
-    section = text[text.index("## Deploy\n"):]
+    section = text[text.index("## Deploy\n") :]
     return re.search(r"```sh\n(.*?)```", section, re.S).group(1)
 
 
 def make_project(root: Path) -> Path:
     """A copy of the platform instance beside links to the code, venv and node_modules of this checkout."""
     root.mkdir()
-    shutil.copytree(REPO / "infra", root / "infra",
-                    ignore=shutil.ignore_patterns("cdktf.out", ".cdktf.out.*", "terraform.*.tfstate*", "__pycache__"))
+    shutil.copytree(
+        REPO / "infra",
+        root / "infra",
+        ignore=shutil.ignore_patterns("cdktf.out", ".cdktf.out.*", "terraform.*.tfstate*", "__pycache__"),
+    )
     for name in (*CODE, ".venv", "node_modules"):
         (root / name).symlink_to(REPO / name)
     shutil.copy(REPO / "package.json", root / "package.json")
@@ -68,10 +74,18 @@ def local_state_project(tmp_path_factory) -> Path:
 def run_block(project: Path, script: str, tag: str) -> tuple[subprocess.CompletedProcess, list[dict]]:
     log = project / f"{tag}.calls.jsonl"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CDKTF_", "CHECKPOINT"))}
-    env.update(PATH=f"{project / 'fake-bin'}:{env['PATH']}", FAKE_TF_LOG=str(log),
-               FAKE_GCS_ROOT=str(project / "gcs"), CI="1")
-    done = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=project, env=env,
-                          capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
+    env.update(
+        PATH=f"{project / 'fake-bin'}:{env['PATH']}", FAKE_TF_LOG=str(log), FAKE_GCS_ROOT=str(project / "gcs"), CI="1"
+    )
+    done = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        stdin=subprocess.DEVNULL,
+    )
     calls = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
     return done, calls
 
@@ -84,8 +98,11 @@ def test_readme_deploy_block_runs_as_written_platform_first_then_every_team(proj
     done, calls = run_block(project, readme_deploy_block(), "prod")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     order = applied(calls)
-    assert order[0] == "platform-prod" and sorted(order[1:]) == ["team-fraud-prod", "team-growth-prod",
-                                                                  "team-search-prod"]
+    assert order[0] == "platform-prod" and sorted(order[1:]) == [
+        "team-fraud-prod",
+        "team-growth-prod",
+        "team-search-prod",
+    ]
     assert all(c["checkpoint_disable"] == "1" for c in calls)
     # prod keeps state in its GCS bucket: one object per stack, under the stack's prefix
     assert (project / "gcs" / "acme-mlops-tfstate-prod" / "platform-prod" / "default.tfstate").is_file()

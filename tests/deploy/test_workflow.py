@@ -1,4 +1,5 @@
 """The deploy workflow: plan per affected stack on pull requests, apply dev then prod on merge, keyless."""
+
 from __future__ import annotations
 
 import json
@@ -36,7 +37,9 @@ def test_pull_requests_plan_and_pushes_to_main_apply():
 def test_plans_run_in_the_plan_environment_the_planner_trusts(stacks):
     assert JOBS["plan"]["environment"] == "${{ matrix.env }}-plan" and JOBS["plan-prod"]["environment"] == "prod-plan"
     bindings = resources(stacks["platform-prod"], "google_service_account_iam_member")
-    assert bindings["ci/planner-federation"]["member"].endswith("/subject/repo:acme/mlops-platform:environment:prod-plan")
+    assert bindings["ci/planner-federation"]["member"].endswith(
+        "/subject/repo:acme/mlops-platform:environment:prod-plan"
+    )
 
 
 def test_apply_runs_dev_then_a_visible_prod_plan_then_prod_behind_its_environment():
@@ -70,10 +73,13 @@ def test_only_plan_and_apply_jobs_can_mint_an_oidc_token_and_no_job_uses_a_key()
         has_token = (job.get("permissions") or {}).get("id-token") == "write"
         assert has_token == (name in {"plan", "apply-dev", "plan-prod", "apply-prod"}), name
     assert WORKFLOW["permissions"] == {"contents": "read"}
-    assert {n for n, j in JOBS.items() if (j.get("permissions") or {}).get("contents") == "write"} == \
-        {"apply-dev", "apply-prod"}  # they move the baseline tag
-    auths = steps_using(JOBS["plan"]["steps"], "google-github-actions/auth") + \
-        steps_using(APPLY["runs"]["steps"], "google-github-actions/auth")
+    assert {n for n, j in JOBS.items() if (j.get("permissions") or {}).get("contents") == "write"} == {
+        "apply-dev",
+        "apply-prod",
+    }  # they move the baseline tag
+    auths = steps_using(JOBS["plan"]["steps"], "google-github-actions/auth") + steps_using(
+        APPLY["runs"]["steps"], "google-github-actions/auth"
+    )
     assert len(auths) == 2
     for auth in auths:
         assert set(auth["with"]) == {"workload_identity_provider", "service_account"}  # never credentials_json
@@ -94,10 +100,12 @@ def test_terraform_in_ci_meets_the_stacks_required_version(stacks):
     floor = tuple(int(n) for n in re.search(r"(\d+)\.(\d+)", required).groups())
     version = WORKFLOW["env"]["TERRAFORM_VERSION"]  # stated once; every Terraform CI installs comes from it
     job_steps = [s for job in JOBS.values() for s in job.get("steps", [])]
-    assert {s["with"]["terraform_version"] for s in steps_using(job_steps, "hashicorp/setup-terraform")} == \
-        {"${{ env.TERRAFORM_VERSION }}"}
-    assert {s["with"]["terraform_version"] for s in steps_using(APPLY["runs"]["steps"], "hashicorp/setup-terraform")} == \
-        {"${{ inputs.terraform-version }}"}
+    assert {s["with"]["terraform_version"] for s in steps_using(job_steps, "hashicorp/setup-terraform")} == {
+        "${{ env.TERRAFORM_VERSION }}"
+    }
+    assert {
+        s["with"]["terraform_version"] for s in steps_using(APPLY["runs"]["steps"], "hashicorp/setup-terraform")
+    } == {"${{ inputs.terraform-version }}"}
     calls = steps_using(job_steps, "./.github/actions/apply")
     assert calls and all(c["with"]["terraform-version"] == "${{ env.TERRAFORM_VERSION }}" for c in calls)
     assert tuple(int(n) for n in version.split(".")[:2]) >= floor

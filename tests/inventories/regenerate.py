@@ -5,6 +5,7 @@
 Review the diff: every changed count is a resource that will be created or destroyed. The generator is
 scripts/docs/inventories.py; this module keeps the names tests/test_inventories.py reads.
 """
+
 from __future__ import annotations
 
 import sys

@@ -1,4 +1,5 @@
 """Every alert is actionable, and each watches exactly the metric, resource and filter it claims to."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -24,14 +25,22 @@ def threshold(policy: dict, index: int = 0) -> dict:
 def test_traffic_drop_fires_at_zero_traffic(stacks):
     cond = threshold(policies(stacks)["card-scorer/endpoint-traffic-drop"])
     eid = names.endpoint_name("fraud", "card-scorer", "prod")
-    assert cond["filter"] == ('resource.type="aiplatform.googleapis.com/Endpoint" AND '
-                              'metric.type="aiplatform.googleapis.com/prediction/online/prediction_count" AND '
-                              f'resource.labels.endpoint_id="{eid}"')
+    assert cond["filter"] == (
+        'resource.type="aiplatform.googleapis.com/Endpoint" AND '
+        'metric.type="aiplatform.googleapis.com/prediction/online/prediction_count" AND '
+        f'resource.labels.endpoint_id="{eid}"'
+    )
     assert cond["comparison"] == "COMPARISON_LT" and cond["threshold_value"] == 1000
     # A DELTA metric writes no points at zero traffic; missing data must count as below the threshold.
     assert cond["evaluation_missing_data"] == "EVALUATION_MISSING_DATA_ACTIVE"
-    assert cond["aggregations"] == [{"alignment_period": "3600s", "per_series_aligner": "ALIGN_SUM",
-                                     "cross_series_reducer": "REDUCE_SUM", "group_by_fields": ["resource.label.endpoint_id"]}]
+    assert cond["aggregations"] == [
+        {
+            "alignment_period": "3600s",
+            "per_series_aligner": "ALIGN_SUM",
+            "cross_series_reducer": "REDUCE_SUM",
+            "group_by_fields": ["resource.label.endpoint_id"],
+        }
+    ]
 
 
 def test_latency_alert_uses_p99_of_total_latency_against_the_yaml_threshold(stacks):
@@ -48,9 +57,11 @@ def test_error_alert_is_the_share_of_4xx_and_5xx_responses_among_all_responses(s
     so a failed request is always in the denominator; prediction_count counts instances, not requests."""
     cond = threshold(policies(stacks, "team-search-prod")["query-ranker/endpoint-error-ratio"])
     eid = names.endpoint_name("search", "query-ranker", "prod")
-    responses = ('resource.type="aiplatform.googleapis.com/Endpoint" AND '
-                 'metric.type="aiplatform.googleapis.com/prediction/online/response_count" AND '
-                 f'resource.labels.endpoint_id="{eid}"')
+    responses = (
+        'resource.type="aiplatform.googleapis.com/Endpoint" AND '
+        'metric.type="aiplatform.googleapis.com/prediction/online/response_count" AND '
+        f'resource.labels.endpoint_id="{eid}"'
+    )
     assert cond["filter"] == responses + ' AND metric.labels.response_code=monitoring.regex.full_match("[45]..")'
     assert cond["denominator_filter"] == responses
     assert cond["aggregations"][0]["per_series_aligner"] == "ALIGN_RATE"
@@ -94,12 +105,16 @@ def test_slo_burn_rate_alerts_select_the_slo_burn_rate(stacks):
 def test_batch_alerts_watch_failed_workflow_runs_and_the_missing_output_partition(stacks):
     found = policies(stacks)
     failed = threshold(found["chargeback-forecast/batch-run-failed"])
-    assert failed["filter"] == ('resource.type="workflows.googleapis.com/Workflow" AND '
-                                'metric.type="workflows.googleapis.com/finished_execution_count" AND '
-                                'resource.labels.workflow_id="fraud-chargeback-forecast-batch" AND metric.labels.status="FAILED"')
+    assert failed["filter"] == (
+        'resource.type="workflows.googleapis.com/Workflow" AND '
+        'metric.type="workflows.googleapis.com/finished_execution_count" AND '
+        'resource.labels.workflow_id="fraud-chargeback-forecast-batch" AND metric.labels.status="FAILED"'
+    )
     missing = threshold(found["chargeback-forecast/batch-output-missing"])
-    assert missing["filter"] == ('resource.type="global" AND metric.type="custom.googleapis.com/modelops/batch/output_rows" '
-                                 'AND metric.labels.team="fraud" AND metric.labels.model="chargeback-forecast"')
+    assert missing["filter"] == (
+        'resource.type="global" AND metric.type="custom.googleapis.com/modelops/batch/output_rows" '
+        'AND metric.labels.team="fraud" AND metric.labels.model="chargeback-forecast"'
+    )
     assert missing["evaluation_missing_data"] == "EVALUATION_MISSING_DATA_ACTIVE"
     assert missing["aggregations"][0]["alignment_period"] == "90000s"
 
@@ -107,9 +122,11 @@ def test_batch_alerts_watch_failed_workflow_runs_and_the_missing_output_partitio
 def test_streaming_alerts_watch_backlog_age_and_dead_letters_of_the_scoring_subscription(stacks):
     found = policies(stacks, "team-growth-prod")
     age = threshold(found["clickstream-propensity/stream-backlog-age"])
-    assert age["filter"] == ('resource.type="pubsub_subscription" AND '
-                             'metric.type="pubsub.googleapis.com/subscription/oldest_unacked_message_age" AND '
-                             'resource.labels.subscription_id="growth-clickstream-propensity-scoring"')
+    assert age["filter"] == (
+        'resource.type="pubsub_subscription" AND '
+        'metric.type="pubsub.googleapis.com/subscription/oldest_unacked_message_age" AND '
+        'resource.labels.subscription_id="growth-clickstream-propensity-scoring"'
+    )
     assert age["threshold_value"] == 300
     dead = threshold(found["clickstream-propensity/stream-dead-letters"])
     assert 'metric.type="pubsub.googleapis.com/subscription/dead_letter_message_count"' in dead["filter"]
@@ -125,7 +142,10 @@ def test_quality_alerts_use_the_yaml_thresholds_and_the_model_task(stacks):
     assert (rmse["comparison"], rmse["threshold_value"]) == ("COMPARISON_GT", 25)
     assert "card-scorer/model-rmse-high" not in fraud and "chargeback-forecast/model-accuracy-low" not in fraud
     drift = threshold(fraud["card-scorer/feature-drift"])
-    assert 'metric.labels.feature=one_of("amount", "card_country", "customer_email", "merchant_category")' in drift["filter"]
+    assert (
+        'metric.labels.feature=one_of("amount", "card_country", "customer_email", "merchant_category")'
+        in drift["filter"]
+    )
     assert drift["threshold_value"] == 0.2
     missing = threshold(fraud["card-scorer/missing-features"])
     assert 'metric.type="custom.googleapis.com/modelops/data/missing_feature_ratio"' in missing["filter"]
@@ -154,7 +174,11 @@ def test_every_alert_is_actionable(stacks, example_config, stack):
         assert runbook == f"https://github.com/acme/mlops-platform/blob/main/docs/runbooks/{kind}.md"
         assert (REPO / "docs" / "runbooks" / f"{kind}.md").is_file()
         assert doc["links"][1]["url"].startswith("https://console.cloud.google.com/monitoring/dashboards/builder/")
-        assert {k: policy["user_labels"][k] for k in ("team", "model", "env")} == {"team": team_name, "model": model, "env": env}
+        assert {k: policy["user_labels"][k] for k in ("team", "model", "env")} == {
+            "team": team_name,
+            "model": model,
+            "env": env,
+        }
         assert policy["alert_strategy"]["auto_close"]
         channels = policy["notification_channels"]
         team_channels = [c for c in channels if "platform-oncall" not in c]
@@ -164,7 +188,9 @@ def test_every_alert_is_actionable(stacks, example_config, stack):
 
 
 def test_platform_oncall_is_copied_into_the_team_project_because_policies_notify_only_same_project_channels(stacks):
-    channel = resources(stacks["team-fraud-prod"], "google_monitoring_notification_channel")["platform-oncall/platform-oncall"]
+    channel = resources(stacks["team-fraud-prod"], "google_monitoring_notification_channel")[
+        "platform-oncall/platform-oncall"
+    ]
     assert channel["project"] == "acme-fraud-prod" and channel["type"] == "pagerduty"
     assert channel["sensitive_labels"]["service_key_wo"].startswith("${ephemeral.google_secret_manager_secret_version.")
 
@@ -173,22 +199,42 @@ def test_a_team_without_channels_is_alerted_through_its_admins_group(stacks):
     channels = resources(stacks["team-search-prod"], "google_monitoring_notification_channel")
     assert channels["default-channels/team-admins"]["labels"] == {"email_address": "search-admins@acme.example"}
     policy = policies(stacks, "team-search-prod")["query-ranker/endpoint-latency-p99"]
-    assert policy["notification_channels"] == ["${google_monitoring_notification_channel.default-channels_team-admins_"
-                                               + policy["notification_channels"][0].split("_team-admins_")[1]]
+    assert policy["notification_channels"] == [
+        "${google_monitoring_notification_channel.default-channels_team-admins_"
+        + policy["notification_channels"][0].split("_team-admins_")[1]
+    ]
 
 
 def test_alert_counts_per_pattern(stacks):
     def kinds(stack, model):
         return sorted(p.split("/", 1)[1] for p in policies(stacks, stack) if p.startswith(f"{model}/"))
 
-    assert kinds("team-fraud-prod", "card-scorer") == sorted([
-        "endpoint-latency-p99", "endpoint-error-ratio", "endpoint-traffic-drop", "endpoint-replicas-at-max",
-        "slo-burn-rate-latency", "slo-burn-rate-availability", "model-accuracy-low", "feature-drift", "missing-features"])
-    assert kinds("team-fraud-prod", "chargeback-forecast") == sorted([
-        "batch-run-failed", "batch-run-duration", "batch-output-missing", "model-rmse-high", "feature-drift",
-        "missing-features"])
-    assert kinds("team-growth-prod", "clickstream-propensity") == sorted([
-        "stream-backlog-age", "stream-dead-letters", "stream-traffic-drop", "feature-drift", "missing-features"])
+    assert kinds("team-fraud-prod", "card-scorer") == sorted(
+        [
+            "endpoint-latency-p99",
+            "endpoint-error-ratio",
+            "endpoint-traffic-drop",
+            "endpoint-replicas-at-max",
+            "slo-burn-rate-latency",
+            "slo-burn-rate-availability",
+            "model-accuracy-low",
+            "feature-drift",
+            "missing-features",
+        ]
+    )
+    assert kinds("team-fraud-prod", "chargeback-forecast") == sorted(
+        [
+            "batch-run-failed",
+            "batch-run-duration",
+            "batch-output-missing",
+            "model-rmse-high",
+            "feature-drift",
+            "missing-features",
+        ]
+    )
+    assert kinds("team-growth-prod", "clickstream-propensity") == sorted(
+        ["stream-backlog-age", "stream-dead-letters", "stream-traffic-drop", "feature-drift", "missing-features"]
+    )
 
 
 def test_every_alert_says_which_signal_it_watches(stacks):
@@ -209,10 +255,12 @@ def test_streaming_traffic_drop_counts_successful_publish_requests_and_fires_whe
     """send_message_operation_count is DEPRECATED on Google's list and counted failed publishes too."""
     policy = policies(stacks, "team-growth-prod")["clickstream-propensity/stream-traffic-drop"]
     condition = policy["conditions"][0]["condition_threshold"]
-    assert condition["filter"] == ('resource.type="pubsub_topic" AND '
-                                   'metric.type="pubsub.googleapis.com/topic/send_request_count" AND '
-                                   'resource.labels.topic_id="growth-clickstream-propensity-events" AND '
-                                   'metric.labels.response_class="success"')
+    assert condition["filter"] == (
+        'resource.type="pubsub_topic" AND '
+        'metric.type="pubsub.googleapis.com/topic/send_request_count" AND '
+        'resource.labels.topic_id="growth-clickstream-propensity-events" AND '
+        'metric.labels.response_class="success"'
+    )
     assert (condition["comparison"], condition["threshold_value"]) == ("COMPARISON_LT", 2000)
     assert condition["evaluation_missing_data"] == "EVALUATION_MISSING_DATA_ACTIVE"
     assert condition["aggregations"][0]["per_series_aligner"] == "ALIGN_SUM"
@@ -237,6 +285,9 @@ def test_every_alert_threshold_declares_the_unit_it_is_compared_in(stacks, stack
             cond = condition["condition_threshold"]
             [declaration] = declared(condition["display_name"])
             assert declaration.value == cond["threshold_value"], path
-            assert declaration.unit == compared_unit(cond["filter"], cond.get("aggregations", []),
-                                                     denominator_filter=cond.get("denominator_filter"),
-                                                     denominator_aggregations=cond.get("denominator_aggregations")), path
+            assert declaration.unit == compared_unit(
+                cond["filter"],
+                cond.get("aggregations", []),
+                denominator_filter=cond.get("denominator_filter"),
+                denominator_aggregations=cond.get("denominator_aggregations"),
+            ), path

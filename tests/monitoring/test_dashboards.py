@@ -1,4 +1,5 @@
 """Model Operations Center dashboards: generated JSON, structure and what each tile watches."""
+
 from __future__ import annotations
 
 import json
@@ -11,8 +12,11 @@ from config import names
 from tests.helpers import one, resources
 
 ONLINE_TILES = ["Traffic (predictions/s)", "Latency p50 / p99 (ms)", "Error ratio", "Replicas"]
-QUALITY_TILES = ["Drift (PSI) by feature", "Missing features (share of predictions)",
-                 "Daily usage: predictions and distinct callers"]
+QUALITY_TILES = [
+    "Drift (PSI) by feature",
+    "Missing features (share of predictions)",
+    "Daily usage: predictions and distinct callers",
+]
 
 
 def tiles(body):
@@ -51,7 +55,9 @@ def test_every_model_has_its_tiles(example_config, team):
     assert set(found) == {m.name for m in cfg.models}
     for model in cfg.models:
         titles = [w["title"] for w in found[model.name]]
-        quality = "Accuracy / precision / recall (30 days)" if model.task == "classification" else "MAE / RMSE (30 days)"
+        quality = (
+            "Accuracy / precision / recall (30 days)" if model.task == "classification" else "MAE / RMSE (30 days)"
+        )
         assert set(QUALITY_TILES) | {quality} <= set(titles)
         if model.pattern == "online":
             assert titles[:4] == ONLINE_TILES
@@ -66,8 +72,10 @@ def test_every_model_has_its_tiles(example_config, team):
 
 def test_latency_tile_shows_p50_and_p99_with_the_yaml_threshold(example_config):
     widget = sections(team_dashboard(example_config.team("fraud"), "prod"))["card-scorer"][1]
-    reducers = [d["timeSeriesQuery"]["timeSeriesFilter"]["aggregation"]["crossSeriesReducer"]
-                for d in widget["xyChart"]["dataSets"]]
+    reducers = [
+        d["timeSeriesQuery"]["timeSeriesFilter"]["aggregation"]["crossSeriesReducer"]
+        for d in widget["xyChart"]["dataSets"]
+    ]
     assert reducers == ["REDUCE_PERCENTILE_50", "REDUCE_PERCENTILE_99"]
     assert widget["xyChart"]["thresholds"][0]["value"] == 150
 
@@ -77,8 +85,11 @@ def test_tiles_fit_the_grid_and_do_not_overlap(example_config, team):
     cells = set()
     for tile in tiles(team_dashboard(example_config.team(team), "prod")):
         assert tile["xPos"] + tile["width"] <= COLUMNS
-        area = {(x, y) for x in range(tile["xPos"], tile["xPos"] + tile["width"])
-                for y in range(tile["yPos"], tile["yPos"] + tile["height"])}
+        area = {
+            (x, y)
+            for x in range(tile["xPos"], tile["xPos"] + tile["width"])
+            for y in range(tile["yPos"], tile["yPos"] + tile["height"])
+        }
         assert not cells & area
         cells |= area
 
@@ -90,8 +101,12 @@ def test_platform_dashboard_covers_every_team_through_the_metrics_scope(stacks, 
     assert body["displayName"] == "Platform — Model Operations Center"
     models_table = tiles(body)[0]["widget"]["text"]["content"]
     assert all(f"| {t.name} | {m.name} |" in models_table for t in example_config.teams for m in t.models)
-    assert {"Predictions/s by endpoint", "Accuracy by model", "Worst feature drift (PSI) by model",
-            "Failed workflow runs"} <= set(widget_titles(body))
+    assert {
+        "Predictions/s by endpoint",
+        "Accuracy by model",
+        "Worst feature drift (PSI) by model",
+        "Failed workflow runs",
+    } <= set(widget_titles(body))
     scope = resources(stack, "google_monitoring_monitored_project")
     assert {m["name"] for m in scope.values()} == {"acme-fraud-prod", "acme-growth-prod", "acme-search-prod"}
     assert {m["metrics_scope"] for m in scope.values()} == {"locations/global/metricsScopes/acme-mlops-prod"}
@@ -106,8 +121,10 @@ def test_error_ratio_tiles_divide_4xx_and_5xx_responses_by_all_responses(example
     ratio = widget["xyChart"]["dataSets"][0]["timeSeriesQuery"]["timeSeriesFilterRatio"]
     assert "prediction/online/response_count" in ratio["numerator"]["filter"]
     assert 'response_code=monitoring.regex.full_match("[45]..")' in ratio["numerator"]["filter"]
-    assert ratio["denominator"]["filter"].endswith('prediction/online/response_count" AND '
-                                                   f'resource.labels.endpoint_id="{names.endpoint_name("fraud", "card-scorer", "prod")}"')
+    assert ratio["denominator"]["filter"].endswith(
+        'prediction/online/response_count" AND '
+        f'resource.labels.endpoint_id="{names.endpoint_name("fraud", "card-scorer", "prod")}"'
+    )
     platform = platform_dashboard(example_config.teams, "prod")
     [tile] = [t["widget"] for t in tiles(platform) if t["widget"]["title"].startswith("Error ratio by endpoint")]
     text = json.dumps(tile)

@@ -1,4 +1,5 @@
 """Units and aggregation as Google's references define them (metric.proto `unit`, common.proto Aligner/Reducer)."""
+
 from __future__ import annotations
 
 import pytest
@@ -21,31 +22,38 @@ DELTA_DIST_MS = Series("DELTA", "DISTRIBUTION", "ms")
 GAUGE_INT_S = Series("GAUGE", "INT64", "s")
 
 
-@pytest.mark.parametrize("series, aggregations, valid", [
-    # "ALIGN_PERCENTILE_99 ... valid for GAUGE and DELTA metrics with distribution values"
-    (DELTA_DIST_MS, [agg("ALIGN_PERCENTILE_99")], True),
-    (DELTA_INT, [agg("ALIGN_PERCENTILE_99")], False),
-    # "ALIGN_RATE ... valid for CUMULATIVE and DELTA metrics with numeric values"
-    (DELTA_INT, [agg("ALIGN_RATE")], True),
-    (DELTA_DIST_MS, [agg("ALIGN_RATE")], False),
-    (GAUGE_INT_S, [agg("ALIGN_RATE")], False),
-    # "ALIGN_COUNT ... valid for GAUGE and DELTA metrics with numeric or Boolean values": not a distribution,
-    # which is why topic/message_sizes cannot replace the deprecated publish count in a threshold condition
-    (Series("DELTA", "DISTRIBUTION", "By"), [agg("ALIGN_COUNT")], False),
-    # "ALIGN_DELTA ... valid for CUMULATIVE and DELTA metrics"; then a percentile reducer over distributions
-    (DELTA_DIST_MS, [agg("ALIGN_DELTA", reducer="REDUCE_PERCENTILE_99", group_by=["resource.label.endpoint_id"])], True),
-    # "ALIGN_MIN/MAX ... GAUGE and DELTA metrics with numeric values"
-    (GAUGE_INT_S, [agg("ALIGN_MAX", "60s")], True),
-    (Series("CUMULATIVE", "INT64", "1"), [agg("ALIGN_MAX")], False),
-    # "If cross_series_reducer is specified, then per_series_aligner must be specified, and must not be ALIGN_NONE"
-    (DELTA_INT, [{"cross_series_reducer": "REDUCE_SUM", "alignment_period": "60s"}], False),
-    # "The value must be at least 60 seconds"; "90,000 seconds (25 hours) for alerting policies"
-    (DELTA_INT, [agg("ALIGN_SUM", "30s")], False),
-    (DELTA_INT, [agg("ALIGN_SUM", "90000s")], True),
-    (DELTA_INT, [agg("ALIGN_SUM", "90060s")], False),
-    # REDUCE_MAX "valid for DELTA and GAUGE metrics with numeric values"
-    (DELTA_DIST_MS, [agg("ALIGN_DELTA", reducer="REDUCE_MAX")], False),
-])
+@pytest.mark.parametrize(
+    "series, aggregations, valid",
+    [
+        # "ALIGN_PERCENTILE_99 ... valid for GAUGE and DELTA metrics with distribution values"
+        (DELTA_DIST_MS, [agg("ALIGN_PERCENTILE_99")], True),
+        (DELTA_INT, [agg("ALIGN_PERCENTILE_99")], False),
+        # "ALIGN_RATE ... valid for CUMULATIVE and DELTA metrics with numeric values"
+        (DELTA_INT, [agg("ALIGN_RATE")], True),
+        (DELTA_DIST_MS, [agg("ALIGN_RATE")], False),
+        (GAUGE_INT_S, [agg("ALIGN_RATE")], False),
+        # "ALIGN_COUNT ... valid for GAUGE and DELTA metrics with numeric or Boolean values": not a distribution,
+        # which is why topic/message_sizes cannot replace the deprecated publish count in a threshold condition
+        (Series("DELTA", "DISTRIBUTION", "By"), [agg("ALIGN_COUNT")], False),
+        # "ALIGN_DELTA ... valid for CUMULATIVE and DELTA metrics"; then a percentile reducer over distributions
+        (
+            DELTA_DIST_MS,
+            [agg("ALIGN_DELTA", reducer="REDUCE_PERCENTILE_99", group_by=["resource.label.endpoint_id"])],
+            True,
+        ),
+        # "ALIGN_MIN/MAX ... GAUGE and DELTA metrics with numeric values"
+        (GAUGE_INT_S, [agg("ALIGN_MAX", "60s")], True),
+        (Series("CUMULATIVE", "INT64", "1"), [agg("ALIGN_MAX")], False),
+        # "If cross_series_reducer is specified, then per_series_aligner must be specified, and must not be ALIGN_NONE"
+        (DELTA_INT, [{"cross_series_reducer": "REDUCE_SUM", "alignment_period": "60s"}], False),
+        # "The value must be at least 60 seconds"; "90,000 seconds (25 hours) for alerting policies"
+        (DELTA_INT, [agg("ALIGN_SUM", "30s")], False),
+        (DELTA_INT, [agg("ALIGN_SUM", "90000s")], True),
+        (DELTA_INT, [agg("ALIGN_SUM", "90060s")], False),
+        # REDUCE_MAX "valid for DELTA and GAUGE metrics with numeric values"
+        (DELTA_DIST_MS, [agg("ALIGN_DELTA", reducer="REDUCE_MAX")], False),
+    ],
+)
 def test_aligners_and_reducers_follow_the_aggregation_reference(series, aggregations, valid):
     _, problems = evaluate(series, aggregations, context="alert")
     assert (problems == []) is valid, problems
@@ -56,14 +64,17 @@ def test_charts_may_align_longer_than_alerts():
     assert evaluate(DELTA_INT, [agg("ALIGN_SUM", "172800s")], context="alert")[1]
 
 
-@pytest.mark.parametrize("series, aggregations, unit", [
-    (DELTA_INT, [agg("ALIGN_RATE")], "1/s"),                         # rate = (y1 - y0)/(t1 - t0)
-    (Series("DELTA", "INT64", "By"), [agg("ALIGN_RATE")], "By/s"),
-    (DELTA_DIST_MS, [agg("ALIGN_PERCENTILE_99")], "ms"),
-    (Series("DELTA", "DISTRIBUTION", "s"), [agg("ALIGN_PERCENTILE_99", "3600s")], "s"),
-    (DELTA_INT, [agg("ALIGN_SUM", "3600s", "REDUCE_COUNT")], "1"),
-    (GAUGE_INT_S, [agg("ALIGN_MAX", "60s")], "s"),
-])
+@pytest.mark.parametrize(
+    "series, aggregations, unit",
+    [
+        (DELTA_INT, [agg("ALIGN_RATE")], "1/s"),  # rate = (y1 - y0)/(t1 - t0)
+        (Series("DELTA", "INT64", "By"), [agg("ALIGN_RATE")], "By/s"),
+        (DELTA_DIST_MS, [agg("ALIGN_PERCENTILE_99")], "ms"),
+        (Series("DELTA", "DISTRIBUTION", "s"), [agg("ALIGN_PERCENTILE_99", "3600s")], "s"),
+        (DELTA_INT, [agg("ALIGN_SUM", "3600s", "REDUCE_COUNT")], "1"),
+        (GAUGE_INT_S, [agg("ALIGN_MAX", "60s")], "s"),
+    ],
+)
 def test_aggregation_changes_the_unit_as_the_operation_does(series, aggregations, unit):
     result, problems = evaluate(series, aggregations, context="alert")
     assert problems == [] and units.same(result.unit, unit), (result, problems)
@@ -73,7 +84,10 @@ def test_a_ratio_of_two_rates_is_dimensionless_and_the_catalogue_unit_is_used():
     responses = 'metric.type="aiplatform.googleapis.com/prediction/online/response_count"'
     rate = [agg("ALIGN_RATE", reducer="REDUCE_SUM", group_by=["resource.label.endpoint_id"])]
     assert compared_unit(responses, rate, denominator_filter=responses) == "1"
-    assert compared_unit('metric.type="workflows.googleapis.com/execution_times"', [agg("ALIGN_PERCENTILE_99", "3600s")]) == "s"
+    assert (
+        compared_unit('metric.type="workflows.googleapis.com/execution_times"', [agg("ALIGN_PERCENTILE_99", "3600s")])
+        == "s"
+    )
     assert compared_unit('select_slo_burn_rate("projects/p/services/s/serviceLevelObjectives/o", "3600s")', []) == "1"
     with pytest.raises(NotComparable, match="not in the metric catalogue"):
         compared_unit('metric.type="aiplatform.googleapis.com/prediction/online/no_such_metric"', [])
@@ -81,14 +95,22 @@ def test_a_ratio_of_two_rates_is_dimensionless_and_the_catalogue_unit_is_used():
 
 def test_kept_labels_are_the_last_reductions_group_by_fields():
     assert kept_labels([agg("ALIGN_SUM")]) is None
-    assert kept_labels([agg("ALIGN_SUM", reducer="REDUCE_SUM", group_by=["metric.label.status"])]) == ["metric.label.status"]
+    assert kept_labels([agg("ALIGN_SUM", reducer="REDUCE_SUM", group_by=["metric.label.status"])]) == [
+        "metric.label.status"
+    ]
 
 
-@pytest.mark.parametrize("a, b, same", [
-    ("1/s", "{request}/s", True),      # "an annotation alone is equivalent to 1"
-    ("10^2.%", "1", True),             # "a ratio ... multiplied by 100 and displayed as a percentage"
-    ("ms", "s", False), ("min", "s", False), ("By", "bit", False), ("kBy", "By", False),
-])
+@pytest.mark.parametrize(
+    "a, b, same",
+    [
+        ("1/s", "{request}/s", True),  # "an annotation alone is equivalent to 1"
+        ("10^2.%", "1", True),  # "a ratio ... multiplied by 100 and displayed as a percentage"
+        ("ms", "s", False),
+        ("min", "s", False),
+        ("By", "bit", False),
+        ("kBy", "By", False),
+    ],
+)
 def test_unit_identity_follows_the_metric_descriptor_grammar(a, b, same):
     assert units.same(a, b) is same
 

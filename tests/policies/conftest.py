@@ -1,4 +1,5 @@
 """Rule fixtures: tiny cdk.tf.json stacks per rule (compliant and non-compliant), checked against the example config."""
+
 from __future__ import annotations
 
 import datetime
@@ -13,11 +14,15 @@ TODAY = datetime.date(2026, 11, 1)
 
 def stack_doc(stack: str, project: str, resources: list[dict]) -> dict:
     """A minimal cdk.tf.json as cdktn writes it: `//` metadata with the construct path on every resource."""
-    doc: dict = {"//": {"metadata": {"stackName": stack, "version": "0.24.0"}},
-                 "provider": {"google": [{"project": project, "region": "europe-west4"}]},
-                 "terraform": {"required_providers": {"google": {"source": "hashicorp/google", "version": "8.7.0"}},
-                               "required_version": ">= 1.11.0"},
-                 "resource": {}}
+    doc: dict = {
+        "//": {"metadata": {"stackName": stack, "version": "0.24.0"}},
+        "provider": {"google": [{"project": project, "region": "europe-west4"}]},
+        "terraform": {
+            "required_providers": {"google": {"source": "hashicorp/google", "version": "8.7.0"}},
+            "required_version": ">= 1.11.0",
+        },
+        "resource": {},
+    }
     for r in resources:
         logical_id = r["path"].replace("/", "_")
         conf = {"//": {"metadata": {"path": f"{stack}/{r['path']}", "uniqueId": logical_id}}, **r["conf"]}
@@ -46,11 +51,14 @@ def rule_results(tmp_path_factory, example_config):
     for rule, fixture in load_fixtures().items():
         for case in ("compliant", "non_compliant"):
             stack = fixture["stack"]
-            root = write_synth_dir(tmp_path_factory.mktemp(f"{rule}-{case}"),
-                                   {stack: stack_doc(stack, projects[stack], fixture[case])})
+            root = write_synth_dir(
+                tmp_path_factory.mktemp(f"{rule}-{case}"), {stack: stack_doc(stack, projects[stack], fixture[case])}
+            )
             base = None
             if "base" in fixture:  # the replacement preview compares with a base revision's stack
-                base = write_synth_dir(tmp_path_factory.mktemp(f"{rule}-{case}-base"),
-                                       {stack: stack_doc(stack, projects[stack], fixture["base"])})
+                base = write_synth_dir(
+                    tmp_path_factory.mktemp(f"{rule}-{case}-base"),
+                    {stack: stack_doc(stack, projects[stack], fixture["base"])},
+                )
             out[rule, case] = run_gate(example_config, root, today=TODAY, base_synth_dir=base)
     return out

@@ -1,4 +1,5 @@
 """`modelops check` and `modelops stacks --changed-from` as a user runs them."""
+
 from __future__ import annotations
 
 import json
@@ -25,8 +26,9 @@ def _insecure_copy(synth_dir: Path, tmp_path: Path) -> Path:
 
 def test_check_synth_dir_exits_1_and_writes_every_report(synth_dir, tmp_path):
     reports = tmp_path / "reports"
-    result = run("check", "--synth-dir", str(_insecure_copy(synth_dir, tmp_path)), "--report-dir", str(reports),
-                 "--today", TODAY)
+    result = run(
+        "check", "--synth-dir", str(_insecure_copy(synth_dir, tmp_path)), "--report-dir", str(reports), "--today", TODAY
+    )
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     assert "MLOPS_IAM_1" in result.stdout and "governance gate failed" in result.stdout
@@ -84,6 +86,7 @@ def test_check_synthesizes_when_no_synth_dir_is_given(tmp_path):
 
 # --- incremental ------------------------------------------------------------------------------
 
+
 def test_changed_files_map_to_affected_stacks(example_config):
     root = REPO
     assert classify(example_config, ["infra/teams/growth.yaml"], root).teams == {"growth"}
@@ -95,8 +98,9 @@ def test_changed_files_map_to_affected_stacks(example_config):
 
 
 def _git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args], cwd=repo, check=True,
-                   capture_output=True)
+    subprocess.run(
+        ["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args], cwd=repo, check=True, capture_output=True
+    )
 
 
 def test_stacks_changed_from_prints_a_github_matrix_of_the_changed_team(tmp_path, config_copy):
@@ -106,15 +110,28 @@ def test_stacks_changed_from_prints_a_github_matrix_of_the_changed_team(tmp_path
     _git(repo, "commit", "-qm", "base")
     growth = config_copy / "teams" / "growth.yaml"
     growth.write_text(growth.read_text().replace("max_replicas: 5", "max_replicas: 6"))
-    result = run("stacks", "--config-dir", str(config_copy), "--changed-from", "HEAD", "--format", "github-matrix",
-                 cwd=repo)
+    result = run(
+        "stacks", "--config-dir", str(config_copy), "--changed-from", "HEAD", "--format", "github-matrix", cwd=repo
+    )
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == {"include": [
-        {"stack": "team-growth-dev", "env": "dev", "team": "growth", "platform_project": "acme-mlops-dev"},
-        {"stack": "team-growth-prod", "env": "prod", "team": "growth", "platform_project": "acme-mlops-prod"}]}
+    assert json.loads(result.stdout) == {
+        "include": [
+            {"stack": "team-growth-dev", "env": "dev", "team": "growth", "platform_project": "acme-mlops-dev"},
+            {"stack": "team-growth-prod", "env": "prod", "team": "growth", "platform_project": "acme-mlops-prod"},
+        ]
+    }
     # what `cdktn deploy` takes in one run: each team stack with the platform stack it reads
-    deploy = run("stacks", "--config-dir", str(config_copy), "--changed-from", "HEAD", "--env", "prod",
-                 "--with-dependencies", cwd=repo)
+    deploy = run(
+        "stacks",
+        "--config-dir",
+        str(config_copy),
+        "--changed-from",
+        "HEAD",
+        "--env",
+        "prod",
+        "--with-dependencies",
+        cwd=repo,
+    )
     assert deploy.returncode == 0, deploy.stderr
     assert deploy.stdout.split() == ["platform-prod", "team-growth-prod"]
 
@@ -131,18 +148,20 @@ def _by_path(doc: dict, tf_type: str, path: str) -> dict:
 def _mutate_fraud(doc: dict) -> None:
     alerts = "google_monitoring_alert_policy"
     traffic = _by_path(doc, alerts, "team-fraud-prod/card-scorer/endpoint-traffic-drop")["conditions"][0]
-    traffic["condition_threshold"]["filter"] += ' AND metric.labels.status="FAILED"'    # not a label of prediction_count
+    traffic["condition_threshold"]["filter"] += ' AND metric.labels.status="FAILED"'  # not a label of prediction_count
     errors = _by_path(doc, alerts, "team-fraud-prod/card-scorer/endpoint-error-ratio")["conditions"][0]
     errors["condition_threshold"]["aggregations"][0]["per_series_aligner"] = "ALIGN_PERCENTILE_99"  # on DELTA INT64
     latency = _by_path(doc, alerts, "team-fraud-prod/card-scorer/endpoint-latency-p99")["conditions"][0]
-    latency["display_name"] = "p99 latency above 150"                                    # no unit stated
+    latency["display_name"] = "p99 latency above 150"  # no unit stated
     duration = _by_path(doc, alerts, "team-fraud-prod/chargeback-forecast/batch-run-duration")["conditions"][0]
-    duration["condition_threshold"]["threshold_value"] = 3600000                         # the old defect: ms vs s
+    duration["condition_threshold"]["threshold_value"] = 3600000  # the old defect: ms vs s
     duration["display_name"] = "a batch run took longer than its budget [threshold: 3600000 ms]"
 
 
 def _mutate_growth(doc: dict) -> None:
-    drop = _by_path(doc, "google_monitoring_alert_policy", "team-growth-prod/clickstream-propensity/stream-traffic-drop")
+    drop = _by_path(
+        doc, "google_monitoring_alert_policy", "team-growth-prod/clickstream-propensity/stream-traffic-drop"
+    )
     cond = drop["conditions"][0]["condition_threshold"]
     cond["filter"] = cond["filter"].replace("topic/send_request_count", "topic/send_message_operation_count")
 
@@ -169,16 +188,32 @@ def test_check_reports_each_metric_mutation_on_its_resource_and_nothing_else(syn
         # the deprecated metric has no response_class label either
         ("MLOPS_MON_5", "team-growth-prod/clickstream-propensity/stream-traffic-drop"),
     }, sorted(found)
-    assert "metric.labels.status, which does not exist" in found["MLOPS_MON_5", "team-fraud-prod/card-scorer/endpoint-traffic-drop"]["message"]
-    assert "ALIGN_PERCENTILE_99 is not valid for a DELTA INT64" in found["MLOPS_MON_6", "team-fraud-prod/card-scorer/endpoint-error-ratio"]["message"]
-    assert "states no unit; it is compared in ms" in found["MLOPS_MON_7", "team-fraud-prod/card-scorer/endpoint-latency-p99"]["message"]
-    assert "declared in ms but compared in s" in found["MLOPS_MON_7", "team-fraud-prod/chargeback-forecast/batch-run-duration"]["message"]
-    assert "DEPRECATED" in found["MLOPS_MON_4", "team-growth-prod/clickstream-propensity/stream-traffic-drop"]["message"]
+    assert (
+        "metric.labels.status, which does not exist"
+        in found["MLOPS_MON_5", "team-fraud-prod/card-scorer/endpoint-traffic-drop"]["message"]
+    )
+    assert (
+        "ALIGN_PERCENTILE_99 is not valid for a DELTA INT64"
+        in found["MLOPS_MON_6", "team-fraud-prod/card-scorer/endpoint-error-ratio"]["message"]
+    )
+    assert (
+        "states no unit; it is compared in ms"
+        in found["MLOPS_MON_7", "team-fraud-prod/card-scorer/endpoint-latency-p99"]["message"]
+    )
+    assert (
+        "declared in ms but compared in s"
+        in found["MLOPS_MON_7", "team-fraud-prod/chargeback-forecast/batch-run-duration"]["message"]
+    )
+    assert (
+        "DEPRECATED" in found["MLOPS_MON_4", "team-growth-prod/clickstream-propensity/stream-traffic-drop"]["message"]
+    )
     for (rule, path), finding in found.items():
         team, model = path.split("/")[0].split("-")[1], path.split("/")[1]
         entry = next(m for m in example_config.team(team).models if m.name == model)
         assert (finding["file"], finding["line"]) == (f"infra/teams/{team}.yaml", entry.source.line), finding
-        assert finding["status"] == "failed" and finding["address"].startswith("google_monitoring_alert_policy."), finding
+        assert finding["status"] == "failed" and finding["address"].startswith("google_monitoring_alert_policy."), (
+            finding
+        )
 
 
 def test_stacks_removed_since_names_the_stacks_a_removed_team_leaves_behind(config_copy):

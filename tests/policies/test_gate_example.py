@@ -1,4 +1,5 @@
 """The gate on the synthesized example, insecure variants of it, and suppressions."""
+
 from __future__ import annotations
 
 import json
@@ -10,6 +11,7 @@ import pytest
 from policies.engine.gate import run_gate
 from config.errors import ConfigInvalid
 from tests.policies.conftest import TODAY
+
 
 @pytest.fixture(scope="module")
 def example_result(example_config, synth_dir):
@@ -24,18 +26,24 @@ def test_example_passes_the_gate(example_result):
 def test_the_only_exceptions_are_growths_public_endpoint_and_the_ci_appliers_service_account_roles(example_result):
     suppressed = sorted((f.rule, f.construct_path) for f in example_result.suppressed)
     endpoint = [s for s in suppressed if s[0] == "MLOPS_NET_1"]
-    assert endpoint == [("MLOPS_NET_1", "team-growth-dev/next-best-offer/endpoint"),
-                        ("MLOPS_NET_1", "team-growth-prod/next-best-offer/endpoint")]
+    assert endpoint == [
+        ("MLOPS_NET_1", "team-growth-dev/next-best-offer/endpoint"),
+        ("MLOPS_NET_1", "team-growth-prod/next-best-offer/endpoint"),
+    ]
     # The applier manages and attaches service accounts (platform.yaml suppressions, contract exceptions):
     # checkov's project-level impersonation checks, on the applier's grants only, on every project it applies.
     applier = [s for s in suppressed if s[0] != "MLOPS_NET_1"]
     expected = set()
-    for env, projects in (("dev", ("platform", "team-fraud", "team-growth", "team-search")),
-                          ("prod", ("platform", "team-fraud", "team-growth", "team-search"))):
+    for env, projects in (
+        ("dev", ("platform", "team-fraud", "team-growth", "team-search")),
+        ("prod", ("platform", "team-fraud", "team-growth", "team-search")),
+    ):
         for slug in projects:
-            expected |= {("CKV_GCP_41", f"platform-{env}/ci/applier-{slug}-iam-serviceAccountUser"),
-                         ("CKV_GCP_49", f"platform-{env}/ci/applier-{slug}-iam-serviceAccountUser"),
-                         ("CKV_GCP_49", f"platform-{env}/ci/applier-{slug}-iam-serviceAccountAdmin")}
+            expected |= {
+                ("CKV_GCP_41", f"platform-{env}/ci/applier-{slug}-iam-serviceAccountUser"),
+                ("CKV_GCP_49", f"platform-{env}/ci/applier-{slug}-iam-serviceAccountUser"),
+                ("CKV_GCP_49", f"platform-{env}/ci/applier-{slug}-iam-serviceAccountAdmin"),
+            }
     assert set(applier) == expected and len(applier) == len(expected)
 
 
@@ -61,36 +69,71 @@ def _first(resources: dict, tf_type: str) -> dict:
 
 def _add_alert(resources):
     resources.setdefault("google_monitoring_alert_policy", {})["card-scorer_latency_X"] = {
-        "//": {"metadata": {"path": "team-fraud-prod/card-scorer/latency"}}, "display_name": "latency",
-        "combiner": "OR", "severity": "CRITICAL", "notification_channels": ["x"],
+        "//": {"metadata": {"path": "team-fraud-prod/card-scorer/latency"}},
+        "display_name": "latency",
+        "combiner": "OR",
+        "severity": "CRITICAL",
+        "notification_channels": ["x"],
         "documentation": {"content": "p99 latency above threshold"},  # no runbook link
-        "user_labels": {"team": "fraud", "env": "prod", "managed-by": "modelops", "model": "card-scorer", "signal": "latency"},
-        "conditions": [{"display_name": "p99", "condition_threshold": {"filter": "x", "comparison": "COMPARISON_GT"}}]}
+        "user_labels": {
+            "team": "fraud",
+            "env": "prod",
+            "managed-by": "modelops",
+            "model": "card-scorer",
+            "signal": "latency",
+        },
+        "conditions": [{"display_name": "p99", "condition_threshold": {"filter": "x", "comparison": "COMPARISON_GT"}}],
+    }
 
 
 def _add_endpoint(resources):
     resources.setdefault("google_vertex_ai_endpoint", {})["card-scorer_endpoint_X"] = {
-        "//": {"metadata": {"path": "team-fraud-prod/card-scorer/endpoint"}}, "name": "1234567890",
-        "display_name": "card-scorer", "location": "europe-west4", "encryption_spec": {"kms_key_name": "k"},
+        "//": {"metadata": {"path": "team-fraud-prod/card-scorer/endpoint"}},
+        "name": "1234567890",
+        "display_name": "card-scorer",
+        "location": "europe-west4",
+        "encryption_spec": {"kms_key_name": "k"},
         "labels": {"team": "fraud", "env": "prod", "managed-by": "modelops", "model": "card-scorer"},
-        "predict_request_response_logging_config": {"enabled": False}}
+        "predict_request_response_logging_config": {"enabled": False},
+    }
 
 
 INSECURE_VARIANTS = {
-    "public principal": ("MLOPS_IAM_1", "google_bigquery_dataset_iam_member",
-                         lambda r: _first(r, "google_bigquery_dataset_iam_member").update(member="allUsers")),
-    "basic role": ("MLOPS_IAM_2", "google_bigquery_dataset_iam_member",
-                   lambda r: _first(r, "google_bigquery_dataset_iam_member").update(role="roles/owner")),
-    "user principal": ("MLOPS_IAM_4", "google_bigquery_dataset_iam_member",
-                       lambda r: _first(r, "google_bigquery_dataset_iam_member").update(member="user:bob@acme.example")),
-    "missing CMEK": ("MLOPS_CMEK_1", "google_bigquery_dataset",
-                     lambda r: _first(r, "google_bigquery_dataset").pop("default_encryption_configuration")),
-    "deletion protection off": ("MLOPS_DATA_1", "google_bigquery_dataset",
-                                lambda r: _first(r, "google_bigquery_dataset").update(deletion_policy="DELETE")),
-    "contents deleted on destroy": ("MLOPS_DATA_2", "google_bigquery_dataset",
-                                    lambda r: _first(r, "google_bigquery_dataset").update(delete_contents_on_destroy=True)),
-    "labels removed": ("MLOPS_LABEL_1", "google_bigquery_dataset",
-                       lambda r: _first(r, "google_bigquery_dataset").update(labels={"team": "fraud"})),
+    "public principal": (
+        "MLOPS_IAM_1",
+        "google_bigquery_dataset_iam_member",
+        lambda r: _first(r, "google_bigquery_dataset_iam_member").update(member="allUsers"),
+    ),
+    "basic role": (
+        "MLOPS_IAM_2",
+        "google_bigquery_dataset_iam_member",
+        lambda r: _first(r, "google_bigquery_dataset_iam_member").update(role="roles/owner"),
+    ),
+    "user principal": (
+        "MLOPS_IAM_4",
+        "google_bigquery_dataset_iam_member",
+        lambda r: _first(r, "google_bigquery_dataset_iam_member").update(member="user:bob@acme.example"),
+    ),
+    "missing CMEK": (
+        "MLOPS_CMEK_1",
+        "google_bigquery_dataset",
+        lambda r: _first(r, "google_bigquery_dataset").pop("default_encryption_configuration"),
+    ),
+    "deletion protection off": (
+        "MLOPS_DATA_1",
+        "google_bigquery_dataset",
+        lambda r: _first(r, "google_bigquery_dataset").update(deletion_policy="DELETE"),
+    ),
+    "contents deleted on destroy": (
+        "MLOPS_DATA_2",
+        "google_bigquery_dataset",
+        lambda r: _first(r, "google_bigquery_dataset").update(delete_contents_on_destroy=True),
+    ),
+    "labels removed": (
+        "MLOPS_LABEL_1",
+        "google_bigquery_dataset",
+        lambda r: _first(r, "google_bigquery_dataset").update(labels={"team": "fraud"}),
+    ),
     "alert without runbook": ("MLOPS_MON_2", "google_monitoring_alert_policy", _add_alert),
     "endpoint logging off": ("MLOPS_AUDIT_1", "google_vertex_ai_endpoint", _add_endpoint),
 }
@@ -109,6 +152,7 @@ def test_insecure_variant_of_the_example_fails_on_the_changed_resource(variant, 
 
 
 # --- suppressions ---------------------------------------------------------------------------
+
 
 def _suppress(config_copy: Path, entry: str) -> None:
     team = config_copy / "teams" / "fraud.yaml"
@@ -137,8 +181,11 @@ def without_fraud_dlp(synth_dir, tmp_path_factory) -> Path:
         platform = out / "stacks" / f"platform-{env}" / "cdk.tf.json"
         doc = json.loads(platform.read_text())
         grants = doc["resource"]["google_project_iam_member"]
-        for lid in [lid for lid, g in grants.items() if g["project"] == f"acme-fraud-{env}"
-                    and g["role"] in ("roles/dlp.admin", "roles/dlp.reader")]:
+        for lid in [
+            lid
+            for lid, g in grants.items()
+            if g["project"] == f"acme-fraud-{env}" and g["role"] in ("roles/dlp.admin", "roles/dlp.reader")
+        ]:
             del grants[lid]
         platform.write_text(json.dumps(doc))
     return out
@@ -146,8 +193,10 @@ def without_fraud_dlp(synth_dir, tmp_path_factory) -> Path:
 
 def test_removing_a_teams_dlp_scan_fails_the_pii_rule(example_config, without_fraud_dlp):
     result = run_gate(example_config, without_fraud_dlp, today=TODAY)
-    assert {(f.rule, f.stack) for f in result.failed} == {("MLOPS_PII_1", "team-fraud-dev"),
-                                                         ("MLOPS_PII_1", "team-fraud-prod")}
+    assert {(f.rule, f.stack) for f in result.failed} == {
+        ("MLOPS_PII_1", "team-fraud-dev"),
+        ("MLOPS_PII_1", "team-fraud-prod"),
+    }
 
 
 def test_valid_suppression_is_applied_and_listed(config_copy, without_fraud_dlp):
@@ -156,10 +205,14 @@ def test_valid_suppression_is_applied_and_listed(config_copy, without_fraud_dlp)
     _suppress(config_copy, SUPPRESSION.format(expires="2026-12-31"))
     result = run_gate(load_config(config_copy), without_fraud_dlp, today=TODAY)
     suppressed = [f for f in result.findings if f.suppressed and f.team == "fraud"]
-    assert {(f.rule, f.stack) for f in suppressed} == {("MLOPS_PII_1", "team-fraud-dev"), ("MLOPS_PII_1", "team-fraud-prod")}
+    assert {(f.rule, f.stack) for f in suppressed} == {
+        ("MLOPS_PII_1", "team-fraud-dev"),
+        ("MLOPS_PII_1", "team-fraud-prod"),
+    }
     assert suppressed[0].suppressed_by.approved_by == "security-lead@acme.example"
     assert [(o.owner, o.suppression.rule, n) for o, n in result.used if o.owner == "fraud"] == [
-        ("fraud", "MLOPS_PII_1", 2)]
+        ("fraud", "MLOPS_PII_1", 2)
+    ]
     assert result.unused == []
     assert result.failed == []
 
@@ -183,10 +236,13 @@ def test_unused_suppression_is_reported(config_copy, synth_dir):
     assert sorted(o.owner for o, _ in result.used) == ["growth", "platform", "platform"]
 
 
-@pytest.mark.parametrize("expires, message", [
-    ("2026-10-31", "expired on 2026-10-31"),
-    ("2027-06-01", "more than 180 days ahead"),
-])
+@pytest.mark.parametrize(
+    "expires, message",
+    [
+        ("2026-10-31", "expired on 2026-10-31"),
+        ("2027-06-01", "more than 180 days ahead"),
+    ],
+)
 def test_expired_or_too_long_suppression_is_bad_input(config_copy, synth_dir, expires, message):
     from config.loader import load_config
 
@@ -198,19 +254,27 @@ def test_expired_or_too_long_suppression_is_bad_input(config_copy, synth_dir, ex
     assert message in error.message
 
 
-@pytest.mark.parametrize("old, new, field", [
-    ("reason: DLP discovery for the fraud dataset is being moved to the organisation-level scan", "reason: later", "reason"),
-    ("    approved_by: security-lead@acme.example\n", "", "approved_by"),
-    ("approved_by: security-lead@acme.example", "approved_by: security-lead", "approved_by"),
-])
+@pytest.mark.parametrize(
+    "old, new, field",
+    [
+        (
+            "reason: DLP discovery for the fraud dataset is being moved to the organisation-level scan",
+            "reason: later",
+            "reason",
+        ),
+        ("    approved_by: security-lead@acme.example\n", "", "approved_by"),
+        ("approved_by: security-lead@acme.example", "approved_by: security-lead", "approved_by"),
+    ],
+)
 def test_malformed_suppression_is_rejected_with_file_and_line(config_copy, old, new, field):
     from config.loader import load_config
 
     _suppress(config_copy, SUPPRESSION.format(expires="2026-12-31").replace(old, new))
     with pytest.raises(ConfigInvalid) as raised:
         load_config(config_copy)
-    assert any(e.file.endswith("teams/fraud.yaml") and e.line and field in (e.path + e.message)
-               for e in raised.value.errors), raised.value.errors
+    assert any(
+        e.file.endswith("teams/fraud.yaml") and e.line and field in (e.path + e.message) for e in raised.value.errors
+    ), raised.value.errors
 
 
 def test_suppression_for_an_unknown_rule_is_bad_input(config_copy, synth_dir):
@@ -225,11 +289,19 @@ def test_suppression_for_an_unknown_rule_is_bad_input(config_copy, synth_dir):
 def test_platform_suppression_applies_to_platform_stacks(config_copy, synth_dir, tmp_path):
     from config.loader import load_config
 
-    out = _mutated(synth_dir, tmp_path, "platform-prod",
-                   lambda r: _first(r, "google_kms_crypto_key").update(deletion_policy="DELETE"))
+    out = _mutated(
+        synth_dir,
+        tmp_path,
+        "platform-prod",
+        lambda r: _first(r, "google_kms_crypto_key").update(deletion_policy="DELETE"),
+    )
     platform = config_copy / "platform.yaml"
-    platform.write_text(platform.read_text() + SUPPRESSION.replace("MLOPS_PII_1", "MLOPS_DATA_1").replace(
-        "team-fraud-*/metadata/dataset", "platform-prod/kms/*").format(expires="2026-12-01"))  # platform.yaml ends with its suppressions
+    platform.write_text(
+        platform.read_text()
+        + SUPPRESSION.replace("MLOPS_PII_1", "MLOPS_DATA_1")
+        .replace("team-fraud-*/metadata/dataset", "platform-prod/kms/*")
+        .format(expires="2026-12-01")
+    )  # platform.yaml ends with its suppressions
     result = run_gate(load_config(config_copy), out, today=TODAY)
     [hit] = [f for f in result.findings if f.rule == "MLOPS_DATA_1"]
     assert hit.suppressed and hit.stack == "platform-prod" and hit.file.endswith("platform.yaml")

@@ -4,6 +4,7 @@ Sufficiency: every job step's grant is made, on the right resource, with a role 
 permissions; removing any one grant breaks it. Least privilege: nothing beyond the steps; adding a
 broader role, a broader custom role or a CI role no resource type needs breaks it.
 """
+
 from __future__ import annotations
 
 import copy
@@ -42,9 +43,14 @@ def test_the_example_honours_the_contract(example_config, docs):
     assert [v.message for v in verdicts if not v.passed] == []
     # It checked something real: grants of every kind of identity, both directions, the CI roles.
     messages = {v.address.split(".")[0] for v in verdicts}
-    assert {"google_project_iam_member", "google_bigquery_table_iam_member", "google_kms_crypto_key_iam_member",
-            "google_service_account_iam_member", "google_gke_hub_scope_rbac_role_binding",
-            "google_project_iam_custom_role"} <= messages
+    assert {
+        "google_project_iam_member",
+        "google_bigquery_table_iam_member",
+        "google_kms_crypto_key_iam_member",
+        "google_service_account_iam_member",
+        "google_gke_hub_scope_rbac_role_binding",
+        "google_project_iam_custom_role",
+    } <= messages
     assert len(verdicts) > 500
 
 
@@ -54,8 +60,9 @@ def test_every_grant_is_the_only_one_serving_its_step(example_config, docs):
     for env in ("dev", "prod"):
         env_docs = [d for d in docs if d.env == env]
         expected = contract.expected_grants(example_config, env, {d.team: d for d in env_docs if d.team})
-        counts = Counter((g.member, g.team, g.target, g.role) for d in env_docs
-                         for g in stack_grants(example_config, d, env))
+        counts = Counter(
+            (g.member, g.team, g.target, g.role) for d in env_docs for g in stack_grants(example_config, d, env)
+        )
         for key in expected:
             assert counts[key] == 1, (env, key, counts[key])
 
@@ -88,21 +95,33 @@ def test_removing_any_kind_of_grant_is_a_finding(example_config, docs):
         assert any(v.address.startswith("missing.") for v in found), (stack_name, address)
 
 
-@pytest.mark.parametrize("what", ["deployer-logwriter", "deployer-channel-viewer", "dlp-fine-grained-reader",
-                                  "vertex-agent-images", "admins-act-as-serving"])
+@pytest.mark.parametrize(
+    "what",
+    [
+        "deployer-logwriter",
+        "deployer-channel-viewer",
+        "dlp-fine-grained-reader",
+        "vertex-agent-images",
+        "admins-act-as-serving",
+    ],
+)
 def test_the_issue_15_grants_are_required(example_config, docs, what):
     """The grants whose absence broke the platform after apply (issue 15 items 1-5) are findings when missing."""
     prod = [d for d in docs if d.env == "prod"]
     match = {
-        "deployer-logwriter": lambda t, c: t == "google_project_iam_member" and c["role"] == "roles/logging.logWriter"
-        and "deployer" in c["member"],
+        "deployer-logwriter": lambda t, c: (
+            t == "google_project_iam_member" and c["role"] == "roles/logging.logWriter" and "deployer" in c["member"]
+        ),
         "deployer-channel-viewer": lambda t, c: c.get("role") == "roles/monitoring.notificationChannelViewer",
-        "dlp-fine-grained-reader": lambda t, c: t == "google_data_catalog_policy_tag_iam_member"
-        and "dlp-api" in c["member"],
-        "vertex-agent-images": lambda t, c: t == "google_artifact_registry_repository_iam_member"
-        and "gcp-sa-aiplatform" in c["member"],
-        "admins-act-as-serving": lambda t, c: t == "google_service_account_iam_member"
-        and c["member"].endswith("-admins@acme.example"),
+        "dlp-fine-grained-reader": lambda t, c: (
+            t == "google_data_catalog_policy_tag_iam_member" and "dlp-api" in c["member"]
+        ),
+        "vertex-agent-images": lambda t, c: (
+            t == "google_artifact_registry_repository_iam_member" and "gcp-sa-aiplatform" in c["member"]
+        ),
+        "admins-act-as-serving": lambda t, c: (
+            t == "google_service_account_iam_member" and c["member"].endswith("-admins@acme.example")
+        ),
     }[what]
 
     def remove(by_name):
@@ -120,11 +139,12 @@ def test_a_broader_predefined_role_is_a_finding(example_config, docs):
 
     def add(by_name):
         stack = by_name["team-fraud-prod"]
-        deployer = next(c for c in stack["resource"]["google_project_iam_member"].values()
-                        if "deployer" in c["member"])
+        deployer = next(c for c in stack["resource"]["google_project_iam_member"].values() if "deployer" in c["member"])
         stack["resource"]["google_project_iam_member"]["extra"] = {
-            **deployer, "role": "roles/aiplatform.admin",
-            "//": {"metadata": {"path": "team-fraud-prod/iam/extra"}}}
+            **deployer,
+            "role": "roles/aiplatform.admin",
+            "//": {"metadata": {"path": "team-fraud-prod/iam/extra"}},
+        }
 
     found = failures(example_config, fresh(prod, add))
     assert [v.address for v in found] == ["google_project_iam_member.extra"]
@@ -138,8 +158,11 @@ def test_a_dataset_wide_read_for_people_is_a_finding(example_config, docs):
     def add(by_name):
         grants = by_name["team-growth-prod"]["resource"]["google_bigquery_dataset_iam_member"]
         readers = next(c for c in grants.values() if c["member"].endswith("-pii-readers@acme.example"))
-        grants["viewers-dataset"] = {**readers, "member": "group:growth-viewers@acme.example",
-                                     "//": {"metadata": {"path": "team-growth-prod/metadata/viewers-dataset"}}}
+        grants["viewers-dataset"] = {
+            **readers,
+            "member": "group:growth-viewers@acme.example",
+            "//": {"metadata": {"path": "team-growth-prod/metadata/viewers-dataset"}},
+        }
 
     found = failures(example_config, fresh(prod, add))
     assert [v.yaml_path for v in found] == [("groups", "viewers")]
@@ -177,8 +200,11 @@ def test_a_ci_role_no_resource_type_needs_is_a_finding(example_config, docs):
     def add(by_name):
         grants = by_name["platform-prod"]["resource"]["google_project_iam_member"]
         applier = next(c for c in grants.values() if "ci_applier" in c["member"] and c["project"] == "acme-fraud-prod")
-        grants["ci-extra"] = {**applier, "role": "roles/pubsub.admin",
-                              "//": {"metadata": {"path": "platform-prod/ci/ci-extra"}}}
+        grants["ci-extra"] = {
+            **applier,
+            "role": "roles/pubsub.admin",
+            "//": {"metadata": {"path": "platform-prod/ci/ci-extra"}},
+        }
 
     found = failures(example_config, fresh(prod, add))
     assert len(found) == 1 and "roles/pubsub.admin" in found[0].message and "acme-fraud-prod" in found[0].message
@@ -191,6 +217,7 @@ def test_every_step_role_holds_the_step_permissions_per_googles_mapping():
 
 def test_custom_roles_are_exactly_the_union_of_their_steps():
     from modules.team_iam import CUSTOM_ROLES
+
     wanted = contract.custom_role_permissions()
     assert {k: frozenset(v[2]) for k, v in CUSTOM_ROLES.items()} == wanted
 
@@ -213,7 +240,13 @@ def test_contract_steps_have_exactly_the_documented_fields_and_cited_sources():
     data = contract.contract()
     for name, identity in data["identities"].items():
         assert identity["duties"] and identity["member"].split(":")[0] in (
-            "group", "sa", "agent", "ci", "ksa", "federation"), name
+            "group",
+            "sa",
+            "agent",
+            "ci",
+            "ksa",
+            "federation",
+        ), name
         for step in identity["steps"]:
             assert set(step) <= {"step", "permissions", "target", "role", "source", "when", "note"}, (name, step)
             assert step["source"] in data["sources"], (name, step)
@@ -233,6 +266,7 @@ def test_team_type_table_matches_the_synthesized_team_stacks(example_config, doc
 def test_applying_a_team_stack_needs_no_role_on_the_platform_project(example_config, docs):
     """Every resource of a team stack is in the team project, so the applier's team-stack needs are team-project roles."""
     from policies.iam.grants import Resolver, resource_project
+
     for d in docs:
         if not d.team:
             continue
@@ -261,9 +295,15 @@ def test_the_gate_reports_contract_findings_at_the_group_line(tmp_path, example_
     from config.yaml_source import load
     from tests.policies.conftest import stack_doc, write_synth_dir
 
-    bad = {"type": "google_project_iam_member", "path": "iam/developers-aiplatform-user",
-           "conf": {"project": "acme-fraud-prod", "role": "roles/aiplatform.user",
-                    "member": "group:fraud-developers@acme.example"}}
+    bad = {
+        "type": "google_project_iam_member",
+        "path": "iam/developers-aiplatform-user",
+        "conf": {
+            "project": "acme-fraud-prod",
+            "role": "roles/aiplatform.user",
+            "member": "group:fraud-developers@acme.example",
+        },
+    }
     root = write_synth_dir(tmp_path, {"team-fraud-prod": stack_doc("team-fraud-prod", "acme-fraud-prod", [bad])})
     result = run_gate(example_config, root)
     [finding] = [f for f in result.findings if f.rule == "MLOPS_IAM_7"]
@@ -276,16 +316,21 @@ def test_every_service_agent_a_grant_names_has_a_documented_way_to_exist(example
     """A grant to an agent that does not exist fails at apply (issue 15, item 9): each agent the stacks name
     is either created at bootstrap (docs/access.md) or read through a data source first."""
     agents = contract.contract()["service_agents"]
-    named = {g.member.split(":", 1)[1].split("@")[0] for d in docs for g in stack_grants(example_config, d, d.env)
-             if g.member.startswith("agent:")}
+    named = {
+        g.member.split(":", 1)[1].split("@")[0]
+        for d in docs
+        for g in stack_grants(example_config, d, d.env)
+        if g.member.startswith("agent:")
+    }
     assert named and named <= set(agents), named - set(agents)
     access = (pathlib.Path(__file__).resolve().parents[2] / "docs" / "access.md").read_text()
     for team in example_config.teams:
         for env, team_env in team.environments.items():
             for service in ("dlp", "vertex", "workflows"):
                 if agents[service]["bootstrap"] == "identity_create":
-                    assert (f"identity create --service={agents[service]['api']} "
-                            f"--project={team_env.project_id}") in access, (team.name, env, service)
+                    assert (
+                        f"identity create --service={agents[service]['api']} --project={team_env.project_id}"
+                    ) in access, (team.name, env, service)
     for service, agent in agents.items():
         assert agent["bootstrap"] in ("identity_create", "data_source") and agent["created"], service
         assert agent["source"] in contract.contract()["sources"], service

@@ -1,4 +1,5 @@
 """Every rule: its compliant fixture passes, its non-compliant fixture fails at the right YAML line."""
+
 from __future__ import annotations
 
 import pytest
@@ -62,11 +63,25 @@ def test_findings_carry_rule_severity_stack_address_and_construct_path(rule_resu
 def test_alert_signal_inferred_from_metric_when_unlabelled():
     from policies.checks.monitoring_model_alerts import alert_signals
 
-    ratio = {"conditions": [{"condition_threshold": {
-        "filter": 'metric.type="aiplatform.googleapis.com/prediction/online/error_count"',
-        "denominator_filter": 'metric.type="aiplatform.googleapis.com/prediction/online/prediction_count"'}}]}
-    volume = {"conditions": [{"condition_threshold": {
-        "filter": 'metric.type="aiplatform.googleapis.com/prediction/online/prediction_count"'}}]}
+    ratio = {
+        "conditions": [
+            {
+                "condition_threshold": {
+                    "filter": 'metric.type="aiplatform.googleapis.com/prediction/online/error_count"',
+                    "denominator_filter": 'metric.type="aiplatform.googleapis.com/prediction/online/prediction_count"',
+                }
+            }
+        ]
+    }
+    volume = {
+        "conditions": [
+            {
+                "condition_threshold": {
+                    "filter": 'metric.type="aiplatform.googleapis.com/prediction/online/prediction_count"'
+                }
+            }
+        ]
+    }
     assert alert_signals(ratio) == {"errors"}
     assert alert_signals(volume) == {"traffic"}
     assert alert_signals({"user_labels": {"signal": "drift"}, **volume}) == {"drift"}

@@ -1,4 +1,5 @@
 """Provider conformance and the replacement preview through the real CLI (`modelops check`), as a user runs it."""
+
 from __future__ import annotations
 
 import json
@@ -40,6 +41,7 @@ def _set(tf_type, **values):
     def mutate(resources):
         _, conf = _one(resources, tf_type)
         conf.update(values)
+
     return mutate
 
 
@@ -47,25 +49,54 @@ def _pop(tf_type, key):
     return lambda resources: _one(resources, tf_type)[1].pop(key)
 
 
-TWO_KEYS = [{"kms_key_name": "projects/p/locations/l/keyRings/r/cryptoKeys/a"},
-            {"kms_key_name": "projects/p/locations/l/keyRings/r/cryptoKeys/b"}]
+TWO_KEYS = [
+    {"kms_key_name": "projects/p/locations/l/keyRings/r/cryptoKeys/a"},
+    {"kms_key_name": "projects/p/locations/l/keyRings/r/cryptoKeys/b"},
+]
 
 MUTATIONS = {
-    "misspelt attribute": ("team-fraud-prod", "MLOPS_TF_2", "google_vertex_ai_endpoint",
-                           _set("google_vertex_ai_endpoint", display_nam="x"), "`display_nam` is not an argument"),
-    "enum value outside the list": ("team-fraud-prod", "MLOPS_TF_5", "google_monitoring_alert_policy",
-                                    _set("google_monitoring_alert_policy", combiner="XOR"), "'XOR' is not one of AND, OR"),
-    "conflicting pair": ("team-fraud-prod", "MLOPS_TF_6", "google_vertex_ai_endpoint",
-                         _set("google_vertex_ai_endpoint", network="projects/123/global/networks/default"),
-                         "`network` conflicts with `private_service_connect_config`"),
-    "standard-only argument on autopilot": ("platform-prod", "MLOPS_TF_6", "google_container_cluster",
-                                            _set("google_container_cluster", default_max_pods_per_node=32),
-                                            "Autopilot clusters do not accept"),
-    "missing required attribute": ("team-fraud-prod", "MLOPS_TF_3", "google_bigquery_dataset",
-                                   _pop("google_bigquery_dataset", "dataset_id"), "required argument `dataset_id`"),
-    "list for a single block": ("team-fraud-prod", "MLOPS_TF_4", "google_bigquery_dataset",
-                                _set("google_bigquery_dataset", default_encryption_configuration=TWO_KEYS),
-                                "takes one block (MaxItems 1); 2 given"),
+    "misspelt attribute": (
+        "team-fraud-prod",
+        "MLOPS_TF_2",
+        "google_vertex_ai_endpoint",
+        _set("google_vertex_ai_endpoint", display_nam="x"),
+        "`display_nam` is not an argument",
+    ),
+    "enum value outside the list": (
+        "team-fraud-prod",
+        "MLOPS_TF_5",
+        "google_monitoring_alert_policy",
+        _set("google_monitoring_alert_policy", combiner="XOR"),
+        "'XOR' is not one of AND, OR",
+    ),
+    "conflicting pair": (
+        "team-fraud-prod",
+        "MLOPS_TF_6",
+        "google_vertex_ai_endpoint",
+        _set("google_vertex_ai_endpoint", network="projects/123/global/networks/default"),
+        "`network` conflicts with `private_service_connect_config`",
+    ),
+    "standard-only argument on autopilot": (
+        "platform-prod",
+        "MLOPS_TF_6",
+        "google_container_cluster",
+        _set("google_container_cluster", default_max_pods_per_node=32),
+        "Autopilot clusters do not accept",
+    ),
+    "missing required attribute": (
+        "team-fraud-prod",
+        "MLOPS_TF_3",
+        "google_bigquery_dataset",
+        _pop("google_bigquery_dataset", "dataset_id"),
+        "required argument `dataset_id`",
+    ),
+    "list for a single block": (
+        "team-fraud-prod",
+        "MLOPS_TF_4",
+        "google_bigquery_dataset",
+        _set("google_bigquery_dataset", default_encryption_configuration=TWO_KEYS),
+        "takes one block (MaxItems 1); 2 given",
+    ),
 }
 
 
@@ -91,18 +122,24 @@ def test_replacement_preview_from_a_base_synth_dir(synth_dir, tmp_path):
     def change(resources):
         _one(resources, "google_bigquery_dataset")[1]["location"] = "US"
         _one(resources, "google_vertex_ai_endpoint")[1]["name"] = "1111111111"
+
     head = _mutated(synth_dir, tmp_path, "team-fraud-prod", change)
     result = _check(head, "--team", "fraud", "--base-synth-dir", str(synth_dir))
     assert result["exit"] == 1
     replaced = {f["address"].split(".")[0]: f["message"] for f in result["findings"] if f["rule"] == "MLOPS_TF_9"}
     assert set(replaced) == {"google_bigquery_dataset", "google_vertex_ai_endpoint"}
     assert '`location` "europe-west4" -> "US"' in replaced["google_bigquery_dataset"]
-    assert '`name` "8650218335" -> "1111111111"' in replaced["google_vertex_ai_endpoint"] or \
-        "-> \"1111111111\"" in replaced["google_vertex_ai_endpoint"]
+    assert (
+        '`name` "8650218335" -> "1111111111"' in replaced["google_vertex_ai_endpoint"]
+        or '-> "1111111111"' in replaced["google_vertex_ai_endpoint"]
+    )
     assert all("destroys and recreates" in m for m in replaced.values())
     # the same stacks as base and head: nothing is replaced
-    assert [f for f in _check(synth_dir, "--team", "fraud", "--base-synth-dir", str(synth_dir))["findings"]
-            if f["rule"] in ("MLOPS_TF_9", "MLOPS_TF_10")] == []
+    assert [
+        f
+        for f in _check(synth_dir, "--team", "fraud", "--base-synth-dir", str(synth_dir))["findings"]
+        if f["rule"] in ("MLOPS_TF_9", "MLOPS_TF_10")
+    ] == []
 
 
 def test_base_synth_dir_without_stacks_is_bad_input(tmp_path):
@@ -111,8 +148,13 @@ def test_base_synth_dir_without_stacks_is_bad_input(tmp_path):
 
 
 def _git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args], cwd=repo,
-                          check=True, capture_output=True, text=True).stdout
+    return subprocess.run(
+        ["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
 
 
 def test_changed_from_synthesizes_the_base_revision_in_a_worktree_and_previews_replacements(tmp_path):
@@ -128,8 +170,18 @@ def test_changed_from_synthesizes_the_base_revision_in_a_worktree_and_previews_r
     _git(repo, "commit", "-qm", "base")
     fraud = repo / "infra" / "teams" / "fraud.yaml"
     fraud.write_text(fraud.read_text().replace("project_id: acme-fraud-prod", "project_id: acme-fraud-prod-2"))
-    result = run("check", "--config-dir", str(repo / "infra"), "--changed-from", "HEAD", "--today", TODAY,
-                 "--output", "json", cwd=repo)
+    result = run(
+        "check",
+        "--config-dir",
+        str(repo / "infra"),
+        "--changed-from",
+        "HEAD",
+        "--today",
+        TODAY,
+        "--output",
+        "json",
+        cwd=repo,
+    )
     assert "Traceback" not in result.stderr, result.stderr
     assert result.returncode == 1, result.stderr[-2000:]
     doc = json.loads(result.stdout)

@@ -1,4 +1,5 @@
 """The conformance data files: they describe the installed bindings, carry their provenance, and cover the example."""
+
 from __future__ import annotations
 
 import importlib.metadata
@@ -26,8 +27,11 @@ def test_schema_data_matches_the_installed_bindings():
 
 def test_schema_data_covers_every_type_of_the_provider():
     schema = data_files.schema("google")
-    assert schema["counts"] == {"resource": len(schema["resource"]), "data": len(schema["data"]),
-                                "ephemeral": len(schema["ephemeral"])}
+    assert schema["counts"] == {
+        "resource": len(schema["resource"]),
+        "data": len(schema["data"]),
+        "ephemeral": len(schema["ephemeral"]),
+    }
     assert schema["counts"]["resource"] > 1300 and schema["counts"]["data"] > 400 and schema["counts"]["ephemeral"] >= 6
     assert GOOGLE.schema_file.stat().st_size < 2_000_000 and GOOGLE.rules_file.stat().st_size < 2_000_000
 
@@ -39,8 +43,10 @@ def test_rules_data_records_its_provenance_and_the_schema_it_was_checked_against
     assert source["repository"] == "hashicorp/terraform-provider-google"
     assert source["commit"].startswith("e03b7622a2") and source["date"].startswith("2026-08-21")
     assert "8.0.0" in source["parent"] and "not the 8.7.0 release" in source["note"]
-    assert rules["checked_against"] == {"version": "8.7.0",
-                                        "assembly_fingerprint": schema["bindings"]["assembly_fingerprint"]}
+    assert rules["checked_against"] == {
+        "version": "8.7.0",
+        "assembly_fingerprint": schema["bindings"]["assembly_fingerprint"],
+    }
 
 
 def _in_schema(node: dict, path: str) -> bool:
@@ -58,10 +64,16 @@ def _in_schema(node: dict, path: str) -> bool:
 def test_every_rule_and_force_new_path_exists_in_the_pinned_schema():
     schema = data_files.schema("google")["resource"]
     rules = data_files.rules("google")["resources"]
-    missing = [(t, k) for t, entry in rules.items() for rule in entry["rules"]
-               for k in [rule["attribute"], *rule["with"]] if not _in_schema(schema[t], plain_path(k))]
-    missing += [(t, f["path"]) for t, entry in rules.items() for f in entry["force_new"]
-                if not _in_schema(schema[t], f["path"])]
+    missing = [
+        (t, k)
+        for t, entry in rules.items()
+        for rule in entry["rules"]
+        for k in [rule["attribute"], *rule["with"]]
+        if not _in_schema(schema[t], plain_path(k))
+    ]
+    missing += [
+        (t, f["path"]) for t, entry in rules.items() for f in entry["force_new"] if not _in_schema(schema[t], f["path"])
+    ]
     assert missing == []
     for entry in rules.values():
         for rule in entry["rules"] + entry["force_new"]:
@@ -91,18 +103,31 @@ def test_every_synthesized_type_has_schema_and_cross_field_data(stacks):
 def test_the_known_autopilot_and_fleet_rules_are_in_the_data():
     """Spot checks against the provider source and docs (resource_container_cluster.go, gke_hub_fleet docs)."""
     cluster = data_files.rules("google")["resources"]["google_container_cluster"]
-    autopilot = {r["attribute"] for r in cluster["rules"] if r["kind"] == "conflicts_with" and "enable_autopilot" in r["with"]}
+    autopilot = {
+        r["attribute"] for r in cluster["rules"] if r["kind"] == "conflicts_with" and "enable_autopilot" in r["with"]
+    }
     # resource_container_cluster.go at e03b7622a2: lines 2464, 2260, 1692, 1723, 2075
-    assert {"enable_intranode_visibility", "default_max_pods_per_node", "network_policy", "node_pool",
-            "remove_default_node_pool"} <= autopilot
+    assert {
+        "enable_intranode_visibility",
+        "default_max_pods_per_node",
+        "network_policy",
+        "node_pool",
+        "remove_default_node_pool",
+    } <= autopilot
     fleet = data_files.schema("google")["resource"]["google_gke_hub_fleet"]
     mode = fleet["default_cluster_config"]["a"]["binary_authorization_config"]["a"]["evaluation_mode"]
     assert mode == ["s", 0, ["DISABLED", "POLICY_BINDINGS"]]
     endpoint = data_files.schema("google")["resource"]["google_vertex_ai_endpoint"]
     assert endpoint["display_name"] == ["s", 1] and endpoint["encryption_spec"]["b"] == "one"
-    assert {"path": "location", "computed": False} == {k: v for k, v in next(
-        f for f in data_files.rules("google")["resources"]["google_bigquery_dataset"]["force_new"]
-        if f["path"] == "location").items() if k != "at"}
+    assert {"path": "location", "computed": False} == {
+        k: v
+        for k, v in next(
+            f
+            for f in data_files.rules("google")["resources"]["google_bigquery_dataset"]["force_new"]
+            if f["path"] == "location"
+        ).items()
+        if k != "at"
+    }
 
 
 def test_data_files_are_deterministic_json():

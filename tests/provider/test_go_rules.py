@@ -1,4 +1,5 @@
 """Cross-field rules read from a provider checkout (a tiny Go provider in a temporary git repository)."""
+
 from __future__ import annotations
 
 import subprocess
@@ -11,7 +12,7 @@ from policies.provider.go_source import Source
 from policies.provider.providers import PROVIDERS
 from policies.provider.regenerate import rules_doc
 
-RESOURCE = '''package demo
+RESOURCE = """package demo
 
 import (
 \t"github.com/hashicorp/terraform-plugin-sdk/v2/helper/schema"
@@ -75,12 +76,21 @@ func baseSchema() map[string]*schema.Schema {
 \t\t"effective_labels": {Type: schema.TypeMap, Computed: true, ForceNew: true},
 \t}
 }
-'''
+"""
 
-SCHEMA = {"resource": {"google_demo_thing": {
-    "name": ["s", 1], "mode": ["s", 0], "legacy": ["b", 0], "project": ["s", 0], "extra": ["s", 0],
-    "block": {"b": "one", "r": 0, "a": {"a": ["s", 0], "b": ["s", 0]}},
-    "nested": {"b": "list", "r": 0, "a": {"x": ["s", 0], "y": ["s", 0]}}}}}
+SCHEMA = {
+    "resource": {
+        "google_demo_thing": {
+            "name": ["s", 1],
+            "mode": ["s", 0],
+            "legacy": ["b", 0],
+            "project": ["s", 0],
+            "extra": ["s", 0],
+            "block": {"b": "one", "r": 0, "a": {"a": ["s", 0], "b": ["s", 0]}},
+            "nested": {"b": "list", "r": 0, "a": {"x": ["s", 0], "y": ["s", 0]}},
+        }
+    }
+}
 SCHEMA_8_7 = {**SCHEMA, "bindings": {"assembly_fingerprint": "fp"}, "version": "8.7.0"}
 
 
@@ -90,8 +100,13 @@ def line_of(snippet: str, nth: int = 0) -> int:
 
 
 def _git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args], cwd=repo,
-                          check=True, capture_output=True, text=True).stdout
+    return subprocess.run(
+        ["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
 
 
 @pytest.fixture
@@ -118,7 +133,10 @@ def test_rules_flags_and_their_lines_come_from_the_source(checkout):
     assert rules == {
         ("conflicts_with", "mode"): (["legacy"], f"{file}:{line_of('ConflictsWith')}"),
         ("at_least_one_of", "block.0.a"): (["block.0.a", "block.0.b"], f"{file}:{line_of('AtLeastOneOf: thingKeys')}"),
-        ("at_least_one_of", "block.0.b"): (["block.0.a", "block.0.b"], f"{file}:{line_of('AtLeastOneOf: thingKeys', 1)}"),
+        ("at_least_one_of", "block.0.b"): (
+            ["block.0.a", "block.0.b"],
+            f"{file}:{line_of('AtLeastOneOf: thingKeys', 1)}",
+        ),
         ("exactly_one_of", "nested.0.x"): (["nested.0.x", "nested.0.y"], f"{file}:{line_of('ExactlyOneOf')}"),
         ("required_with", "extra"): (["name"], f"{file}:{line_of('RequiredWith')}"),
     }
@@ -131,8 +149,11 @@ def test_rules_flags_and_their_lines_come_from_the_source(checkout):
 
 def test_a_rule_naming_an_attribute_the_pinned_schema_lacks_stops_regeneration(checkout):
     git_dir, commit = checkout
-    narrow = {"resource": {"google_demo_thing": {k: v for k, v in SCHEMA["resource"]["google_demo_thing"].items()
-                                                 if k != "legacy"}}}
+    narrow = {
+        "resource": {
+            "google_demo_thing": {k: v for k, v in SCHEMA["resource"]["google_demo_thing"].items() if k != "legacy"}
+        }
+    }
     with pytest.raises(RegenerationError, match="conflicts_with .* names legacy"):
         collect(Source(git_dir, commit), narrow)
 

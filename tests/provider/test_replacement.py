@@ -1,4 +1,5 @@
 """The replacement preview on plain stacks: ForceNew changes and address moves of data-holding resources."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -21,7 +22,12 @@ def stack(name, **resources):
     return Stack(name, doc)
 
 
-DATASET = {"dataset_id": "d", "project": "p", "location": "EU", "default_encryption_configuration": {"kms_key_name": "k"}}
+DATASET = {
+    "dataset_id": "d",
+    "project": "p",
+    "location": "EU",
+    "default_encryption_configuration": {"kms_key_name": "k"},
+}
 
 
 def found(results):

@@ -1,4 +1,5 @@
 """Schema conformance of single resources against the pinned provider schema (the real data file)."""
+
 from __future__ import annotations
 
 from policies.provider import data_files
@@ -7,8 +8,12 @@ from policies.provider.schema_check import check_config
 
 GOOGLE = PROVIDERS["google"]
 KEY = "projects/p/locations/europe-west4/keyRings/r/cryptoKeys/k"
-ENDPOINT = {"display_name": "x", "location": "europe-west4", "name": "1234567890",
-            "encryption_spec": {"kms_key_name": KEY}}
+ENDPOINT = {
+    "display_name": "x",
+    "location": "europe-west4",
+    "name": "1234567890",
+    "encryption_spec": {"kms_key_name": KEY},
+}
 
 
 def problems(conf, tf_type="google_vertex_ai_endpoint", kind="resource"):
@@ -16,8 +21,14 @@ def problems(conf, tf_type="google_vertex_ai_endpoint", kind="resource"):
 
 
 def test_a_valid_resource_has_no_problem_and_meta_arguments_are_not_arguments():
-    conf = {**ENDPOINT, "//": {"metadata": {}}, "depends_on": ["x"], "lifecycle": {"prevent_destroy": True},
-            "provider": "google.other", "count": 1}
+    conf = {
+        **ENDPOINT,
+        "//": {"metadata": {}},
+        "depends_on": ["x"],
+        "lifecycle": {"prevent_destroy": True},
+        "provider": "google.other",
+        "count": 1,
+    }
     assert problems(conf) == []
 
 
@@ -33,10 +44,14 @@ def test_unknown_types_are_named_with_the_closest_match_and_the_right_kind():
 def test_misspelt_and_computed_only_arguments_at_any_level():
     assert problems({**ENDPOINT, "display_nam": "x"}) == [("argument", "display_nam")]
     assert problems({**ENDPOINT, "encryption_spec": {"kms_key": KEY}}) == [
-        ("argument", "encryption_spec.kms_key"), ("required", "encryption_spec.kms_key_name")]
+        ("argument", "encryption_spec.kms_key"),
+        ("required", "encryption_spec.kms_key_name"),
+    ]
     assert problems({**ENDPOINT, "create_time": "2026-01-01"}) == [("argument", "create_time")]  # computed-only
     deep = {"project": "p", "default_cluster_config": {"security_posture_config": {"mood": "BASIC"}}}
-    assert problems(deep, "google_gke_hub_fleet") == [("argument", "default_cluster_config.security_posture_config.mood")]
+    assert problems(deep, "google_gke_hub_fleet") == [
+        ("argument", "default_cluster_config.security_posture_config.mood")
+    ]
 
 
 def test_required_arguments_and_blocks_only_inside_blocks_that_are_present():
@@ -50,7 +65,9 @@ def test_required_arguments_and_blocks_only_inside_blocks_that_are_present():
 
 
 def test_single_blocks_take_one_object_and_values_must_have_the_right_shape():
-    assert problems({**ENDPOINT, "encryption_spec": [{"kms_key_name": KEY}]}) == []  # a list of one is valid JSON syntax
+    assert (
+        problems({**ENDPOINT, "encryption_spec": [{"kms_key_name": KEY}]}) == []
+    )  # a list of one is valid JSON syntax
     two = [{"kms_key_name": KEY}, {"kms_key_name": KEY}]
     assert problems({**ENDPOINT, "encryption_spec": two}) == [("shape", "encryption_spec")]
     assert problems({**ENDPOINT, "encryption_spec": KEY}) == [("shape", "encryption_spec")]
@@ -64,22 +81,35 @@ def test_enum_values_come_from_the_possible_values_list():
     fleet = lambda mode: {"default_cluster_config": {"binary_authorization_config": {"evaluation_mode": mode}}}
     assert problems(fleet("POLICY_BINDINGS"), "google_gke_hub_fleet") == []
     assert problems(fleet("PROJECT_SINGLETON_POLICY_ENFORCE"), "google_gke_hub_fleet") == [
-        ("enum", "default_cluster_config.binary_authorization_config.evaluation_mode")]
+        ("enum", "default_cluster_config.binary_authorization_config.evaluation_mode")
+    ]
     # optional enums accept "" (verify.ValidateEnum([]string{..., ""}), resource_gke_hub_fleet.go:153)
     assert problems(fleet(""), "google_gke_hub_fleet") == []
     assert problems(fleet("${var.mode}"), "google_gke_hub_fleet") == []  # references are known only at plan
 
 
 def test_list_block_elements_are_each_checked_with_their_index():
-    conf = {"display_name": "a", "combiner": "OR",
-            "conditions": [{"display_name": "ok"}, {"display_name": "bad", "condition_treshold": {}}]}
+    conf = {
+        "display_name": "a",
+        "combiner": "OR",
+        "conditions": [{"display_name": "ok"}, {"display_name": "bad", "condition_treshold": {}}],
+    }
     assert problems(conf, "google_monitoring_alert_policy") == [("argument", "conditions[1].condition_treshold")]
-    assert problems({**conf, "combiner": "XOR", "conditions": [{"display_name": "x"}]},
-                    "google_monitoring_alert_policy") == [("enum", "combiner")]
+    assert problems(
+        {**conf, "combiner": "XOR", "conditions": [{"display_name": "x"}]}, "google_monitoring_alert_policy"
+    ) == [("enum", "combiner")]
 
 
 def test_the_provider_block_is_checked_too():
-    assert check_config(GOOGLE, data_files.schema("google"), "provider", "google",
-                        {"project": "p", "region": "r", "default_labels": {"a": "b"}}) == []
+    assert (
+        check_config(
+            GOOGLE,
+            data_files.schema("google"),
+            "provider",
+            "google",
+            {"project": "p", "region": "r", "default_labels": {"a": "b"}},
+        )
+        == []
+    )
     [p] = check_config(GOOGLE, data_files.schema("google"), "provider", "google", {"projct": "p"})
     assert p.category == "argument" and "did you mean `project`" in p.message

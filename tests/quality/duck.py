@@ -4,6 +4,7 @@ Every table of modules/quality/tables.py's SPECS (the team tables and feature_ba
 modules/metadata_tables.py declares them) is created with its columns and types; REQUIRED columns
 are NOT NULL, so a query that leaves one unfilled fails here as it would in BigQuery.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -20,13 +21,25 @@ from modules.quality.sql import Dataset, ModelSpec
 
 DS = Dataset("p", "d")
 # NUMERIC (Vertex's request_id) as BIGINT: DuckDB would print a DECIMAL's scale when cast to text.
-DUCK_TYPES = {"STRING": "VARCHAR", "FLOAT64": "DOUBLE", "INT64": "BIGINT", "JSON": "JSON", "BOOL": "BOOLEAN",
-              "TIMESTAMP": "TIMESTAMP", "DATE": "DATE", "NUMERIC": "BIGINT"}
+DUCK_TYPES = {
+    "STRING": "VARCHAR",
+    "FLOAT64": "DOUBLE",
+    "INT64": "BIGINT",
+    "JSON": "JSON",
+    "BOOL": "BOOLEAN",
+    "TIMESTAMP": "TIMESTAMP",
+    "DATE": "DATE",
+    "NUMERIC": "BIGINT",
+}
 # The table Vertex AI creates for request/response logging (not ours: its documented schema).
-VERTEX_REQUEST_LOG = (Column("endpoint", "STRING", ""), Column("deployed_model_id", "STRING", ""),
-                      Column("logging_time", "TIMESTAMP", ""), Column("request_id", "NUMERIC", ""),
-                      Column("request_payload", "STRING", "", "REPEATED"),
-                      Column("response_payload", "STRING", "", "REPEATED"))
+VERTEX_REQUEST_LOG = (
+    Column("endpoint", "STRING", ""),
+    Column("deployed_model_id", "STRING", ""),
+    Column("logging_time", "TIMESTAMP", ""),
+    Column("request_id", "NUMERIC", ""),
+    Column("request_payload", "STRING", "", "REPEATED"),
+    Column("response_payload", "STRING", "", "REPEATED"),
+)
 
 
 def to_duckdb(statement: exp.Expression) -> str:
@@ -36,6 +49,7 @@ def to_duckdb(statement: exp.Expression) -> str:
     (https://cloud.google.com/bigquery/docs/reference/standard-sql/aggregate_functions#countif);
     DuckDB's count_if returns NULL there, so it is wrapped in COALESCE(..., 0).
     """
+
     def countif_zero(node: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.CountIf) and not isinstance(node.parent, exp.Coalesce):
             return exp.Coalesce(this=node.copy(), expressions=[exp.Literal.number(0)])
@@ -92,11 +106,18 @@ class Duck:
         return [dict(zip(names, row)) for row in result.fetchall()]
 
 
-def history_row(model: ModelSpec, request_id: str, features: dict, when: datetime.datetime,
-                **extra: Any) -> dict[str, Any]:
+def history_row(
+    model: ModelSpec, request_id: str, features: dict, when: datetime.datetime, **extra: Any
+) -> dict[str, Any]:
     """A prediction_history row as the serving paths write it: features split by the model's pii flags."""
     pii = {f.name for f in model.features if f.pii}
-    return {"prediction_time": when, "model": model.name, "pattern": "online", "source": "request_log",
-            "request_id": request_id,
-            "features": json.dumps({k: v for k, v in features.items() if k not in pii}),
-            "pii_features": json.dumps({k: v for k, v in features.items() if k in pii}), **extra}
+    return {
+        "prediction_time": when,
+        "model": model.name,
+        "pattern": "online",
+        "source": "request_log",
+        "request_id": request_id,
+        "features": json.dumps({k: v for k, v in features.items() if k not in pii}),
+        "pii_features": json.dumps({k: v for k, v in features.items() if k in pii}),
+        **extra,
+    }

@@ -5,6 +5,7 @@ quality workflow and the batch workflow run (for every model of the example team
 sqlglot, its columns are resolved against a schema built from those specs (an unknown column
 fails), and the types of what it writes and compares are checked against the columns' types.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -27,6 +28,7 @@ NUMERIC = INTEGER | {T.DOUBLE, T.FLOAT, T.DECIMAL, T.BIGDECIMAL}
 TIMESTAMPS = {T.TIMESTAMPTZ, T.TIMESTAMP}
 DAY = "DATE '2026-03-10'"  # @day is a DATE parameter; a literal gives the checker its type
 
+
 def _type(c: Column) -> exp.DataType:
     kind = f"ARRAY<{c.type}>" if c.mode == "REPEATED" else c.type
     return exp.DataType.build(kind, dialect="bigquery")
@@ -44,8 +46,7 @@ class Catalog:
 
     def __init__(self, specs: list[TableSpec]):
         self.specs = {s.name: s for s in specs}
-        self.schema = {"p": {"d": {s.name: {c.name: _type(c).sql("bigquery") for c in s.columns}
-                                   for s in specs}}}
+        self.schema = {"p": {"d": {s.name: {c.name: _type(c).sql("bigquery") for c in s.columns} for s in specs}}}
 
     def spec(self, table: exp.Table) -> TableSpec:
         return self.specs[table.name]
@@ -60,8 +61,12 @@ def _compatible(actual: exp.DataType, expected: exp.DataType) -> bool:
     a, e = actual.this, expected.this
     if a == T.NULL or a == e:
         return True
-    return (a in TEXT and e in TEXT) or (a in INTEGER and e in NUMERIC) or (a in TIMESTAMPS and e in TIMESTAMPS) \
+    return (
+        (a in TEXT and e in TEXT)
+        or (a in INTEGER and e in NUMERIC)
+        or (a in TIMESTAMPS and e in TIMESTAMPS)
         or (a in NUMERIC - INTEGER and e in NUMERIC - INTEGER)
+    )
 
 
 def _comparable(left: exp.DataType, right: exp.DataType) -> bool:
@@ -79,8 +84,9 @@ def check_reads(catalog: Catalog, query: exp.Expression) -> exp.Expression:
             assert arg.type.this in TEXT | {T.JSON}, f"JSON function on {arg.sql()} of type {arg.type.sql()}"
     for cmp in resolved.find_all(exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE):
         if isinstance(cmp.this, exp.Column) or isinstance(cmp.expression, exp.Column):
-            assert _comparable(cmp.this.type, cmp.expression.type), \
+            assert _comparable(cmp.this.type, cmp.expression.type), (
                 f"{cmp.sql('bigquery')}: {cmp.this.type.sql()} vs {cmp.expression.type.sql()}"
+            )
     return resolved
 
 
@@ -96,8 +102,9 @@ def check_statement(catalog: Catalog, statement: exp.Expression) -> None:
         assert len(resolved.selects) == len(written)
         for name, projection in zip(written, resolved.selects):
             expected = _type(known[name])
-            assert _compatible(projection.type, expected), \
+            assert _compatible(projection.type, expected), (
                 f"{target.name}.{name} is {expected.sql()}, the query writes {projection.type.sql()}"
+            )
     elif isinstance(statement, exp.Delete):
         check_reads(catalog, exp.select("*").from_(statement.this.copy()).where(statement.args["where"].this.copy()))
     elif isinstance(statement, exp.Query):
@@ -127,12 +134,18 @@ def _scripts(config) -> list[tuple[str, str, Catalog]]:
             for build in sql.DAILY_QUERIES.values():
                 out.append((f"{m.name} {build.__name__}", sql.replace_day(DS, spec, build(DS, spec)), catalog))
             if m.pattern == "online":
-                out.append((f"{m.name} ingest", sql.ingest_request_log(DS, spec, names.request_log_table(m.name)),
-                            catalog))
+                out.append(
+                    (f"{m.name} ingest", sql.ingest_request_log(DS, spec, names.request_log_table(m.name)), catalog)
+                )
             if m.pattern == "batch":
                 predictions = f"`p.d.predictions_{names.batch_output_table(m.name)}`"
-                out.append((f"{m.name} batch copy", sql.copy_batch_output(
-                    DS, spec, names.batch_output_table(m.name), predictions), catalog))
+                out.append(
+                    (
+                        f"{m.name} batch copy",
+                        sql.copy_batch_output(DS, spec, names.batch_output_table(m.name), predictions),
+                        catalog,
+                    )
+                )
         out += [(f"{team.name} publish {p['metric_type']}", p["query"], catalog) for p in publications(DS, models)]
     return out
 
@@ -160,11 +173,15 @@ def test_the_checker_fails_on_a_column_the_spec_does_not_have():
 
 def test_the_checker_fails_on_a_written_type_or_an_unfilled_required_column():
     catalog = Catalog(list(tables.SPECS.values()))
-    wrong_type = f"INSERT INTO `p.d.drift` (check_date, model, feature, psi, computed_at) " \
-                 f"SELECT {DAY}, 'm', 'f', 'high', CURRENT_TIMESTAMP()"
+    wrong_type = (
+        f"INSERT INTO `p.d.drift` (check_date, model, feature, psi, computed_at) "
+        f"SELECT {DAY}, 'm', 'f', 'high', CURRENT_TIMESTAMP()"
+    )
     with pytest.raises(AssertionError, match="drift.psi is DOUBLE"):
         check_statement(catalog, _statements(wrong_type)[0])
-    unfilled = f"INSERT INTO `p.d.drift` (check_date, model, feature, computed_at) SELECT {DAY}, 'm', 'f', CURRENT_TIMESTAMP()"
+    unfilled = (
+        f"INSERT INTO `p.d.drift` (check_date, model, feature, computed_at) SELECT {DAY}, 'm', 'f', CURRENT_TIMESTAMP()"
+    )
     with pytest.raises(AssertionError, match=r"REQUIRED columns not written \['psi'\]"):
         check_statement(catalog, _statements(unfilled)[0])
     bad_compare = "SELECT model FROM `p.d.drift` WHERE psi = 'x'"
@@ -174,8 +191,11 @@ def test_the_checker_fails_on_a_written_type_or_an_unfilled_required_column():
 
 def test_select_into_refuses_unknown_and_unfilled_columns():
     with pytest.raises(ValueError, match=r"not in the table spec \['day'\]"):
-        sql.select_into(tables.DAILY_USAGE, {"day": "@day", "usage_date": "@day", "model": "'m'",
-                                             "predictions": "1", "computed_at": sql.NOW}, "")
+        sql.select_into(
+            tables.DAILY_USAGE,
+            {"day": "@day", "usage_date": "@day", "model": "'m'", "predictions": "1", "computed_at": sql.NOW},
+            "",
+        )
     with pytest.raises(ValueError, match=r"REQUIRED columns not filled \['computed_at'\]"):
         sql.select_into(tables.DAILY_USAGE, {"usage_date": "@day", "model": "'m'", "predictions": "1"}, "")
 
@@ -190,4 +210,3 @@ def test_the_callers_request_id_can_only_travel_in_the_instance(example_config):
     spec = sql.model_spec(next(m for t in example_config.teams for m in t.models if m.pattern == "online"))
     assert sql.instance_fields(spec)[0] == sql.REQUEST_ID == "request_id"
     assert f"JSON_VALUE(instance, '$.{sql.REQUEST_ID}')" in sql.ingest_request_log(DS, spec, "request_log_x")
-

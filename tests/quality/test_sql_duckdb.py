@@ -1,4 +1,5 @@
 """The generated BigQuery SQL, transpiled to DuckDB and run on fixtures whose answers are worked out by hand."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -16,17 +17,24 @@ TS = datetime.datetime(2026, 3, 10, 12, 0)
 YESTERDAY_TS = datetime.datetime(2026, 3, 9, 12, 0)
 
 # `country` is marked pii: the SQL must read it from `pii_features`, the others from `features`.
-CLASSIFIER = sql.ModelSpec("card-scorer", "classification",
-                           (sql.FeatureSpec("amount", drift_threshold=0.2),
-                            sql.FeatureSpec("country", "STRING", pii=True, drift_threshold=0.3)),
-                           max_missing_feature_ratio=0.05, min_accuracy=0.9)
+CLASSIFIER = sql.ModelSpec(
+    "card-scorer",
+    "classification",
+    (
+        sql.FeatureSpec("amount", drift_threshold=0.2),
+        sql.FeatureSpec("country", "STRING", pii=True, drift_threshold=0.3),
+    ),
+    max_missing_feature_ratio=0.05,
+    min_accuracy=0.9,
+)
 REGRESSOR = sql.ModelSpec("chargeback-forecast", "regression", (sql.FeatureSpec("volume"),), max_rmse=25)
 MODELS = {m.name: m for m in (CLASSIFIER, REGRESSOR)}
 
 
 def history(model: str, request_id: str, features: dict, when=TS, **extra) -> dict:
-    return history_row(MODELS.get(model, sql.ModelSpec(model, "classification", ())), request_id, features, when,
-                       **extra)
+    return history_row(
+        MODELS.get(model, sql.ModelSpec(model, "classification", ())), request_id, features, when, **extra
+    )
 
 
 @pytest.fixture
@@ -35,14 +43,17 @@ def duck() -> Duck:
 
 
 def test_missing_feature_ratio_counts_absent_keys_and_json_nulls(duck):
-    duck.insert(tables.PREDICTION_HISTORY, [
-        history("card-scorer", "1", {"amount": 1.0, "country": "NL"}),
-        history("card-scorer", "2", {"amount": None, "country": "NL"}),
-        history("card-scorer", "3", {"country": "DE"}),
-        history("card-scorer", "4", {"amount": 20.0}),
-        history("card-scorer", "5", {}, when=YESTERDAY_TS),          # another day: not counted
-        history("other-model", "6", {}),                              # another model: not counted
-    ])
+    duck.insert(
+        tables.PREDICTION_HISTORY,
+        [
+            history("card-scorer", "1", {"amount": 1.0, "country": "NL"}),
+            history("card-scorer", "2", {"amount": None, "country": "NL"}),
+            history("card-scorer", "3", {"country": "DE"}),
+            history("card-scorer", "4", {"amount": 20.0}),
+            history("card-scorer", "5", {}, when=YESTERDAY_TS),  # another day: not counted
+            history("other-model", "6", {}),  # another model: not counted
+        ],
+    )
     rows = {r["feature"]: r for r in duck.run(sql.missing_features(DS, CLASSIFIER), DAY)}
     assert (rows["amount"]["records"], rows["amount"]["missing"]) == (4, 2)
     assert rows["amount"]["missing_ratio"] == pytest.approx(0.5)
@@ -57,23 +68,38 @@ def test_missing_feature_ratio_is_null_without_traffic(duck):
 
 
 def _baseline(model, feature, bucket, lower, upper, ratio):
-    return {"computed_at": YESTERDAY_TS, "model": model, "feature": feature, "bucket": bucket, "lower_bound": lower,
-            "upper_bound": upper, "expected_ratio": ratio, "training_data": "gs://acme/train.csv"}
+    return {
+        "computed_at": YESTERDAY_TS,
+        "model": model,
+        "feature": feature,
+        "bucket": bucket,
+        "lower_bound": lower,
+        "upper_bound": upper,
+        "expected_ratio": ratio,
+        "training_data": "gs://acme/train.csv",
+    }
 
 
 def test_psi_matches_the_hand_computed_value_for_numeric_and_categorical_features(duck):
-    duck.insert(tables.FEATURE_BASELINE, [
-        _baseline("card-scorer", "amount", "low", None, 10.0, 0.5),
-        _baseline("card-scorer", "amount", "high", 10.0, None, 0.5),
-        _baseline("card-scorer", "country", "NL", None, None, 0.6),
-        _baseline("card-scorer", "country", "DE", None, None, 0.3),
-        _baseline("card-scorer", "country", "__other__", None, None, 0.1),
-    ])
-    amounts = [1, 2, 3, 4, 5, 9.99, 10, 50]                 # 6 low, 2 high (10 is the high bucket's inclusive bound)
+    duck.insert(
+        tables.FEATURE_BASELINE,
+        [
+            _baseline("card-scorer", "amount", "low", None, 10.0, 0.5),
+            _baseline("card-scorer", "amount", "high", 10.0, None, 0.5),
+            _baseline("card-scorer", "country", "NL", None, None, 0.6),
+            _baseline("card-scorer", "country", "DE", None, None, 0.3),
+            _baseline("card-scorer", "country", "__other__", None, None, 0.1),
+        ],
+    )
+    amounts = [1, 2, 3, 4, 5, 9.99, 10, 50]  # 6 low, 2 high (10 is the high bucket's inclusive bound)
     countries = ["NL", "NL", "DE", "FR", None, None, None, None]  # FR was never seen in training -> __other__
-    duck.insert(tables.PREDICTION_HISTORY, [
-        history("card-scorer", str(i), {"amount": a, "country": c}) for i, (a, c) in enumerate(zip(amounts, countries))
-    ])
+    duck.insert(
+        tables.PREDICTION_HISTORY,
+        [
+            history("card-scorer", str(i), {"amount": a, "country": c})
+            for i, (a, c) in enumerate(zip(amounts, countries))
+        ],
+    )
     rows = {r["feature"]: r for r in duck.run(sql.drift(DS, CLASSIFIER), DAY)}
     # (0.75-0.5)*ln(0.75/0.5) + (0.25-0.5)*ln(0.25/0.5)
     assert rows["amount"]["psi"] == pytest.approx(0.25 * math.log(1.5) + 0.25 * math.log(2), rel=1e-9)
@@ -89,12 +115,17 @@ def test_psi_matches_the_hand_computed_value_for_numeric_and_categorical_feature
 
 
 def test_psi_is_zero_when_serving_matches_training_and_floors_empty_buckets(duck):
-    duck.insert(tables.FEATURE_BASELINE, [
-        _baseline("card-scorer", "amount", "low", None, 10.0, 0.5),
-        _baseline("card-scorer", "amount", "high", 10.0, None, 0.5),
-    ])
-    duck.insert(tables.PREDICTION_HISTORY, [history("card-scorer", "1", {"amount": 1}),
-                                            history("card-scorer", "2", {"amount": 11})])
+    duck.insert(
+        tables.FEATURE_BASELINE,
+        [
+            _baseline("card-scorer", "amount", "low", None, 10.0, 0.5),
+            _baseline("card-scorer", "amount", "high", 10.0, None, 0.5),
+        ],
+    )
+    duck.insert(
+        tables.PREDICTION_HISTORY,
+        [history("card-scorer", "1", {"amount": 1}), history("card-scorer", "2", {"amount": 11})],
+    )
     assert duck.run(sql.drift(DS, CLASSIFIER), DAY)[0]["psi"] == pytest.approx(0.0)
     duck.con.execute("DELETE FROM p.d.prediction_history")
     duck.insert(tables.PREDICTION_HISTORY, [history("card-scorer", "1", {"amount": 1})])
@@ -109,19 +140,23 @@ def _truth(model, request_id, observed=TS, **values):
 
 def test_classification_accuracy_and_macro_precision_recall_match_hand_computed_values(duck):
     pairs = [("1", "1"), ("1", "0"), ("0", "0"), ("0", "0"), ("1", "1"), ("2", "2"), ("2", "0")]
-    duck.insert(tables.PREDICTION_HISTORY, [
-        history("card-scorer", f"r{i}", {}, predicted_label=p) for i, (p, _) in enumerate(pairs)
-    ] + [
-        history("card-scorer", "no-truth", {}, predicted_label="1"),
-        history("card-scorer", "too-old", {}, when=datetime.datetime(2026, 1, 1), predicted_label="1"),
-        history("card-scorer", "late-truth", {}, predicted_label="1"),
-    ])
-    duck.insert(tables.GROUND_TRUTH, [
-        _truth("card-scorer", f"r{i}", label=a) for i, (_, a) in enumerate(pairs)
-    ] + [
-        _truth("card-scorer", "too-old", label="0"),
-        _truth("card-scorer", "late-truth", observed=datetime.datetime(2026, 3, 12), label="0"),
-    ])
+    duck.insert(
+        tables.PREDICTION_HISTORY,
+        [history("card-scorer", f"r{i}", {}, predicted_label=p) for i, (p, _) in enumerate(pairs)]
+        + [
+            history("card-scorer", "no-truth", {}, predicted_label="1"),
+            history("card-scorer", "too-old", {}, when=datetime.datetime(2026, 1, 1), predicted_label="1"),
+            history("card-scorer", "late-truth", {}, predicted_label="1"),
+        ],
+    )
+    duck.insert(
+        tables.GROUND_TRUTH,
+        [_truth("card-scorer", f"r{i}", label=a) for i, (_, a) in enumerate(pairs)]
+        + [
+            _truth("card-scorer", "too-old", label="0"),
+            _truth("card-scorer", "late-truth", observed=datetime.datetime(2026, 3, 12), label="0"),
+        ],
+    )
     rows = {r["metric"]: r for r in duck.run(sql.accuracy(DS, CLASSIFIER), DAY)}
     assert rows["accuracy"]["value"] == pytest.approx(5 / 7)
     # per class P: 1 -> 2/3, 0 -> 2/2, 2 -> 1/2 ; R: 1 -> 2/2, 0 -> 2/4, 2 -> 1/1
@@ -135,10 +170,13 @@ def test_classification_accuracy_and_macro_precision_recall_match_hand_computed_
 
 def test_regression_mae_and_rmse_match_hand_computed_values(duck):
     pairs = [(10.0, 12.0), (5.0, 5.0), (3.0, 0.0)]
-    duck.insert(tables.PREDICTION_HISTORY, [
-        history("chargeback-forecast", f"r{i}", {}, predicted_value=p) for i, (p, _) in enumerate(pairs)])
-    duck.insert(tables.GROUND_TRUTH, [
-        _truth("chargeback-forecast", f"r{i}", value=a) for i, (_, a) in enumerate(pairs)])
+    duck.insert(
+        tables.PREDICTION_HISTORY,
+        [history("chargeback-forecast", f"r{i}", {}, predicted_value=p) for i, (p, _) in enumerate(pairs)],
+    )
+    duck.insert(
+        tables.GROUND_TRUTH, [_truth("chargeback-forecast", f"r{i}", value=a) for i, (_, a) in enumerate(pairs)]
+    )
     result = duck.run(sql.accuracy(DS, REGRESSOR), DAY)
     rows = {r["metric"]: r["value"] for r in result}
     assert rows == pytest.approx({"mae": 5 / 3, "rmse": math.sqrt(13 / 3)})
@@ -151,10 +189,13 @@ def test_metrics_without_labelled_predictions_write_no_rows(duck):
 
 
 def test_usage_rollup_counts_predictions_callers_and_latency_percentiles(duck):
-    duck.insert(tables.PREDICTION_HISTORY, [
-        history("card-scorer", str(i), {}, caller=("a" if i < 6 else "b" if i < 9 else None), latency_ms=float(l))
-        for i, l in enumerate(range(10, 110, 10))
-    ])
+    duck.insert(
+        tables.PREDICTION_HISTORY,
+        [
+            history("card-scorer", str(i), {}, caller=("a" if i < 6 else "b" if i < 9 else None), latency_ms=float(l))
+            for i, l in enumerate(range(10, 110, 10))
+        ],
+    )
     [row] = duck.run(sql.usage(DS, CLASSIFIER), DAY)
     assert (row["predictions"], row["distinct_callers"]) == (10, 2)
     assert row["latency_p50_ms"] == pytest.approx(55, abs=10)
@@ -175,8 +216,14 @@ def _except_computed_at(rows: list[dict]) -> list[dict]:
 
 @pytest.mark.parametrize("table", tables.DAILY_TABLES)
 def test_writing_a_day_twice_replaces_it_instead_of_duplicating(duck, table):
-    duck.insert(tables.PREDICTION_HISTORY, [history("card-scorer", "1", {"amount": 1.0, "country": "NL"},
-                                                    caller="a", latency_ms=5.0, predicted_label="1")])
+    duck.insert(
+        tables.PREDICTION_HISTORY,
+        [
+            history(
+                "card-scorer", "1", {"amount": 1.0, "country": "NL"}, caller="a", latency_ms=5.0, predicted_label="1"
+            )
+        ],
+    )
     duck.insert(tables.GROUND_TRUTH, [_truth("card-scorer", "1", label="1")])
     duck.insert(tables.FEATURE_BASELINE, [_baseline("card-scorer", "amount", "all", None, None, 1.0)])
     select = sql.DAILY_QUERIES[table](DS, CLASSIFIER)
@@ -194,14 +241,28 @@ def test_writing_a_day_twice_replaces_it_instead_of_duplicating(duck, table):
 
 def test_request_log_ingest_pairs_predictions_and_keeps_pii_features_in_pii_features(duck):
     duck.create_columns("request_log_x", VERTEX_REQUEST_LOG)
-    duck.insert("request_log_x", [
-        {"logging_time": TS, "request_id": 7, "deployed_model_id": "dm1",
-         "request_payload": [json.dumps({"request_id": "tx-1", "amount": 5, "country": "NL", "undeclared": 1}),
-                             json.dumps({"request_id": "tx-2", "amount": None})],
-         "response_payload": [json.dumps({"label": "1", "value": 0.9}), json.dumps("0")]},
-        {"logging_time": YESTERDAY_TS, "request_id": 8, "deployed_model_id": "dm1",
-         "request_payload": [json.dumps({"request_id": "tx-0", "amount": 1})], "response_payload": [json.dumps("1")]},
-    ])
+    duck.insert(
+        "request_log_x",
+        [
+            {
+                "logging_time": TS,
+                "request_id": 7,
+                "deployed_model_id": "dm1",
+                "request_payload": [
+                    json.dumps({"request_id": "tx-1", "amount": 5, "country": "NL", "undeclared": 1}),
+                    json.dumps({"request_id": "tx-2", "amount": None}),
+                ],
+                "response_payload": [json.dumps({"label": "1", "value": 0.9}), json.dumps("0")],
+            },
+            {
+                "logging_time": YESTERDAY_TS,
+                "request_id": 8,
+                "deployed_model_id": "dm1",
+                "request_payload": [json.dumps({"request_id": "tx-0", "amount": 1})],
+                "response_payload": [json.dumps("1")],
+            },
+        ],
+    )
     script = sql.ingest_request_log(DS, CLASSIFIER, "request_log_x")
     duck.run(script, DAY)
     duck.run(script, DAY)  # a rerun replaces the day's rows
@@ -209,10 +270,12 @@ def test_request_log_ingest_pairs_predictions_and_keeps_pii_features_in_pii_feat
     # The caller's id from each instance, not Vertex's internal request number (7).
     assert [r["request_id"] for r in rows] == ["tx-1", "tx-2"]
     first, second = rows
-    assert json.loads(first["features"]) == {"amount": 5.0}            # declared, not pii; nothing undeclared
-    assert json.loads(first["pii_features"]) == {"country": "NL"}     # pii: only in the tagged column
+    assert json.loads(first["features"]) == {"amount": 5.0}  # declared, not pii; nothing undeclared
+    assert json.loads(first["pii_features"]) == {"country": "NL"}  # pii: only in the tagged column
     assert (first["predicted_label"], first["predicted_value"]) == ("1", 0.9)
-    assert json.loads(second["features"]) == {"amount": None} and json.loads(second["pii_features"]) == {"country": None}
+    assert json.loads(second["features"]) == {"amount": None} and json.loads(second["pii_features"]) == {
+        "country": None
+    }
     assert (second["predicted_label"], second["predicted_value"]) == ("0", 0.0)
     assert {(r["pattern"], r["source"], r["deployed_model_id"]) for r in rows} == {("online", "request_log", "dm1")}
     missing = {r["feature"]: r["missing"] for r in duck.run(sql.missing_features(DS, CLASSIFIER), DAY)}
@@ -222,9 +285,16 @@ def test_request_log_ingest_pairs_predictions_and_keeps_pii_features_in_pii_feat
 def _log_rows(n: int, *, request_ids=None) -> list[dict]:
     """Vertex request-log rows of DAY, one instance each (the contract's request_id when given)."""
     ids = request_ids or [None] * n
-    return [{"logging_time": TS, "request_id": 100 + i, "deployed_model_id": "dm1",
-             "request_payload": [json.dumps({**({"request_id": rid} if rid else {}), "amount": 1.0})],
-             "response_payload": [json.dumps({"label": "1"})]} for i, rid in enumerate(ids)]
+    return [
+        {
+            "logging_time": TS,
+            "request_id": 100 + i,
+            "deployed_model_id": "dm1",
+            "request_payload": [json.dumps({**({"request_id": rid} if rid else {}), "amount": 1.0})],
+            "response_payload": [json.dumps({"label": "1"})],
+        }
+        for i, rid in enumerate(ids)
+    ]
 
 
 def test_online_accuracy_joins_ground_truth_on_the_callers_request_id(duck):
@@ -232,8 +302,14 @@ def test_online_accuracy_joins_ground_truth_on_the_callers_request_id(duck):
     duck.insert("request_log_x", _log_rows(3, request_ids=["tx-1", "tx-2", "tx-3"]))
     duck.run(sql.ingest_request_log(DS, CLASSIFIER, "request_log_x"), DAY)
     # Ground truth arrives later from the business system, keyed by the id the caller sent.
-    duck.insert(tables.GROUND_TRUTH, [_truth("card-scorer", "tx-1", label="1"), _truth("card-scorer", "tx-2", label="1"),
-                                      _truth("card-scorer", "tx-3", label="0")])
+    duck.insert(
+        tables.GROUND_TRUTH,
+        [
+            _truth("card-scorer", "tx-1", label="1"),
+            _truth("card-scorer", "tx-2", label="1"),
+            _truth("card-scorer", "tx-3", label="0"),
+        ],
+    )
     rows = {r["metric"]: r for r in duck.run(sql.accuracy(DS, CLASSIFIER), DAY)}
     assert rows["accuracy"]["value"] == pytest.approx(2 / 3) and rows["accuracy"]["sample_size"] == 3
 
@@ -250,19 +326,30 @@ def test_usage_of_a_sampled_request_log_is_scaled_and_marked_estimated_and_inven
 
 
 def test_usage_of_a_complete_history_is_counted_not_estimated(duck):
-    duck.insert(tables.PREDICTION_HISTORY, [history("card-scorer", str(i), {}, pattern="batch", source="batch_output")
-                                            for i in range(4)])
+    duck.insert(
+        tables.PREDICTION_HISTORY,
+        [history("card-scorer", str(i), {}, pattern="batch", source="batch_output") for i in range(4)],
+    )
     [row] = duck.run(sql.usage(DS, CLASSIFIER), DAY)
     assert (row["predictions"], row["logged_predictions"], row["estimated"]) == (4, 4, False)
 
 
 def test_batch_copy_writes_the_output_partition_and_history_with_pii_features_apart(duck):
-    duck.create("batch_output_x", [("scoring_date", "DATE"), ("request_id", "STRING"), ("prediction", "JSON"),
-                                   ("scored_at", "TIMESTAMP")])
-    duck.create("predictions_x", [("request_id", "STRING"), ("amount", "FLOAT64"), ("country", "STRING"),
-                                  ("prediction", "JSON")])
-    duck.insert("predictions_x", [{"request_id": "a", "amount": 3.0, "country": "NL", "prediction": '{"label": "1"}'},
-                                  {"request_id": "b", "amount": None, "country": None, "prediction": '"0"'}])
+    duck.create(
+        "batch_output_x",
+        [("scoring_date", "DATE"), ("request_id", "STRING"), ("prediction", "JSON"), ("scored_at", "TIMESTAMP")],
+    )
+    duck.create(
+        "predictions_x",
+        [("request_id", "STRING"), ("amount", "FLOAT64"), ("country", "STRING"), ("prediction", "JSON")],
+    )
+    duck.insert(
+        "predictions_x",
+        [
+            {"request_id": "a", "amount": 3.0, "country": "NL", "prediction": '{"label": "1"}'},
+            {"request_id": "b", "amount": None, "country": None, "prediction": '"0"'},
+        ],
+    )
     script = sql.copy_batch_output(DS, CLASSIFIER, "batch_output_x", "`p.d.predictions_x`")
     duck.run(script, DAY)
     duck.run(script, DAY)
@@ -273,7 +360,8 @@ def test_batch_copy_writes_the_output_partition_and_history_with_pii_features_ap
     assert json.loads(history["a"]["pii_features"]) == {"country": "NL"}
     assert (history["a"]["predicted_label"], history["b"]["predicted_label"]) == ("1", "0")
     assert {(r["pattern"], r["source"], r["prediction_time"]) for r in history.values()} == {
-        ("batch", "batch_output", datetime.datetime(2026, 3, 10))}
+        ("batch", "batch_output", datetime.datetime(2026, 3, 10))
+    }
 
 
 def test_batch_output_rows_is_zero_when_the_partition_is_missing(duck):

@@ -1,4 +1,5 @@
 """The team quality workflow: schedule, identity, CMEK, and SQL that matches the column contract."""
+
 from __future__ import annotations
 
 import json
@@ -79,7 +80,9 @@ def test_workflow_publishes_only_declared_custom_metrics(stacks):
         assert p["value_type"] == declared[p["metric_type"]].value_type
         assert p["label_names"] == [label for label in declared[p["metric_type"]].labels if label != "team"]
         sqlglot.parse_one(p["query"], read="bigquery")
-    growth = {p["metric_type"] for p in main_steps(definition(stacks, "team-growth-prod"))["publish_metrics"]["for"]["in"]}
+    growth = {
+        p["metric_type"] for p in main_steps(definition(stacks, "team-growth-prod"))["publish_metrics"]["for"]["in"]
+    }
     assert "custom.googleapis.com/modelops/batch/output_rows" not in growth
 
 
@@ -92,16 +95,18 @@ def test_publish_subworkflow_writes_time_series_to_the_monitoring_api(stacks):
     assert run["call"] == "googleapis.bigquery.v2.jobs.insert"
     assert run["args"]["body"]["configuration"]["query"]["queryParameters"] == "${parameters}"
     publish = main_steps(definition(stacks))["publish_metrics"]["for"]["steps"][0]["publish"]
-    assert publish["args"]["parameters"] == [{"name": "day", "parameterType": {"type": "DATE"},
-                                              "parameterValue": {"value": "${day}"}}]
+    assert publish["args"]["parameters"] == [
+        {"name": "day", "parameterType": {"type": "DATE"}, "parameterValue": {"value": "${day}"}}
+    ]
 
 
 def test_feature_baseline_table_follows_its_spec_and_is_protected_and_kept(stacks):
     table = resources(stacks["team-fraud-prod"], "google_bigquery_table")["feature-baseline/table"]
     spec = tables.SPECS[tables.FEATURE_BASELINE]
     assert table["table_id"] == tables.FEATURE_BASELINE
-    assert [(c["name"], c["type"], c["mode"]) for c in json.loads(table["schema"])] == \
-        [(c.name, c.type, c.mode) for c in spec.columns]
+    assert [(c["name"], c["type"], c["mode"]) for c in json.loads(table["schema"])] == [
+        (c.name, c.type, c.mode) for c in spec.columns
+    ]
     assert table["deletion_protection"] is True and table["lifecycle"]["prevent_destroy"] is True
     assert "kms_bigquery" in table["encryption_configuration"]["kms_key_name"]
     # Rewritten per model at registration: never expires, the drift SQL reads a model's whole baseline.

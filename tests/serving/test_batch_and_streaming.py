@@ -1,4 +1,5 @@
 """Batch and streaming patterns on synthesized JSON: tables, workflow, schedule, Pub/Sub wiring."""
+
 from __future__ import annotations
 
 import base64
@@ -20,7 +21,10 @@ def _unescape(source: str) -> str:
 
 def test_batch_input_and_output_tables_are_partitioned_cmek_protected_and_in_the_team_dataset(stacks):
     tables = resources(stacks["team-fraud-prod"], "google_bigquery_table")
-    for part, table_id in (("input", "batch_input_chargeback_forecast"), ("output", "batch_output_chargeback_forecast")):
+    for part, table_id in (
+        ("input", "batch_input_chargeback_forecast"),
+        ("output", "batch_output_chargeback_forecast"),
+    ):
         table = tables[f"chargeback-forecast/{part}"]
         assert table["table_id"] == table_id
         assert table["dataset_id"].startswith("${google_bigquery_dataset.metadata_dataset_")
@@ -48,8 +52,10 @@ def test_batch_workflow_runs_as_pipeline_sa_with_cmek_and_starts_a_bigquery_to_b
     body = create["args"]["body"]
     assert body["model"] == "projects/acme-fraud-prod/locations/europe-west4/models/fraud-chargeback-forecast@champion"
     assert body["inputConfig"]["instancesFormat"] == "bigquery"
-    assert body["outputConfig"] == {"predictionsFormat": "bigquery",
-                                    "bigqueryDestination": {"outputUri": "bq://acme-fraud-prod.fraud_metadata"}}
+    assert body["outputConfig"] == {
+        "predictionsFormat": "bigquery",
+        "bigqueryDestination": {"outputUri": "bq://acme-fraud-prod.fraud_metadata"},
+    }
     assert body["encryptionSpec"] == {"kmsKeyName": '${sys.get_env("VERTEX_KMS_KEY")}'}
     assert "raise" in run["job_failed"]  # a failed job fails the execution (and its alert)
     templates = {k: v for a in steps["names"]["assign"] for k, v in a.items() if k.endswith("_template")}
@@ -62,9 +68,13 @@ def test_batch_schedule_follows_yaml_and_calls_the_workflow_with_an_oauth_token(
     job = resources(stacks["team-fraud-prod"], "google_cloud_scheduler_job")["chargeback-forecast/schedule"]
     assert (job["schedule"], job["time_zone"]) == ("0 3 * * *", "Europe/Amsterdam")
     target = job["http_target"]
-    assert target["uri"].startswith("https://workflowexecutions.googleapis.com/v1/${google_workflows_workflow.chargeback-forecast_workflow")
+    assert target["uri"].startswith(
+        "https://workflowexecutions.googleapis.com/v1/${google_workflows_workflow.chargeback-forecast_workflow"
+    )
     assert target["uri"].endswith("/executions") and target["http_method"] == "POST"
-    assert target["oauth_token"]["service_account_email"].startswith("${google_service_account.service-accounts_pipeline")
+    assert target["oauth_token"]["service_account_email"].startswith(
+        "${google_service_account.service-accounts_pipeline"
+    )
     assert json.loads(base64.b64decode(target["body"])) == {"argument": "{}"}
 
 
@@ -74,12 +84,22 @@ def test_pipeline_service_account_gets_the_project_roles_batch_and_quality_need(
     # Batch prediction jobs through the custom batch-runner role, not roles/aiplatform.user (issue 15, item 8).
     [custom] = [r for r in roles if r.startswith("${google_project_iam_custom_role.")]
     assert "modelopsBatchRunner" in custom
-    assert roles - {custom} == {"roles/bigquery.jobUser", "roles/monitoring.metricWriter", "roles/workflows.invoker",
-                                "roles/logging.logWriter"}
-    runner = next(r for r in resources(stacks["team-fraud-prod"], "google_project_iam_custom_role").values()
-                  if r["role_id"] == "modelopsBatchRunner")
-    assert runner["permissions"] == ["aiplatform.batchPredictionJobs.create", "aiplatform.batchPredictionJobs.get",
-                                     "aiplatform.models.get"]
+    assert roles - {custom} == {
+        "roles/bigquery.jobUser",
+        "roles/monitoring.metricWriter",
+        "roles/workflows.invoker",
+        "roles/logging.logWriter",
+    }
+    runner = next(
+        r
+        for r in resources(stacks["team-fraud-prod"], "google_project_iam_custom_role").values()
+        if r["role_id"] == "modelopsBatchRunner"
+    )
+    assert runner["permissions"] == [
+        "aiplatform.batchPredictionJobs.create",
+        "aiplatform.batchPredictionJobs.get",
+        "aiplatform.models.get",
+    ]
 
 
 def test_no_grant_is_made_twice_in_a_stack(stacks):
@@ -90,8 +110,10 @@ def test_no_grant_is_made_twice_in_a_stack(stacks):
             if not tf_type.endswith("_iam_member"):
                 continue
             for conf in items.values():
-                key = (tf_type, json.dumps({k: v for k, v in conf.items() if k not in ("//", "depends_on")},
-                                           sort_keys=True))
+                key = (
+                    tf_type,
+                    json.dumps({k: v for k, v in conf.items() if k not in ("//", "depends_on")}, sort_keys=True),
+                )
                 assert key not in seen, f"{name}: duplicate grant {key}"
                 seen.add(key)
 
@@ -103,12 +125,21 @@ def test_streaming_topic_has_schema_cmek_and_regional_storage(stacks):
     assert topic["name"] == "growth-clickstream-propensity-events"
     assert "kms_pubsub" in topic["kms_key_name"]
     assert topic["schema_settings"]["encoding"] == "JSON"
-    assert topic["message_storage_policy"] == {"allowed_persistence_regions": ["europe-west4"], "enforce_in_transit": True}
+    assert topic["message_storage_policy"] == {
+        "allowed_persistence_regions": ["europe-west4"],
+        "enforce_in_transit": True,
+    }
     assert "kms_pubsub" in topics["clickstream-propensity/dead-letter-topic"]["kms_key_name"]
     schema = resources(stack, "google_pubsub_schema")["clickstream-propensity/schema"]
     avro = json.loads(schema["definition"])
     assert schema["type"] == "AVRO"
-    assert [f["name"] for f in avro["fields"]] == ["request_id", "event_time", "pages_viewed", "session_seconds", "device_type"]
+    assert [f["name"] for f in avro["fields"]] == [
+        "request_id",
+        "event_time",
+        "pages_viewed",
+        "session_seconds",
+        "device_type",
+    ]
     assert avro["fields"][4]["type"] == ["null", "string"]
 
 
@@ -119,10 +150,14 @@ def test_scoring_subscription_dead_letters_after_the_yaml_attempts_and_the_agent
     assert scoring["dead_letter_policy"]["max_delivery_attempts"] == 10
     assert "dead-letter-topic" in scoring["dead_letter_policy"]["dead_letter_topic"]
     assert scoring["expiration_policy"] == {"ttl": ""}
-    assert subs["clickstream-propensity/dead-letter-hold"]["topic"].startswith("${google_pubsub_topic.clickstream-propensity_dead-letter-topic")
+    assert subs["clickstream-propensity/dead-letter-hold"]["topic"].startswith(
+        "${google_pubsub_topic.clickstream-propensity_dead-letter-topic"
+    )
     topic_grants = resources(stack, "google_pubsub_topic_iam_member")
     sub_grants = resources(stack, "google_pubsub_subscription_iam_member")
-    assert topic_grants["clickstream-propensity/dead-letter-publisher"]["member"].endswith("@gcp-sa-pubsub.iam.gserviceaccount.com")
+    assert topic_grants["clickstream-propensity/dead-letter-publisher"]["member"].endswith(
+        "@gcp-sa-pubsub.iam.gserviceaccount.com"
+    )
     assert sub_grants["clickstream-propensity/dead-letter-subscriber"]["role"] == "roles/pubsub.subscriber"
     assert "service-accounts_serving" in sub_grants["clickstream-propensity/serving-subscriber"]["member"]
 
@@ -141,7 +176,8 @@ def test_bigquery_subscription_archives_events_into_a_partitioned_cmek_table(sta
     assert table["lifecycle"]["prevent_destroy"] is True and table["require_partition_filter"] is True
     # The subscription writes as the Pub/Sub agent, which may write this table and nothing else.
     writer = resources(stack, "google_bigquery_table_iam_member")[
-        "clickstream-propensity/pubsub-agent-stream_events_clickstream_propensity-dataEditor"]
+        "clickstream-propensity/pubsub-agent-stream_events_clickstream_propensity-dataEditor"
+    ]
     assert writer["member"].endswith("@gcp-sa-pubsub.iam.gserviceaccount.com")
     assert writer["role"] == "roles/bigquery.dataEditor"
     assert writer["table_id"].startswith("${google_bigquery_table.clickstream-propensity_archive-table")
@@ -163,23 +199,32 @@ def test_feature_columns_marked_pii_carry_the_pii_policy_tag_in_batch_and_stream
     from stacks.team import TeamStack
 
     fraud, growth = example_config.team("fraud"), example_config.team("growth")
-    team = dataclasses.replace(fraud, models=(_with_pii(fraud.model("chargeback-forecast"), "merchant_id_hash"),
-                                              _with_pii(growth.model("clickstream-propensity"), "device_type")))
+    team = dataclasses.replace(
+        fraud,
+        models=(
+            _with_pii(fraud.model("chargeback-forecast"), "merchant_id_hash"),
+            _with_pii(growth.model("clickstream-propensity"), "device_type"),
+        ),
+    )
     app = cdktn.Testing.app()
     platform = PlatformStack(app, example_config.platform, "dev")
     stack = json.loads(cdktn.Testing.synth(TeamStack(app, team, "dev", platform)))
-    (tag_id, _), = stack["resource"]["google_data_catalog_policy_tag"].items()
+    ((tag_id, _),) = stack["resource"]["google_data_catalog_policy_tag"].items()
     tag = [f"${{google_data_catalog_policy_tag.{tag_id}.name}}"]
     tables = {t["table_id"]: t for t in stack["resource"]["google_bigquery_table"].values()}
 
     def tagged(table_id: str) -> dict[str, list[str]]:
-        return {c["name"]: c["policyTags"]["names"] for c in json.loads(tables[table_id]["schema"]) if "policyTags" in c}
+        return {
+            c["name"]: c["policyTags"]["names"] for c in json.loads(tables[table_id]["schema"]) if "policyTags" in c
+        }
 
     assert tagged("batch_input_chargeback_forecast") == {"merchant_id_hash": tag}
     assert tagged("batch_output_chargeback_forecast") == {}
     assert tagged("stream_events_clickstream_propensity") == {"device_type": tag}
     workflows = {w["name"]: w["source_contents"] for w in stack["resource"]["google_workflows_workflow"].values()}
     source = workflows["fraud-model-quality"]
-    assert "JSON_VALUE(pii_features, '$.device_type')" in source and "JSON_VALUE(features, '$.device_type')" not in source
+    assert (
+        "JSON_VALUE(pii_features, '$.device_type')" in source and "JSON_VALUE(features, '$.device_type')" not in source
+    )
     batch = workflows["fraud-chargeback-forecast-batch"]
     assert "TO_JSON_STRING(STRUCT(p.merchant_id_hash AS merchant_id_hash)) AS pii_features" in batch

@@ -1,4 +1,5 @@
 """Online pattern on synthesized JSON: CMEK, request/response logging into the team dataset, access, SLOs."""
+
 from __future__ import annotations
 
 import pytest
@@ -23,7 +24,9 @@ def test_every_endpoint_is_cmek_encrypted_with_the_platform_vertex_key(stacks, t
 
 @pytest.mark.parametrize("team,model", ONLINE)
 @pytest.mark.parametrize("env", ENVS)
-def test_every_endpoint_logs_requests_into_a_new_table_of_the_team_metadata_dataset(stacks, example_config, team, model, env):
+def test_every_endpoint_logs_requests_into_a_new_table_of_the_team_metadata_dataset(
+    stacks, example_config, team, model, env
+):
     cfg = example_config.team(team).model(model)
     logging = endpoint(stacks, team, model, env)["predict_request_response_logging_config"]
     assert logging["enabled"] is True
@@ -53,8 +56,10 @@ def test_endpoint_name_labels_and_location_come_from_team_model_env(stacks, team
 
 def test_private_access_follows_serving_access_in_yaml(stacks):
     psc = endpoint(stacks, "fraud", "card-scorer")
-    assert psc["private_service_connect_config"] == {"enable_private_service_connect": True,
-                                                     "project_allowlist": ["acme-fraud-prod"]}
+    assert psc["private_service_connect_config"] == {
+        "enable_private_service_connect": True,
+        "project_allowlist": ["acme-fraud-prod"],
+    }
     assert "dedicated_endpoint_enabled" not in psc
     dedicated = endpoint(stacks, "growth", "next-best-offer")
     assert dedicated["dedicated_endpoint_enabled"] is True and "private_service_connect_config" not in dedicated
@@ -90,7 +95,8 @@ def test_latency_and_availability_slos_watch_the_endpoint(stacks, example_config
     assert latency["distribution_filter"] == (
         'resource.type="aiplatform.googleapis.com/Endpoint" AND '
         'metric.type="aiplatform.googleapis.com/prediction/online/prediction_latencies" AND '
-        f'resource.labels.endpoint_id="{eid}" AND metric.labels.latency_type="total"')
+        f'resource.labels.endpoint_id="{eid}" AND metric.labels.latency_type="total"'
+    )
     availability = slos["card-scorer/slo/availability"]
     assert availability["goal"] == 0.99  # 1 - max_error_rate 0.01
     ratio = availability["request_based_sli"]["good_total_ratio"]
@@ -134,13 +140,17 @@ def test_colliding_endpoint_ids_are_a_config_error(config_copy, monkeypatch):
     team_file = config_copy / "teams" / "fraud.yaml"
     text = team_file.read_text()
     # a second online model in the same team: its endpoint id collides under the patched derivation
-    text = text.replace("models:\n", "models:\n  - name: card-scorer-two\n    pattern: online\n"
-                        "    description: A second online model.\n"
-                        "    impact: {kpi: fraud loss, owner: maria.rossi@acme.example}\n"
-                        "    monitoring: {latency_p99_ms: 100, max_error_rate: 0.01, min_predictions_per_hour: 10,\n"
-                        "                 drift_threshold: 0.2, max_missing_feature_ratio: 0.05, min_accuracy: 0.9,\n"
-                        "                 features: [amount]}\n"
-                        "    logging: {sample_rate: 1.0, retention_days: 400}\n", 1)
+    text = text.replace(
+        "models:\n",
+        "models:\n  - name: card-scorer-two\n    pattern: online\n"
+        "    description: A second online model.\n"
+        "    impact: {kpi: fraud loss, owner: maria.rossi@acme.example}\n"
+        "    monitoring: {latency_p99_ms: 100, max_error_rate: 0.01, min_predictions_per_hour: 10,\n"
+        "                 drift_threshold: 0.2, max_missing_feature_ratio: 0.05, min_accuracy: 0.9,\n"
+        "                 features: [amount]}\n"
+        "    logging: {sample_rate: 1.0, retention_days: 400}\n",
+        1,
+    )
     team_file.write_text(text)
     with pytest.raises(ConfigInvalid) as raised:
         load_config(config_copy)

@@ -6,6 +6,7 @@ then onboards a team with it through `modelops new-team`'s code path, loads the 
 it and finds the keys, the dataset grant, the CI roles, the alerts, the dashboard tiles and the starter
 thresholds the spec and the construct declare.
 """
+
 from __future__ import annotations
 
 import json
@@ -44,8 +45,9 @@ def test_the_schema_enum_the_spec_registry_and_the_construct_registry_name_the_s
 def test_every_key_a_pattern_declares_is_a_platform_key():
     from config.names import KEY_SERVICES
 
-    assert {k for spec in patterns.PATTERNS.values() for k in spec.key_services} | {patterns.QUALITY_WORKFLOW_KEY} \
-        <= set(KEY_SERVICES)
+    assert {k for spec in patterns.PATTERNS.values() for k in spec.key_services} | {
+        patterns.QUALITY_WORKFLOW_KEY
+    } <= set(KEY_SERVICES)
 
 
 def test_every_when_condition_of_the_permission_contract_is_one_the_gate_evaluates(example_config):
@@ -58,10 +60,15 @@ def test_every_when_condition_of_the_permission_contract_is_one_the_gate_evaluat
 
 
 def test_the_readme_recipe_names_the_three_places():
-    recipe = README[README.index("## Add a serving pattern"):]
-    recipe = recipe[:recipe.index("\n## ", 3)]
-    for place in ("config/patterns.py", "modules/serving/", "modules/serving/__init__.py",
-                  "policies/schemas/team.schema.json", "tests/serving/test_patterns.py"):
+    recipe = README[README.index("## Add a serving pattern") :]
+    recipe = recipe[: recipe.index("\n## ", 3)]
+    for place in (
+        "config/patterns.py",
+        "modules/serving/",
+        "modules/serving/__init__.py",
+        "policies/schemas/team.schema.json",
+        "tests/serving/test_patterns.py",
+    ):
         assert place in recipe, place
 
 
@@ -73,8 +80,9 @@ TOY = PatternSpec(
     key_services=("pubsub",),
     dataset_writes=(DatasetWrite.SERVING_APPENDS_HISTORY,),
     history=HistorySource.SCORER,
-    starter=StarterThresholds(latency_p99_ms=777, max_error_rate=0.03, min_predictions_per_hour=42, sample_rate=0.5,
-                              retention_days=90),
+    starter=StarterThresholds(
+        latency_p99_ms=777, max_error_rate=0.03, min_predictions_per_hour=42, sample_rate=0.5, retention_days=90
+    ),
     lifecycle=Lifecycle(endpoint=False, champion_reader="toy scorer"),
     terraform_types=("google_pubsub_topic",),
     data_engineer_note="Feed the toy topics of {models}.",
@@ -88,9 +96,15 @@ class ToyTopic(Construct):
         super().__init__(scope, id)
         self.ctx = ctx
         self.topic_id = ctx.resource_name("toy")
-        self.topic = PubsubTopic(self, "topic", project=ctx.project, name=self.topic_id, labels=ctx.labels,
-                                 kms_key_name=ctx.keys["pubsub"], depends_on=[ctx.agents.key_grant("pubsub"),
-                                                                            *ctx.dataset_grants])
+        self.topic = PubsubTopic(
+            self,
+            "topic",
+            project=ctx.project,
+            name=self.topic_id,
+            labels=ctx.labels,
+            kms_key_name=ctx.keys["pubsub"],
+            depends_on=[ctx.agents.key_grant("pubsub"), *ctx.dataset_grants],
+        )
 
     @staticmethod
     def dashboard_tiles(team: str, env: str, model: Model) -> list[dict[str, Any]]:
@@ -99,9 +113,19 @@ class ToyTopic(Construct):
         from modules.monitoring.dashboards import chart, series
 
         topic = names.model_resource_name(team, model.name, "toy")
-        return [chart("Toy publish requests (per s)", [series(filters.published(topic), "ALIGN_RATE",
-                                                               reducer="REDUCE_SUM",
-                                                               group_by=["resource.label.topic_id"])])]
+        return [
+            chart(
+                "Toy publish requests (per s)",
+                [
+                    series(
+                        filters.published(topic),
+                        "ALIGN_RATE",
+                        reducer="REDUCE_SUM",
+                        group_by=["resource.label.topic_id"],
+                    )
+                ],
+            )
+        ]
 
     def alert_specs(self) -> list:
         from metric_catalogue.thresholds import Quantity
@@ -109,11 +133,23 @@ class ToyTopic(Construct):
         from modules.monitoring.alerts import AlertSpec, aggregation, threshold
 
         minimum = self.ctx.model.monitoring.min_predictions_per_hour
-        return [AlertSpec("stream-traffic-drop", (threshold(
-            "fewer toy publish requests than the hourly minimum", filters.published(self.topic_id),
-            comparison="COMPARISON_LT", value=Quantity(minimum, "1"), duration="0s",
-            aggregations=[aggregation("ALIGN_SUM", "3600s", "REDUCE_SUM", ["resource.label.topic_id"])],
-            missing="EVALUATION_MISSING_DATA_ACTIVE"),), detail=f"Topic: {self.topic_id}.")]
+        return [
+            AlertSpec(
+                "stream-traffic-drop",
+                (
+                    threshold(
+                        "fewer toy publish requests than the hourly minimum",
+                        filters.published(self.topic_id),
+                        comparison="COMPARISON_LT",
+                        value=Quantity(minimum, "1"),
+                        duration="0s",
+                        aggregations=[aggregation("ALIGN_SUM", "3600s", "REDUCE_SUM", ["resource.label.topic_id"])],
+                        missing="EVALUATION_MISSING_DATA_ACTIVE",
+                    ),
+                ),
+                detail=f"Topic: {self.topic_id}.",
+            )
+        ]
 
 
 @pytest.fixture
@@ -143,10 +179,18 @@ def toy_team(toy_registered, config_copy):
     from scripts.onboarding.new_team import NewTeam, create, default_project
 
     config = load_config(config_copy)
-    path = create(config_copy, NewTeam(
-        name="toys", display_name="Toys", business_owner="owner@acme.example", groups_domain="acme.example",
-        data_classification="internal", patterns=("toy",),
-        environments={e: default_project("toys", e, config.platform.name) for e in config.platform.environments}))
+    path = create(
+        config_copy,
+        NewTeam(
+            name="toys",
+            display_name="Toys",
+            business_owner="owner@acme.example",
+            groups_domain="acme.example",
+            data_classification="internal",
+            patterns=("toy",),
+            environments={e: default_project("toys", e, config.platform.name) for e in config.platform.environments},
+        ),
+    )
     return path, load_config(config_copy)
 
 
@@ -163,9 +207,11 @@ def test_a_new_team_with_the_toy_pattern_starts_from_its_starter_thresholds(toy_
     path, config = toy_team
     (model,) = yaml.safe_load(path.read_text())["models"]
     assert model["pattern"] == "toy" and "schedule" not in model  # not a scheduled pattern
-    assert {k: v for k, v in model["monitoring"].items() if k in ("latency_p99_ms", "max_error_rate",
-                                                                   "min_predictions_per_hour")} == \
-        {"latency_p99_ms": 777, "max_error_rate": 0.03, "min_predictions_per_hour": 42}
+    assert {
+        k: v
+        for k, v in model["monitoring"].items()
+        if k in ("latency_p99_ms", "max_error_rate", "min_predictions_per_hour")
+    } == {"latency_p99_ms": 777, "max_error_rate": 0.03, "min_predictions_per_hour": 42}
     assert model["logging"] == {"sample_rate": 0.5, "retention_days": 90}
     assert config.team("toys").models[0].pattern == "toy"
 
@@ -177,14 +223,18 @@ def test_the_toy_construct_gets_the_key_its_spec_declares(toy_stacks):
     grants = resources(toy_stacks["platform-dev"], "google_kms_crypto_key_iam_member")
     # the pattern's key, and the quality workflow's (every team with models); no other service's
     assert {p for p in grants if p.startswith("team-toys/agent-keys/")} == {
-        "team-toys/agent-keys/pubsub", "team-toys/agent-keys/workflows"}
+        "team-toys/agent-keys/pubsub",
+        "team-toys/agent-keys/workflows",
+    }
 
 
 def test_the_toy_gets_the_dataset_grant_its_spec_declares(toy_stacks):
     table_grants = resources(toy_stacks["team-toys-dev"], "google_bigquery_table_iam_member")
     assert "metadata/streaming-scorer-prediction_history-appender" in table_grants
-    assert not any(p.startswith("metadata/vertex-agent") for p in
-                   resources(toy_stacks["team-toys-dev"], "google_bigquery_dataset_iam_member"))
+    assert not any(
+        p.startswith("metadata/vertex-agent")
+        for p in resources(toy_stacks["team-toys-dev"], "google_bigquery_dataset_iam_member")
+    )
 
 
 def test_the_toy_gets_its_alerts_and_dashboard_tiles(toy_stacks):

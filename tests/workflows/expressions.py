@@ -12,6 +12,7 @@ reference. Runtime errors Workflows raises (a missing map key, a type mismatch) 
 Stricter than the service where the reference is silent: `and` / `or` evaluate both sides and
 require booleans, so a definition cannot rely on short-circuiting.
 """
+
 from __future__ import annotations
 
 import ast
@@ -21,10 +22,37 @@ import re
 from typing import Any, Callable, Mapping
 
 NAMESPACES = ("sys", "text", "time", "map", "list", "json", "math")
-ALLOWED_NODES = (ast.Expression, ast.Constant, ast.Name, ast.Load, ast.Attribute, ast.Subscript, ast.List, ast.Call,
-                 ast.UnaryOp, ast.Not, ast.USub, ast.BoolOp, ast.And, ast.Or, ast.BinOp, ast.Add, ast.Sub, ast.Mult,
-                 ast.Div, ast.FloorDiv, ast.Mod, ast.Compare, ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE,
-                 ast.In)
+ALLOWED_NODES = (
+    ast.Expression,
+    ast.Constant,
+    ast.Name,
+    ast.Load,
+    ast.Attribute,
+    ast.Subscript,
+    ast.List,
+    ast.Call,
+    ast.UnaryOp,
+    ast.Not,
+    ast.USub,
+    ast.BoolOp,
+    ast.And,
+    ast.Or,
+    ast.BinOp,
+    ast.Add,
+    ast.Sub,
+    ast.Mult,
+    ast.Div,
+    ast.FloorDiv,
+    ast.Mod,
+    ast.Compare,
+    ast.Eq,
+    ast.NotEq,
+    ast.Lt,
+    ast.LtE,
+    ast.Gt,
+    ast.GtE,
+    ast.In,
+)
 LITERALS = {"null": None, "true": True, "false": False}
 
 
@@ -58,8 +86,15 @@ def _number(value: Any) -> bool:
 
 
 def _type_name(value: Any) -> str:
-    return {type(None): "null", bool: "boolean", int: "integer", float: "double", str: "string",
-            list: "list", dict: "map"}.get(type(value), type(value).__name__)
+    return {
+        type(None): "null",
+        bool: "boolean",
+        int: "integer",
+        float: "double",
+        str: "string",
+        list: "list",
+        dict: "map",
+    }.get(type(value), type(value).__name__)
 
 
 class Evaluator:
@@ -111,8 +146,11 @@ class Evaluator:
     # -- the grammar -------------------------------------------------------------------------
     def _eval(self, node: ast.AST, variables: Callable[[str], Any]) -> Any:
         ev = lambda n: self._eval(n, variables)  # noqa: E731
-        if isinstance(node, ast.Constant) and isinstance(node.value, (str, int, float)) \
-                and not isinstance(node.value, bool):
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, (str, int, float))
+            and not isinstance(node.value, bool)
+        ):
             return node.value
         if isinstance(node, ast.Name):
             if node.id in LITERALS:
@@ -306,7 +344,7 @@ def _replace_all(source: str, old: str, new: str) -> str:
 
 def _substring(source: str, start: int, end: int) -> str:
     """`text.substring(source, start, end)`: start inclusive, end exclusive, clamped (stdlib/text/substring)."""
-    return source[max(start, 0):max(min(end, len(source)), 0)]
+    return source[max(start, 0) : max(min(end, len(source)), 0)]
 
 
 def _match_regex(source: str, pattern: str) -> bool:
@@ -324,12 +362,23 @@ def _time_format(seconds: float, timezone: str = "UTC") -> str:
 
 def standard_library(now: Callable[[], float], env: Mapping[str, str]) -> dict[str, Callable[..., Any]]:
     """The functions our definitions call, by their Workflows names."""
+
     def get_env(name: str) -> Any:
         return env.get(name)
 
     return {
-        "default": _default, "len": _len, "string": _string, "int": _int, "double": _double, "keys": _keys,
-        "map.get": _map_get, "list.concat": _list_concat,
-        "text.replace_all": _replace_all, "text.substring": _substring, "text.match_regex": _match_regex,
-        "time.format": _time_format, "sys.now": now, "sys.get_env": get_env,
+        "default": _default,
+        "len": _len,
+        "string": _string,
+        "int": _int,
+        "double": _double,
+        "keys": _keys,
+        "map.get": _map_get,
+        "list.concat": _list_concat,
+        "text.replace_all": _replace_all,
+        "text.substring": _substring,
+        "text.match_regex": _match_regex,
+        "time.format": _time_format,
+        "sys.now": now,
+        "sys.get_env": get_env,
     }

@@ -17,6 +17,7 @@ operations"): a long-running call blocks until the operation is done, raising Ti
 `connector_params.timeout` seconds (default 1800), unless `connector_params.skip_polling` is true.
 Response and error shapes come from tests/workflows/recorded/*.json, each naming its source.
 """
+
 from __future__ import annotations
 
 import copy
@@ -41,23 +42,34 @@ from tests.workflows.interpreter import Interpreter
 
 RECORDED = Path(__file__).parent / "recorded"
 logging.getLogger("sqlglot").setLevel(logging.ERROR)  # BigQuery OPTIONS (...) have no DuckDB form: dropped on purpose
-DEFAULT_LRO_TIMEOUT = 1800          # connectors reference: connector_params.timeout default
-MAX_PAST_SECONDS = 25 * 3600        # TimeInterval: end time at most 25 hours in the past
-MAX_FUTURE_SECONDS = 5 * 60         # ... and at most five minutes in the future
+DEFAULT_LRO_TIMEOUT = 1800  # connectors reference: connector_params.timeout default
+MAX_PAST_SECONDS = 25 * 3600  # TimeInterval: end time at most 25 hours in the past
+MAX_FUTURE_SECONDS = 5 * 60  # ... and at most five minutes in the future
 CONNECTOR_PARAMS = {"timeout", "polling_policy", "skip_polling", "scopes"}
 # Arguments each connector method takes (its page under https://cloud.google.com/workflows/docs/reference/googleapis).
 ARGUMENTS = {
     "googleapis.bigquery.v2.jobs.insert": ({"projectId", "body"}, {"connector_params"}),
     "googleapis.bigquery.v2.jobs.getQueryResults": (
-        {"projectId", "jobId"}, {"location", "maxResults", "pageToken", "startIndex", "timeoutMs", "connector_params"}),
+        {"projectId", "jobId"},
+        {"location", "maxResults", "pageToken", "startIndex", "timeoutMs", "connector_params"},
+    ),
     "googleapis.aiplatform.v1.projects.locations.batchPredictionJobs.create": (
-        {"parent", "region", "body"}, {"connector_params"}),
+        {"parent", "region", "body"},
+        {"connector_params"},
+    ),
     "googleapis.aiplatform.v1.projects.locations.batchPredictionJobs.get": ({"name", "region"}, {"connector_params"}),
     "googleapis.aiplatform.v1.projects.locations.batchPredictionJobs.cancel": (
-        {"name", "region"}, {"body", "connector_params"}),
+        {"name", "region"},
+        {"body", "connector_params"},
+    ),
 }
-TERMINAL = {"JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED", "JOB_STATE_CANCELLED", "JOB_STATE_EXPIRED",
-            "JOB_STATE_PARTIALLY_SUCCEEDED"}
+TERMINAL = {
+    "JOB_STATE_SUCCEEDED",
+    "JOB_STATE_FAILED",
+    "JOB_STATE_CANCELLED",
+    "JOB_STATE_EXPIRED",
+    "JOB_STATE_PARTIALLY_SUCCEEDED",
+}
 
 
 def recorded(name: str) -> dict[str, Any]:
@@ -128,13 +140,14 @@ class FakeBigQuery:
         self.clock, self.project, self.location = clock, project, location
         self.con = duckdb.connect()
         self.con.execute("SET TimeZone = 'UTC'")
-        self.con.execute(f'ATTACH \':memory:\' AS "{project}"')
+        self.con.execute(f"ATTACH ':memory:' AS \"{project}\"")
         for dataset, specs in datasets.items():
             self.con.execute(f'CREATE SCHEMA "{project}"."{dataset}"')
             self.con.execute(
                 f'CREATE VIEW "{project}"."{dataset}"."INFORMATION_SCHEMA.TABLES" AS SELECT table_name, '
                 f"table_type FROM information_schema.tables WHERE table_catalog = '{project}' "
-                f"AND table_schema = '{dataset}' AND table_name <> 'INFORMATION_SCHEMA.TABLES'")
+                f"AND table_schema = '{dataset}' AND table_name <> 'INFORMATION_SCHEMA.TABLES'"
+            )
             for spec in specs:
                 self.create_table(dataset, spec.name, spec.columns)
         self.queries: list[QueryRecord] = []
@@ -145,13 +158,17 @@ class FakeBigQuery:
 
     # test set-up ---------------------------------------------------------------------------------
     def create_table(self, dataset: str, table: str, columns: Iterable[Column]) -> None:
-        self.con.execute(f'CREATE TABLE "{self.project}"."{dataset}"."{table}" '
-                         f"({', '.join(duck_column(c) for c in columns)})")
+        self.con.execute(
+            f'CREATE TABLE "{self.project}"."{dataset}"."{table}" ({", ".join(duck_column(c) for c in columns)})'
+        )
 
     def insert(self, dataset: str, table: str, rows: list[dict[str, Any]]) -> None:
         for row in rows:
-            self.con.execute(f'INSERT INTO "{self.project}"."{dataset}"."{table}" ({", ".join(row)}) '
-                             f"VALUES ({', '.join('?' for _ in row)})", list(row.values()))
+            self.con.execute(
+                f'INSERT INTO "{self.project}"."{dataset}"."{table}" ({", ".join(row)}) '
+                f"VALUES ({', '.join('?' for _ in row)})",
+                list(row.values()),
+            )
 
     def rows(self, dataset: str, table: str) -> list[dict[str, Any]]:
         result = self.con.execute(f'SELECT * FROM "{self.project}"."{dataset}"."{table}"')
@@ -159,9 +176,14 @@ class FakeBigQuery:
         return [dict(zip(names, r)) for r in result.fetchall()]
 
     def tables(self, dataset: str) -> set[str]:
-        return {r[0] for r in self.con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_catalog = ? AND table_schema = ? "
-            "AND table_type = 'BASE TABLE'", [self.project, dataset]).fetchall()}
+        return {
+            r[0]
+            for r in self.con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_catalog = ? AND table_schema = ? "
+                "AND table_type = 'BASE TABLE'",
+                [self.project, dataset],
+            ).fetchall()
+        }
 
     def fail(self, pattern: str, reason: str, message: str) -> None:
         """Queries matching `pattern` fail as a BigQuery job with this errorResult."""
@@ -206,8 +228,11 @@ class FakeBigQuery:
         _params(args, "googleapis.bigquery.v2.jobs.getQueryResults")
         names, rows = self.results[args["jobId"]]
         out = recorded("bigquery_query_results")
-        out["jobReference"] = {"projectId": args["projectId"], "jobId": args["jobId"],
-                               "location": args.get("location", self.location)}
+        out["jobReference"] = {
+            "projectId": args["projectId"],
+            "jobId": args["jobId"],
+            "location": args.get("location", self.location),
+        }
         out["schema"] = {"fields": [{"name": n} for n in names]}
         out["totalRows"] = str(len(rows))
         if rows:
@@ -267,7 +292,9 @@ class FakeBigQuery:
         table = statement.this
         exists = self.con.execute(
             "SELECT COUNT(*) FROM information_schema.tables WHERE table_catalog = ? AND table_schema = ? "
-            "AND table_name = ?", [table.catalog, table.db, table.name]).fetchone()[0]
+            "AND table_name = ?",
+            [table.catalog, table.db, table.name],
+        ).fetchone()[0]
         if not exists:
             raise duckdb.CatalogException(f"Table with name {table.name} does not exist!")
         for prop in statement.find_all(exp.Property):
@@ -299,8 +326,9 @@ class JobScript:
     FAILED when all did; any JobState name forces that end state. `end_after` None never ends.
     """
 
-    running: list[tuple[float, str]] = field(default_factory=lambda: [(0, "JOB_STATE_PENDING"),
-                                                                       (30, "JOB_STATE_RUNNING")])
+    running: list[tuple[float, str]] = field(
+        default_factory=lambda: [(0, "JOB_STATE_PENDING"), (30, "JOB_STATE_RUNNING")]
+    )
     end_after: float | None = 600
     end: str = "auto"
 
@@ -318,8 +346,14 @@ class FakeJob:
 class FakeVertex:
     """Batch prediction jobs in one region, reading and writing through a FakeBigQuery."""
 
-    def __init__(self, clock: Clock, bigquery: FakeBigQuery, model: Model, script: JobScript,
-                 project_number: str = "123456789012"):
+    def __init__(
+        self,
+        clock: Clock,
+        bigquery: FakeBigQuery,
+        model: Model,
+        script: JobScript,
+        project_number: str = "123456789012",
+    ):
         self.clock, self.bigquery, self.model, self.script = clock, bigquery, model, script
         self.project_number = project_number
         self.jobs: dict[str, FakeJob] = {}
@@ -338,8 +372,9 @@ class FakeVertex:
             _wait_for(self.clock, params, job.script.end_after, f"batch prediction job {name}")
             state = self._view(job)
             if state["state"] != "JOB_STATE_SUCCEEDED":
-                raise WorkflowError({"tags": ["OperationError"], "message": f"job ended in {state['state']}",
-                                     "operation": state})
+                raise WorkflowError(
+                    {"tags": ["OperationError"], "message": f"job ended in {state['state']}", "operation": state}
+                )
             return state
         return self._view(job)
 
@@ -380,17 +415,28 @@ class FakeVertex:
     def _view(self, job: FakeJob) -> dict[str, Any]:
         view = recorded("batch_prediction_job")
         state = self._state(job)
-        view.update(name=job.name, displayName=job.body["displayName"], model=job.body["model"], state=state,
-                    createTime=rfc3339(job.created), updateTime=rfc3339(self.clock.now),
-                    labels=job.body.get("labels", {}))
+        view.update(
+            name=job.name,
+            displayName=job.body["displayName"],
+            model=job.body["model"],
+            state=state,
+            createTime=rfc3339(job.created),
+            updateTime=rfc3339(self.clock.now),
+            labels=job.body.get("labels", {}),
+        )
         for key in ("inputConfig", "instanceConfig", "outputConfig", "dedicatedResources", "encryptionSpec"):
             if key in job.body:
                 view[key] = copy.deepcopy(job.body[key])
         if job.written is not None:
-            view["outputInfo"] = {"bigqueryOutputDataset": job.written["dataset_uri"],
-                                  "bigqueryOutputTable": job.written["predictions"]}
-            view["completionStats"] = {"successfulCount": str(job.written["succeeded"]),
-                                       "failedCount": str(job.written["failed"]), "incompleteCount": "0"}
+            view["outputInfo"] = {
+                "bigqueryOutputDataset": job.written["dataset_uri"],
+                "bigqueryOutputTable": job.written["predictions"],
+            }
+            view["completionStats"] = {
+                "successfulCount": str(job.written["succeeded"]),
+                "failedCount": str(job.written["failed"]),
+                "incompleteCount": "0",
+            }
         if state == "JOB_STATE_FAILED":
             view["error"] = {"code": 3, "message": "every instance failed to score"}
         return view
@@ -407,9 +453,13 @@ class FakeVertex:
             raise Unsupported("cross-project batch prediction")
         result = self.bigquery.con.execute(f'SELECT * FROM "{project}"."{dataset}"."{table}"')
         columns, input_rows = [d[0] for d in result.description], result.fetchall()
-        types = dict(self.bigquery.con.execute(
-            "SELECT column_name, data_type FROM information_schema.columns WHERE table_catalog = ? AND "
-            "table_schema = ? AND table_name = ?", [project, dataset, table]).fetchall())
+        types = dict(
+            self.bigquery.con.execute(
+                "SELECT column_name, data_type FROM information_schema.columns WHERE table_catalog = ? AND "
+                "table_schema = ? AND table_name = ?",
+                [project, dataset, table],
+            ).fetchall()
+        )
         config = job.body.get("instanceConfig", {})
         sent = [c for c in columns if c not in config.get("excludedFields", [])]
         if config.get("includedFields"):
@@ -420,8 +470,9 @@ class FakeVertex:
         for row in input_rows:
             record = dict(zip(columns, row))
             # instanceType "object": a JSON object per row; unset or "array": the values in column order.
-            instance = ({c: record[c] for c in sent} if config.get("instanceType") == "object"
-                        else [record[c] for c in sent])
+            instance = (
+                {c: record[c] for c in sent} if config.get("instanceType") == "object" else [record[c] for c in sent]
+            )
             self.instances.append(instance)
             try:
                 ok.append((row, json.dumps(self.model(instance))))
@@ -431,15 +482,24 @@ class FakeVertex:
         target = f'"{project}"."{out_dataset}"'
         predictions, errors = f"predictions_{suffix}", f"errors_{suffix}"
         self.bigquery.con.execute(f'CREATE TABLE {target}."{predictions}" ({cols}, prediction JSON)')
-        self.bigquery.con.execute(f'CREATE TABLE {target}."{errors}" ({cols}, errors STRUCT(code BIGINT, message VARCHAR))')
+        self.bigquery.con.execute(
+            f'CREATE TABLE {target}."{errors}" ({cols}, errors STRUCT(code BIGINT, message VARCHAR))'
+        )
         marks = ", ".join("?" for _ in columns)
         for row, prediction in ok:
             self.bigquery.con.execute(f'INSERT INTO {target}."{predictions}" VALUES ({marks}, ?)', [*row, prediction])
         for row, message in failed:
-            self.bigquery.con.execute(f'INSERT INTO {target}."{errors}" VALUES ({marks}, struct_pack(code := 3, message := ?))',
-                                      [*row, message])
-        job.written = {"dataset_uri": out_uri, "predictions": predictions, "errors": errors,
-                       "succeeded": len(ok), "failed": len(failed)}
+            self.bigquery.con.execute(
+                f'INSERT INTO {target}."{errors}" VALUES ({marks}, struct_pack(code := 3, message := ?))',
+                [*row, message],
+            )
+        job.written = {
+            "dataset_uri": out_uri,
+            "predictions": predictions,
+            "errors": errors,
+            "succeeded": len(ok),
+            "failed": len(failed),
+        }
         return job.written
 
 
@@ -475,15 +535,19 @@ class FakeMonitoring:
                 raise connector_error("HttpError", f"{metric.type} takes {value_key}, got {list(point['value'])}")
             end = parse_rfc3339(point["interval"]["endTime"])
             if end < self.clock.now - MAX_PAST_SECONDS or end > self.clock.now + MAX_FUTURE_SECONDS:
-                raise connector_error("HttpError", "The end time must not be more than 25 hours in the past or "
-                                                   "more than five minutes in the future.")
+                raise connector_error(
+                    "HttpError",
+                    "The end time must not be more than 25 hours in the past or more than five minutes in the future.",
+                )
             key = json.dumps([metric.type, labels, series["resource"]], sort_keys=True)
             if end <= self.last_end.get(key, float("-inf")):
-                raise connector_error("HttpError", "Points must be written in order. One or more of the points "
-                                                   "specified had an older end time than the most recent point.")
+                raise connector_error(
+                    "HttpError",
+                    "Points must be written in order. One or more of the points "
+                    "specified had an older end time than the most recent point.",
+                )
             self.last_end[key] = end
-            self.points.append({"type": metric.type, "labels": labels, "end": end,
-                                "value": point["value"][value_key]})
+            self.points.append({"type": metric.type, "labels": labels, "end": end, "value": point["value"][value_key]})
         return {"code": 200, "headers": {}, "body": {}}
 
 
@@ -491,8 +555,13 @@ class FakeMonitoring:
 class Cloud:
     """Dispatches every `call:` that is not a subworkflow to the fake service that answers it."""
 
-    def __init__(self, clock: Clock, bigquery: FakeBigQuery, vertex: FakeVertex | None = None,
-                 monitoring: FakeMonitoring | None = None):
+    def __init__(
+        self,
+        clock: Clock,
+        bigquery: FakeBigQuery,
+        vertex: FakeVertex | None = None,
+        monitoring: FakeMonitoring | None = None,
+    ):
         self.clock, self.bigquery, self.vertex, self.monitoring = clock, bigquery, vertex, monitoring
         self.calls: list[str] = []
         self.logs: list[Any] = []

@@ -27,6 +27,7 @@ Anything else (parallel steps, retry policies, unknown step keys, jumps across n
 raises `Unsupported`, so the subset cannot silently grow. Live variables may hold at most 512 KB
 (MAX_DATA_BYTES), as in the service: a query result too big for a variable fails the test.
 """
+
 from __future__ import annotations
 
 import ast
@@ -36,8 +37,8 @@ from typing import Any, Callable, Mapping
 
 from tests.workflows.expressions import Evaluator, Unsupported, WorkflowError, error, is_expression
 
-MAX_ASSIGNMENTS = 50   # syntax/variables: "up to 50 assignments per step"
-MAX_CONDITIONS = 50    # syntax/conditions: "a maximum of 50 conditions"
+MAX_ASSIGNMENTS = 50  # syntax/variables: "up to 50 assignments per step"
+MAX_CONDITIONS = 50  # syntax/conditions: "a maximum of 50 conditions"
 STEP_KEYS = {"assign", "call", "args", "result", "switch", "next", "for", "try", "except", "return", "raise", "steps"}
 MAX_STEPS = 1_000_000  # a runaway loop fails the test instead of hanging it
 # https://cloud.google.com/workflows/quotas, limits: "Data size: 512 KB, the maximum cumulative size for
@@ -99,6 +100,7 @@ class Interpreter:
 
     def check(self) -> int:
         """Every step of every (sub)workflow uses supported keys and expressions; the number of expressions."""
+
         def steps(items: list) -> int:
             count = 0
             for step in items:
@@ -284,8 +286,7 @@ class Interpreter:
             start, end = self._resolve(loop["range"], scope)
             items: list[Any] = list(range(int(start), int(end) + 1))
         else:
-            items = self._resolve(loop["in"], scope) if is_expression(loop["in"]) else \
-                self._resolve(loop["in"], scope)
+            items = self._resolve(loop["in"], scope) if is_expression(loop["in"]) else self._resolve(loop["in"], scope)
             if not isinstance(items, list):
                 raise error("TypeError", "for: `in` is not a list")
         for i, item in enumerate(items):

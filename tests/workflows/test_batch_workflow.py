@@ -5,6 +5,7 @@ Workflows interpreter against fake Vertex AI and BigQuery services (tests/workfl
 fake job scores the staged rows with a model function, writes `predictions_<ts>` / `errors_<ts>`
 like Vertex, and the SQL runs on DuckDB.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -32,20 +33,31 @@ def world_with_input(stacks, config, team="fraud", rows=ROWS):
     world = World.of(stacks, config, team, now=at("2026-03-11", 2))
     model = world.model("batch")
     sample = {"FLOAT64": 1.5, "INT64": 3, "STRING": "x", "BOOL": True}
-    world.bigquery.insert(world.dataset, names.batch_input_table(model.name), [
-        {"scoring_date": datetime.date.fromisoformat(DAY), "request_id": f"r{i}",
-         **{f.name: sample[f.type] for f in model.monitoring.features}} for i in range(rows)])
+    world.bigquery.insert(
+        world.dataset,
+        names.batch_input_table(model.name),
+        [
+            {
+                "scoring_date": datetime.date.fromisoformat(DAY),
+                "request_id": f"r{i}",
+                **{f.name: sample[f.type] for f in model.monitoring.features},
+            }
+            for i in range(rows)
+        ],
+    )
     return world, model
 
 
 def scorer(fail_ids=()):
     """A model server that, like an online one, reads features by name from a JSON object."""
+
     def score(instance):
         if not isinstance(instance, dict):
             raise TypeError(f"expected a JSON object instance, got {type(instance).__name__}")
         if instance["request_id"] in fail_ids:
             raise ValueError("model could not score this instance")
         return {"value": 0.5}
+
     return score
 
 
@@ -62,8 +74,9 @@ def test_every_jobstate_of_the_installed_sdk_has_an_action_in_the_deployed_defin
 
 
 @pytest.mark.parametrize("team_model", [("fraud", "chargeback-forecast"), ("search", "catalog-embeddings")])
-def test_a_successful_run_copies_every_prediction_and_drops_every_table_the_job_made(stacks, example_config,
-                                                                                     team_model):
+def test_a_successful_run_copies_every_prediction_and_drops_every_table_the_job_made(
+    stacks, example_config, team_model
+):
     assert team_model in batch_models(example_config)
     world, model = world_with_input(stacks, example_config, team_model[0])
     result, cloud = world.execute(world.batch(model), model=scorer())
@@ -119,15 +132,17 @@ def test_a_partial_success_copies_what_scored_keeps_the_job_tables_for_a_week_an
     assert sorted(r["request_id"] for r in output) == ["r0", "r2", "r3"]
     tables = job_tables(world)
     assert {t.split("_", 1)[0] for t in tables} == {"predictions", "errors"}
-    assert set(world.bigquery.expirations) == tables       # both expire: inspected, never piled up
+    assert set(world.bigquery.expirations) == tables  # both expire: inspected, never piled up
     assert all(re.search(r"INTERVAL '?7'? DAY", e) for e in world.bigquery.expirations.values())
     assert not any(t.startswith("batch_staging_") for t in world.bigquery.tables(world.dataset))
 
 
-@pytest.mark.parametrize("state", ["JOB_STATE_FAILED", "JOB_STATE_CANCELLED", "JOB_STATE_EXPIRED",
-                                   "JOB_STATE_UNSPECIFIED"])
-def test_a_job_that_ends_without_output_fails_the_run_with_its_state_and_leaves_no_tables(stacks, example_config,
-                                                                                         state):
+@pytest.mark.parametrize(
+    "state", ["JOB_STATE_FAILED", "JOB_STATE_CANCELLED", "JOB_STATE_EXPIRED", "JOB_STATE_UNSPECIFIED"]
+)
+def test_a_job_that_ends_without_output_fails_the_run_with_its_state_and_leaves_no_tables(
+    stacks, example_config, state
+):
     world, model = world_with_input(stacks, example_config)
     result, cloud = world.execute(world.batch(model), model=scorer(), script=fakes.JobScript(end=state))
     assert isinstance(result, fakes.WorkflowError) and result.value["state"] == state

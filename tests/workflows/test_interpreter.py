@@ -3,6 +3,7 @@
 Samples are Google's own where the reference gives one (quoted with their URL), so the
 interpreter is checked against the service's documented answer, not against itself.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -140,10 +141,12 @@ def test_a_connector_error_map_is_caught_by_its_tags_and_has_no_code_to_match():
 
 def test_raise_of_a_map_reaches_the_caller_and_return_leaves_a_subworkflow():
     definition = {
-        "main": {"steps": [
-            {"call_it": {"call": "inner", "args": {"n": 2}, "result": "r"}},
-            {"fail": {"raise": {"message": "${\"got \" + string(r)}", "n": "${r}"}}},
-        ]},
+        "main": {
+            "steps": [
+                {"call_it": {"call": "inner", "args": {"n": 2}, "result": "r"}},
+                {"fail": {"raise": {"message": '${"got " + string(r)}', "n": "${r}"}}},
+            ]
+        },
         "inner": {"params": ["n", {"extra": 40}], "steps": [{"out": {"return": "${n + extra}"}}]},
     }
     with pytest.raises(WorkflowError) as caught:
@@ -155,17 +158,17 @@ def test_expressions_follow_the_reference_types():
     def ev(expression, **variables):
         return run({"main": {"params": ["args"], "steps": [{"r": {"return": "${" + expression + "}"}}]}}, variables)
 
-    assert ev('map.get(args, ["a", "b"])', a={"b": 1}) == 1          # stdlib/map/get: nested keys
+    assert ev('map.get(args, ["a", "b"])', a={"b": 1}) == 1  # stdlib/map/get: nested keys
     assert ev('map.get(args, ["a", "c"])', a={"b": 1}) is None
     assert ev('default(map.get(args, "x"), "d")') == "d"
-    assert ev("7 / 2") == 3.5 and ev("7 // 2") == 3                   # `/` yields a double
+    assert ev("7 / 2") == 3.5 and ev("7 // 2") == 3  # `/` yields a double
     assert ev('"a" in args.l', l=["a"]) is True
     assert ev('text.substring("2026-03-10T05:00:00Z", 0, 10)') == "2026-03-10"
     for bad in ('"a" + 1', "args.missing", "not(1)"):
         with pytest.raises(WorkflowError):
             ev(bad)
     with pytest.raises(Unsupported):
-        ev('{"a": 1}')                                                 # map literals are outside the subset
+        ev('{"a": 1}')  # map literals are outside the subset
     with pytest.raises(Unsupported):
         ev("1 < 2 < 3")
 
@@ -180,18 +183,38 @@ def test_syntax_outside_the_subset_is_refused_not_ignored():
     with pytest.raises(Unsupported, match="50"):
         run([{"a": {"assign": [{f"v{i}": i} for i in range(51)]}}])
     functions = standard_library(lambda: 0.0, {})
-    with pytest.raises(Unsupported, match="json.encode"):   # found without running the step
-        Interpreter({"main": {"steps": [{"a": {"switch": [{"condition": True, "steps": [
-            {"b": {"return": "${json.encode(x)}"}}]}]}}]}}, None, functions).check()
+    with pytest.raises(Unsupported, match="json.encode"):  # found without running the step
+        Interpreter(
+            {
+                "main": {
+                    "steps": [
+                        {"a": {"switch": [{"condition": True, "steps": [{"b": {"return": "${json.encode(x)}"}}]}]}}
+                    ]
+                }
+            },
+            None,
+            functions,
+        ).check()
 
 
 def test_variables_are_limited_to_the_services_512_kb():
     big = "x" * 1000
-    definition = {"main": {"steps": [
-        {"init": {"assign": [{"rows": []}]}},
-        {"grow": {"for": {"value": "i", "range": [1, 600], "steps": [
-            {"add": {"assign": [{"rows": "${list.concat(rows, \"" + big + "\")}"}]}}]}}},
-    ]}}
+    definition = {
+        "main": {
+            "steps": [
+                {"init": {"assign": [{"rows": []}]}},
+                {
+                    "grow": {
+                        "for": {
+                            "value": "i",
+                            "range": [1, 600],
+                            "steps": [{"add": {"assign": [{"rows": '${list.concat(rows, "' + big + '")}'}]}}],
+                        }
+                    }
+                },
+            ]
+        }
+    }
     with pytest.raises(WorkflowError, match="allows 524288"):
         run(definition)
 

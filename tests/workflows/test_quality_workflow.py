@@ -4,6 +4,7 @@ Each scenario runs the synthesized definition in the Workflows interpreter again
 (the generated SQL on DuckDB) and fake Cloud Monitoring, which refuses points the way the
 timeSeries.create API does (more than 25 hours old, or not later than the series' last point).
 """
+
 from __future__ import annotations
 
 import datetime
@@ -22,16 +23,27 @@ LOGGED = datetime.datetime(2026, 3, 10, 12, 0)
 
 def points(world, path, **labels):
     metric = CUSTOM_METRICS[path].type
-    return [p for p in world.monitoring.points
-            if p["type"] == metric and all(p["labels"].get(k) == v for k, v in labels.items())]
+    return [
+        p
+        for p in world.monitoring.points
+        if p["type"] == metric and all(p["labels"].get(k) == v for k, v in labels.items())
+    ]
 
 
 def log_rows(n, *, request_ids=None, label="1"):
     ids = request_ids or [f"tx-{i}" for i in range(n)]
-    return [{"logging_time": LOGGED, "request_id": 900 + i, "deployed_model_id": "dm1",
-             "request_payload": [json.dumps({"request_id": rid, "tenure_days": 10, "basket_value": 5.0,
-                                             "segment": "a", "amount": 3.0})],
-             "response_payload": [json.dumps({"label": label})]} for i, rid in enumerate(ids)]
+    return [
+        {
+            "logging_time": LOGGED,
+            "request_id": 900 + i,
+            "deployed_model_id": "dm1",
+            "request_payload": [
+                json.dumps({"request_id": rid, "tenure_days": 10, "basket_value": 5.0, "segment": "a", "amount": 3.0})
+            ],
+            "response_payload": [json.dumps({"label": label})],
+        }
+        for i, rid in enumerate(ids)
+    ]
 
 
 def test_an_endpoint_without_traffic_yet_is_skipped_and_the_day_still_completes(stacks, example_config):
@@ -44,7 +56,7 @@ def test_an_endpoint_without_traffic_yet_is_skipped_and_the_day_still_completes(
     log = names.request_log_table(online.name)
     [lookup] = [q for q in world.bigquery.queries if q.parameters.get("table") == log]
     assert "INFORMATION_SCHEMA.TABLES" in lookup.sql
-    assert not [q for q in world.queries() if log in q]   # looked up, never queried
+    assert not [q for q in world.queries() if log in q]  # looked up, never queried
     usage = {r["model"]: r for r in world.bigquery.rows(world.dataset, "daily_usage")}
     assert usage[online.name]["predictions"] == 0
     assert [p["value"] for p in points(world, "usage/predictions", model=online.name)] == ["0"]
@@ -78,9 +90,14 @@ def test_online_accuracy_is_computed_from_the_callers_request_ids(stacks, exampl
     world = World.of(stacks, example_config, "growth")
     online = world.model("online")
     world.add_request_log(online, log_rows(4, request_ids=["a", "b", "c", "d"]))
-    world.bigquery.insert(world.dataset, "ground_truth", [
-        {"observed_at": LOGGED, "model": online.name, "request_id": rid, "label": label, "ingested_at": LOGGED}
-        for rid, label in (("a", "1"), ("b", "1"), ("c", "1"), ("d", "0"))])
+    world.bigquery.insert(
+        world.dataset,
+        "ground_truth",
+        [
+            {"observed_at": LOGGED, "model": online.name, "request_id": rid, "label": label, "ingested_at": LOGGED}
+            for rid, label in (("a", "1"), ("b", "1"), ("c", "1"), ("d", "0"))
+        ],
+    )
     result, _ = world.execute(world.quality())
     history = world.bigquery.rows(world.dataset, "prediction_history")
     assert sorted(r["request_id"] for r in history) == ["a", "b", "c", "d"]
@@ -100,16 +117,23 @@ def test_a_backfill_rewrites_the_tables_of_its_day_and_publishes_no_points(stack
 
 def test_the_fake_monitoring_api_refuses_what_the_real_one_does(stacks, example_config):
     world = World.of(stacks, example_config, "fraud")
-    series = {"metric": {"type": CUSTOM_METRICS["usage/predictions"].type, "labels": {"team": "fraud", "model": "m"}},
-              "resource": {"type": "global", "labels": {"project_id": world.project}}}
+    series = {
+        "metric": {"type": CUSTOM_METRICS["usage/predictions"].type, "labels": {"team": "fraud", "model": "m"}},
+        "resource": {"type": "global", "labels": {"project_id": world.project}},
+    }
 
     def write(end):
-        body = {"timeSeries": [{**series, "points": [{"interval": {"endTime": fakes.rfc3339(end)},
-                                                       "value": {"int64Value": "1"}}]}]}
-        return world.monitoring.create(f"https://monitoring.googleapis.com/v3/projects/{world.project}/timeSeries", body)
+        body = {
+            "timeSeries": [
+                {**series, "points": [{"interval": {"endTime": fakes.rfc3339(end)}, "value": {"int64Value": "1"}}]}
+            ]
+        }
+        return world.monitoring.create(
+            f"https://monitoring.googleapis.com/v3/projects/{world.project}/timeSeries", body
+        )
 
     with pytest.raises(fakes.WorkflowError, match="25 hours"):
-        write(at("2026-03-09", 23, 59))          # the end of the day before yesterday: 29 h old
+        write(at("2026-03-09", 23, 59))  # the end of the day before yesterday: 29 h old
     write(at("2026-03-11", 4))
     with pytest.raises(fakes.WorkflowError, match="in order"):
         write(at("2026-03-11", 3))
@@ -124,7 +148,7 @@ def test_a_rerun_of_yesterday_publishes_again_with_a_later_point(stacks, example
     online = world.model("online")
     ends = [p["end"] for p in points(world, "usage/predictions", model=online.name)]
     assert len(ends) == 2 and ends[1] > ends[0]
-    assert len(world.bigquery.rows(world.dataset, "daily_usage")) == 2   # one row per model, replaced
+    assert len(world.bigquery.rows(world.dataset, "daily_usage")) == 2  # one row per model, replaced
 
 
 def test_a_failed_daily_query_fails_the_run_before_anything_is_published(stacks, example_config):
@@ -138,8 +162,13 @@ def test_a_failed_daily_query_fails_the_run_before_anything_is_published(stacks,
 def test_the_batch_output_row_count_is_published_for_the_day(stacks, example_config):
     world = World.of(stacks, example_config, "fraud")
     batch = world.model("batch")
-    world.bigquery.insert(world.dataset, names.batch_output_table(batch.name), [
-        {"scoring_date": datetime.date(2026, 3, 10), "request_id": f"r{i}", "prediction": "1",
-         "scored_at": LOGGED} for i in range(5)])
+    world.bigquery.insert(
+        world.dataset,
+        names.batch_output_table(batch.name),
+        [
+            {"scoring_date": datetime.date(2026, 3, 10), "request_id": f"r{i}", "prediction": "1", "scored_at": LOGGED}
+            for i in range(5)
+        ],
+    )
     world.execute(world.quality())
     assert [p["value"] for p in points(world, "batch/output_rows", model=batch.name)] == ["5"]

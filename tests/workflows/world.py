@@ -4,6 +4,7 @@
 session's synthesized stacks, `$${` unescaped back to `${`), creates the team dataset's tables
 from their specs in a FakeBigQuery, and runs a definition with `execute`.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -55,8 +56,16 @@ class World:
                 specs += [metadata_tables.batch_input(m), metadata_tables.batch_output(m)]
         clock = fakes.Clock(now)
         bigquery = fakes.FakeBigQuery(clock, project, region, {dataset: specs})
-        return cls(t, project, region, dataset, stacks[f"team-{team}-{env}"], clock, bigquery,
-                   fakes.FakeMonitoring(clock, project))
+        return cls(
+            t,
+            project,
+            region,
+            dataset,
+            stacks[f"team-{team}-{env}"],
+            clock,
+            bigquery,
+            fakes.FakeMonitoring(clock, project),
+        )
 
     def model(self, pattern: str) -> Model:
         return next(m for m in self.team.models if m.pattern == pattern)
@@ -72,13 +81,22 @@ class World:
     def batch(self, model: Model) -> dict[str, Any]:
         return source(self.stack, f"{model.name}/workflow")
 
-    def execute(self, definition: dict[str, Any], argument: Any = None, *, model: Callable | None = None,
-                script: fakes.JobScript | None = None) -> tuple[Any, fakes.Cloud]:
+    def execute(
+        self,
+        definition: dict[str, Any],
+        argument: Any = None,
+        *,
+        model: Callable | None = None,
+        script: fakes.JobScript | None = None,
+    ) -> tuple[Any, fakes.Cloud]:
         """Run a definition; (result or the WorkflowError raised, the connector layer that recorded the calls)."""
         vertex = fakes.FakeVertex(self.clock, self.bigquery, model, script or fakes.JobScript()) if model else None
         cloud = fakes.Cloud(self.clock, self.bigquery, vertex, self.monitoring)
-        env = {"GOOGLE_CLOUD_PROJECT_ID": self.project, "GOOGLE_CLOUD_LOCATION": self.region,
-               "VERTEX_KMS_KEY": f"projects/{self.project}/locations/{self.region}/keyRings/k/cryptoKeys/vertex"}
+        env = {
+            "GOOGLE_CLOUD_PROJECT_ID": self.project,
+            "GOOGLE_CLOUD_LOCATION": self.region,
+            "VERTEX_KMS_KEY": f"projects/{self.project}/locations/{self.region}/keyRings/k/cryptoKeys/vertex",
+        }
         try:
             return fakes.run(definition, cloud, argument or {}, env), cloud
         except fakes.WorkflowError as e:

@@ -1,4 +1,5 @@
 """findings.json: the machine-readable report (schema in docs/policies.md)."""
+
 from __future__ import annotations
 
 import json
@@ -12,17 +13,37 @@ def document(result: GateResult) -> dict:
     return {
         "schema_version": SCHEMA_VERSION,
         "stacks": result.stacks,
-        "summary": {"failed": len(result.failed), "suppressed": len(result.suppressed), "passed": len(result.passed),
-                    "exit_code": result.exit_code},
+        "summary": {
+            "failed": len(result.failed),
+            "suppressed": len(result.suppressed),
+            "passed": len(result.passed),
+            "exit_code": result.exit_code,
+        },
         "findings": [f.as_dict() for f in result.findings],
         "suppressions": {
-            "used": [{"owner": o.owner, "rule": o.suppression.rule, "resource": o.suppression.resource, "uses": n,
-                      "expires": o.suppression.expires, "approved_by": o.suppression.approved_by,
-                      "file": str(o.suppression.source.file), "line": o.suppression.source.line}
-                     for o, n in result.used],
-            "unused": [{"owner": o.owner, "rule": o.suppression.rule, "resource": o.suppression.resource,
-                        "file": str(o.suppression.source.file), "line": o.suppression.source.line}
-                       for o in result.unused],
+            "used": [
+                {
+                    "owner": o.owner,
+                    "rule": o.suppression.rule,
+                    "resource": o.suppression.resource,
+                    "uses": n,
+                    "expires": o.suppression.expires,
+                    "approved_by": o.suppression.approved_by,
+                    "file": str(o.suppression.source.file),
+                    "line": o.suppression.source.line,
+                }
+                for o, n in result.used
+            ],
+            "unused": [
+                {
+                    "owner": o.owner,
+                    "rule": o.suppression.rule,
+                    "resource": o.suppression.resource,
+                    "file": str(o.suppression.source.file),
+                    "line": o.suppression.source.line,
+                }
+                for o in result.unused
+            ],
         },
     }
 

@@ -1,4 +1,5 @@
 """JUnit XML: one test suite per stack, one test case per rule and resource."""
+
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
@@ -25,8 +26,15 @@ def render(result: GateResult) -> str:
         cases[f.stack].append(case)
     root = ET.Element("testsuites", name="modelops check")
     for stack in sorted(cases):
-        suite = ET.SubElement(root, "testsuite", name=stack, tests=str(len(cases[stack])),
-                              failures=str(failures[stack]), skipped=str(skipped[stack]), errors="0")
+        suite = ET.SubElement(
+            root,
+            "testsuite",
+            name=stack,
+            tests=str(len(cases[stack])),
+            failures=str(failures[stack]),
+            skipped=str(skipped[stack]),
+            errors="0",
+        )
         suite.extend(cases[stack])
     ET.indent(root)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
