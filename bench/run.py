@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from bench.generate import REPO, generate
 
@@ -31,7 +32,7 @@ def _tree_rss_kb(pid: int) -> int:
         p = stack.pop()
         try:
             with open(f"/proc/{p}/status") as fh:
-                total += next((int(l.split()[1]) for l in fh if l.startswith("VmRSS:")), 0)
+                total += next((int(line.split()[1]) for line in fh if line.startswith("VmRSS:")), 0)
             for task in os.listdir(f"/proc/{p}/task"):
                 with open(f"/proc/{p}/task/{task}/children") as fh:
                     stack += [int(c) for c in fh.read().split()]
@@ -100,7 +101,7 @@ def bench(teams: int, work: Path) -> dict:
     _git(org, "commit", "-qm", "org")
     out = org / "cdktf.out"
     modelops = [str(BIN / "modelops")]
-    r = {"teams": teams}
+    r: dict[str, Any] = {"teams": teams}
     r["validate"] = measure(modelops + ["validate", "-c", "."], org)
     r["synth"] = measure(modelops + ["synth", "-c", ".", "--out", str(out), "-o", "json"], org)
     r["stacks"] = len(list(out.glob("stacks/*/cdk.tf.json")))

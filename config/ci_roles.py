@@ -3,9 +3,9 @@ provider bindings: the gate reads it too (policies/iam/contract.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
-from typing import Iterable
 
 import yaml
 

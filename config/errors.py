@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, TextIO
+from typing import TextIO
 
 # Bad input (config, options, cards) exits 2 everywhere: the CLI, the cdktn app, pre-commit hooks.
 EXIT_BAD_INPUT = 2

@@ -7,12 +7,15 @@ derived-name rules). All problems from all files are raised together in ``Config
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from config import names, patterns
+from config.errors import ConfigError, ConfigInvalid
 from config.model import (
     NOT_A_DATE,
+    AuthorizedNetwork,
     Ci,
     Config,
     Feature,
@@ -26,7 +29,6 @@ from config.model import (
     Organization,
     Platform,
     PlatformEnv,
-    AuthorizedNetwork,
     Serving,
     Source,
     Streaming,
@@ -34,7 +36,6 @@ from config.model import (
     Team,
     TeamEnv,
 )
-from config.errors import ConfigError, ConfigInvalid
 from config.schema import validate
 from config.yaml_source import YamlDocument, display_path, format_path, load
 
@@ -59,11 +60,11 @@ def load_config(config_dir: Path) -> Config:
         errors.append(ConfigError(display_path(platform_file), None, "", "platform file not found"))
     platform = _platform(platform_doc) if platform_doc is not None else None
     teams = [_team(doc) for doc in team_docs]
-    if platform is not None:
+    if platform is not None and platform_doc is not None:
         errors += platform_rules(platform, platform_doc)
         errors += _suppression_shape_rules(platform, platform_doc)
     errors += team_rules(platform, teams, team_docs)
-    if errors:
+    if errors or platform is None:  # no platform file is an error above
         raise ConfigInvalid(errors)
     return Config(root=config_dir, platform=platform, teams=tuple(sorted(teams, key=lambda t: t.name)))
 
@@ -146,7 +147,7 @@ def _feature(raw: Any) -> Feature:
 
 def _model(doc: YamlDocument, index: int, m: dict[str, Any]) -> Model:
     mon = m["monitoring"]
-    optional = {k: m[k] for k in ("task", "schedule", "time_zone") if k in m}
+    optional: dict[str, Any] = {k: m[k] for k in ("task", "schedule", "time_zone") if k in m}
     optional |= {k: cls(**m[k]) for k, cls in (("serving", Serving), ("streaming", Streaming)) if k in m}
     return Model(
         name=m["name"],
@@ -268,7 +269,7 @@ def team_rules(platform: Platform | None, teams: list[Team], docs: list[YamlDocu
     errors: list[ConfigError] = []
     seen_names: dict[str, str] = {}
     platform_projects = {e.project_id: e.name for e in platform.environments.values()} if platform else {}
-    for team, doc in zip(teams, docs):
+    for team, doc in zip(teams, docs, strict=True):
         stem = doc.file.stem
         if team.name != stem:
             errors.append(_err(doc, ("name",), f"must equal the file name '{stem}' (got '{team.name}')"))
@@ -377,7 +378,10 @@ def _derived_name_rules(team: Team, doc: YamlDocument) -> list[ConfigError]:
                     )
                 )
             ids.setdefault(endpoint, model.name)
-    label_sources = [(("name",), team.name), (("business_owner",), names.email_label(team.business_owner))]
+    label_sources: list[tuple[tuple[Any, ...], str]] = [
+        (("name",), team.name),
+        (("business_owner",), names.email_label(team.business_owner)),
+    ]
     label_sources += [(("models", i, "name"), m.name) for i, m in enumerate(team.models)]
     label_sources += [
         (("models", i, "impact", "owner"), names.email_label(m.impact.owner)) for i, m in enumerate(team.models)

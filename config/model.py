@@ -12,10 +12,11 @@ file sets (tests/test_config_defaults.py keeps the two equal). Defaults that dep
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Literal, Mapping
+from typing import Literal
 
 Classification = Literal["public", "internal", "confidential", "restricted"]
 CLASSIFICATION_ORDER: tuple[str, ...] = ("public", "internal", "confidential", "restricted")
@@ -102,7 +103,7 @@ class Platform:
     gke: Gke
     ci: Ci | None
     source: Source
-    suppressions: tuple["Suppression", ...] = ()
+    suppressions: tuple[Suppression, ...] = ()
 
 
 @dataclass(frozen=True)

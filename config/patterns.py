@@ -13,9 +13,10 @@ modules/serving/ registered in modules/serving/__init__.py, and the name in the 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from config.model import Team

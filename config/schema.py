@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
+from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
@@ -19,7 +20,7 @@ SCHEMA_DIR = Path(__file__).resolve().parent.parent / "policies" / "schemas"
 SCHEMA_FILES = ("platform.schema.json", "team.schema.json", "model-card.schema.json")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _registry() -> Registry:
     resources = []
     for name in SCHEMA_FILES:
@@ -30,7 +31,7 @@ def _registry() -> Registry:
     return Registry().with_resources(resources)
 
 
-@lru_cache(maxsize=None)
+@cache
 def validator(name: str) -> Draft202012Validator:
     schema = json.loads((SCHEMA_DIR / name).read_text())
     Draft202012Validator.check_schema(schema)
@@ -126,7 +127,7 @@ def _article(expected: Any) -> str:
         "boolean": "true or false",
         "null": "null",
     }
-    return " or ".join(words.get(n, n) for n in names)
+    return " or ".join(words.get(str(n), str(n)) for n in names)
 
 
 def _type_name(value: Any) -> str:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from config import names
 from config.model import Config
@@ -17,7 +17,7 @@ class Selection:
     envs: frozenset[str] = frozenset()
 
     @classmethod
-    def of(cls, teams: Iterable[str] = (), envs: Iterable[str] = ()) -> "Selection":
+    def of(cls, teams: Iterable[str] = (), envs: Iterable[str] = ()) -> Selection:
         return cls(frozenset(teams), frozenset(envs))
 
     def wants_env(self, env: str) -> bool:
@@ -29,7 +29,7 @@ class Selection:
 
 def planned_stacks(config: Config, selection: Selection = Selection()) -> list[tuple[str, str, str | None]]:
     """(stack name, env, team or None) for every stack the selection builds, in build order."""
-    out = []
+    out: list[tuple[str, str, str | None]] = []
     for env in config.platform.environments:
         if not selection.wants_env(env):
             continue

@@ -14,8 +14,9 @@ the unit is kept (a percentile of milliseconds is milliseconds) except:
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from metric_catalogue import units
 

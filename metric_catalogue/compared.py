@@ -8,7 +8,8 @@ dimensionless number (a burn rate, a budget fraction).
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from metric_catalogue import units
 from metric_catalogue.aggregation import Series, evaluate

@@ -70,8 +70,10 @@ def parse(text: str) -> Filter:
     for m in _LABEL.finditer(text or ""):
         rhs = m.group("rhs")
         function = rhs.split("(", 1)[0] if "(" in rhs and not rhs.startswith('"') else None
+        literals: tuple[str, ...]
+        string = _STRING.fullmatch(rhs)
         if function is None:
-            literals = (_STRING.fullmatch(rhs).group(1),)
+            literals = (string.group(1),) if string else ()
         elif function == "one_of":
             literals = tuple(_STRING.findall(rhs))
         else:

@@ -76,7 +76,7 @@ class Unit:
     def dimensionless(self) -> bool:
         return not self.dims
 
-    def same_as(self, other: "Unit") -> bool:
+    def same_as(self, other: Unit) -> bool:
         """Same dimensions and scale: a value means the same amount in both (`{request}/s` = `1/s`)."""
         return self.dims == other.dims and self.factor == other.factor
 
@@ -108,7 +108,7 @@ def parse(text: str) -> Unit:
     if not isinstance(text, str) or not text.strip():
         raise UnitError("an empty unit; write 1 for a dimensionless number")
     head, *divisors = text.strip().split("/")
-    factor, dims = Fraction(1), {}
+    factor, dims = Fraction(1), dict[str, int]()
     for sign, part in [(1, p) for p in head.split(".")] + [(-1, p) for p in divisors]:
         if part == "":
             raise UnitError(f"{text!r}: empty component")

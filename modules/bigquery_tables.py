@@ -8,7 +8,7 @@ dataset's ``pii`` policy tag, so only fine-grained readers see their values.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 Mode = Literal["NULLABLE", "REQUIRED", "REPEATED"]
@@ -47,7 +47,7 @@ def schema_json(spec: TableSpec, pii_policy_tag: str | None) -> str:
     """The table's schema as BigQuery JSON; PII columns carry the policy tag when one is given."""
     fields = []
     for c in spec.columns:
-        entry = {"name": c.name, "type": c.type, "mode": c.mode, "description": c.description}
+        entry: dict[str, object] = {"name": c.name, "type": c.type, "mode": c.mode, "description": c.description}
         if c.pii:
             if pii_policy_tag is None:
                 raise ValueError(

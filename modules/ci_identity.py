@@ -9,15 +9,14 @@ one GitHub environment, or pull requests).
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
-from cdktn import TerraformDataSource, TerraformResource
+from cdktn import TerraformDataSource, TerraformOutput, TerraformResource
 from cdktn_provider_google.iam_workload_identity_pool import IamWorkloadIdentityPool
 from cdktn_provider_google.iam_workload_identity_pool_provider import IamWorkloadIdentityPoolProvider
 from cdktn_provider_google.project_iam_member import ProjectIamMember
 from cdktn_provider_google.service_account import ServiceAccount
 from cdktn_provider_google.service_account_iam_member import ServiceAccountIamMember
-from cdktn import TerraformOutput
 from constructs import Construct
 
 from config import names

@@ -24,10 +24,10 @@ from cdktn_provider_google.data_loss_prevention_inspect_template import (
 from cdktn_provider_google.project_iam_member import ProjectIamMember
 from constructs import Construct
 
+from config import names
 from modules.column_security import PiiTaxonomy
 from modules.metadata_dataset import CmekDataset
 from modules.principal import Principal
-from config import names
 
 # Every name must be a built-in infoType confirmed in Google's reference: data/dlp_infotypes.yaml records
 # where and when each was read, whether it is global-only and whether it is in Preview.

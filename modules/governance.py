@@ -14,10 +14,10 @@ from cdktn_provider_google.logging_project_sink import LoggingProjectSink
 from cdktn_provider_google.project_iam_audit_config import ProjectIamAuditConfig, ProjectIamAuditConfigAuditLogConfig
 from constructs import Construct
 
+from config import names
 from modules.kms import PlatformKeys
 from modules.metadata_dataset import CmekDataset
 from modules.principal import Principal
-from config import names
 
 # Services whose reads and writes of data are audited (who called predict, who queried which table).
 AUDITED_SERVICES = ("aiplatform.googleapis.com", "bigquery.googleapis.com")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from cdktn_provider_google.data_google_project import DataGoogleProject
 from cdktn_provider_google.kms_crypto_key import KmsCryptoKey, KmsCryptoKeyVersionTemplate
@@ -73,7 +73,7 @@ class ServiceAgentKeyAccess(Construct):
     (policies/iam/contract.yaml `service_agents`, docs/access.md "Bootstrap").
     """
 
-    def __init__(self, scope: Construct, id: str, *, keys: "PlatformKeys", project: str, services: Iterable[str]):
+    def __init__(self, scope: Construct, id: str, *, keys: PlatformKeys, project: str, services: Iterable[str]):
         super().__init__(scope, id)
         self.project = DataGoogleProject(self, "project", project_id=project)
         self.grants: dict[str, KmsCryptoKeyIamMember] = {

@@ -7,7 +7,8 @@ so Terraform adds them to anything created outside our constructs.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import jsii
 from cdktn import IAspect, TerraformResource

@@ -96,7 +96,7 @@ class CmekDataset(Construct):
         """
         if spec.name in self.tables:
             raise ValueError(f"table {spec.name} is already in dataset {self.name}")
-        partitioning = {"type": "DAY", "field": spec.partition_field}
+        partitioning: dict[str, object] = {"type": "DAY", "field": spec.partition_field}
         if spec.expiration_days is not None:
             partitioning["expiration_ms"] = spec.expiration_days * DAY_MS
         table = BigqueryTable(

@@ -13,9 +13,9 @@ logs into.
 
 from __future__ import annotations
 
-from modules.bigquery_tables import Column, TableSpec
 from config import names
 from config.model import Model, Team
+from modules.bigquery_tables import Column, TableSpec
 
 DEFAULT_RETENTION_DAYS = 365
 
@@ -156,7 +156,7 @@ def team_tables(team: Team) -> tuple[TableSpec, ...]:
 
 def team_table_specs(expiration_days: int | None) -> tuple[TableSpec, ...]:
     """The six team tables with the given partition expiration (the columns do not depend on the team)."""
-    spec = lambda name, description, field, columns, clustering=("model", "model_version"): TableSpec(  # noqa: E731
+    spec = lambda name, description, field, columns, clustering=("model", "model_version"): TableSpec(
         name, description, field, columns, clustering, expiration_days
     )
     return (
@@ -313,6 +313,7 @@ TEAM_TABLE_COLUMNS = dict(
             DRIFT_COLUMNS,
             GROUND_TRUTH_COLUMNS,
         ),
+        strict=True,
     )
 )
 

@@ -7,7 +7,7 @@ through an *ephemeral* Secret Manager read and pass it to the provider's write-o
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from cdktn_provider_google.ephemeral_google_secret_manager_secret_version import (
     EphemeralGoogleSecretManagerSecretVersion,

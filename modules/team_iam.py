@@ -16,13 +16,13 @@ from cdktn_provider_google.project_iam_member import ProjectIamMember
 from cdktn_provider_google.service_account_iam_member import ServiceAccountIamMember
 from constructs import Construct
 
+from config import names
+from config.model import GroupKind, Groups
+from config.names import AccountKind
 from modules.column_security import PiiTaxonomy
 from modules.metadata_dataset import CmekDataset
 from modules.principal import Principal
 from modules.service_accounts import TeamServiceAccounts
-from config import names
-from config.model import GroupKind, Groups
-from config.names import AccountKind
 
 
 class On(Enum):

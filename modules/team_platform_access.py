@@ -17,11 +17,11 @@ from cdktn_provider_google.data_google_bigquery_default_service_account import D
 from cdktn_provider_google.data_google_logging_project_settings import DataGoogleLoggingProjectSettings
 from constructs import Construct
 
+from config.model import Team
+from config.patterns import team_key_services
 from modules.kms import ServiceAgentKeyAccess
 from modules.principal import Principal
 from modules.tenancy import TeamTenancy
-from config.model import Team
-from config.patterns import team_key_services
 
 
 class TeamPlatformAccess(Construct):

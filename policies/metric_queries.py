@@ -16,8 +16,9 @@ are not read here.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 from metric_catalogue import units
 from metric_catalogue.aggregation import Series, evaluate
@@ -312,6 +313,7 @@ class MetricQueryRule(ResourceRule):
     """A rule applied to every query of every alert policy, SLO and dashboard: ``check(query)`` lists problems."""
 
     supported = SUPPORTED
+    severity: str = "HIGH"
 
     def problems(self, conf: dict) -> list[str]:
         tf_type = getattr(self, "entity_type", None)

@@ -12,8 +12,9 @@ Two kinds of rule live in policies/checks/, one file each:
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck
@@ -69,6 +70,10 @@ class Rule:
 
 class ResourceRule(Rule, BaseResourceCheck):
     """A checkov resource check: ``problems(conf)`` lists what is wrong; none means compliant."""
+
+    # checkov's BaseCheck declares `severity` as None (its severities come from the platform API, offline
+    # there are none); ours is the rule's own severity string.
+    severity: str = "HIGH"  # type: ignore[assignment]
 
     def __init__(self) -> None:
         BaseResourceCheck.__init__(

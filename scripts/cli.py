@@ -12,9 +12,9 @@ import sys
 
 import typer
 
+from config.errors import ConfigInvalid
 from scripts.console import EXIT_BAD_INPUT, print_config_errors
 from stacks.node_runtime import prefer_venv_node
-from config.errors import ConfigInvalid
 
 COMMAND_MODULES = (
     "scripts.commands.config",

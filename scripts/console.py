@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from rich.console import Console
 
@@ -15,7 +16,7 @@ out = Console()
 err = Console(stderr=True)
 
 EXIT_OK, EXIT_FINDINGS = 0, 1
-__all__ = ["EXIT_OK", "EXIT_FINDINGS", "EXIT_BAD_INPUT", "out", "err", "print_config_errors", "print_json"]
+__all__ = ["EXIT_BAD_INPUT", "EXIT_FINDINGS", "EXIT_OK", "err", "out", "print_config_errors", "print_json"]
 
 
 def print_config_errors(errors: Iterable[ConfigError]) -> None:

@@ -43,7 +43,8 @@ def read_plan(log: Path) -> StackPlan:
     exit_file = log.with_suffix(".exit")
     exit_code = int(exit_file.read_text().strip() or "1") if exit_file.exists() else 1
     if (match := PLAN_LINE.search(text)) is not None:
-        return StackPlan(log.stem, exit_code, *(int(n) for n in match.groups()))
+        add, change, destroy = (int(n) for n in match.groups())
+        return StackPlan(log.stem, exit_code, add, change, destroy)
     error = next((line.strip() for line in text.splitlines() if "Error" in line), "")
     return StackPlan(log.stem, exit_code, no_changes=NO_CHANGES in text, error=error[:200])
 

@@ -9,8 +9,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from stacks.app import Selection, build_app
 from config.model import Config
+from stacks.app import Selection, build_app
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ def summarize(out_dir: Path, timings: dict[str, float] | None = None) -> list[St
     summaries = []
     for stack_file in sorted(out_dir.glob("stacks/*/cdk.tf.json")):
         doc = json.loads(stack_file.read_text())
-        count = lambda section: sum(len(v) for v in doc.get(section, {}).values())  # noqa: E731
+        count = lambda section, doc=doc: sum(len(v) for v in doc.get(section, {}).values())
         name = stack_file.parent.name
         summaries.append(
             StackSummary(name, count("resource"), count("data"), len(doc.get("output", {})), timings.get(name, 0.0))

@@ -1,3 +1,3 @@
 """Moved to config/model.py. This re-export exists only until lifecycle/ imports config directly; then delete it."""
 
-from config.model import *  # noqa: F401,F403
+from config.model import *  # noqa: F403

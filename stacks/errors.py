@@ -1,3 +1,3 @@
 """Moved to config/errors.py. This re-export exists only until lifecycle/ imports config directly; then delete it."""
 
-from config.errors import *  # noqa: F401,F403
+from config.errors import *  # noqa: F403

@@ -1,3 +1,3 @@
 """Moved to config/loader.py. This re-export exists only until lifecycle/ imports config directly; then delete it."""
 
-from config.loader import *  # noqa: F401,F403
+from config.loader import *  # noqa: F403

@@ -10,9 +10,12 @@ beyond `team`, `env_name`, `project`, `region`, `service_accounts`, `agent_keys`
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from cdktn import TerraformStack
-
+from config import names, patterns
+from config.model import Config, NotificationChannel, Team
+from config.names import AccountKind
+from config.patterns import DatasetWrite
 from modules.monitoring.alerts import AlertFactory
 from modules.monitoring.dashboards import Dashboard, MetricsScope, platform_dashboard
 from modules.monitoring.metrics import CustomMetricDescriptors
@@ -24,10 +27,9 @@ from modules.quality.baseline import FeatureBaselineTable
 from modules.quality.workflow import QualityWorkflow
 from modules.serving import PATTERNS, ModelContext, team_dashboard
 from modules.team_iam import TABLE_APPENDER
-from config import names, patterns
-from config.model import Config, NotificationChannel, Team
-from config.names import AccountKind
-from config.patterns import DatasetWrite
+
+if TYPE_CHECKING:
+    from stacks.platform import PlatformStack
 
 
 @dataclass
@@ -152,7 +154,7 @@ def add_models(stack, platform_stack) -> ModelsBuild:
         region=region,
         dataset_id=names.metadata_dataset_id(team.name),
         models=team.models,
-        service_account=accounts["pipeline"],
+        service_account=accounts[AccountKind.PIPELINE],
         kms_key_id=platform_stack.keys.key(patterns.QUALITY_WORKFLOW_KEY).id,
         labels=team_labels,
         depends_on=[
@@ -165,7 +167,7 @@ def add_models(stack, platform_stack) -> ModelsBuild:
     return build
 
 
-def add_platform_monitoring(platform_stack: TerraformStack, config: Config, env: str) -> Dashboard | None:
+def add_platform_monitoring(platform_stack: PlatformStack, config: Config, env: str) -> Dashboard | None:
     """The platform-wide Model Operations Center, with every team project of ``env`` in its metrics scope.
 
     Built from the whole config (not the synth selection) so the platform stack is the same

@@ -1,3 +1,3 @@
 """Moved to config/names.py. This re-export exists only until lifecycle/ imports config directly; then delete it."""
 
-from config.names import *  # noqa: F401,F403
+from config.names import *  # noqa: F403

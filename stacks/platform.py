@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from constructs import Construct
 
+from config import names
+from config.model import Platform
 from modules.artifact_registry import ServingImageRepository
 from modules.ci_identity import CiIdentity
 from modules.dlp import PiiInspectTemplate
@@ -15,9 +17,7 @@ from modules.metadata_dataset import CmekDataset
 from modules.metadata_tables import governance_tables
 from modules.notification_channels import NotificationChannels
 from modules.principal import Principal
-from config import names
 from stacks.base import ModelOpsStack
-from config.model import Platform
 
 # Service agents of the platform project that encrypt with a platform key (BigQuery's is granted
 # by the governance dataset itself, Logging's by the audit bucket).

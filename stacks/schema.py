@@ -1,3 +1,3 @@
 """Moved to config/schema.py. This re-export exists only until lifecycle/ imports config directly; then delete it."""
 
-from config.schema import *  # noqa: F401,F403
+from config.schema import *  # noqa: F403

@@ -1,3 +1,3 @@
 """Moved to config/selection.py. This re-export exists only until lifecycle/ imports config directly; then delete it."""
 
-from config.selection import *  # noqa: F401,F403
+from config.selection import *  # noqa: F403

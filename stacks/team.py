@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from constructs import Construct
 
+from config import names
+from config.model import Team
+from config.names import AccountKind
 from modules.column_security import PiiTaxonomy
 from modules.dlp import DatasetPiiDiscovery
 from modules.governance import AuditSinkToDataset, DataAccessAuditLogs
@@ -14,10 +17,7 @@ from modules.notification_channels import NotificationChannels
 from modules.service_accounts import TeamServiceAccounts
 from modules.team_iam import TeamIam
 from modules.tenancy import ServingWorkloadIdentity
-from config import names
 from stacks.base import ModelOpsStack
-from config.model import Team
-from config.names import AccountKind
 from stacks.models import add_models
 from stacks.platform import PlatformStack
 

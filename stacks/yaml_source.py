@@ -1,3 +1,3 @@
 """Moved to config/yaml_source.py. This re-export exists only until lifecycle/ imports config directly; then delete it."""
 
-from config.yaml_source import *  # noqa: F401,F403
+from config.yaml_source import *  # noqa: F403

@@ -45,10 +45,8 @@ def who_may_act(stack: dict, token: dict) -> set[str]:
     out = set()
     for path, binding in resources(stack, "google_service_account_iam_member").items():
         member = binding["member"]
-        if (
-            binding["role"] != "roles/iam.workloadIdentityUser"
-            or "workloadIdentityPools" not in member
-            and "google_iam_workload_identity_pool." not in member
+        if binding["role"] != "roles/iam.workloadIdentityUser" or (
+            "workloadIdentityPools" not in member and "google_iam_workload_identity_pool." not in member
         ):
             continue
         kind, _, value = member.split("}/", 1)[1].partition("/")

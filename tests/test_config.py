@@ -241,7 +241,6 @@ def test_a_secret_pinned_to_one_environments_project_is_refused(config_copy):
 
 
 def test_same_environment_secrets_resolve_to_each_stacks_own_project(stacks):
-    from tests.helpers import resources
 
     for env in ("dev", "prod"):
         platform = stacks[f"platform-{env}"]["ephemeral"]["google_secret_manager_secret_version"]

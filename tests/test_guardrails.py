@@ -60,8 +60,8 @@ def test_only_the_guardrails_env_owns_the_org_policies(org_stacks):
 
 
 def test_folder_id_wins_over_org_id():
-    from modules.guardrails import guardrail_parent
     from config.model import Organization
+    from modules.guardrails import guardrail_parent
 
     assert guardrail_parent(Organization("acme.example", "1234567", "7654321", "C01abc23d")) == "folders/7654321"
     assert guardrail_parent(Organization("acme.example", "1234567", None, "C01abc23d")) == "organizations/1234567"

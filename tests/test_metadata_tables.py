@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from modules.bigquery_tables import Column, TableSpec, schema_json
-from config.names import TEAM_TABLES
-from modules.metadata_tables import DEFAULT_RETENTION_DAYS, retention_days, team_tables
 from config import names
+from config.names import TEAM_TABLES
+from modules.bigquery_tables import Column, TableSpec, schema_json
+from modules.metadata_tables import DEFAULT_RETENTION_DAYS, retention_days, team_tables
 
 
 def test_a_pii_column_without_a_policy_tag_is_refused():

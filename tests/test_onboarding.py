@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
-from scripts.docs.teams import expected, owned, render_all
 from config import names
 from config.loader import load_config
+from scripts.docs.teams import expected, owned, render_all
 from tests.test_cli import run
 
 REPO = Path(__file__).resolve().parent.parent

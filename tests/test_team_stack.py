@@ -8,7 +8,7 @@ import re
 import pytest
 
 from modules.team_iam import TEAM_GRANTS
-from tests.helpers import all_resources, one, resources
+from tests.helpers import all_resources, resources
 
 TEAMS = ("fraud", "growth", "search")
 ENVS = ("dev", "prod")

@@ -20,8 +20,9 @@ converted value as ``threshold_value`` and declares it in the condition's displa
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 from cdktn_provider_google.monitoring_alert_policy import (
     MonitoringAlertPolicy,
@@ -34,10 +35,10 @@ from cdktn_provider_google.monitoring_alert_policy import (
 )
 from constructs import Construct
 
+from config import names
 from metric_catalogue.compared import compared_unit
 from metric_catalogue.thresholds import Quantity, declare
 from modules.monitoring.runbooks import WATCHES, runbook
-from config import names
 
 DEFAULT_AUTO_CLOSE = "1800s"
 # Daily metrics (quality workflow): the longest alignment an alert policy accepts is 25 hours.

@@ -15,18 +15,19 @@ gate (MLOPS_MON_7) can check them like alert thresholds.
 from __future__ import annotations
 
 import json
-from typing import Any, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from cdktn import Fn
 from cdktn_provider_google.monitoring_dashboard import MonitoringDashboard
 from cdktn_provider_google.monitoring_monitored_project import MonitoringMonitoredProject
 from constructs import Construct
 
+from config import names
+from config.model import Model, Team
 from metric_catalogue.compared import compared_unit
 from metric_catalogue.thresholds import Quantity, declare
 from modules.monitoring import filters
-from config import names
-from config.model import Model, Team
 
 COLUMNS = 48
 TILE_W, TILE_H, HEADER_H = 16, 12, 4
@@ -161,7 +162,7 @@ def quality_tiles(team: str, model: Model) -> list[dict[str, Any]]:
             ],
             thresholds=[Quantity(mon.max_rmse, "1")] if mon.max_rmse is not None else [],
         )
-    by_feature = dict(
+    by_feature: dict[str, Any] = dict(
         reducer="REDUCE_MAX", group_by=["metric.label.feature"], period="3600s", legend="${metric.labels.feature}"
     )
     return [
@@ -278,7 +279,7 @@ def platform_dashboard(teams: Sequence[Team], env: str) -> dict[str, Any]:
         )
     )
     layout.header(text("Usage and quality", "Daily, from each team's model-quality workflow."))
-    daily = dict(period="3600s", reducer="REDUCE_MAX", group_by=by_model, legend=model_legend)
+    daily: dict[str, Any] = dict(period="3600s", reducer="REDUCE_MAX", group_by=by_model, legend=model_legend)
     layout.add(chart("Daily predictions by model", [series(custom("usage/predictions"), "ALIGN_MAX", **daily)]))
     layout.add(chart("Accuracy by model", [series(custom("quality/accuracy"), "ALIGN_MAX", **daily)]))
     layout.add(chart("RMSE by model", [series(custom("quality/rmse"), "ALIGN_MAX", **daily)]))

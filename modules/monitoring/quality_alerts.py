@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from itertools import groupby
 
+from config.model import Model
 from metric_catalogue.thresholds import Quantity
 from modules.monitoring import filters
 from modules.monitoring.alerts import DAILY_ALIGNMENT, AlertSpec, aggregation, threshold
-from config.model import Model
 
 DAILY_AUTO_CLOSE = "172800s"
 MAX_CONDITIONS = 6  # Cloud Monitoring's limit per policy

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from config import names, patterns
+from config import patterns
 
 Severity = str  # "CRITICAL" | "ERROR" | "WARNING"
 # The quality, drift and data alerts watch every model, whatever its serving pattern.

@@ -16,11 +16,11 @@ from cdktn_provider_google.monitoring_custom_service import MonitoringCustomServ
 from cdktn_provider_google.monitoring_slo import MonitoringSlo
 from constructs import Construct
 
+from config import names
 from metric_catalogue.compared import compared_unit
 from metric_catalogue.thresholds import Quantity, declare
 from modules.monitoring import filters
 from modules.monitoring.alerts import AlertSpec, threshold
-from config import names
 
 ROLLING_DAYS = 28
 LATENCY_GOAL = 0.99

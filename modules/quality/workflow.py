@@ -16,17 +16,18 @@ present an old day's value as today's. The result says which (`metrics`).
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from cdktn_provider_google.cloud_scheduler_job import CloudSchedulerJob
 from cdktn_provider_google.workflows_workflow import WorkflowsWorkflow
 from constructs import Construct
 
-from modules.monitoring.metrics import CUSTOM_METRICS
-from modules.quality import sql, tables, workflow_steps
 from config import names
 from config.model import Model
 from config.patterns import HistorySource, with_pattern
+from modules.monitoring.metrics import CUSTOM_METRICS
+from modules.quality import sql, tables, workflow_steps
 
 DEFAULT_SCHEDULE = "0 5 * * *"
 
@@ -57,7 +58,7 @@ def publications(ds: sql.Dataset, models: Sequence[Model]) -> list[dict[str, Any
     )
     out.append(pub("data/drift_psi", f"SELECT model, feature, psi {of_day(tables.DRIFT)}", ["model", "feature"]))
     for path, rows_of in PATTERN_METRICS.items():
-        declaring = with_pattern(models, lambda spec: path in spec.daily_metrics)
+        declaring = with_pattern(models, lambda spec, path=path: path in spec.daily_metrics)
         if declaring:
             out.append(pub(path, "\nUNION ALL\n".join(rows_of(ds, m) for m in declaring), ["model"]))
     return out

@@ -47,12 +47,12 @@ def team_dashboard(team: Team, env: str) -> dict[str, Any]:
 
 __all__ = [
     "PATTERNS",
+    "BatchPrediction",
     "ModelContext",
+    "OnlineEndpoint",
     "ServingPattern",
+    "StreamingPipeline",
     "register",
     "team_dashboard",
     "unregister",
-    "OnlineEndpoint",
-    "BatchPrediction",
-    "StreamingPipeline",
 ]

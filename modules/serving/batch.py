@@ -18,8 +18,9 @@ from cdktn_provider_google.cloud_scheduler_job import CloudSchedulerJob
 from cdktn_provider_google.workflows_workflow import WorkflowsWorkflow
 from constructs import Construct
 
-from config import patterns
+from config import names, patterns
 from config.model import Model
+from config.names import AccountKind
 from metric_catalogue.thresholds import Quantity
 from modules import metadata_tables
 from modules.monitoring import filters
@@ -28,15 +29,14 @@ from modules.monitoring.dashboards import chart, series
 from modules.quality import workflow_steps
 from modules.serving.batch_workflow import batch_workflow
 from modules.serving.context import ModelContext
-from config import names
+from modules.serving.pattern import ServingPattern
 
 
-class BatchPrediction(Construct):
+class BatchPrediction(ServingPattern):
     spec = patterns.BATCH
 
     def __init__(self, scope: Construct, id: str, *, ctx: ModelContext):
-        super().__init__(scope, id)
-        self.ctx = ctx
+        super().__init__(scope, id, ctx=ctx)
         model = ctx.model
         dataset_id = names.metadata_dataset_id(ctx.team.name)
         self.input = ctx.add_table(self, "input", metadata_tables.batch_input(model))
@@ -50,7 +50,7 @@ class BatchPrediction(Construct):
             project=ctx.project,
             region=ctx.region,
             description=f"Batch prediction of {model.name}: {model.description}"[:1000],
-            service_account=ctx.service_accounts["pipeline"],
+            service_account=ctx.service_accounts[AccountKind.PIPELINE],
             crypto_key_name=ctx.keys["workflows"],
             call_log_level="LOG_ERRORS_ONLY",
             deletion_protection=True,
@@ -74,7 +74,7 @@ class BatchPrediction(Construct):
                 "http_method": "POST",
                 "body": workflow_steps.empty_execution_body(),
                 "oauth_token": {
-                    "service_account_email": ctx.service_accounts["pipeline"],
+                    "service_account_email": ctx.service_accounts[AccountKind.PIPELINE],
                     "scope": workflow_steps.EXECUTE_SCOPE,
                 },
             },

@@ -28,10 +28,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from config import names
 from modules.quality import sql, workflow_steps
 from modules.quality.workflow_steps import when
 from modules.serving.context import ModelContext
-from config import names
 
 POLL_SECONDS = 60
 # One run scores one day; a job still not done after 23 hours would overlap the next day's run.

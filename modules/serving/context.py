@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from cdktn_provider_google.bigquery_table import BigqueryTable
 from constructs import Construct
 
-from modules.bigquery_tables import TableSpec
-from modules.kms import ServiceAgentKeyAccess
-from modules.metadata_dataset import CmekDataset
 from config import names
 from config.model import Model, Team
 from config.names import AccountKind
+from modules.bigquery_tables import TableSpec
+from modules.kms import ServiceAgentKeyAccess
+from modules.metadata_dataset import CmekDataset
 from modules.principal import Principal
 
 
@@ -26,7 +26,7 @@ class ModelContext:
     region: str
     dataset: CmekDataset  # the team metadata dataset (CMEK, protected)
     keys: Mapping[str, str]  # KMS key id per service: bigquery, vertex, pubsub, workflows
-    service_accounts: Mapping[str, str]  # team service account email per role: serving, pipeline, deployer
+    service_accounts: Mapping[AccountKind, str]  # the team's service account email per kind
     agents: ServiceAgentKeyAccess  # the team project's service agents and their key grants
     dataset_grants: tuple = ()  # team-level write grants (dataset or table) the pattern relies on
     pii_policy_tag: str | None = None  # the team taxonomy's pii tag, for feature columns marked `pii: true`
@@ -41,8 +41,8 @@ class ModelContext:
             "data_class": self.team.data_classification,
         }
 
-    def member(self, role: str) -> str:
-        return f"serviceAccount:{self.service_accounts[role]}"
+    def member(self, kind: AccountKind) -> str:
+        return f"serviceAccount:{self.service_accounts[kind]}"
 
     def principal(self, kind: AccountKind) -> Principal:
         """One of the team's service accounts as a grant principal (slug = its kind)."""

@@ -20,6 +20,7 @@ from modules.monitoring.alerts import AlertSpec, aggregation, threshold
 from modules.monitoring.dashboards import chart, ratio, series
 from modules.monitoring.slo import EndpointSlos
 from modules.serving.context import ModelContext
+from modules.serving.pattern import ServingPattern
 
 ZERO_TRAFFIC_SAFE = "EVALUATION_MISSING_DATA_ACTIVE"
 # No ratio point means no error responses (or no responses at all): not a breach. Zero traffic is the
@@ -28,14 +29,13 @@ ZERO_TRAFFIC_SAFE = "EVALUATION_MISSING_DATA_ACTIVE"
 NO_ERRORS_WITHOUT_DATA = "EVALUATION_MISSING_DATA_INACTIVE"
 
 
-class OnlineEndpoint(Construct):
+class OnlineEndpoint(ServingPattern):
     """One Vertex AI endpoint per model and environment, named deterministically from team/model/env."""
 
     spec = patterns.ONLINE
 
     def __init__(self, scope: Construct, id: str, *, ctx: ModelContext):
-        super().__init__(scope, id)
-        self.ctx = ctx
+        super().__init__(scope, id, ctx=ctx)
         model = ctx.model
         self.endpoint_id = names.endpoint_name(ctx.team.name, model.name, ctx.env)
         self.log_table = names.request_log_table(model.name)

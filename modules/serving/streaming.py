@@ -19,7 +19,7 @@ from cdktn_provider_google.pubsub_topic import PubsubTopic
 from cdktn_provider_google.pubsub_topic_iam_member import PubsubTopicIamMember
 from constructs import Construct
 
-from config import patterns
+from config import names, patterns
 from config.model import Model
 from config.names import AccountKind
 from metric_catalogue.thresholds import Quantity
@@ -29,7 +29,7 @@ from modules.monitoring.alerts import AlertSpec, aggregation, threshold
 from modules.monitoring.dashboards import chart, series
 from modules.principal import Principal
 from modules.serving.context import ModelContext
-from config import names
+from modules.serving.pattern import ServingPattern
 
 AVRO_TYPES: dict[str, Any] = {
     "STRING": "string",
@@ -59,12 +59,11 @@ def avro_schema(ctx: ModelContext) -> dict[str, Any]:
     }
 
 
-class StreamingPipeline(Construct):
+class StreamingPipeline(ServingPattern):
     spec = patterns.STREAMING
 
     def __init__(self, scope: Construct, id: str, *, ctx: ModelContext):
-        super().__init__(scope, id)
-        self.ctx = ctx
+        super().__init__(scope, id, ctx=ctx)
         model, streaming = ctx.model, ctx.model.streaming
         key_grant = ctx.agents.key_grant("pubsub")
         self.archive_table_id = names.stream_archive_table(model.name)

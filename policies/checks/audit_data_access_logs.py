@@ -21,7 +21,7 @@ class DataAccessAuditLogs(ConfigRule):
         for stack, resource in scan.anywhere("google_project_iam_audit_config"):
             project = resource.conf.get("project") or stack.project
             types = {c.get("log_type") for c in items(resource.conf.get("audit_log_config"))}
-            if LOG_TYPES <= types:
+            if types >= LOG_TYPES:
                 covered.add((project, resource.conf.get("service")))
         for stack in scan.team_stacks():
             project = scan.config.team(stack.team).environments[stack.env].project_id

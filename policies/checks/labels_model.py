@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from policies.rulebase import ConfigRule, Outcome
 from config import names
+from policies.rulebase import ConfigRule, Outcome
 
 LABEL_ATTRIBUTES = ("labels", "resource_labels", "user_labels")
 

@@ -42,7 +42,7 @@ class MetricLabels(MetricQueryRule):
             resource = cat.resource(rtype or "")
             prefix = "" if role == "filter" else "denominator: "
 
-            def known(scope: str, key: str) -> tuple[bool, str]:
+            def known(scope: str, key: str, metric=metric, resource=resource) -> tuple[bool, str]:
                 if scope == "metric":
                     return (
                         key in metric.labels,
@@ -57,7 +57,9 @@ class MetricLabels(MetricQueryRule):
                 if not ok:
                     yield f"{prefix}filter on {clause.scope}.labels.{clause.key}, which does not exist ({have})"
                     continue
-                label = (metric.labels if clause.scope == "metric" else resource.labels).get(clause.key)
+                # (an unknown resource type is MLOPS_MON_4's finding: nothing to compare with here)
+                labels = metric.labels if clause.scope == "metric" else resource.labels if resource else {}
+                label = labels.get(clause.key)
                 if label is not None and label.values and clause.op in ("=", "!=") and clause.literals:
                     unknown = [v for v in clause.literals if v not in label.values]
                     if unknown:

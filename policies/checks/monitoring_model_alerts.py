@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from policies.rulebase import ConfigRule, Outcome, dig, items
 from config import names
+from policies.rulebase import ConfigRule, Outcome, dig, items
 
 SIGNALS = ("latency", "errors", "traffic")
 # Fallback when an alert has no `user_labels.signal`: metric names in its condition, checked in
@@ -55,7 +55,7 @@ class ModelAlerts(ConfigRule):
     def evaluate(self, scan):
         for stack in scan.team_stacks():
             team = scan.config.team(stack.team)
-            watched: dict[str, set[str]] = {}
+            watched: dict[str | None, set[str]] = {}
             for resource in stack.resources("google_monitoring_alert_policy"):
                 parts = resource.construct_path.split("/")
                 model = (resource.conf.get("user_labels") or {}).get("model") or (parts[1] if len(parts) > 2 else None)

@@ -35,7 +35,7 @@ class Finding:
         return self.team or "platform"
 
     def as_dict(self) -> dict[str, Any]:
-        out = {
+        out: dict[str, Any] = {
             "rule": self.rule,
             "title": self.title,
             "severity": self.severity,

@@ -7,6 +7,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from config.errors import ConfigInvalid
+from config.model import Config
 from policies.engine import registry, suppressions
 from policies.engine.builtin import builtin_info
 from policies.engine.checkov_runner import run_checkov
@@ -14,8 +16,6 @@ from policies.engine.findings import Finding, Passed
 from policies.engine.sources import SourceMap
 from policies.engine.stackset import Scan, StackDoc, load_stacks
 from policies.rulebase import RuleInfo
-from config.model import Config
-from config.errors import ConfigInvalid
 
 SEVERITY_ORDER = {"CRITICAL": 0, "HIGH": 1, "MEDIUM": 2, "LOW": 3}
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from policies.rulebase import RuleInfo
-from policies.engine.stackset import StackDoc
 from config.model import Config, Source
 from config.yaml_source import YamlDocument, load
+from policies.engine.stackset import StackDoc
+from policies.rulebase import RuleInfo
 
 
 class SourceMap:

@@ -10,13 +10,13 @@ platform stacks.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
-from typing import Iterable
 
-from policies.engine.findings import Finding
-from config.model import NOT_A_DATE, Config, Suppression
 from config.errors import ConfigError
+from config.model import NOT_A_DATE, Config, Suppression
+from policies.engine.findings import Finding
 
 MAX_DAYS = 180
 MIN_REASON = 20
@@ -48,7 +48,7 @@ def validate(config: Config, known_rules: Iterable[str], today: datetime.date) -
         s = o.suppression
         where = str(s.source.file)
 
-        def error(field: str, message: str) -> None:
+        def error(field: str, message: str, where: str = where, s: Suppression = s, o: Owned = o) -> None:
             errors.append(ConfigError(where, s.source.line, f"suppressions[{o.index}].{field}", message))
 
         if s.rule not in known and not s.rule.startswith("CKV"):

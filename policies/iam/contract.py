@@ -9,18 +9,18 @@ can report passes as well as findings.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Iterable, Iterator
 
 import yaml
 
-from policies.engine.stackset import Resource, StackDoc
-from policies.iam.grants import Grant, Resolver, custom_roles, resource_project, stack_grants
 from config import names, patterns
 from config.model import Config, Team
 from config.patterns import DatasetWrite
+from policies.engine.stackset import Resource, StackDoc
+from policies.iam.grants import Grant, Resolver, custom_roles, resource_project, stack_grants
 
 HERE = Path(__file__).resolve().parent
 CONTRACT_FILE = HERE / "contract.yaml"
@@ -94,18 +94,15 @@ def _targets(on: str, team: Team | None, team_stack: StackDoc | None) -> list[st
             else []
         )
         return [f"table:{t}" for t in tables if on == "metadata_tables" or t in names.SUMMARY_TABLES]
-    if on == "archive_tables":
-        return [f"table:{names.stream_archive_table(m.name)}" for m in _of_pattern(team, "streaming")]
-    if on == "scoring_subscriptions":
-        return [
-            f"scoring_subscription:{names.model_resource_name(team.name, m.name, 'scoring')}"
-            for m in _of_pattern(team, "streaming")
-        ]
-    if on == "dead_letter_topics":
-        return [
-            f"topic:{names.model_resource_name(team.name, m.name, 'dead-letter')}"
-            for m in _of_pattern(team, "streaming")
-        ]
+    per_model = {
+        "archive_tables": lambda team, m: f"table:{names.stream_archive_table(m.name)}",
+        "scoring_subscriptions": lambda team, m: (
+            f"scoring_subscription:{names.model_resource_name(team, m.name, 'scoring')}"
+        ),
+        "dead_letter_topics": lambda team, m: f"topic:{names.model_resource_name(team, m.name, 'dead-letter')}",
+    }
+    if on in per_model:  # per-model targets of a team's streaming models
+        return [per_model[on](team.name, m) for m in _of_pattern(team, "streaming")] if team else []
     return [on]
 
 
@@ -224,12 +221,13 @@ def _evaluate_env(config: Config, env: str, env_stacks: list[StackDoc]) -> list[
         for key, exp in expected.items():
             if key in actual:
                 continue
-            stack = team_stacks.get(exp.team) if exp.team else platform
+            stack = (team_stacks.get(exp.team) if exp.team else None) or platform
+            assert stack is not None  # complete: the platform stack is there
             out.append(
                 Verdict(
-                    (stack or platform).name,
+                    stack.name,
                     f"missing.{exp.identity}",
-                    f"{(stack or platform).name}/iam",
+                    f"{stack.name}/iam",
                     False,
                     f"{exp.member}{' of ' + exp.team if exp.team else ''} needs {exp.role} on "
                     f"{exp.target} for: {'; '.join(exp.steps)}",
@@ -258,7 +256,7 @@ def _evaluate_env(config: Config, env: str, env_stacks: list[StackDoc]) -> list[
                     stack.team,
                 )
             )
-    if complete:
+    if platform is not None:
         out += _ci_verdicts(config, env, env_stacks, platform, grants)
     return out
 
@@ -278,7 +276,7 @@ def _ci_verdicts(
     for stack in env_stacks:
         resolver = Resolver(config, stack, env)
         for resource in _resources_and_data(stack):
-            types[resource_project(resolver, resource)].add(resource.type)
+            types[resource_project(resolver, resource) or ""].add(resource.type)
     for team in config.teams:  # a team whose stack is not in this run: what its file declares
         if env in team.environments and not any(s.team == team.name for s in env_stacks):
             types[team.environments[env].project_id] |= team_project_types(team)
@@ -325,7 +323,7 @@ def _ci_verdicts(
 
 def _grant_project(platform: StackDoc, g: Grant) -> str:
     resource = platform.resource(g.address)
-    return resource.conf.get("project") if resource else ""
+    return str(resource.conf.get("project") or "") if resource else ""
 
 
 def _resources_and_data(stack: StackDoc) -> Iterator[Resource]:

@@ -9,12 +9,12 @@ resource they name in the same stack, so a grant reads like the contract: `sa:de
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
-from policies.engine.stackset import Resource, StackDoc
 from config import names
 from config.model import Config, Team
+from policies.engine.stackset import Resource, StackDoc
 
 REF = re.compile(r"\$\{((?:data\.)?[a-z0-9_]+)\.([A-Za-z0-9_-]+)\.")
 AGENT_DOMAINS = {domain: service for service, domain in names.SERVICE_AGENT_DOMAINS.items()}
@@ -233,7 +233,7 @@ def stack_grants(config: Config, stack: StackDoc, env: str) -> Iterator[Grant]:
 def custom_roles(stack: StackDoc) -> dict[str, tuple[Resource, frozenset[str]]]:
     """role id -> (resource, permissions) of the custom roles a stack defines."""
     return {
-        r.conf.get("role_id"): (r, frozenset(r.conf.get("permissions") or ()))
+        str(r.conf.get("role_id")): (r, frozenset(r.conf.get("permissions") or ()))
         for r in stack.resources("google_project_iam_custom_role")
     }
 

@@ -20,8 +20,9 @@ it is known (at apply at the latest), and nothing in our stacks references a nul
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from policies.provider.schema_check import Problem
 
@@ -65,7 +66,7 @@ def expansions(conf: Any, key: str) -> Iterator[str]:
         counts.append(len(parent) if isinstance(parent, list) else 1 if isinstance(parent, dict) else 0)
     for combo in itertools.product(*[range(c) for c in counts]):
         concrete = list(parts)
-        for slot, index in zip(slots, combo):
+        for slot, index in zip(slots, combo, strict=False):
             concrete[slot] = str(index)
         yield ".".join(concrete)
 

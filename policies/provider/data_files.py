@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from policies.provider.providers import PROVIDERS, provider_for_type
@@ -21,12 +21,12 @@ def _load(path) -> dict[str, Any]:
         return json.loads(handle.read())
 
 
-@lru_cache(maxsize=None)
+@cache
 def schema(provider: str) -> dict[str, Any]:
     return _load(PROVIDERS[provider].schema_file)
 
 
-@lru_cache(maxsize=None)
+@cache
 def rules(provider: str) -> dict[str, Any]:
     return _load(PROVIDERS[provider].rules_file)
 

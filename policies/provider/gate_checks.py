@@ -8,8 +8,9 @@ one category from the cached result, so the walk costs the same whether one rule
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from policies.provider import data_files
 from policies.provider.crossfield_check import check_rules
@@ -72,7 +73,7 @@ def analyse(stacks: list[Any]) -> list[Subject]:
                     Subject(stack.name, kind, address, _path(stack.name, address, conf), ("type",), tuple(problems))
                 )
                 continue
-            categories = SCHEMA_CATEGORIES
+            categories: tuple[str, ...] = SCHEMA_CATEGORIES
             if kind == "resource":
                 rules = data_files.rules(spec.key)
                 entry = rules["resources"].get(tf_type)

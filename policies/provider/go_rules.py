@@ -145,11 +145,11 @@ def collect(source: Source, schema: dict[str, Any], only: set[str] | None = None
             if not missing:
                 kept.append(rule)
             elif all(reasons):
-                dropped.append({**rule, "reason": "; ".join(sorted(set(reasons)))})
+                dropped.append({**rule, "reason": "; ".join(sorted({r for r in reasons if r}))})
             else:
                 problems += [
                     f"{name}: {rule['kind']} at {rule['at']} names {k}, which the pinned schema lacks"
-                    for k, r in zip(missing, reasons)
+                    for k, r in zip(missing, reasons, strict=False)
                     if not r
                 ]
         flags = [f for f in data["force_new"] if _in_schema(node, f["path"])]

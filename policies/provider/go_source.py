@@ -13,7 +13,7 @@ import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 MODULE = "github.com/hashicorp/terraform-provider-google/"
 TOKEN = re.compile(
@@ -126,9 +126,9 @@ def _end_of_expr(toks: list[Tok], i: int) -> int:
             if depth == 0:
                 return j
             depth -= 1
-        elif depth == 0 and t.kind == "nl" and j > i and not (toks[j - 1].kind == "op" and toks[j - 1].text in ",+.("):
-            return j
-        elif depth == 0 and t.kind == "op" and t.text == ";":
+        elif (
+            depth == 0 and t.kind == "nl" and j > i and not (toks[j - 1].kind == "op" and toks[j - 1].text in ",+.(")
+        ) or (depth == 0 and t.kind == "op" and t.text == ";"):
             return j
         j += 1
     return j
@@ -266,9 +266,9 @@ class Ctx:
     source: Source
     pkg: Package
     file: str
-    env: dict[str, tuple[list[Tok], "Ctx"]] = field(default_factory=dict)
+    env: dict[str, tuple[list[Tok], Ctx]] = field(default_factory=dict)
 
-    def resolve(self, toks: list[Tok]) -> tuple[Decl, "Ctx", str] | None:
+    def resolve(self, toks: list[Tok]) -> tuple[Decl, Ctx, str] | None:
         """A (possibly package-qualified) name -> its var or func declaration."""
         if len(toks) == 1 and toks[0].kind == "id":
             name, pkg = toks[0].text, self.pkg
@@ -294,7 +294,7 @@ class Attr:
     file: str
     fields: dict[str, Any] = field(default_factory=dict)  # Required/Optional/Computed/ForceNew/MaxItems/Type
     lists: dict[str, tuple[list[str], int]] = field(default_factory=dict)  # ConflictsWith -> (keys, line)
-    elem: dict[str, "Attr"] | None = None  # nested block schema
+    elem: dict[str, Attr] | None = None  # nested block schema
 
 
 LIST_FIELDS = ("ConflictsWith", "ExactlyOneOf", "AtLeastOneOf", "RequiredWith")
@@ -356,7 +356,7 @@ def eval_string_list(toks: list[Tok], ctx: Ctx) -> list[str]:
     return _fail(f"string list {' '.join(t.text for t in toks)[:60]}", *where)
 
 
-def _fail(what: str, file: str, line: int):
+def _fail(what: str, file: str, line: int) -> NoReturn:
     raise Unparsed(what, file, line)
 
 
@@ -440,7 +440,7 @@ def eval_resource_call(callee: list[Tok], args: list[list[Tok]], ctx: Ctx) -> di
     if not found or found[2] != "func":
         return _fail(f"call to {''.join(t.text for t in callee)}", *where)
     decl, fctx, _ = found
-    fctx.env = {p: (a, ctx) for p, a in zip(decl.params, args)}
+    fctx.env = {p: (a, ctx) for p, a in zip(decl.params, args, strict=False)}
     body = _strip(decl.toks)
     resource = _literal_after(body, "schema.Resource")
     smap = _map_literal(body)
@@ -452,12 +452,13 @@ def eval_resource_call(callee: list[Tok], args: list[list[Tok]], ctx: Ctx) -> di
     if smap is not None and (resource is None or smap < resource):
         out = eval_schema_map(body[smap - 8 : matching(body, smap) + 1], fctx)
     else:
+        assert resource is not None  # both absent returned above
         out = None
         for name, value, _line in _fields(_brace_body(body, resource)):
             if name == "Schema":
                 out = eval_schema_map(value, fctx)
-        if out is None:
-            return _fail(f"{''.join(t.text for t in callee)}: schema.Resource without Schema", decl.file, body[0].line)
+    if out is None:
+        return _fail(f"{''.join(t.text for t in callee)}: schema.Resource without Schema", decl.file, body[0].line)
     out = dict(out)
     for key, rhs in _index_assignments(decl.toks):
         out[key] = eval_schema(rhs, fctx)
@@ -511,7 +512,7 @@ def eval_schema(toks: list[Tok], ctx: Ctx) -> Attr:
         decl, dctx, kind = found
         if kind == "var":
             return eval_schema(decl.toks, dctx)
-        dctx.env = {p: (a, ctx) for p, a in zip(decl.params, call[1] if call else [])}
+        dctx.env = {p: (a, ctx) for p, a in zip(decl.params, call[1] if call else [], strict=False)}
         fbody = _strip(decl.toks)
         brace = _literal_after(fbody, "schema.Schema")
         if brace is None:
@@ -554,7 +555,7 @@ def _eval_elem(toks: list[Tok], ctx: Ctx) -> dict[str, Attr] | None:
     decl, dctx, kind = found
     if kind == "var":
         return _eval_elem(decl.toks, dctx)
-    dctx.env = {p: (a, ctx) for p, a in zip(decl.params, call[1] if call else [])}
+    dctx.env = {p: (a, ctx) for p, a in zip(decl.params, call[1] if call else [], strict=False)}
     body = _strip(decl.toks)
     res = _literal_after(body, "schema.Resource")
     sch = _literal_after(body, "schema.Schema")
@@ -572,5 +573,5 @@ def resource_schema(source: Source, file: str, expr: str) -> dict[str, Attr]:
     toks = _strip(tokenize(expr))
     call = _call(toks)
     if call is None:
-        _fail(f"registry schema {expr}", file, 0)
+        return _fail(f"registry schema {expr}", file, 0)
     return eval_resource_call(call[0], call[1], ctx)

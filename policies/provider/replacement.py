@@ -16,8 +16,9 @@ members and service accounts are configuration Terraform recreates in full, so t
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
 DATA_HOLDING: dict[str, str] = {
     "google_bigquery_dataset": "its tables and prediction history",

@@ -7,16 +7,16 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import List, Optional
+from typing import NoReturn, Optional
 
 import typer
 
+from config.loader import load_config
 from scripts.commands.options import ConfigDir, Output, OutputFormat, Teams, resolve_teams
 from scripts.console import EXIT_BAD_INPUT, EXIT_OK, err, out, print_json
-from config.loader import load_config
 
 
-def _bad(message: str) -> None:
+def _bad(message: str) -> NoReturn:
     """Bad input: one plain line on stderr (greppable, never wrapped), exit 2."""
     sys.stderr.write(message + "\n")
     raise typer.Exit(EXIT_BAD_INPUT)
@@ -42,7 +42,7 @@ def check(
         help="Write findings.json, findings.sarif, junit.xml and summary.md here.",
         file_okay=False,
     ),
-    teams: Optional[List[str]] = Teams,
+    teams: Optional[list[str]] = Teams,
     changed_from: Optional[str] = typer.Option(
         None,
         "--changed-from",
@@ -101,8 +101,8 @@ def check(
                     f"preview: {exc} (pass --base-synth-dir DIR to use an existing synth output)"
                 )
         if synth_dir is None:
-            from scripts.synth import synthesize
             from config.selection import Selection
+            from scripts.synth import synthesize
 
             with err.status("synthesizing stacks..."):
                 synth_dir = synthesize(config, Path(scratch) / "cdktf.out", Selection.of(wanted or ())).out_dir

@@ -6,16 +6,16 @@ import json
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import List, Optional
+from typing import Optional
 
 import typer
 from rich.table import Table
 
+from config import names
+from config.loader import load_config
 from scripts.commands import options
 from scripts.commands.options import ConfigDir, Envs, Output, OutputFormat, Teams
 from scripts.console import EXIT_BAD_INPUT, err, out, print_json
-from config import names
-from config.loader import load_config
 
 
 def validate(config_dir: Path = ConfigDir, output: OutputFormat = Output) -> None:
@@ -46,8 +46,8 @@ class StackFormat(str, Enum):
 
 def stacks(
     config_dir: Path = ConfigDir,
-    teams: Optional[List[str]] = Teams,
-    envs: Optional[List[str]] = Envs,
+    teams: Optional[list[str]] = Teams,
+    envs: Optional[list[str]] = Envs,
     changed_from: Optional[str] = typer.Option(
         None, "--changed-from", help="Only stacks affected by files changed since this git ref."
     ),
@@ -81,7 +81,7 @@ def stacks(
             affected = affected_since(config, changed_from)
         except GitError as exc:
             sys.stderr.write(f"--changed-from {changed_from}: {exc}\n")
-            raise typer.Exit(EXIT_BAD_INPUT)
+            raise typer.Exit(EXIT_BAD_INPUT) from None
         keep = {s for s, _, _ in affected_stacks(config, affected)}
         if with_dependencies:
             keep |= {names.platform_stack(e) for s, e, t in planned if t is not None and s in keep}
@@ -107,7 +107,7 @@ def _report_removed(config, ref: str, selection, output: OutputFormat) -> None:
         removed = [name for name, env in removed_stacks(config, ref) if selection.wants_env(env)]
     except GitError as exc:
         sys.stderr.write(f"--removed-since {ref}: {exc}\n")
-        raise typer.Exit(EXIT_BAD_INPUT)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
     if output is OutputFormat.json:
         print_json({"removed": removed})
     else:
@@ -124,8 +124,8 @@ def _report_removed(config, ref: str, selection, output: OutputFormat) -> None:
 def synth(
     config_dir: Path = ConfigDir,
     out_dir: Optional[Path] = typer.Option(None, "--out", help="Output directory (default: <config-dir>/cdktf.out)."),
-    teams: Optional[List[str]] = Teams,
-    envs: Optional[List[str]] = Envs,
+    teams: Optional[list[str]] = Teams,
+    envs: Optional[list[str]] = Envs,
     output: OutputFormat = Output,
 ) -> None:
     """Synthesize the selected stacks (plus the platform stacks they need) into cdktf.out, atomically."""

@@ -4,7 +4,7 @@ monitoring column contract and metric catalogue, stack inventories), written or 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
+from typing import Optional
 
 import typer
 
@@ -15,7 +15,7 @@ from scripts.console import EXIT_FINDINGS, err, out, print_json
 def docs(
     config_dir: Path = ConfigDir,
     check: bool = typer.Option(False, "--check", help="Do not write; exit 1 when anything is stale."),
-    only: Optional[List[str]] = typer.Option(
+    only: Optional[list[str]] = typer.Option(
         None,
         "--only",
         help="Only this generator (repeatable): inventories, "

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
+from typing import Optional
 
 import typer
 
 from config import patterns as serving_patterns
+from config.loader import load_config
 from scripts.commands.options import ConfigDir, Output, OutputFormat
 from scripts.console import out, print_json
-from config.loader import load_config
 
 
 def new_team(
@@ -26,7 +26,7 @@ def new_team(
     classification: str = typer.Option(
         "internal", "--data-classification", help="public|internal|confidential|restricted"
     ),
-    patterns: List[str] = typer.Option(
+    patterns: list[str] = typer.Option(
         ["online"], "--pattern", help="Serving pattern of a starter model (repeatable)."
     ),
     output: OutputFormat = Output,

@@ -10,7 +10,7 @@ marker fails instead of going stale silently.
 from __future__ import annotations
 
 import re
-from typing import Mapping
+from collections.abc import Mapping
 
 BLOCK = re.compile(
     r"<!-- BEGIN GENERATED: (?P<name>[a-z0-9-]+) -->(?P<body>.*?)<!-- END GENERATED: (?P=name) -->", re.S

@@ -6,9 +6,9 @@ import json
 import tempfile
 from pathlib import Path
 
+from config.model import Config
 from scripts.onboarding.facts import load_facts
 from scripts.onboarding.team_page import GENERATED, index_page, team_page
-from config.model import Config
 
 INDEX = "README.md"
 

@@ -8,8 +8,9 @@ the value is known at synth time.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 REF = re.compile(r"\$\{([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.([a-z0-9_]+)\}")
 REMOTE = re.compile(r"\$\{data\.terraform_remote_state\.[^}]+\}")

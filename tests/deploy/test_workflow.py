@@ -10,8 +10,9 @@ from pathlib import Path
 
 import yaml
 
-from scripts.plan_summary import main as plan_summary_main, read_plan, render
 from config import names
+from scripts.plan_summary import main as plan_summary_main
+from scripts.plan_summary import read_plan, render
 from tests.helpers import resources
 
 REPO = Path(__file__).resolve().parents[2]

@@ -12,7 +12,7 @@ import sys
 
 from scripts.docs.inventories import COMMAND, HEADER, HERE, inventory, load, render
 
-__all__ = ["COMMAND", "HEADER", "HERE", "inventory", "load", "render", "main"]
+__all__ = ["COMMAND", "HEADER", "HERE", "inventory", "load", "main", "render"]
 
 
 def main() -> int:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from modules.monitoring.runbooks import RUNBOOKS
 from config import names
+from modules.monitoring.runbooks import RUNBOOKS
 from tests.helpers import resources
 
 REPO = Path(__file__).resolve().parents[2]

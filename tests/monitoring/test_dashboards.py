@@ -6,9 +6,9 @@ import json
 
 import pytest
 
+from config import names
 from modules.monitoring.dashboards import COLUMNS, platform_dashboard
 from modules.serving import team_dashboard
-from config import names
 from tests.helpers import one, resources
 
 ONLINE_TILES = ["Traffic (predictions/s)", "Latency p50 / p99 (ms)", "Error ratio", "Replicas"]

@@ -207,7 +207,7 @@ def test_check_reports_each_metric_mutation_on_its_resource_and_nothing_else(syn
     assert (
         "DEPRECATED" in found["MLOPS_MON_4", "team-growth-prod/clickstream-propensity/stream-traffic-drop"]["message"]
     )
-    for (rule, path), finding in found.items():
+    for (_rule, path), finding in found.items():
         team, model = path.split("/")[0].split("-")[1], path.split("/")[1]
         entry = next(m for m in example_config.team(team).models if m.name == model)
         assert (finding["file"], finding["line"]) == (f"infra/teams/{team}.yaml", entry.source.line), finding

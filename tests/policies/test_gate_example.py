@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from policies.engine.gate import run_gate
 from config.errors import ConfigInvalid
+from policies.engine.gate import run_gate
 from tests.policies.conftest import TODAY
 
 

@@ -12,13 +12,12 @@ import pathlib
 from collections import Counter
 
 import pytest
-import yaml
 
+from config import names
 from config.ci_roles import ci_roles, roles_for_types, team_project_types
 from policies.engine.stackset import StackDoc, load_stacks
 from policies.iam import contract
-from policies.iam.grants import IAM_TYPES, RBAC_TYPE, stack_grants
-from config import names
+from policies.iam.grants import RBAC_TYPE, stack_grants
 
 
 @pytest.fixture(scope="module")
@@ -291,8 +290,8 @@ def test_the_gate_reports_contract_findings_at_the_group_line(tmp_path, example_
     """MLOPS_IAM_7 through the gate: a developer role in production points at the team file's groups.developers."""
     import json
 
-    from policies.engine.gate import run_gate
     from config.yaml_source import load
+    from policies.engine.gate import run_gate
     from tests.policies.conftest import stack_doc, write_synth_dir
 
     bad = {

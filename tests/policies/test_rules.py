@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from policies.engine import registry
 from config.yaml_source import load
-from tests.policies.conftest import FIXTURES, load_fixtures
+from policies.engine import registry
+from tests.policies.conftest import load_fixtures
 
 FIXTURE_SET = load_fixtures()
 RULE_IDS = [r.id for r in registry.rules()]

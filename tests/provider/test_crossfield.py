@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from policies.provider import data_files
-from policies.provider.crossfield_check import check_rules, expansions, is_set, lookup, MISSING
+from policies.provider.crossfield_check import MISSING, check_rules, expansions, is_set, lookup
 
 
 def problems(tf_type, conf):

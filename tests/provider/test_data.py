@@ -119,7 +119,7 @@ def test_the_known_autopilot_and_fleet_rules_are_in_the_data():
     assert mode == ["s", 0, ["DISABLED", "POLICY_BINDINGS"]]
     endpoint = data_files.schema("google")["resource"]["google_vertex_ai_endpoint"]
     assert endpoint["display_name"] == ["s", 1] and endpoint["encryption_spec"]["b"] == "one"
-    assert {"path": "location", "computed": False} == {
+    assert {
         k: v
         for k, v in next(
             f
@@ -127,7 +127,7 @@ def test_the_known_autopilot_and_fleet_rules_are_in_the_data():
             if f["path"] == "location"
         ).items()
         if k != "at"
-    }
+    } == {"path": "location", "computed": False}
 
 
 def test_data_files_are_deterministic_json():

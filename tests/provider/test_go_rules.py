@@ -154,7 +154,7 @@ def test_a_rule_naming_an_attribute_the_pinned_schema_lacks_stops_regeneration(c
             "google_demo_thing": {k: v for k, v in SCHEMA["resource"]["google_demo_thing"].items() if k != "legacy"}
         }
     }
-    with pytest.raises(RegenerationError, match="conflicts_with .* names legacy"):
+    with pytest.raises(RegenerationError, match=r"conflicts_with .* names legacy"):
         collect(Source(git_dir, commit), narrow)
 
 

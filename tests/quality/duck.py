@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime
 import json
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import duckdb
 import sqlglot
@@ -98,12 +99,12 @@ class Duck:
         if result is None or result.description is None:
             return []
         names = [d[0] for d in result.description]
-        return [dict(zip(names, row)) for row in result.fetchall()]
+        return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
 
     def rows(self, table: str) -> list[dict[str, Any]]:
         result = self.con.execute(f"SELECT * FROM p.d.{table}")
         names = [d[0] for d in result.description]
-        return [dict(zip(names, row)) for row in result.fetchall()]
+        return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
 
 
 def history_row(

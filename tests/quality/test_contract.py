@@ -14,11 +14,11 @@ from sqlglot import exp
 from sqlglot.optimizer.annotate_types import annotate_types
 from sqlglot.optimizer.qualify import qualify
 
+from config import names
 from modules import metadata_tables
 from modules.bigquery_tables import Column, TableSpec
 from modules.quality import sql, tables
 from modules.quality.workflow import publications
-from config import names
 from tests.quality.duck import DS, VERTEX_REQUEST_LOG
 
 T = exp.DataType.Type
@@ -100,7 +100,7 @@ def check_statement(catalog: Catalog, statement: exp.Expression) -> None:
         assert not unfilled, f"{target.name}: REQUIRED columns not written {unfilled}"
         resolved = check_reads(catalog, statement.expression)
         assert len(resolved.selects) == len(written)
-        for name, projection in zip(written, resolved.selects):
+        for name, projection in zip(written, resolved.selects, strict=True):
             expected = _type(known[name])
             assert _compatible(projection.type, expected), (
                 f"{target.name}.{name} is {expected.sql()}, the query writes {projection.type.sql()}"
@@ -177,7 +177,7 @@ def test_the_checker_fails_on_a_written_type_or_an_unfilled_required_column():
         f"INSERT INTO `p.d.drift` (check_date, model, feature, psi, computed_at) "
         f"SELECT {DAY}, 'm', 'f', 'high', CURRENT_TIMESTAMP()"
     )
-    with pytest.raises(AssertionError, match="drift.psi is DOUBLE"):
+    with pytest.raises(AssertionError, match=r"drift\.psi is DOUBLE"):
         check_statement(catalog, _statements(wrong_type)[0])
     unfilled = (
         f"INSERT INTO `p.d.drift` (check_date, model, feature, computed_at) SELECT {DAY}, 'm', 'f', CURRENT_TIMESTAMP()"

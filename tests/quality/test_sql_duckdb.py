@@ -97,7 +97,7 @@ def test_psi_matches_the_hand_computed_value_for_numeric_and_categorical_feature
         tables.PREDICTION_HISTORY,
         [
             history("card-scorer", str(i), {"amount": a, "country": c})
-            for i, (a, c) in enumerate(zip(amounts, countries))
+            for i, (a, c) in enumerate(zip(amounts, countries, strict=True))
         ],
     )
     rows = {r["feature"]: r for r in duck.run(sql.drift(DS, CLASSIFIER), DAY)}
@@ -192,8 +192,8 @@ def test_usage_rollup_counts_predictions_callers_and_latency_percentiles(duck):
     duck.insert(
         tables.PREDICTION_HISTORY,
         [
-            history("card-scorer", str(i), {}, caller=("a" if i < 6 else "b" if i < 9 else None), latency_ms=float(l))
-            for i, l in enumerate(range(10, 110, 10))
+            history("card-scorer", str(i), {}, caller=("a" if i < 6 else "b" if i < 9 else None), latency_ms=float(ms))
+            for i, ms in enumerate(range(10, 110, 10))
         ],
     )
     [row] = duck.run(sql.usage(DS, CLASSIFIER), DAY)

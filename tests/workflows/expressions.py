@@ -19,7 +19,8 @@ import ast
 import copy
 import datetime
 import re
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 NAMESPACES = ("sys", "text", "time", "map", "list", "json", "math")
 ALLOWED_NODES = (
@@ -145,7 +146,7 @@ class Evaluator:
 
     # -- the grammar -------------------------------------------------------------------------
     def _eval(self, node: ast.AST, variables: Callable[[str], Any]) -> Any:
-        ev = lambda n: self._eval(n, variables)  # noqa: E731
+        ev = lambda n: self._eval(n, variables)
         if (
             isinstance(node, ast.Constant)
             and isinstance(node.value, (str, int, float))
@@ -356,7 +357,7 @@ def _time_format(seconds: float, timezone: str = "UTC") -> str:
     """`time.format(seconds)`: ISO 8601 in UTC. Our definitions only rely on its first 10 characters (the date)."""
     if timezone != "UTC":
         raise Unsupported("time.format with a timezone")
-    moment = datetime.datetime.fromtimestamp(seconds, tz=datetime.timezone.utc)
+    moment = datetime.datetime.fromtimestamp(seconds, tz=datetime.UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 

@@ -20,15 +20,16 @@ Response and error shapes come from tests/workflows/recorded/*.json, each naming
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime
 import json
+import logging
 import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
-
-import logging
+from typing import Any
 
 import duckdb
 import sqlglot
@@ -87,7 +88,7 @@ def connector_error(kind: str, message: str) -> WorkflowError:
 
 
 def rfc3339(seconds: float) -> str:
-    return datetime.datetime.fromtimestamp(seconds, tz=datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.datetime.fromtimestamp(seconds, tz=datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def parse_rfc3339(text: str) -> float:
@@ -173,7 +174,7 @@ class FakeBigQuery:
     def rows(self, dataset: str, table: str) -> list[dict[str, Any]]:
         result = self.con.execute(f'SELECT * FROM "{self.project}"."{dataset}"."{table}"')
         names = [d[0] for d in result.description]
-        return [dict(zip(names, r)) for r in result.fetchall()]
+        return [dict(zip(names, r, strict=True)) for r in result.fetchall()]
 
     def tables(self, dataset: str) -> set[str]:
         return {
@@ -283,10 +284,8 @@ class FakeBigQuery:
         return None
 
     def _rollback(self) -> None:
-        try:
+        with contextlib.suppress(duckdb.Error):
             self.con.execute("ROLLBACK")
-        except duckdb.Error:
-            pass
 
     def _alter(self, statement: exp.Alter) -> None:
         table = statement.this
@@ -310,7 +309,7 @@ def _cell(value: Any) -> str | None:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (datetime.datetime,)):
-        return str(value.replace(tzinfo=datetime.timezone.utc).timestamp())
+        return str(value.replace(tzinfo=datetime.UTC).timestamp())
     return str(value)
 
 
@@ -464,11 +463,11 @@ class FakeVertex:
         sent = [c for c in columns if c not in config.get("excludedFields", [])]
         if config.get("includedFields"):
             sent = list(config["includedFields"])
-        stamp = datetime.datetime.fromtimestamp(job.created, tz=datetime.timezone.utc)
+        stamp = datetime.datetime.fromtimestamp(job.created, tz=datetime.UTC)
         suffix = stamp.strftime("%Y_%m_%dT%H_%M_%S_") + f"{stamp.microsecond // 1000:03d}Z_{len(self.jobs):03d}"
         ok, failed = [], []
         for row in input_rows:
-            record = dict(zip(columns, row))
+            record = dict(zip(columns, row, strict=False))
             # instanceType "object": a JSON object per row; unset or "array": the values in column order.
             instance = (
                 {c: record[c] for c in sent} if config.get("instanceType") == "object" else [record[c] for c in sent]
@@ -476,7 +475,7 @@ class FakeVertex:
             self.instances.append(instance)
             try:
                 ok.append((row, json.dumps(self.model(instance))))
-            except Exception as e:  # noqa: BLE001 - a model error is a failed instance, as Vertex records it
+            except Exception as e:
                 failed.append((row, str(e)))
         cols = ", ".join(f'"{c}" {types[c]}' for c in columns)
         target = f'"{project}"."{out_dataset}"'

@@ -32,10 +32,11 @@ from __future__ import annotations
 
 import ast
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
-from tests.workflows.expressions import Evaluator, Unsupported, WorkflowError, error, is_expression
+from tests.workflows.expressions import Evaluator, Unsupported, WorkflowError, error
 
 MAX_ASSIGNMENTS = 50  # syntax/variables: "up to 50 assignments per step"
 MAX_CONDITIONS = 50  # syntax/conditions: "a maximum of 50 conditions"
@@ -238,7 +239,7 @@ class Interpreter:
             scope.set(node.id, value)
             return
         if isinstance(node, (ast.Attribute, ast.Subscript)):
-            container = self.evaluator._eval(node.value, scope.get)  # noqa: SLF001 (same package)
+            container = self.evaluator._eval(node.value, scope.get)
             key = node.attr if isinstance(node, ast.Attribute) else self.evaluator._eval(node.slice, scope.get)
             if isinstance(container, dict) and isinstance(key, str):
                 container[key] = value
@@ -286,7 +287,7 @@ class Interpreter:
             start, end = self._resolve(loop["range"], scope)
             items: list[Any] = list(range(int(start), int(end) + 1))
         else:
-            items = self._resolve(loop["in"], scope) if is_expression(loop["in"]) else self._resolve(loop["in"], scope)
+            items = self._resolve(loop["in"], scope)
             if not isinstance(items, list):
                 raise error("TypeError", "for: `in` is not a list")
         for i, item in enumerate(items):

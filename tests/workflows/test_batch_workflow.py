@@ -14,9 +14,9 @@ import re
 import pytest
 from google.cloud.aiplatform_v1.types import JobState
 
+from config import names
 from modules.quality import sql
 from modules.serving import batch_workflow
-from config import names
 from tests.workflows import fakes
 from tests.workflows.world import World, at
 

@@ -183,7 +183,7 @@ def test_syntax_outside_the_subset_is_refused_not_ignored():
     with pytest.raises(Unsupported, match="50"):
         run([{"a": {"assign": [{f"v{i}": i} for i in range(51)]}}])
     functions = standard_library(lambda: 0.0, {})
-    with pytest.raises(Unsupported, match="json.encode"):  # found without running the step
+    with pytest.raises(Unsupported, match=r"json\.encode"):  # found without running the step
         Interpreter(
             {
                 "main": {

@@ -12,8 +12,8 @@ import json
 
 import pytest
 
-from modules.monitoring.metrics import CUSTOM_METRICS
 from config import names
+from modules.monitoring.metrics import CUSTOM_METRICS
 from tests.workflows import fakes
 from tests.workflows.world import World, at
 

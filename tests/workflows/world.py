@@ -8,19 +8,20 @@ from their specs in a FakeBigQuery, and runs a definition with `execute`.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 
-from modules import metadata_tables
 from config import names
 from config.model import Model, Team
+from modules import metadata_tables
 from tests.helpers import resources
 from tests.quality.duck import VERTEX_REQUEST_LOG
 from tests.workflows import fakes
 
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 
 
 def at(day: str, hour: int = 5, minute: int = 0) -> float:

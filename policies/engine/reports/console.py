@@ -13,8 +13,8 @@ STYLES = {"CRITICAL": "bold red", "HIGH": "red", "MEDIUM": "yellow", "LOW": "cya
 
 
 def render(result: GateResult, console: Console) -> None:
-    for owner, group in groupby(result.failed, key=lambda f: f.owner):
-        group = list(group)
+    for owner, grouped in groupby(result.failed, key=lambda f: f.owner):
+        group = list(grouped)
         table = Table(title=f"{owner}: {len(group)} finding(s)", title_justify="left", show_lines=False)
         for column in ("rule", "severity", "where", "stack", "resource", "problem"):
             table.add_column(column, overflow="fold")

@@ -23,8 +23,8 @@ def render(result: GateResult) -> str:
         f"over {len(result.stacks)} stack(s).",
         "",
     ]
-    for owner, group in groupby(failed, key=lambda f: f.owner):
-        group = list(group)
+    for owner, grouped in groupby(failed, key=lambda f: f.owner):
+        group = list(grouped)
         lines += [
             f"### {owner} ({len(group)})",
             "",
