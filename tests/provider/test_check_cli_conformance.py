@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -157,12 +158,19 @@ def _git(repo: Path, *args: str) -> str:
     ).stdout
 
 
+# The project's packages, as pyproject.toml declares them for the install.
+PACKAGES = tuple(
+    p.rstrip("*")
+    for p in tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]["include"]
+)
+
+
 def test_changed_from_synthesizes_the_base_revision_in_a_worktree_and_previews_replacements(tmp_path):
     """A real repository: the base is synthesized by its own code in a temporary git worktree."""
     repo = tmp_path / "repo"
     files = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True, check=True).stdout.split()
     for name in files:
-        if name.startswith(("infra/", "stacks/", "modules/", "policies/", "scripts/")) and (REPO / name).is_file():
+        if name.startswith(("infra/", *(f"{p}/" for p in PACKAGES))) and (REPO / name).is_file():
             (repo / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(REPO / name, repo / name)
     _git(repo, "init", "-q")

@@ -23,6 +23,8 @@ from constructs import Construct
 from config import patterns, schema
 from config.model import Model
 from config.patterns import DatasetWrite, HistorySource, Lifecycle, PatternSpec, StarterThresholds
+from modules.serving.context import ModelContext
+from modules.serving.pattern import ServingPattern
 from tests.helpers import resources
 
 REPO = Path(__file__).resolve().parents[2]
@@ -89,12 +91,11 @@ TOY = PatternSpec(
 )
 
 
-class ToyTopic(Construct):
+class ToyTopic(ServingPattern):
     spec = TOY
 
-    def __init__(self, scope: Construct, id: str, *, ctx) -> None:
-        super().__init__(scope, id)
-        self.ctx = ctx
+    def __init__(self, scope: Construct, id: str, *, ctx: ModelContext) -> None:
+        super().__init__(scope, id, ctx=ctx)
         self.topic_id = ctx.resource_name("toy")
         self.topic = PubsubTopic(
             self,
