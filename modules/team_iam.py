@@ -43,8 +43,8 @@ CUSTOM_ROLES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     names.MODEL_DEPLOYER_ROLE: (
         "ModelOps model deployer",
         "What modelops register/deploy/promote/rollback call in Vertex AI; no training, no batch jobs, no deletes.",
-        ("aiplatform.endpoints.deploy", "aiplatform.endpoints.get", "aiplatform.endpoints.update",
-         "aiplatform.modelDeploymentMonitoringJobs.create", "aiplatform.modelDeploymentMonitoringJobs.get",
+        ("aiplatform.endpoints.deploy", "aiplatform.endpoints.get", "aiplatform.endpoints.undeploy",
+         "aiplatform.endpoints.update", "aiplatform.modelDeploymentMonitoringJobs.create", "aiplatform.modelDeploymentMonitoringJobs.get",
          "aiplatform.modelDeploymentMonitoringJobs.update", "aiplatform.models.deploy", "aiplatform.models.get",
          "aiplatform.models.update", "aiplatform.models.upload", "aiplatform.operations.get")),
     names.BATCH_RUNNER_ROLE: (

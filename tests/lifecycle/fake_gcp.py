@@ -335,12 +335,12 @@ class FakeGcp:
         remaining = [d for d in endpoint["deployedModels"] if d["id"] != deployed_id]
         split = req.body.get("trafficSplit")
         after = dict(split) if split else dict(endpoint["trafficSplit"])   # source: undeploy_traffic
-        if after.get(deployed_id):
+        if not remaining:  # the last one: the split ends up empty whatever it held
+            after = {}
+        elif after.get(deployed_id):
             raise ApiError(400, "FAILED_PRECONDITION", f"deployed model {deployed_id} still has {after[deployed_id]}% "
                                                        "of the traffic")
         after.pop(deployed_id, None)
-        if not remaining:
-            after = {}
         self._check_split(endpoint, after, {d["id"] for d in remaining})
         failure = self._failure("undeployModel")
         if failure:
