@@ -225,6 +225,7 @@ def _sync_monitoring(vx: DryRunVertex, out: Progress, endpoint: EndpointState, s
                                             *_project_location(endpoint.resource))
                 step["monitoring_job"] = name
             out.result.update(monitoring_job=name, monitoring={**_public(settings), "objectives": objectives})
+            _monitoring_logs(out, vx.get_monitoring(name))
         return
     state = vx.get_monitoring(job)
     existing = dict(state.objectives) if state is not None and state.objectives is not None else None
@@ -243,6 +244,16 @@ def _sync_monitoring(vx: DryRunVertex, out: Progress, endpoint: EndpointState, s
         step["objectives"] = sorted(after.objectives or ())
     out.result.update(monitoring_job=job,
                       monitoring={**(_public(settings) if settings else {}), "objectives": dict(after.objectives or {})})
+    _monitoring_logs(out, after)
+
+
+def _monitoring_logs(out: Progress, state: Any) -> None:
+    """Where the job keeps the requests it logs (all features, personal data included) and for how long."""
+    if state is None:
+        return
+    tables = list(state.bigquery_tables) or [Placeholder("bq://<project>.model_deployment_monitoring_<endpoint id>."
+                                                          "serving_predict, created by Vertex AI")]
+    out.result["monitoring_logs"] = {"bigquery_tables": tables, "log_ttl_days": state.log_ttl_days}
 
 
 def _public(settings: dict[str, Any]) -> dict[str, Any]:

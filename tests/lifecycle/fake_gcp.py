@@ -101,9 +101,21 @@ class ApiError(Exception):
 RPC_CODES = {"INVALID_ARGUMENT": 3, "NOT_FOUND": 5, "FAILED_PRECONDITION": 9, "RESOURCE_EXHAUSTED": 8}
 
 
+_PROJECT_IDS: dict[str, str] = {}
+
+
 def project_number(project: str) -> str:
     """A stable 12-digit number for a project id (numbers map to themselves)."""
-    return project if project.isdigit() else str(100000000000 + zlib.crc32(project.encode()) % 899999999999)
+    if project.isdigit():
+        return project
+    number = str(100000000000 + zlib.crc32(project.encode()) % 899999999999)
+    _PROJECT_IDS[number] = project
+    return number
+
+
+def project_id(project: str) -> str:
+    """The id of a project given by id or by a number this fake handed out."""
+    return _PROJECT_IDS.get(project, project)
 
 
 def canonical(name: str) -> str:
@@ -385,10 +397,10 @@ class FakeGcp:
             raise ApiError(400, "FAILED_PRECONDITION", "endpoint already has a model deployment monitoring job")
         self._check_objectives(endpoint, req.body.get("modelDeploymentMonitoringObjectiveConfigs", []))
         name = f"{parent}/modelDeploymentMonitoringJobs/{self._next_id()}"
-        project_id = req.body["endpoint"].split("/")[1]
+        project = project_id(req.body["endpoint"].split("/")[1])
         endpoint_id = endpoint["name"].rsplit("/", 1)[1]
         tables = [{"logSource": "SERVING", "logType": "PREDICT",   # source: monitoring_tables
-                   "bigqueryTablePath": f"bq://{project_id}.model_deployment_monitoring_{endpoint_id}.serving_predict"}]
+                   "bigqueryTablePath": f"bq://{project}.model_deployment_monitoring_{endpoint_id}.serving_predict"}]
         self.jobs[name] = {**req.body, "name": name, "endpoint": endpoint["name"], "state": "JOB_STATE_RUNNING",
                            "bigqueryTables": tables}
         endpoint["modelDeploymentMonitoringJob"] = name
