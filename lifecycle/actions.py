@@ -187,7 +187,7 @@ def _extras(endpoint: EndpointState, split: dict[str, int], protected: set[Model
 
 
 def _retire(vx: DryRunVertex, out: Progress, endpoint: EndpointState, split: dict[str, int],
-            extras: list[DeployedModel], settings: dict[str, Any] | None,
+            extras: list[DeployedModel], model: Model, settings: dict[str, Any] | None,
             write: dict[str, Any] | None = None) -> None:
     """Undeploy the extras, then give the monitoring job objectives for exactly the models that stay.
 
@@ -208,23 +208,24 @@ def _retire(vx: DryRunVertex, out: Progress, endpoint: EndpointState, split: dic
         out.notes.append(f"undeployed {', '.join(f'version {d.version_id} ({d.id})' for d in extras)}: at 0% and "
                          f"neither {PREVIOUS} nor kept (--keep-deployed)")
     staying = [d for d in (endpoint.deployed or ()) if d not in extras]
-    _sync_monitoring(vx, out, endpoint, staying, settings, write or {})
+    _sync_monitoring(vx, out, endpoint, staying, model, settings, write or {})
 
 
 def _sync_monitoring(vx: DryRunVertex, out: Progress, endpoint: EndpointState, staying: list[DeployedModel],
-                     settings: dict[str, Any] | None, write: dict[str, Any]) -> None:
-    """Objectives for exactly the models that stay: ``write`` entries set, existing ones kept as they are."""
+                     model: Model, settings: dict[str, Any] | None, write: dict[str, Any]) -> None:
+    """Objectives for exactly the models that stay: ``write`` entries set, existing ones kept as they are.
+    Without ``settings`` (promote, rollback) only the objectives change, and no job is created."""
     job = endpoint.monitoring_job
     if not job:
         if write and settings is not None:
             objectives = dict(write)
             for d in staying:  # deployed before any job existed: drift only, no card at hand
-                objectives.setdefault(d.id, objective(settings["_model"], None))
+                objectives.setdefault(d.id, objective(model, None))
             with out.step("create_monitoring") as step:
-                name = vx.create_monitoring(endpoint.resource, _public(settings), objectives,
+                name = vx.create_monitoring(endpoint.resource, settings, objectives,
                                             *_project_location(endpoint.resource))
                 step["monitoring_job"] = name
-            out.result.update(monitoring_job=name, monitoring={**_public(settings), "objectives": objectives})
+            out.result.update(monitoring_job=name, monitoring={**settings, "objectives": objectives})
             _monitoring_logs(out, vx.get_monitoring(name))
         return
     state = vx.get_monitoring(job)
@@ -236,14 +237,14 @@ def _sync_monitoring(vx: DryRunVertex, out: Progress, endpoint: EndpointState, s
         keep = [d.id for d in staying if d.id in existing and d.id not in write]
         for d in staying:
             if d.id not in existing and d.id not in write and settings is not None:
-                write[d.id] = objective(settings["_model"], None)
+                write[d.id] = objective(model, None)
         if sorted(existing) == sorted([*keep, *write]) and not write and settings is None:
             return  # nothing to change
     with out.step("update_monitoring", monitoring_job=job) as step:
-        after = vx.update_monitoring(job, _public(settings) if settings else None, write, keep)
+        after = vx.update_monitoring(job, settings, write, keep)
         step["objectives"] = sorted(after.objectives or ())
     out.result.update(monitoring_job=job,
-                      monitoring={**(_public(settings) if settings else {}), "objectives": dict(after.objectives or {})})
+                      monitoring={**(settings or {}), "objectives": dict(after.objectives or {})})
     _monitoring_logs(out, after)
 
 
@@ -254,10 +255,6 @@ def _monitoring_logs(out: Progress, state: Any) -> None:
     tables = list(state.bigquery_tables) or [Placeholder("bq://<project>.model_deployment_monitoring_<endpoint id>."
                                                           "serving_predict, created by Vertex AI")]
     out.result["monitoring_logs"] = {"bigquery_tables": tables, "log_ttl_days": state.log_ttl_days}
-
-
-def _public(settings: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in settings.items() if not k.startswith("_")}
 
 
 def _project_location(resource: str) -> tuple[str, str]:
@@ -327,13 +324,13 @@ def deploy(config: Config, target: Target, team_name: str, model_name: str, vers
                               tuple(d for d in endpoint.deployed if d.id != deployed_id) + (new,),
                               split, endpoint.monitoring_job)
         extras = _extras(after, split, protected | {version.key})
-        settings = {**job_settings(team.name, model, target.env, alert_channels), "_model": model}
+        settings = job_settings(team.name, model, target.env, alert_channels)
         # The deployed version's objective is (re)written when a card comes with it or it has none yet;
         # without a card an existing objective (its skew baseline) stays.
         write = {deployed_id: objective(model, card)}
         if card is None and already is not None:
             write = {}
-        _retire(vx, out, after, split, extras, settings, write)
+        _retire(vx, out, after, split, extras, model, settings, write)
 
     return run("deploy", target, team, model, card, body)
 
@@ -418,7 +415,7 @@ def promote(config: Config, target: Target, team_name: str, model_name: str, ver
             if same or champion is None:  # the previous champion stays what it was
                 previous = vx.get_model(resource, PREVIOUS)
                 protected |= {previous.key} if previous is not None else set()
-            _retire(vx, out, endpoint, split, _extras(endpoint, split, protected), None)
+            _retire(vx, out, endpoint, split, _extras(endpoint, split, protected), model, None)
 
     return run("promote", target, team, model, None, body)
 
@@ -456,7 +453,7 @@ def rollback(config: Config, target: Target, team_name: str, model_name: str, to
         with out.step("move_alias", alias=CHAMPION, to=back_to.version_id):
             vx.merge_aliases(resource, back_to.version_id, changes)
         if endpoint is not None:
-            _retire(vx, out, endpoint, split, _extras(endpoint, split, kept | {back_to.key}), None)
+            _retire(vx, out, endpoint, split, _extras(endpoint, split, kept | {back_to.key}), model, None)
 
     return run("rollback", target, team, model, None, body)
 

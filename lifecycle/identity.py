@@ -51,11 +51,5 @@ class ModelKey:
         return f"projects/{project}/locations/{self.location}/models/{self.model_id}"
 
 
-def same_resource(a: str, b: str) -> bool:
-    """Same location, kind and id (the project may be spelled as id or number)."""
-    pa, pb = parse(a), parse(b)
-    return (pa.location, pa.kind, pa.id) == (pb.location, pb.kind, pb.id)
-
-
 def resource_id(name: str) -> str:
     return parse(name).id
