@@ -13,12 +13,14 @@ from typing import Any, Mapping
 from lifecycle.context import Target
 from stacks import names
 
-SCHEMA_VERSION = 1
+# 2: `steps` (what each step did, the failed one with its error); `result.model_id`, `result.endpoint_id`;
+# `result.model` and `result.endpoint` always spell the project by id, as the CLI was given it.
+SCHEMA_VERSION = 2
 
 
 def event(action: str, *, target: Target, team: str, model: str, caller: Mapping[str, Any],
-          card: Mapping[str, Any] | None, result: Mapping[str, Any], outcome: str = "succeeded",
-          error: str | None = None) -> dict[str, Any]:
+          card: Mapping[str, Any] | None, result: Mapping[str, Any], steps: list[Mapping[str, Any]] | None = None,
+          outcome: str = "succeeded", error: str | None = None) -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
         "event": f"model_{action}",
@@ -35,6 +37,7 @@ def event(action: str, *, target: Target, team: str, model: str, caller: Mapping
         "caller": dict(caller),
         "card": dict(card) if card is not None else None,
         "result": dict(result),
+        "steps": [dict(s) for s in steps or ()],
     }
 
 

@@ -6,6 +6,7 @@ so a bad card reports `file:line: field: message` exactly like a bad team file.
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
@@ -21,6 +22,21 @@ SCHEMA = "model-card.schema.json"
 class DataSource:
     uri: str
     snapshot: str
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The training data skew monitoring compares serving data with: a fixed state, never a live table.
+
+    ``data_format`` is set for Cloud Storage only: TrainingDataset.data_format "is only applicable if
+    the input is from Google Cloud Storage" and takes "tf-record", "csv" or "jsonl"
+    (google/cloud/aiplatform/v1/model_monitoring.proto, TrainingDataset; aiplatform_v1/types/
+    model_monitoring.py:83-94 in google-cloud-aiplatform 2.7.0).
+    """
+
+    uri: str
+    data_format: str | None
+    field: tuple       # the card field it came from, for error locations
 
 
 @dataclass(frozen=True)
@@ -44,7 +60,8 @@ class ModelCard:
     lock_sha256: str
     frameworks: Mapping[str, str]
     target_field: str | None
-    baseline: str
+    baseline: Baseline | None
+    baseline_problem: str | None     # why no fixed baseline could be derived (None when ``baseline`` is set)
     prediction_code: Code
     evaluation_dataset: DataSource
     metrics: Mapping[str, float]
@@ -103,7 +120,7 @@ def from_dict(d: Mapping[str, Any]) -> ModelCard:
         lock_sha256=deps["lock_sha256"],
         frameworks={k: str(v) for k, v in deps["frameworks"].items()},
         target_field=training.get("target_field"),
-        baseline=training.get("baseline", data[0].uri),
+        **_baseline_fields(training.get("baseline"), data[0]),
         prediction_code=Code(d["prediction_code"]["repo"], d["prediction_code"]["commit"]),
         evaluation_dataset=_source(d["evaluation"]["dataset"]),
         metrics={k: float(v) for k, v in d["evaluation"]["metrics"].items()},
@@ -114,3 +131,53 @@ def from_dict(d: Mapping[str, Any]) -> ModelCard:
         approvals=tuple({k: str(v) for k, v in a.items()} for a in d.get("approvals", ())),
         raw=d,
     )
+
+
+# BigQuerySource.input_uri accepts only "bq://projectId.bqDatasetId.bqTableId" (aiplatform_v1/types/io.py:118-124),
+# so a time-travel clause cannot be a baseline; GcsSource.uris take object paths (wildcards allowed), not
+# generations. A snapshot table or a versioned path can.
+_BQ_TABLE = re.compile(r"^bq://(?P<project>[^.]+)\.(?P<dataset>[A-Za-z0-9_]+)\.(?P<table>[A-Za-z0-9_$-]+)$")
+_BARE_TABLE = re.compile(r"^[A-Za-z0-9_$-]+$")
+_QUALIFIED_TABLE = re.compile(r"^(?:bq://)?[a-z][a-z0-9-]{4,28}[a-z0-9]\.[A-Za-z0-9_]+\.[A-Za-z0-9_$-]+$")
+_GCS_FORMATS = ((".csv", "csv"), (".jsonl", "jsonl"), (".tfrecord", "tf-record"), (".tfrecords", "tf-record"))
+
+
+def gcs_data_format(uri: str) -> str | None:
+    path = uri.rstrip("*").lower()
+    for suffix, data_format in _GCS_FORMATS:
+        if path.endswith(suffix):
+            return data_format
+    return None
+
+
+def _baseline_fields(explicit: str | None, first: DataSource) -> dict[str, Any]:
+    baseline, problem = resolve_baseline(explicit, first)
+    return {"baseline": baseline, "baseline_problem": problem}
+
+
+def resolve_baseline(explicit: str | None, first: DataSource) -> tuple[Baseline | None, str | None]:
+    """``training.baseline`` as written, else the first data source's snapshot (not its live uri)."""
+    if explicit:
+        uri, field = explicit, ("training", "baseline")
+    else:
+        field = ("training", "data", 0, "snapshot")
+        snapshot = first.snapshot.strip()
+        table = _BQ_TABLE.match(first.uri)
+        if table and _BARE_TABLE.match(snapshot):
+            uri = f"bq://{table['project']}.{table['dataset']}.{snapshot}"
+        elif table and _QUALIFIED_TABLE.match(snapshot):
+            uri = snapshot if snapshot.startswith("bq://") else f"bq://{snapshot}"
+        elif first.uri.startswith("gs://") and snapshot.startswith("gs://"):
+            uri = snapshot
+        else:
+            return None, (f"snapshot {first.snapshot!r} of {first.uri} cannot be a skew baseline: Vertex AI reads a "
+                          "BigQuery table (bq://project.dataset.table, no FOR SYSTEM_TIME AS OF) or Cloud Storage "
+                          "paths (no object generations); name a snapshot table or a versioned path in "
+                          "training.baseline")
+    if uri.startswith("gs://"):
+        data_format = gcs_data_format(uri)
+        if data_format is None:
+            return None, (f"{uri}: the data format of a Cloud Storage baseline comes from its extension "
+                          "(.csv, .jsonl, .tfrecord); point training.baseline at the files")
+        return Baseline(uri, data_format, field), None
+    return Baseline(uri, None, field), None

@@ -98,9 +98,17 @@ def personal_data_declared_and_approved(card: ModelCard, team: Team, model: Mode
                                         f"business_owner by the team's business owner {team.business_owner}")
 
 
+def skew_baseline_is_fixed(card: ModelCard, team: Team, model: Model, where: Where) -> Iterable[ConfigError]:
+    """An online model with a target field gets skew monitoring; its baseline must be a fixed state of the data."""
+    if model.pattern == "online" and card.target_field and card.baseline is None:
+        explicit = "baseline" in card.raw.get("training", {})
+        yield where(("training", "baseline") if explicit else ("training", "data", 0, "snapshot"), card.baseline_problem)
+
+
 GATES: tuple[Gate, ...] = (
     metrics_meet_thresholds,
     image_pinned_in_artifact_registry,
     classification_within_team,
     personal_data_declared_and_approved,
+    skew_baseline_is_fixed,
 )

@@ -60,6 +60,7 @@ CUSTOM_ROLES: dict[str, tuple[str, str, tuple[str, ...]]] = {
         (
             "aiplatform.endpoints.deploy",
             "aiplatform.endpoints.get",
+            "aiplatform.endpoints.undeploy",
             "aiplatform.endpoints.update",
             "aiplatform.modelDeploymentMonitoringJobs.create",
             "aiplatform.modelDeploymentMonitoringJobs.get",

@@ -51,6 +51,9 @@ LIFECYCLE_SHIM_IMPORTS = {
     ("lifecycle.gates", "stacks.yaml_source"),
     ("lifecycle.monitoring", "stacks.config"),
     ("lifecycle.monitoring", "stacks.names"),
+    ("lifecycle.status", "stacks.config"),
+    ("lifecycle.status", "stacks.names"),
+    ("lifecycle.trail", "stacks.config"),
 }
 SHIMS = {
     "stacks.config",

@@ -1,4 +1,4 @@
-"""`modelops validate-card | register | deploy | promote | rollback`: model versions with governance.
+"""`modelops validate-card | register | deploy | promote | rollback | status`: model versions with governance.
 
 Every command writes an audit event; every command has --dry-run and --output json. Without
 credentials (and without --no-dry-run) the commands print the exact requests and the audit
@@ -30,6 +30,8 @@ Emulator = typer.Option(None, "--emulator", hidden=True,
                         help="Send every API call to a loopback emulator (tests, local development).")
 TeamOpt = typer.Option(..., "--team", "-t", help="Team name (infra/teams/<team>.yaml).")
 ModelOpt = typer.Option(..., "--model", "-m", help="Model name declared in the team file.")
+KeepDeployed = typer.Option(None, "--keep-deployed", help="Version id or alias to leave deployed even at 0% traffic "
+                                                          "(repeatable; champion and previous-champion always stay).")
 
 
 def _card(path: Path, config):
@@ -48,14 +50,19 @@ def _act(output: OutputFormat, action: Callable[[], Any]) -> None:
     from google.api_core.exceptions import GoogleAPICallError
 
     from lifecycle.context import LifecycleError
+    from lifecycle.trail import AuditNotWritten
 
     try:
         outcome = action()
     except LifecycleError as exc:
-        err.print(f"error: {exc}", markup=False, highlight=False)
+        _error(exc)
         raise typer.Exit(EXIT_BAD_INPUT)
     except GoogleAPICallError as exc:
-        err.print(f"error: Google Cloud refused the request: {exc}", markup=False, highlight=False)
+        _error(exc, "Google Cloud refused the request: ")
+        raise typer.Exit(EXIT_FINDINGS)
+    except AuditNotWritten as exc:  # the action is done: print what it did, then fail
+        print_json(exc.outcome.as_dict())
+        _error(exc)
         raise typer.Exit(EXIT_FINDINGS)
     report = outcome.as_dict()
     if output is OutputFormat.json or outcome.target.dry_run:
@@ -71,6 +78,13 @@ def _act(output: OutputFormat, action: Callable[[], Any]) -> None:
     for note in outcome.notes:
         out.print(f"  note: {note}", highlight=False)
     out.print(f"  audit event written to {report['audit_log']}", highlight=False)
+
+
+def _error(exc: Exception, prefix: str = "") -> None:
+    """The error, then its notes (e.g. that the audit event of a failure could not be written)."""
+    err.print(f"error: {prefix}{exc}", markup=False, highlight=False)
+    for note in getattr(exc, "__notes__", ()):
+        err.print(f"  note: {note}", markup=False, highlight=False)
 
 
 def _target(config, team_name: str, env, project, region, audit_project, dry_run, emulator):
@@ -152,20 +166,23 @@ def deploy(team: str = TeamOpt, model: str = ModelOpt,
            channel: Optional[List[str]] = typer.Option(None, "--notification-channel",
                                                        help="Alert channel id or resource name (repeatable; "
                                                             "default: the team's channels, looked up by name)."),
+           keep: Optional[List[str]] = KeepDeployed,
            config_dir: Path = ConfigDir, env: Optional[str] = Env, project: Optional[str] = Project,
            region: Optional[str] = Region, audit_project: Optional[str] = AuditProject,
            dry_run: Optional[bool] = DryRun, emulator: Optional[str] = Emulator,
            output: OutputFormat = Output) -> None:
-    """Deploy a registered version to the team's endpoint as a canary, then create or update its monitoring."""
+    """Deploy a registered version as a canary, undeploy versions left at 0%, and monitor it (its own objective)."""
     from lifecycle import actions
 
     config, target = _model_target(config_dir, team, model, env, project, region, audit_project, dry_run, emulator)
     model_card = _card(card, config) if card else None
-    _act(output, lambda: actions.deploy(config, target, team, model, version, traffic, model_card, channel))
+    _act(output, lambda: actions.deploy(config, target, team, model, version, traffic, model_card, channel,
+                                                keep or ()))
 
 
 def promote(team: str = TeamOpt, model: str = ModelOpt,
             version: str = typer.Option(..., "--version", "-v", help="Registry version id or alias."),
+            keep: Optional[List[str]] = KeepDeployed,
             config_dir: Path = ConfigDir, env: Optional[str] = Env, project: Optional[str] = Project,
             region: Optional[str] = Region, audit_project: Optional[str] = AuditProject,
             dry_run: Optional[bool] = DryRun, emulator: Optional[str] = Emulator,
@@ -174,11 +191,12 @@ def promote(team: str = TeamOpt, model: str = ModelOpt,
     from lifecycle import actions
 
     config, target = _model_target(config_dir, team, model, env, project, region, audit_project, dry_run, emulator)
-    _act(output, lambda: actions.promote(config, target, team, model, version))
+    _act(output, lambda: actions.promote(config, target, team, model, version, keep or ()))
 
 
 def rollback(team: str = TeamOpt, model: str = ModelOpt,
              to: Optional[str] = typer.Option(None, "--to", help="Version to return to (default: previous-champion)."),
+             keep: Optional[List[str]] = KeepDeployed,
              config_dir: Path = ConfigDir, env: Optional[str] = Env, project: Optional[str] = Project,
              region: Optional[str] = Region, audit_project: Optional[str] = AuditProject,
              dry_run: Optional[bool] = DryRun, emulator: Optional[str] = Emulator,
@@ -187,7 +205,37 @@ def rollback(team: str = TeamOpt, model: str = ModelOpt,
     from lifecycle import actions
 
     config, target = _model_target(config_dir, team, model, env, project, region, audit_project, dry_run, emulator)
-    _act(output, lambda: actions.rollback(config, target, team, model, to))
+    _act(output, lambda: actions.rollback(config, target, team, model, to, keep or ()))
+
+
+def status(team: str = TeamOpt,
+           model: Optional[str] = typer.Option(None, "--model", "-m", help="One model (default: every model)."),
+           config_dir: Path = ConfigDir, env: Optional[str] = Env, project: Optional[str] = Project,
+           region: Optional[str] = Region, dry_run: Optional[bool] = DryRun, emulator: Optional[str] = Emulator,
+           output: OutputFormat = Output) -> None:
+    """What is deployed where: versions, traffic, aliases and monitoring objectives (read-only, no audit event)."""
+    from google.api_core.exceptions import GoogleAPICallError
+
+    from lifecycle import status as lifecycle_status
+    from lifecycle.context import LifecycleError
+
+    config = load_config(config_dir)
+    target = _target(config, team, env, project, region, None, dry_run, emulator)
+    if model is not None:
+        _model_known(config, team, model)
+    try:
+        view = lifecycle_status.read(config, target, team, model)
+    except LifecycleError as exc:
+        _error(exc)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    except GoogleAPICallError as exc:
+        _error(exc, "Google Cloud refused the request: ")
+        raise typer.Exit(EXIT_FINDINGS)
+    if output is OutputFormat.json or target.dry_run:
+        print_json(view)
+        return
+    for line in lifecycle_status.lines(view):
+        out.print(line, highlight=False, markup=False)
 
 
 def register(app: typer.Typer) -> None:
@@ -196,3 +244,4 @@ def register(app: typer.Typer) -> None:
     app.command()(deploy)
     app.command()(promote)
     app.command()(rollback)
+    app.command()(status)

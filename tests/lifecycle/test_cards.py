@@ -78,6 +78,13 @@ BAD_CARDS = {
                                               "personal_data.used: must be true: infra/teams/fraud.yaml:"),
     "artifact not in cloud storage": ("artifact_uri: gs://", "artifact_uri: s3://", "artifact_uri: 's3://"),
     "malformed yaml": ("intended_use: Score", "intended_use: [Score", "invalid YAML"),
+    # BigQuerySource.input_uri takes bq://project.dataset.table only (aiplatform_v1/types/io.py:118-124).
+    "skew baseline as time travel": ("snapshot: transactions_train_snapshot_20240930",
+                                     "snapshot: FOR SYSTEM_TIME AS OF 2024-09-30T00:00:00Z",
+                                     "training.data[0].snapshot: snapshot 'FOR SYSTEM_TIME AS OF"),
+    "cloud storage baseline without a format": ("  target_field: is_fraud\n",
+                                                "  target_field: is_fraud\n  baseline: gs://acme-fraud-datasets/v12/\n",
+                                                "training.baseline: gs://acme-fraud-datasets/v12/: the data format"),
 }
 
 

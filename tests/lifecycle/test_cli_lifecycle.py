@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from scripts.cli import app
 from stacks import names
 from tests.lifecycle.conftest import CARDS, REPO
-from tests.lifecycle.fake_gcp import FakeServer
+from tests.lifecycle.fake_gcp import FakeServer, project_number
 
 CARD = str(CARDS / "fraud-card-scorer.yaml")
 
@@ -61,7 +61,9 @@ def test_register_dry_run_shows_the_upload_and_the_full_audit_event(offline):
     upload = next(r for r in report["requests"] if r["sdk"] == "aiplatform.Model.upload")
     assert upload["method"] == "POST"
     assert upload["path"] == "/v1/projects/acme-fraud-dev/locations/europe-west4/models:upload"
-    assert upload["arguments"]["version_aliases"] == ["candidate"]
+    assert upload["arguments"]["version_aliases"] == []  # candidate moves with one mergeVersionAliases after
+    merge = next(r for r in report["requests"] if r["path"].endswith(":mergeVersionAliases"))
+    assert merge["arguments"]["version_aliases"] == ["candidate"]
     assert upload["arguments"]["labels"]["train_code_sha"] == "3f9c2a7d1e5b8c0a4f6d2e9b7a1c3e5f7d9b0a2c"
     event = report["audit_event"]
     assert event["card"]["training"]["code"]["commit"] == "3f9c2a7d1e5b8c0a4f6d2e9b7a1c3e5f7d9b0a2c"
@@ -76,8 +78,11 @@ def test_deploy_dry_run_shows_canary_split_serving_account_and_monitoring(offlin
     assert deploy["path"] == f"/v1/{endpoint}:deployModel"
     assert deploy["arguments"]["service_account"] == "fraud-serving@acme-fraud-prod.iam.gserviceaccount.com"
     assert list(deploy["arguments"]["traffic_split"].values()) == [25, 75]
-    monitoring = next(r for r in report["requests"] if r["path"].endswith("/modelDeploymentMonitoringJobs"))
-    assert monitoring["arguments"]["objective"]["skew"]["data_source"] == "bq://acme-fraud-prod.fraud_features.transactions_train"
+    monitoring = next(r for r in report["requests"] if r["sdk"].endswith("update_model_deployment_monitoring_job"))
+    [(deployed, objective)] = [(k, v) for k, v in monitoring["arguments"]["objectives"].items() if v != "<kept as the job has it>"]
+    assert deployed == "<deployed model id assigned by the endpoint>"
+    # The card's snapshot table, not the live training table.
+    assert objective["skew"]["baseline"] == "bq://acme-fraud-prod.fraud_features.transactions_train_snapshot_20240930"
     assert report["audit_event"]["project"] == "acme-fraud-prod"
     assert report["audit_log"] == "projects/acme-fraud-prod/logs/modelops-audit"
 
@@ -104,10 +109,12 @@ def test_live_register_through_the_cli_against_the_local_fake():
         assert result.returncode == 0, result.stderr
         assert "register: done" in result.stdout and "version_id: 1" in result.stdout
         assert "audit event written to projects/acme-fraud-dev/logs/modelops-audit" in result.stdout
+        number = f"projects/{project_number('acme-fraud-dev')}"  # Vertex answers with the project number
         assert [r.method + " " + r.path.split("?")[0] for r in server.fake.requests] == [
             "GET /v1/projects/acme-fraud-dev/locations/europe-west4/models/fraud-card-scorer",
             "POST /v1/projects/acme-fraud-dev/locations/europe-west4/models:upload",
-            "GET /v1/projects/acme-fraud-dev/locations/europe-west4/models/fraud-card-scorer@1",
+            f"GET /v1/{number}/locations/europe-west4/models/fraud-card-scorer@1",
+            f"POST /v1/{number}/locations/europe-west4/models/fraud-card-scorer@1:mergeVersionAliases",
             "POST /v2/entries:write",
         ]
 

@@ -12,6 +12,7 @@ from lifecycle.card import load_card
 from lifecycle.context import LifecycleError
 from stacks import names
 from tests.lifecycle.conftest import CARDS, audit_entries
+from tests.lifecycle.fake_gcp import canonical
 
 MODEL = "projects/acme-fraud-dev/locations/europe-west4/models/fraud-card-scorer"
 SERVING_SA = "fraud-serving@acme-fraud-dev.iam.gserviceaccount.com"
@@ -23,7 +24,11 @@ def second_card(card):
 
 
 def aliases(server) -> dict[str, list[str]]:
-    return {v: m["versionAliases"] for v, m in server.fake.models[MODEL]["versions"].items()}
+    return server.fake.aliases(MODEL)
+
+
+def deployed_ids(server, endpoint) -> list[str]:
+    return [d["id"] for d in server.fake.endpoint(endpoint)["deployedModels"]]
 
 
 def test_register_first_version_creates_the_model_with_labels_aliases_and_descriptions(server, live, config, card_scorer):
@@ -33,7 +38,7 @@ def test_register_first_version_creates_the_model_with_labels_aliases_and_descri
     body = upload[0].body
     assert body["modelId"] == "fraud-card-scorer" and "parentModel" not in body
     model = body["model"]
-    assert model["versionAliases"] == ["candidate", "default"]
+    assert model["versionAliases"] == ["default"]  # candidate follows by mergeVersionAliases
     assert model["labels"] == {
         "team": "fraud", "model": "card-scorer", "env": "dev", "card_version": "2024_10_1",
         "train_code_sha": "3f9c2a7d1e5b8c0a4f6d2e9b7a1c3e5f7d9b0a2c",
@@ -47,8 +52,9 @@ def test_register_first_version_creates_the_model_with_labels_aliases_and_descri
         in model["versionDescription"]
     assert "uv.lock sha256:5d41402abc4b2a76b9719d911017c592ae1f2b5c8d3e6f9a0b1c2d3e4f5a6b7c" in model["versionDescription"]
     assert outcome.result["version_id"] == "1" and outcome.result["model"] == MODEL
-    # After the LRO the SDK reads the new version back by its versioned name.
+    # After the LRO the SDK reads the new version back by its versioned name (the project as a number).
     assert server.fake.calls("GET", r"/models/fraud-card-scorer@1$")
+    assert aliases(server) == {"1": ["candidate", "default"]}
 
 
 def test_register_writes_one_audit_event_with_every_card_field(server, live, config, card_scorer):
@@ -74,10 +80,12 @@ def test_register_new_version_uses_the_parent_model_and_moves_the_candidate_alia
     outcome = actions.register(config, live, second_card(card_scorer))
     second = server.fake.calls("POST", r"/models:upload$")[1].body
     assert second["parentModel"] == MODEL and "modelId" not in second
-    assert second["model"]["versionAliases"] == ["candidate"]  # the default alias stays on version 1
+    assert "versionAliases" not in second["model"]  # the default alias stays on version 1
     merge = server.fake.calls("POST", r":mergeVersionAliases$")
+    # One call per registration: the merge on the new version moves candidate off the old one.
     assert [(m.path.rsplit("/", 1)[1], m.body) for m in merge] == [
-        ("fraud-card-scorer@1:mergeVersionAliases", {"versionAliases": ["-candidate"]})]
+        ("fraud-card-scorer@1:mergeVersionAliases", {"versionAliases": ["candidate"]}),
+        ("fraud-card-scorer@2:mergeVersionAliases", {"versionAliases": ["candidate"]})]
     assert aliases(server) == {"1": ["default"], "2": ["candidate"]}
     assert outcome.result["version_id"] == "2"
 
@@ -106,9 +114,9 @@ def test_first_deploy_takes_all_traffic_on_dedicated_replicas_as_the_team_servin
         server, live, config, card_scorer, fraud_endpoint):
     outcome = deploy_first(server, live, config, card_scorer)
     [call] = server.fake.calls("POST", r":deployModel$")
-    assert call.path == f"/v1/{fraud_endpoint}:deployModel"
+    assert call.path == f"/v1/{canonical(fraud_endpoint)}:deployModel"  # the SDK reuses the name Vertex returned
     deployed = call.body["deployedModel"]
-    assert deployed["model"] == f"{MODEL}@1"
+    assert deployed["model"] == f"{canonical(MODEL)}@1"
     assert deployed["serviceAccount"] == SERVING_SA
     assert deployed["displayName"] == "card-scorer-v1"
     assert deployed["dedicatedResources"] == {"machineSpec": {"machineType": "n2-standard-4"},
@@ -123,18 +131,19 @@ def test_deploy_creates_monitoring_with_per_feature_thresholds_baseline_channels
     deploy_first(server, live, config, card_scorer)
     [create] = server.fake.calls("POST", r"/modelDeploymentMonitoringJobs$")
     job = create.body
-    assert job["endpoint"] == fraud_endpoint
+    assert job["endpoint"] == canonical(fraud_endpoint)
     assert job["displayName"] == "fraud-card-scorer-dev-monitoring"
     [objective] = job["modelDeploymentMonitoringObjectiveConfigs"]
-    deployed_id = server.fake.endpoints[fraud_endpoint]["deployedModels"][0]["id"]
+    [deployed_id] = deployed_ids(server, fraud_endpoint)
     assert objective["deployedModelId"] == deployed_id
     config_ = objective["objectiveConfig"]
     # Thresholds from infra/teams/fraud.yaml; the pii feature customer_email is not monitored.
     expected = {"amount": {"value": 0.2}, "merchant_category": {"value": 0.2}, "card_country": {"value": 0.2}}
     assert config_["predictionDriftDetectionConfig"]["driftThresholds"] == expected
     assert config_["trainingPredictionSkewDetectionConfig"]["skewThresholds"] == expected
+    # The card's snapshot table (training.data[0].snapshot), not the live table.
     assert config_["trainingDataset"] == {
-        "bigquerySource": {"inputUri": "bq://acme-fraud-prod.fraud_features.transactions_train"},
+        "bigquerySource": {"inputUri": "bq://acme-fraud-prod.fraud_features.transactions_train_snapshot_20240930"},
         "targetField": "is_fraud"}
     channel = server.fake.channels["acme-fraud-dev"][0]["name"]
     alert = job["modelMonitoringAlertConfig"]
@@ -151,14 +160,14 @@ def test_second_deploy_is_a_canary_next_to_the_champion_and_updates_monitoring(
         server, live, config, card_scorer, fraud_endpoint):
     deploy_first(server, live, config, card_scorer)
     actions.promote(config, live, "fraud", "card-scorer", "1")
-    first_id = server.fake.endpoints[fraud_endpoint]["deployedModels"][0]["id"]
+    [first_id] = deployed_ids(server, fraud_endpoint)
     actions.register(config, live, second_card(card_scorer))
     outcome = actions.deploy(config, live, "fraud", "card-scorer", "candidate")
     second_deploy = server.fake.calls("POST", r":deployModel$")[1]
-    assert second_deploy.body["deployedModel"]["model"] == f"{MODEL}@2"
+    assert second_deploy.body["deployedModel"]["model"] == f"{canonical(MODEL)}@2"
     assert second_deploy.body["trafficSplit"] == {"0": 10, first_id: 90}
     second_id = outcome.result["deployed_model_id"]
-    assert server.fake.endpoints[fraud_endpoint]["trafficSplit"] == {first_id: 90, second_id: 10}
+    assert server.fake.endpoint(fraud_endpoint)["trafficSplit"] == {first_id: 90, second_id: 10}
     # One monitoring job per endpoint: the second deploy updates it to cover both deployed models.
     assert len(server.fake.calls("POST", r"/modelDeploymentMonitoringJobs$")) == 1
     patch = server.fake.calls("PATCH", r"/modelDeploymentMonitoringJobs/")[-1]
@@ -182,12 +191,13 @@ def test_promote_sends_all_traffic_and_moves_champion_and_previous_champion(
     actions.promote(config, live, "fraud", "card-scorer", "1")
     actions.register(config, live, second_card(card_scorer))
     actions.deploy(config, live, "fraud", "card-scorer", "candidate")
-    first_id, second_id = (d["id"] for d in server.fake.endpoints[fraud_endpoint]["deployedModels"])
+    first_id, second_id = deployed_ids(server, fraud_endpoint)
     outcome = actions.promote(config, live, "fraud", "card-scorer", "candidate")
     patch = server.fake.calls("PATCH", r"/endpoints/")[-1]
     assert patch.query["updateMask"] == ["trafficSplit"]
     assert patch.body["trafficSplit"] == {first_id: 0, second_id: 100}
     assert aliases(server) == {"1": ["default", "previous-champion"], "2": ["champion"]}
+    assert deployed_ids(server, fraud_endpoint) == [first_id, second_id]  # the previous champion stays deployed
     assert outcome.result["previous_champion"] == "1"
     event = audit_entries(server)[-1]["jsonPayload"]
     assert event["action"] == "promote" and event["result"]["traffic_split"] == {first_id: 0, second_id: 100}
@@ -200,12 +210,17 @@ def test_rollback_returns_traffic_and_the_champion_alias_to_the_previous_champio
     actions.register(config, live, second_card(card_scorer))
     actions.deploy(config, live, "fraud", "card-scorer", "candidate")
     actions.promote(config, live, "fraud", "card-scorer", "2")
-    first_id, second_id = (d["id"] for d in server.fake.endpoints[fraud_endpoint]["deployedModels"])
+    first_id, second_id = deployed_ids(server, fraud_endpoint)
     outcome = actions.rollback(config, live, "fraud", "card-scorer")
     assert server.fake.calls("PATCH", r"/endpoints/")[-1].body["trafficSplit"] == {first_id: 100, second_id: 0}
-    assert aliases(server) == {"1": ["default", "champion"], "2": []}
-    assert outcome.result == {"endpoint": fraud_endpoint, "traffic_split": {first_id: 100, second_id: 0},
-                              "model": MODEL, "version_id": "1", "rolled_back_version": "2"}
+    assert aliases(server) == {"1": ["champion", "default"], "2": []}
+    result = {k: v for k, v in outcome.result.items() if k not in ("monitoring", "monitoring_logs")}
+    assert result == {"endpoint": fraud_endpoint, "endpoint_id": fraud_endpoint.rsplit("/", 1)[1],
+                      "traffic_split": {first_id: 100, second_id: 0}, "model": MODEL, "model_id": "fraud-card-scorer",
+                      "version_id": "1", "rolled_back_version": "2",
+                      "undeployed": [{"deployed_model_id": second_id, "version_id": "2"}],
+                      "monitoring_job": server.fake.endpoint(fraud_endpoint)["modelDeploymentMonitoringJob"]}
+    assert deployed_ids(server, fraud_endpoint) == [first_id]
     with pytest.raises(LifecycleError, match="no previous-champion"):
         actions.rollback(config, live, "fraud", "card-scorer")
     actions_logged = [e["jsonPayload"]["action"] for e in audit_entries(server)]
@@ -219,8 +234,8 @@ def test_batch_models_are_promoted_by_alias_only(server, live, config):
     with pytest.raises(LifecycleError, match="batch model .* no endpoint"):
         actions.deploy(config, live, "fraud", "chargeback-forecast", "candidate")
     outcome = actions.promote(config, live, "fraud", "chargeback-forecast", "candidate")
-    versions = server.fake.models["projects/acme-fraud-dev/locations/europe-west4/models/fraud-chargeback-forecast"]
-    assert versions["versions"]["1"]["versionAliases"] == ["default", "champion"]
+    versions = server.fake.aliases("projects/acme-fraud-dev/locations/europe-west4/models/fraud-chargeback-forecast")
+    assert versions["1"] == ["champion", "default"]
     assert not server.fake.calls(pattern=r"/endpoints/")
     assert "alias" in outcome.notes[0]
 
