@@ -1,6 +1,6 @@
 """Which stacks a change affects: `--changed-from REF` for `modelops check` and `modelops stacks`.
 
-A team file -> that team's stacks. platform.yaml, code (stacks/, modules/, policies/, scripts/),
+A team file -> that team's stacks. platform.yaml, code (config/, stacks/, modules/, policies/, scripts/, ...),
 pinned tools or anything unknown -> every stack. Docs, tests, benchmarks and CI files -> none.
 """
 
