@@ -5,7 +5,6 @@ One extra in-process synth (dev only) of a config with a model added (fraud), a 
 with the session's example synth. Every address that appears or disappears must belong to the
 model or team that changed.
 """
-
 from __future__ import annotations
 
 import dataclasses
@@ -34,11 +33,8 @@ def changed(example_config, tmp_path_factory) -> dict[str, dict]:
     fraud, growth, search = (example_config.team(n) for n in ("fraud", "growth", "search"))
     new_model = dataclasses.replace(fraud.model("card-scorer"), name="card-scorer-v2")
     payments = dataclasses.replace(
-        search,
-        name="payments",
-        display_name="Payments",
-        environments={e: TeamEnv(e, f"acme-payments-{e}") for e in search.environments},
-    )
+        search, name="payments", display_name="Payments",
+        environments={e: TeamEnv(e, f"acme-payments-{e}") for e in search.environments})
     teams = (
         dataclasses.replace(search, models=tuple(reversed(search.models))),
         payments,
@@ -57,7 +53,8 @@ def _diff(before: dict, after: dict) -> tuple[dict[str, str], dict[str, str]]:
 
 
 def test_the_new_team_gets_its_own_stack(changed, stacks):
-    assert set(changed) == {"platform-dev", "team-fraud-dev", "team-growth-dev", "team-search-dev", "team-payments-dev"}
+    assert set(changed) == {"platform-dev", "team-fraud-dev", "team-growth-dev", "team-search-dev",
+                            "team-payments-dev"}
     assert changed["team-payments-dev"]["resource"]
 
 
@@ -73,10 +70,8 @@ def test_a_new_team_only_adds_its_own_addresses_to_the_platform_stack(changed, s
     assert all(p.startswith("team-growth/") or "-team-growth-" in p for p in removed.values()), removed
     assert "metrics-scope/acme-payments-dev" in added.values()
     assert any(p.startswith("team-payments/tenancy/") for p in added.values())
-    assert all(
-        p == "metrics-scope/acme-payments-dev" or p.startswith("team-payments/") or "-team-payments-" in p
-        for p in added.values()
-    ), added
+    assert all(p == "metrics-scope/acme-payments-dev" or p.startswith("team-payments/")
+               or "-team-payments-" in p for p in added.values()), added
 
 
 def test_adding_a_model_only_adds_addresses_of_that_model(changed, stacks):

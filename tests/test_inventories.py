@@ -1,5 +1,4 @@
 """Each example stack matches its reviewed inventory of resource counts per type."""
-
 from __future__ import annotations
 
 import pytest
