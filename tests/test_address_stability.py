@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from stacks.app import Selection, build_app
-from stacks.config import TeamEnv
+from config.model import TeamEnv
 
 
 def _paths(stack: dict) -> dict[str, str]:
