@@ -3,11 +3,13 @@
 These pin the fake to its cited sources, so the lifecycle tests that run the real SDK against it test
 the CLI against Google's semantics rather than against our own beliefs.
 """
+
 from __future__ import annotations
 
 import json
 import urllib.error
 import urllib.request
+from typing import Any
 
 import pytest
 
@@ -16,8 +18,9 @@ from tests.lifecycle.fake_gcp import SOURCES, canonical, project_number
 LOC = "projects/acme-fraud-dev/locations/europe-west4"
 MODEL = f"{LOC}/models/m"
 ENDPOINT = f"{LOC}/endpoints/123"
-RESOURCES = {"dedicatedResources": {"machineSpec": {"machineType": "n2-standard-4"},
-                                    "minReplicaCount": 1, "maxReplicaCount": 2}}
+RESOURCES = {
+    "dedicatedResources": {"machineSpec": {"machineType": "n2-standard-4"}, "minReplicaCount": 1, "maxReplicaCount": 2}
+}
 TESTED: set[str] = set()
 
 
@@ -28,8 +31,9 @@ def covers(*keys: str):
 
 def api(server, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(f"{server.url}/v1/{path}", data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"{server.url}/v1/{path}", data=data, method=method, headers={"Content-Type": "application/json"}
+    )
     try:
         with urllib.request.urlopen(request, timeout=10) as reply:
             return reply.status, json.loads(reply.read())
@@ -38,7 +42,7 @@ def api(server, method: str, path: str, body: dict | None = None) -> tuple[int, 
 
 
 def upload(server, aliases=(), parent: bool = False) -> str:
-    body = {"model": {"displayName": "m", "versionAliases": list(aliases)}}
+    body: dict[str, Any] = {"model": {"displayName": "m", "versionAliases": list(aliases)}}
     body.update({"parentModel": MODEL} if parent else {"modelId": "m"})
     status, op = api(server, "POST", f"{LOC}/models:upload", body)
     assert status == 200, op
@@ -178,7 +182,9 @@ def test_a_model_with_traffic_is_undeployed_only_if_the_request_unassigns_it(ser
 
 
 @covers("quota", "lro_error")
-def test_dedicated_replicas_reserve_quota_at_max_replicas_and_the_operation_reports_the_error(server, endpoint, _source):
+def test_dedicated_replicas_reserve_quota_at_max_replicas_and_the_operation_reports_the_error(
+    server, endpoint, _source
+):
     server.fake.cpu_quota = 16  # two deployments of 2 x n2-standard-4 (4 cores each)
     upload(server)
     first = deploy(server, "1", {"0": 100})["response"]["deployedModel"]["id"]
@@ -195,14 +201,26 @@ def test_an_endpoint_update_needs_a_mask_and_changes_only_masked_fields(server, 
     assert endpoint["displayName"] == "x" and "description" not in endpoint
 
 
-def _job(server, endpoint) -> str:
+def _job(server, endpoint, running: bool = True, **extra) -> str:
+    """A job on ENDPOINT for one deployed model; ``running``: read it until it has left PENDING."""
     upload(server)
     first = deploy(server, "1", {"0": 100})["response"]["deployedModel"]["id"]
-    body = {"displayName": "j", "endpoint": ENDPOINT, "modelDeploymentMonitoringObjectiveConfigs": [
-        {"deployedModelId": first, "objectiveConfig": {}}]}
+    body = {
+        "displayName": "j",
+        "endpoint": ENDPOINT,
+        "modelDeploymentMonitoringObjectiveConfigs": [{"deployedModelId": first, "objectiveConfig": {}}],
+        **extra,
+    }
     status, job = api(server, "POST", f"{LOC}/modelDeploymentMonitoringJobs", body)
     assert status == 200, job
+    while running and api(server, "GET", job["name"])[1]["state"] != "JOB_STATE_RUNNING":
+        pass
     return job["name"]
+
+
+def _settle(server, name: str) -> None:
+    while api(server, "GET", name)[1]["state"] != "JOB_STATE_RUNNING":
+        pass
 
 
 @covers("update_mask_job")
@@ -212,24 +230,119 @@ def test_a_job_update_changes_only_updatable_fields(server, endpoint, _source):
     api(server, "PATCH", f"{name}?updateMask=log_ttl", {"logTtl": "86400s", "displayName": "ignored"})
     job = server.fake.jobs[name]
     assert job["logTtl"] == "86400s" and job["displayName"] == "j"
+    _settle(server, name)
     api(server, "PATCH", name, {"labels": {"a": "b"}})  # no mask: the non-empty updatable fields
     assert job["labels"] == {"a": "b"}
 
 
-@covers("objective_per_model")
-def test_objectives_are_per_deployed_model_and_cover_exactly_the_deployed_models(server, endpoint, _source):
+@covers("objective_ids_deployed", "objective_covers_all")
+def test_objectives_name_deployed_models_and_conservatively_cover_all_of_them(server, endpoint, _source):
     name = _job(server, endpoint)
     [first] = [d["id"] for d in endpoint["deployedModels"]]
-    second = deploy(server, "1", {first: 100})["response"]["deployedModel"]["id"]
+    second = deploy(server, "1", {first: 100})["response"]["deployedModel"]["id"]  # deployModel: no objective needed
     mask = "?updateMask=model_deployment_monitoring_objective_configs"
     only_first = {"modelDeploymentMonitoringObjectiveConfigs": [{"deployedModelId": first, "objectiveConfig": {}}]}
-    assert api(server, "PATCH", name + mask, only_first)[0] == 400
-    both = {"modelDeploymentMonitoringObjectiveConfigs": [{"deployedModelId": i, "objectiveConfig": {}}
-                                                          for i in (first, second)]}
+    assert api(server, "PATCH", name + mask, only_first)[0] == 400  # objective_covers_all: the fake's assumption
+    both = {
+        "modelDeploymentMonitoringObjectiveConfigs": [
+            {"deployedModelId": i, "objectiveConfig": {}} for i in (first, second)
+        ]
+    }
     assert api(server, "PATCH", name + mask, both)[0] == 200
-    stranger = {"modelDeploymentMonitoringObjectiveConfigs": both["modelDeploymentMonitoringObjectiveConfigs"] + [
-        {"deployedModelId": "999", "objectiveConfig": {}}]}
-    assert api(server, "PATCH", name + mask, stranger)[0] == 400
+    _settle(server, name)
+    stranger = {
+        "modelDeploymentMonitoringObjectiveConfigs": both["modelDeploymentMonitoringObjectiveConfigs"]
+        + [{"deployedModelId": "999", "objectiveConfig": {}}]
+    }
+    assert api(server, "PATCH", name + mask, stranger)[0] == 400  # objective_ids_deployed: the SDK's own check
+
+
+@covers("job_states", "job_update_needs_running")
+def test_a_new_job_is_pending_an_updated_one_updating_and_only_a_running_one_takes_updates(server, endpoint, _source):
+    server.fake.job_pending_reads = server.fake.job_updating_reads = 2
+    name = _job(server, endpoint, running=False)
+    mask = f"{name}?updateMask=labels"
+    states = [api(server, "GET", name)[1]["state"] for _ in range(3)]
+    assert states == ["JOB_STATE_PENDING", "JOB_STATE_PENDING", "JOB_STATE_RUNNING"]
+    status, reply = api(server, "PATCH", mask, {"labels": {"a": "b"}})
+    assert status == 200 and reply["done"] is True
+    assert api(server, "GET", name)[1]["state"] == "JOB_STATE_UPDATING"
+    assert api(server, "PATCH", mask, {"labels": {"a": "c"}})[0] == 400  # UPDATING: refused
+    assert [api(server, "GET", name)[1]["state"] for _ in range(2)] == ["JOB_STATE_UPDATING", "JOB_STATE_RUNNING"]
+    server.fake.set_job_state(ENDPOINT, "JOB_STATE_PAUSED")
+    status, error = api(server, "PATCH", mask, {"labels": {"a": "d"}})
+    assert status == 400 and error["error"]["status"] == "FAILED_PRECONDITION" and "PAUSED" in error["error"]["message"]
+    assert server.fake.jobs[name]["labels"] == {"a": "b"}
+
+
+@covers("cmek_recorded", "cmek_org_policy")
+def test_keys_are_kept_in_their_region_and_the_guardrail_refuses_resources_without_one(server, endpoint, _source):
+    key = "projects/acme-mlops-dev/locations/europe-west4/keyRings/acme-mlops-dev/cryptoKeys/vertex"
+    server.fake.restrict_non_cmek = True
+    body = {"modelId": "m", "model": {"displayName": "m"}}
+    status, error = api(server, "POST", f"{LOC}/models:upload", body)
+    assert status == 400 and "restrictNonCmekServices" in error["error"]["message"]
+    elsewhere = {
+        "modelId": "m",
+        "model": {"displayName": "m", "encryptionSpec": {"kmsKeyName": key.replace("europe-west4", "us-central1")}},
+    }
+    assert api(server, "POST", f"{LOC}/models:upload", elsewhere)[0] == 400
+    with_key = {"modelId": "m", "model": {"displayName": "m", "encryptionSpec": {"kmsKeyName": key}}}
+    assert api(server, "POST", f"{LOC}/models:upload", with_key)[0] == 200
+    assert api(server, "GET", MODEL)[1]["encryptionSpec"] == {"kmsKeyName": key}
+    first = deploy(server, "1", {"0": 100})["response"]["deployedModel"]["id"]
+    job = {
+        "displayName": "j",
+        "endpoint": ENDPOINT,
+        "modelDeploymentMonitoringObjectiveConfigs": [{"deployedModelId": first, "objectiveConfig": {}}],
+    }
+    assert api(server, "POST", f"{LOC}/modelDeploymentMonitoringJobs", job)[0] == 400
+    status, created = api(
+        server, "POST", f"{LOC}/modelDeploymentMonitoringJobs", {**job, "encryptionSpec": {"kmsKeyName": key}}
+    )
+    assert status == 200 and server.fake.jobs[created["name"]]["encryptionSpec"] == {"kmsKeyName": key}
+
+
+@covers("endpoint_etag")
+def test_an_endpoint_update_with_a_stale_etag_is_aborted(server, endpoint, _source):
+    upload(server)
+    first = deploy(server, "1", {"0": 100})["response"]["deployedModel"]["id"]
+    read = api(server, "GET", ENDPOINT)[1]["etag"]
+    second = deploy(server, "1", {first: 100})["response"]["deployedModel"]["id"]  # a change: a new etag
+    stale = {"trafficSplit": {first: 50, second: 50}, "etag": read}
+    status, error = api(server, "PATCH", f"{ENDPOINT}?updateMask=trafficSplit", stale)
+    assert status == 409 and error["error"]["status"] == "ABORTED"
+    fresh = {**stale, "etag": api(server, "GET", ENDPOINT)[1]["etag"]}
+    assert api(server, "PATCH", f"{ENDPOINT}?updateMask=trafficSplit", fresh)[0] == 200
+    assert api(server, "PATCH", f"{ENDPOINT}?updateMask=trafficSplit", {"trafficSplit": {first: 100}})[0] == 200
+
+
+@covers("mutate_deployed_model")
+def test_only_replica_counts_of_a_deployed_model_can_be_mutated(server, endpoint, _source):
+    upload(server)
+    first = deploy(server, "1", {"0": 100})["response"]["deployedModel"]["id"]
+    path = f"{ENDPOINT}:mutateDeployedModel"
+    wanted = {
+        "id": first,
+        "dedicatedResources": {
+            "machineSpec": {"machineType": "n2-standard-8"},
+            "minReplicaCount": 3,
+            "maxReplicaCount": 4,
+        },
+    }
+    body = {
+        "deployedModel": wanted,
+        "updateMask": "dedicatedResources.minReplicaCount,dedicatedResources.maxReplicaCount",
+    }
+    status, op = api(server, "POST", path, body)
+    assert status == 200 and op["done"] is True
+    assert endpoint["deployedModels"][0]["dedicatedResources"] == {
+        "machineSpec": {"machineType": "n2-standard-4"},
+        "minReplicaCount": 3,
+        "maxReplicaCount": 4,
+    }
+    machine = {**body, "updateMask": "dedicatedResources.machineSpec"}
+    assert api(server, "POST", path, machine)[0] == 400
 
 
 @covers("one_job_per_endpoint", "monitoring_tables")
@@ -243,4 +356,4 @@ def test_one_job_per_endpoint_logging_into_its_own_dataset(server, endpoint, _so
 
 
 def test_every_cited_behaviour_has_a_test():
-    assert TESTED == set(SOURCES)
+    assert set(SOURCES) == TESTED
