@@ -1,7 +1,7 @@
 """register, deploy, promote, rollback: each reads what it needs, acts step by step, and writes one audit event.
 
 Registry state lives in version aliases, so no local state file is needed:
-``candidate`` = the latest registered version, ``champion`` = the version serving 100%,
+``candidate`` = the latest registered version, ``champion`` = the version promoted to serve 100%,
 ``previous-champion`` = what ``rollback`` returns to. An alias moves in one call: merging an alias
 that another version holds moves it ("If you apply an existing alias used in another version, it is
 removed from that version", https://cloud.google.com/vertex-ai/docs/model-registry/model-alias), so
@@ -12,24 +12,44 @@ deployed model (0% traffic) is undeployed after the command's traffic change, be
 least ``min_replica_count`` replicas running and reserves quota for ``max_replica_count``
 (DedicatedResources, google/cloud/aiplatform/v1/machine_resources.proto). ``keep`` names more
 versions to leave deployed.
+
+The endpoint's monitoring job accepts updates only while RUNNING (lifecycle/job_state.py). A deploy checks
+that before it changes anything; promote and rollback move traffic and aliases first (an incident rollback
+must not wait for monitoring) and, when the job cannot take the update, leave the versions at 0% deployed
+with their objectives and say so (``result.monitoring_pending``).
 """
+
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
+from config import names
+from config.model import Config, Model, Team
+from config.patterns import pattern
 from lifecycle.card import ModelCard
 from lifecycle.context import LifecycleError, Target
-from lifecycle.identity import ModelKey, resource_id
+from lifecycle.errors import EndpointChanged, MonitoringNotReady
+from lifecycle.identity import ModelKey, resource_id, with_project
+from lifecycle.job_state import wait_running
 from lifecycle.monitoring import job_settings, objective
+from lifecycle.platform_refs import serving_image_prefix, vertex_key
+from lifecycle.provenance import registration_problems, registry_labels, version_description
+from lifecycle.traffic import all_traffic_to, canary_split, extras
 from lifecycle.trail import Outcome, Progress, run
-from lifecycle.vertex import DeployedModel, DryRunVertex, EndpointState, ModelVersion, Placeholder
-from stacks import names
-from stacks.config import Config, Model, Team
+from lifecycle.vertex import (
+    DeployedModel,
+    DryRunVertex,
+    EndpointState,
+    ModelVersion,
+    MonitoringState,
+    Placeholder,
+    Replicas,
+)
 
 CANDIDATE, CHAMPION, PREVIOUS = "candidate", "champion", "previous-champion"
-CANARY_PERCENT = 10
 
-__all__ = ["register", "deploy", "promote", "rollback", "validated", "Outcome", "CANDIDATE", "CHAMPION", "PREVIOUS"]
+__all__ = ["CANDIDATE", "CHAMPION", "PREVIOUS", "Outcome", "deploy", "promote", "register", "rollback", "validated"]
 
 
 def model_resource(target: Target, team: Team, model: Model) -> str:
@@ -48,59 +68,32 @@ def identity(target: Target, version: ModelVersion) -> dict[str, Any]:
 
 # --- register -------------------------------------------------------------------------------
 
-def registry_labels(card: ModelCard, team: Team, env: str) -> dict[str, str]:
-    labels = {
-        "team": team.name,
-        "model": card.model,
-        "env": env,
-        "card_version": names.label_value(card.version),
-        "train_code_sha": card.training_code.commit,
-        "serve_code_sha": card.prediction_code.commit,
-        # A label holds 63 characters: the lock file's sha256 prefix; the full hash is in the description.
-        "deps_sha": card.lock_sha256[:40],
-        "data_class": card.data_classification,
-        "personal_data": "yes" if card.personal_data else "no",
-        "business_owner": names.email_label(team.business_owner),
-        "managed-by": names.MANAGED_BY,
-    }
-    bad = [f"{k}={v!r}" for k, v in labels.items() if not (names.LABEL_KEY.match(k) and names.LABEL_VALUE.match(v))]
-    if bad:
-        raise LifecycleError(f"registry labels break the label rules (63 chars of [a-z0-9_-]): {', '.join(bad)}")
-    return labels
-
-
-def version_description(card: ModelCard) -> str:
-    data = "; ".join(f"{d.uri} @ {d.snapshot}" for d in card.training_data)
-    frameworks = ", ".join(f"{k}=={v}" for k, v in sorted(card.frameworks.items()))
-    metrics = ", ".join(f"{k}={v:g}" for k, v in sorted(card.metrics.items()))
-    return (f"card {card.version}. Training data: {data}. "
-            f"Training code: {card.training_code.repo}@{card.training_code.commit}. "
-            f"Prediction code: {card.prediction_code.repo}@{card.prediction_code.commit}. "
-            f"Dependencies: {card.lock_file} sha256:{card.lock_sha256}; {frameworks}. "
-            f"Evaluation on {card.evaluation_dataset.uri} @ {card.evaluation_dataset.snapshot}: {metrics}. "
-            f"Data classification: {card.data_classification}; personal data: "
-            f"{', '.join(card.personal_data_categories) if card.personal_data else 'none'}.")
-
 
 def register(config: Config, target: Target, card: ModelCard) -> Outcome:
-    """Upload a version, then move ``candidate`` onto it in one alias merge."""
+    """Upload a version (encrypted with the platform's Vertex AI key), then move ``candidate`` onto it."""
     team = config.team(card.team)
     model = team.model(card.model)
     labels = registry_labels(card, team, target.env)
     resource = model_resource(target, team, model)
     model_id = names.vertex_model_id(team.name, model.name)
+    key = vertex_key(config, target.env)
 
     def body(vx: DryRunVertex, out: Progress) -> None:
         existing = vx.get_model(resource)
         first = existing is None
         args: dict[str, Any] = {
-            "project": target.project, "location": target.region,
+            "project": target.project,
+            "location": target.region,
             "display_name": model_id,
             "description": f"{model.description} Intended use: {card.intended_use}",
             "version_description": version_description(card),
             "artifact_uri": card.artifact_uri,
             "serving_container_image_uri": card.serving_image,
             "labels": labels,
+            # Model.encryption_spec: "If set, this Model and all sub-resources of this Model will be secured by
+            # this key" (aiplatform_v1/types/model.py:299-302); the org guardrail denies non-CMEK Vertex AI
+            # resources (modules/guardrails.py, gcp.restrictNonCmekServices).
+            "encryption_spec_key_name": key,
             # No alias at upload: `candidate` moves by mergeVersionAliases, the documented way to move an alias.
             # The registry gives the first version `default` (Model.version_aliases, model.proto).
             "version_aliases": [],
@@ -116,7 +109,7 @@ def register(config: Config, target: Target, card: ModelCard) -> Outcome:
         with out.step("upload") as step:
             version = vx.upload(resource, **args)
             step["version_id"] = version.version_id
-            out.result.update(identity(target, version), labels=labels, first_version=first)
+            out.result.update(identity(target, version), labels=labels, first_version=first, encryption_key=key)
         with out.step("move_alias", alias=CANDIDATE, to=version.version_id):
             vx.merge_aliases(version.resource, version.version_id, [CANDIDATE])
         out.result["aliases"] = sorted(set(version.aliases) | {CANDIDATE})
@@ -126,26 +119,33 @@ def register(config: Config, target: Target, card: ModelCard) -> Outcome:
 
 # --- shared reads -----------------------------------------------------------------------------
 
-def _online(team: Team, model: Model, action: str) -> None:
-    if model.pattern != "online":
+
+def _on_endpoint(team: Team, model: Model, action: str) -> None:
+    spec = pattern(model.pattern).lifecycle
+    if not spec.endpoint:
         raise LifecycleError(
             f"{team.name}/{model.name} is a {model.pattern} model ({model.source}): it has no endpoint to {action}; "
-            f"its {'batch prediction job' if model.pattern == 'batch' else 'streaming scorer'} uses "
-            f"{names.vertex_model_id(team.name, model.name)}@{CHAMPION}, which `modelops promote` moves")
+            f"its {spec.champion_reader} uses {names.vertex_model_id(team.name, model.name)}@{CHAMPION}, "
+            "which `modelops promote` moves"
+        )
 
 
 def _version(vx: DryRunVertex, resource: str, ref: str) -> ModelVersion:
     version = vx.get_model(resource, ref)
     if version is None:
-        raise LifecycleError(f"{resource}@{ref} is not in the model registry (register it first: modelops register CARD)")
+        raise LifecycleError(
+            f"{resource}@{ref} is not in the model registry (register it first: modelops register CARD)"
+        )
     return version
 
 
 def _endpoint(vx: DryRunVertex, resource: str, team: Team, env: str) -> EndpointState:
     endpoint = vx.get_endpoint(resource)
     if endpoint is None:
-        raise LifecycleError(f"endpoint {resource} does not exist; it is created by the team stack "
-                             f"(cdktn deploy {names.team_stack(team.name, env)})")
+        raise LifecycleError(
+            f"endpoint {resource} does not exist; it is created by the team stack "
+            f"(cdktn deploy {names.team_stack(team.name, env)})"
+        )
     return endpoint
 
 
@@ -154,106 +154,223 @@ def _kept_keys(vx: DryRunVertex, resource: str, refs: Iterable[str]) -> set[Mode
 
 
 def resolve_channels(vx: DryRunVertex, team: Team, target: Target, explicit: list[str]) -> list[str]:
-    """Channel resource names for monitoring alerts. Terraform creates the channels with the
-    display names from the team YAML; their numeric ids exist only after apply, so they are
-    looked up at run time (or passed with --notification-channel)."""
+    """Channel resource names for monitoring alerts.
+
+    Terraform creates the channels with the display names from the team YAML and the stack's labels
+    (``team``, ``env``, ``managed-by``); their numeric ids exist only after apply and the CLI cannot read the
+    stack's state, so they are looked up at run time by display name *and* those labels. A channel anyone
+    created by hand under the same display name lacks them (unless they were copied on purpose: pass
+    --notification-channel with the resource names from the stack to rule that out too)."""
     if explicit:
-        return [c if c.startswith("projects/") else f"projects/{target.project}/notificationChannels/{c}" for c in explicit]
+        return [
+            c if c.startswith("projects/") else f"projects/{target.project}/notificationChannels/{c}" for c in explicit
+        ]
     wanted = sorted(team.notification_channels.values(), key=lambda c: c.key)
     if not wanted:
         return []
     listed = vx.list_channels(target.project)
     if listed is None:
         return [Placeholder(f"channel named '{c.display_name}' in {target.project}") for c in wanted]
+    ours = {"team": team.name, "env": target.env, "managed-by": names.MANAGED_BY}
     found = []
     for channel in wanted:
-        matches = [c for c in listed if c.get("displayName") == channel.display_name]
-        matches.sort(key=lambda c: c.get("userLabels", {}).get("team") != team.name)
-        if not matches:
-            raise LifecycleError(f"notification channel '{channel.key}' (display name '{channel.display_name}') "
-                                 f"not found in project {target.project}; deploy "
-                                 f"{names.team_stack(team.name, target.env)} or pass --notification-channel")
+        named = [c for c in listed if c.get("displayName") == channel.display_name]
+        matches = [c for c in named if all(c.get("userLabels", {}).get(k) == v for k, v in ours.items())]
+        if len(matches) != 1:
+            why = (
+                f"{len(matches)} channels carry it with the stack's labels ({', '.join(c['name'] for c in matches)})"
+                if matches
+                else f"none carries it with the stack's labels {ours}"
+                + (f" ({len(named)} without them)" if named else "")
+            )
+            raise LifecycleError(
+                f"notification channel '{channel.key}' (display name '{channel.display_name}') in project "
+                f"{target.project}: {why}; deploy {names.team_stack(team.name, target.env)} or pass "
+                "--notification-channel"
+            )
         found.append(matches[0]["name"])
     return found
 
 
-# --- what stays deployed ----------------------------------------------------------------------
-
-def _extras(endpoint: EndpointState, split: dict[str, int], protected: set[ModelKey],
-            also: Iterable[DeployedModel] = ()) -> list[DeployedModel]:
-    """Deployed models the command leaves at 0% that no alias or --keep-deployed protects."""
-    return [d for d in (*(endpoint.deployed or ()), *also)
-            if not split.get(d.id) and d.key not in protected]
+# --- what stays deployed, and monitoring ----------------------------------------------------------
 
 
-def _retire(vx: DryRunVertex, out: Progress, endpoint: EndpointState, split: dict[str, int],
-            extras: list[DeployedModel], model: Model, settings: dict[str, Any] | None,
-            write: dict[str, Any] | None = None) -> None:
-    """Undeploy the extras, then give the monitoring job objectives for exactly the models that stay.
+def _retire(
+    vx: DryRunVertex,
+    out: Progress,
+    target: Target,
+    endpoint: EndpointState,
+    split: dict[str, int],
+    gone: list[DeployedModel],
+    model: Model,
+    *,
+    wait: float | None,
+    settings: dict[str, Any] | None = None,
+    write: dict[str, Any] | None = None,
+    deferrable: bool = False,
+) -> None:
+    """Undeploy ``gone``, then give the monitoring job objectives for exactly the models that stay.
 
-    In this order because every deployed model needs an objective (the job's objective configs are "a per
-    DeployedModel config. Each DeployedModel needs to be configured separately"): an objective cannot be
-    removed while its model is still deployed."""
-    remaining = {k: v for k, v in split.items() if k not in {d.id for d in extras}}
+    Undeploys come first because the fake refuses objectives that miss a deployed model (an assumption, not
+    Google's word: tests/lifecycle/fake_gcp.py, SOURCES["objective_covers_all"]); a model's objective is removed
+    once it is gone. When the job must change but is not RUNNING, nothing is undeployed: the versions at 0% keep
+    their objectives, and ``deferrable`` commands (promote, rollback) finish with ``result.monitoring_pending``.
+    """
+    write = write or {}
+    staying = [d for d in endpoint.deployed or () if d not in gone]
+    job = endpoint.monitoring_job
+    state = vx.get_monitoring(job) if job else None
+    if job and _objective_plan(state, staying, model, settings, write) is not None:
+        try:
+            state = wait_running(
+                lambda: vx.get_monitoring(job), wait, first=state, project=target.project, region=target.region
+            )
+        except MonitoringNotReady as exc:
+            if not deferrable:
+                raise
+            _defer(out, target, exc, gone)
+            return
+    if endpoint.known and not vx.dry_run:
+        _confirm_unchanged(vx, endpoint, split)
+    remaining = {k: v for k, v in split.items() if k not in {d.id for d in gone}}
     undeployed = out.result.setdefault("undeployed", [])
     if not endpoint.known:
         placeholder = Placeholder("each deployed model left at 0% that is neither previous-champion nor kept")
         with out.step("undeploy", deployed_model_id=placeholder):
             vx.undeploy(endpoint.resource, placeholder, remaining)
-    for d in extras:
+    for d in gone:
         with out.step("undeploy", deployed_model_id=d.id, version_id=d.version_id):
             vx.undeploy(endpoint.resource, d.id, remaining)
         undeployed.append({"deployed_model_id": d.id, "version_id": d.version_id})
-    if extras:
-        out.notes.append(f"undeployed {', '.join(f'version {d.version_id} ({d.id})' for d in extras)}: at 0% and "
-                         f"neither {PREVIOUS} nor kept (--keep-deployed)")
-    staying = [d for d in (endpoint.deployed or ()) if d not in extras]
-    _sync_monitoring(vx, out, endpoint, staying, model, settings, write or {})
+    if gone:
+        out.notes.append(
+            f"undeployed {', '.join(f'version {d.version_id} ({d.id})' for d in gone)}: at 0% and "
+            f"neither {PREVIOUS} nor kept (--keep-deployed)"
+        )
+    if job:
+        _update_monitoring(vx, out, target, job, _objective_plan(state, staying, model, settings, write), settings)
+    elif write and settings is not None:
+        _create_monitoring(vx, out, target, endpoint, staying, model, settings, write, wait)
 
 
-def _sync_monitoring(vx: DryRunVertex, out: Progress, endpoint: EndpointState, staying: list[DeployedModel],
-                     model: Model, settings: dict[str, Any] | None, write: dict[str, Any]) -> None:
-    """Objectives for exactly the models that stay: ``write`` entries set, existing ones kept as they are.
-    Without ``settings`` (promote, rollback) only the objectives change, and no job is created."""
-    job = endpoint.monitoring_job
-    if not job:
-        if write and settings is not None:
-            objectives = dict(write)
-            for d in staying:  # deployed before any job existed: drift only, no card at hand
-                objectives.setdefault(d.id, objective(model, None))
-            with out.step("create_monitoring") as step:
-                name = vx.create_monitoring(endpoint.resource, settings, objectives,
-                                            *_project_location(endpoint.resource))
-                step["monitoring_job"] = name
-            out.result.update(monitoring_job=name, monitoring={**settings, "objectives": objectives})
-            _monitoring_logs(out, vx.get_monitoring(name))
-        return
-    state = vx.get_monitoring(job)
-    existing = dict(state.objectives) if state is not None and state.objectives is not None else None
+def _objective_plan(
+    state: MonitoringState | None,
+    staying: list[DeployedModel],
+    model: Model,
+    settings: dict[str, Any] | None,
+    write: dict[str, Any],
+) -> tuple[list[str], dict[str, Any]] | None:
+    """(ids kept as the job has them, objectives written), or None when the job needs no change.
+    Without ``settings`` (promote, rollback) only objectives of models that went are dropped."""
     write = dict(write)
+    existing = state.objectives if state is not None else None
     if existing is None:  # dry run: what the job holds is known only at run time
-        keep = [Placeholder("deployed models that stay and have an objective")]
-    else:
-        keep = [d.id for d in staying if d.id in existing and d.id not in write]
-        for d in staying:
-            if d.id not in existing and d.id not in write and settings is not None:
+        return [Placeholder("deployed models that stay and have an objective")], write
+    keep = [d.id for d in staying if d.id in existing and d.id not in write]
+    if settings is not None:
+        for d in staying:  # deployed before the job had an objective for it: drift only, no card at hand
+            if d.id not in existing and d.id not in write:
                 write[d.id] = objective(model, None)
-        if sorted(existing) == sorted([*keep, *write]) and not write and settings is None:
-            return  # nothing to change
-    with out.step("update_monitoring", monitoring_job=job) as step:
-        after = vx.update_monitoring(job, settings, write, keep)
+    if sorted(existing) == sorted([*keep, *write]) and not write and settings is None:
+        return None
+    return keep, write
+
+
+def _update_monitoring(
+    vx: DryRunVertex,
+    out: Progress,
+    target: Target,
+    job: str,
+    plan: tuple[list[str], dict[str, Any]] | None,
+    settings: dict[str, Any] | None,
+) -> None:
+    if plan is None:
+        return
+    keep, write = plan
+    name = with_project(job, target.project)
+    fields = _job_fields(settings) if settings is not None else None
+    with out.step("update_monitoring", monitoring_job=name) as step:
+        after = vx.update_monitoring(job, fields, write, keep)
         step["objectives"] = sorted(after.objectives or ())
-    out.result.update(monitoring_job=job,
-                      monitoring={**(settings or {}), "objectives": dict(after.objectives or {})})
+    out.result.update(monitoring_job=name, monitoring={**(settings or {}), "objectives": dict(after.objectives or {})})
     _monitoring_logs(out, after)
 
 
-def _monitoring_logs(out: Progress, state: Any) -> None:
+def _create_monitoring(
+    vx: DryRunVertex,
+    out: Progress,
+    target: Target,
+    endpoint: EndpointState,
+    staying: list[DeployedModel],
+    model: Model,
+    settings: dict[str, Any],
+    write: dict[str, Any],
+    wait: float | None,
+) -> None:
+    """One request with objectives, the log TTL and the key; the job's name is in the event as soon as it exists."""
+    objectives = dict(write)
+    for d in staying:  # deployed before any job existed: drift only, no card at hand
+        objectives.setdefault(d.id, objective(model, None))
+    key = settings["encryption_key"]
+    project, location = _project_location(endpoint.resource)
+    with out.step("create_monitoring") as step:
+        api_name = vx.create_monitoring(endpoint.resource, _job_fields(settings), objectives, project, location, key)
+        name = step["monitoring_job"] = with_project(api_name, target.project)
+    out.result.update(monitoring_job=name, monitoring={**settings, "objectives": objectives})
+    state = vx.get_monitoring(api_name)
+    if state is not None and state.state is not None and state.log_ttl_days != settings["log_ttl_days"]:
+        # The create request carries log_ttl; should the job come back without it, set it once the job runs.
+        with out.step("set_log_ttl", monitoring_job=name, found=state.log_ttl_days):
+            state = wait_running(
+                lambda: vx.get_monitoring(api_name), wait, first=state, project=target.project, region=target.region
+            )
+            state = vx.update_monitoring(api_name, _job_fields(settings), {}, list(objectives))
+    _monitoring_logs(out, state)
+
+
+def _job_fields(settings: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in settings.items() if k != "encryption_key"}
+
+
+def _defer(out: Progress, target: Target, exc: MonitoringNotReady, kept: list[DeployedModel]) -> None:
+    out.result["monitoring_pending"] = {
+        "monitoring_job": with_project(exc.job, target.project),
+        "state": exc.state,
+        "still_deployed": [{"deployed_model_id": d.id, "version_id": d.version_id} for d in kept],
+    }
+    versions = ", ".join(f"version {d.version_id} ({d.id})" for d in kept)
+    out.notes.append(
+        f"{exc}. So the monitoring objectives were not changed"
+        + (f" and {versions} stay deployed at 0%" if kept else "")
+        + f"; once the job is RUNNING, `modelops promote --version {CHAMPION}` finishes this"
+    )
+
+
+def _confirm_unchanged(vx: DryRunVertex, planned: EndpointState, split: dict[str, int]) -> None:
+    """Undeploy and objective changes are planned from one read; a fresh read must show what the command itself
+    made of the endpoint (deployModel and undeployModel take no etag)."""
+    fresh = vx.get_endpoint(planned.resource)
+    want_ids = sorted(d.id for d in planned.deployed or ())
+    want_traffic = {k: v for k, v in split.items() if v}
+    if fresh is None:
+        raise EndpointChanged(f"{planned.resource} disappeared while this command ran; nothing was undeployed")
+    have_ids = sorted(d.id for d in fresh.deployed or ())
+    have_traffic = {k: v for k, v in fresh.traffic.items() if v}
+    if (have_ids, have_traffic) != (want_ids, want_traffic):
+        raise EndpointChanged(
+            f"{planned.resource} changed while this command ran (another deploy, promote or rollback?): expected "
+            f"deployed models {want_ids} with traffic {want_traffic}, found {have_ids} with {have_traffic}; "
+            "nothing was undeployed and monitoring was not changed; see `modelops status` and run the command again"
+        )
+
+
+def _monitoring_logs(out: Progress, state: MonitoringState | None) -> None:
     """Where the job keeps the requests it logs (all features, personal data included) and for how long."""
     if state is None:
         return
-    tables = list(state.bigquery_tables) or [Placeholder("bq://<project>.model_deployment_monitoring_<endpoint id>."
-                                                          "serving_predict, created by Vertex AI")]
+    tables = list(state.bigquery_tables) or [
+        Placeholder("bq://<project>.model_deployment_monitoring_<endpoint id>.serving_predict, created by Vertex AI")
+    ]
     out.result["monitoring_logs"] = {"bigquery_tables": tables, "log_ttl_days": state.log_ttl_days}
 
 
@@ -262,14 +379,31 @@ def _project_location(resource: str) -> tuple[str, str]:
     return parts[1], parts[3]
 
 
+def _monitoring_ready(vx: DryRunVertex, endpoint: EndpointState, wait: float | None, target: Target) -> None:
+    """Before a deploy changes anything: the job it will update must be RUNNING."""
+    job = endpoint.monitoring_job
+    if job:
+        wait_running(lambda: vx.get_monitoring(job), wait, project=target.project, region=target.region)
+
+
 # --- deploy ---------------------------------------------------------------------------------
 
-def deploy(config: Config, target: Target, team_name: str, model_name: str, version_ref: str,
-           traffic: int | None = None, card: ModelCard | None = None, channels: list[str] | None = None,
-           keep: Iterable[str] = ()) -> Outcome:
+
+def deploy(
+    config: Config,
+    target: Target,
+    team_name: str,
+    model_name: str,
+    version_ref: str,
+    traffic: int | None = None,
+    card: ModelCard | None = None,
+    channels: list[str] | None = None,
+    keep: Iterable[str] = (),
+    monitoring_wait: float | None = None,
+) -> Outcome:
     team = config.team(team_name)
     model = team.model(model_name)
-    _online(team, model, "deploy to")
+    _on_endpoint(team, model, "deploy to")
     if traffic is not None and not 1 <= traffic <= 100:
         raise LifecycleError(f"--traffic {traffic}: expected a percentage from 1 to 100")
     if card is not None and (card.team, card.model) != (team.name, model.name):
@@ -278,29 +412,37 @@ def deploy(config: Config, target: Target, team_name: str, model_name: str, vers
         raise LifecycleError(f"--card: training.target_field is set but {card.baseline_problem}")
     resource = model_resource(target, team, model)
     endpoint_name = endpoint_resource(target, team, model)
+    image_prefix = serving_image_prefix(config, target.env)
+    key = vertex_key(config, target.env)
 
     def body(vx: DryRunVertex, out: Progress) -> None:
         version = _version(vx, resource, version_ref)
-        if card is not None and not vx.dry_run and version.labels.get("card_version") != names.label_value(card.version):
-            raise LifecycleError(f"{version.versioned} was registered from card version "
-                                 f"{version.labels.get('card_version')!r}, not {card.version!r}")
+        if not vx.dry_run:
+            problems = registration_problems(
+                version, team=team, model=model.name, env=target.env, image_prefix=image_prefix, card=card
+            )
+            if problems:
+                raise LifecycleError(f"{version.versioned} may not be deployed: " + "; ".join(problems))
         endpoint = _endpoint(vx, endpoint_name, team, target.env)
         champion = vx.get_model(resource, CHAMPION)
         previous = vx.get_model(resource, PREVIOUS)
         protected = _kept_keys(vx, resource, keep) | {v.key for v in (champion, previous) if v is not None}
-        # Channels before anything changes: a missing channel is bad input, not a half-done deploy.
+        # Channels, split and the monitoring job's state before anything changes: a refusal leaves nothing half-done.
         alert_channels = resolve_channels(vx, team, target, channels or [])
         out.result.update(identity(target, version), endpoint=endpoint_name, endpoint_id=resource_id(endpoint_name))
-        pct, split, already = _canary_split(endpoint, version, champion, traffic)
+        pct, split, already = canary_split(endpoint, version, champion, traffic)
+        _monitoring_ready(vx, endpoint, monitoring_wait, target)
         if already is not None:
             with out.step("set_traffic", traffic_split=split):
-                vx.set_traffic(endpoint_name, split)
+                vx.set_traffic(endpoint_name, split, endpoint.etag)
+            _apply_replicas(vx, out, endpoint_name, already, model)
             deployed_id = already.id
             out.notes.append(f"version {version.version_id} was already deployed; only the traffic split changed")
         else:
             with out.step("deploy_model") as step:
                 deployed_id = vx.deploy(
-                    version, endpoint_name,
+                    version,
+                    endpoint_name,
                     deployed_model_display_name=names.deployed_model_display_name(model.name, version.version_id),
                     traffic_split=split,
                     machine_type=model.serving.machine_type,
@@ -316,115 +458,156 @@ def deploy(config: Config, target: Target, team_name: str, model_name: str, vers
         if not alert_channels:
             out.notes.append(f"team {team.name} has no notification channels: anomalies are only logged")
         if card is None or not card.target_field:
-            out.notes.append("training-serving skew is not monitored for this version: pass --card with "
-                             "training.target_field; prediction drift is")
-        new = DeployedModel(deployed_id, version.resource, version.version_id,
-                            names.deployed_model_display_name(model.name, version.version_id))
-        after = EndpointState(endpoint.resource, None if not endpoint.known else
-                              tuple(d for d in endpoint.deployed if d.id != deployed_id) + (new,),
-                              split, endpoint.monitoring_job)
-        extras = _extras(after, split, protected | {version.key})
-        settings = job_settings(team.name, model, target.env, alert_channels)
+            out.notes.append(
+                "training-serving skew is not monitored for this version: pass --card with "
+                "training.target_field; prediction drift is"
+            )
+        new = DeployedModel(
+            deployed_id,
+            version.resource,
+            version.version_id,
+            names.deployed_model_display_name(model.name, version.version_id),
+        )
+        after = EndpointState(
+            endpoint.resource,
+            None if not endpoint.known else (*(d for d in endpoint.deployed or () if d.id != deployed_id), new),
+            split,
+            endpoint.monitoring_job,
+        )
+        settings = {**job_settings(team.name, model, target.env, alert_channels), "encryption_key": key}
         # The deployed version's objective is (re)written when a card comes with it or it has none yet;
         # without a card an existing objective (its skew baseline) stays.
-        write = {deployed_id: objective(model, card)}
-        if card is None and already is not None:
-            write = {}
-        _retire(vx, out, after, split, extras, model, settings, write)
+        write = {} if card is None and already is not None else {deployed_id: objective(model, card)}
+        gone = extras(after, split, protected | {version.key})
+        _retire(vx, out, target, after, split, gone, model, wait=monitoring_wait, settings=settings, write=write)
 
     return run("deploy", target, team, model, card, body)
 
 
-def _canary_split(endpoint: EndpointState, version: ModelVersion, champion: ModelVersion | None,
-                  traffic: int | None) -> tuple[int, dict[str, int], DeployedModel | None]:
-    """(percent, split, already-deployed model or None). "0" names the model being deployed
-    (DeployModelRequest.traffic_split, endpoint_service.proto)."""
-    if not endpoint.known:  # dry run
-        pct = traffic if traffic is not None else CANARY_PERCENT
-        split = {"0": pct}
-        if pct < 100:
-            split[Placeholder("deployed model id serving the champion; 100 if none")] = 100 - pct
-        return pct, split, None
-    serving_champion = endpoint.serving(champion.key) if champion else None
-    already = endpoint.serving(version.key)
-    has_other_champion = serving_champion is not None and serving_champion != already
-    pct = traffic if traffic is not None else (CANARY_PERCENT if has_other_champion else 100)
-    if pct < 100 and not has_other_champion:
-        raise LifecycleError(f"no champion serves on {endpoint.resource} to take the other {100 - pct}%: "
-                             "the first deployment takes 100% (omit --traffic)")
-    split = {d.id: 0 for d in endpoint.deployed or ()}
-    split[already.id if already else "0"] = pct
-    if has_other_champion:
-        split[serving_champion.id] = 100 - pct
-    return pct, split, already
+def _apply_replicas(vx: DryRunVertex, out: Progress, endpoint: str, deployed: DeployedModel, model: Model) -> None:
+    """A redeploy brings the replica counts of the team file to the deployed model (MutateDeployedModel); the
+    machine type cannot change on a deployed model (not among MutateDeployedModelRequest's mutable fields)."""
+    have = deployed.replicas
+    serving = model.serving
+    if have is None:
+        return
+    if have.machine_type != serving.machine_type:
+        out.notes.append(
+            f"version {deployed.version_id} runs on {have.machine_type} and {model.source} asks for "
+            f"{serving.machine_type}: a deployed model's machine type cannot change; register the model again and "
+            "deploy the new version to apply it"
+        )
+    if (have.min_replicas, have.max_replicas) != (serving.min_replicas, serving.max_replicas):
+        wanted = Replicas(have.machine_type, serving.min_replicas, serving.max_replicas)
+        with out.step(
+            "set_replicas",
+            deployed_model_id=deployed.id,
+            replicas={"min": wanted.min_replicas, "max": wanted.max_replicas},
+            were={"min": have.min_replicas, "max": have.max_replicas},
+        ):
+            vx.set_replicas(endpoint, deployed, wanted)
 
 
 # --- promote and rollback -------------------------------------------------------------------
 
-def _all_traffic_to(endpoint: EndpointState, version: ModelVersion, hint: str) -> dict[str, int]:
-    if not endpoint.known:
-        return {Placeholder(f"deployed model id of {version.versioned}"): 100,
-                Placeholder("every other deployed model"): 0}
-    serving = endpoint.serving(version.key)
-    if serving is None:
-        raise LifecycleError(f"{version.versioned} is not deployed on {endpoint.resource}; {hint}")
-    split = {d.id: 0 for d in endpoint.deployed or ()}
-    split[serving.id] = 100
-    return split
 
-
-def promote(config: Config, target: Target, team_name: str, model_name: str, version_ref: str,
-            keep: Iterable[str] = ()) -> Outcome:
+def promote(
+    config: Config,
+    target: Target,
+    team_name: str,
+    model_name: str,
+    version_ref: str,
+    keep: Iterable[str] = (),
+    monitoring_wait: float | None = None,
+) -> Outcome:
     team = config.team(team_name)
     model = team.model(model_name)
     resource = model_resource(target, team, model)
+    on_endpoint = pattern(model.pattern).lifecycle.endpoint
 
     def body(vx: DryRunVertex, out: Progress) -> None:
         version = _version(vx, resource, version_ref)
         champion = vx.get_model(resource, CHAMPION)
         kept = _kept_keys(vx, resource, keep)
         same = champion is not None and not vx.dry_run and champion.key == version.key
-        out.result.update(identity(target, version),
-                          previous_champion=champion.version_id if champion is not None and not same else None)
-        endpoint = None
-        if model.pattern == "online":
+        out.result.update(
+            identity(target, version),
+            previous_champion=champion.version_id if champion is not None and not same else None,
+        )
+        endpoint, split = None, {}
+        if on_endpoint:
             endpoint_name = endpoint_resource(target, team, model)
             endpoint = _endpoint(vx, endpoint_name, team, target.env)
-            split = _all_traffic_to(endpoint, version, hint=(
-                f"deploy it first: modelops deploy --team {team.name} --model {model.name} --version {version.version_id}"))
+            split = all_traffic_to(
+                endpoint,
+                version,
+                hint=(
+                    f"deploy it first: modelops deploy --team {team.name} --model {model.name} "
+                    f"--version {version.version_id}"
+                ),
+            )
             out.result.update(endpoint=endpoint_name, endpoint_id=resource_id(endpoint_name))
             with out.step("set_traffic", traffic_split=split):  # traffic first: aliases then describe what serves
-                vx.set_traffic(endpoint_name, split)
+                vx.set_traffic(endpoint_name, split, endpoint.etag)
             out.result["traffic_split"] = split
         else:
-            out.notes.append(f"{model.pattern} model: promotion moves the {CHAMPION} alias its job reads")
+            out.notes.append(
+                f"{model.pattern} model: promotion moves the {CHAMPION} alias its "
+                f"{pattern(model.pattern).lifecycle.champion_reader} reads"
+            )
         if same:
             out.notes.append(f"version {version.version_id} already is the {CHAMPION}")
         else:
-            if champion is not None:
-                # The outgoing champion takes previous-champion (moved off its old holder in this one call)
-                # while it still holds champion; the next call moves champion, so some version always holds it.
-                with out.step("move_alias", alias=PREVIOUS, to=champion.version_id):
-                    vx.merge_aliases(resource, champion.version_id, [PREVIOUS])
-            changes = [CHAMPION] + [f"-{a}" for a in (CANDIDATE, PREVIOUS)
-                                    if a in version.aliases and not (a == PREVIOUS and champion is not None)]
-            with out.step("move_alias", alias=CHAMPION, to=version.version_id):
-                vx.merge_aliases(resource, version.version_id, changes)
+            _move_champion(vx, out, resource, version, champion)
         if endpoint is not None:
             protected = kept | {version.key} | ({champion.key} if champion is not None else set())
             if same or champion is None:  # the previous champion stays what it was
                 previous = vx.get_model(resource, PREVIOUS)
                 protected |= {previous.key} if previous is not None else set()
-            _retire(vx, out, endpoint, split, _extras(endpoint, split, protected), model, None)
+            gone = extras(endpoint, split, protected)
+            _retire(vx, out, target, endpoint, split, gone, model, wait=monitoring_wait, deferrable=True)
 
     return run("promote", target, team, model, None, body)
 
 
-def rollback(config: Config, target: Target, team_name: str, model_name: str, to_ref: str | None = None,
-             keep: Iterable[str] = ()) -> Outcome:
+def _move_champion(
+    vx: DryRunVertex, out: Progress, resource: str, version: ModelVersion, champion: ModelVersion | None
+) -> None:
+    """The outgoing champion takes previous-champion (moved off its old holder in this one call) while it still
+    holds champion; the next call moves champion, so some version always holds it. If that second call fails,
+    the outgoing champion holds both: `promote` again finishes the move, `rollback` returns the traffic to it."""
+    if champion is not None:
+        with out.step("move_alias", alias=PREVIOUS, to=champion.version_id):
+            vx.merge_aliases(resource, champion.version_id, [PREVIOUS])
+    changes = [CHAMPION] + [
+        f"-{a}" for a in (CANDIDATE, PREVIOUS) if a in version.aliases and not (a == PREVIOUS and champion is not None)
+    ]
+    try:
+        with out.step("move_alias", alias=CHAMPION, to=version.version_id):
+            vx.merge_aliases(resource, version.version_id, changes)
+    except Exception as exc:
+        if champion is not None:
+            exc.add_note(
+                f"version {champion.version_id} now holds both {CHAMPION} and {PREVIOUS}, and version "
+                f"{version.version_id} serves: run `modelops promote --version {version.version_id}` again to finish, "
+                f"or `modelops rollback` to return the traffic to version {champion.version_id}"
+            )
+        raise
+
+
+def rollback(
+    config: Config,
+    target: Target,
+    team_name: str,
+    model_name: str,
+    to_ref: str | None = None,
+    keep: Iterable[str] = (),
+    monitoring_wait: float | None = None,
+) -> Outcome:
     team = config.team(team_name)
     model = team.model(model_name)
     resource = model_resource(target, team, model)
+    on_endpoint = pattern(model.pattern).lifecycle.endpoint
 
     def body(vx: DryRunVertex, out: Progress) -> None:
         champion = vx.get_model(resource, CHAMPION)
@@ -433,29 +616,48 @@ def rollback(config: Config, target: Target, team_name: str, model_name: str, to
         back_to = vx.get_model(resource, to_ref or PREVIOUS)
         if back_to is None:
             raise LifecycleError(f"{resource} has no {to_ref or PREVIOUS} version; pass --to VERSION")
-        if not vx.dry_run and back_to.key == champion.key:
+        half_promoted = not vx.dry_run and back_to.key == champion.key
+        if half_promoted and (to_ref is not None or PREVIOUS not in back_to.aliases):
             raise LifecycleError(f"version {back_to.version_id} already is the {CHAMPION}")
         kept = _kept_keys(vx, resource, keep)
         out.result.update(identity(target, back_to), rolled_back_version=champion.version_id)
-        endpoint = None
-        if model.pattern == "online":
+        endpoint, split = None, {}
+        if on_endpoint:
             endpoint_name = endpoint_resource(target, team, model)
             endpoint = _endpoint(vx, endpoint_name, team, target.env)
-            split = _all_traffic_to(endpoint, back_to, hint=(
-                f"redeploy it: modelops deploy --team {team.name} --model {model.name} "
-                f"--version {back_to.version_id} --traffic 100"))
+            if half_promoted:
+                out.result["rolled_back_version"] = _serving_most(endpoint) or champion.version_id
+                out.notes.append(
+                    f"version {back_to.version_id} holds both {CHAMPION} and {PREVIOUS}: a promote stopped between "
+                    f"its two alias moves; the traffic goes back to version {back_to.version_id}"
+                )
+            split = all_traffic_to(
+                endpoint,
+                back_to,
+                hint=(
+                    f"deploy it as a canary (modelops deploy --team {team.name} --model {model.name} "
+                    f"--version {back_to.version_id}), then roll back to it"
+                ),
+            )
             out.result.update(endpoint=endpoint_name, endpoint_id=resource_id(endpoint_name))
+        if endpoint is not None:
             with out.step("set_traffic", traffic_split=split):
-                vx.set_traffic(endpoint_name, split)
+                vx.set_traffic(endpoint.resource, split, endpoint.etag)
             out.result["traffic_split"] = split
         # One call: champion moves off the rolled-back version; previous-champion is used up.
         changes = [CHAMPION] + ([f"-{PREVIOUS}"] if PREVIOUS in back_to.aliases else [])
         with out.step("move_alias", alias=CHAMPION, to=back_to.version_id):
             vx.merge_aliases(resource, back_to.version_id, changes)
         if endpoint is not None:
-            _retire(vx, out, endpoint, split, _extras(endpoint, split, kept | {back_to.key}), model, None)
+            gone = extras(endpoint, split, kept | {back_to.key})
+            _retire(vx, out, target, endpoint, split, gone, model, wait=monitoring_wait, deferrable=True)
 
     return run("rollback", target, team, model, None, body)
+
+
+def _serving_most(endpoint: EndpointState) -> str | None:
+    serving = sorted(endpoint.with_traffic(), key=lambda d: -endpoint.percent(d.id))
+    return serving[0].version_id if serving else None
 
 
 def validated(config: Config, target: Target, card: ModelCard) -> Outcome:
@@ -464,7 +666,17 @@ def validated(config: Config, target: Target, card: ModelCard) -> Outcome:
     model = team.model(card.model)
 
     def body(vx: DryRunVertex, out: Progress) -> None:
-        out.result.update(valid=True, gates=["schema", "team_and_model", "metrics", "image_digest",
-                                             "classification", "personal_data_approval", "skew_baseline"])
+        out.result.update(
+            valid=True,
+            gates=[
+                "schema",
+                "team_and_model",
+                "metrics",
+                "image_in_platform_repository",
+                "classification",
+                "personal_data_approval",
+                "skew_baseline",
+            ],
+        )
 
     return run("validate_card", target, team, model, card, body)

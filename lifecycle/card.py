@@ -1,19 +1,21 @@
 """The model card: what a model version is made of, loaded from YAML or JSON with line numbers.
 
-Parsing and schema validation reuse the config machinery (stacks.yaml_source, stacks.schema),
+Parsing and schema validation reuse the config machinery (config.yaml_source, config.schema),
 so a bad card reports `file:line: field: message` exactly like a bad team file.
 """
+
 from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
-from stacks.errors import ConfigInvalid
-from stacks.schema import validate
-from stacks.yaml_source import YamlDocument, load
+from config.errors import ConfigInvalid
+from config.schema import validate
+from config.yaml_source import YamlDocument, load
 
 SCHEMA = "model-card.schema.json"
 
@@ -36,7 +38,7 @@ class Baseline:
 
     uri: str
     data_format: str | None
-    field: tuple       # the card field it came from, for error locations
+    field: tuple  # the card field it came from, for error locations
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,7 @@ class ModelCard:
     frameworks: Mapping[str, str]
     target_field: str | None
     baseline: Baseline | None
-    baseline_problem: str | None     # why no fixed baseline could be derived (None when ``baseline`` is set)
+    baseline_problem: str | None  # why no fixed baseline could be derived (None when ``baseline`` is set)
     prediction_code: Code
     evaluation_dataset: DataSource
     metrics: Mapping[str, float]
@@ -157,6 +159,7 @@ def _baseline_fields(explicit: str | None, first: DataSource) -> dict[str, Any]:
 
 def resolve_baseline(explicit: str | None, first: DataSource) -> tuple[Baseline | None, str | None]:
     """``training.baseline`` as written, else the first data source's snapshot (not its live uri)."""
+    field: tuple[str | int, ...]
     if explicit:
         uri, field = explicit, ("training", "baseline")
     else:
@@ -170,14 +173,18 @@ def resolve_baseline(explicit: str | None, first: DataSource) -> tuple[Baseline 
         elif first.uri.startswith("gs://") and snapshot.startswith("gs://"):
             uri = snapshot
         else:
-            return None, (f"snapshot {first.snapshot!r} of {first.uri} cannot be a skew baseline: Vertex AI reads a "
-                          "BigQuery table (bq://project.dataset.table, no FOR SYSTEM_TIME AS OF) or Cloud Storage "
-                          "paths (no object generations); name a snapshot table or a versioned path in "
-                          "training.baseline")
+            return None, (
+                f"snapshot {first.snapshot!r} of {first.uri} cannot be a skew baseline: Vertex AI reads a "
+                "BigQuery table (bq://project.dataset.table, no FOR SYSTEM_TIME AS OF) or Cloud Storage "
+                "paths (no object generations); name a snapshot table or a versioned path in "
+                "training.baseline"
+            )
     if uri.startswith("gs://"):
         data_format = gcs_data_format(uri)
         if data_format is None:
-            return None, (f"{uri}: the data format of a Cloud Storage baseline comes from its extension "
-                          "(.csv, .jsonl, .tfrecord); point training.baseline at the files")
+            return None, (
+                f"{uri}: the data format of a Cloud Storage baseline comes from its extension "
+                "(.csv, .jsonl, .tfrecord); point training.baseline at the files"
+            )
         return Baseline(uri, data_format, field), None
     return Baseline(uri, None, field), None

@@ -6,24 +6,29 @@ document the pattern as ``projects/{project}/...`` with either form, and the SDK
 call ``{project}`` a project number (aiplatform/models.py:772, jobs.py:1921 in 2.7.0). So names
 read back from the API are never compared as strings with names the CLI builds. A model version
 is identified by (location, model id, version id), which both spellings share; the project is
-implied (the team project: registry, endpoint and monitoring job all live there).
+implied: a command reads and writes one project (the team project of its environment: registry, endpoint
+and monitoring job all live there), so two keys from one command never come from different projects.
+Names that go into audit events are spelled with the project id (``with_project``).
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-_NAME = re.compile(r"^projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)/(?P<kind>[a-zA-Z]+)/(?P<id>[^/@:]+)"
-                   r"(?:@(?P<ref>[^/:]+))?$")
+_NAME = re.compile(
+    r"^projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)/(?P<kind>[a-zA-Z]+)/(?P<id>[^/@:]+)"
+    r"(?:@(?P<ref>[^/:]+))?$"
+)
 
 
 @dataclass(frozen=True)
 class ResourceName:
-    project: str      # id or number, as written
+    project: str  # id or number, as written
     location: str
-    kind: str         # models, endpoints, modelDeploymentMonitoringJobs
+    kind: str  # models, endpoints, modelDeploymentMonitoringJobs
     id: str
-    ref: str | None   # version id or alias after '@' (models only)
+    ref: str | None  # version id or alias after '@' (models only)
 
 
 def parse(name: str) -> ResourceName:
@@ -42,7 +47,7 @@ class ModelKey:
     version_id: str
 
     @classmethod
-    def of(cls, model_name: str, version_id: str) -> "ModelKey":
+    def of(cls, model_name: str, version_id: str) -> ModelKey:
         parsed = parse(model_name)
         return cls(parsed.location, parsed.id, str(version_id))
 
@@ -53,3 +58,13 @@ class ModelKey:
 
 def resource_id(name: str) -> str:
     return parse(name).id
+
+
+def with_project(name: str, project: str) -> str:
+    """``name`` with the project spelled as ``project`` (the id the command was given), however the API spelled it.
+    A name that is not a resource name (a dry run's placeholder) is returned as it is."""
+    if not _NAME.match(name):
+        return name
+    parsed = parse(name)
+    ref = f"@{parsed.ref}" if parsed.ref else ""
+    return f"projects/{project}/locations/{parsed.location}/{parsed.kind}/{parsed.id}{ref}"

@@ -2,23 +2,29 @@
 
 The job's ``model_deployment_monitoring_objective_configs`` "is a per DeployedModel config. Each
 DeployedModel needs to be configured separately" (google/cloud/aiplatform/v1/
-model_deployment_monitoring_job.proto; aiplatform_v1/types/model_deployment_monitoring_job.py in
-google-cloud-aiplatform 2.7.0). The SDK's ``update(objective_configs=<one config>)`` applies that one
-config to every deployed model (aiplatform/jobs.py:3309-3325, ``_parse_configs``), which would turn off
-skew for the champion when a canary is deployed without a card, or give the champion the canary's
-baseline. So objectives are a map ``deployed model id -> objective`` and a deploy changes only the
-entry of the model it deploys; the entries of the other deployed models are kept as the job has them.
+model_deployment_monitoring_job.proto; aiplatform_v1/types/model_deployment_monitoring_job.py:107-111 in
+google-cloud-aiplatform 2.7.0). A deploy changes only the entry of the model it deploys and keeps the entries
+of the other deployed models exactly as the job has them (as protos, read back from the job). The SDK's
+``update()`` takes a per-model dict too (aiplatform/jobs.py:3567-3576, ``_parse_configs``), but only of its own
+``ObjectiveConfig`` objects, which cannot carry an existing entry over losslessly; so the update goes through
+the GAPIC client with the job as read, edited per deployed model (lifecycle/vertex.py, update_monitoring).
 
 Objectives and job settings are plain JSON (printed by dry runs, stored in audit events); they become
 SDK/proto objects only when a live run sends them.
+
+Nothing here keeps a feature out of what the job logs: the job logs the sampled requests and responses whole
+(``bigquery_tables``: "Serving data logging predict request/response"); ``pii: true`` only leaves the feature
+without a threshold. docs/model-lifecycle.md, "Monitoring data", says what governs those tables.
 """
+
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
+from config import names
+from config.model import Model
 from lifecycle.card import ModelCard
-from stacks import names
-from stacks.config import Model
 
 # Vertex runs monitoring at most hourly; the interval is in hours.
 MONITOR_INTERVAL_HOURS = 1
@@ -41,13 +47,18 @@ def objective(model: Model, card: ModelCard | None) -> dict[str, Any]:
     limits = thresholds(model)
     skew: dict[str, Any] | None = None
     if card is not None and card.target_field and card.baseline is not None:
-        skew = {"baseline": card.baseline.uri, "data_format": card.baseline.data_format,
-                "target_field": card.target_field, "thresholds": limits}
+        skew = {
+            "baseline": card.baseline.uri,
+            "data_format": card.baseline.data_format,
+            "target_field": card.target_field,
+            "thresholds": limits,
+        }
     return {"skew": skew, "drift": {"thresholds": limits}}
 
 
-def job_settings(team: str, model: Model, env: str, channels: list[str],
-                 interval_hours: int = MONITOR_INTERVAL_HOURS) -> dict[str, Any]:
+def job_settings(
+    team: str, model: Model, env: str, channels: list[str], interval_hours: int = MONITOR_INTERVAL_HOURS
+) -> dict[str, Any]:
     """What the job has besides objectives. ``log_ttl_days``: how long the job's own BigQuery tables keep
     the logged requests and responses (ModelDeploymentMonitoringJob.log_ttl), the model's retention."""
     return {
@@ -62,6 +73,7 @@ def job_settings(team: str, model: Model, env: str, channels: list[str],
 
 # --- to and from the API ------------------------------------------------------------------------
 
+
 def objective_config(spec: Mapping[str, Any]) -> Any:
     """The SDK's ObjectiveConfig for one deployed model (ModelDeploymentMonitoringJob.create takes a map of these)."""
     from google.cloud.aiplatform import model_monitoring as mm
@@ -69,8 +81,13 @@ def objective_config(spec: Mapping[str, Any]) -> Any:
     skew = spec.get("skew")
     return mm.ObjectiveConfig(
         skew_detection_config=mm.SkewDetectionConfig(
-            data_source=skew["baseline"], target_field=skew["target_field"], skew_thresholds=dict(skew["thresholds"]),
-            data_format=skew["data_format"]) if skew else None,
+            data_source=skew["baseline"],
+            target_field=skew["target_field"],
+            skew_thresholds=dict(skew["thresholds"]),
+            data_format=skew["data_format"],
+        )
+        if skew
+        else None,
         drift_detection_config=mm.DriftDetectionConfig(drift_thresholds=dict(spec["drift"]["thresholds"])),
     )
 
@@ -87,10 +104,17 @@ def objective_from_api(config: Mapping[str, Any]) -> dict[str, Any]:
     drift_config = config.get("predictionDriftDetectionConfig") or {}
     skew = None
     if skew_config is not None and dataset:
-        source = (dataset.get("bigquerySource") or {}).get("inputUri") or \
-            ", ".join((dataset.get("gcsSource") or {}).get("uris", [])) or dataset.get("dataset")
-        skew = {"baseline": source, "data_format": dataset.get("dataFormat") or None,
-                "target_field": dataset.get("targetField"), "thresholds": _values(skew_config.get("skewThresholds"))}
+        source = (
+            (dataset.get("bigquerySource") or {}).get("inputUri")
+            or ", ".join((dataset.get("gcsSource") or {}).get("uris", []))
+            or dataset.get("dataset")
+        )
+        skew = {
+            "baseline": source,
+            "data_format": dataset.get("dataFormat") or None,
+            "target_field": dataset.get("targetField"),
+            "thresholds": _values(skew_config.get("skewThresholds")),
+        }
     return {"skew": skew, "drift": {"thresholds": _values(drift_config.get("driftThresholds"))}}
 
 

@@ -6,17 +6,19 @@ baseline, drift thresholds), its log retention and the BigQuery tables it logs r
 only (models.get, endpoints.get, modelDeploymentMonitoringJobs.get), so `roles/aiplatform.viewer`
 suffices.
 """
+
 from __future__ import annotations
 
 from typing import Any
 
+from config import names
+from config.model import Config, Model, Team
+from config.patterns import pattern
 from lifecycle.actions import CANDIDATE, CHAMPION, PREVIOUS, endpoint_resource, model_resource
 from lifecycle.context import Target
-from lifecycle.identity import resource_id
+from lifecycle.identity import resource_id, with_project
 from lifecycle.trail import vertex_for
 from lifecycle.vertex import Recorder
-from stacks import names
-from stacks.config import Config, Model, Team
 
 ALIASES = (CHAMPION, PREVIOUS, CANDIDATE, "default")
 
@@ -27,8 +29,14 @@ def read(config: Config, target: Target, team_name: str, model_name: str | None 
     recorder = Recorder()
     vx, _ = vertex_for(target, recorder)
     entries = [_model(vx, target, team, model) for model in models]
-    view: dict[str, Any] = {"team": team.name, "env": target.env, "project": target.project, "region": target.region,
-                            "dry_run": target.dry_run, "models": entries}
+    view: dict[str, Any] = {
+        "team": team.name,
+        "env": target.env,
+        "project": target.project,
+        "region": target.region,
+        "dry_run": target.dry_run,
+        "models": entries,
+    }
     if target.dry_run:
         view["requests"] = recorder.requests
         view["notes"] = ["dry run: nothing was sent; these are the reads a live run makes"]
@@ -43,10 +51,16 @@ def _model(vx: Any, target: Target, team_: Team, model: Model) -> dict[str, Any]
         version = vx.get_model(resource, alias)
         if version is not None:
             aliases[alias] = version.version_id
-    entry: dict[str, Any] = {"model": model.name, "pattern": model.pattern, "model_id": names.vertex_model_id(team, model.name),
-                             "registry_model": resource, "aliases": aliases}
-    if model.pattern != "online":
-        entry["serves"] = f"{names.vertex_model_id(team, model.name)}@{CHAMPION} (read by the {model.pattern} job)"
+    entry: dict[str, Any] = {
+        "model": model.name,
+        "pattern": model.pattern,
+        "model_id": names.vertex_model_id(team, model.name),
+        "registry_model": resource,
+        "aliases": aliases,
+    }
+    spec = pattern(model.pattern).lifecycle
+    if not spec.endpoint:
+        entry["serves"] = f"{names.vertex_model_id(team, model.name)}@{CHAMPION} (read by the {spec.champion_reader})"
         return entry
     endpoint_name = endpoint_resource(target, team_, model)
     endpoint = vx.get_endpoint(endpoint_name)
@@ -57,17 +71,27 @@ def _model(vx: Any, target: Target, team_: Team, model: Model) -> dict[str, Any]
         return entry
     monitoring = vx.get_monitoring(endpoint.monitoring_job) if endpoint.monitoring_job else None
     objectives = monitoring.objectives if monitoring is not None else {}
-    entry["monitoring_job"] = endpoint.monitoring_job
+    entry["monitoring_job"] = with_project(endpoint.monitoring_job, target.project) if endpoint.monitoring_job else None
     if monitoring is not None and monitoring.objectives is not None:
-        entry.update(monitoring_log_ttl_days=monitoring.log_ttl_days, monitoring_tables=list(monitoring.bigquery_tables))
+        entry.update(
+            monitoring_state=monitoring.state,
+            monitoring_log_ttl_days=monitoring.log_ttl_days,
+            monitoring_tables=list(monitoring.bigquery_tables),
+            monitoring_encryption_key=monitoring.kms_key,
+        )
     if not endpoint.known:
         return entry
-    entry["deployed"] = [{
-        "deployed_model_id": d.id, "version_id": d.version_id, "display_name": d.display_name,
-        "traffic_percent": endpoint.percent(d.id),
-        "aliases": sorted(a for a, v in aliases.items() if v == d.version_id),
-        "monitoring": (objectives or {}).get(d.id),
-    } for d in sorted(endpoint.deployed, key=lambda d: -endpoint.percent(d.id))]
+    entry["deployed"] = [
+        {
+            "deployed_model_id": d.id,
+            "version_id": d.version_id,
+            "display_name": d.display_name,
+            "traffic_percent": endpoint.percent(d.id),
+            "aliases": sorted(a for a, v in aliases.items() if v == d.version_id),
+            "monitoring": (objectives or {}).get(d.id),
+        }
+        for d in sorted(endpoint.deployed, key=lambda d: -endpoint.percent(d.id))
+    ]
     return entry
 
 
@@ -81,12 +105,21 @@ def lines(view: dict[str, Any]) -> list[str]:
             out.append(f"    {m['note']}")
         for d in m.get("deployed", []):
             mon = d["monitoring"]
-            watch = "no objective" if mon is None else (
-                f"skew vs {mon['skew']['baseline']}, drift" if mon.get("skew") else "drift only")
+            watch = (
+                "no objective"
+                if mon is None
+                else (f"skew vs {mon['skew']['baseline']}, drift" if mon.get("skew") else "drift only")
+            )
             tags = f" [{', '.join(d['aliases'])}]" if d["aliases"] else ""
-            out.append(f"    v{d['version_id']} {d['traffic_percent']:>3}%  deployed model {d['deployed_model_id']}{tags}  "
-                       f"monitoring: {watch}")
+            out.append(
+                f"    v{d['version_id']} {d['traffic_percent']:>3}%  deployed model {d['deployed_model_id']}{tags}  "
+                f"monitoring: {watch}"
+            )
+        if m.get("monitoring_state"):
+            out.append(f"    monitoring job: {m['monitoring_state'].removeprefix('JOB_STATE_')}")
         if m.get("monitoring_tables"):
-            out.append(f"    monitoring logs: {', '.join(m['monitoring_tables'])} "
-                       f"(kept {m.get('monitoring_log_ttl_days')} days)")
+            out.append(
+                f"    monitoring logs: {', '.join(m['monitoring_tables'])} "
+                f"(kept {m.get('monitoring_log_ttl_days')} days)"
+            )
     return out

@@ -1,17 +1,26 @@
 """Fixtures for the lifecycle tests: the example config and a local fake of the Google APIs."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
 
+from config import names
 from lifecycle.card import load_card
 from lifecycle.context import resolve
-from stacks import names
 from tests.lifecycle.fake_gcp import FakeServer
 
 REPO = Path(__file__).resolve().parents[2]
 CARDS = REPO / "examples" / "cards"
+# The labels the team stack puts on what it creates (user_labels of the synthesized channel, team-fraud-dev).
+STACK_LABELS = {"team": "fraud", "env": "dev", "managed-by": "modelops"}
+
+
+@pytest.fixture(autouse=True)
+def _fast_polls(monkeypatch):
+    """The fake's clock is its reads (tests/lifecycle/fake_gcp.py): poll without sleeping."""
+    monkeypatch.setattr("lifecycle.job_state.POLL_SECONDS", 0.0)
 
 
 @pytest.fixture
@@ -22,7 +31,7 @@ def server():
 
 @pytest.fixture
 def config():
-    from stacks.loader import load_config
+    from config.loader import load_config
 
     return load_config(REPO / "infra")
 
@@ -30,8 +39,16 @@ def config():
 @pytest.fixture
 def live(config, server):
     """A Target for team fraud in dev whose every API call goes to the fake."""
-    return resolve(config, config.team("fraud"), env="dev", project=None, region=None, audit_project=None,
-                   dry_run=None, emulator=server.url)
+    return resolve(
+        config,
+        config.team("fraud"),
+        env="dev",
+        project=None,
+        region=None,
+        audit_project=None,
+        dry_run=None,
+        emulator=server.url,
+    )
 
 
 @pytest.fixture
@@ -44,7 +61,7 @@ def fraud_endpoint(server, live):
     """The endpoint and channel the fraud team stack would have created in dev."""
     name = f"{live.location_path}/endpoints/{names.endpoint_name('fraud', 'card-scorer', 'dev')}"
     server.fake.add_endpoint(name, "card-scorer")
-    server.fake.add_channel(live.project, "fraud-oncall", labels={"team": "fraud"})
+    server.fake.add_channel(live.project, "fraud-oncall", labels=STACK_LABELS)
     return name
 
 

@@ -5,12 +5,13 @@ team's deployer and admins hold roles/logging.logWriter, and that project's audi
 `modelops-audit` log and send it to the governance dataset (table `modelops_audit`, Cloud Logging's
 table name for the log: '-' becomes '_').
 """
+
 from __future__ import annotations
 
 import pytest
 
+from config import names
 from lifecycle.context import resolve
-from stacks import names
 from tests.helpers import resources
 
 
@@ -27,9 +28,13 @@ def test_the_audit_log_goes_to_a_project_whose_sink_routes_it_to_governance(exam
     governance = names.governance_dataset_id(example_config.platform.name)
     platform_project = example_config.platform.environments[env].project_id
     wanted = f'logName="projects/{target.audit_project}/logs/{names.AUDIT_LOG_NAME}"'
-    routed = [s for s in _sink_filters(stack)
-              if wanted in s["filter"] and s["project"] == target.audit_project
-              and s["destination"] == f"bigquery.googleapis.com/projects/{platform_project}/datasets/{governance}"]
+    routed = [
+        s
+        for s in _sink_filters(stack)
+        if wanted in s["filter"]
+        and s["project"] == target.audit_project
+        and s["destination"] == f"bigquery.googleapis.com/projects/{platform_project}/datasets/{governance}"
+    ]
     assert routed, f"no sink in {names.team_stack(team_name, env)} routes {wanted} to {governance}"
 
 
@@ -40,6 +45,11 @@ def test_the_lifecycle_callers_may_write_log_entries_in_the_audit_project(exampl
     stack = stacks[names.team_stack("fraud", "prod")]
     grants = resources(stack, "google_project_iam_member")
     member = f"group:{team.groups.admins}" if kind == "admins" else None
-    writers = [g for g in grants.values() if g["role"] == "roles/logging.logWriter" and g["project"] == target.audit_project
-               and (g["member"] == member if member else "google_service_account.service-accounts_deployer" in g["member"])]
+    writers = [
+        g
+        for g in grants.values()
+        if g["role"] == "roles/logging.logWriter"
+        and g["project"] == target.audit_project
+        and (g["member"] == member if member else "google_service_account.service-accounts_deployer" in g["member"])
+    ]
     assert writers, f"{kind} cannot write {names.AUDIT_LOG_NAME} entries in {target.audit_project}"

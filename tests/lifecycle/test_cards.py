@@ -1,5 +1,6 @@
 """Model cards: the examples pass every gate; each kind of bad card is refused with a field-level
 message (file:line), exit code 2 and no traceback."""
+
 from __future__ import annotations
 
 import json
@@ -9,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from config.errors import ConfigInvalid
 from lifecycle.card import load_card
 from lifecycle.gates import check_card
-from stacks.errors import ConfigInvalid
 from tests.lifecycle.conftest import CARDS, REPO
 
 EXAMPLE = CARDS / "fraud-card-scorer.yaml"
@@ -19,16 +20,17 @@ EXAMPLE = CARDS / "fraud-card-scorer.yaml"
 
 def modelops(*args: str) -> subprocess.CompletedProcess:
     env = {"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin", "HOME": "/nonexistent"}
-    return subprocess.run([sys.executable, "-m", "scripts.cli", *args], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "scripts.cli", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
-def problems(path: Path, config) -> list[str]:
+def problems(path: Path, config, env: str = "dev") -> list[str]:
     try:
         card, doc = load_card(path)
     except ConfigInvalid as exc:
         return [str(e) for e in exc.errors]
-    return [str(e) for e in check_card(card, doc, config)]
+    return [str(e) for e in check_card(card, doc, config, env)]
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in CARDS.glob("*.yaml")))
@@ -57,34 +59,73 @@ def line_of(path: Path, needle: str) -> int:
 
 
 BAD_CARDS = {
-    "missing training commit": ("    commit: 3f9c2a7d1e5b8c0a4f6d2e9b7a1c3e5f7d9b0a2c\n", "",
-                                "training.code: missing required field 'commit'"),
-    "short hash": ("commit: 8b1d4f6a2c9e0b3d5f7a1c4e6b8d0f2a4c6e8b0d", "commit: 8b1d4f6",
-                   "prediction_code.commit: '8b1d4f6' is not valid: must match ^[0-9a-f]{40}$"),
-    "unpinned image": ("card-scorer@sha256:9f2b5c1e0d4a7b3c6e8f1a2d5c7b9e0f3a6d8c1b4e7f0a2c5d8b1e4f7a0c3d6b",
-                       "card-scorer:latest", "serving_image: 'europe-west4-docker.pkg.dev/acme-fraud-prod/models/"
-                                             "card-scorer:latest' is not pinned by digest"),
-    "image outside artifact registry": ("europe-west4-docker.pkg.dev/acme-fraud-prod/models/card-scorer",
-                                        "docker.io/acme/card-scorer", "is not in Artifact Registry"),
-    "unknown model": ("model: card-scorer", "model: card-scorer-v2",
-                      "model: model 'card-scorer-v2' is not declared in infra/teams/fraud.yaml"),
+    "missing training commit": (
+        "    commit: 3f9c2a7d1e5b8c0a4f6d2e9b7a1c3e5f7d9b0a2c\n",
+        "",
+        "training.code: missing required field 'commit'",
+    ),
+    "short hash": (
+        "commit: 8b1d4f6a2c9e0b3d5f7a1c4e6b8d0f2a4c6e8b0d",
+        "commit: 8b1d4f6",
+        "prediction_code.commit: '8b1d4f6' is not valid: must match ^[0-9a-f]{40}$",
+    ),
+    "unpinned image": (
+        "card-scorer@sha256:9f2b5c1e0d4a7b3c6e8f1a2d5c7b9e0f3a6d8c1b4e7f0a2c5d8b1e4f7a0c3d6b",
+        "card-scorer:latest",
+        "serving_image: 'europe-west4-docker.pkg.dev/acme-mlops-dev/serving-images/"
+        "fraud/card-scorer:latest' is not pinned by digest",
+    ),
+    "image outside artifact registry": (
+        "europe-west4-docker.pkg.dev/acme-mlops-dev/serving-images/fraud/card-scorer",
+        "docker.io/acme/card-scorer",
+        "is not in the platform's serving-image repository",
+    ),
+    # Review 17, finding 5: any Artifact Registry project and repository passed (/tmp/review17/gate_probe.py).
+    "image in someone else's artifact registry": (
+        "europe-west4-docker.pkg.dev/acme-mlops-dev/serving-images/fraud/card-scorer",
+        "us-docker.pkg.dev/someone-elses-proj/public/anything",
+        "serving_image: 'us-docker.pkg.dev/someone-elses-proj/public/anything@sha256:",
+    ),
+    "image in another repository of the platform project": (
+        "acme-mlops-dev/serving-images/",
+        "acme-mlops-dev/scratch/",
+        "is not in the platform's serving-image repository of this environment; expected "
+        "europe-west4-docker.pkg.dev/acme-mlops-dev/serving-images/<image>@sha256:<digest>",
+    ),
+    "unknown model": (
+        "model: card-scorer",
+        "model: card-scorer-v2",
+        "model: model 'card-scorer-v2' is not declared in infra/teams/fraud.yaml",
+    ),
     "unknown team": ("team: fraud", "team: payments", "team: unknown team 'payments'"),
-    "metric below threshold": ("accuracy: 0.948", "accuracy: 0.85",
-                               "evaluation.metrics.accuracy: accuracy 0.85 is below the team's min_accuracy 0.9"),
-    "personal data without the business owner's approval": ("by: maria.rossi@acme.example", "by: someone@acme.example",
-                                                            "approvals: a model that uses personal data needs an approval"),
-    "pii features but personal data denied": ("  used: true\n  categories: [customer_email, card_country]\n",
-                                              "  used: false\n",
-                                              "personal_data.used: must be true: infra/teams/fraud.yaml:"),
+    "metric below threshold": (
+        "accuracy: 0.948",
+        "accuracy: 0.85",
+        "evaluation.metrics.accuracy: accuracy 0.85 is below the team's min_accuracy 0.9",
+    ),
+    "personal data without the business owner's approval": (
+        "by: maria.rossi@acme.example",
+        "by: someone@acme.example",
+        "approvals: a model that uses personal data needs an approval",
+    ),
+    "pii features but personal data denied": (
+        "  used: true\n  categories: [customer_email, card_country]\n",
+        "  used: false\n",
+        "personal_data.used: must be true: infra/teams/fraud.yaml:",
+    ),
     "artifact not in cloud storage": ("artifact_uri: gs://", "artifact_uri: s3://", "artifact_uri: 's3://"),
     "malformed yaml": ("intended_use: Score", "intended_use: [Score", "invalid YAML"),
     # BigQuerySource.input_uri takes bq://project.dataset.table only (aiplatform_v1/types/io.py:118-124).
-    "skew baseline as time travel": ("snapshot: transactions_train_snapshot_20240930",
-                                     "snapshot: FOR SYSTEM_TIME AS OF 2024-09-30T00:00:00Z",
-                                     "training.data[0].snapshot: snapshot 'FOR SYSTEM_TIME AS OF"),
-    "cloud storage baseline without a format": ("  target_field: is_fraud\n",
-                                                "  target_field: is_fraud\n  baseline: gs://acme-fraud-datasets/v12/\n",
-                                                "training.baseline: gs://acme-fraud-datasets/v12/: the data format"),
+    "skew baseline as time travel": (
+        "snapshot: transactions_train_snapshot_20240930",
+        "snapshot: FOR SYSTEM_TIME AS OF 2024-09-30T00:00:00Z",
+        "training.data[0].snapshot: snapshot 'FOR SYSTEM_TIME AS OF",
+    ),
+    "cloud storage baseline without a format": (
+        "  target_field: is_fraud\n",
+        "  target_field: is_fraud\n  baseline: gs://acme-fraud-datasets/v12/\n",
+        "training.baseline: gs://acme-fraud-datasets/v12/: the data format",
+    ),
 }
 
 
@@ -97,26 +138,38 @@ def test_bad_card_names_the_field(case, tmp_path, config):
     assert all(p.startswith(f"{path}:") for p in found), found
 
 
+def test_the_image_must_be_in_the_repository_of_the_environment_it_is_registered_in(config):
+    """Each environment's team project pulls from its own platform repository only (modules/team_platform_access.py)."""
+    assert problems(EXAMPLE, config, "dev") == []
+    [problem] = problems(EXAMPLE, config, "prod")
+    assert "expected europe-west4-docker.pkg.dev/acme-mlops-prod/serving-images/<image>@sha256:<digest>" in problem
+
+
 def test_classification_above_the_teams_is_refused(tmp_path, config):
     growth = CARDS / "growth-clickstream-propensity.yaml"
     path = edit(tmp_path, "data_classification: internal", "data_classification: restricted", source=growth)
     assert problems(path, config) == [
         f"{path}:{line_of(path, 'data_classification:')}: data_classification: 'restricted' is above team growth's "
-        "data_classification 'confidential' (infra/teams/growth.yaml); the team's infrastructure is not approved for it"]
+        "data_classification 'confidential' (infra/teams/growth.yaml); the team's infrastructure is not approved for it"
+    ]
 
 
 def test_regression_metric_above_max_rmse_is_refused(tmp_path, config):
     path = edit(tmp_path, "rmse: 18.4", "rmse: 31", source=CARDS / "fraud-chargeback-forecast.yaml")
     assert problems(path, config) == [
         f"{path}:{line_of(path, 'rmse:')}: evaluation.metrics.rmse: rmse 31.0 is above the team's max_rmse 25 "
-        "(infra/teams/fraud.yaml:48)"]
+        "(infra/teams/fraud.yaml:48)"
+    ]
 
 
 def test_every_problem_is_reported_at_once(tmp_path, config):
     path = edit(tmp_path, "accuracy: 0.948", "accuracy: 0.5")
-    path.write_text(path.read_text().replace("data_classification: restricted", "data_classification: restricted\n")
-                    .replace("card-scorer@sha256:", "card-scorer:v1@sha256:")
-                    .replace("role: business_owner", "role: security"))
+    path.write_text(
+        path.read_text()
+        .replace("data_classification: restricted", "data_classification: restricted\n")
+        .replace("card-scorer@sha256:", "card-scorer:v1@sha256:")
+        .replace("role: business_owner", "role: security")
+    )
     found = problems(path, config)
     assert len(found) == 2, found  # metric and approval; the digest is still present
     assert any("accuracy 0.5" in p for p in found) and any("approvals" in p for p in found)

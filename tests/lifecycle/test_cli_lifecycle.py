@@ -1,5 +1,6 @@
 """The lifecycle commands as users run them: dry run without network or credentials, JSON output,
 exit codes, and one live run through the CLI against the local fake."""
+
 from __future__ import annotations
 
 import json
@@ -11,8 +12,8 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
+from config import names
 from scripts.cli import app
-from stacks import names
 from tests.lifecycle.conftest import CARDS, REPO
 from tests.lifecycle.fake_gcp import FakeServer, project_number
 
@@ -38,13 +39,19 @@ def invoke(*args: str):
     return result
 
 
-@pytest.mark.parametrize("args, team_project", [
-    (("register", CARD), "acme-fraud-dev"),
-    (("deploy", "--team", "fraud", "--model", "card-scorer", "--version", "candidate", "--card", CARD), "acme-fraud-dev"),
-    (("promote", "--team", "fraud", "--model", "card-scorer", "--version", "3"), "acme-fraud-dev"),
-    (("rollback", "--team", "growth", "--model", "clickstream-propensity"), "acme-growth-dev"),
-    (("validate-card", CARD, "--dry-run"), "acme-fraud-dev"),
-])
+@pytest.mark.parametrize(
+    "args, team_project",
+    [
+        (("register", CARD), "acme-fraud-dev"),
+        (
+            ("deploy", "--team", "fraud", "--model", "card-scorer", "--version", "candidate", "--card", CARD),
+            "acme-fraud-dev",
+        ),
+        (("promote", "--team", "fraud", "--model", "card-scorer", "--version", "3"), "acme-fraud-dev"),
+        (("rollback", "--team", "growth", "--model", "clickstream-propensity"), "acme-growth-dev"),
+        (("validate-card", CARD, "--dry-run"), "acme-fraud-dev"),
+    ],
+)
 def test_without_credentials_every_command_defaults_to_a_dry_run_without_network(offline, args, team_project):
     result = invoke(*args, "--output", "json")
     assert result.exit_code == 0, result.output
@@ -70,16 +77,42 @@ def test_register_dry_run_shows_the_upload_and_the_full_audit_event(offline):
     assert event["action"] == "register" and event["team"] == "fraud" and event["env"] == "dev"
 
 
-def test_deploy_dry_run_shows_canary_split_serving_account_and_monitoring(offline):
-    report = json.loads(invoke("deploy", "-t", "fraud", "-m", "card-scorer", "-v", "candidate", "--traffic", "25",
-                               "--card", CARD, "--env", "prod", "-o", "json").stdout)
+def prod_card(tmp_path) -> str:
+    """The example card with its image in the prod platform repository (each environment pulls from its own)."""
+    path = tmp_path / "card-prod.yaml"
+    path.write_text((CARDS / "fraud-card-scorer.yaml").read_text().replace("/acme-mlops-dev/", "/acme-mlops-prod/"))
+    return str(path)
+
+
+def test_deploy_dry_run_shows_canary_split_serving_account_and_monitoring(offline, tmp_path):
+    report = json.loads(
+        invoke(
+            "deploy",
+            "-t",
+            "fraud",
+            "-m",
+            "card-scorer",
+            "-v",
+            "candidate",
+            "--traffic",
+            "25",
+            "--card",
+            prod_card(tmp_path),
+            "--env",
+            "prod",
+            "-o",
+            "json",
+        ).stdout
+    )
     deploy = next(r for r in report["requests"] if r["sdk"] == "aiplatform.Model.deploy")
     endpoint = f"projects/acme-fraud-prod/locations/europe-west4/endpoints/{names.endpoint_name('fraud', 'card-scorer', 'prod')}"
     assert deploy["path"] == f"/v1/{endpoint}:deployModel"
     assert deploy["arguments"]["service_account"] == "fraud-serving@acme-fraud-prod.iam.gserviceaccount.com"
     assert list(deploy["arguments"]["traffic_split"].values()) == [25, 75]
     monitoring = next(r for r in report["requests"] if r["sdk"].endswith("update_model_deployment_monitoring_job"))
-    [(deployed, objective)] = [(k, v) for k, v in monitoring["arguments"]["objectives"].items() if v != "<kept as the job has it>"]
+    [(deployed, objective)] = [
+        (k, v) for k, v in monitoring["arguments"]["objectives"].items() if v != "<kept as the job has it>"
+    ]
     assert deployed == "<deployed model id assigned by the endpoint>"
     # The card's snapshot table, not the live training table.
     assert objective["skew"]["baseline"] == "bq://acme-fraud-prod.fraud_features.transactions_train_snapshot_20240930"
@@ -87,13 +120,16 @@ def test_deploy_dry_run_shows_canary_split_serving_account_and_monitoring(offlin
     assert report["audit_log"] == "projects/acme-fraud-prod/logs/modelops-audit"
 
 
-@pytest.mark.parametrize("args, message", [
-    (("deploy", "-t", "nobody", "-m", "x", "-v", "1"), "--team nobody: no such team"),
-    (("deploy", "-t", "fraud", "-m", "nope", "-v", "1"), "--model nope: not declared in infra/teams/fraud.yaml"),
-    (("promote", "-t", "fraud", "-m", "card-scorer", "-v", "1", "--env", "qa"), "--env qa: no such environment"),
-    (("deploy", "-t", "fraud", "-m", "chargeback-forecast", "-v", "1"), "is a batch model"),
-    (("deploy", "-t", "fraud", "-m", "card-scorer", "-v", "1", "--traffic", "0"), "--traffic 0"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("deploy", "-t", "nobody", "-m", "x", "-v", "1"), "--team nobody: no such team"),
+        (("deploy", "-t", "fraud", "-m", "nope", "-v", "1"), "--model nope: not declared in infra/teams/fraud.yaml"),
+        (("promote", "-t", "fraud", "-m", "card-scorer", "-v", "1", "--env", "qa"), "--env qa: no such environment"),
+        (("deploy", "-t", "fraud", "-m", "chargeback-forecast", "-v", "1"), "is a batch model"),
+        (("deploy", "-t", "fraud", "-m", "card-scorer", "-v", "1", "--traffic", "0"), "--traffic 0"),
+    ],
+)
 def test_bad_arguments_exit_2_with_a_message(offline, args, message):
     result = invoke(*args)
     assert result.exit_code == 2
@@ -104,8 +140,14 @@ def test_live_register_through_the_cli_against_the_local_fake():
     with FakeServer() as server:
         env = {**os.environ, "PYTHONPATH": str(REPO)}
         env.pop("GOOGLE_APPLICATION_CREDENTIALS", None)
-        result = subprocess.run([sys.executable, "-m", "scripts.cli", "register", CARD, "--emulator", server.url],
-                                cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+        result = subprocess.run(
+            [sys.executable, "-m", "scripts.cli", "register", CARD, "--emulator", server.url],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert result.returncode == 0, result.stderr
         assert "register: done" in result.stdout and "version_id: 1" in result.stdout
         assert "audit event written to projects/acme-fraud-dev/logs/modelops-audit" in result.stdout
@@ -127,8 +169,33 @@ def test_emulator_must_be_loopback(offline):
 def test_unregistered_version_exits_2_without_traceback():
     with FakeServer() as server:
         env = {**os.environ, "PYTHONPATH": str(REPO)}
-        result = subprocess.run([sys.executable, "-m", "scripts.cli", "promote", "-t", "fraud", "-m", "card-scorer",
-                                 "-v", "1", "--emulator", server.url], cwd=REPO, env=env, capture_output=True,
-                                text=True, timeout=120)
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "scripts.cli",
+                "promote",
+                "-t",
+                "fraud",
+                "-m",
+                "card-scorer",
+                "-v",
+                "1",
+                "--emulator",
+                server.url,
+            ],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     assert result.returncode == 2
     assert "is not in the model registry" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_monitoring_wait_help_names_the_default_the_commands_use():
+    from lifecycle.job_state import DEFAULT_WAIT_SECONDS
+    from scripts.commands.lifecycle import MonitoringWait
+
+    assert f"(default: {DEFAULT_WAIT_SECONDS})" in MonitoringWait.help

@@ -1,6 +1,7 @@
 """One test (or two) per defect of the lifecycle read against Google's semantics (issue "Model lifecycle that
 behaves as Vertex AI does", items 1-7). Each failed against the code before the fix, with the fake answering
 as Vertex does (tests/lifecycle/fake_gcp.py, its behaviours pinned by test_fake_semantics.py)."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -8,11 +9,11 @@ import dataclasses
 import pytest
 from google.api_core.exceptions import GoogleAPICallError, ResourceExhausted
 
+from config import names
 from lifecycle import actions
 from lifecycle.card import from_dict
 from lifecycle.context import LifecycleError
 from policies.iam.contract import predefined_roles
-from stacks import names
 from tests.helpers import resources
 from tests.lifecycle.conftest import audit_entries
 
@@ -46,7 +47,10 @@ def first_champion(config, live, card):
 
 # --- 1. a deploy rewrote monitoring for every deployed model -----------------------------------
 
-def test_1_a_canary_without_a_card_leaves_the_champions_skew_objective(server, live, config, card_scorer, fraud_endpoint):
+
+def test_1_a_canary_without_a_card_leaves_the_champions_skew_objective(
+    server, live, config, card_scorer, fraud_endpoint
+):
     first_champion(config, live, card_scorer)
     [champion_id] = version_of(server, fraud_endpoint)
     actions.register(config, live, card_version(card_scorer, "2024.11.0"))
@@ -58,20 +62,26 @@ def test_1_a_canary_without_a_card_leaves_the_champions_skew_objective(server, l
     assert "predictionDriftDetectionConfig" in per_model[canary_id]
 
 
-def test_1_a_canary_with_its_card_does_not_replace_the_champions_baseline(server, live, config, card_scorer,
-                                                                          fraud_endpoint):
+def test_1_a_canary_with_its_card_does_not_replace_the_champions_baseline(
+    server, live, config, card_scorer, fraud_endpoint
+):
     first_champion(config, live, card_scorer)
     [champion_id] = version_of(server, fraud_endpoint)
     second = card_version(card_scorer, "2024.11.0", snapshot="transactions_train_snapshot_20241031")
     actions.register(config, live, second)
-    canary_id = actions.deploy(config, live, "fraud", "card-scorer", "candidate", card=second).result["deployed_model_id"]
+    canary_id = actions.deploy(config, live, "fraud", "card-scorer", "candidate", card=second).result[
+        "deployed_model_id"
+    ]
     per_model = objectives(server, fraud_endpoint)
     assert per_model[champion_id]["trainingDataset"]["bigquerySource"]["inputUri"] == SNAPSHOT
-    assert per_model[canary_id]["trainingDataset"]["bigquerySource"]["inputUri"] == \
-        "bq://acme-fraud-prod.fraud_features.transactions_train_snapshot_20241031"
+    assert (
+        per_model[canary_id]["trainingDataset"]["bigquerySource"]["inputUri"]
+        == "bq://acme-fraud-prod.fraud_features.transactions_train_snapshot_20241031"
+    )
 
 
 # --- 2. old versions were never undeployed -----------------------------------------------------
+
 
 def test_2_releases_do_not_pile_up_replicas_until_quota_runs_out(server, live, config, card_scorer, fraud_endpoint):
     # Room for three deployments of card-scorer (max 10 replicas x n2-standard-4 = 40 cores each):
@@ -97,7 +107,10 @@ def test_2_keep_deployed_leaves_more_versions_up(server, live, config, card_scor
 
 # --- 3. names compared as strings although Vertex answers with project numbers -----------------
 
-def test_3_the_canary_finds_the_champion_and_promote_finds_the_canary(server, live, config, card_scorer, fraud_endpoint):
+
+def test_3_the_canary_finds_the_champion_and_promote_finds_the_canary(
+    server, live, config, card_scorer, fraud_endpoint
+):
     first_champion(config, live, card_scorer)
     [champion_id] = version_of(server, fraud_endpoint)
     actions.register(config, live, card_version(card_scorer, "2024.11.0"))
@@ -111,15 +124,21 @@ def test_3_the_canary_finds_the_champion_and_promote_finds_the_canary(server, li
 
 
 def test_3_register_and_deploy_events_name_the_version_alike_so_the_auditor_join_works(
-        server, live, config, card_scorer, fraud_endpoint):
+    server, live, config, card_scorer, fraud_endpoint
+):
     first_champion(config, live, card_scorer)
     events = {e["jsonPayload"]["action"]: e["jsonPayload"]["result"] for e in audit_entries(server)}
     join = ("model", "model_id", "version_id")
-    assert [events["register"][k] for k in join] == [events["deploy"][k] for k in join] == \
-        [events["promote"][k] for k in join] == [MODEL, "fraud-card-scorer", "1"]
+    assert (
+        [events["register"][k] for k in join]
+        == [events["deploy"][k] for k in join]
+        == [events["promote"][k] for k in join]
+        == [MODEL, "fraud-card-scorer", "1"]
+    )
 
 
 # --- 4. aliases moved in two calls ------------------------------------------------------------
+
 
 def test_4_some_version_holds_champion_after_every_alias_call(server, live, config, card_scorer, fraud_endpoint):
     first_champion(config, live, card_scorer)
@@ -142,8 +161,10 @@ def test_4_some_version_holds_champion_after_every_alias_call(server, live, conf
 
 # --- 5. a half-finished deploy left the audit trail incomplete ---------------------------------
 
-def test_5_a_failed_monitoring_step_is_audited_with_the_canary_that_serves(server, live, config, card_scorer,
-                                                                           fraud_endpoint):
+
+def test_5_a_failed_monitoring_step_is_audited_with_the_canary_that_serves(
+    server, live, config, card_scorer, fraud_endpoint
+):
     first_champion(config, live, card_scorer)
     actions.register(config, live, card_version(card_scorer, "2024.11.0"))
     server.fake.fail_next("updateJob", "FAILED_PRECONDITION", "job is being updated")
@@ -154,12 +175,15 @@ def test_5_a_failed_monitoring_step_is_audited_with_the_canary_that_serves(serve
     assert event["outcome"] == "failed" and "job is being updated" in event["error"]
     assert [event["result"]["deployed_model_id"]] == canary
     assert event["result"]["traffic_percent"] == 10
-    assert [(s["step"], s["status"]) for s in event["steps"]] == [("deploy_model", "done"),
-                                                                  ("update_monitoring", "failed")]
+    assert [(s["step"], s["status"]) for s in event["steps"]] == [
+        ("deploy_model", "done"),
+        ("update_monitoring", "failed"),
+    ]
 
 
 def test_5_an_audit_write_failure_does_not_hide_the_error_that_stopped_the_command(
-        server, live, config, card_scorer, fraud_endpoint):
+    server, live, config, card_scorer, fraud_endpoint
+):
     actions.register(config, live, card_scorer)
     server.fake.fail_next("deployModel", "RESOURCE_EXHAUSTED", "quota exceeded for n2 cores")
     server.fake.fail_next("writeLog", "PERMISSION_DENIED", "logging.logEntries.create denied")
@@ -170,7 +194,10 @@ def test_5_an_audit_write_failure_does_not_hide_the_error_that_stopped_the_comma
 
 # --- 6. the skew baseline was the live table ---------------------------------------------------
 
-def test_6_the_skew_baseline_is_the_cards_snapshot_not_the_live_table(server, live, config, card_scorer, fraud_endpoint):
+
+def test_6_the_skew_baseline_is_the_cards_snapshot_not_the_live_table(
+    server, live, config, card_scorer, fraud_endpoint
+):
     actions.register(config, live, card_scorer)
     actions.deploy(config, live, "fraud", "card-scorer", "candidate", card=card_scorer)
     [objective] = objectives(server, fraud_endpoint).values()
@@ -182,7 +209,9 @@ def test_6_a_cloud_storage_baseline_carries_its_data_format(server, live, config
     actions.register(config, live, card)
     actions.deploy(config, live, "fraud", "card-scorer", "candidate", card=card)
     [objective] = objectives(server, fraud_endpoint).values()
-    assert objective["trainingDataset"]["gcsSource"] == {"uris": ["gs://acme-fraud-datasets/card-scorer/v12/train-*.csv"]}
+    assert objective["trainingDataset"]["gcsSource"] == {
+        "uris": ["gs://acme-fraud-datasets/card-scorer/v12/train-*.csv"]
+    }
     assert objective["trainingDataset"]["dataFormat"] == "csv"
 
 
@@ -195,15 +224,18 @@ def test_6_a_baseline_that_cannot_be_pinned_is_refused(server, live, config, car
 
 # --- 7. the monitoring job's own request logs --------------------------------------------------
 
-def test_7_the_deploy_event_says_where_the_monitoring_logs_are_and_for_how_long(server, live, config, card_scorer,
-                                                                                 fraud_endpoint):
+
+def test_7_the_deploy_event_says_where_the_monitoring_logs_are_and_for_how_long(
+    server, live, config, card_scorer, fraud_endpoint
+):
     actions.register(config, live, card_scorer)
     outcome = actions.deploy(config, live, "fraud", "card-scorer", "candidate", card=card_scorer)
     retention = config.team("fraud").model("card-scorer").logging.retention_days
     endpoint_id = fraud_endpoint.rsplit("/", 1)[1]
     assert outcome.result["monitoring_logs"] == {
         "bigquery_tables": [f"bq://acme-fraud-dev.model_deployment_monitoring_{endpoint_id}.serving_predict"],
-        "log_ttl_days": retention}
+        "log_ttl_days": retention,
+    }
     assert audit_entries(server)[-1]["jsonPayload"]["result"]["monitoring_logs"]["log_ttl_days"] == retention
     assert server.fake.job_of(fraud_endpoint)["logTtl"] == f"{retention * 86400}s"
 
@@ -216,8 +248,10 @@ def test_7_no_team_principal_can_read_the_monitoring_dataset(example_config, sta
     roles = predefined_roles()
     for env in example_config.team(team_name).environments:
         stack = stacks[names.team_stack(team_name, env)]
-        custom = {f"${{google_project_iam_custom_role.{logical}.name}}": set(role["permissions"])
-                  for logical, role in stack["resource"]["google_project_iam_custom_role"].items()}
+        custom = {
+            f"${{google_project_iam_custom_role.{logical}.name}}": set(role["permissions"])
+            for logical, role in stack["resource"]["google_project_iam_custom_role"].items()
+        }
         project_roles = {g["role"] for g in resources(stack, "google_project_iam_member").values()}
         readers = []
         for role in project_roles:

@@ -1,5 +1,6 @@
 """The lifecycle against a local fake of the Google APIs, through the real google-cloud-aiplatform
 and google-cloud-logging clients over REST. Assertions are on the requests the fake recorded."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -7,15 +8,18 @@ import socket
 
 import pytest
 
+from config import names
 from lifecycle import actions
 from lifecycle.card import load_card
 from lifecycle.context import LifecycleError
-from stacks import names
+from lifecycle.identity import with_project
+from lifecycle.provenance import card_digest
 from tests.lifecycle.conftest import CARDS, audit_entries
 from tests.lifecycle.fake_gcp import canonical
 
 MODEL = "projects/acme-fraud-dev/locations/europe-west4/models/fraud-card-scorer"
 SERVING_SA = "fraud-serving@acme-fraud-dev.iam.gserviceaccount.com"
+VERTEX_KEY = "projects/acme-mlops-dev/locations/europe-west4/keyRings/acme-mlops-dev/cryptoKeys/vertex"
 
 
 def second_card(card):
@@ -31,7 +35,9 @@ def deployed_ids(server, endpoint) -> list[str]:
     return [d["id"] for d in server.fake.endpoint(endpoint)["deployedModels"]]
 
 
-def test_register_first_version_creates_the_model_with_labels_aliases_and_descriptions(server, live, config, card_scorer):
+def test_register_first_version_creates_the_model_with_labels_aliases_and_descriptions(
+    server, live, config, card_scorer
+):
     outcome = actions.register(config, live, card_scorer)
     upload = server.fake.calls("POST", r"/models:upload$")
     assert len(upload) == 1
@@ -40,17 +46,28 @@ def test_register_first_version_creates_the_model_with_labels_aliases_and_descri
     model = body["model"]
     assert model["versionAliases"] == ["default"]  # candidate follows by mergeVersionAliases
     assert model["labels"] == {
-        "team": "fraud", "model": "card-scorer", "env": "dev", "card_version": "2024_10_1",
+        "team": "fraud",
+        "model": "card-scorer",
+        "env": "dev",
+        "card_version": "2024_10_1",
         "train_code_sha": "3f9c2a7d1e5b8c0a4f6d2e9b7a1c3e5f7d9b0a2c",
         "serve_code_sha": "8b1d4f6a2c9e0b3d5f7a1c4e6b8d0f2a4c6e8b0d",
-        "deps_sha": "5d41402abc4b2a76b9719d911017c592ae1f2b5c", "data_class": "restricted",
-        "personal_data": "yes", "business_owner": "maria_rossi-acme_example", "managed-by": "modelops"}
+        "deps_sha": "5d41402abc4b2a76b9719d911017c592ae1f2b5c",
+        "data_class": "restricted",
+        "personal_data": "yes",
+        "card_sha": card_digest(card_scorer)[:40],
+        "managed-by": "modelops",
+    }
     assert all(names.LABEL_VALUE.match(v) for v in model["labels"].values())
     assert model["containerSpec"]["imageUri"] == card_scorer.serving_image
     assert model["artifactUri"] == card_scorer.artifact_uri
-    assert "bq://acme-fraud-prod.fraud_features.transactions_train @ transactions_train_snapshot_20240930" \
+    assert (
+        "bq://acme-fraud-prod.fraud_features.transactions_train @ transactions_train_snapshot_20240930"
         in model["versionDescription"]
-    assert "uv.lock sha256:5d41402abc4b2a76b9719d911017c592ae1f2b5c8d3e6f9a0b1c2d3e4f5a6b7c" in model["versionDescription"]
+    )
+    assert (
+        "uv.lock sha256:5d41402abc4b2a76b9719d911017c592ae1f2b5c8d3e6f9a0b1c2d3e4f5a6b7c" in model["versionDescription"]
+    )
     assert outcome.result["version_id"] == "1" and outcome.result["model"] == MODEL
     # After the LRO the SDK reads the new version back by its versioned name (the project as a number).
     assert server.fake.calls("GET", r"/models/fraud-card-scorer@1$")
@@ -66,8 +83,13 @@ def test_register_writes_one_audit_event_with_every_card_field(server, live, con
     assert entry["logName"] == "projects/acme-fraud-dev/logs/modelops-audit"
     assert entry["resource"] == {"type": "global", "labels": {"project_id": "acme-fraud-dev"}}
     assert entry["severity"] == "NOTICE"
-    assert entry["labels"] == {"team": "fraud", "model": "card-scorer", "action": "register", "env": "dev",
-                               "outcome": "succeeded"}
+    assert entry["labels"] == {
+        "team": "fraud",
+        "model": "card-scorer",
+        "action": "register",
+        "env": "dev",
+        "outcome": "succeeded",
+    }
     payload = entry["jsonPayload"]
     assert payload["card"] == dict(card_scorer.raw)
     assert payload["result"]["model"] == MODEL and payload["result"]["version_id"] == "1"
@@ -85,7 +107,8 @@ def test_register_new_version_uses_the_parent_model_and_moves_the_candidate_alia
     # One call per registration: the merge on the new version moves candidate off the old one.
     assert [(m.path.rsplit("/", 1)[1], m.body) for m in merge] == [
         ("fraud-card-scorer@1:mergeVersionAliases", {"versionAliases": ["candidate"]}),
-        ("fraud-card-scorer@2:mergeVersionAliases", {"versionAliases": ["candidate"]})]
+        ("fraud-card-scorer@2:mergeVersionAliases", {"versionAliases": ["candidate"]}),
+    ]
     assert aliases(server) == {"1": ["default"], "2": ["candidate"]}
     assert outcome.result["version_id"] == "2"
 
@@ -111,7 +134,8 @@ def deploy_first(server, live, config, card):
 
 
 def test_first_deploy_takes_all_traffic_on_dedicated_replicas_as_the_team_serving_account(
-        server, live, config, card_scorer, fraud_endpoint):
+    server, live, config, card_scorer, fraud_endpoint
+):
     outcome = deploy_first(server, live, config, card_scorer)
     [call] = server.fake.calls("POST", r":deployModel$")
     assert call.path == f"/v1/{canonical(fraud_endpoint)}:deployModel"  # the SDK reuses the name Vertex returned
@@ -119,15 +143,19 @@ def test_first_deploy_takes_all_traffic_on_dedicated_replicas_as_the_team_servin
     assert deployed["model"] == f"{canonical(MODEL)}@1"
     assert deployed["serviceAccount"] == SERVING_SA
     assert deployed["displayName"] == "card-scorer-v1"
-    assert deployed["dedicatedResources"] == {"machineSpec": {"machineType": "n2-standard-4"},
-                                              "minReplicaCount": 2, "maxReplicaCount": 10}
+    assert deployed["dedicatedResources"] == {
+        "machineSpec": {"machineType": "n2-standard-4"},
+        "minReplicaCount": 2,
+        "maxReplicaCount": 10,
+    }
     assert deployed["enableAccessLogging"] is True
     assert call.body["trafficSplit"] == {"0": 100}
     assert outcome.result["traffic_percent"] == 100
 
 
 def test_deploy_creates_monitoring_with_per_feature_thresholds_baseline_channels_and_logging(
-        server, live, config, card_scorer, fraud_endpoint):
+    server, live, config, card_scorer, fraud_endpoint
+):
     deploy_first(server, live, config, card_scorer)
     [create] = server.fake.calls("POST", r"/modelDeploymentMonitoringJobs$")
     job = create.body
@@ -144,20 +172,24 @@ def test_deploy_creates_monitoring_with_per_feature_thresholds_baseline_channels
     # The card's snapshot table (training.data[0].snapshot), not the live table.
     assert config_["trainingDataset"] == {
         "bigquerySource": {"inputUri": "bq://acme-fraud-prod.fraud_features.transactions_train_snapshot_20240930"},
-        "targetField": "is_fraud"}
+        "targetField": "is_fraud",
+    }
     channel = server.fake.channels["acme-fraud-dev"][0]["name"]
     alert = job["modelMonitoringAlertConfig"]
     assert alert["notificationChannels"] == [channel] and alert["enableLogging"] is True
     assert job["modelDeploymentMonitoringScheduleConfig"] == {"monitorInterval": "3600s"}
     assert job["loggingSamplingStrategy"] == {"randomSampleConfig": {"sampleRate": 1.0}}
-    # create() drops bigquery_tables_log_ttl (SDK 2.7.0), so a PATCH follows with the retention from YAML.
-    [ttl] = server.fake.calls("PATCH", r"/modelDeploymentMonitoringJobs/")
-    assert ttl.query["updateMask"] == ["logTtl"] and ttl.body["logTtl"] == f"{730 * 86400}s"
+    # The SDK's create() drops bigquery_tables_log_ttl (aiplatform/jobs.py:3513-3528 in 2.7.0): the GAPIC create
+    # carries it, with the platform's Vertex AI key, so no update has to follow (a new job is PENDING).
+    assert job["logTtl"] == f"{730 * 86400}s"
+    assert job["encryptionSpec"] == {"kmsKeyName": VERTEX_KEY}
+    assert not server.fake.calls("PATCH", r"/modelDeploymentMonitoringJobs/")
     assert job["labels"]["team"] == "fraud"
 
 
 def test_second_deploy_is_a_canary_next_to_the_champion_and_updates_monitoring(
-        server, live, config, card_scorer, fraud_endpoint):
+    server, live, config, card_scorer, fraud_endpoint
+):
     deploy_first(server, live, config, card_scorer)
     actions.promote(config, live, "fraud", "card-scorer", "1")
     [first_id] = deployed_ids(server, fraud_endpoint)
@@ -186,7 +218,8 @@ def test_canary_without_a_champion_is_refused(server, live, config, card_scorer,
 
 
 def test_promote_sends_all_traffic_and_moves_champion_and_previous_champion(
-        server, live, config, card_scorer, fraud_endpoint):
+    server, live, config, card_scorer, fraud_endpoint
+):
     deploy_first(server, live, config, card_scorer)
     actions.promote(config, live, "fraud", "card-scorer", "1")
     actions.register(config, live, second_card(card_scorer))
@@ -204,7 +237,8 @@ def test_promote_sends_all_traffic_and_moves_champion_and_previous_champion(
 
 
 def test_rollback_returns_traffic_and_the_champion_alias_to_the_previous_champion(
-        server, live, config, card_scorer, fraud_endpoint):
+    server, live, config, card_scorer, fraud_endpoint
+):
     deploy_first(server, live, config, card_scorer)
     actions.promote(config, live, "fraud", "card-scorer", "1")
     actions.register(config, live, second_card(card_scorer))
@@ -215,11 +249,20 @@ def test_rollback_returns_traffic_and_the_champion_alias_to_the_previous_champio
     assert server.fake.calls("PATCH", r"/endpoints/")[-1].body["trafficSplit"] == {first_id: 100, second_id: 0}
     assert aliases(server) == {"1": ["champion", "default"], "2": []}
     result = {k: v for k, v in outcome.result.items() if k not in ("monitoring", "monitoring_logs")}
-    assert result == {"endpoint": fraud_endpoint, "endpoint_id": fraud_endpoint.rsplit("/", 1)[1],
-                      "traffic_split": {first_id: 100, second_id: 0}, "model": MODEL, "model_id": "fraud-card-scorer",
-                      "version_id": "1", "rolled_back_version": "2",
-                      "undeployed": [{"deployed_model_id": second_id, "version_id": "2"}],
-                      "monitoring_job": server.fake.endpoint(fraud_endpoint)["modelDeploymentMonitoringJob"]}
+    assert result == {
+        "endpoint": fraud_endpoint,
+        "endpoint_id": fraud_endpoint.rsplit("/", 1)[1],
+        "traffic_split": {first_id: 100, second_id: 0},
+        "model": MODEL,
+        "model_id": "fraud-card-scorer",
+        "version_id": "1",
+        "rolled_back_version": "2",
+        "undeployed": [{"deployed_model_id": second_id, "version_id": "2"}],
+        "monitoring_job": with_project(
+            server.fake.endpoint(fraud_endpoint)["modelDeploymentMonitoringJob"], "acme-fraud-dev"
+        ),
+    }
+    assert result["monitoring_job"].startswith("projects/acme-fraud-dev/")  # the project id, as events spell it
     assert deployed_ids(server, fraud_endpoint) == [first_id]
     with pytest.raises(LifecycleError, match="no previous-champion"):
         actions.rollback(config, live, "fraud", "card-scorer")
@@ -231,7 +274,7 @@ def test_rollback_returns_traffic_and_the_champion_alias_to_the_previous_champio
 def test_batch_models_are_promoted_by_alias_only(server, live, config):
     card, _ = load_card(CARDS / "fraud-chargeback-forecast.yaml")
     actions.register(config, live, card)
-    with pytest.raises(LifecycleError, match="batch model .* no endpoint"):
+    with pytest.raises(LifecycleError, match=r"batch model .* no endpoint"):
         actions.deploy(config, live, "fraud", "chargeback-forecast", "candidate")
     outcome = actions.promote(config, live, "fraud", "chargeback-forecast", "candidate")
     versions = server.fake.aliases("projects/acme-fraud-dev/locations/europe-west4/models/fraud-chargeback-forecast")
@@ -248,7 +291,11 @@ def test_deploy_to_a_missing_endpoint_names_the_stack_to_deploy(server, live, co
 
 def test_deploy_refuses_a_card_that_is_not_the_registered_version(server, live, config, card_scorer, fraud_endpoint):
     actions.register(config, live, card_scorer)
-    with pytest.raises(LifecycleError, match="registered from card version '2024_10_1'"):
+    with pytest.raises(
+        LifecycleError,
+        match=r"--card 2024.11.0 is not the card it was registered from; labels differ: "
+        r"card_sha=.*card_version='2024_10_1' \(card: '2024_11_0'\)",
+    ):
         actions.deploy(config, live, "fraud", "card-scorer", "candidate", card=second_card(card_scorer))
 
 
@@ -259,7 +306,8 @@ def test_missing_notification_channel_is_bad_input(server, live, config, card_sc
         actions.deploy(config, live, "fraud", "card-scorer", "candidate")
     outcome = actions.deploy(config, live, "fraud", "card-scorer", "candidate", channels=["42"])
     assert outcome.result["monitoring"]["alert"]["notification_channels"] == [
-        "projects/acme-fraud-dev/notificationChannels/42"]
+        "projects/acme-fraud-dev/notificationChannels/42"
+    ]
 
 
 def test_the_network_guard_fails_non_loopback_connections():

@@ -1,4 +1,5 @@
 """`modelops status`: what is deployed where, read-only; live against the fake, dry run with sockets blocked."""
+
 from __future__ import annotations
 
 import json
@@ -32,15 +33,23 @@ def test_status_shows_versions_traffic_aliases_and_objectives(server, live, conf
     [model] = json.loads(result.stdout)["models"]
     assert model["aliases"] == {"champion": "1", "candidate": "2", "default": "1"}
     assert [(d["version_id"], d["traffic_percent"], d["aliases"]) for d in model["deployed"]] == [
-        ("1", 90, ["champion", "default"]), ("2", 10, ["candidate"])]
+        ("1", 90, ["champion", "default"]),
+        ("2", 10, ["candidate"]),
+    ]
     champion, canary = model["deployed"]
     assert champion["monitoring"]["skew"]["baseline"].endswith("transactions_train_snapshot_20240930")
     assert canary["monitoring"]["skew"] is None and canary["monitoring"]["drift"]["thresholds"]
     assert model["monitoring_log_ttl_days"] == 730
+    assert model["monitoring_state"] in ("JOB_STATE_RUNNING", "JOB_STATE_UPDATING")
+    assert model["monitoring_encryption_key"].endswith("/keyRings/acme-mlops-dev/cryptoKeys/vertex")
     assert model["monitoring_tables"][0].startswith("bq://acme-fraud-dev.model_deployment_monitoring_")
     text = invoke("status", "--team", "fraud", "--emulator", server.url)
     assert text.exit_code == 0
-    assert "v1  90%" in text.stdout and "[champion, default]" in text.stdout and "chargeback-forecast (batch)" in text.stdout
+    assert (
+        "v1  90%" in text.stdout
+        and "[champion, default]" in text.stdout
+        and "chargeback-forecast (batch)" in text.stdout
+    )
 
 
 def test_status_dry_run_lists_the_reads_and_sends_nothing(offline):  # noqa: F811
@@ -58,9 +67,11 @@ def test_status_of_an_unknown_model_is_bad_input(offline):  # noqa: F811
 
 
 def test_keep_deployed_is_accepted_by_every_command_that_changes_traffic(offline):  # noqa: F811
-    for args in (("deploy", "-t", "fraud", "-m", "card-scorer", "-v", "candidate", "--card", CARD),
-                 ("promote", "-t", "fraud", "-m", "card-scorer", "-v", "candidate"),
-                 ("rollback", "-t", "fraud", "-m", "card-scorer")):
+    for args in (
+        ("deploy", "-t", "fraud", "-m", "card-scorer", "-v", "candidate", "--card", CARD),
+        ("promote", "-t", "fraud", "-m", "card-scorer", "-v", "candidate"),
+        ("rollback", "-t", "fraud", "-m", "card-scorer"),
+    ):
         report = json.loads(invoke(*args, "--keep-deployed", "3", "-o", "json").stdout)
         assert any(r["path"].endswith("/models/fraud-card-scorer@3") for r in report["requests"])
         assert any(r["path"].endswith(":undeployModel") for r in report["requests"])
