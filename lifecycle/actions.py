@@ -340,9 +340,10 @@ def _defer(out: Progress, target: Target, exc: MonitoringNotReady, kept: list[De
     }
     versions = ", ".join(f"version {d.version_id} ({d.id})" for d in kept)
     out.notes.append(
-        f"{exc}. So the monitoring objectives were not changed"
+        f"monitoring job {exc.job} is {exc.state.removeprefix('JOB_STATE_')} and only RUNNING jobs can be updated, "
+        "so its objectives were not changed"
         + (f" and {versions} stay deployed at 0%" if kept else "")
-        + f"; once the job is RUNNING, `modelops promote --version {CHAMPION}` finishes this"
+        + f"; once `modelops status` shows it RUNNING, `modelops promote --version {CHAMPION}` finishes this"
     )
 
 

@@ -1,8 +1,9 @@
 """`modelops status`: what is deployed where, read from Vertex AI (never changed, no audit event).
 
-Per model: which version holds each lifecycle alias; for online models the endpoint's deployed models
-with their traffic share and aliases, and the monitoring job's objective for each of them (skew
-baseline, drift thresholds), its log retention and the BigQuery tables it logs requests into. Reads
+Per model: which version holds each lifecycle alias; for models on an endpoint the endpoint's deployed
+models with their traffic share and aliases, the monitoring job's state (only a RUNNING job takes the
+next deploy's update) and its objective for each of them (skew baseline, drift thresholds), its log
+retention, key and the BigQuery tables it logs requests into. Reads
 only (models.get, endpoints.get, modelDeploymentMonitoringJobs.get), so `roles/aiplatform.viewer`
 suffices.
 """

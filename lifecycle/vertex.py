@@ -1,11 +1,11 @@
 """The Vertex AI and Cloud Monitoring calls the lifecycle commands make, live or as a dry run.
 
-``LiveVertex`` calls Vertex AI over REST: ``Model.upload`` and ``Model.deploy`` through google-cloud-aiplatform,
-everything else through the SDK's public GAPIC clients (``aiplatform_v1``), because the SDK wrappers drop or
+``LiveVertex`` calls Vertex AI over REST: ``Model.upload``, ``Model.deploy`` and ``Endpoint.undeploy`` through
+google-cloud-aiplatform, everything else through the SDK's public GAPIC clients (``aiplatform_v1``), because the SDK wrappers drop or
 hide what the commands need: ``ModelDeploymentMonitoringJob.create`` accepts ``bigquery_tables_log_ttl`` but
 never puts it into the request (aiplatform/jobs.py:3513-3528 in google-cloud-aiplatform 2.7.0),
 ``Endpoint.update`` re-reads the endpoint and sends that fresh etag instead of the one the command planned
-from (aiplatform/models.py:2509-2531), and the alias merge is private in the SDK
+from (aiplatform/models.py:2448-2531), and the alias merge is private in the SDK
 (``ModelRegistry._merge_version_aliases``). ``DryRunVertex`` does no I/O at all and answers reads with
 placeholders (``<...>``) resolved at run time. Both record every request (method, URL path, call,
 arguments) so the dry run prints exactly what a live run sends, and a live run can report what it did.
