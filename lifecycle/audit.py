@@ -1,9 +1,11 @@
 """Audit events: one structured `modelops-audit` log entry per lifecycle action.
 
-Written to the team project (``Target.audit_project``), where the caller may write log entries; the
-team project's audit sink routes the log into the platform's governance BigQuery dataset (table
-``modelops_audit``, the same table for every team), so an auditor can
-join a prediction (endpoint, deployed model, time) back to the card: data, code and approvals.
+Written to the platform project of the environment (``Target.audit_project``, lifecycle/context.py), where only
+the identities that run lifecycle commands may write log entries and Cloud Audit Logs record who wrote each one;
+the platform project's audit sink routes the log into the governance BigQuery dataset (table ``modelops_audit``,
+the same table for every team), so an auditor can join a prediction (endpoint, deployed model, time) back to the
+card (data, code, approvals) and each event to the audit records of its writer and of the Vertex AI calls it
+describes (docs/model-lifecycle.md, section 5).
 """
 from __future__ import annotations
 

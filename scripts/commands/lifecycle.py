@@ -20,9 +20,10 @@ from stacks.loader import load_config
 Env = typer.Option(None, "--env", "-e", help="Environment (default: the first in platform.yaml).")
 Project = typer.Option(None, "--project", help="Override the team's project for --env.")
 Region = typer.Option(None, "--region", help="Override the platform region.")
-AuditProject = typer.Option(None, "--audit-project", help="Project the audit event is written to "
-                                                          "(default: the team project of --env, whose audit sink "
-                                                          "routes it to the governance dataset).")
+AuditProject = typer.Option(None, "--audit-project", hidden=True,
+                            help="Tests only: the audit event's project with a loopback --emulator. Otherwise the "
+                                 "event always goes to the platform project of --env, where only lifecycle "
+                                 "identities may write it.")
 DryRun = typer.Option(None, "--dry-run/--no-dry-run",
                       help="Print the requests and the audit event instead of sending them "
                            "(default: dry run unless Google credentials are configured).")
