@@ -120,3 +120,18 @@ def test_user_credentials_are_named_by_googles_tokeninfo(monkeypatch):
             self.valid, self.service_account_email = True, "node@acme.iam.gserviceaccount.com"
 
     assert principal_of(MetadataCredentials()) == "node@acme.iam.gserviceaccount.com"
+
+
+def test_the_auditors_genuineness_query_parses_as_bigquery_and_reads_the_sunk_audit_tables():
+    """docs/model-lifecycle.md, section 5: each event joined to the audit records of its writer and its deed."""
+    import re
+    from pathlib import Path
+
+    import sqlglot
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "model-lifecycle.md").read_text()
+    [query] = [b for b in re.findall(r"```sql\n(.*?)```", text, re.S) if "written_by" in b]
+    statements = [s for s in sqlglot.parse(query, read="bigquery") if s is not None]
+    tables = {t.name for s in statements for t in s.find_all(sqlglot.exp.Table)}
+    assert {"modelops_audit", "cloudaudit_googleapis_com_data_access", "cloudaudit_googleapis_com_activity"} <= tables
+    assert query.count("authenticationInfo.principalEmail") == 2
