@@ -118,8 +118,6 @@ class Resolver:
                 return f"agent:logging@{self.project_kind(conf.get('project'))}"
             if tf_type == "data.google_bigquery_default_service_account":
                 return f"agent:bigquery@{self.project_kind(conf.get('project'))}"
-            if tf_type == "data.google_logging_project_cmek_settings":
-                return f"agent:logging@{self.project_kind(conf.get('project'))}"
             if tf_type == "data.google_logging_project_settings":
                 return f"agent:logging@{self.project_kind(conf.get('project'))}"
             if tf_type == "data.google_project":
