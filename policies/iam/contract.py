@@ -352,6 +352,7 @@ def _call_verdicts(config: Config, env: str, env_stacks: list[StackDoc]) -> list
         seen: dict[str, Resource] = {}
         for resource, written, method in rest_calls.stack_calls(stack):
             seen[resource.address] = resource
+            by_resource.setdefault(resource.address, [])
             runs_as = _runs_as(resolver, resource)
             identity = identities.get(runs_as)
             if method is None:
@@ -365,8 +366,6 @@ def _call_verdicts(config: Config, env: str, env_stacks: list[StackDoc]) -> list
                     f"calls {method} as {identity}, which no step of {identity} in policies/iam/contract.yaml lists "
                     "(add it to the step's `calls`, with the permissions Google's REST reference names)"
                 )
-            else:
-                by_resource[resource.address] += []
         for address, problems in by_resource.items():
             resource = seen[address]
             unique = list(dict.fromkeys(problems))
