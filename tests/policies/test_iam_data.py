@@ -239,6 +239,14 @@ def test_a_wider_condition_is_a_finding(example_config, docs, change):
     assert expected in found.message
 
 
+def test_a_run_with_one_team_checks_the_condition_only_where_it_sees_every_grant(example_config, docs):
+    """`modelops check --team fraud` synthesizes the platform and fraud stacks: the other teams' conditions list
+    roles their absent stacks grant, which is no finding."""
+    subset = [d for d in docs if d.env == "prod" and d.team in (None, "fraud")]
+    verdicts = [v for v in contract.evaluate(example_config, subset) if "projectIamAdmin" in v.address]
+    assert len(verdicts) == 4 and all(v.passed for v in verdicts), [v.message for v in verdicts if not v.passed]
+
+
 def test_the_appliers_deny_list_names_permissions_google_knows_and_it_would_otherwise_reach(example_config, docs):
     from config.ci_roles import ci_roles
 
