@@ -474,7 +474,7 @@ def _ci_verdicts(
     teams = [t for t in config.teams if env in t.environments]
     partial = {t.environments[env].project_id for t in teams if t.name not in present}
     if partial:
-        partial.add(platform.project)  # team stacks grant in the platform project too (the deployer's log write)
+        partial.add(platform.project or "")  # team stacks grant in the platform project too (the deployer's log write)
     for project, project_types in sorted(types.items()):
         for member, kind in (("ci:applier", "apply"), ("ci:planner", "plan")):
             need = roles_for_types(project_types, kind)
