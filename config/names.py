@@ -135,6 +135,7 @@ PREDICTOR_ROLE = "modelopsPredictor"  # custom role ids are camelCase without '-
 MODEL_DEPLOYER_ROLE = "modelopsModelDeployer"  # the lifecycle CLI's Vertex AI calls
 BATCH_RUNNER_ROLE = "modelopsBatchRunner"  # the batch workflow's Vertex AI calls
 TABLE_APPENDER_ROLE = "modelopsTableAppender"  # append rows to one table, read nothing
+MODEL_READER_ROLE = "modelopsModelReader"  # read a model version (the streaming scorer's @champion)
 DLP_PROFILE_TABLE = "dlp_data_profiles"
 
 # --- the team metadata dataset's tables (schemas: modules/metadata_tables.py) ----------------
@@ -189,6 +190,13 @@ def discovery_config_name(team: str) -> str:
 def service_agent(service: str, project_number: str) -> str:
     """Google-managed service agent of a project (``service-<number>@<domain>``)."""
     return f"serviceAccount:service-{project_number}@{SERVICE_AGENT_DOMAINS[service]}"
+
+
+def compute_default_account(project_number: str) -> str:
+    """The Compute Engine default service account (``<number>-compute@developer.gserviceaccount.com``,
+    https://cloud.google.com/compute/docs/access/service-accounts#default_service_account): what Autopilot nodes
+    run as when the cluster names no node account."""
+    return f"{project_number}-compute@developer.gserviceaccount.com"
 
 
 SERVICE_AGENT_DOMAINS = {

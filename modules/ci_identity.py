@@ -20,10 +20,22 @@ from cdktn_provider_google.service_account_iam_member import ServiceAccountIamMe
 from constructs import Construct
 
 from config import names
-from config.ci_roles import roles_for_types, team_project_types
+from config.ci_roles import (
+    ci_roles,
+    conditioned_iam_admin,
+    role_in_project,
+    roles_for_types,
+    team_project_types,
+    types_by_project,
+)
 from config.model import GITHUB_ISSUER, Ci
+from modules.dlp import PROFILES_DRIVER
 from modules.principal import Principal
 from modules.service_accounts import WORKLOAD_IDENTITY_USER
+from modules.team_iam import team_project_roles
+
+# https://cloud.google.com/iam/docs/setting-limits-on-granting-roles: the request's role changes, by role.
+MODIFIED_GRANTS = "iam.googleapis.com/modifiedGrantsByRole"
 
 ATTRIBUTE_MAPPING = {
     "google.subject": "assertion.sub",
@@ -34,13 +46,27 @@ ATTRIBUTE_MAPPING = {
 
 def stack_types(stack) -> set[str]:
     """Every resource and data-source type constructed in ``stack`` so far."""
-    out = set()
+    return {tf_type for tf_type, _ in stack_elements(stack)}
+
+
+def stack_elements(stack) -> list[tuple[str, dict]]:
+    """(type, synthesized arguments) of every resource and data source constructed in ``stack`` so far
+    (data sources as ``data.<type>``)."""
+    out = []
     for node in stack.node.find_all():
         if isinstance(node, TerraformResource):
-            out.add(node.terraform_resource_type)
+            block = node.to_terraform()["resource"][node.terraform_resource_type]
+            out.append((node.terraform_resource_type, next(iter(block.values()))))
         elif isinstance(node, TerraformDataSource):
-            out.add("data." + node.terraform_resource_type)
+            block = node.to_terraform()["data"][node.terraform_resource_type]
+            out.append(("data." + node.terraform_resource_type, next(iter(block.values()))))
     return out
+
+
+def granted_only(roles: Iterable[str]) -> str:
+    """The condition on the applier's Project IAM Admin: it may add or remove grants of these roles only."""
+    listed = ", ".join(f"'{r}'" for r in sorted(set(roles)))
+    return f"api.getAttribute('{MODIFIED_GRANTS}', []).hasOnly([{listed}])"
 
 
 def github_subject(ci: Ci, kind: str, value: str = "") -> str:
@@ -163,24 +189,51 @@ class CiIdentity(Construct):
                 member=self.subject_principal(github_subject(ci, "environment", names.ci_plan_environment(env))),
             )
 
-    def add_project_roles(self, slug: str, project: str, types: Iterable[str]) -> dict[str, list[ProjectIamMember]]:
-        """The applier's and the planner's roles on ``project``: exactly those the ``types`` there need."""
+    def add_project_roles(
+        self, slug: str, project: str, types: Iterable[str], granted: Iterable[str] = ()
+    ) -> dict[str, list[ProjectIamMember]]:
+        """The applier's and the planner's roles on ``project``: exactly those the ``types`` there need.
+
+        The applier's Project IAM Admin carries the condition that it may modify grants of the ``granted`` roles
+        only (every role the stacks grant in the project, these CI roles included, never Project IAM Admin)."""
         out: dict[str, list[ProjectIamMember]] = {}
         for kind, account in (("apply", self.applier), ("plan", self.planner)):
             if account is None:
                 continue
             who = "applier" if kind == "apply" else "planner"
-            out[who] = [
-                ProjectIamMember(
-                    self,
-                    f"{who}-{slug}-{role.rsplit('/', 1)[-1].replace('.', '-')}",
-                    project=project,
-                    role=role,
-                    member=f"serviceAccount:{account.email}",
+            out[who] = []
+            for role in sorted(roles_for_types(types, kind)):
+                condition = None
+                if kind == "apply" and role == conditioned_iam_admin():
+                    condition = {
+                        "title": "modelops-granted-roles-only",
+                        "description": "Grant or revoke only the roles the ModelOps stacks grant in this project.",
+                        "expression": granted_only(set(granted) - {conditioned_iam_admin()}),
+                    }
+                out[who].append(
+                    ProjectIamMember(
+                        self,
+                        f"{who}-{slug}-{role.rsplit('/', 1)[-1].replace('.', '-').replace(':', '-')}",
+                        project=project,
+                        role=role_in_project(role, project),
+                        member=f"serviceAccount:{account.email}",
+                        condition=condition,
+                    )
                 )
-                for role in sorted(roles_for_types(types, kind))
-            ]
         return out
+
+    def let_applier_act_as(self, service_account_id: str, *, id: str) -> ServiceAccountIamMember | None:
+        """The applier may act as this one account (a type it applies runs as it), not as the project's others.
+        ``id``: the grant's construct id (``applier-act-as-<id>``)."""
+        if self.applier is None:
+            return None
+        return ServiceAccountIamMember(
+            self,
+            f"applier-act-as-{id}",
+            service_account_id=service_account_id,
+            role=ci_roles()["act_as_role"],
+            member=f"serviceAccount:{self.applier.email}",
+        )
 
     def _account(self, id: str, account_id: str, display_name: str, description: str) -> ServiceAccount:
         return ServiceAccount(
@@ -213,12 +266,50 @@ class CiIdentity(Construct):
 
 
 def grant_ci_roles(platform_stack, config, env: str) -> None:
-    """After the platform stack is complete: the CI roles on its own project (from the types it holds) and
-    on every team project of ``env`` (from what each team file declares, ``team_project_types``)."""
+    """After the platform stack is complete: the CI roles on its own project and on every team project of ``env``.
+
+    A project's types are those the platform stack applies or reads there (data sources included, and the projects
+    a type's `also_on` argument names, such as the team project a metrics scope links) plus, for a team project,
+    what its team file declares (``team_project_types``). The applier's Project IAM Admin is limited to the roles
+    granted in the project: the platform stack's grants there, these CI roles, and the team stack's
+    (``team_project_roles``)."""
     ci = getattr(platform_stack, "ci", None)
     if ci is None or ci.applier is None:
         return
-    ci.add_project_roles("platform", platform_stack.project, stack_types(platform_stack))
-    for team in config.teams:
-        if env in team.environments:
-            ci.add_project_roles(f"team-{team.name}", team.environments[env].project_id, team_project_types(team))
+    platform_project = platform_stack.project
+    elements = stack_elements(platform_stack)
+    types = types_by_project(elements, platform_project)
+    teams = [t for t in config.teams if env in t.environments]
+    team_types = {
+        t.environments[env].project_id: team_project_types(t) | types.get(t.environments[env].project_id, set())
+        for t in teams
+    }
+    team_roles: dict[str, set[str]] = {}
+    for team in teams:
+        for project, roles in team_project_roles(team, env, platform_project).items():
+            team_roles.setdefault(project, set()).update(roles)
+        # The team stack's other project grant: the DLP agent profiles the project (modules/dlp.py).
+        team_roles.setdefault(team.environments[env].project_id, set()).add(PROFILES_DRIVER)
+
+    def granted(project: str, project_types: set[str]) -> set[str]:
+        roles = {
+            str(conf.get("role"))
+            for tf_type, conf in elements
+            if tf_type == "google_project_iam_member" and conf.get("project") == project
+        }
+        for kind in ("apply", "plan"):
+            roles |= {role_in_project(r, project) for r in roles_for_types(project_types, kind)}
+        return roles | team_roles.get(project, set())
+
+    ci.add_project_roles(
+        "platform", platform_project, types[platform_project], granted(platform_project, types[platform_project])
+    )
+    for team in teams:
+        project = team.environments[env].project_id
+        ci.add_project_roles(f"team-{team.name}", project, team_types[project], granted(project, team_types[project]))
+    if "google_container_cluster" in types[platform_project]:
+        # Autopilot nodes run as the Compute Engine default account (the cluster names none).
+        number = platform_stack.agent_keys.project.number
+        ci.let_applier_act_as(
+            f"projects/{platform_project}/serviceAccounts/{names.compute_default_account(number)}", id="gke-nodes"
+        )

@@ -8,6 +8,7 @@ All grants are additive (`*_iam_member`); no basic roles.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -16,8 +17,8 @@ from cdktn_provider_google.project_iam_member import ProjectIamMember
 from cdktn_provider_google.service_account_iam_member import ServiceAccountIamMember
 from constructs import Construct
 
-from config import names
-from config.model import GroupKind, Groups
+from config import names, patterns
+from config.model import GroupKind, Groups, Team
 from config.names import AccountKind
 from modules.column_security import PiiTaxonomy
 from modules.metadata_dataset import CmekDataset
@@ -34,6 +35,10 @@ class On(Enum):
     SUMMARY_TABLES = ("summary-tables", "the usage, quality and drift tables of the team metadata dataset")
     PII_TAG = ("pii-tag", "pii policy tag")
     SERVING_SA = ("serving", "serving service account")
+    PIPELINE_SA = ("pipeline", "pipeline service account")
+    # The platform project of the environment: only the deployer's audit-log write (its account exists only once
+    # this stack has run, so the platform stack, applied first, cannot grant it).
+    PLATFORM_PROJECT = ("platform-project", "platform project (audit log)")
 
     def __init__(self, slug: str, description: str):
         self.slug = slug
@@ -41,13 +46,16 @@ class On(Enum):
 
 
 Who = GroupKind | AccountKind
+# actAs on one account (config/data/ci_roles.yaml `act_as_role`).
+ACT_AS_ROLE = "roles/iam.serviceAccountUser"
 
 # When a grant applies: every environment, or only production / only the others (names.PRODUCTION_ENVS).
 ALWAYS, PRODUCTION, NON_PRODUCTION = "every environment", "production", "non-production"
 
 # Custom roles: where no predefined role holds only what a job step needs. Each permission is the one
-# Google's reference names for the REST call (policies/iam/contract.yaml cites every step, and the gate
-# checks that each role holds exactly the permissions of the steps that use it).
+# Google's reference names for the REST call (policies/iam/contract.yaml cites every step and lists the calls;
+# the gate checks that each role holds exactly the permissions of the steps that use it, that every permission
+# exists in Google's IAM data, and that each call's permissions per Google's REST map are among them).
 CUSTOM_ROLES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     names.PREDICTOR_ROLE: (
         "ModelOps predictor",
@@ -65,17 +73,25 @@ CUSTOM_ROLES: dict[str, tuple[str, str, tuple[str, ...]]] = {
             "aiplatform.modelDeploymentMonitoringJobs.create",
             "aiplatform.modelDeploymentMonitoringJobs.get",
             "aiplatform.modelDeploymentMonitoringJobs.update",
-            "aiplatform.models.deploy",
             "aiplatform.models.get",
             "aiplatform.models.update",
             "aiplatform.models.upload",
-            "aiplatform.operations.get",
         ),
     ),
     names.BATCH_RUNNER_ROLE: (
         "ModelOps batch runner",
-        "Create and poll the batch prediction jobs of the team's batch workflows.",
-        ("aiplatform.batchPredictionJobs.create", "aiplatform.batchPredictionJobs.get", "aiplatform.models.get"),
+        "Create, poll and cancel the batch prediction jobs of the team's batch workflows.",
+        (
+            "aiplatform.batchPredictionJobs.cancel",
+            "aiplatform.batchPredictionJobs.create",
+            "aiplatform.batchPredictionJobs.get",
+            "aiplatform.models.get",
+        ),
+    ),
+    names.MODEL_READER_ROLE: (
+        "ModelOps model reader",
+        "Read a registered model version (resolve <team>-<model>@champion); nothing else.",
+        ("aiplatform.models.get",),
     ),
     names.TABLE_APPENDER_ROLE: (
         "ModelOps table appender",
@@ -87,6 +103,7 @@ PREDICTOR = "custom:" + names.PREDICTOR_ROLE
 MODEL_DEPLOYER = "custom:" + names.MODEL_DEPLOYER_ROLE
 BATCH_RUNNER = "custom:" + names.BATCH_RUNNER_ROLE
 TABLE_APPENDER = "custom:" + names.TABLE_APPENDER_ROLE
+MODEL_READER = "custom:" + names.MODEL_READER_ROLE
 PREDICTOR_PERMISSIONS = CUSTOM_ROLES[names.PREDICTOR_ROLE][2]
 
 
@@ -97,8 +114,13 @@ class Grant:
     role: str
     why: str
     when: str = ALWAYS
+    pattern: str | None = None  # only for a team with a model of this serving pattern
 
-    def applies(self, env: str) -> bool:
+    def applies(self, env: str, patterns: Iterable[str] | None = None) -> bool:
+        """In ``env``; and, when ``patterns`` (the team's serving patterns) is given, for a team that uses the
+        grant's pattern."""
+        if self.pattern is not None and patterns is not None and self.pattern not in set(patterns):
+            return False
         production = env in names.PRODUCTION_ENVS
         return self.when == ALWAYS or (self.when == PRODUCTION) == production
 
@@ -117,12 +139,6 @@ TEAM_GRANTS: tuple[Grant, ...] = (
         On.SERVING_SA,
         "roles/iam.serviceAccountUser",
         "redeploy a model, which runs as the serving account, in an incident",
-    ),
-    Grant(
-        GroupKind.ADMINS,
-        On.PROJECT,
-        "roles/logging.logWriter",
-        "write the modelops-audit event of the commands they run",
     ),
     Grant(GroupKind.ADMINS, On.PROJECT, "roles/bigquery.jobUser", "run queries"),
     Grant(
@@ -171,7 +187,14 @@ TEAM_GRANTS: tuple[Grant, ...] = (
     # automation
     Grant(AccountKind.SERVING, On.PROJECT, "roles/logging.logWriter", "model containers write logs"),
     Grant(AccountKind.SERVING, On.PROJECT, "roles/monitoring.metricWriter", "model containers write metrics"),
-    Grant(AccountKind.PIPELINE, On.PROJECT, BATCH_RUNNER, "create and poll batch prediction jobs"),
+    Grant(
+        AccountKind.SERVING,
+        On.PROJECT,
+        MODEL_READER,
+        "the streaming scorer resolves <team>-<model>@champion in the registry",
+        pattern="streaming",
+    ),
+    Grant(AccountKind.PIPELINE, On.PROJECT, BATCH_RUNNER, "create, poll and cancel batch prediction jobs"),
     Grant(AccountKind.PIPELINE, On.PROJECT, "roles/bigquery.jobUser", "run the quality, usage and drift queries"),
     Grant(AccountKind.PIPELINE, On.PROJECT, "roles/logging.logWriter", "write job logs"),
     Grant(AccountKind.PIPELINE, On.PROJECT, "roles/monitoring.metricWriter", "publish quality and drift metrics"),
@@ -195,7 +218,10 @@ TEAM_GRANTS: tuple[Grant, ...] = (
     ),
     Grant(AccountKind.DEPLOYER, On.PROJECT, MODEL_DEPLOYER, "register, deploy, promote and roll back models from CI"),
     Grant(
-        AccountKind.DEPLOYER, On.PROJECT, "roles/logging.logWriter", "write the modelops-audit event of every action"
+        AccountKind.DEPLOYER,
+        On.PLATFORM_PROJECT,
+        "roles/logging.logWriter",
+        "write the modelops-audit event of every action into the platform project's log",
     ),
     Grant(
         AccountKind.DEPLOYER,
@@ -218,7 +244,14 @@ def short_role(role: str) -> str:
 
 
 class TeamIam(Construct):
-    """Applies TEAM_GRANTS for one team in one environment, plus the custom roles."""
+    """Applies TEAM_GRANTS for one team in one environment, plus the custom roles.
+
+    ``serving_patterns`` (default none): the serving patterns of the team's models; a grant tied to a pattern
+    applies only when the team uses it.
+    ``platform_project`` (default None; required when a grant targets it): the environment's platform project,
+    for the deployer's audit-log write.
+    ``ci_applier`` (default None: no CI applier): the CI applier's e-mail; it may act as the pipeline account (and
+    no other account of the project) to create the workflows and scheduler jobs that run as it."""
 
     def __init__(
         self,
@@ -231,9 +264,13 @@ class TeamIam(Construct):
         service_accounts: TeamServiceAccounts,
         metadata: CmekDataset,
         pii: PiiTaxonomy,
+        serving_patterns: Iterable[str] = (),
+        platform_project: str | None = None,
+        ci_applier: str | None = None,
     ):
         super().__init__(scope, id)
         self.project = project
+        used = tuple(serving_patterns)
         self.custom_roles = {
             role_id: ProjectIamCustomRole(
                 self,
@@ -248,9 +285,12 @@ class TeamIam(Construct):
             for role_id, (title, description, permissions) in CUSTOM_ROLES.items()
         }
         self.predictor_role = self.custom_roles[names.PREDICTOR_ROLE]
-        accounts = {On.SERVING_SA: service_accounts.accounts[AccountKind.SERVING].name}
+        accounts = {
+            On.SERVING_SA: service_accounts.accounts[AccountKind.SERVING].name,
+            On.PIPELINE_SA: service_accounts.accounts[AccountKind.PIPELINE].name,
+        }
         for grant in TEAM_GRANTS:
-            if not grant.applies(env):
+            if not grant.applies(env, used):
                 continue
             if isinstance(grant.principal, AccountKind):
                 principal = service_accounts.principal(grant.principal)
@@ -265,6 +305,16 @@ class TeamIam(Construct):
                     self,
                     f"{principal.slug}-{short_role(grant.role)}",
                     project=project,
+                    role=role,
+                    member=principal.member,
+                )
+            elif grant.target is On.PLATFORM_PROJECT:
+                if platform_project is None:
+                    raise ValueError(f"{grant.why}: needs the platform project")
+                ProjectIamMember(
+                    self,
+                    f"{principal.slug}-{short_role(grant.role)}-on-{grant.target.slug}",
+                    project=platform_project,
                     role=role,
                     member=principal.member,
                 )
@@ -286,9 +336,41 @@ class TeamIam(Construct):
                 )
             else:
                 raise ValueError(f"unknown grant target {grant.target!r}")
+        self.applier_act_as = (
+            ServiceAccountIamMember(
+                self,
+                "ci-applier-on-pipeline-act-as",
+                service_account_id=accounts[On.PIPELINE_SA],
+                role=ACT_AS_ROLE,
+                member=f"serviceAccount:{ci_applier}",
+            )
+            if ci_applier
+            else None
+        )
 
     def role_name(self, role: str) -> str:
         """`custom:<id>` -> the custom role's name (a reference, so grants wait for the role); else as is."""
         if role.startswith("custom:"):
             return self.custom_roles[role.split(":", 1)[1]].name
         return role
+
+
+def team_project_roles(team: Team, env: str, platform_project: str) -> dict[str, set[str]]:
+    """project -> the roles a team stack grants at project level there (as the grants name them: a custom role
+    by its full name): what the CI applier's Project IAM Admin must be allowed to grant (modules/ci_identity.py)."""
+    project = team.environments[env].project_id
+    used = [spec.name for spec in patterns.used(team)]
+    out: dict[str, set[str]] = {}
+    for grant in TEAM_GRANTS:
+        if not grant.applies(env, used):
+            continue
+        if not isinstance(grant.principal, AccountKind) and team.groups.get(grant.principal) is None:
+            continue
+        where = {On.PROJECT: project, On.PLATFORM_PROJECT: platform_project}.get(grant.target)
+        if where is None:
+            continue
+        role = grant.role
+        if role.startswith("custom:"):
+            role = f"projects/{project}/roles/{role.split(':', 1)[1]}"
+        out.setdefault(where, set()).add(role)
+    return out

@@ -8,20 +8,24 @@ in the platform project, so it needs no IAM permission there, and the platform s
 whichever team stacks a run builds. The team stack only references what it needs by name.
 
 Members are Google-managed service agents (named from the team project's number) and groups, which
-exist before either stack is applied; no grant here names an account a team stack creates.
+exist before either stack is applied; no grant here names an account a team stack creates (so the deployer's
+audit-log write on this project is the team stack's, modules/team_iam.py).
 """
 
 from __future__ import annotations
 
 from cdktn_provider_google.data_google_bigquery_default_service_account import DataGoogleBigqueryDefaultServiceAccount
 from cdktn_provider_google.data_google_logging_project_settings import DataGoogleLoggingProjectSettings
+from cdktn_provider_google.project_iam_member import ProjectIamMember
 from constructs import Construct
 
-from config.model import Team
+from config.model import GroupKind, Team
 from config.patterns import team_key_services
 from modules.kms import ServiceAgentKeyAccess
 from modules.principal import Principal
 from modules.tenancy import TeamTenancy
+
+AUDIT_LOG_WRITER = "roles/logging.logWriter"
 
 
 class TeamPlatformAccess(Construct):
@@ -71,6 +75,16 @@ class TeamPlatformAccess(Construct):
         # account as their writerIdentity if no custom service account is provided" (logging_service_account_id,
         # data source google_logging_project_settings, provider 8.7.0; sinks.create uniqueWriterIdentity:
         # "a service agent used by the sinks with the same parent").
+        # The team's admins may run lifecycle commands in an incident; their modelops-audit events go to this
+        # project's log (lifecycle/context.py), where only lifecycle identities may write (modules/governance.py).
+        # The team's deployer account gets the same from the team stack (it exists only once that stack ran).
+        self.grants["admins-audit-writer"] = ProjectIamMember(
+            self,
+            "admins-audit-log-writer",
+            project=platform.project,
+            role=AUDIT_LOG_WRITER,
+            member=Principal.group(GroupKind.ADMINS, team.groups.admins).member,
+        )
         logging = DataGoogleLoggingProjectSettings(self, "logging-settings", project=project)
         self.grants["audit-sink-writer"] = platform.governance.grant_write(
             Principal.service_account(logging.logging_service_account_id, "sink-writer"),

@@ -31,10 +31,14 @@ from config.model import Groups
 from modules.service_accounts import WORKLOAD_IDENTITY_USER
 
 # group kind -> (Kubernetes RBAC role in the namespace, scope IAM role, fleet-project role to get credentials)
+# The fleet-project role is a Connect gateway role, not gkehub.scope{Editor,Viewer}ProjectLevel: those also hold
+# monitoring.timeSeries.list on the fleet host project, which is the metrics scope of every team project, so a team
+# could read every other team's series (issue 15 review, item 12). Per Google's role listings (policies/iam/data)
+# gatewayEditor/gatewayReader hold the same gateway permissions without it.
 TENANCY_ROLES = {
-    "admins": ("ADMIN", "roles/gkehub.scopeAdmin", "roles/gkehub.scopeEditorProjectLevel"),
-    "developers": ("VIEW", "roles/gkehub.scopeViewer", "roles/gkehub.scopeViewerProjectLevel"),
-    "viewers": ("VIEW", "roles/gkehub.scopeViewer", "roles/gkehub.scopeViewerProjectLevel"),
+    "admins": ("ADMIN", "roles/gkehub.scopeAdmin", "roles/gkehub.gatewayEditor"),
+    "developers": ("VIEW", "roles/gkehub.scopeViewer", "roles/gkehub.gatewayReader"),
+    "viewers": ("VIEW", "roles/gkehub.scopeViewer", "roles/gkehub.gatewayReader"),
 }
 
 

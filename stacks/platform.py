@@ -79,8 +79,19 @@ class PlatformStack(ModelOpsStack):
         )
         for spec in governance_tables():
             self.governance.add_table(spec)
-        self.audit_logs = DataAccessAuditLogs(self, "data-access-logs", project=project)
-        self.audit_sink = AuditSinkToDataset(self, "audit-sink", project=project, dataset=self.governance)
+        # Who writes each modelops-audit entry (the lifecycle CLI writes them here, lifecycle/context.py). GKE nodes
+        # (Autopilot without a node account: the Compute Engine default account) write the cluster's logs; they
+        # are exempt, or every node log write would become an audit entry.
+        self.audit_logs = DataAccessAuditLogs(
+            self,
+            "data-access-logs",
+            project=project,
+            log_writers=True,
+            exempt=(f"serviceAccount:{names.compute_default_account(self.agent_keys.project.number)}",),
+        )
+        self.audit_sink = AuditSinkToDataset(
+            self, "audit-sink", project=project, dataset=self.governance, lifecycle_events=True
+        )
         self.audit_bucket = AuditLogBucket(
             self, "audit-bucket", project=project, location=platform.region, keys=self.keys
         )

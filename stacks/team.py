@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from cdktn_provider_google.cloud_scheduler_job import CloudSchedulerJob
+from cdktn_provider_google.workflows_workflow import WorkflowsWorkflow
 from constructs import Construct
 
-from config import names
+from config import names, patterns
 from config.model import Team
 from config.names import AccountKind
 from modules.column_security import PiiTaxonomy
@@ -23,8 +25,10 @@ from stacks.platform import PlatformStack
 
 
 class TeamStack(ModelOpsStack):
-    """Writes only in the team project: everything the team needs on the platform project (fleet scope,
-    key, image-repository, template and governance-dataset grants) is made by the platform stack
+    """Writes in the team project, and in the platform project only the deployer's right to write the
+    modelops-audit log there (modules/team_iam.py: the account exists only once this stack has run).
+    Everything else the team needs on the platform project (fleet scope, key, image-repository, template,
+    governance-dataset and admins' audit-log grants) is made by the platform stack
     (modules/team_platform_access.py), which is applied first."""
 
     def __init__(self, scope: Construct, team: Team, env: str, platform: PlatformStack):
@@ -77,6 +81,12 @@ class TeamStack(ModelOpsStack):
             service_accounts=self.service_accounts,
             metadata=self.metadata,
             pii=self.column_security,
+            serving_patterns=[spec.name for spec in patterns.used(team)],
+            platform_project=platform.project,
+            # By name, not a cross-stack reference: the applier is the platform stack's, in the platform project.
+            ci_applier=f"{names.CI_APPLIER}@{platform.project}.iam.gserviceaccount.com"
+            if platform.ci is not None and platform.ci.applier is not None
+            else None,
         )
         if platform.ci is not None:
             self.service_accounts.grant_workload_identity_user(
@@ -100,3 +110,8 @@ class TeamStack(ModelOpsStack):
         )
         self.channels = NotificationChannels(self, "channels", channels=team.notification_channels, project=project)
         self.models = add_models(self, platform)
+        if self.iam.applier_act_as is not None:
+            # Creating a workflow or scheduler job that runs as the pipeline account checks actAs on it.
+            for node in self.node.find_all():
+                if isinstance(node, (WorkflowsWorkflow, CloudSchedulerJob)):
+                    node.node.add_dependency(self.iam.applier_act_as)

@@ -83,10 +83,12 @@ def test_adding_a_model_only_adds_addresses_of_that_model(changed, stacks):
 def test_removing_a_model_only_removes_addresses_of_that_model_and_its_pattern_key_grant(changed, stacks):
     added, removed = _diff(stacks["team-growth-dev"], changed["team-growth-dev"])
     assert added == {}
-    # growth's only streaming model is gone, so the team-level streaming grant goes with it: the scorer's
-    # append grant on prediction_history. (The Pub/Sub agent's write grant on the archive table lives under
-    # the model; its key grant and the CI's Pub/Sub roles are the platform stack's, below.)
-    streaming_team_level = {"metadata/streaming-scorer-prediction_history-appender"}
+    # growth's only streaming model is gone, so the team-level streaming grants go with it: the scorer's
+    # append grant on prediction_history and its model-reader role (it resolves @champion). (The Pub/Sub agent's
+    # write grant on the archive table lives under the model; its key grant and the CI's Pub/Sub roles are the
+    # platform stack's, below.)
+    streaming_team_level = {"metadata/streaming-scorer-prediction_history-appender",
+                            "iam/serving-custom-modelopsModelReader"}
     assert "metadata/streaming-scorer-prediction_history-appender" in removed.values()
     assert all(p.startswith("clickstream-propensity/") or p in streaming_team_level for p in removed.values()), removed
     added, removed = _diff(stacks["platform-dev"], changed["platform-dev"])

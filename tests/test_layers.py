@@ -35,15 +35,6 @@ MAY_IMPORT: dict[str, set[str]] = {
 }
 PROJECT = set(MAY_IMPORT) | {"tests", "bench"}
 
-# TEMPORARY: lifecycle/context.py and lifecycle/audit.py belong to the audit-trail change, which switches
-# them to config.* (one import line each); until it lands they import the config model through the last two
-# re-export modules in stacks/ (config.py, names.py). Then delete the allowance and the two shims.
-LIFECYCLE_SHIM_IMPORTS = {
-    ("lifecycle.audit", "stacks.names"),
-    ("lifecycle.context", "stacks.config"),
-}
-SHIMS = {"stacks.config", "stacks.names"}
-
 
 def _module_name(path: Path) -> str:
     parts = path.relative_to(REPO).with_suffix("").parts
@@ -93,32 +84,10 @@ def violations() -> list[tuple[str, str]]:
 
 
 def test_every_import_follows_the_dependency_direction():
-    found = set(violations())
-    against = sorted(found - LIFECYCLE_SHIM_IMPORTS)
+    against = sorted(set(violations()))
     assert not against, "imports against the layer direction (importer -> imported):\n" + "\n".join(
         f"  {a} -> {b}" for a, b in against
     )
-
-
-def test_the_temporary_lifecycle_allowance_names_only_shims_and_only_imports_that_still_exist():
-    """The allowance shrinks as lifecycle moves to config.*: an entry nobody needs any more must go."""
-    assert {target for _, target in LIFECYCLE_SHIM_IMPORTS} <= SHIMS
-    unused = LIFECYCLE_SHIM_IMPORTS - set(violations())
-    assert not unused, f"remove from LIFECYCLE_SHIM_IMPORTS (no longer imported): {sorted(unused)}"
-
-
-def test_nothing_but_the_allowance_imports_the_shims():
-    """Every other module (tests, bench and the CLI included) imports config.* directly."""
-    everything = project_files() + [p for top in ("tests", "bench") for p in sorted((REPO / top).rglob("*.py"))]
-    users = {(_module_name(path), target) for path in everything for target in imports_of(path) if target in SHIMS}
-    assert users == LIFECYCLE_SHIM_IMPORTS, sorted(users - LIFECYCLE_SHIM_IMPORTS)
-
-
-def test_the_shims_in_stacks_only_re_export_config():
-    for shim in SHIMS:
-        tree = ast.parse(REPO.joinpath(*shim.split(".")).with_suffix(".py").read_text())
-        body = [n for n in tree.body if not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))]
-        assert len(body) == 1 and isinstance(body[0], ast.ImportFrom) and body[0].module.startswith("config."), shim
 
 
 def test_the_direction_test_catches_an_import_against_it(tmp_path, monkeypatch):

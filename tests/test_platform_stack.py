@@ -92,7 +92,9 @@ def test_each_platform_agent_gets_only_its_own_services_key(platform):
     }
     assert "gcp-sa-artifactregistry" in grants["agent-keys/artifacts"]["member"]
     assert "bigquery_default_service_account" in grants["governance/bq-agent-key"]["member"]
-    assert "logging_project_cmek_settings" in grants["audit-bucket/logging-agent-key"]["member"]
+    # kms_service_account_id of the project's Logging settings (one read: logging.settings.get)
+    assert "logging_project_settings" in grants["audit-bucket/logging-agent-key"]["member"]
+    assert grants["audit-bucket/logging-agent-key"]["member"].endswith(".kms_service_account_id}")
     assert {g["role"] for g in grants.values()} == {"roles/cloudkms.cryptoKeyEncrypterDecrypter"}
 
 
@@ -151,11 +153,16 @@ def test_audit_log_bucket_is_cmek_encrypted_and_keeps_logs_400_days(platform):
     assert sink["destination"].endswith("/buckets/modelops-audit")
 
 
-def test_data_access_audit_logs_for_vertex_and_bigquery(platform):
-    configs = resources(platform, "google_project_iam_audit_config")
-    assert {c["service"] for c in configs.values()} == {"aiplatform.googleapis.com", "bigquery.googleapis.com"}
-    for config in configs.values():
-        assert {c["log_type"] for c in config["audit_log_config"]} == {"DATA_READ", "DATA_WRITE"}
+def test_data_access_audit_logs_for_vertex_and_bigquery_and_log_writers(platform):
+    configs = {c["service"]: c for c in resources(platform, "google_project_iam_audit_config").values()}
+    assert set(configs) == {"aiplatform.googleapis.com", "bigquery.googleapis.com", "logging.googleapis.com"}
+    for service in ("aiplatform.googleapis.com", "bigquery.googleapis.com"):
+        assert {c["log_type"] for c in configs[service]["audit_log_config"]} == {"DATA_READ", "DATA_WRITE"}
+    # Who wrote each modelops-audit entry (entries.write checks logging.logEntries.create, DATA_WRITE), GKE nodes
+    # (the Compute Engine default account) exempt.
+    [writes] = configs["logging.googleapis.com"]["audit_log_config"]
+    assert writes["log_type"] == "DATA_WRITE"
+    assert [m.split("}")[-1] for m in writes["exempted_members"]] == ["-compute@developer.gserviceaccount.com"]
 
 
 def test_artifact_registry_is_cmek_with_immutable_tags(platform):

@@ -71,10 +71,9 @@ def test_scope_iam_matches_the_rbac_roles(stacks):
         g for p, g in resources(stack, "google_project_iam_member").items() if p.startswith("team-fraud/tenancy/")
     ]
     assert {g["project"] for g in fleet_project} == {"acme-mlops-dev"}
-    assert {g["role"] for g in fleet_project} == {
-        "roles/gkehub.scopeEditorProjectLevel",
-        "roles/gkehub.scopeViewerProjectLevel",
-    }
+    # Connect gateway roles, not gkehub.scope*ProjectLevel: those also list the fleet host project's time series,
+    # which is every team's metrics scope (issue 15 review, item 12; tests/policies/test_iam_data.py checks why).
+    assert {g["role"] for g in fleet_project} == {"roles/gkehub.gatewayEditor", "roles/gkehub.gatewayReader"}
 
 
 def test_namespace_service_account_acts_as_the_serving_account_through_workload_identity(stacks):
@@ -90,7 +89,7 @@ def test_namespace_service_account_acts_as_the_serving_account_through_workload_
 
 
 @pytest.mark.parametrize("env", ENVS)
-def test_every_grant_of_the_access_matrix_is_deployed(stacks, env):
+def test_every_grant_of_the_access_matrix_is_deployed(stacks, env, example_config):
     stack = stacks[f"team-fraud-{env}"]
     deployed = set()
     for tf_type, _, conf in all_resources(stack):
@@ -113,7 +112,7 @@ def test_every_grant_of_the_access_matrix_is_deployed(stacks, env):
             present = (f"group:{groups[grant.principal]}@acme.example", role) in deployed
         else:
             present = role in {r for m, r in deployed if f"service-accounts_{grant.principal}_" in m}
-        assert present == grant.applies(env), (env, grant)
+        assert present == grant.applies(env, {m.pattern for m in example_config.team("fraud").models}), (env, grant)
 
 
 def test_developers_cannot_move_traffic_or_aliases_in_production(stacks):
@@ -165,18 +164,23 @@ def test_custom_predictor_role_has_predict_and_get_only(team_stack):
     assert sorted(role["permissions"]) == ["aiplatform.endpoints.get", "aiplatform.endpoints.predict"]
 
 
-def test_only_the_deployer_and_admins_may_act_as_the_serving_account_and_nobody_as_the_pipeline(stacks):
+def test_only_the_deployer_and_admins_act_as_the_serving_account_and_only_the_applier_as_the_pipeline(stacks):
+    """actAs is granted on single accounts, never on a project (issue 15 review, item 5)."""
     for name, stack in stacks.items():
         for path, grant in resources(stack, "google_service_account_iam_member").items():
-            if grant["role"] == "roles/iam.serviceAccountUser":
-                assert "service-accounts_serving_" in grant["service_account_id"], (name, path)
+            if grant["role"] != "roles/iam.serviceAccountUser":
+                continue
+            if "service-accounts_serving_" in grant["service_account_id"]:
                 assert "service-accounts_deployer_" in grant["member"] or grant["member"].endswith(
                     "-admins@acme.example"
                 )
+            elif "service-accounts_pipeline_" in grant["service_account_id"]:
+                assert grant["member"].startswith("serviceAccount:platform-ci-applier@acme-mlops-"), (name, path)
+            else:  # the GKE nodes' account, in the platform stack
+                assert grant["service_account_id"].endswith("-compute@developer.gserviceaccount.com"), (name, path)
+                assert "ci_applier_" in grant["member"], (name, path)
         for grant in resources(stack, "google_project_iam_member").values():
-            assert grant["role"] != "roles/iam.serviceAccountTokenCreator"
-            if grant["role"] == "roles/iam.serviceAccountUser":  # only CI's applier (see config/data/ci_roles.yaml)
-                assert "ci_applier_" in grant["member"], (name, grant)
+            assert grant["role"] not in ("roles/iam.serviceAccountTokenCreator", "roles/iam.serviceAccountUser")
 
 
 def test_team_deployer_is_federated_with_the_platform_ci_pool(stacks):
@@ -427,16 +431,22 @@ def test_pii_discovery_agent_gets_the_documented_roles_in_the_right_projects(sta
         assert member.startswith("serviceAccount:service-") and member.endswith("@dlp-api.iam.gserviceaccount.com")
 
 
-def test_team_stacks_write_only_in_their_own_project(stacks, example_config):
-    """Applying a team stack needs no permission on the platform project (issue 15, item 7)."""
+def test_team_stacks_write_only_in_their_own_project_but_the_deployers_audit_log_grant(stacks, example_config):
+    """Applying a team stack writes in the platform project only its deployer's logWriter there (the modelops-audit
+    log, review 17 item 6): the account exists only once the team stack ran, so the platform stack cannot grant it."""
     for name, stack in stacks.items():
         if not name.startswith("team-"):
             continue
         project = stack["provider"]["google"][0]["project"]
+        platform = example_config.platform.environments[name.rsplit("-", 1)[1]].project_id
         for tf_type, logical_id, conf in all_resources(stack):
             for key in ("project", "parent"):
                 value = conf.get(key)
                 if isinstance(value, str) and not value.startswith("${"):
+                    if value == platform:
+                        assert (tf_type, conf["role"]) == ("google_project_iam_member", "roles/logging.logWriter")
+                        assert "service-accounts_deployer_" in conf["member"], (name, logical_id)
+                        continue
                     assert value == project or value.startswith(f"projects/{project}/"), (name, tf_type, logical_id)
             assert not tf_type.startswith(("google_kms_", "google_gke_hub_", "google_artifact_registry_")), (
                 name,

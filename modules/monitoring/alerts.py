@@ -27,6 +27,7 @@ from typing import Any
 from cdktn_provider_google.monitoring_alert_policy import (
     MonitoringAlertPolicy,
     MonitoringAlertPolicyConditions,
+    MonitoringAlertPolicyConditionsConditionMatchedLog,
     MonitoringAlertPolicyConditionsConditionThreshold,
     MonitoringAlertPolicyConditionsConditionThresholdAggregations,
     MonitoringAlertPolicyConditionsConditionThresholdDenominatorAggregations,
@@ -41,6 +42,9 @@ from metric_catalogue.thresholds import Quantity, declare
 from modules.monitoring.runbooks import WATCHES, runbook
 
 DEFAULT_AUTO_CLOSE = "1800s"
+# A log-match condition needs a notification rate limit ("Required for log-based alerting policies",
+# AlertStrategy.notificationRateLimit, https://cloud.google.com/monitoring/api/ref_v3/rest/v3/projects.alertPolicies).
+LOG_MATCH_NOTIFY_EVERY = "300s"
 # Daily metrics (quality workflow): the longest alignment an alert policy accepts is 25 hours.
 DAILY_ALIGNMENT = "90000s"
 
@@ -107,8 +111,20 @@ def threshold(
     return {"display_name": declare(display_name, number, unit), "condition_threshold": cond}
 
 
+def matched_log(display_name: str, filter: str) -> dict[str, Any]:
+    """A log-match condition: one incident per matching entry (rate-limited), e.g. an audit-log entry."""
+    return {"display_name": display_name, "condition_matched_log": {"filter": filter}}
+
+
 def _condition_struct(condition: dict[str, Any]) -> MonitoringAlertPolicyConditions:
     """jsii converts top-level dicts to structs, not dicts inside lists: build the list items explicitly."""
+    if "condition_matched_log" in condition:
+        return MonitoringAlertPolicyConditions(
+            display_name=condition["display_name"],
+            condition_matched_log=MonitoringAlertPolicyConditionsConditionMatchedLog(
+                **condition["condition_matched_log"]
+            ),
+        )
     cond = dict(condition["condition_threshold"])
     cond["aggregations"] = [
         MonitoringAlertPolicyConditionsConditionThresholdAggregations(**a) for a in cond.get("aggregations", [])
@@ -187,7 +203,14 @@ class AlertFactory:
             severity=self.severity(spec),
             documentation=_documentation_struct(self.documentation(spec, model)),
             notification_channels=self.channels(spec),
-            alert_strategy={"auto_close": spec.auto_close},
+            alert_strategy={
+                "auto_close": spec.auto_close,
+                **(
+                    {"notification_rate_limit": {"period": LOG_MATCH_NOTIFY_EVERY}}
+                    if any("condition_matched_log" in c for c in spec.conditions)
+                    else {}
+                ),
+            },
             user_labels={
                 "team": self.team,
                 "model": model,

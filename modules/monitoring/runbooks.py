@@ -273,6 +273,29 @@ RUNBOOKS: dict[str, Runbook] = {
             ("Fix the caller or pipeline.",),
             "`monitoring.max_missing_feature_ratio` in the team YAML.",
         ),
+        Runbook(
+            "endpoint-logging-changed",
+            "Request-response logging of the endpoint changed",
+            "CRITICAL",
+            ("online",),
+            "Cloud Audit Logs (Admin Activity): EndpointService.UpdateEndpoint with predict_request_response_logging_config "
+            "in the update mask, on this endpoint",
+            "Someone changed what the endpoint logs: request-response logging is the record of every prediction "
+            "(prediction history, audit). Switching it off or pointing it at another table hides predictions; the "
+            "lifecycle CLI never changes it (it updates only the traffic split), so this was done by hand.",
+            (
+                "Who: protoPayload.authenticationInfo.principalEmail of the audit entry (the incident links it); "
+                "admins and the deployer hold aiplatform.endpoints.update, developers too outside production.",
+                "What: the endpoint's predictRequestResponseLoggingConfig now (gcloud ai endpoints describe) against "
+                "the team file's serving.sample_rate and the request_log_<model> table.",
+                "When: predictions served since then may be missing from request_log_<model> and prediction_history.",
+            ),
+            (
+                "Re-apply the team stack (`cdktn deploy team-<team>-<env>`): Terraform sets the logging config back.",
+                "Treat an unexplained change as a security incident (docs/access.md, Exceptions).",
+            ),
+            "Not tunable: every such change alerts.",
+        ),
     )
 }
 
@@ -295,6 +318,7 @@ WATCHES: dict[str, str] = {
     "model-rmse-high": "quality",
     "feature-drift": "drift",
     "missing-features": "data-quality",
+    "endpoint-logging-changed": "audit",
 }
 
 

@@ -7,7 +7,10 @@ call"; https://cloud.google.com/workflows/docs/reference/googleapis/aiplatform/v
 Batch runs take hours, so the call sets `skip_polling: true` and returns the job as created; the
 workflow's own loop polls `batchPredictionJobs.get` every POLL_SECONDS until the job reaches a
 state that ends the wait (JOB_STATES, every google.cloud.aiplatform_v1.types.JobState) or until
-MAX_WAIT_SECONDS pass, then cancels it.
+MAX_WAIT_SECONDS pass, then cancels it (the pipeline's custom role holds aiplatform.batchPredictionJobs.cancel,
+which Google's REST map names for the call) and keeps polling, for at most CANCEL_WAIT_SECONDS, until the job has
+ended ("JOB_STATE_CANCELLING ... may only go to SUCCEEDED, FAILED or CANCELLED"), so that whatever it wrote before
+it stopped (its outputInfo) is known and set to expire with the rest.
 
 What it leaves behind: Vertex writes `predictions_<timestamp>` and, for instances that failed,
 `errors_<timestamp>` into the output dataset (BatchPredictionJob.OutputConfig.bigquery_destination;
@@ -37,6 +40,16 @@ POLL_SECONDS = 60
 # One run scores one day; a job still not done after 23 hours would overlap the next day's run.
 MAX_WAIT_SECONDS = 23 * 3600
 KEEP_FAILED_DAYS = 7
+# After a cancel: how long to wait for the job to end before giving up on knowing its output.
+CANCEL_WAIT_SECONDS = 1800
+# States after which a job writes nothing more (google.cloud.aiplatform_v1.types.JobState).
+ENDED_STATES = (
+    "JOB_STATE_SUCCEEDED",
+    "JOB_STATE_FAILED",
+    "JOB_STATE_CANCELLED",
+    "JOB_STATE_EXPIRED",
+    "JOB_STATE_PARTIALLY_SUCCEEDED",
+)
 VERTEX = "googleapis.aiplatform.v1.projects.locations.batchPredictionJobs"
 # What each JobState (google.cloud.aiplatform_v1.types.JobState, google-cloud-aiplatform 2.7.0) means
 # for the wait; tests compare the keys with the installed enum. A state missing here (added to the
@@ -254,6 +267,20 @@ def batch_workflow(ctx: ModelContext, dataset_id: str) -> dict[str, Any]:
             }
         },
         {"give_up": {"call": f"{VERTEX}.cancel", "args": {**job_ref, "body": {}}}},
+        {"cancel_deadline": {"assign": [{"settled_by": f"${{sys.now() + {CANCEL_WAIT_SECONDS}}}"}]}},
+        {"settle_wait": {"call": "sys.sleep", "args": {"seconds": POLL_SECONDS}}},
+        {"settle_poll": {"call": f"{VERTEX}.get", "args": job_ref, "result": "job"}},
+        {
+            "settled": {
+                "switch": [
+                    {
+                        "condition": "${not(job.state in ended_states) and sys.now() < settled_by}",
+                        "next": "settle_wait",
+                    }
+                ],
+                "next": "timed_out",
+            }
+        },
         {
             "timed_out": {
                 "raise": {
@@ -339,6 +366,7 @@ def batch_workflow(ctx: ModelContext, dataset_id: str) -> dict[str, Any]:
                             {"count_template": count_sql},
                             {"copy_template": copy_output_sql(ctx, ds)},
                             {"job_states": dict(JOB_STATES)},
+                            {"ended_states": list(ENDED_STATES)},
                             {"deadline": f"${{sys.now() + {MAX_WAIT_SECONDS}}}"},
                             {"job": None},
                         ]

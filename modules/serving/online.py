@@ -16,7 +16,7 @@ from config import names, patterns
 from config.model import Model
 from metric_catalogue.thresholds import Quantity
 from modules.monitoring import filters
-from modules.monitoring.alerts import AlertSpec, aggregation, threshold
+from modules.monitoring.alerts import AlertSpec, aggregation, matched_log, threshold
 from modules.monitoring.dashboards import chart, ratio, series
 from modules.monitoring.slo import EndpointSlos
 from modules.serving.context import ModelContext
@@ -27,6 +27,22 @@ ZERO_TRAFFIC_SAFE = "EVALUATION_MISSING_DATA_ACTIVE"
 # traffic-drop alert's job. EVALUATION_MISSING_DATA_INACTIVE: "If there is no data to evaluate the
 # condition, then evaluate the condition as false."
 NO_ERRORS_WITHOUT_DATA = "EVALUATION_MISSING_DATA_INACTIVE"
+
+
+def logging_change_filter(project: str, endpoint_id: str) -> str:
+    """Admin Activity audit entries of UpdateEndpoint calls on one endpoint whose update mask names
+    predict_request_response_logging_config (UpdateEndpointRequest.update_mask; Admin Activity logs are always
+    written, https://cloud.google.com/logging/docs/audit#admin-activity). The mask may read in either JSON
+    spelling (snake or camel case), hence the case-insensitive pattern."""
+    return "\n".join(
+        (
+            f'logName="projects/{project}/logs/cloudaudit.googleapis.com%2Factivity"',
+            'protoPayload.serviceName="aiplatform.googleapis.com"',
+            'protoPayload.methodName=~"EndpointService\\.UpdateEndpoint$"',
+            f'protoPayload.resourceName=~"/endpoints/{endpoint_id}$"',
+            'protoPayload.request.updateMask=~"(?i)predict_?request_?response_?logging_?config"',
+        )
+    )
 
 
 class OnlineEndpoint(ServingPattern):
@@ -216,4 +232,17 @@ class OnlineEndpoint(ServingPattern):
                     detail=f"Minimum: {mon.min_predictions_per_hour} predictions per hour.",
                 )
             )
+        # The deployer and admins hold aiplatform.endpoints.update (traffic splits), which also switches request-
+        # response logging off or elsewhere: an accepted exception with this alert (docs/access.md, Exceptions).
+        specs.append(
+            AlertSpec(
+                "endpoint-logging-changed",
+                (
+                    matched_log(
+                        "UpdateEndpoint changed request-response logging", logging_change_filter(self.ctx.project, eid)
+                    ),
+                ),
+                detail=f"Endpoint id: {eid}.",
+            )
+        )
         return specs + self.slos.burn_rate_alerts()

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from config import names
+from config.ci_roles import PROJECT_ROLE
 from config.model import Config, Team
 from policies.engine.stackset import Resource, StackDoc
 
@@ -31,6 +32,7 @@ IAM_TYPES = (
     "google_pubsub_topic_iam_member",
 )
 RBAC_TYPE = "google_gke_hub_scope_rbac_role_binding"
+COMPUTE_DEFAULT_DOMAIN = "developer.gserviceaccount.com"
 
 
 @dataclass(frozen=True)
@@ -116,8 +118,6 @@ class Resolver:
                 return f"agent:logging@{self.project_kind(conf.get('project'))}"
             if tf_type == "data.google_bigquery_default_service_account":
                 return f"agent:bigquery@{self.project_kind(conf.get('project'))}"
-            if tf_type == "data.google_logging_project_cmek_settings":
-                return f"agent:logging@{self.project_kind(conf.get('project'))}"
             if tf_type == "data.google_logging_project_settings":
                 return f"agent:logging@{self.project_kind(conf.get('project'))}"
             if tf_type == "data.google_project":
@@ -166,6 +166,8 @@ class Resolver:
         if tf_type == "google_data_catalog_policy_tag_iam_member":
             return "pii_tag"
         if tf_type == "google_service_account_iam_member":
+            if str(conf.get("service_account_id", "")).endswith(f"-compute@{COMPUTE_DEFAULT_DOMAIN}"):
+                return "node_sa"  # the Compute Engine default account GKE Autopilot nodes run as
             ref = self.referenced(conf.get("service_account_id", ""))
             account = self._account(ref[1].get("account_id", ""), team) if ref else "unknown"
             return {
@@ -219,6 +221,8 @@ def stack_grants(config: Config, stack: StackDoc, env: str) -> Iterator[Grant]:
             ref = resolver.referenced(role)
             if ref is not None and ref[0] == "google_project_iam_custom_role":
                 role = "custom:" + ref[1].get("role_id", "")
+            elif PROJECT_ROLE.match(role):  # a custom role granted by name (created at bootstrap)
+                role = "custom:" + PROJECT_ROLE.match(role).group(2)  # type: ignore[union-attr]
         yield Grant(
             member,
             team.name if team else None,

@@ -96,8 +96,9 @@ _TARGET_OPTIONS = {
     "audit_project": typer.Option(
         None,
         "--audit-project",
-        help="Project the audit event is written to (default: the "
-        "team project of --env, whose audit sink routes it to the governance dataset).",
+        hidden=True,
+        help="Tests only: the audit event's project with a loopback --emulator. Otherwise the event always goes to "
+        "the platform project of --env, where only lifecycle identities may write it.",
     ),
     "dry_run": typer.Option(
         None,

@@ -53,7 +53,7 @@ def _plan(name: str, run: DocsRun) -> tuple[dict[Path, str], list[Path]]:
         out = run.teams_dir or run.repo / "docs" / "teams"
         return teams.expected(out, teams.render_all(run.config, run.synthesized())), teams.owned(out)
     if name == "access":
-        return access.expected(run.repo, run.config), []
+        return access.expected(run.repo, run.config, run.stacks()), []
     if name == "architecture":
         return architecture.expected(run.repo), []
     if name == "policies":

@@ -1,14 +1,16 @@
 """docs/access.md: who can do what and why. The prose is in the file; every table, command and fact in it
 comes from the data the constructs apply and the gate checks (policies/iam/contract.yaml, modules/team_iam.py
 TEAM_GRANTS, modules/tenancy.py TENANCY_ROLES, config/data/ci_roles.yaml, the table specs in
-modules/metadata_tables.py), so the documented access cannot drift from what is deployed."""
+modules/metadata_tables.py, Google's IAM data in policies/iam/data/) or from the synthesized platform stacks (the
+CI grants the bootstrap makes first), so the documented access cannot drift from what is deployed."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+import shlex
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-
-import yaml
+from typing import Any
 
 from config.model import Config
 
@@ -25,17 +27,113 @@ def _role(r: str) -> str:
     return f"`{r}`" if r.startswith("roles/") else f"Kubernetes `{r}`"
 
 
-def predefined_roles_read_on() -> str:
-    from policies.iam.contract import ROLES_FILE
+def iam_data_source() -> str:
+    from policies.iam import google_iam
 
-    return str(yaml.safe_load(ROLES_FILE.read_text())["read_on"])
+    src = google_iam.provenance()
+    return (
+        f"{src['repository']} at commit `{src['commit'][:12]}` ({src['commit_date'][:10]}): "
+        f"`gcloud iam roles describe` of {src['counts']['predefined_roles']} predefined roles and the REST "
+        f"reference's permission sections ({src['counts']['methods']} methods)"
+    )
 
 
-def blocks(config: Config) -> dict[str, str]:
+def deny_policy(config: Config, env: str) -> dict[str, Any]:
+    """The IAM deny policy for the applier of ``env`` (config/data/ci_roles.yaml `applier_deny`), as
+    `gcloud iam policies create --policy-file` reads it (google.iam.v2.Policy JSON)."""
     from config import names
-    from config.ci_roles import ci_roles, roles_for_types, team_project_types
-    from config.names import AccountKind
+    from config.ci_roles import ci_roles
+
+    email = f"{names.CI_APPLIER}@{config.platform.environments[env].project_id}.iam.gserviceaccount.com"
+    return {
+        "displayName": "ModelOps CI applier limits",
+        "rules": [
+            {
+                "description": "What the CI applier may never do (docs/access.md, Bootstrap).",
+                "denyRule": {
+                    "deniedPrincipals": [f"principal://iam.googleapis.com/projects/-/serviceAccounts/{email}"],
+                    "deniedPermissions": sorted(ci_roles()["applier_deny"]),
+                },
+            }
+        ],
+    }
+
+
+def _condition_flag(conf: Mapping[str, Any]) -> str:
+    """gcloud's --condition; the expression holds commas, so the pairs are split on `;` (`^;^`, gcloud topic
+    escaping)."""
+    condition = conf.get("condition")
+    if not condition:
+        return "--condition=None"
+    return "--condition=" + shlex.quote(f"^;^title={condition['title']};expression={condition['expression']}")
+
+
+def bootstrap_commands(config: Config, stacks: Mapping[str, dict]) -> list[str]:
+    """Per environment: the service agents, the state bucket, the CI reader role and every CI grant the platform
+    stack declares on each project (read from the synthesized platform stack, conditions included), and the
+    deny policy."""
+    from config import names
+    from config.ci_roles import ci_roles, reader_permissions
     from config.patterns import team_key_services
+    from policies.iam.contract import contract
+
+    agents = contract()["service_agents"]
+    boot = ci_roles()["bootstrap"]
+    reader = ci_roles()["ci_reader_role"]
+    commands: list[str] = []
+    for env, penv in config.platform.environments.items():
+        platform_doc = stacks.get(names.platform_stack(env), {})
+        applier = f"serviceAccount:{names.CI_APPLIER}@{penv.project_id}.iam.gserviceaccount.com"
+        planner = f"serviceAccount:{names.CI_PLANNER}@{penv.project_id}.iam.gserviceaccount.com"
+        ci_grants: dict[str, list[tuple[str, str, str]]] = {}
+        for conf in (platform_doc.get("resource", {}).get("google_project_iam_member") or {}).values():
+            member = conf["member"]
+            who = applier if "ci_applier_" in member else planner if "ci_planner_" in member else None
+            if who is not None:
+                ci_grants.setdefault(conf["project"], []).append((who, conf["role"], _condition_flag(conf)))
+        commands += [f"### `{env}`", "", "```sh"]
+        projects = [("platform", penv.project_id, None)] + [
+            (f"team {t.name}", t.environments[env].project_id, t) for t in config.teams if env in t.environments
+        ]
+        for label, project, team in projects:
+            commands.append(f"# {label}")
+            services = ("artifacts", "gke") if team is None else ("dlp", *team_key_services(team))
+            for service in services:
+                if agents[service]["bootstrap"] != "identity_create":
+                    continue
+                note = "  # or one projects.content.inspect call (the DLP page's advice)" if service == "dlp" else ""
+                commands.append(
+                    f"gcloud beta services identity create --service={agents[service]['api']} --project={project}{note}"
+                )
+            if team is None and penv.state_bucket:
+                for who, kind in ((applier, "applier"), (planner, "planner")):
+                    commands.append(
+                        f"gcloud storage buckets add-iam-policy-binding gs://{penv.state_bucket} --member={who} "
+                        f"--role={boot['state_bucket'][kind]}"
+                    )
+            if any(role.endswith(f"/roles/{reader}") for _, role, _ in ci_grants.get(project, ())):
+                commands.append(
+                    f"gcloud iam roles create {reader} --project={project} --title='ModelOps CI reader' "
+                    f"--permissions={','.join(sorted(reader_permissions()))} --stage=GA"
+                )
+            for who, role, condition in sorted(ci_grants.get(project, ())):
+                commands.append(
+                    f"gcloud projects add-iam-policy-binding {project} --member={who} --role={role} {condition}"
+                )
+            commands.append(
+                f"gcloud iam policies create modelops-ci-applier-limits "
+                f"--attachment-point=cloudresourcemanager.googleapis.com/projects/{project} --kind=denypolicies "
+                f"--policy-file=ci-applier-deny-{env}.json"
+            )
+        commands += ["```", "", f"`ci-applier-deny-{env}.json`:", "", "```json"]
+        commands += [json.dumps(deny_policy(config, env), indent=2), "```", ""]
+    return commands
+
+
+def blocks(config: Config, stacks: Mapping[str, dict] | None = None) -> dict[str, str]:
+    from config import names
+    from config.ci_roles import ci_roles, entry_roles, reader_permissions
+    from config.names import AccountKind
     from modules.metadata_tables import TEAM_TABLE_COLUMNS
     from modules.service_accounts import WORKLOAD_IDENTITY_USER
     from modules.team_iam import CUSTOM_ROLES, TEAM_GRANTS
@@ -44,18 +142,19 @@ def blocks(config: Config) -> dict[str, str]:
 
     data = contract()
     sources, agents = data["sources"], data["service_agents"]
-    out = {"roles-read-on": predefined_roles_read_on()}
+    out = {"iam-data": iam_data_source()}
 
     identities: list[str] = []
     for name, identity in data["identities"].items():
         where = "platform project" if identity.get("scope") == "platform" else "each team project"
         identities += [f"### `{name}` ({identity['member']}, {where})", "", identity["duties"], ""]
         identities += _table(
-            ("Step", "Permissions (Google's reference)", "Grant", "On", "When"),
+            ("Step", "Permissions (Google's reference)", "REST calls", "Grant", "On", "When"),
             [
                 (
                     st["step"],
                     ", ".join(f"`{x}`" for x in st["permissions"]) or "-",
+                    ", ".join(f"`{c}`" for c in st.get("calls", ())) or "-",
                     _role(st["role"]),
                     f"`{st['target']}`",
                     st.get("when", "always"),
@@ -114,55 +213,38 @@ def blocks(config: Config) -> dict[str, str]:
         )
     )
     table = ci_roles()["resource_types"]
+
+    def roles(entry, kind: str) -> str:
+        return ", ".join(_role(r) for r in entry_roles(entry, kind))
+
     out["ci-types"] = "\n".join(
         _table(
-            ("Terraform type", "Applier", "Planner", "Deciding permission"),
-            [(f"`{t}`", f"`{e['apply']}`", f"`{e['plan']}`", f"`{e['permission']}`") for t, e in sorted(table.items())],
+            ("Terraform type", "Applier", "Planner", "Deciding permission", "REST method read"),
+            [
+                (
+                    f"`{t}`",
+                    roles(e, "apply"),
+                    roles(e, "plan"),
+                    f"`{e['permission']}`",
+                    f"`{e['method']}`" if e.get("method") else "-",
+                )
+                for t, e in sorted(table.items())
+            ],
         )
     )
     out["act-as-types"] = ", ".join(f"`{t}`" for t, e in sorted(table.items()) if e.get("also"))
     out["act-as-role"] = f"`{ci_roles()['act_as_role']}`"
+    out["ci-reader-role"] = (
+        f"`{ci_roles()['ci_reader_role']}` ({', '.join(f'`{p}`' for p in sorted(reader_permissions()))})"
+    )
+    out["applier-deny"] = "\n".join(
+        _table(
+            ("Denied permission", "What it would let the applier do"),
+            [(f"`{p}`", why) for p, why in sorted(ci_roles()["applier_deny"].items())],
+        )
+    )
 
-    commands: list[str] = []
-    for env, penv in config.platform.environments.items():
-        applier = f"serviceAccount:{names.CI_APPLIER}@{penv.project_id}.iam.gserviceaccount.com"
-        planner = f"serviceAccount:{names.CI_PLANNER}@{penv.project_id}.iam.gserviceaccount.com"
-        commands += [f"### `{env}`", "", "```sh"]
-        for service in ("artifacts", "gke"):
-            if agents[service]["bootstrap"] == "identity_create":
-                commands.append(
-                    f"gcloud beta services identity create --service={agents[service]['api']} "
-                    f"--project={penv.project_id}"
-                )
-        boot = ci_roles()["bootstrap"]
-        if penv.state_bucket:
-            commands.append(
-                f"gcloud storage buckets add-iam-policy-binding gs://{penv.state_bucket} --member={applier} "
-                f"--role={boot['state_bucket']['applier']}"
-            )
-            commands.append(
-                f"gcloud storage buckets add-iam-policy-binding gs://{penv.state_bucket} --member={planner} "
-                f"--role={boot['state_bucket']['planner']}"
-            )
-        for team in config.teams:
-            if env not in team.environments:
-                continue
-            tp = team.environments[env].project_id
-            commands.append(f"# team {team.name}")
-            for service in ["dlp", *team_key_services(team)]:
-                if agents[service]["bootstrap"] != "identity_create":
-                    continue
-                note = "  # or one projects.content.inspect call (the DLP page's advice)" if service == "dlp" else ""
-                commands.append(
-                    f"gcloud beta services identity create --service={agents[service]['api']} --project={tp}{note}"
-                )
-            types = team_project_types(team)
-            for member, kind in ((applier, "apply"), (planner, "plan")):
-                for r in sorted(roles_for_types(types, kind)):
-                    commands.append(
-                        f"gcloud projects add-iam-policy-binding {tp} --member={member} --role={r} --condition=None"
-                    )
-        commands += ["```", ""]
+    commands = bootstrap_commands(config, stacks or {})
     out["bootstrap-commands"] = "\n".join(commands)
     out["service-agents"] = "\n".join(
         _table(
@@ -192,8 +274,8 @@ def blocks(config: Config) -> dict[str, str]:
     return out
 
 
-def expected(repo: Path, config: Config) -> dict[Path, str]:
+def expected(repo: Path, config: Config, stacks: Mapping[str, dict]) -> dict[Path, str]:
     from scripts.docs.blocks import fill
 
     doc = repo / "docs" / "access.md"
-    return {doc: fill(doc.read_text(), blocks(config), document="docs/access.md")}
+    return {doc: fill(doc.read_text(), blocks(config, stacks), document="docs/access.md")}

@@ -40,26 +40,24 @@ def invoke(*args: str):
 
 
 @pytest.mark.parametrize(
-    "args, team_project",
+    "args",
     [
-        (("register", CARD), "acme-fraud-dev"),
-        (
-            ("deploy", "--team", "fraud", "--model", "card-scorer", "--version", "candidate", "--card", CARD),
-            "acme-fraud-dev",
-        ),
-        (("promote", "--team", "fraud", "--model", "card-scorer", "--version", "3"), "acme-fraud-dev"),
-        (("rollback", "--team", "growth", "--model", "clickstream-propensity"), "acme-growth-dev"),
-        (("validate-card", CARD, "--dry-run"), "acme-fraud-dev"),
+        ("register", CARD),
+        ("deploy", "--team", "fraud", "--model", "card-scorer", "--version", "candidate", "--card", CARD),
+        ("promote", "--team", "fraud", "--model", "card-scorer", "--version", "3"),
+        ("rollback", "--team", "growth", "--model", "clickstream-propensity"),
+        ("validate-card", CARD, "--dry-run"),
     ],
 )
-def test_without_credentials_every_command_defaults_to_a_dry_run_without_network(offline, args, team_project):
+def test_without_credentials_every_command_defaults_to_a_dry_run_without_network(offline, args):
     result = invoke(*args, "--output", "json")
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["dry_run"] is True
     assert report["audit_event"]["dry_run"] is True
-    # The team project: the deployer may write log entries there, the platform project is off limits.
-    assert report["audit_log"] == f"projects/{team_project}/logs/modelops-audit"
+    # The platform project of the environment: only lifecycle identities may write log entries there
+    # (lifecycle/context.py; review 17, item 6).
+    assert report["audit_log"] == "projects/acme-mlops-dev/logs/modelops-audit"
     assert all(r["path"].startswith(("/v1/", "/v3/")) for r in report["requests"])
 
 
@@ -117,7 +115,7 @@ def test_deploy_dry_run_shows_canary_split_serving_account_and_monitoring(offlin
     # The card's snapshot table, not the live training table.
     assert objective["skew"]["baseline"] == "bq://acme-fraud-prod.fraud_features.transactions_train_snapshot_20240930"
     assert report["audit_event"]["project"] == "acme-fraud-prod"
-    assert report["audit_log"] == "projects/acme-fraud-prod/logs/modelops-audit"
+    assert report["audit_log"] == "projects/acme-mlops-prod/logs/modelops-audit"
 
 
 @pytest.mark.parametrize(
@@ -150,7 +148,7 @@ def test_live_register_through_the_cli_against_the_local_fake():
         )
         assert result.returncode == 0, result.stderr
         assert "register: done" in result.stdout and "version_id: 1" in result.stdout
-        assert "audit event written to projects/acme-fraud-dev/logs/modelops-audit" in result.stdout
+        assert "audit event written to projects/acme-mlops-dev/logs/modelops-audit" in result.stdout
         number = f"projects/{project_number('acme-fraud-dev')}"  # Vertex answers with the project number
         assert [r.method + " " + r.path.split("?")[0] for r in server.fake.requests] == [
             "GET /v1/projects/acme-fraud-dev/locations/europe-west4/models/fraud-card-scorer",

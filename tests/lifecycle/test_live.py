@@ -80,8 +80,8 @@ def test_register_writes_one_audit_event_with_every_card_field(server, live, con
     # The client's diagnostic entry is suppressed: the governance table only gets audit events.
     assert not [e for e in entries if "logging.googleapis.com/diagnostic" in e.get("jsonPayload", {})]
     [entry] = audit_entries(server)
-    assert entry["logName"] == "projects/acme-fraud-dev/logs/modelops-audit"
-    assert entry["resource"] == {"type": "global", "labels": {"project_id": "acme-fraud-dev"}}
+    assert entry["logName"] == "projects/acme-mlops-dev/logs/modelops-audit"
+    assert entry["resource"] == {"type": "global", "labels": {"project_id": "acme-mlops-dev"}}
     assert entry["severity"] == "NOTICE"
     assert entry["labels"] == {
         "team": "fraud",

@@ -30,8 +30,9 @@ def test_the_only_exceptions_are_growths_public_endpoint_and_the_ci_appliers_ser
         ("MLOPS_NET_1", "team-growth-dev/next-best-offer/endpoint"),
         ("MLOPS_NET_1", "team-growth-prod/next-best-offer/endpoint"),
     ]
-    # The applier manages and attaches service accounts (platform.yaml suppressions, contract exceptions):
-    # checkov's project-level impersonation checks, on the applier's grants only, on every project it applies.
+    # The applier sets IAM on the accounts the stacks create (platform.yaml suppression): checkov's project-level
+    # service-account management check, on the applier's Service Account Admin only, on every project it applies.
+    # No project-level actAs is left to suppress (CKV_GCP_41): it holds actAs on single accounts (issue 15, item 5).
     applier = [s for s in suppressed if s[0] != "MLOPS_NET_1"]
     expected = set()
     for env, projects in (
@@ -39,11 +40,7 @@ def test_the_only_exceptions_are_growths_public_endpoint_and_the_ci_appliers_ser
         ("prod", ("platform", "team-fraud", "team-growth", "team-search")),
     ):
         for slug in projects:
-            expected |= {
-                ("CKV_GCP_41", f"platform-{env}/ci/applier-{slug}-iam-serviceAccountUser"),
-                ("CKV_GCP_49", f"platform-{env}/ci/applier-{slug}-iam-serviceAccountUser"),
-                ("CKV_GCP_49", f"platform-{env}/ci/applier-{slug}-iam-serviceAccountAdmin"),
-            }
+            expected |= {("CKV_GCP_49", f"platform-{env}/ci/applier-{slug}-iam-serviceAccountAdmin")}
     assert set(applier) == expected and len(applier) == len(expected)
 
 
@@ -187,6 +184,11 @@ def without_fraud_dlp(synth_dir, tmp_path_factory) -> Path:
             if g["project"] == f"acme-fraud-{env}" and g["role"] in ("roles/dlp.admin", "roles/dlp.reader")
         ]:
             del grants[lid]
+        # ... which the applier's Project IAM Admin condition then no longer lists either (exact list, item 5).
+        for g in grants.values():
+            if g["project"] == f"acme-fraud-{env}" and "condition" in g:
+                for role in ("roles/dlp.admin", "roles/dlp.reader"):
+                    g["condition"]["expression"] = g["condition"]["expression"].replace(f"'{role}', ", "")
         platform.write_text(json.dumps(doc))
     return out
 
@@ -232,8 +234,8 @@ def test_unused_suppression_is_reported(config_copy, synth_dir):
     _suppress(config_copy, SUPPRESSION.format(expires="2026-12-31").replace("MLOPS_PII_1", "MLOPS_IAM_1"))
     result = run_gate(load_config(config_copy), synth_dir, today=TODAY)
     assert [(o.owner, o.suppression.rule) for o in result.unused] == [("fraud", "MLOPS_IAM_1")]
-    # growth's documented endpoint exception and the platform's two CI-applier exceptions
-    assert sorted(o.owner for o, _ in result.used) == ["growth", "platform", "platform"]
+    # growth's documented endpoint exception and the platform's one CI-applier exception (Service Account Admin)
+    assert sorted(o.owner for o, _ in result.used) == ["growth", "platform"]
 
 
 @pytest.mark.parametrize(

@@ -95,7 +95,10 @@ def test_pipeline_service_account_gets_the_project_roles_batch_and_quality_need(
         for r in resources(stacks["team-fraud-prod"], "google_project_iam_custom_role").values()
         if r["role_id"] == "modelopsBatchRunner"
     )
+    # cancel: the workflow cancels a job still running after MAX_WAIT_SECONDS (issue 15 review, item 3); without
+    # it the cancel is refused and the job runs on, writing output nothing cleans up.
     assert runner["permissions"] == [
+        "aiplatform.batchPredictionJobs.cancel",
         "aiplatform.batchPredictionJobs.create",
         "aiplatform.batchPredictionJobs.get",
         "aiplatform.models.get",

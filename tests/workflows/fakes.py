@@ -330,6 +330,9 @@ class JobScript:
     )
     end_after: float | None = 600
     end: str = "auto"
+    # A job cancelled after it wrote its output tables keeps them, and its outputInfo names them (modelled: a
+    # stuck job may have written before it stopped, which is why the workflow waits for the cancel to land).
+    wrote_before_cancel: bool = False
 
 
 @dataclass
@@ -390,6 +393,8 @@ class FakeVertex:
             raise connector_error("HttpError", f"job {job.name} is already in a terminal state")
         job.cancelled_at = self.clock.now
         self.cancelled.append(job.name)
+        if job.script.wrote_before_cancel:
+            self._write_outputs(job)
         return {}
 
     # internals -----------------------------------------------------------------------------------

@@ -162,6 +162,19 @@ def test_a_job_that_never_ends_is_cancelled_at_the_deadline(stacks, example_conf
     assert batch_workflow.MAX_WAIT_SECONDS <= waited < batch_workflow.MAX_WAIT_SECONDS + 3 * batch_workflow.POLL_SECONDS
 
 
+def test_a_cancelled_job_that_wrote_output_has_its_tables_expire(stacks, example_config):
+    """Issue 15 review, item 3: a stuck job is cancelled (the runner role may cancel), and the workflow waits
+    until the cancel lands, so the tables the job wrote before it stopped are known and set to expire instead of
+    keeping every input column forever."""
+    world, model = world_with_input(stacks, example_config)
+    script = fakes.JobScript(running=[(0, "JOB_STATE_RUNNING")], end_after=None, wrote_before_cancel=True)
+    result, cloud = world.execute(world.batch(model), model=scorer(), script=script)
+    assert isinstance(result, fakes.WorkflowError) and "cancelled" in result.value["message"]
+    assert result.value["state"] == "JOB_STATE_CANCELLED"  # the state after the cancel landed
+    written = [t for t in world.bigquery.tables(world.dataset) if t.startswith(("predictions_", "errors_"))]
+    assert written and set(written) <= set(world.bigquery.expirations)
+
+
 def test_every_jobstate_ends_the_run(stacks, example_config):
     """No state, terminal or not, keeps the execution polling forever."""
     for state in JobState.__members__:
