@@ -91,7 +91,9 @@ def test_every_request_of_the_lifecycle_cli_is_a_call_the_deployer_lists(second_
         server.fake.add_endpoint(
             f"{location}/endpoints/{names.endpoint_name('fraud', 'card-scorer', 'dev')}", "card-scorer"
         )
-        server.fake.add_channel("acme-fraud-dev", "fraud-oncall", labels={"team": "fraud"})
+        from tests.lifecycle.conftest import STACK_LABELS  # the labels the team stack gives its channels
+
+        server.fake.add_channel("acme-fraud-dev", "fraud-oncall", labels=STACK_LABELS)
         target = ["--env", "dev", "--emulator", server.url, "--output", "json"]
         model = ["--team", "fraud", "--model", "card-scorer"]
         for args in (
