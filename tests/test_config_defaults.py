@@ -85,9 +85,9 @@ def test_every_dataclass_default_is_stated_in_the_schema(schema_file):
             )
 
 
-def test_a_file_that_leaves_the_optional_fields_out_gets_the_model_defaults(example_config):
-    search = example_config.team("search")
-    model_without_serving = next(m for m in search.models if m.pattern != "online")
+def test_a_file_that_leaves_the_optional_fields_out_gets_the_model_defaults(org_config):
+    scout = org_config.team("scout")
+    model_without_serving = next(m for m in scout.models if m.pattern != "online")
     assert model_without_serving.serving == model.Serving() and model_without_serving.time_zone == "Etc/UTC"
-    platform = example_config.platform
+    platform = org_config.platform
     assert all(env.network == "default" for env in platform.environments.values())

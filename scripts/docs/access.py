@@ -192,8 +192,8 @@ def blocks(config: Config) -> dict[str, str]:
     return out
 
 
-def expected(repo: Path, config: Config) -> dict[Path, str]:
+def expected(docs: Path, config: Config) -> dict[Path, str]:
     from scripts.docs.blocks import fill
 
-    doc = repo / "docs" / "access.md"
+    doc = docs / "access.md"
     return {doc: fill(doc.read_text(), blocks(config), document="docs/access.md")}
