@@ -56,6 +56,8 @@ def schema_defaults(schema: dict, node: dict | None = None, path: tuple = ()) ->
 def _field_defaults(cls: type) -> dict[str, Any]:
     out = {}
     for f in dataclasses.fields(cls):
+        if f.metadata.get("derived"):  # set by the loader, not a YAML field
+            continue
         if f.default is not dataclasses.MISSING and f.default is not None and not dataclasses.is_dataclass(f.default):
             out[f.name] = list(f.default) if isinstance(f.default, tuple) else f.default  # JSON has lists
     return out

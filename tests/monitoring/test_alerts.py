@@ -232,8 +232,16 @@ def test_alert_counts_per_pattern(org_stacks):
             "missing-features",
         ]
     )
+    # no min_accuracy in its file: platform.yaml's default_thresholds gives one, so it has an accuracy alert too
     assert kinds("team-reach-prod", "intent-propensity") == sorted(
-        ["stream-backlog-age", "stream-dead-letters", "stream-traffic-drop", "feature-drift", "missing-features"]
+        [
+            "stream-backlog-age",
+            "stream-dead-letters",
+            "stream-traffic-drop",
+            "model-accuracy-low",
+            "feature-drift",
+            "missing-features",
+        ]
     )
 
 
