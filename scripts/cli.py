@@ -103,7 +103,7 @@ def tidy_help(command: Command) -> Command:
             param.metavar = METAVARS.get(long, long.lstrip("-").upper())
         else:  # an argument: its name says what it is; no type column
             param.metavar = (param.name or "value").upper()
-            param.display_type_rich = lambda ctx: None
+            setattr(param, "display_type_rich", lambda ctx: None)  # noqa: B010 (typer types it on its subclasses only)
     help_option = command.get_help_option(Context(command))  # created once and cached by the command
     if help_option is not None:
         help_option.metavar = ""
