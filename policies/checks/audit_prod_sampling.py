@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from policies.rulebase import ResourceRule, attr, stack_of
+from policies.rulebase import ResourceRule, attr
 
 MIN_PROD_SAMPLE_RATE = 0.1
 PROD_ENVS = ("prod",)
@@ -18,7 +18,7 @@ class ProdSamplingRate(ResourceRule):
     supported = ("google_vertex_ai_endpoint",)
 
     def problems(self, conf):
-        env = attr(conf, "labels", "env") or stack_of(conf).rsplit("-", 1)[-1]
+        env = self.where.env or attr(conf, "labels", "env")  # its stack's environment; a label only outside a stack
         if env not in PROD_ENVS:
             return []
         rate = attr(conf, "predict_request_response_logging_config", "sampling_rate")
