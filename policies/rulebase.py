@@ -35,6 +35,7 @@ class RuleInfo:
     resources: tuple[str, ...] = ()
     team_field: tuple[str, ...] = ("name",)
     platform_field: tuple[str, ...] = ("name",)
+    model_field: tuple[str, ...] = ()
 
 
 class Rule:
@@ -51,6 +52,9 @@ class Rule:
     # point at the model entry). "{env}" is replaced by the stack's environment.
     team_field: tuple[str, ...] = ("name",)
     platform_field: tuple[str, ...] = ("name",)
+    # The field under the model entry that produced the argument a finding is about (e.g. `serving.access`):
+    # a model resource's finding points at its line (or the nearest enclosing block the file has).
+    model_field: tuple[str, ...] = ()
     supported: tuple[str, ...] = ()
 
     @classmethod
@@ -66,6 +70,7 @@ class Rule:
             tuple(cls.supported),
             tuple(cls.team_field),
             tuple(cls.platform_field),
+            tuple(cls.model_field),
         )
 
 

@@ -15,6 +15,7 @@ class ProdSamplingRate(ResourceRule):
     capability = "governance: historical predictions kept for audit"
     fix = f"Raise the model's `logging.sample_rate` to at least {MIN_PROD_SAMPLE_RATE}."
     severity = "MEDIUM"
+    model_field = ("logging", "sample_rate")
     supported = ("google_vertex_ai_endpoint",)
 
     def problems(self, conf):
@@ -25,7 +26,10 @@ class ProdSamplingRate(ResourceRule):
         if attr(conf, "predict_request_response_logging_config", "enabled") is not True:
             return []  # MLOPS_AUDIT_1 reports disabled logging
         if not isinstance(rate, (int, float)) or isinstance(rate, bool) or rate < MIN_PROD_SAMPLE_RATE:
-            return [f"sampling_rate {rate} is below {MIN_PROD_SAMPLE_RATE} in {env}"]
+            return [
+                f"logging.sample_rate {rate} is below {MIN_PROD_SAMPLE_RATE} in {env} "
+                "(predict_request_response_logging_config.sampling_rate)"
+            ]
         return []
 
 

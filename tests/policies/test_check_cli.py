@@ -8,6 +8,8 @@ import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from config.yaml_source import load
+from policies.engine import registry
 from scripts.changes import classify
 from tests.helpers import ORG_DIR
 from tests.test_cli import run
@@ -231,7 +233,10 @@ def test_check_reports_each_metric_mutation_on_its_resource_and_nothing_else(org
     for (_rule, path), finding in found.items():
         team, model = path.split("/")[0].split("-")[1], path.split("/")[1]
         entry = next(m for m in org_config.team(team).models if m.name == model)
-        assert (finding["file"], finding["line"]) == (f"{ORG_DIR}/teams/{team}.yaml", entry.source.line), finding
+        doc, _ = load(entry.source.file)
+        field = registry.by_id()[_rule].model_field  # MLOPS_MON_7 is about the `monitoring` thresholds
+        line = doc.line(("models", org_config.team(team).models.index(entry), *field))
+        assert (finding["file"], finding["line"]) == (f"{ORG_DIR}/teams/{team}.yaml", line), finding
         assert finding["status"] == "failed" and finding["address"].startswith("google_monitoring_alert_policy."), (
             finding
         )
