@@ -51,24 +51,23 @@ def check(
     from policies.engine.checkov_runner import CheckovError
     from policies.engine.gate import run_gate
     from policies.engine.reports import console, json_report, write_all
-    from scripts.changes import GitError, affected_since, team_stack_names
+    from scripts.changes import GATE_CODE, GitError, affected_since, team_stack_names, teams_to_synthesize
 
     as_of = options.as_of(today)
     config = options.load_checked(config_dir, as_of)
     resolve_teams(config, teams)
-    wanted = set(teams) if teams else None
+    only = team_stack_names(config, set(teams)) if teams else None
     if changed_from:
         try:
-            affected = affected_since(config, changed_from)
+            affected = affected_since(config, changed_from, code=GATE_CODE)
         except GitError as exc:
             _bad(f"--changed-from {changed_from}: {exc}")
         sys.stderr.write(f"--changed-from {changed_from}: {affected.reason}\n")
-        if not affected.everything:
-            wanted = (wanted & set(affected.teams)) if wanted is not None else set(affected.teams)
-    if wanted is not None and not wanted:
+        only = set(affected.stacks) if only is None else only & affected.stacks
+    if only is not None and not only:
         out.print("no stacks affected; nothing to check", highlight=False)
         raise typer.Exit(EXIT_OK)
-    only = team_stack_names(config, wanted) if wanted is not None else None
+    wanted = teams_to_synthesize(only)
 
     if base_synth_dir is not None and not any(Path(base_synth_dir).glob("stacks/*/cdk.tf.json")):
         _bad(

@@ -50,7 +50,9 @@ def stacks(
     teams: Optional[list[str]] = Teams,
     envs: Optional[list[str]] = Envs,
     changed_from: Optional[str] = typer.Option(
-        None, "--changed-from", help="Only stacks affected by files changed since this git ref."
+        None,
+        "--changed-from",
+        help="Only the stacks whose synthesized JSON a change since this git ref (committed, staged, untracked) alters.",
     ),
     format: StackFormat = typer.Option(
         StackFormat.names, "--format", help='names, or github-matrix: {"include": [...]} for a CI job matrix.'

@@ -115,13 +115,16 @@ def test_check_synthesizes_when_no_synth_dir_is_given(tmp_path):
 
 
 def test_changed_files_map_to_affected_stacks(org_config):
+    """By path alone: code selects every stack, files outside the config and the code none (config changes are
+    decided by what each stack reads: tests/test_changed_from.py)."""
     root = org_config.root  # a repository whose config directory is its root
-    assert classify(org_config, ["teams/reach.yaml"], root).teams == {"reach"}
-    assert not classify(org_config, ["teams/reach.yaml"], root).everything
-    assert classify(org_config, ["platform.yaml"], root).everything
-    assert classify(org_config, ["modules/kms.py"], root).everything
-    assert classify(org_config, ["docs/policies.md", "tests/test_cli.py", "README.md"], root).nothing
-    assert classify(org_config, ["teams/retired.yaml"], root).nothing  # deleted team file
+    every = classify(org_config, ["modules/kms.py"], root)
+    assert every.everything and len(every.stacks) == 8
+    assert classify(org_config, ["main.py"], root).everything  # the config directory's cdktn app
+    assert classify(org_config, ["docs/policies.md", "tests/test_cli.py", "README.md", "notes/x"], root).nothing
+    unreadable_base = classify(org_config, ["teams/reach.yaml"], root, base=None)
+    assert unreadable_base.everything  # no base config to compare with: everything, never nothing
+    assert classify(org_config, ["teams/reach.yaml"], root, base=org_config).nothing  # the same config
 
 
 def _git(repo: Path, *args: str) -> None:

@@ -201,7 +201,8 @@ def test_changed_from_synthesizes_the_base_revision_in_a_worktree_and_previews_r
     assert "Traceback" not in result.stderr, result.stderr
     assert result.returncode == 1, result.stderr[-2000:]
     doc = json.loads(result.stdout)
-    assert set(doc["stacks"]) == {"team-ledger-dev", "team-ledger-prod"}
+    # the prod project moved: ledger's prod stack and the platform stack that grants that project access
+    assert set(doc["stacks"]) == {"platform-prod", "team-ledger-prod"}
     replaced = [f for f in doc["findings"] if f["rule"] == "MLOPS_TF_9"]
     assert replaced and all(f["stack"] == "team-ledger-prod" for f in replaced)
     dataset = [f for f in replaced if f["address"].startswith("google_bigquery_dataset.")]
