@@ -68,7 +68,7 @@ BAD_CARDS = {
                                         "docker.io/acme/card-scorer", "is not in Artifact Registry"),
     "unknown model": ("model: card-scorer", "model: card-scorer-v2",
                       "model: model 'card-scorer-v2' is not declared in infra/teams/fraud.yaml"),
-    "unknown team": ("team: fraud", "team: payments", "team: unknown team 'payments'"),
+    "unknown team": ("team: fraud", "team: no-such-team", "team: unknown team 'no-such-team'"),
     "metric below threshold": ("accuracy: 0.948", "accuracy: 0.85",
                                "evaluation.metrics.accuracy: accuracy 0.85 is below the team's min_accuracy 0.9"),
     "personal data without the business owner's approval": ("by: maria.rossi@acme.example", "by: someone@acme.example",
