@@ -7,17 +7,18 @@ derived-name rules). All problems from all files are raised together in ``Config
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
-from config import names, patterns
+from config import names, patterns, signals, suppression_rules
 from config.errors import ConfigError, ConfigInvalid
 from config.model import (
-    NOT_A_DATE,
     AuthorizedNetwork,
     Ci,
     Config,
+    DefaultThresholds,
     Feature,
     Gke,
     Groups,
@@ -43,8 +44,13 @@ PLATFORM_FILE = "platform.yaml"
 TEAMS_DIR = "teams"
 
 
-def load_config(config_dir: Path) -> Config:
-    """The validated config under ``config_dir`` (usually ``infra/``); raises ConfigInvalid."""
+def load_config(
+    config_dir: Path, *, rule_ids: Collection[str] | None = None, today: datetime.date | None = None
+) -> Config:
+    """The validated config under ``config_dir`` (usually ``infra/``); raises ConfigInvalid.
+
+    With ``rule_ids`` (the policy catalogue) and ``today``, suppressions are also judged for unknown rules and
+    expiry, so every config problem is reported at once: what `modelops validate` and `modelops check` do."""
     config_dir = Path(config_dir)
     errors: list[ConfigError] = []
     platform_file = config_dir / PLATFORM_FILE
@@ -59,11 +65,13 @@ def load_config(config_dir: Path) -> Config:
     if platform_doc is None and not platform_file.exists():
         errors.append(ConfigError(display_path(platform_file), None, "", "platform file not found"))
     platform = _platform(platform_doc) if platform_doc is not None else None
-    teams = [_team(doc) for doc in team_docs]
+    defaults = platform.default_thresholds if platform is not None else DefaultThresholds()
+    teams = [_team(doc, defaults) for doc in team_docs]
     if platform is not None and platform_doc is not None:
         errors += platform_rules(platform, platform_doc)
-        errors += _suppression_shape_rules(platform, platform_doc)
-    errors += team_rules(platform, teams, team_docs)
+        errors += _suppression_rules(platform, platform_doc, rule_ids, today)
+        errors += _approver_rules(platform, platform_doc, platform, people=set())
+    errors += team_rules(platform, teams, team_docs, rule_ids, today)
     if errors or platform is None:  # no platform file is an error above
         raise ConfigInvalid(errors)
     return Config(root=config_dir, platform=platform, teams=tuple(sorted(teams, key=lambda t: t.name)))
@@ -134,6 +142,8 @@ def _platform(doc: YamlDocument) -> Platform:
         ci=Ci(**ci) if ci else None,
         source=_src(doc),
         suppressions=_suppressions(doc, d.get("suppressions")),
+        suppression_approvers=tuple(d.get("suppression_approvers", ())),
+        default_thresholds=DefaultThresholds(**d.get("default_thresholds", {})),
     )
 
 
@@ -145,10 +155,15 @@ def _feature(raw: Any) -> Feature:
     return Feature(name=raw) if isinstance(raw, str) else Feature(**raw)
 
 
-def _model(doc: YamlDocument, index: int, m: dict[str, Any]) -> Model:
-    mon = m["monitoring"]
+def _model(doc: YamlDocument, index: int, m: dict[str, Any], defaults: DefaultThresholds) -> Model:
+    mon = dict(m["monitoring"])
     optional: dict[str, Any] = {k: m[k] for k in ("task", "schedule", "time_zone") if k in m}
     optional |= {k: cls(**m[k]) for k, cls in (("serving", Serving), ("streaming", Streaming)) if k in m}
+    # The task's threshold from platform.yaml when the file leaves it out (config/signals.py).
+    task_threshold = signals.TASK_THRESHOLD[m.get("task", Model.task)]
+    if task_threshold not in mon and getattr(defaults, task_threshold) is not None:
+        mon[task_threshold] = getattr(defaults, task_threshold)
+        optional["platform_defaults"] = (task_threshold,)
     return Model(
         name=m["name"],
         pattern=m["pattern"],
@@ -161,7 +176,7 @@ def _model(doc: YamlDocument, index: int, m: dict[str, Any]) -> Model:
     )
 
 
-def _team(doc: YamlDocument) -> Team:
+def _team(doc: YamlDocument, defaults: DefaultThresholds) -> Team:
     d = doc.data
     return Team(
         name=d["name"],
@@ -171,7 +186,7 @@ def _team(doc: YamlDocument) -> Team:
         data_classification=d["data_classification"],
         environments={name: TeamEnv(name, e["project_id"]) for name, e in d["environments"].items()},
         notification_channels=_channels(doc, d.get("notification_channels")),
-        models=tuple(_model(doc, i, m) for i, m in enumerate(d.get("models") or [])),
+        models=tuple(_model(doc, i, m, defaults) for i, m in enumerate(d.get("models") or [])),
         suppressions=_suppressions(doc, d.get("suppressions")),
         source=_src(doc),
     )
@@ -265,7 +280,13 @@ def _secret_isolation_rules(
     return errors
 
 
-def team_rules(platform: Platform | None, teams: list[Team], docs: list[YamlDocument]) -> list[ConfigError]:
+def team_rules(
+    platform: Platform | None,
+    teams: list[Team],
+    docs: list[YamlDocument],
+    rule_ids: Collection[str] | None = None,
+    today: datetime.date | None = None,
+) -> list[ConfigError]:
     errors: list[ConfigError] = []
     seen_names: dict[str, str] = {}
     platform_projects = {e.project_id: e.name for e in platform.environments.values()} if platform else {}
@@ -298,7 +319,118 @@ def team_rules(platform: Platform | None, teams: list[Team], docs: list[YamlDocu
         errors += _model_rules(team, doc)
         errors += _secret_isolation_rules(team.notification_channels, team.environments, doc)
         errors += _derived_name_rules(team, doc)
-        errors += _suppression_shape_rules(team, doc)
+        errors += _suppression_rules(team, doc, rule_ids, today)
+        errors += _people_and_group_rules(team, doc)
+        errors += _classification_rules(team, doc)
+        if platform is not None:
+            errors += _task_threshold_rules(team, doc)
+            errors += _approver_rules(team, doc, platform, people=_own_people(team))
+    return errors
+
+
+def _own_people(team: Team) -> set[str]:
+    """The team's business owner, model owners and groups: who may never approve the team's exceptions."""
+    return {
+        team.business_owner.lower(),
+        *(m.impact.owner.lower() for m in team.models),
+        *(g.lower() for _, g in team.groups.items()),
+    }
+
+
+def _people(team: Team) -> dict[str, tuple[Any, ...]]:
+    """Every person the team file names (address -> the first field naming them): owners and approvers."""
+    out: dict[str, tuple[Any, ...]] = {}
+    out.setdefault(team.business_owner.lower(), ("business_owner",))
+    for i, model in enumerate(team.models):
+        out.setdefault(model.impact.owner.lower(), ("models", i, "impact", "owner"))
+    for i, s in enumerate(team.suppressions):
+        out.setdefault(s.approved_by.lower(), ("suppressions", i, "approved_by"))
+    return out
+
+
+def _people_and_group_rules(team: Team, doc: YamlDocument) -> list[ConfigError]:
+    """A group address must not be a person's: the team stack grants it as `group:<address>`, which Google
+    refuses for a user (or, worse, the person's address is a group nobody reviewed)."""
+    people = _people(team)
+    errors = []
+    for kind, address in team.groups.items():
+        where = people.get(address.lower())
+        if where is not None:
+            errors.append(
+                _err(
+                    doc,
+                    ("groups", kind.value),
+                    f"'{address}' is named as a person in this file ({format_path(where)}); groups.{kind.value} "
+                    "must be a Google group (granted as group:...), distinct from every person",
+                )
+            )
+    return errors
+
+
+def _classification_rules(team: Team, doc: YamlDocument) -> list[ConfigError]:
+    """Personal data is never public: a `pii: true` feature needs internal or a stricter classification."""
+    if team.data_classification != "public":
+        return []
+    errors = []
+    for i, model in enumerate(team.models):
+        raw = (doc.data.get("models") or [])[i]["monitoring"]["features"]
+        for j, feature in enumerate(model.monitoring.features):
+            if feature.pii:
+                path = ("models", i, "monitoring", "features", j) + (("pii",) if isinstance(raw[j], dict) else ())
+                errors.append(
+                    _err(
+                        doc,
+                        path,
+                        f"feature '{feature.name}' holds personal data (pii: true) but data_classification is "
+                        "public; classify the team internal, confidential or restricted",
+                    )
+                )
+    return errors
+
+
+def _task_threshold_rules(team: Team, doc: YamlDocument) -> list[ConfigError]:
+    """Each model has the threshold of its task's signal (config/signals.py), from its file or platform.yaml."""
+    errors = []
+    for i, model in enumerate(team.models):
+        field = signals.TASK_THRESHOLD[model.task]
+        if getattr(model.monitoring, field) is None:
+            errors.append(
+                _err(
+                    doc,
+                    ("models", i, "monitoring"),
+                    f"{model.task} models need monitoring.{field} (the alert and the model-card gate); set it "
+                    f"here or default_thresholds.{field} in platform.yaml",
+                )
+            )
+    return errors
+
+
+def _approver_rules(
+    owner: Team | Platform, doc: YamlDocument, platform: Platform, people: set[str]
+) -> list[ConfigError]:
+    """Exceptions are approved by the platform's approvers (platform.yaml), never by the team's own people."""
+    allowed = {a.lower() for a in platform.suppression_approvers}
+    errors = []
+    for i, s in enumerate(owner.suppressions):
+        approver = s.approved_by.lower()
+        if approver in people:
+            errors.append(
+                _err(
+                    doc,
+                    ("suppressions", i, "approved_by"),
+                    f"'{s.approved_by}' is one of this team's own people or groups; a team never approves its own "
+                    "exceptions",
+                )
+            )
+        elif approver not in allowed:
+            listed = ", ".join(platform.suppression_approvers) or "none are listed"
+            errors.append(
+                _err(
+                    doc,
+                    ("suppressions", i, "approved_by"),
+                    f"'{s.approved_by}' is not a suppression approver; platform.yaml suppression_approvers: {listed}",
+                )
+            )
     return errors
 
 
@@ -392,10 +524,12 @@ def _derived_name_rules(team: Team, doc: YamlDocument) -> list[ConfigError]:
     return errors
 
 
-def _suppression_shape_rules(owner: Team | Platform, doc: YamlDocument) -> list[ConfigError]:
-    """Dates must be real calendar dates; expiry policy itself is enforced by the policy gate."""
-    errors = []
-    for i, s in enumerate(owner.suppressions):
-        if s.expiry is None:
-            errors.append(_err(doc, ("suppressions", i, "expires"), NOT_A_DATE.format(s.expires)))
-    return errors
+def _suppression_rules(
+    owner: Team | Platform, doc: YamlDocument, rule_ids: Collection[str] | None, today: datetime.date | None
+) -> list[ConfigError]:
+    """Real calendar dates always; known rules and expiry when the catalogue and a date are given."""
+    return [
+        _err(doc, ("suppressions", i, field), message)
+        for i, s in enumerate(owner.suppressions)
+        for field, message in suppression_rules.problems(s, rule_ids, today)
+    ]

@@ -92,6 +92,14 @@ class Organization:
     guardrails_env: str | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
+class DefaultThresholds:
+    """platform.yaml `default_thresholds`: what a model takes when its team file leaves a task threshold out."""
+
+    min_accuracy: float | None = None
+    max_rmse: float | None = None
+
+
 @dataclass(frozen=True)
 class Platform:
     name: str
@@ -104,6 +112,9 @@ class Platform:
     ci: Ci | None
     source: Source
     suppressions: tuple[Suppression, ...] = ()
+    # Who may approve a suppression anywhere (never a team's own people): platform.yaml `suppression_approvers`.
+    suppression_approvers: tuple[str, ...] = ()
+    default_thresholds: DefaultThresholds = DefaultThresholds()
 
 
 @dataclass(frozen=True)
@@ -167,6 +178,8 @@ class Model:
     streaming: Streaming = Streaming()
     schedule: str | None = None  # cron; required for scheduled patterns (the schema says which)
     time_zone: str = "Etc/UTC"
+    # Thresholds (`monitoring.<field>`) the team file left out and platform.yaml's default_thresholds gave.
+    platform_defaults: tuple[str, ...] = field(default=(), metadata={"derived": True})
 
 
 class GroupKind(StrEnum):

@@ -75,6 +75,9 @@ class PatternSpec:
     terraform_types: tuple[str, ...] = ()  # types its construct adds to a team stack (CI apply/plan roles)
     daily_metrics: tuple[str, ...] = ()  # pattern-specific custom metrics the quality workflow publishes
     scheduled: bool = False  # takes `schedule` (cron, in `time_zone`)
+    # The model fields (`<block>.<field>`) holding the thresholds of the pattern's own alerts, beyond those every
+    # model has (config/signals.py): `modelops new-team` writes them and the team page lists them.
+    signals: tuple[str, ...] = ()
     data_engineer_note: str = ""  # a line of the team page's data-engineer checklist; {models} = names
 
 
@@ -88,6 +91,7 @@ ONLINE = PatternSpec(
         latency_p99_ms=300, max_error_rate=0.01, min_predictions_per_hour=100, sample_rate=1.0, retention_days=400
     ),
     lifecycle=Lifecycle(endpoint=True),
+    signals=("serving.max_replicas",),  # replicas at max
     terraform_types=("google_vertex_ai_endpoint", "google_monitoring_custom_service", "google_monitoring_slo"),
     data_engineer_note="Online endpoints ({models}) log requests to BigQuery; keep feature names stable: drift is "
     "computed per feature.",
@@ -117,6 +121,7 @@ STREAMING = PatternSpec(
         latency_p99_ms=1000, max_error_rate=0.02, min_predictions_per_hour=100, sample_rate=1.0, retention_days=180
     ),
     lifecycle=Lifecycle(endpoint=False, champion_reader="streaming scorer"),
+    signals=("streaming.max_oldest_unacked_seconds", "streaming.max_delivery_attempts"),  # backlog, dead letters
     terraform_types=(
         "google_pubsub_schema",
         "google_pubsub_topic",

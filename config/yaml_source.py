@@ -2,6 +2,11 @@
 
 PyYAML's ``safe_load`` drops positions; we compose the node tree once, record
 ``path -> line`` for every key and value, and then construct plain Python data.
+
+Hostile input is refused before anything walks the data (every command that reads config or model cards
+goes through ``load``): files over MAX_BYTES, more than one document, and node graphs that expand past
+MAX_NODES values (alias bombs: "billion laughs") or nest deeper than MAX_DEPTH. Real config files hold a
+few hundred values at most six levels deep.
 """
 
 from __future__ import annotations
@@ -17,6 +22,10 @@ from config.errors import ConfigError
 PathKey = tuple[Any, ...]
 # libyaml's loader when PyYAML was built with it (same safe semantics, ~10x faster on big orgs).
 SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+MAX_BYTES = 1_000_000
+MAX_NODES = 100_000  # values after alias expansion
+MAX_DEPTH = 64
 
 
 @dataclass
@@ -47,6 +56,9 @@ def load(file: Path) -> tuple[YamlDocument | None, list[ConfigError]]:
     """Parse ``file``; return the document or the errors that make it unreadable."""
     where = display_path(file)
     try:
+        size = file.stat().st_size
+        if size > MAX_BYTES:
+            return None, [ConfigError(where, None, "", f"file is {size} bytes; at most {MAX_BYTES} are read")]
         raw = file.read_bytes()
     except OSError as exc:
         return None, [ConfigError(where, None, "", f"cannot read file: {exc.strerror}")]
@@ -60,11 +72,16 @@ def load(file: Path) -> tuple[YamlDocument | None, list[ConfigError]]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
+        if problem == "but found another document":
+            problem = "expected a single document, found another (`---`); a file holds one"
         return None, [ConfigError(where, mark.line + 1 if mark else None, "", f"invalid YAML: {problem}")]
     if node is None:
         return None, [ConfigError(where, None, "", "file is empty; expected a mapping of fields")]
     if not isinstance(node, yaml.MappingNode):
         return None, [ConfigError(where, node.start_mark.line + 1, "", "expected a mapping of fields at the top level")]
+    too_big = _expansion_problem(node)
+    if too_big:
+        return None, [ConfigError(where, None, "", too_big)]
     doc = YamlDocument(file=file, data=None)
     errors: list[ConfigError] = []
     _record_lines(node, (), doc.lines, errors, where)
@@ -76,6 +93,48 @@ def load(file: Path) -> tuple[YamlDocument | None, list[ConfigError]]:
             ConfigError(where, mark.line + 1 if mark else None, "", f"invalid YAML: {getattr(exc, 'problem', exc)}")
         )
     return (None if errors else doc), errors
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _expansion_problem(root: yaml.Node) -> str | None:
+    """Why the document is refused (too many values once aliases are expanded, or too deep), or None.
+
+    Aliases make the node tree a graph whose expansion can be exponential in the file size; sizes and depths
+    are computed once per distinct node (iteratively: deep input must not exhaust the stack)."""
+    size: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    on_path: set[int] = set()
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if children_done:
+            on_path.discard(key)
+            kids = _children(node)
+            size[key] = 1 + sum(size[id(k)] for k in kids)
+            depth[key] = 1 + max((depth[id(k)] for k in kids), default=0)
+            if size[key] > MAX_NODES:
+                return f"refused: more than {MAX_NODES} values once YAML aliases are expanded (an alias bomb?)"
+            if depth[key] > MAX_DEPTH:
+                return f"refused: nested more than {MAX_DEPTH} levels deep"
+            continue
+        if key in size:
+            continue
+        if key in on_path:  # a recursive alias: infinite expansion
+            return "refused: a YAML alias refers to itself (infinite expansion)"
+        on_path.add(key)
+        stack.append((node, True))
+        stack.extend((k, False) for k in _children(node) if id(k) not in size)
+        if len(on_path) > MAX_DEPTH:
+            return f"refused: nested more than {MAX_DEPTH} levels deep"
+    return None
 
 
 def _record_lines(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from checkov.common.models.enums import CheckCategories, CheckResult
@@ -34,6 +35,7 @@ class RuleInfo:
     resources: tuple[str, ...] = ()
     team_field: tuple[str, ...] = ("name",)
     platform_field: tuple[str, ...] = ("name",)
+    model_field: tuple[str, ...] = ()
 
 
 class Rule:
@@ -50,6 +52,9 @@ class Rule:
     # point at the model entry). "{env}" is replaced by the stack's environment.
     team_field: tuple[str, ...] = ("name",)
     platform_field: tuple[str, ...] = ("name",)
+    # The field under the model entry that produced the argument a finding is about (e.g. `serving.access`):
+    # a model resource's finding points at its line (or the nearest enclosing block the file has).
+    model_field: tuple[str, ...] = ()
     supported: tuple[str, ...] = ()
 
     @classmethod
@@ -65,11 +70,46 @@ class Rule:
             tuple(cls.supported),
             tuple(cls.team_field),
             tuple(cls.platform_field),
+            tuple(cls.model_field),
         )
 
 
+@dataclass(frozen=True)
+class Where:
+    """Where a resource is: its stack (from the cdk.tf.json file it is in) and that stack's team and environment
+    (from the config). Never from construct metadata: resources added through escape hatches (overrides, raw
+    resources) carry none and are checked like any other."""
+
+    stack: str
+    team: str | None = None
+    env: str | None = None
+
+    @property
+    def kind(self) -> str:
+        return "team" if self.team else "platform" if self.stack.startswith("platform-") else "unknown"
+
+
+# Stack name -> (team or None, env) of every stack the config defines; set by the gate before checkov runs
+# (policies.engine.gate), inherited by checkov's worker processes.
+_STACK_OWNERS: dict[str, tuple[str | None, str]] = {}
+
+
+def set_stack_owners(owners: dict[str, tuple[str | None, str]]) -> None:
+    _STACK_OWNERS.clear()
+    _STACK_OWNERS.update(owners)
+
+
+def where_in_file(scanned_file: str) -> Where:
+    """The Where of a resource in ``stacks/<stack>/cdk.tf.json``."""
+    stack = Path(scanned_file).parent.name
+    team, env = _STACK_OWNERS.get(stack, (None, None))
+    return Where(stack, team, env)
+
+
 class ResourceRule(Rule, BaseResourceCheck):
-    """A checkov resource check: ``problems(conf)`` lists what is wrong; none means compliant."""
+    """A checkov resource check: ``problems(conf)`` lists what is wrong; none means compliant.
+
+    ``self.where`` is the resource's stack, team and environment while ``problems`` runs."""
 
     # checkov's BaseCheck declares `severity` as None (its severities come from the platform API, offline
     # there are none); ours is the rule's own severity string.
@@ -86,6 +126,11 @@ class ResourceRule(Rule, BaseResourceCheck):
 
     def problems(self, conf: dict[str, Any]) -> Iterable[str]:
         raise NotImplementedError
+
+    @property
+    def where(self) -> Where:
+        # checkov sets entity_path to "<scanned file>:<type>:<name>" before it calls the check
+        return where_in_file(self.entity_path.rsplit(":", 2)[0])
 
     def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:
         found = list(self.problems(conf))
@@ -143,10 +188,6 @@ def strings(value: Any) -> list[str]:
 def construct_path(conf: dict[str, Any]) -> str:
     meta = conf.get("//", {}) if isinstance(conf, dict) else {}
     return (meta.get("metadata") or {}).get("path", "") if isinstance(meta, dict) else ""
-
-
-def stack_of(conf: dict[str, Any]) -> str:
-    return construct_path(conf).split("/", 1)[0]
 
 
 def is_token(value: Any) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 
@@ -31,3 +32,9 @@ def addresses(stack: dict) -> set[str]:
 def one(mapping: dict[str, Any]) -> Any:
     assert len(mapping) == 1, f"expected exactly one, got {sorted(mapping)}"
     return next(iter(mapping.values()))
+
+
+# The test suite's fixture organisation: behaviour tests assert on it, never on infra/ (a company's own config).
+REPO = Path(__file__).resolve().parent.parent
+ORG_DIR = "tests/fixtures/org"  # relative to the repository: what `--config-dir` takes when the CLI runs from REPO
+ORG = REPO / ORG_DIR

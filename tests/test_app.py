@@ -7,35 +7,35 @@ import re
 from modules.labels import NOT_LABELS
 from tests.helpers import all_resources, one, resources
 
-TEAMS = ("fraud", "growth", "search")
+TEAMS = ("ledger", "reach", "scout")
 ENVS = ("dev", "prod")
 
 
-def test_one_platform_stack_per_env_and_one_team_stack_per_team_and_env(stacks):
+def test_one_platform_stack_per_env_and_one_team_stack_per_team_and_env(org_stacks):
     expected = {f"platform-{e}" for e in ENVS} | {f"team-{t}-{e}" for t in TEAMS for e in ENVS}
-    assert set(stacks) == expected
+    assert set(org_stacks) == expected
 
 
-def test_gcs_backend_per_env_bucket_and_one_prefix_per_stack(stacks):
+def test_gcs_backend_per_env_bucket_and_one_prefix_per_stack(org_stacks):
     """(Without a bucket state is local: tests/deploy/test_readme_deploy.py deploys such a config.)"""
     for env in ("dev", "prod"):
-        backend = stacks[f"team-fraud-{env}"]["terraform"]["backend"]
-        assert backend == {"gcs": {"bucket": f"acme-mlops-tfstate-{env}", "prefix": f"team-fraud-{env}"}}
+        backend = org_stacks[f"team-ledger-{env}"]["terraform"]["backend"]
+        assert backend == {"gcs": {"bucket": f"orbit-mlops-tfstate-{env}", "prefix": f"team-ledger-{env}"}}
 
 
-def test_google_provider_is_pinned_by_the_bindings(stacks):
-    for stack in stacks.values():
+def test_google_provider_is_pinned_by_the_bindings(org_stacks):
+    for stack in org_stacks.values():
         assert stack["terraform"]["required_providers"]["google"] == {"source": "hashicorp/google", "version": "8.7.0"}
 
 
-def test_provider_default_labels_keep_their_keys(stacks):
-    provider = stacks["team-growth-dev"]["provider"]["google"][0]
-    assert provider["default_labels"] == {"team": "growth", "env": "dev", "managed-by": "modelops"}
+def test_provider_default_labels_keep_their_keys(org_stacks):
+    provider = org_stacks["team-reach-dev"]["provider"]["google"][0]
+    assert provider["default_labels"] == {"team": "reach", "env": "dev", "managed-by": "modelops"}
 
 
-def test_every_labelled_resource_carries_team_env_and_managed_by(stacks):
+def test_every_labelled_resource_carries_team_env_and_managed_by(org_stacks):
     checked = 0
-    for name, stack in stacks.items():
+    for name, stack in org_stacks.items():
         env = name.rsplit("-", 1)[1]
         team = "platform" if name.startswith("platform-") else name.split("-")[1]
         for tf_type, logical_id, conf in all_resources(stack):
@@ -52,55 +52,55 @@ def test_every_labelled_resource_carries_team_env_and_managed_by(stacks):
     assert checked > 0
 
 
-def test_team_metadata_dataset_is_cmek_encrypted_with_the_platform_bigquery_key(stacks):
-    dataset = resources(stacks["team-fraud-prod"], "google_bigquery_dataset")["metadata/dataset"]
+def test_team_metadata_dataset_is_cmek_encrypted_with_the_platform_bigquery_key(org_stacks):
+    dataset = resources(org_stacks["team-ledger-prod"], "google_bigquery_dataset")["metadata/dataset"]
     key_ref = dataset["default_encryption_configuration"]["kms_key_name"]
     assert "terraform_remote_state.cross-stack-reference-input-platform-prod" in key_ref
     assert "kms_bigquery" in key_ref
-    assert dataset["dataset_id"] == "fraud_metadata"
+    assert dataset["dataset_id"] == "ledger_metadata"
 
 
-def test_team_metadata_dataset_is_protected_from_deletion(stacks):
+def test_team_metadata_dataset_is_protected_from_deletion(org_stacks):
     for name in (f"team-{t}-{e}" for t in TEAMS for e in ENVS):
-        dataset = resources(stacks[name], "google_bigquery_dataset")["metadata/dataset"]
+        dataset = resources(org_stacks[name], "google_bigquery_dataset")["metadata/dataset"]
         assert dataset["deletion_policy"] == "PREVENT"
         assert dataset["delete_contents_on_destroy"] is False
         assert dataset["lifecycle"]["prevent_destroy"] is True
 
 
-def test_bigquery_agent_may_use_only_the_bigquery_key(stacks):
-    grant = resources(stacks["platform-dev"], "google_kms_crypto_key_iam_member")["team-search/bq-agent-key"]
+def test_bigquery_agent_may_use_only_the_bigquery_key(org_stacks):
+    grant = resources(org_stacks["platform-dev"], "google_kms_crypto_key_iam_member")["team-scout/bq-agent-key"]
     assert grant["role"] == "roles/cloudkms.cryptoKeyEncrypterDecrypter"
     assert "kms_bigquery" in grant["crypto_key_id"]
     assert grant["member"].startswith("serviceAccount:${data.google_bigquery_default_service_account.")
 
 
-def test_team_service_accounts_are_named_from_the_team_and_have_no_keys(stacks):
-    accounts = resources(stacks["team-growth-prod"], "google_service_account")
-    assert {a["account_id"] for a in accounts.values()} == {"growth-serving", "growth-pipeline", "growth-deployer"}
-    assert all(a["project"] == "acme-growth-prod" for a in accounts.values())
-    assert not any(t == "google_service_account_key" for s in stacks.values() for t, _, _ in all_resources(s))
+def test_team_service_accounts_are_named_from_the_team_and_have_no_keys(org_stacks):
+    accounts = resources(org_stacks["team-reach-prod"], "google_service_account")
+    assert {a["account_id"] for a in accounts.values()} == {"reach-serving", "reach-pipeline", "reach-deployer"}
+    assert all(a["project"] == "orbit-reach-prod" for a in accounts.values())
+    assert not any(t == "google_service_account_key" for s in org_stacks.values() for t, _, _ in all_resources(s))
 
 
-def test_platform_keys_rotate_and_are_protected(stacks):
-    keys = resources(stacks["platform-prod"], "google_kms_crypto_key")
+def test_platform_keys_rotate_and_are_protected(org_stacks):
+    keys = resources(org_stacks["platform-prod"], "google_kms_crypto_key")
     assert {"kms/bigquery", "kms/vertex", "kms/pubsub", "kms/logging", "kms/gke", "kms/artifacts"} <= set(keys)
     for key in keys.values():
         assert key["rotation_period"] == "7776000s"
         assert key["deletion_policy"] == "PREVENT" and key["lifecycle"]["prevent_destroy"] is True
 
 
-def test_team_stacks_depend_on_their_environment_platform_stack(synth_dir):
+def test_team_stacks_depend_on_their_environment_platform_stack(org_synth_dir):
     import json
 
-    manifest = json.loads((synth_dir / "manifest.json").read_text())
-    assert manifest["stacks"]["team-fraud-prod"]["dependencies"] == ["platform-prod"]
-    assert manifest["stacks"]["team-fraud-dev"]["dependencies"] == ["platform-dev"]
+    manifest = json.loads((org_synth_dir / "manifest.json").read_text())
+    assert manifest["stacks"]["team-ledger-prod"]["dependencies"] == ["platform-prod"]
+    assert manifest["stacks"]["team-ledger-dev"]["dependencies"] == ["platform-dev"]
 
 
-def test_logical_ids_come_from_names_not_positions(stacks):
-    dataset = one(stacks["team-fraud-dev"]["resource"]["google_bigquery_dataset"])
-    assert dataset["//"]["metadata"]["path"] == "team-fraud-dev/metadata/dataset"
+def test_logical_ids_come_from_names_not_positions(org_stacks):
+    dataset = one(org_stacks["team-ledger-dev"]["resource"]["google_bigquery_dataset"])
+    assert dataset["//"]["metadata"]["path"] == "team-ledger-dev/metadata/dataset"
 
 
 def test_cdktn_cli_and_in_process_synth_target_the_same_terraform_versions():
@@ -113,33 +113,33 @@ def test_cdktn_cli_and_in_process_synth_target_the_same_terraform_versions():
     assert cdktf_json["targetVersions"] == TARGET_VERSIONS
 
 
-def test_every_stack_requires_a_terraform_that_supports_write_only_arguments(stacks):
-    assert {s["terraform"]["required_version"] for s in stacks.values()} == {">= 1.11.0"}
+def test_every_stack_requires_a_terraform_that_supports_write_only_arguments(org_stacks):
+    assert {s["terraform"]["required_version"] for s in org_stacks.values()} == {">= 1.11.0"}
 
 
-def test_every_cross_stack_remote_state_resolves_to_the_state_its_stack_writes(synth_dir):
+def test_every_cross_stack_remote_state_resolves_to_the_state_its_stack_writes(org_synth_dir):
     """Terraform runs each stack in its manifest workingDirectory and resolves local paths from there."""
     import json
     import os
     from pathlib import Path
 
-    manifest = json.loads((synth_dir / "manifest.json").read_text())["stacks"]
+    manifest = json.loads((org_synth_dir / "manifest.json").read_text())["stacks"]
 
     def where(backend: str, config: dict, stack: str) -> tuple:
         if backend == "local":
-            return ("local", os.path.normpath(synth_dir / manifest[stack]["workingDirectory"] / config["path"]))
+            return ("local", os.path.normpath(org_synth_dir / manifest[stack]["workingDirectory"] / config["path"]))
         return (backend, config["bucket"], config["prefix"])
 
     checked = 0
     for name, entry in manifest.items():
-        doc = json.loads((synth_dir / entry["synthesizedStackPath"]).read_text())
+        doc = json.loads((org_synth_dir / entry["synthesizedStackPath"]).read_text())
         for ref in (doc.get("data", {}).get("terraform_remote_state") or {}).values():
             (target,) = entry["dependencies"]  # a team stack reads exactly its platform stack
-            ((backend, config),) = json.loads((synth_dir / manifest[target]["synthesizedStackPath"]).read_text())[
+            ((backend, config),) = json.loads((org_synth_dir / manifest[target]["synthesizedStackPath"]).read_text())[
                 "terraform"
             ]["backend"].items()
             assert where(ref["backend"], ref["config"], name) == where(backend, config, target), name
             if backend == "local":  # outside the synth output, which `modelops synth` replaces wholesale
-                assert not Path(where(backend, config, target)[1]).is_relative_to(synth_dir)
+                assert not Path(where(backend, config, target)[1]).is_relative_to(org_synth_dir)
             checked += 1
     assert checked == sum(1 for e in manifest.values() if e["dependencies"])

@@ -15,7 +15,7 @@ import pytest
 
 from tests.helpers import resources
 
-REPO = "acme/mlops-platform"
+REPO = "orbit/mlops-platform"
 DEPLOY = f"{REPO}/.github/workflows/deploy.yml@"
 
 
@@ -107,17 +107,17 @@ CASES = [
 
 
 @pytest.mark.parametrize("what,token,env,expected", CASES, ids=[c[0] for c in CASES])
-def test_each_ci_token_may_act_as_exactly_the_identities_its_job_needs(stacks, what, token, env, expected):
-    assert who_may_act(stacks[f"platform-{env}"], token) == expected
+def test_each_ci_token_may_act_as_exactly_the_identities_its_job_needs(org_stacks, what, token, env, expected):
+    assert who_may_act(org_stacks[f"platform-{env}"], token) == expected
 
 
-def test_a_pinned_repository_id_refuses_a_re_registered_repository_name(config_copy):
+def test_a_pinned_repository_id_refuses_a_re_registered_repository_name(org_copy):
     from config.loader import load_config
     from modules.ci_identity import attribute_condition
 
-    platform = config_copy / "platform.yaml"
+    platform = org_copy / "platform.yaml"
     platform.write_text(platform.read_text().replace("  branch: main\n", '  branch: main\n  repository_id: "4242"\n'))
-    ci = load_config(config_copy).platform.ci
+    ci = load_config(org_copy).platform.ci
     env = celpy.Environment()
     program = env.program(env.compile(attribute_condition(ci, "prod")))
     token = claims("environment:prod", "push", MAIN)

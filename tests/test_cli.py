@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.helpers import ORG_DIR
+
 REPO = Path(__file__).resolve().parent.parent
 MODELOPS = [sys.executable, "-m", "scripts.cli"]
 
@@ -28,46 +30,46 @@ def tree_digest(root: Path) -> dict[str, str]:
 
 
 def test_validate_example_exits_0_with_a_one_line_summary():
-    result = run("validate", "--config-dir", "infra")
+    result = run("validate", "--config-dir", ORG_DIR)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines() == ["config valid: 3 teams, 6 models, 2 environments (dev, prod)"]
 
 
 def test_validate_json_output():
-    result = run("validate", "--config-dir", "infra", "--output", "json")
+    result = run("validate", "--config-dir", ORG_DIR, "--output", "json")
     assert result.returncode == 0
     assert json.loads(result.stdout) == {"valid": True, "teams": 3, "models": 6, "environments": ["dev", "prod"]}
 
 
-def test_validate_broken_team_exits_2_with_file_line_messages_and_no_traceback(config_copy):
-    team = config_copy / "teams" / "fraud.yaml"
+def test_validate_broken_team_exits_2_with_file_line_messages_and_no_traceback(org_copy):
+    team = org_copy / "teams" / "ledger.yaml"
     team.write_text(team.read_text().replace("latency_p99_ms: 150", "latency_p99_ms: 0"))
-    (config_copy / "teams" / "empty.yaml").write_text("")
-    result = run("validate", "--config-dir", str(config_copy))
+    (org_copy / "teams" / "empty.yaml").write_text("")
+    result = run("validate", "--config-dir", str(org_copy))
     assert result.returncode == 2
     assert "Traceback" not in result.stderr + result.stdout
     lines = result.stderr.strip().splitlines()
     assert f"{team}:34: models[0].monitoring.latency_p99_ms: must be greater than 0" in lines
-    assert f"{config_copy / 'teams' / 'empty.yaml'}: file is empty; expected a mapping of fields" in lines
+    assert f"{org_copy / 'teams' / 'empty.yaml'}: file is empty; expected a mapping of fields" in lines
     assert lines[-1] == "2 problems found"
 
 
-def test_validate_emits_github_annotations_inside_actions(config_copy):
-    team = config_copy / "teams" / "fraud.yaml"
+def test_validate_emits_github_annotations_inside_actions(org_copy):
+    team = org_copy / "teams" / "ledger.yaml"
     team.write_text(team.read_text().replace("latency_p99_ms: 150", "latency_p99_ms: 0"))
     env = {**os.environ, "PYTHONPATH": str(REPO), "GITHUB_ACTIONS": "true"}
     result = subprocess.run(
-        [*MODELOPS, "validate", "-c", str(config_copy)], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
+        [*MODELOPS, "validate", "-c", str(org_copy)], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 2
     assert f"::error file={team},line=34::models[0].monitoring.latency_p99_ms: must be greater than 0" in result.stdout
 
 
 def test_stacks_lists_names_and_rejects_unknown_teams():
-    listed = run("stacks", "--config-dir", "infra", "--team", "growth")
+    listed = run("stacks", "--config-dir", ORG_DIR, "--team", "reach")
     assert listed.returncode == 0
-    assert listed.stdout.split() == ["platform-dev", "team-growth-dev", "platform-prod", "team-growth-prod"]
-    unknown = run("stacks", "--config-dir", "infra", "--team", "nope")
+    assert listed.stdout.split() == ["platform-dev", "team-reach-dev", "platform-prod", "team-reach-prod"]
+    unknown = run("stacks", "--config-dir", ORG_DIR, "--team", "nope")
     assert unknown.returncode == 2
     assert "--team nope: no such team" in unknown.stderr
 
@@ -78,17 +80,17 @@ def test_unknown_option_is_bad_input():
     assert "Traceback" not in result.stderr
 
 
-def test_synth_writes_selected_stacks_and_a_failed_synth_leaves_them_untouched(config_copy, tmp_path):
+def test_synth_writes_selected_stacks_and_a_failed_synth_leaves_them_untouched(org_copy, tmp_path):
     out = tmp_path / "cdktf.out"
-    ok = run("synth", "--config-dir", str(config_copy), "--out", str(out), "--team", "search", "--env", "dev")
+    ok = run("synth", "--config-dir", str(org_copy), "--out", str(out), "--team", "scout", "--env", "dev")
     assert ok.returncode == 0, ok.stderr
-    assert sorted(p.name for p in (out / "stacks").iterdir()) == ["platform-dev", "team-search-dev"]
-    assert "team-search-dev" in ok.stdout and "seconds" in ok.stdout
+    assert sorted(p.name for p in (out / "stacks").iterdir()) == ["platform-dev", "team-scout-dev"]
+    assert "team-scout-dev" in ok.stdout and "seconds" in ok.stdout
     before = tree_digest(out)
 
-    team = config_copy / "teams" / "search.yaml"
+    team = org_copy / "teams" / "scout.yaml"
     team.write_text(team.read_text().replace("pattern: batch", "pattern: nightly"))
-    failed = run("synth", "--config-dir", str(config_copy), "--out", str(out))
+    failed = run("synth", "--config-dir", str(org_copy), "--out", str(out))
     assert failed.returncode == 2
     assert "models[1].pattern: must be one of" in failed.stderr
     assert "Traceback" not in failed.stderr

@@ -8,6 +8,7 @@ import pytest
 
 from config.errors import ConfigInvalid
 from config.loader import load_config
+from tests.helpers import ORG
 
 
 def problems(config_dir: Path) -> list[str]:
@@ -26,35 +27,34 @@ def line_of(path: Path, needle: str) -> int:
     return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if needle in line)
 
 
-def test_example_config_is_valid_with_three_teams_both_envs_and_all_patterns(example_config):
-    assert len(example_config.teams) >= 3
-    assert set(example_config.platform.environments) == {"dev", "prod"}
-    assert {m.pattern for t in example_config.teams for m in t.models} == {"online", "batch", "streaming"}
-    assert all(set(t.environments) == {"dev", "prod"} for t in example_config.teams)
+def test_example_config_is_valid_with_three_teams_both_envs_and_all_patterns(org_config):
+    assert len(org_config.teams) >= 3
+    assert set(org_config.platform.environments) == {"dev", "prod"}
+    assert {m.pattern for t in org_config.teams for m in t.models} == {"online", "batch", "streaming"}
+    assert all(set(t.environments) == {"dev", "prod"} for t in org_config.teams)
 
 
-def test_models_remember_their_yaml_line(example_config):
-    fraud = example_config.team("fraud")
-    model = fraud.model("chargeback-forecast")
-    file = Path(__file__).resolve().parent.parent / "infra" / "teams" / "fraud.yaml"
-    assert model.source.file.name == "fraud.yaml"
-    assert file.read_text().splitlines()[model.source.line - 1].strip() == "- name: chargeback-forecast"
+def test_models_remember_their_yaml_line(org_config):
+    ledger = org_config.team("ledger")
+    model = ledger.model("refund-forecast")
+    file = ORG / "teams" / "ledger.yaml"
+    assert model.source.file.name == "ledger.yaml"
+    assert file.read_text().splitlines()[model.source.line - 1].strip() == "- name: refund-forecast"
 
 
 def test_every_yaml_file_points_editors_at_its_schema():
-    infra = Path(__file__).resolve().parent.parent / "infra"
-    for path in [infra / "platform.yaml", *sorted((infra / "teams").glob("*.yaml"))]:
+    for path in [ORG / "platform.yaml", *sorted((ORG / "teams").glob("*.yaml"))]:
         first = path.read_text().splitlines()[0]
         assert first.startswith("# yaml-language-server: $schema=") and first.endswith(".schema.json"), path
         schema = (path.parent / first.split("=", 1)[1]).resolve()
         assert schema.exists(), f"{path}: schema reference {schema} does not exist"
 
 
-def test_out_of_range_threshold_is_reported_with_file_line_and_path(config_copy):
-    team = config_copy / "teams" / "fraud.yaml"
+def test_out_of_range_threshold_is_reported_with_file_line_and_path(org_copy):
+    team = org_copy / "teams" / "ledger.yaml"
     edit(team, "latency_p99_ms: 3600000", "latency_p99_ms: 0")
     line = line_of(team, "latency_p99_ms: 0 ")
-    assert problems(config_copy) == [f"{team}:{line}: models[1].monitoring.latency_p99_ms: must be greater than 0"]
+    assert problems(org_copy) == [f"{team}:{line}: models[1].monitoring.latency_p99_ms: must be greater than 0"]
 
 
 @pytest.mark.parametrize(
@@ -62,7 +62,11 @@ def test_out_of_range_threshold_is_reported_with_file_line_and_path(config_copy)
     [
         ("pattern: batch", "pattern: bach", "models[1].pattern: must be one of: online, batch, streaming (got 'bach')"),
         ("data_classification: restricted", "data_classification: secret", "data_classification: must be one of"),
-        ("  admins: fraud-admins@acme.example", "  admins: not-an-email", "groups.admins: 'not-an-email' is not valid"),
+        (
+            "  admins: ledger-admins@orbit.example",
+            "  admins: not-an-email",
+            "groups.admins: 'not-an-email' is not valid",
+        ),
         (
             "      sample_rate: 1.0\n      retention_days: 730",
             "      sample_rate: 1.5\n      retention_days: 730",
@@ -75,7 +79,7 @@ def test_out_of_range_threshold_is_reported_with_file_line_and_path(config_copy)
             "models[0].serving.min_replicas: must be an integer, got str 'two'",
         ),
         ('    schedule: "0 3 * * *"\n', "", "models[1]: missing required field 'schedule'"),
-        ("name: fraud", "name: Fraud", "name: 'Fraud' is not valid: must match"),
+        ("name: ledger", "name: Fraud", "name: 'Fraud' is not valid: must match"),
         (
             "      features: [merchant_id_hash, weekly_volume, dispute_rate]",
             "      features: []",
@@ -94,21 +98,21 @@ def test_out_of_range_threshold_is_reported_with_file_line_and_path(config_copy)
         ),
     ],
 )
-def test_schema_rejections_name_the_field(config_copy, old, new, expected):
-    team = config_copy / "teams" / "fraud.yaml"
+def test_schema_rejections_name_the_field(org_copy, old, new, expected):
+    team = org_copy / "teams" / "ledger.yaml"
     edit(team, old, new)
-    found = problems(config_copy)
+    found = problems(org_copy)
     assert any(expected in p and p.startswith(f"{team}:") for p in found), found
 
 
-def test_every_problem_in_every_file_is_reported_at_once(config_copy):
-    edit(config_copy / "teams" / "fraud.yaml", "latency_p99_ms: 150", "latency_p99_ms: -1")
-    edit(config_copy / "teams" / "fraud.yaml", "max_error_rate: 0.02", "max_error_rate: 2")
-    edit(config_copy / "teams" / "growth.yaml", "pattern: streaming", "pattern: kafka")
-    edit(config_copy / "platform.yaml", "region: europe-west4", "region: 42")
-    found = problems(config_copy)
+def test_every_problem_in_every_file_is_reported_at_once(org_copy):
+    edit(org_copy / "teams" / "ledger.yaml", "latency_p99_ms: 150", "latency_p99_ms: -1")
+    edit(org_copy / "teams" / "ledger.yaml", "max_error_rate: 0.02", "max_error_rate: 2")
+    edit(org_copy / "teams" / "reach.yaml", "pattern: streaming", "pattern: kafka")
+    edit(org_copy / "platform.yaml", "region: europe-west4", "region: 42")
+    found = problems(org_copy)
     assert len(found) == 4, found
-    assert {p.split(":")[0].rsplit("/", 1)[-1] for p in found} == {"fraud.yaml", "growth.yaml", "platform.yaml"}
+    assert {p.split(":")[0].rsplit("/", 1)[-1] for p in found} == {"ledger.yaml", "reach.yaml", "platform.yaml"}
 
 
 @pytest.mark.parametrize(
@@ -121,37 +125,37 @@ def test_every_problem_in_every_file_is_reported_at_once(config_copy):
         (b"name: a\nname: b\n", "2: name: duplicate key"),
     ],
 )
-def test_unreadable_team_files_are_reported_without_traceback(config_copy, content, expected):
-    bad = config_copy / "teams" / "broken.yaml"
+def test_unreadable_team_files_are_reported_without_traceback(org_copy, content, expected):
+    bad = org_copy / "teams" / "broken.yaml"
     bad.write_bytes(content)
-    found = problems(config_copy)
+    found = problems(org_copy)
     assert any(p.startswith(f"{bad}") and expected in p for p in found), found
 
 
-def test_file_stem_must_equal_team_name(config_copy):
-    (config_copy / "teams" / "fraud.yaml").rename(config_copy / "teams" / "risk.yaml")
-    found = problems(config_copy)
-    assert any("risk.yaml:2: name: must equal the file name 'risk' (got 'fraud')" in p for p in found), found
+def test_file_stem_must_equal_team_name(org_copy):
+    (org_copy / "teams" / "ledger.yaml").rename(org_copy / "teams" / "risk.yaml")
+    found = problems(org_copy)
+    assert any("risk.yaml:2: name: must equal the file name 'risk' (got 'ledger')" in p for p in found), found
 
 
-def test_team_names_are_unique_across_files(config_copy):
-    text = (config_copy / "teams" / "fraud.yaml").read_text()
-    (config_copy / "teams" / "fraud.yml").write_text(text)
-    found = problems(config_copy)
-    assert any("fraud.yml:2: name: team 'fraud' is already defined in" in p for p in found), found
+def test_team_names_are_unique_across_files(org_copy):
+    text = (org_copy / "teams" / "ledger.yaml").read_text()
+    (org_copy / "teams" / "ledger.yml").write_text(text)
+    found = problems(org_copy)
+    assert any("ledger.yml:2: name: team 'ledger' is already defined in" in p for p in found), found
 
 
-def test_model_names_are_unique_within_a_team(config_copy):
-    team = config_copy / "teams" / "fraud.yaml"
-    edit(team, "- name: chargeback-forecast", "- name: card-scorer")
-    found = problems(config_copy)
-    assert any("models[1].name: duplicate model name 'card-scorer' (also models[0])" in p for p in found), found
+def test_model_names_are_unique_within_a_team(org_copy):
+    team = org_copy / "teams" / "ledger.yaml"
+    edit(team, "- name: refund-forecast", "- name: pay-scorer")
+    found = problems(org_copy)
+    assert any("models[1].name: duplicate model name 'pay-scorer' (also models[0])" in p for p in found), found
 
 
-def test_team_environments_must_exist_on_the_platform(config_copy):
-    team = config_copy / "teams" / "search.yaml"
-    edit(team, "  prod:\n    project_id: acme-search-prod", "  staging:\n    project_id: acme-search-stg")
-    found = problems(config_copy)
+def test_team_environments_must_exist_on_the_platform(org_copy):
+    team = org_copy / "teams" / "scout.yaml"
+    edit(team, "  prod:\n    project_id: orbit-scout-prod", "  staging:\n    project_id: orbit-scout-stg")
+    found = problems(org_copy)
     assert any(
         f"{team}:{line_of(team, 'staging:')}: environments.staging: environment 'staging' is not defined in platform.yaml"
         in p
@@ -168,67 +172,67 @@ def test_derived_service_account_ids_must_fit_google_limits():
     assert not names.SERVICE_ACCOUNT_ID.match(names.service_account_id("a" * 22, "pipeline"))
 
 
-def test_derived_label_values_must_fit(config_copy):
-    team = config_copy / "teams" / "fraud.yaml"
-    long_owner = "a" * 60 + "@acme.example"
-    edit(team, "business_owner: maria.rossi@acme.example", f"business_owner: {long_owner}")
-    found = problems(config_copy)
+def test_derived_label_values_must_fit(org_copy):
+    team = org_copy / "teams" / "ledger.yaml"
+    long_owner = "a" * 60 + "@orbit.example"
+    edit(team, "business_owner: kim.berg@orbit.example", f"business_owner: {long_owner}")
+    found = problems(org_copy)
     assert any("business_owner: derived label value" in p and "63 characters" in p for p in found), found
 
 
-def test_batch_only_fields_are_refused_on_other_patterns(config_copy):
-    team = config_copy / "teams" / "growth.yaml"
+def test_batch_only_fields_are_refused_on_other_patterns(org_copy):
+    team = org_copy / "teams" / "reach.yaml"
     edit(team, "    pattern: streaming", '    pattern: streaming\n    schedule: "0 * * * *"')
-    assert any("models[1].schedule: only batch models take a schedule" in p for p in problems(config_copy))
+    assert any("models[1].schedule: only batch models take a schedule" in p for p in problems(org_copy))
 
 
-def test_oncall_channel_must_be_defined(config_copy):
-    edit(config_copy / "platform.yaml", "oncall_channel: platform-oncall", "oncall_channel: nobody")
-    assert any("oncall_channel: unknown notification channel 'nobody'" in p for p in problems(config_copy))
+def test_oncall_channel_must_be_defined(org_copy):
+    edit(org_copy / "platform.yaml", "oncall_channel: platform-oncall", "oncall_channel: nobody")
+    assert any("oncall_channel: unknown notification channel 'nobody'" in p for p in problems(org_copy))
 
 
-def test_notification_channel_secrets_are_references_not_values(config_copy):
+def test_notification_channel_secrets_are_references_not_values(org_copy):
     edit(
-        config_copy / "platform.yaml",
+        org_copy / "platform.yaml",
         "service_key_secret: projects/{project}/secrets/pagerduty-service-key/versions/latest",
         "service_key_secret: s3cr3t-value",
     )
-    assert any("notification_channels.platform-oncall.service_key_secret" in p for p in problems(config_copy))
+    assert any("notification_channels.platform-oncall.service_key_secret" in p for p in problems(org_copy))
 
 
-def test_missing_platform_file_is_reported(config_copy):
-    (config_copy / "platform.yaml").unlink()
-    assert any("platform.yaml: platform file not found" in p for p in problems(config_copy))
+def test_missing_platform_file_is_reported(org_copy):
+    (org_copy / "platform.yaml").unlink()
+    assert any("platform.yaml: platform file not found" in p for p in problems(org_copy))
 
 
-def test_every_missing_required_field_is_named(config_copy):
-    team = config_copy / "teams" / "search.yaml"
-    edit(team, "display_name: Search Relevance\n", "")
-    edit(team, "business_owner: sam.okafor@acme.example\n", "")
-    found = problems(config_copy)
+def test_every_missing_required_field_is_named(org_copy):
+    team = org_copy / "teams" / "scout.yaml"
+    edit(team, "display_name: Scout Relevance\n", "")
+    edit(team, "business_owner: eva.novak@orbit.example\n", "")
+    found = problems(org_copy)
     assert any("missing required field 'display_name'" in p for p in found), found
     assert any("missing required field 'business_owner'" in p for p in found), found
 
 
-def test_ci_deploys_need_a_state_bucket_in_every_environment(config_copy):
+def test_ci_deploys_need_a_state_bucket_in_every_environment(org_copy):
     """A CI runner's local state is gone after the job: the next apply would recreate everything."""
-    platform = config_copy / "platform.yaml"
-    edit(platform, "    state_bucket: acme-mlops-tfstate-dev\n", "")
-    (found,) = problems(config_copy)
+    platform = org_copy / "platform.yaml"
+    edit(platform, "    state_bucket: orbit-mlops-tfstate-dev\n", "")
+    (found,) = problems(org_copy)
     assert found.startswith(f"{platform}:{line_of(platform, '  dev:')}: environments.dev: state_bucket is required")
 
 
-def test_a_secret_pinned_to_one_environments_project_is_refused(config_copy):
+def test_a_secret_pinned_to_one_environments_project_is_refused(org_copy):
     """dev stacks would read prod's PagerDuty key; `projects/{project}/...` keeps each environment's own."""
-    platform = config_copy / "platform.yaml"
+    platform = org_copy / "platform.yaml"
     edit(
         platform,
         "projects/{project}/secrets/pagerduty-service-key",
-        "projects/acme-mlops-prod/secrets/pagerduty-service-key",
+        "projects/orbit-mlops-prod/secrets/pagerduty-service-key",
     )
-    team = config_copy / "teams" / "growth.yaml"
-    edit(team, "projects/{project}/secrets/slack-token", "projects/acme-growth-dev/secrets/slack-token")
-    found = problems(config_copy)
+    team = org_copy / "teams" / "reach.yaml"
+    edit(team, "projects/{project}/secrets/slack-token", "projects/orbit-reach-dev/secrets/slack-token")
+    found = problems(org_copy)
     assert len(found) == 2
     assert found[0].startswith(
         f"{platform}:{line_of(platform, 'service_key_secret')}: "
@@ -236,15 +240,15 @@ def test_a_secret_pinned_to_one_environments_project_is_refused(config_copy):
     )
     assert found[1].startswith(
         f"{team}:{line_of(team, 'auth_token_secret')}: "
-        "notification_channels.growth-slack.auth_token_secret: secret in the dev project"
+        "notification_channels.reach-slack.auth_token_secret: secret in the dev project"
     )
 
 
-def test_same_environment_secrets_resolve_to_each_stacks_own_project(stacks):
+def test_same_environment_secrets_resolve_to_each_stacks_own_project(org_stacks):
 
     for env in ("dev", "prod"):
-        platform = stacks[f"platform-{env}"]["ephemeral"]["google_secret_manager_secret_version"]
-        assert {s["project"] for s in platform.values()} == {f"acme-mlops-{env}"}
-        team = stacks[f"team-growth-{env}"]["ephemeral"]["google_secret_manager_secret_version"]
+        platform = org_stacks[f"platform-{env}"]["ephemeral"]["google_secret_manager_secret_version"]
+        assert {s["project"] for s in platform.values()} == {f"orbit-mlops-{env}"}
+        team = org_stacks[f"team-reach-{env}"]["ephemeral"]["google_secret_manager_secret_version"]
         # the team's Slack token from the team project; the on-call copy's key from the platform project
-        assert sorted(s["project"] for s in team.values()) == [f"acme-growth-{env}", f"acme-mlops-{env}"]
+        assert sorted(s["project"] for s in team.values()) == [f"orbit-mlops-{env}", f"orbit-reach-{env}"]

@@ -19,19 +19,19 @@ def _with_org(config_dir, extra: str) -> None:
 
 
 @pytest.fixture
-def org_stacks(config_copy):
+def guarded_stacks(org_copy):
     import cdktn
 
     from stacks.platform import PlatformStack
 
-    _with_org(config_copy, '  org_id: "123456789012"\n  customer_id: C01abc23d')
-    config = load_config(config_copy)
+    _with_org(org_copy, '  org_id: "123456789012"\n  customer_id: C01abc23d')
+    config = load_config(org_copy)
     app = cdktn.Testing.app()
     return {env: json.loads(cdktn.Testing.synth(PlatformStack(app, config.platform, env))) for env in ("dev", "prod")}
 
 
-def test_org_policies_are_enforced_on_the_organization_when_org_id_is_set(org_stacks):
-    policies = {p["name"]: p for p in resources(org_stacks["prod"], "google_org_policy_policy").values()}
+def test_org_policies_are_enforced_on_the_organization_when_org_id_is_set(guarded_stacks):
+    policies = {p["name"]: p for p in resources(guarded_stacks["prod"], "google_org_policy_policy").values()}
     parent = "organizations/123456789012"
     assert {p["parent"] for p in policies.values()} == {parent}
 
@@ -50,33 +50,33 @@ def test_org_policies_are_enforced_on_the_organization_when_org_id_is_set(org_st
     cmek = rules("gcp.restrictNonCmekServices")[0]["values"]["denied_values"]
     assert {"aiplatform.googleapis.com", "bigquery.googleapis.com", "pubsub.googleapis.com"} <= set(cmek)
     assert rules("gcp.restrictCmekCryptoKeyProjects") == [
-        {"values": {"allowed_values": ["under:projects/acme-mlops-dev", "under:projects/acme-mlops-prod"]}}
+        {"values": {"allowed_values": ["under:projects/orbit-mlops-dev", "under:projects/orbit-mlops-prod"]}}
     ]
 
 
-def test_only_the_guardrails_env_owns_the_org_policies(org_stacks):
+def test_only_the_guardrails_env_owns_the_org_policies(guarded_stacks):
     # Policies exist once per parent and constraint: two stacks managing them would fight.
-    assert "google_org_policy_policy" not in org_stacks["dev"].get("resource", {})
+    assert "google_org_policy_policy" not in guarded_stacks["dev"].get("resource", {})
 
 
 def test_folder_id_wins_over_org_id():
     from config.model import Organization
     from modules.guardrails import guardrail_parent
 
-    assert guardrail_parent(Organization("acme.example", "1234567", "7654321", "C01abc23d")) == "folders/7654321"
-    assert guardrail_parent(Organization("acme.example", "1234567", None, "C01abc23d")) == "organizations/1234567"
-    assert guardrail_parent(Organization("acme.example", None, None, None)) is None
+    assert guardrail_parent(Organization("orbit.example", "1234567", "7654321", "C01abc23d")) == "folders/7654321"
+    assert guardrail_parent(Organization("orbit.example", "1234567", None, "C01abc23d")) == "organizations/1234567"
+    assert guardrail_parent(Organization("orbit.example", None, None, None)) is None
 
 
-def test_org_id_without_customer_id_is_a_config_error(config_copy):
-    _with_org(config_copy, '  org_id: "123456789012"')
+def test_org_id_without_customer_id_is_a_config_error(org_copy):
+    _with_org(org_copy, '  org_id: "123456789012"')
     with pytest.raises(ConfigInvalid) as info:
-        load_config(config_copy)
+        load_config(org_copy)
     assert any("customer_id is required" in str(e) for e in info.value.errors)
 
 
-def test_unknown_guardrails_env_is_a_config_error(config_copy):
-    _with_org(config_copy, "  guardrails_env: staging")
+def test_unknown_guardrails_env_is_a_config_error(org_copy):
+    _with_org(org_copy, "  guardrails_env: staging")
     with pytest.raises(ConfigInvalid) as info:
-        load_config(config_copy)
+        load_config(org_copy)
     assert any("guardrails_env" in str(e) and "unknown environment 'staging'" in str(e) for e in info.value.errors)

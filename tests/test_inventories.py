@@ -9,14 +9,14 @@ EXPECTED_STACKS = sorted(p.stem for p in HERE.glob("*.yaml"))
 HINT = f"inventory is stale; regenerate and review the diff:\n    {COMMAND}"
 
 
-def test_every_example_stack_has_an_inventory_and_every_inventory_a_stack(stacks):
-    assert sorted(stacks) == EXPECTED_STACKS, HINT
+def test_every_example_stack_has_an_inventory_and_every_inventory_a_stack(org_stacks):
+    assert sorted(org_stacks) == EXPECTED_STACKS, HINT
 
 
 @pytest.mark.parametrize("stack_name", EXPECTED_STACKS)
-def test_stack_matches_its_inventory(stacks, stack_name):
+def test_stack_matches_its_inventory(org_stacks, stack_name):
     expected = load(stack_name)
-    actual = inventory(stacks[stack_name])
+    actual = inventory(org_stacks[stack_name])
     if actual != expected:
         lines = [HINT]
         for section in ("resources", "data"):

@@ -171,9 +171,9 @@ def test_the_cli_runs_the_venvs_node_when_the_venv_is_not_activated(path_with_a_
             "scripts.cli",
             "synth",
             "--config-dir",
-            "infra",
+            "tests/fixtures/org",
             "--team",
-            "search",
+            "scout",
             "--env",
             "dev",
             "--out",
@@ -187,7 +187,7 @@ def test_the_cli_runs_the_venvs_node_when_the_venv_is_not_activated(path_with_a_
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert not Path(env["MARKER"]).exists()
-    assert (tmp_path / "out" / "stacks" / "team-search-dev" / "cdk.tf.json").is_file()
+    assert (tmp_path / "out" / "stacks" / "team-scout-dev" / "cdk.tf.json").is_file()
 
 
 def test_the_cdktn_app_runs_the_venvs_node_and_never_imports_the_cli(path_with_a_failing_node, tmp_path):

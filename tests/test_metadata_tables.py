@@ -20,8 +20,8 @@ def test_a_pii_column_without_a_policy_tag_is_refused():
     assert json.loads(schema_json(spec, "tag"))[1]["policyTags"] == {"names": ["tag"]}
 
 
-def test_team_tables_are_the_six_named_tables_partitioned_on_a_column_they_have(example_config):
-    specs = team_tables(example_config.team("growth"))
+def test_team_tables_are_the_six_named_tables_partitioned_on_a_column_they_have(org_config):
+    specs = team_tables(org_config.team("reach"))
     assert tuple(s.name for s in specs) == TEAM_TABLES
     for spec in specs:
         assert spec.column(spec.partition_field).mode == "REQUIRED"
@@ -29,41 +29,41 @@ def test_team_tables_are_the_six_named_tables_partitioned_on_a_column_they_have(
         assert spec.expiration_days == 400
 
 
-def test_retention_defaults_when_a_team_has_no_models(example_config):
-    team = dataclasses.replace(example_config.team("search"), models=())
+def test_retention_defaults_when_a_team_has_no_models(org_config):
+    team = dataclasses.replace(org_config.team("scout"), models=())
     assert retention_days(team) == DEFAULT_RETENTION_DAYS
 
 
 def test_request_log_table_names_are_valid_bigquery_ids():
-    assert names.request_log_table("card-scorer") == "request_log_card_scorer"
-    assert names.DATASET_ID.match(names.request_log_table("next-best-offer"))
+    assert names.request_log_table("pay-scorer") == "request_log_pay_scorer"
+    assert names.DATASET_ID.match(names.request_log_table("offer-ranker"))
 
 
-def test_consumers_group_gets_only_the_predictor_role(config_copy):
+def test_consumers_group_gets_only_the_predictor_role(org_copy):
     import cdktn
 
     from config.loader import load_config
     from stacks.platform import PlatformStack
     from stacks.team import TeamStack
 
-    team_file = config_copy / "teams" / "search.yaml"
+    team_file = org_copy / "teams" / "scout.yaml"
     text = team_file.read_text()
     team_file.write_text(
         text.replace(
-            "  sensitive_data_readers: search-pii-readers@acme.example\n",
-            "  sensitive_data_readers: search-pii-readers@acme.example\n  consumers: storefront-callers@acme.example\n",
+            "  sensitive_data_readers: scout-pii-readers@orbit.example\n",
+            "  sensitive_data_readers: scout-pii-readers@orbit.example\n  consumers: storefront-callers@orbit.example\n",
         )
     )
-    config = load_config(config_copy)
+    config = load_config(org_copy)
     app = cdktn.Testing.app()
     platform = PlatformStack(app, config.platform, "dev")
-    stack = json.loads(cdktn.Testing.synth(TeamStack(app, config.team("search"), "dev", platform)))
+    stack = json.loads(cdktn.Testing.synth(TeamStack(app, config.team("scout"), "dev", platform)))
     grants = [
         g
         for t, items in stack["resource"].items()
         if t.endswith("_iam_member")
         for g in items.values()
-        if g["member"] == "group:storefront-callers@acme.example"
+        if g["member"] == "group:storefront-callers@orbit.example"
     ]
     assert len(grants) == 1
     assert grants[0]["role"].startswith("${google_project_iam_custom_role.iam_predictor-role_")

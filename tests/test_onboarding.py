@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from config import names
 from config.loader import load_config
-from scripts.docs.teams import expected, owned, render_all
+from scripts.docs.teams import render_all
+from tests.helpers import ORG_DIR
 from tests.test_cli import run
 
-REPO = Path(__file__).resolve().parent.parent
-DOCS = REPO / "docs" / "teams"
 
-
-def test_new_team_writes_a_file_that_validates_and_prints_next_steps(config_copy):
+def test_new_team_writes_a_file_that_validates_and_prints_next_steps(org_copy):
     result = run(
         "new-team",
-        "payments",
+        "treasury",
         "--config-dir",
-        str(config_copy),
+        str(org_copy),
         "--pattern",
         "online",
         "--pattern",
@@ -32,16 +28,16 @@ def test_new_team_writes_a_file_that_validates_and_prints_next_steps(config_copy
     )
     assert result.returncode == 0, result.stderr
     assert "next steps" in result.stdout and "modelops check" in result.stdout
-    config = load_config(config_copy)
-    team = config.team("payments")
+    config = load_config(org_copy)
+    team = config.team("treasury")
     assert [m.pattern for m in team.models] == ["online", "batch", "streaming"]
-    assert team.groups.admins == "payments-admins@acme.example"
+    assert team.groups.admins == "treasury-admins@orbit.example"
     assert set(team.environments) == {"dev", "prod"}
-    text = (config_copy / "teams" / "payments.yaml").read_text()
+    text = (org_copy / "teams" / "treasury.yaml").read_text()
     assert text.startswith("# yaml-language-server: $schema=../../policies/schemas/team.schema.json")
 
 
-def test_new_team_output_synthesizes_and_passes_the_gate_unchanged(config_copy, tmp_path):
+def test_new_team_output_synthesizes_and_passes_the_gate_unchanged(org_copy, tmp_path):
     args = [
         "--pattern",
         "online",
@@ -52,86 +48,78 @@ def test_new_team_output_synthesizes_and_passes_the_gate_unchanged(config_copy, 
         "--data-classification",
         "restricted",
     ]
-    assert run("new-team", "payments", "--config-dir", str(config_copy), *args).returncode == 0
+    assert run("new-team", "treasury", "--config-dir", str(org_copy), *args).returncode == 0
     from policies.engine.gate import run_gate
     from scripts.synth import synthesize
     from stacks.app import Selection
 
-    config = load_config(config_copy)
-    result = synthesize(config, tmp_path / "out", Selection.of(teams=["payments"], envs=["prod"]))
-    assert [s.name for s in result.stacks] == ["platform-prod", "team-payments-prod"]
-    gate = run_gate(config, tmp_path / "out", only={"team-payments-prod"})
+    config = load_config(org_copy)
+    result = synthesize(config, tmp_path / "out", Selection.of(teams=["treasury"], envs=["prod"]))
+    assert [s.name for s in result.stacks] == ["platform-prod", "team-treasury-prod"]
+    gate = run_gate(config, tmp_path / "out", only={"team-treasury-prod"})
     assert gate.exit_code == 0, [(f.rule, f.construct_path, f.message) for f in gate.failed]
     assert gate.passed and not gate.suppressed
 
 
-def test_new_team_refuses_to_overwrite(config_copy):
-    before = (config_copy / "teams" / "fraud.yaml").read_text()
-    result = run("new-team", "fraud", "--config-dir", str(config_copy))
+def test_new_team_refuses_to_overwrite(org_copy):
+    before = (org_copy / "teams" / "ledger.yaml").read_text()
+    result = run("new-team", "ledger", "--config-dir", str(org_copy))
     assert result.returncode == 2
     assert "already exists; refusing to overwrite a team file" in result.stderr
-    assert (config_copy / "teams" / "fraud.yaml").read_text() == before
+    assert (org_copy / "teams" / "ledger.yaml").read_text() == before
 
 
-@pytest.mark.parametrize("name", ["Payments", "p", "9lives", "a-very-long-team-name-indeed"])
-def test_new_team_rejects_invalid_names_without_writing(config_copy, name):
-    result = run("new-team", name, "--config-dir", str(config_copy))
+@pytest.mark.parametrize("name", ["Treasury", "p", "9lives", "a-very-long-team-name-indeed"])
+def test_new_team_rejects_invalid_names_without_writing(org_copy, name):
+    result = run("new-team", name, "--config-dir", str(org_copy))
     assert result.returncode == 2
     assert "is not a valid team name" in result.stderr and "Traceback" not in result.stderr
-    assert sorted(p.name for p in (config_copy / "teams").iterdir()) == ["fraud.yaml", "growth.yaml", "search.yaml"]
+    assert sorted(p.name for p in (org_copy / "teams").iterdir()) == ["ledger.yaml", "reach.yaml", "scout.yaml"]
 
 
-def test_new_team_rejects_an_invalid_owner_with_the_field_named(config_copy):
-    result = run("new-team", "payments", "--config-dir", str(config_copy), "--business-owner", "not-an-email")
+def test_new_team_rejects_an_invalid_owner_with_the_field_named(org_copy):
+    result = run("new-team", "treasury", "--config-dir", str(org_copy), "--business-owner", "not-an-email")
     assert result.returncode == 2
-    assert "payments.yaml:" in result.stderr and "business_owner" in result.stderr
-    assert not (config_copy / "teams" / "payments.yaml").exists()
+    assert "treasury.yaml:" in result.stderr and "business_owner" in result.stderr
+    assert not (org_copy / "teams" / "treasury.yaml").exists()
 
 
-def test_docs_are_deterministic(example_config, synth_dir):
-    assert render_all(example_config, synth_dir) == render_all(example_config, synth_dir)
+def test_docs_are_deterministic(org_config, org_synth_dir):
+    assert render_all(org_config, org_synth_dir) == render_all(org_config, org_synth_dir)
 
 
-def test_committed_team_docs_are_fresh(example_config, synth_dir):
-    """Like Fabric's documentation check: regenerate with `modelops docs` when this fails."""
-    wanted = expected(DOCS, render_all(example_config, synth_dir))
-    problems = [p.name for p, text in wanted.items() if not p.exists() or p.read_text() != text]
-    problems += [p.name for p in owned(DOCS) if p not in wanted]
-    assert not problems, f"stale generated docs {problems}: run `.venv/bin/modelops docs`"
-
-
-def test_docs_check_flags_an_edited_page(synth_dir, tmp_path):
+def test_docs_check_flags_an_edited_page(org_synth_dir, tmp_path):
     out = tmp_path / "teams"
-    only = ("--only", "teams", "--synth-dir", str(synth_dir), "--out", str(out))
+    only = ("--config-dir", ORG_DIR, "--only", "teams", "--synth-dir", str(org_synth_dir), "--docs-dir", str(tmp_path))
     assert run("docs", *only).returncode == 0
     assert run("docs", *only, "--check").returncode == 0
-    (out / "growth.md").write_text((out / "growth.md").read_text() + "hand edit\n")
+    (out / "reach.md").write_text((out / "reach.md").read_text() + "hand edit\n")
     result = run("docs", *only, "--check")
     assert result.returncode == 1
-    assert "stale:" in result.stdout and "growth.md" in result.stdout
+    assert "stale:" in result.stdout and "reach.md" in result.stdout
 
 
-def test_team_page_states_facts_that_match_the_synthesized_json(example_config, stacks):
-    page = (DOCS / "fraud.md").read_text()
+def test_team_page_states_facts_that_match_the_synthesized_json(org_config, org_synth_dir, org_stacks):
+    page = render_all(org_config, org_synth_dir)["ledger.md"]
     for env in ("dev", "prod"):
-        stack = stacks[f"team-fraud-{env}"]
+        stack = org_stacks[f"team-ledger-{env}"]
         for account in stack["resource"]["google_service_account"].values():
             assert f"`{account['account_id']}@{account['project']}.iam.gserviceaccount.com`" in page
         for grant in stack["resource"].get("google_bigquery_dataset_iam_member", {}).values():
             assert f"`{grant['role']}`" in page
         for endpoint in stack["resource"].get("google_vertex_ai_endpoint", {}).values():
             assert f"/endpoints/{endpoint['name']}`" in page
-            assert endpoint["name"] == names.endpoint_name("fraud", endpoint["labels"]["model"], env)
+            assert endpoint["name"] == names.endpoint_name("ledger", endpoint["labels"]["model"], env)
         for alert in stack["resource"].get("google_monitoring_alert_policy", {}).values():
             assert alert["display_name"] in page
-    for model in example_config.team("fraud").models:
+    for model in org_config.team("ledger").models:
         assert f"| {model.name} | {model.pattern} |" in page
         assert f"p99 <= {model.monitoring.latency_p99_ms:g} ms" in page
 
 
-def test_index_lists_every_team_and_model(example_config):
-    index = (DOCS / "README.md").read_text()
-    for team in example_config.teams:
+def test_index_lists_every_team_and_model(org_config, org_synth_dir):
+    index = render_all(org_config, org_synth_dir)["README.md"]
+    for team in org_config.teams:
         assert f"[{team.display_name}]({team.name}.md)" in index
         for model in team.models:
             assert f"| {model.name} | {model.pattern} |" in index

@@ -19,22 +19,22 @@ ENVS = ("dev", "prod")
 
 
 @pytest.fixture(params=ENVS)
-def platform(request, stacks):
-    return stacks[f"platform-{request.param}"]
+def platform(request, org_stacks):
+    return org_stacks[f"platform-{request.param}"]
 
 
-def test_cluster_is_a_private_autopilot_cluster_with_workload_identity(stacks):
-    cluster = resources(stacks["platform-prod"], "google_container_cluster")["gke/cluster"]
+def test_cluster_is_a_private_autopilot_cluster_with_workload_identity(org_stacks):
+    cluster = resources(org_stacks["platform-prod"], "google_container_cluster")["gke/cluster"]
     assert cluster["enable_autopilot"] is True
     assert cluster["private_cluster_config"]["enable_private_nodes"] is True
     assert cluster["private_cluster_config"]["master_ipv4_cidr_block"] == "172.16.0.0/28"
-    assert cluster["workload_identity_config"]["workload_pool"] == "acme-mlops-prod.svc.id.goog"
+    assert cluster["workload_identity_config"]["workload_pool"] == "orbit-mlops-prod.svc.id.goog"
     assert cluster["master_authorized_networks_config"]["cidr_blocks"] == [
         {"cidr_block": "10.10.0.0/16", "display_name": "corp-vpn"}
     ]
     assert cluster["master_authorized_networks_config"]["gcp_public_cidrs_access_enabled"] is False
     assert cluster["master_auth"]["client_certificate_config"]["issue_client_certificate"] is False
-    assert cluster["authenticator_groups_config"]["security_group"] == "gke-security-groups@acme.example"
+    assert cluster["authenticator_groups_config"]["security_group"] == "gke-security-groups@orbit.example"
     assert cluster["datapath_provider"] == "ADVANCED_DATAPATH"
 
 
@@ -66,12 +66,12 @@ def test_cluster_is_registered_to_the_platform_project_fleet(platform):
     assert cluster["binary_authorization"]["evaluation_mode"] == "PROJECT_SINGLETON_POLICY_ENFORCE"
 
 
-def test_binary_authorization_admits_only_platform_registry_images(stacks):
-    policy = one(resources(stacks["platform-prod"], "google_binary_authorization_policy"))
+def test_binary_authorization_admits_only_platform_registry_images(org_stacks):
+    policy = one(resources(org_stacks["platform-prod"], "google_binary_authorization_policy"))
     assert policy["default_admission_rule"]["evaluation_mode"] == "ALWAYS_DENY"
     assert policy["default_admission_rule"]["enforcement_mode"] == "ENFORCED_BLOCK_AND_AUDIT_LOG"
     assert policy["admission_whitelist_patterns"] == [
-        {"name_pattern": "europe-west4-docker.pkg.dev/acme-mlops-prod/serving-images/**"}
+        {"name_pattern": "europe-west4-docker.pkg.dev/orbit-mlops-prod/serving-images/**"}
     ]
     assert policy["global_policy_evaluation_mode"] == "ENABLE"
 
@@ -100,7 +100,7 @@ def test_each_platform_agent_gets_only_its_own_services_key(platform):
 
 def test_governance_dataset_is_cmek_and_protected_with_explicit_tables(platform):
     dataset = resources(platform, "google_bigquery_dataset")["governance/dataset"]
-    assert dataset["dataset_id"] == "acme_mlops_governance"
+    assert dataset["dataset_id"] == "orbit_mlops_governance"
     assert dataset["default_encryption_configuration"]["kms_key_name"].startswith(
         "${google_kms_crypto_key.kms_bigquery_"
     )
@@ -131,18 +131,18 @@ def test_governance_dataset_is_cmek_and_protected_with_explicit_tables(platform)
     assert {"rule", "resource", "reason", "approved_by", "expires"} <= exceptions
 
 
-def test_audit_sink_routes_audit_and_modelops_logs_into_partitioned_tables_with_a_writer_grant(stacks):
-    stack = stacks["platform-prod"]
+def test_audit_sink_routes_audit_and_modelops_logs_into_partitioned_tables_with_a_writer_grant(org_stacks):
+    stack = org_stacks["platform-prod"]
     sink = resources(stack, "google_logging_project_sink")["audit-sink/sink"]
-    assert sink["destination"] == "bigquery.googleapis.com/projects/acme-mlops-prod/datasets/acme_mlops_governance"
+    assert sink["destination"] == "bigquery.googleapis.com/projects/orbit-mlops-prod/datasets/orbit_mlops_governance"
     assert 'logName:"cloudaudit.googleapis.com"' in sink["filter"]
-    assert 'logName="projects/acme-mlops-prod/logs/modelops-audit"' in sink["filter"]
+    assert 'logName="projects/orbit-mlops-prod/logs/modelops-audit"' in sink["filter"]
     assert sink["bigquery_options"]["use_partitioned_tables"] is True
     assert sink["unique_writer_identity"] is True
     grant = resources(stack, "google_bigquery_dataset_iam_member")["audit-sink/writer"]
     assert grant["member"].startswith("${google_logging_project_sink.audit-sink_")
     assert grant["member"].endswith(".writer_identity}")
-    assert grant["role"] == "roles/bigquery.dataEditor" and grant["dataset_id"] == "acme_mlops_governance"
+    assert grant["role"] == "roles/bigquery.dataEditor" and grant["dataset_id"] == "orbit_mlops_governance"
 
 
 def test_audit_log_bucket_is_cmek_encrypted_and_keeps_logs_400_days(platform):
@@ -233,12 +233,12 @@ def test_template_refuses_unverified_and_global_only_infotypes(monkeypatch):
         dlp.PiiInspectTemplate(TerraformStack(App(), "probe"), "dlp", project="p", location="europe-west4")
 
 
-def test_ci_pool_trusts_only_the_platform_repository_through_github(stacks):
+def test_ci_pool_trusts_only_the_platform_repository_through_github(org_stacks):
     """What each token may do is tested on the CEL condition itself in tests/test_ci_trust.py."""
-    stack = stacks["platform-prod"]
+    stack = org_stacks["platform-prod"]
     provider = resources(stack, "google_iam_workload_identity_pool_provider")["ci/provider"]
     assert provider["oidc"]["issuer_uri"] == "https://token.actions.githubusercontent.com"
-    assert provider["attribute_condition"].endswith("&& assertion.repository == 'acme/mlops-platform'")
+    assert provider["attribute_condition"].endswith("&& assertion.repository == 'orbit/mlops-platform'")
     assert provider["attribute_mapping"]["google.subject"] == "assertion.sub"
 
 

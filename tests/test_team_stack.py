@@ -10,14 +10,14 @@ import pytest
 from modules.team_iam import TEAM_GRANTS
 from tests.helpers import all_resources, resources
 
-TEAMS = ("fraud", "growth", "search")
+TEAMS = ("ledger", "reach", "scout")
 ENVS = ("dev", "prod")
 REMOTE = "${data.terraform_remote_state.cross-stack-reference-input-platform-"
 
 
 @pytest.fixture(params=[f"team-{t}-{e}" for t in TEAMS for e in ENVS])
-def team_stack(request, stacks):
-    return stacks[request.param]
+def team_stack(request, org_stacks):
+    return org_stacks[request.param]
 
 
 def _schema(table: dict) -> dict[str, dict]:
@@ -27,61 +27,61 @@ def _schema(table: dict) -> dict[str, dict]:
 # --- tenancy -------------------------------------------------------------------------------
 
 
-def test_team_scope_and_namespace_are_made_by_the_platform_stack_in_the_fleet_project(stacks):
-    stack = stacks["platform-prod"]
-    scope = resources(stack, "google_gke_hub_scope")["team-growth/tenancy/scope"]
-    assert (scope["project"], scope["scope_id"]) == ("acme-mlops-prod", "growth")
-    namespace = resources(stack, "google_gke_hub_namespace")["team-growth/tenancy/namespace"]
-    assert namespace["scope_namespace_id"] == "growth" and namespace["project"] == "acme-mlops-prod"
-    binding = resources(stack, "google_gke_hub_membership_binding")["team-growth/tenancy/cluster-binding"]
+def test_team_scope_and_namespace_are_made_by_the_platform_stack_in_the_fleet_project(org_stacks):
+    stack = org_stacks["platform-prod"]
+    scope = resources(stack, "google_gke_hub_scope")["team-reach/tenancy/scope"]
+    assert (scope["project"], scope["scope_id"]) == ("orbit-mlops-prod", "reach")
+    namespace = resources(stack, "google_gke_hub_namespace")["team-reach/tenancy/namespace"]
+    assert namespace["scope_namespace_id"] == "reach" and namespace["project"] == "orbit-mlops-prod"
+    binding = resources(stack, "google_gke_hub_membership_binding")["team-reach/tenancy/cluster-binding"]
     assert (
         binding["membership_id"].startswith("${google_container_cluster.")
         and "membership_id" in binding["membership_id"]
     )
     assert "membership_location" in binding["location"]
-    for name, team_stack in stacks.items():
+    for name, team_stack in org_stacks.items():
         if name.startswith("team-"):
             assert not {t for t in team_stack["resource"] if t.startswith("google_gke_hub")}, name
 
 
-def test_rbac_bindings_give_only_admins_a_role_that_can_run_pods(stacks):
+def test_rbac_bindings_give_only_admins_a_role_that_can_run_pods(org_stacks):
     """EDIT creates pods, and a pod may run as <team>-serving (the serving account): developers get VIEW."""
-    bindings = resources(stacks["platform-dev"], "google_gke_hub_scope_rbac_role_binding")
-    got = {b["group"]: b["role"]["predefined_role"] for p, b in bindings.items() if p.startswith("team-fraud/")}
+    bindings = resources(org_stacks["platform-dev"], "google_gke_hub_scope_rbac_role_binding")
+    got = {b["group"]: b["role"]["predefined_role"] for p, b in bindings.items() if p.startswith("team-ledger/")}
     assert got == {
-        "fraud-admins@acme.example": "ADMIN",
-        "fraud-developers@acme.example": "VIEW",
-        "fraud-viewers@acme.example": "VIEW",
+        "ledger-admins@orbit.example": "ADMIN",
+        "ledger-developers@orbit.example": "VIEW",
+        "ledger-viewers@orbit.example": "VIEW",
     }
 
 
-def test_scope_iam_matches_the_rbac_roles(stacks):
-    stack = stacks["platform-dev"]
+def test_scope_iam_matches_the_rbac_roles(org_stacks):
+    stack = org_stacks["platform-dev"]
     scope_iam = {
         g["member"]: g["role"]
         for p, g in resources(stack, "google_gke_hub_scope_iam_member").items()
-        if p.startswith("team-fraud/")
+        if p.startswith("team-ledger/")
     }
     assert scope_iam == {
-        "group:fraud-admins@acme.example": "roles/gkehub.scopeAdmin",
-        "group:fraud-developers@acme.example": "roles/gkehub.scopeViewer",
-        "group:fraud-viewers@acme.example": "roles/gkehub.scopeViewer",
+        "group:ledger-admins@orbit.example": "roles/gkehub.scopeAdmin",
+        "group:ledger-developers@orbit.example": "roles/gkehub.scopeViewer",
+        "group:ledger-viewers@orbit.example": "roles/gkehub.scopeViewer",
     }
     fleet_project = [
-        g for p, g in resources(stack, "google_project_iam_member").items() if p.startswith("team-fraud/tenancy/")
+        g for p, g in resources(stack, "google_project_iam_member").items() if p.startswith("team-ledger/tenancy/")
     ]
-    assert {g["project"] for g in fleet_project} == {"acme-mlops-dev"}
+    assert {g["project"] for g in fleet_project} == {"orbit-mlops-dev"}
     # Connect gateway roles, not gkehub.scope*ProjectLevel: those also list the fleet host project's time series,
     # which is every team's metrics scope (issue 15 review, item 12; tests/policies/test_iam_data.py checks why).
     assert {g["role"] for g in fleet_project} == {"roles/gkehub.gatewayEditor", "roles/gkehub.gatewayReader"}
 
 
-def test_namespace_service_account_acts_as_the_serving_account_through_workload_identity(stacks):
-    binding = resources(stacks["team-search-prod"], "google_service_account_iam_member")[
+def test_namespace_service_account_acts_as_the_serving_account_through_workload_identity(org_stacks):
+    binding = resources(org_stacks["team-scout-prod"], "google_service_account_iam_member")[
         "tenancy/serving-workload-identity"
     ]
     assert binding["role"] == "roles/iam.workloadIdentityUser"
-    assert binding["member"] == "serviceAccount:acme-mlops-prod.svc.id.goog[search/search-serving]"
+    assert binding["member"] == "serviceAccount:orbit-mlops-prod.svc.id.goog[scout/scout-serving]"
     assert binding["service_account_id"].startswith("${google_service_account.service-accounts_serving_")
 
 
@@ -89,8 +89,8 @@ def test_namespace_service_account_acts_as_the_serving_account_through_workload_
 
 
 @pytest.mark.parametrize("env", ENVS)
-def test_every_grant_of_the_access_matrix_is_deployed(stacks, env, example_config):
-    stack = stacks[f"team-fraud-{env}"]
+def test_every_grant_of_the_access_matrix_is_deployed(org_stacks, env, org_config):
+    stack = org_stacks[f"team-ledger-{env}"]
     deployed = set()
     for tf_type, _, conf in all_resources(stack):
         if tf_type.endswith("_iam_member"):
@@ -99,34 +99,34 @@ def test_every_grant_of_the_access_matrix_is_deployed(stacks, env, example_confi
                 role = "custom:" + role.split(".")[1].split("_")[1].removesuffix("-role")
             deployed.add((conf["member"], role))
     groups = {
-        "admins": "fraud-admins",
-        "developers": "fraud-developers",
-        "viewers": "fraud-viewers",
-        "sensitive_data_readers": "fraud-pii-readers",
+        "admins": "ledger-admins",
+        "developers": "ledger-developers",
+        "viewers": "ledger-viewers",
+        "sensitive_data_readers": "ledger-pii-readers",
     }
     for grant in TEAM_GRANTS:
         if grant.principal == "consumers":
             continue  # optional group, not set in the example (see test_consumers_get_only_the_predictor_role)
         role = grant.role.replace("custom:modelopsPredictor", "custom:predictor")
         if grant.principal in groups:
-            present = (f"group:{groups[grant.principal]}@acme.example", role) in deployed
+            present = (f"group:{groups[grant.principal]}@orbit.example", role) in deployed
         else:
             present = role in {r for m, r in deployed if f"service-accounts_{grant.principal}_" in m}
-        assert present == grant.applies(env, {m.pattern for m in example_config.team("fraud").models}), (env, grant)
+        assert present == grant.applies(env, {m.pattern for m in org_config.team("ledger").models}), (env, grant)
 
 
-def test_developers_cannot_move_traffic_or_aliases_in_production(stacks):
+def test_developers_cannot_move_traffic_or_aliases_in_production(org_stacks):
     for env, expected in (("prod", "roles/aiplatform.viewer"), ("dev", "roles/aiplatform.user")):
         roles = {
             g["role"]
-            for g in resources(stacks[f"team-search-{env}"], "google_project_iam_member").values()
-            if g["member"] == "group:search-developers@acme.example"
+            for g in resources(org_stacks[f"team-scout-{env}"], "google_project_iam_member").values()
+            if g["member"] == "group:scout-developers@orbit.example"
         }
         assert {r for r in roles if r.startswith("roles/aiplatform.")} == {expected}, env
 
 
-def test_only_groups_service_accounts_and_ci_principals_are_granted_anything(stacks):
-    for name, stack in stacks.items():
+def test_only_groups_service_accounts_and_ci_principals_are_granted_anything(org_stacks):
+    for name, stack in org_stacks.items():
         for tf_type, logical_id, conf in all_resources(stack):
             if tf_type.endswith("_iam_member"):
                 member = conf["member"]
@@ -144,11 +144,11 @@ def test_only_groups_service_accounts_and_ci_principals_are_granted_anything(sta
                 ), (name, logical_id, member)
                 assert "allUsers" not in member and "allAuthenticatedUsers" not in member
             if tf_type == "google_gke_hub_scope_rbac_role_binding":
-                assert "user" not in conf and conf["group"].endswith("@acme.example")
+                assert "user" not in conf and conf["group"].endswith("@orbit.example")
 
 
-def test_no_basic_roles_and_no_authoritative_iam_anywhere(stacks):
-    for name, stack in stacks.items():
+def test_no_basic_roles_and_no_authoritative_iam_anywhere(org_stacks):
+    for name, stack in org_stacks.items():
         for tf_type, logical_id, conf in all_resources(stack):
             assert not tf_type.endswith(("_iam_binding", "_iam_policy")), (name, tf_type)
             if "role" in conf and isinstance(conf["role"], str):
@@ -164,18 +164,18 @@ def test_custom_predictor_role_has_predict_and_get_only(team_stack):
     assert sorted(role["permissions"]) == ["aiplatform.endpoints.get", "aiplatform.endpoints.predict"]
 
 
-def test_only_the_deployer_and_admins_act_as_the_serving_account_and_only_the_applier_as_the_pipeline(stacks):
+def test_only_the_deployer_and_admins_act_as_the_serving_account_and_only_the_applier_as_the_pipeline(org_stacks):
     """actAs is granted on single accounts, never on a project (issue 15 review, item 5)."""
-    for name, stack in stacks.items():
+    for name, stack in org_stacks.items():
         for path, grant in resources(stack, "google_service_account_iam_member").items():
             if grant["role"] != "roles/iam.serviceAccountUser":
                 continue
             if "service-accounts_serving_" in grant["service_account_id"]:
                 assert "service-accounts_deployer_" in grant["member"] or grant["member"].endswith(
-                    "-admins@acme.example"
+                    "-admins@orbit.example"
                 )
             elif "service-accounts_pipeline_" in grant["service_account_id"]:
-                assert grant["member"].startswith("serviceAccount:platform-ci-applier@acme-mlops-"), (name, path)
+                assert grant["member"].startswith("serviceAccount:platform-ci-applier@orbit-mlops-"), (name, path)
             else:  # the GKE nodes' account, in the platform stack
                 assert grant["service_account_id"].endswith("-compute@developer.gserviceaccount.com"), (name, path)
                 assert "ci_applier_" in grant["member"], (name, path)
@@ -183,29 +183,29 @@ def test_only_the_deployer_and_admins_act_as_the_serving_account_and_only_the_ap
             assert grant["role"] not in ("roles/iam.serviceAccountTokenCreator", "roles/iam.serviceAccountUser")
 
 
-def test_team_deployer_is_federated_with_the_platform_ci_pool(stacks):
-    binding = resources(stacks["team-fraud-prod"], "google_service_account_iam_member")["deployer-ci-federation"]
+def test_team_deployer_is_federated_with_the_platform_ci_pool(org_stacks):
+    binding = resources(org_stacks["team-ledger-prod"], "google_service_account_iam_member")["deployer-ci-federation"]
     assert binding["role"] == "roles/iam.workloadIdentityUser"
     assert binding["member"].startswith("principal://iam.googleapis.com/" + REMOTE + "prod.outputs.")
     # only pushes to main outside any GitHub environment (tests/test_ci_trust.py evaluates the pool condition)
-    assert binding["member"].endswith("/subject/repo:acme/mlops-platform:ref:refs/heads/main")
+    assert binding["member"].endswith("/subject/repo:orbit/mlops-platform:ref:refs/heads/main")
     assert binding["service_account_id"].startswith("${google_service_account.service-accounts_deployer_")
 
 
-def test_each_team_projects_vertex_agent_may_pull_platform_images_and_only_ci_pushes(stacks):
+def test_each_team_projects_vertex_agent_may_pull_platform_images_and_only_ci_pushes(org_stacks):
     """models.upload copies the image with the project's Vertex AI Service Agent (modules/team_platform_access.py)."""
-    grants = resources(stacks["platform-dev"], "google_artifact_registry_repository_iam_member")
+    grants = resources(org_stacks["platform-dev"], "google_artifact_registry_repository_iam_member")
     readers = {p.split("/")[0]: g for p, g in grants.items() if g["role"] == "roles/artifactregistry.reader"}
-    assert set(readers) == {"team-fraud", "team-growth", "team-search"}
+    assert set(readers) == {"team-ledger", "team-reach", "team-scout"}
     assert all(g["member"].endswith("@gcp-sa-aiplatform.iam.gserviceaccount.com") for g in readers.values())
     writers = [g for g in grants.values() if g["role"] == "roles/artifactregistry.writer"]
     assert [w["member"] for w in writers] == [
-        resources(stacks["platform-dev"], "google_artifact_registry_repository_iam_member")["ci-deployer-images"][
+        resources(org_stacks["platform-dev"], "google_artifact_registry_repository_iam_member")["ci-deployer-images"][
             "member"
         ]
     ]
-    assert {(g["project"], g["repository"]) for g in grants.values()} == {("acme-mlops-dev", "serving-images")}
-    for name, stack in stacks.items():
+    assert {(g["project"], g["repository"]) for g in grants.values()} == {("orbit-mlops-dev", "serving-images")}
+    for name, stack in org_stacks.items():
         if name.startswith("team-"):
             assert "google_artifact_registry_repository_iam_member" not in stack["resource"], name
 
@@ -237,16 +237,16 @@ def test_metadata_tables_are_cmek_day_partitioned_filtered_clustered_and_protect
         assert table["clustering"][0] == "model"
 
 
-@pytest.mark.parametrize("team,days", [("fraud", 730), ("growth", 400), ("search", 90)])
-def test_partitions_expire_after_the_longest_retention_of_the_teams_models(stacks, team, days):
-    for path, table in resources(stacks[f"team-{team}-prod"], "google_bigquery_table").items():
+@pytest.mark.parametrize("team,days", [("ledger", 730), ("reach", 400), ("scout", 90)])
+def test_partitions_expire_after_the_longest_retention_of_the_teams_models(org_stacks, team, days):
+    for path, table in resources(org_stacks[f"team-{team}-prod"], "google_bigquery_table").items():
         if not path.startswith("metadata/"):
             continue
         assert table["time_partitioning"]["expiration_ms"] == days * 24 * 3600 * 1000
 
 
-def test_prediction_history_is_ready_for_online_batch_and_streaming_rows(stacks):
-    table = resources(stacks["team-fraud-prod"], "google_bigquery_table")["metadata/prediction_history"]
+def test_prediction_history_is_ready_for_online_batch_and_streaming_rows(org_stacks):
+    table = resources(org_stacks["team-ledger-prod"], "google_bigquery_table")["metadata/prediction_history"]
     columns = _schema(table)
     assert {
         "prediction_time",
@@ -288,21 +288,21 @@ def test_taxonomy_enforces_fine_grained_access_and_only_pii_readers_pipeline_and
     assert {r["role"] for r in readers.values()} == {"roles/datacatalog.categoryFineGrainedReader"}
     members = sorted(r["member"] for r in readers.values())
     assert len(members) == 3
-    assert members[0].endswith("-pii-readers@acme.example") and members[0].startswith("group:")
+    assert members[0].endswith("-pii-readers@orbit.example") and members[0].startswith("group:")
     assert "service-accounts_pipeline_" in members[1]
     # Discovery profiles tagged columns only with Fine-Grained Reader (dlp/docs/troubleshoot-data-profiles).
     assert members[2].startswith("serviceAccount:service-") and members[2].endswith("@dlp-api.iam.gserviceaccount.com")
 
 
-def test_people_read_tables_one_by_one_and_only_pii_readers_and_automation_touch_the_dataset(stacks):
-    stack = stacks["team-growth-dev"]  # growth has an online and a streaming model
+def test_people_read_tables_one_by_one_and_only_pii_readers_and_automation_touch_the_dataset(org_stacks):
+    stack = org_stacks["team-reach-dev"]  # reach has an online and a streaming model
     grants = resources(stack, "google_bigquery_dataset_iam_member")
     on_metadata = {g["member"]: g["role"] for p, g in grants.items() if p.startswith("metadata/")}
     # Dataset-wide: the pipeline (reads request logs, writes its tables), the Vertex AI agent (creates
     # request_log_<model> and batch predictions_* itself) and the PII readers, nobody else: Vertex's tables
     # carry raw payloads and no policy tags.
     assert on_metadata == {
-        "group:growth-pii-readers@acme.example": "roles/bigquery.dataViewer",
+        "group:reach-pii-readers@orbit.example": "roles/bigquery.dataViewer",
         **{m: r for m, r in on_metadata.items() if "service-accounts_pipeline_" in m or "gcp-sa-aiplatform" in m},
     }
     assert sorted(on_metadata.values()) == [
@@ -319,19 +319,19 @@ def test_people_read_tables_one_by_one_and_only_pii_readers_and_automation_touch
         by_member.setdefault(g["member"], set()).add(
             (tables[g["table_id"]], g["role"].split(".")[-1] if g["role"].startswith("roles/") else "appender")
         )
-    assert {t for t, _ in by_member["group:growth-viewers@acme.example"]} == {
+    assert {t for t, _ in by_member["group:reach-viewers@orbit.example"]} == {
         "daily_usage",
         "model_quality",
         "data_quality",
         "drift",
     }
-    assert {t for t, _ in by_member["group:growth-developers@acme.example"]} == set(tables.values())
-    assert by_member["group:growth-admins@acme.example"] == by_member["group:growth-developers@acme.example"]
+    assert {t for t, _ in by_member["group:reach-developers@orbit.example"]} == set(tables.values())
+    assert by_member["group:reach-admins@orbit.example"] == by_member["group:reach-developers@orbit.example"]
     assert not any(t.startswith("request_log_") for t in tables.values())
     # Writers that only append get exactly the table they write: the Pub/Sub agent (BigQuery subscription)
     # the model's archive table, the streaming scorer prediction_history with the append-only custom role.
     pubsub_agent = next(m for m in by_member if "gcp-sa-pubsub" in m)
-    assert by_member[pubsub_agent] == {("stream_events_clickstream_propensity", "dataEditor")}
+    assert by_member[pubsub_agent] == {("stream_events_intent_propensity", "dataEditor")}
     serving = next(m for m in by_member if "service-accounts_serving_" in m)
     assert by_member[serving] == {("prediction_history", "appender")}
     appender = next(g for g in resources(stack, "google_bigquery_table_iam_member").values() if g["member"] == serving)
@@ -344,75 +344,77 @@ def test_people_read_tables_one_by_one_and_only_pii_readers_and_automation_touch
 @pytest.mark.parametrize(
     "team,services",
     [
-        ("fraud", {"vertex", "workflows"}),
-        ("growth", {"vertex", "pubsub", "workflows"}),
-        ("search", {"vertex", "workflows"}),
+        ("ledger", {"vertex", "workflows"}),
+        ("reach", {"vertex", "pubsub", "workflows"}),
+        ("scout", {"vertex", "workflows"}),
     ],
 )
-def test_team_project_agents_get_only_the_keys_their_patterns_need_from_the_platform_stack(stacks, team, services):
-    grants = resources(stacks["platform-prod"], "google_kms_crypto_key_iam_member")
+def test_team_project_agents_get_only_the_keys_their_patterns_need_from_the_platform_stack(org_stacks, team, services):
+    grants = resources(org_stacks["platform-prod"], "google_kms_crypto_key_iam_member")
     agent_grants = {p.split("/")[2]: g for p, g in grants.items() if p.startswith(f"team-{team}/agent-keys/")}
     assert set(agent_grants) == services
     for service, grant in agent_grants.items():
         assert grant["crypto_key_id"].startswith(f"${{google_kms_crypto_key.kms_{service}_")
     bq = grants[f"team-{team}/bq-agent-key"]
     assert "kms_bigquery_" in bq["crypto_key_id"] and "bigquery_default_service_account" in bq["member"]
-    assert "google_kms_crypto_key_iam_member" not in stacks[f"team-{team}-prod"]["resource"]
+    assert "google_kms_crypto_key_iam_member" not in org_stacks[f"team-{team}-prod"]["resource"]
 
 
-def test_team_project_audit_logs_flow_into_the_governance_dataset(team_stack, stacks):
+def test_team_project_audit_logs_flow_into_the_governance_dataset(team_stack, org_stacks):
     configs = resources(team_stack, "google_project_iam_audit_config")
     assert {c["service"] for c in configs.values()} == {"aiplatform.googleapis.com", "bigquery.googleapis.com"}
     sink = resources(team_stack, "google_logging_project_sink")["audit-sink/sink"]
-    assert sink["destination"].endswith("/datasets/acme_mlops_governance")
+    assert sink["destination"].endswith("/datasets/orbit_mlops_governance")
     assert sink["bigquery_options"]["use_partitioned_tables"] is True and sink["unique_writer_identity"] is True
     assert "google_bigquery_dataset_iam_member" not in json.dumps(
         {
             k: v
             for k, v in resources(team_stack, "google_bigquery_dataset_iam_member").items()
-            if v["dataset_id"] == "acme_mlops_governance"
+            if v["dataset_id"] == "orbit_mlops_governance"
         }
     )
     # The sink writes as the team project's Logging service agent; the platform stack grants it.
     team = sink["project"].split("-")[1]
     env = sink["project"].split("-")[2]
-    grant = resources(stacks[f"platform-{env}"], "google_bigquery_dataset_iam_member")[f"team-{team}/audit-sink-writer"]
-    assert grant["dataset_id"] == "acme_mlops_governance" and grant["role"] == "roles/bigquery.dataEditor"
+    grant = resources(org_stacks[f"platform-{env}"], "google_bigquery_dataset_iam_member")[
+        f"team-{team}/audit-sink-writer"
+    ]
+    assert grant["dataset_id"] == "orbit_mlops_governance" and grant["role"] == "roles/bigquery.dataEditor"
     assert grant["member"].startswith("serviceAccount:${data.google_logging_project_settings.team-")
     assert grant["member"].endswith(".logging_service_account_id}")
 
 
-def test_pii_discovery_scans_the_team_dataset_with_the_platform_template(stacks):
-    stack = stacks["team-fraud-prod"]
+def test_pii_discovery_scans_the_team_dataset_with_the_platform_template(org_stacks):
+    stack = org_stacks["team-ledger-prod"]
     discovery = resources(stack, "google_data_loss_prevention_discovery_config")["pii-discovery/discovery"]
     assert discovery["status"] == "RUNNING"
-    assert discovery["parent"] == "projects/acme-fraud-prod/locations/europe-west4"
+    assert discovery["parent"] == "projects/orbit-ledger-prod/locations/europe-west4"
     pattern = discovery["targets"][0]["big_query_target"]["filter"]["tables"]["include_regexes"]["patterns"][0]
-    assert pattern["dataset_id_regex"] == "^fraud_metadata$" and pattern["project_id_regex"] == "^acme-fraud-prod$"
+    assert pattern["dataset_id_regex"] == "^ledger_metadata$" and pattern["project_id_regex"] == "^orbit-ledger-prod$"
     assert discovery["actions"][0]["export_data"]["profile_table"] == {
-        "project_id": "acme-mlops-prod",
-        "dataset_id": "acme_mlops_governance",
+        "project_id": "orbit-mlops-prod",
+        "dataset_id": "orbit_mlops_governance",
         "table_id": "dlp_data_profiles",
     }
-    writer = resources(stacks["platform-prod"], "google_bigquery_dataset_iam_member")[
-        "team-fraud/dlp-agent-governance-writer"
+    writer = resources(org_stacks["platform-prod"], "google_bigquery_dataset_iam_member")[
+        "team-ledger/dlp-agent-governance-writer"
     ]
     assert "@dlp-api.iam.gserviceaccount.com" in writer["member"]
 
 
 @pytest.mark.parametrize("team,env", [(t, e) for t in TEAMS for e in ENVS])
-def test_pii_discovery_uses_the_platform_templates_full_resource_name(stacks, team, env):
+def test_pii_discovery_uses_the_platform_templates_full_resource_name(org_stacks, team, env):
     """inspect_templates must resolve to the template's `id` output (projects/P/locations/L/inspectTemplates/T);
     the provider's `name` attribute is only T (see PiiInspectTemplate.resource_name)."""
-    discovery = resources(stacks[f"team-{team}-{env}"], "google_data_loss_prevention_discovery_config")[
+    discovery = resources(org_stacks[f"team-{team}-{env}"], "google_data_loss_prevention_discovery_config")[
         "pii-discovery/discovery"
     ]
     (reference,) = discovery["inspect_templates"]
     match = re.fullmatch(r"\$\{data\.terraform_remote_state\.([\w-]+)\.outputs\.([\w-]+)\}", reference)
     assert match, reference
     remote_state, output = match.groups()
-    platform = stacks[f"platform-{env}"]
-    remote = stacks[f"team-{team}-{env}"]["data"]["terraform_remote_state"][remote_state]
+    platform = org_stacks[f"platform-{env}"]
+    remote = org_stacks[f"team-{team}-{env}"]["data"]["terraform_remote_state"][remote_state]
     assert remote_state == f"cross-stack-reference-input-platform-{env}"
     # the state the platform stack writes (local paths are the same from every stack directory)
     assert remote["config"] == next(iter(platform["terraform"]["backend"].values()))
@@ -422,23 +424,27 @@ def test_pii_discovery_uses_the_platform_templates_full_resource_name(stacks, te
     )
 
 
-def test_pii_discovery_agent_gets_the_documented_roles_in_the_right_projects(stacks):
-    driver = resources(stacks["team-fraud-prod"], "google_project_iam_member")["pii-discovery/agent-profiles-driver"]
-    reader = resources(stacks["platform-prod"], "google_project_iam_member")["team-fraud/dlp-agent-template-reader"]
-    assert (driver["role"], driver["project"]) == ("roles/dlp.projectdriver", "acme-fraud-prod")
-    assert (reader["role"], reader["project"]) == ("roles/dlp.inspectTemplatesReader", "acme-mlops-prod")
+def test_pii_discovery_agent_gets_the_documented_roles_in_the_right_projects(org_stacks):
+    driver = resources(org_stacks["team-ledger-prod"], "google_project_iam_member")[
+        "pii-discovery/agent-profiles-driver"
+    ]
+    reader = resources(org_stacks["platform-prod"], "google_project_iam_member")[
+        "team-ledger/dlp-agent-template-reader"
+    ]
+    assert (driver["role"], driver["project"]) == ("roles/dlp.projectdriver", "orbit-ledger-prod")
+    assert (reader["role"], reader["project"]) == ("roles/dlp.inspectTemplatesReader", "orbit-mlops-prod")
     for member in (driver["member"], reader["member"]):
         assert member.startswith("serviceAccount:service-") and member.endswith("@dlp-api.iam.gserviceaccount.com")
 
 
-def test_team_stacks_write_only_in_their_own_project_but_the_deployers_audit_log_grant(stacks, example_config):
+def test_team_stacks_write_only_in_their_own_project_but_the_deployers_audit_log_grant(org_stacks, org_config):
     """Applying a team stack writes in the platform project only its deployer's logWriter there (the modelops-audit
     log, review 17 item 6): the account exists only once the team stack ran, so the platform stack cannot grant it."""
-    for name, stack in stacks.items():
+    for name, stack in org_stacks.items():
         if not name.startswith("team-"):
             continue
         project = stack["provider"]["google"][0]["project"]
-        platform = example_config.platform.environments[name.rsplit("-", 1)[1]].project_id
+        platform = org_config.platform.environments[name.rsplit("-", 1)[1]].project_id
         for tf_type, logical_id, conf in all_resources(stack):
             for key in ("project", "parent"):
                 value = conf.get(key)
@@ -456,8 +462,8 @@ def test_team_stacks_write_only_in_their_own_project_but_the_deployers_audit_log
                 assert conf["project"] == project, (name, logical_id)
 
 
-def test_team_stacks_reach_the_platform_only_through_a_few_outputs(stacks):
-    for name, stack in stacks.items():
+def test_team_stacks_reach_the_platform_only_through_a_few_outputs(org_stacks):
+    for name, stack in org_stacks.items():
         if not name.startswith("team-"):
             continue
         text = json.dumps(stack)

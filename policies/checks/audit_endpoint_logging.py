@@ -12,6 +12,7 @@ class EndpointRequestResponseLogging(ResourceRule):
     capability = "governance: historical predictions kept for audit"
     fix = "Use the online pattern's endpoint construct; it enables predict_request_response_logging_config into the team dataset."
     severity = "HIGH"
+    model_field = ("logging",)
     supported = ("google_vertex_ai_endpoint",)
 
     def problems(self, conf):

@@ -18,6 +18,7 @@ class PredictionTablesPartitioned(ResourceRule):
     capability = "governance: historical predictions kept for audit"
     fix = "Set time_partitioning { type, expiration_ms } from the model's logging.retention_days (the pattern constructs do)."
     severity = "MEDIUM"
+    model_field = ("logging", "retention_days")
     supported = ("google_bigquery_table",)
 
     def problems(self, conf):

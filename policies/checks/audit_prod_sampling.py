@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from policies.rulebase import ResourceRule, attr, stack_of
+from policies.rulebase import ResourceRule, attr
 
 MIN_PROD_SAMPLE_RATE = 0.1
 PROD_ENVS = ("prod",)
@@ -15,17 +15,21 @@ class ProdSamplingRate(ResourceRule):
     capability = "governance: historical predictions kept for audit"
     fix = f"Raise the model's `logging.sample_rate` to at least {MIN_PROD_SAMPLE_RATE}."
     severity = "MEDIUM"
+    model_field = ("logging", "sample_rate")
     supported = ("google_vertex_ai_endpoint",)
 
     def problems(self, conf):
-        env = attr(conf, "labels", "env") or stack_of(conf).rsplit("-", 1)[-1]
+        env = self.where.env or attr(conf, "labels", "env")  # its stack's environment; a label only outside a stack
         if env not in PROD_ENVS:
             return []
         rate = attr(conf, "predict_request_response_logging_config", "sampling_rate")
         if attr(conf, "predict_request_response_logging_config", "enabled") is not True:
             return []  # MLOPS_AUDIT_1 reports disabled logging
         if not isinstance(rate, (int, float)) or isinstance(rate, bool) or rate < MIN_PROD_SAMPLE_RATE:
-            return [f"sampling_rate {rate} is below {MIN_PROD_SAMPLE_RATE} in {env}"]
+            return [
+                f"logging.sample_rate {rate} is below {MIN_PROD_SAMPLE_RATE} in {env} "
+                "(predict_request_response_logging_config.sampling_rate)"
+            ]
         return []
 
 

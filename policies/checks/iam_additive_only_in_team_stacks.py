@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from policies.rulebase import ResourceRule, blocks, stack_of
+from policies.rulebase import ResourceRule, blocks
 
 
 class AdditiveIamInTeamStacks(ResourceRule):
@@ -15,7 +15,7 @@ class AdditiveIamInTeamStacks(ResourceRule):
     supported = ("google_*_iam_binding", "google_*_iam_policy", "google_bigquery_dataset")
 
     def problems(self, conf):
-        if not stack_of(conf).startswith("team-"):
+        if self.where.kind != "team":
             return []
         if self.entity_type == "google_bigquery_dataset":
             return ["authoritative access blocks on a dataset"] if blocks(conf, "access") else []

@@ -51,6 +51,7 @@ class ModelAlerts(ConfigRule):
     capability = "monitoring: latency, errors, invocations; actionable alerts"
     fix = "Deploy the model through its pattern construct, which creates the three alerts from the model's `monitoring` thresholds."
     severity = "HIGH"
+    model_field = ("monitoring",)
 
     def evaluate(self, scan):
         for stack in scan.team_stacks():

@@ -23,6 +23,7 @@ class ThresholdUnits(MetricQueryRule):
         "`[threshold: <value> <unit>]` into the condition name, SLO name or chart threshold label."
     )
     severity = "HIGH"
+    model_field = ("monitoring",)
 
     def check(self, query):
         if not query.bounds:

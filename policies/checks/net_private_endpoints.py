@@ -18,6 +18,7 @@ class PrivateEndpoints(ResourceRule):
         "public endpoint needs a suppression with the reason, an approver and an expiry."
     )
     severity = "MEDIUM"
+    model_field = ("serving", "access")
     supported = ("google_vertex_ai_endpoint",)
 
     def problems(self, conf):
@@ -26,8 +27,8 @@ class PrivateEndpoints(ResourceRule):
         if attr(conf, "network"):
             return []
         if attr(conf, "dedicated_endpoint_enabled") is True:
-            return ["dedicated endpoint with a public DNS name (no Private Service Connect or VPC network)"]
-        return ["shared public regional endpoint (no Private Service Connect or VPC network)"]
+            return ["serving.access dedicated: a public DNS name, no Private Service Connect or VPC network"]
+        return ["serving.access shared: the public regional endpoint, no Private Service Connect or VPC network"]
 
 
 check = PrivateEndpoints()

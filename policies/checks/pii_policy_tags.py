@@ -23,6 +23,7 @@ class PiiPolicyTags(ConfigRule):
     capability = "governance: access control to sensitive data"
     fix = "Declare the feature with `pii: true`; the table constructs add the platform's pii policy tag to its column."
     severity = "HIGH"
+    model_field = ("monitoring", "features")
 
     def evaluate(self, scan):
         for stack in scan.team_stacks():

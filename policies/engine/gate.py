@@ -14,8 +14,8 @@ from policies.engine.builtin import builtin_info
 from policies.engine.checkov_runner import run_checkov
 from policies.engine.findings import Finding, Passed
 from policies.engine.sources import SourceMap
-from policies.engine.stackset import Scan, StackDoc, load_stacks
-from policies.rulebase import RuleInfo
+from policies.engine.stackset import Scan, StackDoc, load_stacks, stack_owners
+from policies.rulebase import RuleInfo, set_stack_owners
 
 SEVERITY_ORDER = {"CRITICAL": 0, "HIGH": 1, "MEDIUM": 2, "LOW": 3}
 
@@ -72,6 +72,7 @@ def run_gate(
     findings: list[Finding] = []
     passed: list[Passed] = []
 
+    set_stack_owners(stack_owners(config))  # resource rules see each resource's stack, team and env by its file
     results = run_checkov([s.file for s in stacks], registry.CHECKS_DIR, registry.resource_rule_ids())
     timings["checkov"] = time.perf_counter() - started
     for r in results:

@@ -1,6 +1,7 @@
 """Map a construct path to the YAML file and line that produced it.
 
-`team-<team>-<env>/<model>/...` -> that model's entry in the team file; other team resources ->
+`team-<team>-<env>/<model>/...` -> that model's entry in the team file, at the field the rule is about
+(``model_field``, e.g. `serving.access`) when the file sets it, else the nearest enclosing block; other team resources ->
 the team file (the rule's field, e.g. `groups`, or `name`); `platform-<env>/...` -> platform.yaml.
 """
 
@@ -34,9 +35,12 @@ class SourceMap:
         if stack.team is not None:
             team = self.config.team(stack.team)
             parts = construct_path.split("/")
-            model = next((m for m in team.models if len(parts) > 1 and parts[1] == m.name), None)
-            if model is not None and yaml_path is None:
-                return str(model.source.file), model.source.line
+            index = next((i for i, m in enumerate(team.models) if len(parts) > 1 and parts[1] == m.name), None)
+            if index is not None and yaml_path is None:
+                # the field that produced the argument, or the nearest enclosing block the file has
+                return str(team.source.file), self._line(
+                    team.models[index].source, ("models", index, *rule.model_field)
+                )
             field = yaml_path or _fill(rule.team_field, env)
             return str(team.source.file), self._line(team.source, field)
         if stack.kind == "platform":

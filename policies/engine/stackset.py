@@ -17,6 +17,7 @@ class Resource:
     type: str
     name: str
     conf: dict[str, Any]
+    stack: str = ""  # the stack whose cdk.tf.json holds it
 
     @property
     def address(self) -> str:
@@ -24,7 +25,10 @@ class Resource:
 
     @property
     def construct_path(self) -> str:
-        return ((self.conf.get("//") or {}).get("metadata") or {}).get("path", self.name)
+        """The construct path from cdktn's metadata; `<stack>/<logical id>` for a resource without any (an
+        escape hatch's raw resource), so findings and suppressions still know its stack."""
+        meta = (self.conf.get("//") or {}).get("metadata") or {}
+        return meta.get("path") or (f"{self.stack}/{self.name}" if self.stack else self.name)
 
 
 @dataclass
@@ -51,7 +55,7 @@ class StackDoc:
             if types and tf_type not in types:
                 continue
             for logical_id, conf in items.items():
-                yield Resource(tf_type, logical_id, conf)
+                yield Resource(tf_type, logical_id, conf, self.name)
 
     def resource(self, address: str) -> Resource | None:
         """By ``type.name``, or by ``resource.name`` as checkov reports Python-check results on terraform_json."""

@@ -14,12 +14,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 
+from config import suppression_rules
 from config.errors import ConfigError
-from config.model import NOT_A_DATE, Config, Suppression
+from config.model import Config, Suppression
+from config.suppression_rules import MAX_DAYS, MIN_REASON
 from policies.engine.findings import Finding
 
-MAX_DAYS = 180
-MIN_REASON = 20
+__all__ = ["MAX_DAYS", "MIN_REASON", "Owned", "apply", "matches", "owned", "validate"]
 
 
 @dataclass(frozen=True)
@@ -41,35 +42,16 @@ def owned(config: Config) -> list[Owned]:
 
 
 def validate(config: Config, known_rules: Iterable[str], today: datetime.date) -> list[ConfigError]:
-    """Every suppression that is expired, too long-lived, for an unknown rule or badly formed."""
+    """Every suppression that is expired, too long-lived, for an unknown rule or badly formed: the rules
+    config.suppression_rules states once, which `modelops validate` runs while loading the config."""
     known = set(known_rules)
-    errors = []
-    for o in owned(config):
-        s = o.suppression
-        where = str(s.source.file)
-
-        def error(field: str, message: str, where: str = where, s: Suppression = s, o: Owned = o) -> None:
-            errors.append(ConfigError(where, s.source.line, f"suppressions[{o.index}].{field}", message))
-
-        if s.rule not in known and not s.rule.startswith("CKV"):
-            error("rule", f"unknown rule '{s.rule}'; see docs/policies.md for rule ids")
-        if len(s.reason.strip()) < MIN_REASON:
-            error("reason", f"must explain the exception in at least {MIN_REASON} characters")
-        if "@" not in s.approved_by:
-            error("approved_by", "must be the approver's email address")
-        expires = s.expiry
-        if expires is None:
-            error("expires", NOT_A_DATE.format(s.expires))
-            continue
-        if expires < today:
-            error("expires", f"expired on {expires.isoformat()}; renew it (with a new approval) or fix the finding")
-        elif expires > today + datetime.timedelta(days=MAX_DAYS):
-            error(
-                "expires",
-                f"{expires.isoformat()} is more than {MAX_DAYS} days ahead "
-                f"(latest allowed: {(today + datetime.timedelta(days=MAX_DAYS)).isoformat()})",
-            )
-    return errors
+    return [
+        ConfigError(
+            str(o.suppression.source.file), o.suppression.source.line, f"suppressions[{o.index}].{field}", message
+        )
+        for o in owned(config)
+        for field, message in suppression_rules.problems(o.suppression, known, today)
+    ]
 
 
 def matches(s: Suppression, finding: Finding) -> bool:

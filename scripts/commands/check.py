@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import os
 import sys
 import tempfile
@@ -11,8 +10,8 @@ from typing import NoReturn, Optional
 
 import typer
 
-from config.loader import load_config
-from scripts.commands.options import ConfigDir, Output, OutputFormat, Teams, resolve_teams
+from scripts.commands import options
+from scripts.commands.options import ConfigDir, Output, OutputFormat, Teams, Today, resolve_teams
 from scripts.console import EXIT_BAD_INPUT, EXIT_OK, err, out, print_json
 
 
@@ -20,15 +19,6 @@ def _bad(message: str) -> NoReturn:
     """Bad input: one plain line on stderr (greppable, never wrapped), exit 2."""
     sys.stderr.write(message + "\n")
     raise typer.Exit(EXIT_BAD_INPUT)
-
-
-def _today(value: str | None) -> datetime.date:
-    if value is None:
-        return datetime.date.today()
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        _bad(f"--today {value}: not a date (YYYY-MM-DD)")
 
 
 def check(
@@ -54,34 +44,30 @@ def check(
         help="Synth output of the base revision, for the replacement preview (instead of synthesizing --changed-from REF).",
         file_okay=False,
     ),
-    today: Optional[str] = typer.Option(
-        None, "--today", help="Judge suppression expiry as of this date (default: today)."
-    ),
+    today: Optional[str] = Today,
     output: OutputFormat = Output,
 ) -> None:
     """Validate, synthesize and run every governance rule; findings point at the YAML line to change."""
     from policies.engine.checkov_runner import CheckovError
-    from policies.engine.gate import check_suppressions, run_gate
+    from policies.engine.gate import run_gate
     from policies.engine.reports import console, json_report, write_all
-    from scripts.changes import GitError, affected_since, team_stack_names
+    from scripts.changes import GATE_CODE, GitError, affected_since, team_stack_names, teams_to_synthesize
 
-    as_of = _today(today)
-    config = load_config(config_dir)
+    as_of = options.as_of(today)
+    config = options.load_checked(config_dir, as_of)
     resolve_teams(config, teams)
-    check_suppressions(config, as_of)
-    wanted = set(teams) if teams else None
+    only = team_stack_names(config, set(teams)) if teams else None
     if changed_from:
         try:
-            affected = affected_since(config, changed_from)
+            affected = affected_since(config, changed_from, code=GATE_CODE)
         except GitError as exc:
             _bad(f"--changed-from {changed_from}: {exc}")
         sys.stderr.write(f"--changed-from {changed_from}: {affected.reason}\n")
-        if not affected.everything:
-            wanted = (wanted & set(affected.teams)) if wanted is not None else set(affected.teams)
-    if wanted is not None and not wanted:
+        only = set(affected.stacks) if only is None else only & affected.stacks
+    if only is not None and not only:
         out.print("no stacks affected; nothing to check", highlight=False)
         raise typer.Exit(EXIT_OK)
-    only = team_stack_names(config, wanted) if wanted is not None else None
+    wanted = teams_to_synthesize(only)
 
     if base_synth_dir is not None and not any(Path(base_synth_dir).glob("stacks/*/cdk.tf.json")):
         _bad(

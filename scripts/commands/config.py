@@ -14,13 +14,14 @@ from rich.table import Table
 from config import names
 from config.loader import load_config
 from scripts.commands import options
-from scripts.commands.options import ConfigDir, Envs, Output, OutputFormat, Teams
+from scripts.commands.options import ConfigDir, Envs, Output, OutputFormat, Teams, Today
 from scripts.console import EXIT_BAD_INPUT, err, out, print_json
 
 
-def validate(config_dir: Path = ConfigDir, output: OutputFormat = Output) -> None:
-    """Check platform.yaml and every team file; report every problem as file:line: field: message."""
-    config = load_config(config_dir)
+def validate(config_dir: Path = ConfigDir, today: Optional[str] = Today, output: OutputFormat = Output) -> None:
+    """Check platform.yaml and every team file with every config rule `modelops check` applies; report every
+    problem as file:line: field: message."""
+    config = options.load_checked(config_dir, options.as_of(today))
     models = sum(len(t.models) for t in config.teams)
     if output is OutputFormat.json:
         print_json(
@@ -49,7 +50,9 @@ def stacks(
     teams: Optional[list[str]] = Teams,
     envs: Optional[list[str]] = Envs,
     changed_from: Optional[str] = typer.Option(
-        None, "--changed-from", help="Only stacks affected by files changed since this git ref."
+        None,
+        "--changed-from",
+        help="Only the stacks whose synthesized JSON a change since this git ref (committed, staged, untracked) alters.",
     ),
     format: StackFormat = typer.Option(
         StackFormat.names, "--format", help='names, or github-matrix: {"include": [...]} for a CI job matrix.'
@@ -123,7 +126,9 @@ def _report_removed(config, ref: str, selection, output: OutputFormat) -> None:
 
 def synth(
     config_dir: Path = ConfigDir,
-    out_dir: Optional[Path] = typer.Option(None, "--out", help="Output directory (default: <config-dir>/cdktf.out)."),
+    out_dir: Optional[Path] = typer.Option(
+        None, "--synth-dir", "--out", help="Output directory (default: <config-dir>/cdktf.out).", file_okay=False
+    ),
     teams: Optional[list[str]] = Teams,
     envs: Optional[list[str]] = Envs,
     output: OutputFormat = Output,

@@ -24,7 +24,9 @@ def docs(
     synth_dir: Optional[Path] = typer.Option(
         None, "--synth-dir", help="Use an existing cdktf.out instead of synthesizing.", file_okay=False
     ),
-    out_dir: Optional[Path] = typer.Option(None, "--out", help="Where the team pages go (default: docs/teams)."),
+    docs_dir: Optional[Path] = typer.Option(
+        None, "--docs-dir", help="Where the docs are (default: docs/ of this checkout).", file_okay=False
+    ),
     output: OutputFormat = Output,
 ) -> None:
     """Generate every document that is derived from code and config; `--check` exits 1 when one is stale."""
@@ -34,7 +36,7 @@ def docs(
     unknown = sorted(set(only or ()) - set(GENERATORS))
     if unknown:
         bad_input([f"--only {', '.join(unknown)}: no such generator (known: {', '.join(GENERATORS)})"])
-    run = DocsRun(load_config(config_dir), synth_dir=synth_dir, teams_dir=out_dir)
+    run = DocsRun(load_config(config_dir), synth_dir=synth_dir, docs_dir=docs_dir)
     with err.status("generating docs...") as status:
         changed = generate(
             run, check=check, only=tuple(only or ()), progress=lambda name: status.update(f"generating docs: {name}...")

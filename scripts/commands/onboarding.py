@@ -50,6 +50,11 @@ def new_team(
         data_classification=classification,
         environments={env: default_project(name, env, config.platform.name) for env in config.platform.environments},
         patterns=tuple(dict.fromkeys(patterns)),
+        **(
+            {"min_accuracy": config.platform.default_thresholds.min_accuracy}
+            if config.platform.default_thresholds.min_accuracy is not None
+            else {}
+        ),
     )
     path = create(config_dir, team)
     stacks = [f"team-{name}-{env}" for env in team.environments]

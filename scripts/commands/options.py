@@ -7,6 +7,7 @@ say where a lifecycle action goes (environment, project, region, audit project, 
 
 from __future__ import annotations
 
+import datetime
 import functools
 import inspect
 import sys
@@ -19,6 +20,7 @@ from typing import Optional
 import typer
 
 from config.errors import EXIT_BAD_INPUT
+from config.loader import load_config
 from config.model import Config, Team
 from config.selection import Selection
 
@@ -33,6 +35,7 @@ class OutputFormat(str, Enum):
 
 
 Output = typer.Option(OutputFormat.text, "--output", "-o", help="text for people, json for machines.")
+Today = typer.Option(None, "--today", help="Judge suppression expiry as of this date, YYYY-MM-DD (default: today).")
 Teams = typer.Option(None, "--team", "-t", help="Only this team (repeatable).")
 Envs = typer.Option(None, "--env", "-e", help="Only this environment (repeatable).")
 
@@ -42,6 +45,25 @@ def bad_input(lines: list[str]) -> None:
     for line in lines:
         sys.stderr.write(line + "\n")
     raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def as_of(value: str | None) -> datetime.date:
+    """--today as a date (bad input when it is not one)."""
+    if value is None:
+        return datetime.date.today()
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        bad_input([f"--today {value}: not a date (YYYY-MM-DD)"])
+        raise  # unreachable: bad_input exits
+
+
+def load_checked(config_dir: Path, today: datetime.date) -> Config:
+    """The config with every config-level rule applied, suppressions judged against the rule catalogue and
+    ``today``: `modelops validate` and `modelops check` call this one function, so they give one answer."""
+    from policies.engine import registry
+
+    return load_config(config_dir, rule_ids=frozenset(registry.by_id()), today=today)
 
 
 def unknown_teams(config: Config, names: Iterable[str]) -> list[str]:

@@ -5,6 +5,10 @@ counts, catalogues) sits between `<!-- BEGIN GENERATED: name -->` / `<!-- END GE
 markers and is rewritten from code (scripts/docs/blocks.py). Pages that are wholly generated (team
 pages, runbooks, stack inventories) are rewritten whole, and a page whose subject is gone is removed.
 The test suite fails when anything here is stale.
+
+Everything describes the config being documented (infra/), except the stack inventories: they are the test
+suite's reviewed expectations for the fixture organisation in tests/fixtures/org (synthesized separately), so
+a company's own teams never make them stale.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ from pathlib import Path
 from config.model import Config
 
 REPO = Path(__file__).resolve().parents[2]
-# In this order: the architecture page counts what the inventories record.
+# The test suite's fixture organisation, whose stacks the inventories record (absent outside a checkout).
+FIXTURE_ORG = REPO / "tests" / "fixtures" / "org"
 GENERATORS = ("inventories", "teams", "access", "architecture", "policies", "runbooks", "monitoring")
 
 
@@ -28,19 +33,41 @@ class DocsRun:
     config: Config
     repo: Path = REPO
     synth_dir: Path | None = None  # an existing synth output; synthesized once when needed and absent
-    teams_dir: Path | None = None  # where the team pages go (default docs/teams)
+    docs_dir: Path | None = None  # where the docs go (default: docs/ under repo)
+    fixture_synth_dir: Path | None = None  # the fixture organisation's synth output; synthesized when absent
     _scratch: ExitStack = field(default_factory=ExitStack)
+
+    @property
+    def docs(self) -> Path:
+        return self.docs_dir or self.repo / "docs"
+
+    def _synthesize(self, config: Config) -> Path:
+        from scripts.synth import synthesize
+
+        scratch = Path(self._scratch.enter_context(tempfile.TemporaryDirectory(prefix="modelops-docs-")))
+        return synthesize(config, scratch / "cdktf.out").out_dir
 
     def synthesized(self) -> Path:
         if self.synth_dir is None:
-            from scripts.synth import synthesize
-
-            scratch = Path(self._scratch.enter_context(tempfile.TemporaryDirectory(prefix="modelops-docs-")))
-            self.synth_dir = synthesize(self.config, scratch / "cdktf.out").out_dir
+            self.synth_dir = self._synthesize(self.config)
         return self.synth_dir
 
     def stacks(self) -> dict[str, dict]:
-        return {p.parent.name: json.loads(p.read_text()) for p in self.synthesized().glob("stacks/*/cdk.tf.json")}
+        return _read(self.synthesized())
+
+    def fixture_stacks(self) -> dict[str, dict] | None:
+        """The fixture organisation's stacks, or None outside a checkout that has it."""
+        if self.fixture_synth_dir is None:
+            if not (self.repo / "tests" / "fixtures" / "org" / "platform.yaml").is_file():
+                return None
+            from config.loader import load_config
+
+            self.fixture_synth_dir = self._synthesize(load_config(self.repo / "tests" / "fixtures" / "org"))
+        return _read(self.fixture_synth_dir)
+
+
+def _read(synth_dir: Path) -> dict[str, dict]:
+    return {p.parent.name: json.loads(p.read_text()) for p in synth_dir.glob("stacks/*/cdk.tf.json")}
 
 
 def _plan(name: str, run: DocsRun) -> tuple[dict[Path, str], list[Path]]:
@@ -48,20 +75,24 @@ def _plan(name: str, run: DocsRun) -> tuple[dict[Path, str], list[Path]]:
     from scripts.docs import access, architecture, inventories, monitoring, policies, runbooks, teams
 
     if name == "inventories":
-        return inventories.expected(run.stacks()), inventories.owned()
+        fixture = run.fixture_stacks()
+        if fixture is None:
+            return {}, []
+        directory = run.repo / "tests" / "inventories"
+        return inventories.expected(fixture, directory), inventories.owned(directory)
     if name == "teams":
-        out = run.teams_dir or run.repo / "docs" / "teams"
+        out = run.docs / "teams"
         return teams.expected(out, teams.render_all(run.config, run.synthesized())), teams.owned(out)
     if name == "access":
-        return access.expected(run.repo, run.config, run.stacks()), []
+        return access.expected(run.docs, run.config, run.stacks()), []
     if name == "architecture":
-        return architecture.expected(run.repo), []
+        return architecture.expected(run.docs, run.stacks()), []
     if name == "policies":
-        return policies.expected(run.repo), []
+        return policies.expected(run.docs), []
     if name == "runbooks":
-        return runbooks.expected(run.repo), runbooks.owned(run.repo)
+        return runbooks.expected(run.docs), runbooks.owned(run.docs)
     if name == "monitoring":
-        return monitoring.expected(run.repo), []
+        return monitoring.expected(run.docs), []
     raise ValueError(f"unknown generator {name!r}; expected one of {', '.join(GENERATORS)}")
 
 

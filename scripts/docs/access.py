@@ -274,8 +274,8 @@ def blocks(config: Config, stacks: Mapping[str, dict] | None = None) -> dict[str
     return out
 
 
-def expected(repo: Path, config: Config, stacks: Mapping[str, dict]) -> dict[Path, str]:
+def expected(docs: Path, config: Config, stacks: Mapping[str, dict]) -> dict[Path, str]:
     from scripts.docs.blocks import fill
 
-    doc = repo / "docs" / "access.md"
+    doc = docs / "access.md"
     return {doc: fill(doc.read_text(), blocks(config, stacks), document="docs/access.md")}

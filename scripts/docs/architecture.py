@@ -1,11 +1,10 @@
-"""docs/architecture.md: written by hand except the resource counts per example stack (from the reviewed
-inventories in tests/inventories/, which `modelops docs` regenerates first)."""
+"""docs/architecture.md: written by hand except the resource counts per stack of the documented config."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
+from scripts.docs.inventories import inventory
 
 
 def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
@@ -13,9 +12,9 @@ def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
     return out + ["| " + " | ".join(r) + " |" for r in rows]
 
 
-def inventory_section(inventories: Path) -> str:
-    """Resource counts per type of every example stack, from the reviewed inventories."""
-    docs = {p.stem: yaml.safe_load(p.read_text()) for p in sorted(inventories.glob("*.yaml"))}
+def inventory_section(stacks: dict[str, dict]) -> str:
+    """Resource counts per type of every stack the config synthesizes."""
+    docs = {name: inventory(stack) for name, stack in sorted(stacks.items())}
     kinds = {
         "platform": [n for n in docs if n.startswith("platform-")],
         "team": [n for n in docs if n.startswith("team-")],
@@ -37,9 +36,9 @@ def inventory_section(inventories: Path) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def expected(repo: Path) -> dict[Path, str]:
+def expected(docs: Path, stacks: dict[str, dict]) -> dict[Path, str]:
     from scripts.docs.blocks import fill
 
-    doc = repo / "docs" / "architecture.md"
-    blocks = {"inventory": inventory_section(repo / "tests" / "inventories")}
+    doc = docs / "architecture.md"
+    blocks = {"inventory": inventory_section(stacks)}
     return {doc: fill(doc.read_text(), blocks, document="docs/architecture.md")}

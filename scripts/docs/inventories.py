@@ -1,8 +1,10 @@
-"""tests/inventories/<stack>.yaml: resource and data-source counts per type of every example stack.
+"""tests/inventories/<stack>.yaml: resource and data-source counts per type of every stack of the test
+suite's fixture organisation (tests/fixtures/org).
 
-The inventories are reviewed expectations (tests/test_inventories.py compares each synthesized example
+The inventories are reviewed expectations (tests/test_inventories.py compares each synthesized fixture
 stack with its file): regenerate with `modelops docs` after a change to the stacks and review the diff;
-every changed count is a resource Terraform will create or destroy.
+every changed count is a resource Terraform will create or destroy. They never describe infra/: a company's
+own teams do not make them stale.
 """
 
 from __future__ import annotations

@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def expected(repo: Path) -> dict[Path, str]:
+def expected(docs: Path) -> dict[Path, str]:
     from metric_catalogue.markdown import render as catalogue_markdown
     from modules.quality.tables import contract_markdown
     from scripts.docs.blocks import fill
 
-    doc = repo / "docs" / "monitoring.md"
+    doc = docs / "monitoring.md"
     blocks = {"column-contract": contract_markdown(), "metric-catalogue": catalogue_markdown()}
     return {doc: fill(doc.read_text(), blocks, document="docs/monitoring.md")}

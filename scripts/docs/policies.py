@@ -85,8 +85,8 @@ def blocks() -> dict[str, str]:
     return out
 
 
-def expected(repo: Path) -> dict[Path, str]:
+def expected(docs: Path) -> dict[Path, str]:
     from scripts.docs.blocks import fill
 
-    doc = repo / "docs" / "policies.md"
+    doc = docs / "policies.md"
     return {doc: fill(doc.read_text(), blocks(), document="docs/policies.md")}

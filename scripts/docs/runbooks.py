@@ -5,15 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def expected(repo: Path) -> dict[Path, str]:
+def expected(docs: Path) -> dict[Path, str]:
     from config import names
     from modules.monitoring.runbooks import RUNBOOKS, render, render_index
 
-    files = {repo / names.runbook_file(kind): render(book) for kind, book in RUNBOOKS.items()}
-    files[repo / "docs" / "runbooks" / "README.md"] = render_index()
+    files = {docs / "runbooks" / Path(names.runbook_file(kind)).name: render(book) for kind, book in RUNBOOKS.items()}
+    files[docs / "runbooks" / "README.md"] = render_index()
     return files
 
 
-def owned(repo: Path) -> list[Path]:
+def owned(docs: Path) -> list[Path]:
     """Every page in docs/runbooks/ is generated: one whose alert kind is gone is removed."""
-    return sorted((repo / "docs" / "runbooks").glob("*.md"))
+    return sorted((docs / "runbooks").glob("*.md"))

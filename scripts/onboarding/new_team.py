@@ -15,6 +15,11 @@ from pathlib import Path
 from config import patterns
 from config.errors import ConfigError, ConfigInvalid
 from config.loader import PLATFORM_FILE, TEAMS_DIR, load_config
+from config.model import Serving, Streaming
+from config.signals import signal_fields
+
+# A starter model's accuracy floor when platform.yaml sets no default_thresholds.min_accuracy.
+STARTER_MIN_ACCURACY = 0.7
 
 TEAM_NAME = re.compile(r"^[a-z][a-z0-9-]{1,20}$")
 
@@ -28,6 +33,7 @@ class NewTeam:
     data_classification: str
     environments: dict[str, str]  # env -> project id
     patterns: tuple[str, ...]
+    min_accuracy: float = STARTER_MIN_ACCURACY  # platform.yaml default_thresholds.min_accuracy when it sets one
 
 
 def default_project(name: str, env: str, platform_name: str) -> str:
@@ -65,8 +71,18 @@ suppressions: []                        # exceptions to policies: rule, resource
 """
 
 
+# The blocks a pattern's own thresholds live in (config/patterns.py `signals`), with what each line says.
+_SIGNAL_COMMENTS = {
+    "serving.max_replicas": "replicas-at-max alert fires here",
+    "streaming.max_oldest_unacked_seconds": "backlog-age alert",
+    "streaming.max_delivery_attempts": "then the message goes to the dead-letter topic (alert)",
+}
+_SIGNAL_DEFAULTS = {"serving": Serving(), "streaming": Streaming()}
+
+
 def _model_block(team: NewTeam, pattern: str) -> str:
-    """A starter model with its pattern's starter thresholds (config/patterns.py)."""
+    """A starter model with a threshold for every signal it has (config/signals.py): its pattern's starter
+    thresholds (config/patterns.py), its task's and its pattern's own."""
     spec = patterns.pattern(pattern)
     d = spec.starter
     schedule = (
@@ -74,19 +90,29 @@ def _model_block(team: NewTeam, pattern: str) -> str:
         if spec.scheduled
         else ""
     )
+    blocks: dict[str, list[str]] = {}
+    for field in signal_fields(pattern, "classification"):
+        block, name = field.split(".")
+        if block in _SIGNAL_DEFAULTS:
+            value = getattr(_SIGNAL_DEFAULTS[block], name)
+            blocks.setdefault(block, []).append(
+                f"      {name}: {value}  # {_SIGNAL_COMMENTS.get(field, 'alert threshold')}"
+            )
+    own = "".join(f"    {block}:\n" + "\n".join(lines) + "\n" for block, lines in blocks.items())
     return f"""  - name: {pattern}-model               # rename: lowercase letters, digits, hyphens
     pattern: {pattern}
-    task: classification                # or regression (then use max_rmse instead of min_accuracy)
+    task: classification                # or regression (then max_rmse, in the target's unit, replaces min_accuracy)
     description: Describe what the model predicts and who uses it.
 {schedule}    impact:
       kpi: the business KPI this model moves
       owner: {team.business_owner}
-    monitoring:                         # alert thresholds; tune them after a week of traffic
+{own}    monitoring:                         # alert thresholds; tune them after a week of traffic
       latency_p99_ms: {d.latency_p99_ms}
       max_error_rate: {d.max_error_rate}
       min_predictions_per_hour: {d.min_predictions_per_hour}   # traffic-drop alert (also fires at zero)
       drift_threshold: 0.2              # population stability index per feature
       max_missing_feature_ratio: 0.05
+      min_accuracy: {team.min_accuracy}                 # accuracy alert and model-card gate
       features: [feature_a, feature_b]  # mark personal data with {{name: x, type: STRING, pii: true}}
     logging:
       sample_rate: {d.sample_rate}                  # share of requests kept for audit (prediction history)

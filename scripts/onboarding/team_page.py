@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from config import names, patterns
 from config.model import Config, Team
+from config.signals import thresholds
 from metric_catalogue.thresholds import declared, number
 from scripts.onboarding.facts import StackFacts, readable_name
 
@@ -28,6 +29,30 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 def _principal(team: Team, member: str) -> str:
     aliases = {f"group:{email}": f"{role} (`{email}`)" for role, email in team.groups.items()}
     return aliases.get(member, f"`{member}`")
+
+
+# How each threshold reads in the models table (config/signals.py lists which a model has).
+THRESHOLD_TEXT = {
+    "monitoring.latency_p99_ms": "p99 <= {:g} ms",
+    "monitoring.max_error_rate": "errors <= {:g}",
+    "monitoring.min_predictions_per_hour": ">= {} predictions/h",
+    "monitoring.drift_threshold": "PSI <= {:g}",
+    "monitoring.max_missing_feature_ratio": "missing features <= {:g}",
+    "monitoring.min_accuracy": "accuracy >= {:g}",
+    "monitoring.max_rmse": "RMSE <= {:g}",
+    "serving.max_replicas": "replicas <= {}",
+    "streaming.max_oldest_unacked_seconds": "backlog <= {} s",
+    "streaming.max_delivery_attempts": "dead letter after {} attempts",
+}
+
+
+def model_thresholds(model) -> str:
+    """Every signal's threshold of the model; those platform.yaml's default_thresholds gave are marked."""
+    parts = []
+    for t in thresholds(model):
+        text = THRESHOLD_TEXT.get(t.field, t.field + " {}").format(t.value)
+        parts.append(f"{text} (platform default)" if t.platform_default else text)
+    return ", ".join(parts)
 
 
 def _threshold(facts: StackFacts, condition: dict) -> str:
@@ -183,8 +208,7 @@ def team_page(config: Config, team: Team, stacks: dict[str, StackFacts]) -> str:
             m.task,
             m.impact.kpi,
             m.impact.owner,
-            f"p99 <= {m.monitoring.latency_p99_ms:g} ms, errors <= {m.monitoring.max_error_rate:g}, "
-            f">= {m.monitoring.min_predictions_per_hour} predictions/h, PSI <= {m.monitoring.drift_threshold:g}",
+            model_thresholds(m),
             f"`{m.source}`",
         ]
         for m in team.models

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import ORG
+
 REPO = Path(__file__).resolve().parents[2]
 FAKE = Path(__file__).resolve().parent / "fake_terraform.py"
 # The project's packages, as pyproject.toml declares them for the install.
@@ -35,13 +37,18 @@ def readme_deploy_block() -> str:
 
 
 def make_project(root: Path) -> Path:
-    """A copy of the platform instance beside links to the code, venv and node_modules of this checkout."""
+    """The platform instance (infra/'s app with the fixture organisation's config) beside links to the code,
+    venv and node_modules of this checkout."""
     root.mkdir()
     shutil.copytree(
         REPO / "infra",
         root / "infra",
-        ignore=shutil.ignore_patterns("cdktf.out", ".cdktf.out.*", "terraform.*.tfstate*", "__pycache__"),
+        ignore=shutil.ignore_patterns(
+            "cdktf.out", ".cdktf.out.*", "terraform.*.tfstate*", "__pycache__", "platform.yaml", "teams"
+        ),
     )
+    shutil.copy(ORG / "platform.yaml", root / "infra" / "platform.yaml")
+    shutil.copytree(ORG / "teams", root / "infra" / "teams")
     for name in (*CODE, ".venv", "node_modules"):
         (root / name).symlink_to(REPO / name)
     shutil.copy(REPO / "package.json", root / "package.json")
@@ -99,13 +106,13 @@ def test_readme_deploy_block_runs_as_written_platform_first_then_every_team(proj
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     order = applied(calls)
     assert order[0] == "platform-prod" and sorted(order[1:]) == [
-        "team-fraud-prod",
-        "team-growth-prod",
-        "team-search-prod",
+        "team-ledger-prod",
+        "team-reach-prod",
+        "team-scout-prod",
     ]
     assert all(c["checkpoint_disable"] == "1" for c in calls)
     # prod keeps state in its GCS bucket: one object per stack, under the stack's prefix
-    assert (project / "gcs" / "acme-mlops-tfstate-prod" / "platform-prod" / "default.tfstate").is_file()
+    assert (project / "gcs" / "orbit-mlops-tfstate-prod" / "platform-prod" / "default.tfstate").is_file()
 
 
 def test_local_state_resolves_across_stacks_and_survives_a_resynth(local_state_project):

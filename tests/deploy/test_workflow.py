@@ -13,7 +13,7 @@ import yaml
 from config import names
 from scripts.plan_summary import main as plan_summary_main
 from scripts.plan_summary import read_plan, render
-from tests.helpers import resources
+from tests.helpers import ORG_DIR, resources
 
 REPO = Path(__file__).resolve().parents[2]
 WORKFLOW = yaml.safe_load((REPO / ".github/workflows/deploy.yml").read_text())
@@ -35,11 +35,11 @@ def test_pull_requests_plan_and_pushes_to_main_apply():
     assert "--format github-matrix" in JOBS["affected"]["steps"][-1]["run"]
 
 
-def test_plans_run_in_the_plan_environment_the_planner_trusts(stacks):
+def test_plans_run_in_the_plan_environment_the_planner_trusts(org_stacks):
     assert JOBS["plan"]["environment"] == "${{ matrix.env }}-plan" and JOBS["plan-prod"]["environment"] == "prod-plan"
-    bindings = resources(stacks["platform-prod"], "google_service_account_iam_member")
+    bindings = resources(org_stacks["platform-prod"], "google_service_account_iam_member")
     assert bindings["ci/planner-federation"]["member"].endswith(
-        "/subject/repo:acme/mlops-platform:environment:prod-plan"
+        "/subject/repo:orbit/mlops-platform:environment:prod-plan"
     )
 
 
@@ -86,18 +86,18 @@ def test_only_plan_and_apply_jobs_can_mint_an_oidc_token_and_no_job_uses_a_key()
         assert set(auth["with"]) == {"workload_identity_provider", "service_account"}  # never credentials_json
 
 
-def test_ci_identities_named_in_ci_are_the_ones_the_platform_stack_creates(stacks):
-    accounts = {a["account_id"] for a in resources(stacks["platform-prod"], "google_service_account").values()}
+def test_ci_identities_named_in_ci_are_the_ones_the_platform_stack_creates(org_stacks):
+    accounts = {a["account_id"] for a in resources(org_stacks["platform-prod"], "google_service_account").values()}
     (plan_auth,) = steps_using(JOBS["plan"]["steps"], "google-github-actions/auth")
     assert plan_auth["with"]["service_account"].startswith(f"{names.CI_PLANNER}@")
     target = next(s for s in APPLY["runs"]["steps"] if s.get("id") == "target")["run"]
     assert "platform-ci-$(" in target and "planner" in target and "applier" in target
     assert {names.CI_PLANNER, names.CI_APPLIER} <= accounts
-    assert names.CI_PROVIDER_OUTPUT in stacks["platform-prod"]["output"]
+    assert names.CI_PROVIDER_OUTPUT in org_stacks["platform-prod"]["output"]
 
 
-def test_terraform_in_ci_meets_the_stacks_required_version(stacks):
-    required = stacks["platform-prod"]["terraform"]["required_version"]
+def test_terraform_in_ci_meets_the_stacks_required_version(org_stacks):
+    required = org_stacks["platform-prod"]["terraform"]["required_version"]
     floor = tuple(int(n) for n in re.search(r"(\d+)\.(\d+)", required).groups())
     version = WORKFLOW["env"]["TERRAFORM_VERSION"]  # stated once; every Terraform CI installs comes from it
     job_steps = [s for job in JOBS.values() for s in job.get("steps", [])]
@@ -114,12 +114,12 @@ def test_terraform_in_ci_meets_the_stacks_required_version(stacks):
 
 
 def test_the_stack_selection_the_apply_step_runs_lists_the_platform_first_with_its_project():
-    run = [sys.executable, "-m", "scripts.cli", "stacks", "--config-dir", "infra", "--env", "prod"]
+    run = [sys.executable, "-m", "scripts.cli", "stacks", "--config-dir", ORG_DIR, "--env", "prod"]
     names_out = subprocess.run([*run, "--with-dependencies"], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert names_out.returncode == 0, names_out.stderr
     assert names_out.stdout.split()[0] == "platform-prod"
     as_json = subprocess.run([*run, "--output", "json"], cwd=REPO, capture_output=True, text=True, timeout=60)
-    assert json.loads(as_json.stdout)[0]["platform_project"] == "acme-mlops-prod"
+    assert json.loads(as_json.stdout)[0]["platform_project"] == "orbit-mlops-prod"
 
 
 def test_plan_summary_reports_each_stack_destroys_first_and_fails_on_a_failed_plan(tmp_path, capsys):

@@ -1,4 +1,5 @@
-"""Rewrite tests/inventories/<stack>.yaml (and every other generated doc) from a fresh synth of infra/.
+"""Rewrite tests/inventories/<stack>.yaml from a fresh synth of the fixture organisation (tests/fixtures/org),
+and every other generated doc from infra/.
 
     PYTHONPATH=$PWD .venv/bin/python -m tests.inventories.regenerate      # the same as `modelops docs`
 

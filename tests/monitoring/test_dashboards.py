@@ -40,17 +40,17 @@ def sections(body):
     return out
 
 
-def test_team_dashboard_is_synthesized_from_the_generated_json(stacks, example_config):
-    dashboard = resources(stacks["team-fraud-prod"], "google_monitoring_dashboard")["dashboard/dashboard"]
+def test_team_dashboard_is_synthesized_from_the_generated_json(org_stacks, org_config):
+    dashboard = resources(org_stacks["team-ledger-prod"], "google_monitoring_dashboard")["dashboard/dashboard"]
     body = json.loads(dashboard["dashboard_json"])
-    assert body == json.loads(json.dumps(team_dashboard(example_config.team("fraud"), "prod")))
-    assert body["displayName"] == "fraud — Model Operations Center"
-    assert dashboard["project"] == "acme-fraud-prod"
+    assert body == json.loads(json.dumps(team_dashboard(org_config.team("ledger"), "prod")))
+    assert body["displayName"] == "ledger — Model Operations Center"
+    assert dashboard["project"] == "orbit-ledger-prod"
 
 
-@pytest.mark.parametrize("team", ["fraud", "growth", "search"])
-def test_every_model_has_its_tiles(example_config, team):
-    cfg = example_config.team(team)
+@pytest.mark.parametrize("team", ["ledger", "reach", "scout"])
+def test_every_model_has_its_tiles(org_config, team):
+    cfg = org_config.team(team)
     found = sections(team_dashboard(cfg, "prod"))
     assert set(found) == {m.name for m in cfg.models}
     for model in cfg.models:
@@ -70,8 +70,8 @@ def test_every_model_has_its_tiles(example_config, team):
             assert "Oldest unacknowledged event (s)" in titles and "Dead-lettered events" in titles
 
 
-def test_latency_tile_shows_p50_and_p99_with_the_yaml_threshold(example_config):
-    widget = sections(team_dashboard(example_config.team("fraud"), "prod"))["card-scorer"][1]
+def test_latency_tile_shows_p50_and_p99_with_the_yaml_threshold(org_config):
+    widget = sections(team_dashboard(org_config.team("ledger"), "prod"))["pay-scorer"][1]
     reducers = [
         d["timeSeriesQuery"]["timeSeriesFilter"]["aggregation"]["crossSeriesReducer"]
         for d in widget["xyChart"]["dataSets"]
@@ -80,10 +80,10 @@ def test_latency_tile_shows_p50_and_p99_with_the_yaml_threshold(example_config):
     assert widget["xyChart"]["thresholds"][0]["value"] == 150
 
 
-@pytest.mark.parametrize("team", ["fraud", "growth", "search"])
-def test_tiles_fit_the_grid_and_do_not_overlap(example_config, team):
+@pytest.mark.parametrize("team", ["ledger", "reach", "scout"])
+def test_tiles_fit_the_grid_and_do_not_overlap(org_config, team):
     cells = set()
-    for tile in tiles(team_dashboard(example_config.team(team), "prod")):
+    for tile in tiles(team_dashboard(org_config.team(team), "prod")):
         assert tile["xPos"] + tile["width"] <= COLUMNS
         area = {
             (x, y)
@@ -94,13 +94,13 @@ def test_tiles_fit_the_grid_and_do_not_overlap(example_config, team):
         cells |= area
 
 
-def test_platform_dashboard_covers_every_team_through_the_metrics_scope(stacks, example_config):
-    stack = stacks["platform-prod"]
+def test_platform_dashboard_covers_every_team_through_the_metrics_scope(org_stacks, org_config):
+    stack = org_stacks["platform-prod"]
     body = json.loads(one(resources(stack, "google_monitoring_dashboard"))["dashboard_json"])
-    assert body == json.loads(json.dumps(platform_dashboard(example_config.teams, "prod")))
+    assert body == json.loads(json.dumps(platform_dashboard(org_config.teams, "prod")))
     assert body["displayName"] == "Platform — Model Operations Center"
     models_table = tiles(body)[0]["widget"]["text"]["content"]
-    assert all(f"| {t.name} | {m.name} |" in models_table for t in example_config.teams for m in t.models)
+    assert all(f"| {t.name} | {m.name} |" in models_table for t in org_config.teams for m in t.models)
     assert {
         "Predictions/s by endpoint",
         "Accuracy by model",
@@ -108,43 +108,43 @@ def test_platform_dashboard_covers_every_team_through_the_metrics_scope(stacks, 
         "Failed workflow runs",
     } <= set(widget_titles(body))
     scope = resources(stack, "google_monitoring_monitored_project")
-    assert {m["name"] for m in scope.values()} == {"acme-fraud-prod", "acme-growth-prod", "acme-search-prod"}
-    assert {m["metrics_scope"] for m in scope.values()} == {"locations/global/metricsScopes/acme-mlops-prod"}
+    assert {m["name"] for m in scope.values()} == {"orbit-ledger-prod", "orbit-reach-prod", "orbit-scout-prod"}
+    assert {m["metrics_scope"] for m in scope.values()} == {"locations/global/metricsScopes/orbit-mlops-prod"}
 
 
 def _filters(widget) -> list[str]:
     return [json.dumps(d["timeSeriesQuery"]) for d in widget["xyChart"]["dataSets"]]
 
 
-def test_error_ratio_tiles_divide_4xx_and_5xx_responses_by_all_responses(example_config):
-    widget = sections(team_dashboard(example_config.team("fraud"), "prod"))["card-scorer"][2]
+def test_error_ratio_tiles_divide_4xx_and_5xx_responses_by_all_responses(org_config):
+    widget = sections(team_dashboard(org_config.team("ledger"), "prod"))["pay-scorer"][2]
     ratio = widget["xyChart"]["dataSets"][0]["timeSeriesQuery"]["timeSeriesFilterRatio"]
     assert "prediction/online/response_count" in ratio["numerator"]["filter"]
     assert 'response_code=monitoring.regex.full_match("[45]..")' in ratio["numerator"]["filter"]
     assert ratio["denominator"]["filter"].endswith(
         'prediction/online/response_count" AND '
-        f'resource.labels.endpoint_id="{names.endpoint_name("fraud", "card-scorer", "prod")}"'
+        f'resource.labels.endpoint_id="{names.endpoint_name("ledger", "pay-scorer", "prod")}"'
     )
-    platform = platform_dashboard(example_config.teams, "prod")
+    platform = platform_dashboard(org_config.teams, "prod")
     [tile] = [t["widget"] for t in tiles(platform) if t["widget"]["title"].startswith("Error ratio by endpoint")]
     text = json.dumps(tile)
     assert "error_count" not in text and "prediction_count" not in text and text.count("response_count") == 2
 
 
-def test_streaming_tile_counts_successful_publish_requests_not_the_deprecated_metric(example_config):
-    widgets = sections(team_dashboard(example_config.team("growth"), "prod"))["clickstream-propensity"]
+def test_streaming_tile_counts_successful_publish_requests_not_the_deprecated_metric(org_config):
+    widgets = sections(team_dashboard(org_config.team("reach"), "prod"))["intent-propensity"]
     [publish] = [w for w in widgets if w["title"] == "Successful publish requests (per s)"]
     [query] = _filters(publish)
     assert "topic/send_request_count" in query and 'response_class=\\"success\\"' in query
-    assert "send_message_operation_count" not in json.dumps(team_dashboard(example_config.team("growth"), "prod"))
+    assert "send_message_operation_count" not in json.dumps(team_dashboard(org_config.team("reach"), "prod"))
 
 
-@pytest.mark.parametrize("team", ["fraud", "growth", "search"])
-def test_every_chart_threshold_is_labelled_with_the_unit_of_its_queries(example_config, team):
+@pytest.mark.parametrize("team", ["ledger", "reach", "scout"])
+def test_every_chart_threshold_is_labelled_with_the_unit_of_its_queries(org_config, team):
     from metric_catalogue.thresholds import declared
     from modules.monitoring.dashboards import dataset_unit
 
-    charts = [t["widget"] for t in tiles(team_dashboard(example_config.team(team), "prod")) if "xyChart" in t["widget"]]
+    charts = [t["widget"] for t in tiles(team_dashboard(org_config.team(team), "prod")) if "xyChart" in t["widget"]]
     with_thresholds = [c for c in charts if c["xyChart"].get("thresholds")]
     assert with_thresholds
     for chart_ in with_thresholds:
@@ -155,6 +155,6 @@ def test_every_chart_threshold_is_labelled_with_the_unit_of_its_queries(example_
                 assert declaration.unit == dataset_unit(data), chart_["title"]
 
 
-def test_latency_threshold_is_in_milliseconds_like_prediction_latencies(example_config):
-    widget = sections(team_dashboard(example_config.team("fraud"), "prod"))["card-scorer"][1]
+def test_latency_threshold_is_in_milliseconds_like_prediction_latencies(org_config):
+    widget = sections(team_dashboard(org_config.team("ledger"), "prod"))["pay-scorer"][1]
     assert widget["xyChart"]["thresholds"][0]["label"] == "limit [threshold: 150 ms]"

@@ -11,10 +11,10 @@ from tests.helpers import resources
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_every_alert_kind_in_the_synth_has_a_runbook(stacks):
+def test_every_alert_kind_in_the_synth_has_a_runbook(org_stacks):
     kinds = {
         p["user_labels"]["alert_kind"]
-        for s in stacks.values()
+        for s in org_stacks.values()
         for p in resources(s, "google_monitoring_alert_policy").values()
     }
     assert kinds == set(runbooks.RUNBOOKS)  # every kind is used by the example, every used kind has a page
@@ -30,8 +30,8 @@ def test_every_runbook_has_three_checks_and_a_tuning_hint():
         )
 
 
-def test_custom_metric_descriptors_are_declared_in_each_team_project(stacks):
-    descriptors = resources(stacks["team-fraud-prod"], "google_monitoring_metric_descriptor")
+def test_custom_metric_descriptors_are_declared_in_each_team_project(org_stacks):
+    descriptors = resources(org_stacks["team-ledger-prod"], "google_monitoring_metric_descriptor")
     assert {d["type"] for d in descriptors.values()} == {
         f"custom.googleapis.com/modelops/{p}"
         for p in (
@@ -49,7 +49,7 @@ def test_custom_metric_descriptors_are_declared_in_each_team_project(stacks):
     }
     assert set(CUSTOM_METRICS) == {d["type"].split("modelops/")[1] for d in descriptors.values()}
     drift = descriptors["custom-metrics/data-drift_psi"]
-    assert (drift["metric_kind"], drift["value_type"], drift["project"]) == ("GAUGE", "DOUBLE", "acme-fraud-prod")
+    assert (drift["metric_kind"], drift["value_type"], drift["project"]) == ("GAUGE", "DOUBLE", "orbit-ledger-prod")
     assert [label["key"] for label in drift["labels"]] == ["team", "model", "feature"]
 
 

@@ -42,11 +42,11 @@ def load_fixtures() -> dict[str, dict]:
 
 
 @pytest.fixture(scope="session")
-def rule_results(tmp_path_factory, example_config):
+def rule_results(tmp_path_factory, org_config):
     """Every fixture case checked once: (rule, case) -> GateResult."""
     from policies.engine.gate import run_gate
 
-    projects = {"platform-prod": "acme-mlops-prod", "team-fraud-prod": "acme-fraud-prod"}
+    projects = {"platform-prod": "orbit-mlops-prod", "team-ledger-prod": "orbit-ledger-prod"}
     out = {}
     for rule, fixture in load_fixtures().items():
         for case in ("compliant", "non_compliant"):
@@ -60,5 +60,5 @@ def rule_results(tmp_path_factory, example_config):
                     tmp_path_factory.mktemp(f"{rule}-{case}-base"),
                     {stack: stack_doc(stack, projects[stack], fixture["base"])},
                 )
-            out[rule, case] = run_gate(example_config, root, today=TODAY, base_synth_dir=base)
+            out[rule, case] = run_gate(org_config, root, today=TODAY, base_synth_dir=base)
     return out

@@ -10,12 +10,13 @@ import pytest
 
 from config.errors import ConfigInvalid
 from policies.engine.gate import run_gate
+from tests.helpers import ORG_DIR
 from tests.policies.conftest import TODAY
 
 
 @pytest.fixture(scope="module")
-def example_result(example_config, synth_dir):
-    return run_gate(example_config, synth_dir, today=TODAY)
+def example_result(org_config, org_synth_dir):
+    return run_gate(org_config, org_synth_dir, today=TODAY)
 
 
 def test_example_passes_the_gate(example_result):
@@ -23,12 +24,12 @@ def test_example_passes_the_gate(example_result):
     assert example_result.failed == []
 
 
-def test_the_only_exceptions_are_growths_public_endpoint_and_the_ci_appliers_service_account_roles(example_result):
+def test_the_only_exceptions_are_reachs_public_endpoint_and_the_ci_appliers_service_account_roles(example_result):
     suppressed = sorted((f.rule, f.construct_path) for f in example_result.suppressed)
     endpoint = [s for s in suppressed if s[0] == "MLOPS_NET_1"]
     assert endpoint == [
-        ("MLOPS_NET_1", "team-growth-dev/next-best-offer/endpoint"),
-        ("MLOPS_NET_1", "team-growth-prod/next-best-offer/endpoint"),
+        ("MLOPS_NET_1", "team-reach-dev/offer-ranker/endpoint"),
+        ("MLOPS_NET_1", "team-reach-prod/offer-ranker/endpoint"),
     ]
     # The applier sets IAM on the accounts the stacks create (platform.yaml suppression): checkov's project-level
     # service-account management check, on the applier's Service Account Admin only, on every project it applies.
@@ -36,8 +37,8 @@ def test_the_only_exceptions_are_growths_public_endpoint_and_the_ci_appliers_ser
     applier = [s for s in suppressed if s[0] != "MLOPS_NET_1"]
     expected = set()
     for env, projects in (
-        ("dev", ("platform", "team-fraud", "team-growth", "team-search")),
-        ("prod", ("platform", "team-fraud", "team-growth", "team-search")),
+        ("dev", ("platform", "team-ledger", "team-reach", "team-scout")),
+        ("prod", ("platform", "team-ledger", "team-reach", "team-scout")),
     ):
         for slug in projects:
             expected |= {("CKV_GCP_49", f"platform-{env}/ci/applier-{slug}-iam-serviceAccountAdmin")}
@@ -50,9 +51,9 @@ def test_example_runs_checkov_builtins_and_our_resource_rules(example_result):
     assert len(example_result.stacks) == 8
 
 
-def _mutated(synth_dir: Path, tmp_path: Path, stack: str, mutate) -> Path:
+def _mutated(org_synth_dir: Path, tmp_path: Path, stack: str, mutate) -> Path:
     out = tmp_path / "cdktf.out"
-    shutil.copytree(synth_dir, out)
+    shutil.copytree(org_synth_dir, out)
     file = out / "stacks" / stack / "cdk.tf.json"
     doc = json.loads(file.read_text())
     mutate(doc["resource"])
@@ -65,18 +66,18 @@ def _first(resources: dict, tf_type: str) -> dict:
 
 
 def _add_alert(resources):
-    resources.setdefault("google_monitoring_alert_policy", {})["card-scorer_latency_X"] = {
-        "//": {"metadata": {"path": "team-fraud-prod/card-scorer/latency"}},
+    resources.setdefault("google_monitoring_alert_policy", {})["pay-scorer_latency_X"] = {
+        "//": {"metadata": {"path": "team-ledger-prod/pay-scorer/latency"}},
         "display_name": "latency",
         "combiner": "OR",
         "severity": "CRITICAL",
         "notification_channels": ["x"],
         "documentation": {"content": "p99 latency above threshold"},  # no runbook link
         "user_labels": {
-            "team": "fraud",
+            "team": "ledger",
             "env": "prod",
             "managed-by": "modelops",
-            "model": "card-scorer",
+            "model": "pay-scorer",
             "signal": "latency",
         },
         "conditions": [{"display_name": "p99", "condition_threshold": {"filter": "x", "comparison": "COMPARISON_GT"}}],
@@ -84,13 +85,13 @@ def _add_alert(resources):
 
 
 def _add_endpoint(resources):
-    resources.setdefault("google_vertex_ai_endpoint", {})["card-scorer_endpoint_X"] = {
-        "//": {"metadata": {"path": "team-fraud-prod/card-scorer/endpoint"}},
+    resources.setdefault("google_vertex_ai_endpoint", {})["pay-scorer_endpoint_X"] = {
+        "//": {"metadata": {"path": "team-ledger-prod/pay-scorer/endpoint"}},
         "name": "1234567890",
-        "display_name": "card-scorer",
+        "display_name": "pay-scorer",
         "location": "europe-west4",
         "encryption_spec": {"kms_key_name": "k"},
-        "labels": {"team": "fraud", "env": "prod", "managed-by": "modelops", "model": "card-scorer"},
+        "labels": {"team": "ledger", "env": "prod", "managed-by": "modelops", "model": "pay-scorer"},
         "predict_request_response_logging_config": {"enabled": False},
     }
 
@@ -109,7 +110,7 @@ INSECURE_VARIANTS = {
     "user principal": (
         "MLOPS_IAM_4",
         "google_bigquery_dataset_iam_member",
-        lambda r: _first(r, "google_bigquery_dataset_iam_member").update(member="user:bob@acme.example"),
+        lambda r: _first(r, "google_bigquery_dataset_iam_member").update(member="user:bob@orbit.example"),
     ),
     "missing CMEK": (
         "MLOPS_CMEK_1",
@@ -129,7 +130,7 @@ INSECURE_VARIANTS = {
     "labels removed": (
         "MLOPS_LABEL_1",
         "google_bigquery_dataset",
-        lambda r: _first(r, "google_bigquery_dataset").update(labels={"team": "fraud"}),
+        lambda r: _first(r, "google_bigquery_dataset").update(labels={"team": "ledger"}),
     ),
     "alert without runbook": ("MLOPS_MON_2", "google_monitoring_alert_policy", _add_alert),
     "endpoint logging off": ("MLOPS_AUDIT_1", "google_vertex_ai_endpoint", _add_endpoint),
@@ -137,40 +138,40 @@ INSECURE_VARIANTS = {
 
 
 @pytest.mark.parametrize("variant", sorted(INSECURE_VARIANTS))
-def test_insecure_variant_of_the_example_fails_on_the_changed_resource(variant, example_config, synth_dir, tmp_path):
+def test_insecure_variant_of_the_example_fails_on_the_changed_resource(variant, org_config, org_synth_dir, tmp_path):
     rule, tf_type, mutate = INSECURE_VARIANTS[variant]
-    out = _mutated(synth_dir, tmp_path, "team-fraud-prod", mutate)
-    result = run_gate(example_config, out, only={"team-fraud-prod"}, today=TODAY)  # the other stacks pass above
+    out = _mutated(org_synth_dir, tmp_path, "team-ledger-prod", mutate)
+    result = run_gate(org_config, out, only={"team-ledger-prod"}, today=TODAY)  # the other stacks pass above
     hits = [f for f in result.failed if f.rule == rule]
     assert result.exit_code == 1
-    assert [f.stack for f in hits] == ["team-fraud-prod"]
+    assert [f.stack for f in hits] == ["team-ledger-prod"]
     assert hits[0].address.startswith(f"{tf_type}.")
-    assert hits[0].file == "infra/teams/fraud.yaml"
+    assert hits[0].file == f"{ORG_DIR}/teams/ledger.yaml"
 
 
 # --- suppressions ---------------------------------------------------------------------------
 
 
-def _suppress(config_copy: Path, entry: str) -> None:
-    team = config_copy / "teams" / "fraud.yaml"
+def _suppress(org_copy: Path, entry: str) -> None:
+    team = org_copy / "teams" / "ledger.yaml"
     team.write_text(team.read_text().replace("suppressions: []", f"suppressions:\n{entry}"))
 
 
 SUPPRESSION = """  - rule: MLOPS_PII_1
-    resource: "team-fraud-*/metadata/dataset"
-    reason: DLP discovery for the fraud dataset is being moved to the organisation-level scan
-    approved_by: security-lead@acme.example
+    resource: "team-ledger-*/metadata/dataset"
+    reason: DLP discovery for the ledger dataset is being moved to the organisation-level scan
+    approved_by: security-lead@orbit.example
     expires: "{expires}"
 """
 
 
 @pytest.fixture(scope="module")
-def without_fraud_dlp(synth_dir, tmp_path_factory) -> Path:
-    """The example with fraud's DLP discovery removed: MLOPS_PII_1 fails for fraud in both envs."""
+def without_ledger_dlp(org_synth_dir, tmp_path_factory) -> Path:
+    """The example with ledger's DLP discovery removed: MLOPS_PII_1 fails for ledger in both envs."""
     out = tmp_path_factory.mktemp("no-dlp") / "cdktf.out"
-    shutil.copytree(synth_dir, out)
+    shutil.copytree(org_synth_dir, out)
     for env in ("dev", "prod"):
-        file = out / "stacks" / f"team-fraud-{env}" / "cdk.tf.json"
+        file = out / "stacks" / f"team-ledger-{env}" / "cdk.tf.json"
         doc = json.loads(file.read_text())
         doc["resource"].pop("google_data_loss_prevention_discovery_config")
         file.write_text(json.dumps(doc))
@@ -181,7 +182,7 @@ def without_fraud_dlp(synth_dir, tmp_path_factory) -> Path:
         for lid in [
             lid
             for lid, g in grants.items()
-            if g["project"] == f"acme-fraud-{env}" and g["role"] in ("roles/dlp.admin", "roles/dlp.reader")
+            if g["project"] == f"orbit-ledger-{env}" and g["role"] in ("roles/dlp.admin", "roles/dlp.reader")
         ]:
             del grants[lid]
         # ... which the applier's Project IAM Admin condition then no longer lists either (exact list, item 5).
@@ -193,49 +194,49 @@ def without_fraud_dlp(synth_dir, tmp_path_factory) -> Path:
     return out
 
 
-def test_removing_a_teams_dlp_scan_fails_the_pii_rule(example_config, without_fraud_dlp):
-    result = run_gate(example_config, without_fraud_dlp, today=TODAY)
+def test_removing_a_teams_dlp_scan_fails_the_pii_rule(org_config, without_ledger_dlp):
+    result = run_gate(org_config, without_ledger_dlp, today=TODAY)
     assert {(f.rule, f.stack) for f in result.failed} == {
-        ("MLOPS_PII_1", "team-fraud-dev"),
-        ("MLOPS_PII_1", "team-fraud-prod"),
+        ("MLOPS_PII_1", "team-ledger-dev"),
+        ("MLOPS_PII_1", "team-ledger-prod"),
     }
 
 
-def test_valid_suppression_is_applied_and_listed(config_copy, without_fraud_dlp):
+def test_valid_suppression_is_applied_and_listed(org_copy, without_ledger_dlp):
     from config.loader import load_config
 
-    _suppress(config_copy, SUPPRESSION.format(expires="2026-12-31"))
-    result = run_gate(load_config(config_copy), without_fraud_dlp, today=TODAY)
-    suppressed = [f for f in result.findings if f.suppressed and f.team == "fraud"]
+    _suppress(org_copy, SUPPRESSION.format(expires="2026-12-31"))
+    result = run_gate(load_config(org_copy), without_ledger_dlp, today=TODAY)
+    suppressed = [f for f in result.findings if f.suppressed and f.team == "ledger"]
     assert {(f.rule, f.stack) for f in suppressed} == {
-        ("MLOPS_PII_1", "team-fraud-dev"),
-        ("MLOPS_PII_1", "team-fraud-prod"),
+        ("MLOPS_PII_1", "team-ledger-dev"),
+        ("MLOPS_PII_1", "team-ledger-prod"),
     }
-    assert suppressed[0].suppressed_by.approved_by == "security-lead@acme.example"
-    assert [(o.owner, o.suppression.rule, n) for o, n in result.used if o.owner == "fraud"] == [
-        ("fraud", "MLOPS_PII_1", 2)
+    assert suppressed[0].suppressed_by.approved_by == "security-lead@orbit.example"
+    assert [(o.owner, o.suppression.rule, n) for o, n in result.used if o.owner == "ledger"] == [
+        ("ledger", "MLOPS_PII_1", 2)
     ]
     assert result.unused == []
     assert result.failed == []
 
 
-def test_suppression_only_applies_to_its_own_team(config_copy, without_fraud_dlp):
+def test_suppression_only_applies_to_its_own_team(org_copy, without_ledger_dlp):
     from config.loader import load_config
 
-    _suppress(config_copy, SUPPRESSION.format(expires="2026-12-31").replace("team-fraud-*", "team-growth-*"))
-    result = run_gate(load_config(config_copy), without_fraud_dlp, today=TODAY)
-    assert {(f.rule, f.team) for f in result.failed} == {("MLOPS_PII_1", "fraud")}
-    assert [o.suppression.resource for o in result.unused] == ["team-growth-*/metadata/dataset"]
+    _suppress(org_copy, SUPPRESSION.format(expires="2026-12-31").replace("team-ledger-*", "team-reach-*"))
+    result = run_gate(load_config(org_copy), without_ledger_dlp, today=TODAY)
+    assert {(f.rule, f.team) for f in result.failed} == {("MLOPS_PII_1", "ledger")}
+    assert [o.suppression.resource for o in result.unused] == ["team-reach-*/metadata/dataset"]
 
 
-def test_unused_suppression_is_reported(config_copy, synth_dir):
+def test_unused_suppression_is_reported(org_copy, org_synth_dir):
     from config.loader import load_config
 
-    _suppress(config_copy, SUPPRESSION.format(expires="2026-12-31").replace("MLOPS_PII_1", "MLOPS_IAM_1"))
-    result = run_gate(load_config(config_copy), synth_dir, today=TODAY)
-    assert [(o.owner, o.suppression.rule) for o in result.unused] == [("fraud", "MLOPS_IAM_1")]
-    # growth's documented endpoint exception and the platform's one CI-applier exception (Service Account Admin)
-    assert sorted(o.owner for o, _ in result.used) == ["growth", "platform"]
+    _suppress(org_copy, SUPPRESSION.format(expires="2026-12-31").replace("MLOPS_PII_1", "MLOPS_IAM_1"))
+    result = run_gate(load_config(org_copy), org_synth_dir, today=TODAY)
+    assert [(o.owner, o.suppression.rule) for o in result.unused] == [("ledger", "MLOPS_IAM_1")]
+    # reach's documented endpoint exception and the platform's two CI-applier exceptions
+    assert sorted(o.owner for o, _ in result.used) == ["platform", "platform", "reach"]
 
 
 @pytest.mark.parametrize(
@@ -245,14 +246,14 @@ def test_unused_suppression_is_reported(config_copy, synth_dir):
         ("2027-06-01", "more than 180 days ahead"),
     ],
 )
-def test_expired_or_too_long_suppression_is_bad_input(config_copy, synth_dir, expires, message):
+def test_expired_or_too_long_suppression_is_bad_input(org_copy, org_synth_dir, expires, message):
     from config.loader import load_config
 
-    _suppress(config_copy, SUPPRESSION.format(expires=expires))
+    _suppress(org_copy, SUPPRESSION.format(expires=expires))
     with pytest.raises(ConfigInvalid) as raised:
-        run_gate(load_config(config_copy), synth_dir, today=TODAY)
+        run_gate(load_config(org_copy), org_synth_dir, today=TODAY)
     [error] = raised.value.errors
-    assert error.file.endswith("teams/fraud.yaml") and error.line and error.path == "suppressions[0].expires"
+    assert error.file.endswith("teams/ledger.yaml") and error.line and error.path == "suppressions[0].expires"
     assert message in error.message
 
 
@@ -260,50 +261,50 @@ def test_expired_or_too_long_suppression_is_bad_input(config_copy, synth_dir, ex
     "old, new, field",
     [
         (
-            "reason: DLP discovery for the fraud dataset is being moved to the organisation-level scan",
+            "reason: DLP discovery for the ledger dataset is being moved to the organisation-level scan",
             "reason: later",
             "reason",
         ),
-        ("    approved_by: security-lead@acme.example\n", "", "approved_by"),
-        ("approved_by: security-lead@acme.example", "approved_by: security-lead", "approved_by"),
+        ("    approved_by: security-lead@orbit.example\n", "", "approved_by"),
+        ("approved_by: security-lead@orbit.example", "approved_by: security-lead", "approved_by"),
     ],
 )
-def test_malformed_suppression_is_rejected_with_file_and_line(config_copy, old, new, field):
+def test_malformed_suppression_is_rejected_with_file_and_line(org_copy, old, new, field):
     from config.loader import load_config
 
-    _suppress(config_copy, SUPPRESSION.format(expires="2026-12-31").replace(old, new))
+    _suppress(org_copy, SUPPRESSION.format(expires="2026-12-31").replace(old, new))
     with pytest.raises(ConfigInvalid) as raised:
-        load_config(config_copy)
+        load_config(org_copy)
     assert any(
-        e.file.endswith("teams/fraud.yaml") and e.line and field in (e.path + e.message) for e in raised.value.errors
+        e.file.endswith("teams/ledger.yaml") and e.line and field in (e.path + e.message) for e in raised.value.errors
     ), raised.value.errors
 
 
-def test_suppression_for_an_unknown_rule_is_bad_input(config_copy, synth_dir):
+def test_suppression_for_an_unknown_rule_is_bad_input(org_copy, org_synth_dir):
     from config.loader import load_config
 
-    _suppress(config_copy, SUPPRESSION.format(expires="2026-12-31").replace("MLOPS_PII_1", "MLOPS_PII_9"))
+    _suppress(org_copy, SUPPRESSION.format(expires="2026-12-31").replace("MLOPS_PII_1", "MLOPS_PII_9"))
     with pytest.raises(ConfigInvalid) as raised:
-        run_gate(load_config(config_copy), synth_dir, today=TODAY)
+        run_gate(load_config(org_copy), org_synth_dir, today=TODAY)
     assert "unknown rule 'MLOPS_PII_9'" in raised.value.errors[0].message
 
 
-def test_platform_suppression_applies_to_platform_stacks(config_copy, synth_dir, tmp_path):
+def test_platform_suppression_applies_to_platform_stacks(org_copy, org_synth_dir, tmp_path):
     from config.loader import load_config
 
     out = _mutated(
-        synth_dir,
+        org_synth_dir,
         tmp_path,
         "platform-prod",
         lambda r: _first(r, "google_kms_crypto_key").update(deletion_policy="DELETE"),
     )
-    platform = config_copy / "platform.yaml"
+    platform = org_copy / "platform.yaml"
     platform.write_text(
         platform.read_text()
         + SUPPRESSION.replace("MLOPS_PII_1", "MLOPS_DATA_1")
-        .replace("team-fraud-*/metadata/dataset", "platform-prod/kms/*")
+        .replace("team-ledger-*/metadata/dataset", "platform-prod/kms/*")
         .format(expires="2026-12-01")
     )  # platform.yaml ends with its suppressions
-    result = run_gate(load_config(config_copy), out, today=TODAY)
+    result = run_gate(load_config(org_copy), out, today=TODAY)
     [hit] = [f for f in result.findings if f.rule == "MLOPS_DATA_1"]
     assert hit.suppressed and hit.stack == "platform-prod" and hit.file.endswith("platform.yaml")

@@ -10,11 +10,11 @@ from policies.metric_queries import plain, queries
 
 AGE = (
     'resource.type="pubsub_subscription" AND metric.type="pubsub.googleapis.com/subscription/oldest_unacked_message_age"'
-    ' AND resource.labels.subscription_id="fraud-card-scorer-scoring"'
+    ' AND resource.labels.subscription_id="ledger-pay-scorer-scoring"'
 )
 DEAD = (
     'resource.type="pubsub_subscription" AND metric.type="pubsub.googleapis.com/subscription/dead_letter_message_count"'
-    ' AND resource.labels.subscription_id="fraud-card-scorer-scoring"'
+    ' AND resource.labels.subscription_id="ledger-pay-scorer-scoring"'
 )
 
 

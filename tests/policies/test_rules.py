@@ -32,15 +32,15 @@ def test_compliant_fixture_has_no_finding_for_the_rule(rule, rule_results):
 
 
 @pytest.mark.parametrize("rule", RULE_IDS)
-def test_non_compliant_fixture_fails_at_the_yaml_line(rule, rule_results, example_config):
+def test_non_compliant_fixture_fails_at_the_yaml_line(rule, rule_results, org_config):
     fixture = FIXTURE_SET[rule]
     stack = fixture["stack"]
     findings = [f for f in rule_results[rule, "non_compliant"].findings if f.rule == rule]
     assert findings, f"{rule} found nothing in its non-compliant fixture"
     if stack.startswith("team-"):
-        file = example_config.team(stack.split("-")[1]).source.file
+        file = org_config.team(stack.split("-")[1]).source.file
     else:
-        file = example_config.platform.source.file
+        file = org_config.platform.source.file
     doc, _ = load(file)
     expected_line = doc.line(tuple(fixture["expect_yaml_path"]))
     for f in findings:
@@ -55,8 +55,8 @@ def test_findings_carry_rule_severity_stack_address_and_construct_path(rule_resu
     finding = next(f for f in rule_results["MLOPS_IAM_1", "non_compliant"].findings if f.rule == "MLOPS_IAM_1")
     assert finding.severity == "CRITICAL"
     assert finding.address.startswith("google_")
-    assert finding.construct_path.startswith("team-fraud-prod/")
-    assert finding.team == "fraud" and finding.env == "prod"
+    assert finding.construct_path.startswith("team-ledger-prod/")
+    assert finding.team == "ledger" and finding.env == "prod"
     assert "allUsers" in finding.message or "allAuthenticatedUsers" in finding.message
 
 

@@ -10,14 +10,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import ORG, ORG_DIR
 from tests.test_cli import REPO, run
 
 TODAY = "2026-11-01"
 
 
-def _mutated(synth_dir: Path, tmp_path: Path, stack: str, mutate) -> Path:
+def _mutated(org_synth_dir: Path, tmp_path: Path, stack: str, mutate) -> Path:
     out = tmp_path / "cdktf.out"
-    shutil.copytree(synth_dir, out)
+    shutil.copytree(org_synth_dir, out)
     file = out / "stacks" / stack / "cdk.tf.json"
     doc = json.loads(file.read_text())
     mutate(doc["resource"])
@@ -31,7 +32,9 @@ def _one(resources: dict, tf_type: str) -> tuple[str, dict]:
 
 
 def _check(synth: Path, *args: str) -> dict:
-    result = run("check", "--synth-dir", str(synth), "--today", TODAY, "--output", "json", *args)
+    result = run(
+        "check", "--config-dir", ORG_DIR, "--synth-dir", str(synth), "--today", TODAY, "--output", "json", *args
+    )
     assert "Traceback" not in result.stderr, result.stderr
     doc = json.loads(result.stdout)
     assert result.returncode == doc["summary"]["exit_code"]
@@ -57,21 +60,21 @@ TWO_KEYS = [
 
 MUTATIONS = {
     "misspelt attribute": (
-        "team-fraud-prod",
+        "team-ledger-prod",
         "MLOPS_TF_2",
         "google_vertex_ai_endpoint",
         _set("google_vertex_ai_endpoint", display_nam="x"),
         "`display_nam` is not an argument",
     ),
     "enum value outside the list": (
-        "team-fraud-prod",
+        "team-ledger-prod",
         "MLOPS_TF_5",
         "google_monitoring_alert_policy",
         _set("google_monitoring_alert_policy", combiner="XOR"),
         "'XOR' is not one of AND, OR",
     ),
     "conflicting pair": (
-        "team-fraud-prod",
+        "team-ledger-prod",
         "MLOPS_TF_6",
         "google_vertex_ai_endpoint",
         _set("google_vertex_ai_endpoint", network="projects/123/global/networks/default"),
@@ -85,14 +88,14 @@ MUTATIONS = {
         "Autopilot clusters do not accept",
     ),
     "missing required attribute": (
-        "team-fraud-prod",
+        "team-ledger-prod",
         "MLOPS_TF_3",
         "google_bigquery_dataset",
         _pop("google_bigquery_dataset", "dataset_id"),
         "required argument `dataset_id`",
     ),
     "list for a single block": (
-        "team-fraud-prod",
+        "team-ledger-prod",
         "MLOPS_TF_4",
         "google_bigquery_dataset",
         _set("google_bigquery_dataset", default_encryption_configuration=TWO_KEYS),
@@ -102,30 +105,32 @@ MUTATIONS = {
 
 
 @pytest.mark.parametrize("case", sorted(MUTATIONS))
-def test_a_provider_rule_broken_in_synthesized_json_exits_1_with_a_finding_on_that_resource(case, synth_dir, tmp_path):
+def test_a_provider_rule_broken_in_synthesized_json_exits_1_with_a_finding_on_that_resource(
+    case, org_synth_dir, tmp_path
+):
     stack, rule, tf_type, mutate, text = MUTATIONS[case]
-    synth = _mutated(synth_dir, tmp_path, stack, mutate)
+    synth = _mutated(org_synth_dir, tmp_path, stack, mutate)
     address, _ = _one(json.loads((synth / "stacks" / stack / "cdk.tf.json").read_text())["resource"], tf_type)
-    args = ("--team", "fraud") if stack.startswith("team-") else ()
+    args = ("--team", "ledger") if stack.startswith("team-") else ()
     result = _check(synth, *args)
     assert result["exit"] == 1
     [finding] = [f for f in result["findings"] if f["rule"] == rule]
     assert (finding["stack"], finding["address"]) == (stack, address)
-    assert text in finding["message"] and finding["file"].startswith("infra/") and finding["line"] >= 1
+    assert text in finding["message"] and finding["file"].startswith(f"{ORG_DIR}/") and finding["line"] >= 1
 
 
-def test_the_example_has_no_provider_conformance_finding(synth_dir):
-    result = _check(synth_dir)
+def test_the_example_has_no_provider_conformance_finding(org_synth_dir):
+    result = _check(org_synth_dir)
     assert [f for f in result["findings"] if f["rule"].startswith("MLOPS_TF_")] == []
 
 
-def test_replacement_preview_from_a_base_synth_dir(synth_dir, tmp_path):
+def test_replacement_preview_from_a_base_synth_dir(org_synth_dir, tmp_path):
     def change(resources):
         _one(resources, "google_bigquery_dataset")[1]["location"] = "US"
         _one(resources, "google_vertex_ai_endpoint")[1]["name"] = "1111111111"
 
-    head = _mutated(synth_dir, tmp_path, "team-fraud-prod", change)
-    result = _check(head, "--team", "fraud", "--base-synth-dir", str(synth_dir))
+    head = _mutated(org_synth_dir, tmp_path, "team-ledger-prod", change)
+    result = _check(head, "--team", "ledger", "--base-synth-dir", str(org_synth_dir))
     assert result["exit"] == 1
     replaced = {f["address"].split(".")[0]: f["message"] for f in result["findings"] if f["rule"] == "MLOPS_TF_9"}
     assert set(replaced) == {"google_bigquery_dataset", "google_vertex_ai_endpoint"}
@@ -138,7 +143,7 @@ def test_replacement_preview_from_a_base_synth_dir(synth_dir, tmp_path):
     # the same stacks as base and head: nothing is replaced
     assert [
         f
-        for f in _check(synth_dir, "--team", "fraud", "--base-synth-dir", str(synth_dir))["findings"]
+        for f in _check(org_synth_dir, "--team", "ledger", "--base-synth-dir", str(org_synth_dir))["findings"]
         if f["rule"] in ("MLOPS_TF_9", "MLOPS_TF_10")
     ] == []
 
@@ -173,11 +178,14 @@ def test_changed_from_synthesizes_the_base_revision_in_a_worktree_and_previews_r
         if name.startswith(("infra/", *(f"{p}/" for p in PACKAGES))) and (REPO / name).is_file():
             (repo / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(REPO / name, repo / name)
+    shutil.rmtree(repo / "infra" / "teams")  # the fixture organisation as this repository's config
+    shutil.copytree(ORG / "teams", repo / "infra" / "teams")
+    shutil.copy(ORG / "platform.yaml", repo / "infra" / "platform.yaml")
     _git(repo, "init", "-q")
     _git(repo, "add", "-A")
     _git(repo, "commit", "-qm", "base")
-    fraud = repo / "infra" / "teams" / "fraud.yaml"
-    fraud.write_text(fraud.read_text().replace("project_id: acme-fraud-prod", "project_id: acme-fraud-prod-2"))
+    ledger = repo / "infra" / "teams" / "ledger.yaml"
+    ledger.write_text(ledger.read_text().replace("project_id: orbit-ledger-prod", "project_id: orbit-ledger-prod-2"))
     result = run(
         "check",
         "--config-dir",
@@ -193,9 +201,10 @@ def test_changed_from_synthesizes_the_base_revision_in_a_worktree_and_previews_r
     assert "Traceback" not in result.stderr, result.stderr
     assert result.returncode == 1, result.stderr[-2000:]
     doc = json.loads(result.stdout)
-    assert set(doc["stacks"]) == {"team-fraud-dev", "team-fraud-prod"}
+    # the prod project moved: ledger's prod stack and the platform stack that grants that project access
+    assert set(doc["stacks"]) == {"platform-prod", "team-ledger-prod"}
     replaced = [f for f in doc["findings"] if f["rule"] == "MLOPS_TF_9"]
-    assert replaced and all(f["stack"] == "team-fraud-prod" for f in replaced)
+    assert replaced and all(f["stack"] == "team-ledger-prod" for f in replaced)
     dataset = [f for f in replaced if f["address"].startswith("google_bigquery_dataset.")]
-    assert dataset and '`project` "acme-fraud-prod" -> "acme-fraud-prod-2"' in dataset[0]["message"]
+    assert dataset and '`project` "orbit-ledger-prod" -> "orbit-ledger-prod-2"' in dataset[0]["message"]
     assert _git(repo, "worktree", "list").count("\n") == 1  # the temporary worktree is gone

@@ -81,19 +81,19 @@ def test_every_rule_and_force_new_path_exists_in_the_pinned_schema():
             assert file.startswith("google/") and file.endswith(".go") and int(line) > 0
 
 
-def _synthesized_types(stacks: dict[str, dict]) -> dict[str, set[str]]:
+def _synthesized_types(org_stacks: dict[str, dict]) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {"resource": set(), "data": set(), "ephemeral": set()}
-    for doc in stacks.values():
+    for doc in org_stacks.values():
         for kind in out:
             out[kind] |= {t for t in doc.get(kind) or {} if t.startswith("google_")}
     return out
 
 
-def test_every_synthesized_type_has_schema_and_cross_field_data(stacks):
+def test_every_synthesized_type_has_schema_and_cross_field_data(org_stacks):
     """Adding a resource type the data lacks fails here: regenerate with --git-dir/--commit."""
     schema = data_files.schema("google")
     rules = data_files.rules("google")["resources"]
-    types = _synthesized_types(stacks)
+    types = _synthesized_types(org_stacks)
     assert len(types["resource"]) >= 40 and types["ephemeral"]
     for kind, names in types.items():
         assert names <= set(schema[kind]), (kind, sorted(names - set(schema[kind])))

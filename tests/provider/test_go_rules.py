@@ -170,11 +170,11 @@ MIRROR = Path("/work/.mirror/hashicorp+terraform-provider-google/repo")
 
 
 @pytest.mark.skipif(not MIRROR.exists(), reason="no terraform-provider-google checkout on this machine")
-def test_committed_rules_match_a_fresh_read_of_the_recorded_commit_for_the_synthesized_types(stacks):
+def test_committed_rules_match_a_fresh_read_of_the_recorded_commit_for_the_synthesized_types(org_stacks):
     """Regeneration is reproducible: the example's types, re-read from the recorded commit, equal the data."""
     from policies.provider import data_files
 
     recorded = data_files.rules("google")
-    types = {t for doc in stacks.values() for t in doc.get("resource") or {} if t.startswith("google_")}
+    types = {t for doc in org_stacks.values() for t in doc.get("resource") or {} if t.startswith("google_")}
     fresh = collect(Source(MIRROR, recorded["source"]["commit"]), data_files.schema("google"), only=types)
     assert {t: fresh["resources"][t] for t in types} == {t: recorded["resources"][t] for t in types}

@@ -150,8 +150,8 @@ def _scripts(config) -> list[tuple[str, str, Catalog]]:
     return out
 
 
-def test_every_statement_of_the_example_workflows_matches_the_table_specs(example_config):
-    scripts = _scripts(example_config)
+def test_every_statement_of_the_example_workflows_matches_the_table_specs(org_config):
+    scripts = _scripts(org_config)
     assert len(scripts) > 40
     for what, script, catalog in scripts:
         for statement in _statements(script):
@@ -200,13 +200,13 @@ def test_select_into_refuses_unknown_and_unfilled_columns():
         sql.select_into(tables.DAILY_USAGE, {"usage_date": "@day", "model": "'m'", "predictions": "1"}, "")
 
 
-def test_the_callers_request_id_can_only_travel_in_the_instance(example_config):
+def test_the_callers_request_id_can_only_travel_in_the_instance(org_config):
     """Vertex's response carries no request id (installed SDK's PredictResponse), so ground truth cannot key on
     Vertex's logged request number: the id the caller keeps is the instance's `request_id` field."""
     from google.cloud.aiplatform_v1.types import PredictResponse
 
     fields = {f.name for f in PredictResponse.pb().DESCRIPTOR.fields}
     assert "predictions" in fields and not {f for f in fields if "request" in f}
-    spec = sql.model_spec(next(m for t in example_config.teams for m in t.models if m.pattern == "online"))
+    spec = sql.model_spec(next(m for t in org_config.teams for m in t.models if m.pattern == "online"))
     assert sql.instance_fields(spec)[0] == sql.REQUEST_ID == "request_id"
     assert f"JSON_VALUE(instance, '$.{sql.REQUEST_ID}')" in sql.ingest_request_log(DS, spec, "request_log_x")

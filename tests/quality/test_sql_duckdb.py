@@ -18,7 +18,7 @@ YESTERDAY_TS = datetime.datetime(2026, 3, 9, 12, 0)
 
 # `country` is marked pii: the SQL must read it from `pii_features`, the others from `features`.
 CLASSIFIER = sql.ModelSpec(
-    "card-scorer",
+    "pay-scorer",
     "classification",
     (
         sql.FeatureSpec("amount", drift_threshold=0.2),
@@ -27,7 +27,7 @@ CLASSIFIER = sql.ModelSpec(
     max_missing_feature_ratio=0.05,
     min_accuracy=0.9,
 )
-REGRESSOR = sql.ModelSpec("chargeback-forecast", "regression", (sql.FeatureSpec("volume"),), max_rmse=25)
+REGRESSOR = sql.ModelSpec("refund-forecast", "regression", (sql.FeatureSpec("volume"),), max_rmse=25)
 MODELS = {m.name: m for m in (CLASSIFIER, REGRESSOR)}
 
 
@@ -46,11 +46,11 @@ def test_missing_feature_ratio_counts_absent_keys_and_json_nulls(duck):
     duck.insert(
         tables.PREDICTION_HISTORY,
         [
-            history("card-scorer", "1", {"amount": 1.0, "country": "NL"}),
-            history("card-scorer", "2", {"amount": None, "country": "NL"}),
-            history("card-scorer", "3", {"country": "DE"}),
-            history("card-scorer", "4", {"amount": 20.0}),
-            history("card-scorer", "5", {}, when=YESTERDAY_TS),  # another day: not counted
+            history("pay-scorer", "1", {"amount": 1.0, "country": "NL"}),
+            history("pay-scorer", "2", {"amount": None, "country": "NL"}),
+            history("pay-scorer", "3", {"country": "DE"}),
+            history("pay-scorer", "4", {"amount": 20.0}),
+            history("pay-scorer", "5", {}, when=YESTERDAY_TS),  # another day: not counted
             history("other-model", "6", {}),  # another model: not counted
         ],
     )
@@ -58,7 +58,7 @@ def test_missing_feature_ratio_counts_absent_keys_and_json_nulls(duck):
     assert (rows["amount"]["records"], rows["amount"]["missing"]) == (4, 2)
     assert rows["amount"]["missing_ratio"] == pytest.approx(0.5)
     assert rows["country"]["missing_ratio"] == pytest.approx(0.25)  # read from pii_features
-    assert all(r["check_date"] == DAY and r["model"] == "card-scorer" for r in rows.values())
+    assert all(r["check_date"] == DAY and r["model"] == "pay-scorer" for r in rows.values())
     assert {r["threshold"] for r in rows.values()} == {0.05}  # max_missing_feature_ratio
 
 
@@ -76,7 +76,7 @@ def _baseline(model, feature, bucket, lower, upper, ratio):
         "lower_bound": lower,
         "upper_bound": upper,
         "expected_ratio": ratio,
-        "training_data": "gs://acme/train.csv",
+        "training_data": "gs://orbit/train.csv",
     }
 
 
@@ -84,11 +84,11 @@ def test_psi_matches_the_hand_computed_value_for_numeric_and_categorical_feature
     duck.insert(
         tables.FEATURE_BASELINE,
         [
-            _baseline("card-scorer", "amount", "low", None, 10.0, 0.5),
-            _baseline("card-scorer", "amount", "high", 10.0, None, 0.5),
-            _baseline("card-scorer", "country", "NL", None, None, 0.6),
-            _baseline("card-scorer", "country", "DE", None, None, 0.3),
-            _baseline("card-scorer", "country", "__other__", None, None, 0.1),
+            _baseline("pay-scorer", "amount", "low", None, 10.0, 0.5),
+            _baseline("pay-scorer", "amount", "high", 10.0, None, 0.5),
+            _baseline("pay-scorer", "country", "NL", None, None, 0.6),
+            _baseline("pay-scorer", "country", "DE", None, None, 0.3),
+            _baseline("pay-scorer", "country", "__other__", None, None, 0.1),
         ],
     )
     amounts = [1, 2, 3, 4, 5, 9.99, 10, 50]  # 6 low, 2 high (10 is the high bucket's inclusive bound)
@@ -96,7 +96,7 @@ def test_psi_matches_the_hand_computed_value_for_numeric_and_categorical_feature
     duck.insert(
         tables.PREDICTION_HISTORY,
         [
-            history("card-scorer", str(i), {"amount": a, "country": c})
+            history("pay-scorer", str(i), {"amount": a, "country": c})
             for i, (a, c) in enumerate(zip(amounts, countries, strict=True))
         ],
     )
@@ -106,7 +106,7 @@ def test_psi_matches_the_hand_computed_value_for_numeric_and_categorical_feature
     assert rows["amount"]["psi"] == pytest.approx(0.274653, abs=1e-6)
     assert rows["amount"]["records"] == 8
     assert (rows["amount"]["threshold"], rows["country"]["threshold"]) == (0.2, 0.3)
-    assert rows["amount"]["baseline"] == "gs://acme/train.csv"
+    assert rows["amount"]["baseline"] == "gs://orbit/train.csv"
     # actual NL .5, DE .25, other .25 vs expected .6, .3, .1
     expected = (-0.1) * math.log(0.5 / 0.6) + (-0.05) * math.log(0.25 / 0.3) + 0.15 * math.log(0.25 / 0.1)
     assert rows["country"]["psi"] == pytest.approx(expected, rel=1e-9)
@@ -118,17 +118,17 @@ def test_psi_is_zero_when_serving_matches_training_and_floors_empty_buckets(duck
     duck.insert(
         tables.FEATURE_BASELINE,
         [
-            _baseline("card-scorer", "amount", "low", None, 10.0, 0.5),
-            _baseline("card-scorer", "amount", "high", 10.0, None, 0.5),
+            _baseline("pay-scorer", "amount", "low", None, 10.0, 0.5),
+            _baseline("pay-scorer", "amount", "high", 10.0, None, 0.5),
         ],
     )
     duck.insert(
         tables.PREDICTION_HISTORY,
-        [history("card-scorer", "1", {"amount": 1}), history("card-scorer", "2", {"amount": 11})],
+        [history("pay-scorer", "1", {"amount": 1}), history("pay-scorer", "2", {"amount": 11})],
     )
     assert duck.run(sql.drift(DS, CLASSIFIER), DAY)[0]["psi"] == pytest.approx(0.0)
     duck.con.execute("DELETE FROM p.d.prediction_history")
-    duck.insert(tables.PREDICTION_HISTORY, [history("card-scorer", "1", {"amount": 1})])
+    duck.insert(tables.PREDICTION_HISTORY, [history("pay-scorer", "1", {"amount": 1})])
     eps = sql.PSI_EPSILON
     expected = (1 - 0.5) * math.log(1 / 0.5) + (eps - 0.5) * math.log(eps / 0.5)
     assert duck.run(sql.drift(DS, CLASSIFIER), DAY)[0]["psi"] == pytest.approx(expected, rel=1e-9)
@@ -142,19 +142,19 @@ def test_classification_accuracy_and_macro_precision_recall_match_hand_computed_
     pairs = [("1", "1"), ("1", "0"), ("0", "0"), ("0", "0"), ("1", "1"), ("2", "2"), ("2", "0")]
     duck.insert(
         tables.PREDICTION_HISTORY,
-        [history("card-scorer", f"r{i}", {}, predicted_label=p) for i, (p, _) in enumerate(pairs)]
+        [history("pay-scorer", f"r{i}", {}, predicted_label=p) for i, (p, _) in enumerate(pairs)]
         + [
-            history("card-scorer", "no-truth", {}, predicted_label="1"),
-            history("card-scorer", "too-old", {}, when=datetime.datetime(2026, 1, 1), predicted_label="1"),
-            history("card-scorer", "late-truth", {}, predicted_label="1"),
+            history("pay-scorer", "no-truth", {}, predicted_label="1"),
+            history("pay-scorer", "too-old", {}, when=datetime.datetime(2026, 1, 1), predicted_label="1"),
+            history("pay-scorer", "late-truth", {}, predicted_label="1"),
         ],
     )
     duck.insert(
         tables.GROUND_TRUTH,
-        [_truth("card-scorer", f"r{i}", label=a) for i, (_, a) in enumerate(pairs)]
+        [_truth("pay-scorer", f"r{i}", label=a) for i, (_, a) in enumerate(pairs)]
         + [
-            _truth("card-scorer", "too-old", label="0"),
-            _truth("card-scorer", "late-truth", observed=datetime.datetime(2026, 3, 12), label="0"),
+            _truth("pay-scorer", "too-old", label="0"),
+            _truth("pay-scorer", "late-truth", observed=datetime.datetime(2026, 3, 12), label="0"),
         ],
     )
     rows = {r["metric"]: r for r in duck.run(sql.accuracy(DS, CLASSIFIER), DAY)}
@@ -172,11 +172,9 @@ def test_regression_mae_and_rmse_match_hand_computed_values(duck):
     pairs = [(10.0, 12.0), (5.0, 5.0), (3.0, 0.0)]
     duck.insert(
         tables.PREDICTION_HISTORY,
-        [history("chargeback-forecast", f"r{i}", {}, predicted_value=p) for i, (p, _) in enumerate(pairs)],
+        [history("refund-forecast", f"r{i}", {}, predicted_value=p) for i, (p, _) in enumerate(pairs)],
     )
-    duck.insert(
-        tables.GROUND_TRUTH, [_truth("chargeback-forecast", f"r{i}", value=a) for i, (_, a) in enumerate(pairs)]
-    )
+    duck.insert(tables.GROUND_TRUTH, [_truth("refund-forecast", f"r{i}", value=a) for i, (_, a) in enumerate(pairs)])
     result = duck.run(sql.accuracy(DS, REGRESSOR), DAY)
     rows = {r["metric"]: r["value"] for r in result}
     assert rows == pytest.approx({"mae": 5 / 3, "rmse": math.sqrt(13 / 3)})
@@ -184,7 +182,7 @@ def test_regression_mae_and_rmse_match_hand_computed_values(duck):
 
 
 def test_metrics_without_labelled_predictions_write_no_rows(duck):
-    duck.insert(tables.PREDICTION_HISTORY, [history("card-scorer", "1", {}, predicted_label="1")])
+    duck.insert(tables.PREDICTION_HISTORY, [history("pay-scorer", "1", {}, predicted_label="1")])
     assert duck.run(sql.accuracy(DS, CLASSIFIER), DAY) == []  # `value` is REQUIRED: no NULL rows
 
 
@@ -192,7 +190,7 @@ def test_usage_rollup_counts_predictions_callers_and_latency_percentiles(duck):
     duck.insert(
         tables.PREDICTION_HISTORY,
         [
-            history("card-scorer", str(i), {}, caller=("a" if i < 6 else "b" if i < 9 else None), latency_ms=float(ms))
+            history("pay-scorer", str(i), {}, caller=("a" if i < 6 else "b" if i < 9 else None), latency_ms=float(ms))
             for i, ms in enumerate(range(10, 110, 10))
         ],
     )
@@ -206,7 +204,7 @@ def test_usage_rollup_counts_predictions_callers_and_latency_percentiles(duck):
 
 def test_usage_rollup_reports_zero_predictions_on_a_day_without_traffic(duck):
     [row] = duck.run(sql.usage(DS, CLASSIFIER), DAY)
-    assert row["predictions"] == 0 and row["model"] == "card-scorer"
+    assert row["predictions"] == 0 and row["model"] == "pay-scorer"
     assert (row["logged_predictions"], row["estimated"], row["distinct_callers"]) == (0, False, None)
 
 
@@ -218,14 +216,10 @@ def _except_computed_at(rows: list[dict]) -> list[dict]:
 def test_writing_a_day_twice_replaces_it_instead_of_duplicating(duck, table):
     duck.insert(
         tables.PREDICTION_HISTORY,
-        [
-            history(
-                "card-scorer", "1", {"amount": 1.0, "country": "NL"}, caller="a", latency_ms=5.0, predicted_label="1"
-            )
-        ],
+        [history("pay-scorer", "1", {"amount": 1.0, "country": "NL"}, caller="a", latency_ms=5.0, predicted_label="1")],
     )
-    duck.insert(tables.GROUND_TRUTH, [_truth("card-scorer", "1", label="1")])
-    duck.insert(tables.FEATURE_BASELINE, [_baseline("card-scorer", "amount", "all", None, None, 1.0)])
+    duck.insert(tables.GROUND_TRUTH, [_truth("pay-scorer", "1", label="1")])
+    duck.insert(tables.FEATURE_BASELINE, [_baseline("pay-scorer", "amount", "all", None, None, 1.0)])
     select = sql.DAILY_QUERIES[table](DS, CLASSIFIER)
     assert select.table == table
     script = sql.replace_day(DS, CLASSIFIER, select)
@@ -305,9 +299,9 @@ def test_online_accuracy_joins_ground_truth_on_the_callers_request_id(duck):
     duck.insert(
         tables.GROUND_TRUTH,
         [
-            _truth("card-scorer", "tx-1", label="1"),
-            _truth("card-scorer", "tx-2", label="1"),
-            _truth("card-scorer", "tx-3", label="0"),
+            _truth("pay-scorer", "tx-1", label="1"),
+            _truth("pay-scorer", "tx-2", label="1"),
+            _truth("pay-scorer", "tx-3", label="0"),
         ],
     )
     rows = {r["metric"]: r for r in duck.run(sql.accuracy(DS, CLASSIFIER), DAY)}
@@ -328,7 +322,7 @@ def test_usage_of_a_sampled_request_log_is_scaled_and_marked_estimated_and_inven
 def test_usage_of_a_complete_history_is_counted_not_estimated(duck):
     duck.insert(
         tables.PREDICTION_HISTORY,
-        [history("card-scorer", str(i), {}, pattern="batch", source="batch_output") for i in range(4)],
+        [history("pay-scorer", str(i), {}, pattern="batch", source="batch_output") for i in range(4)],
     )
     [row] = duck.run(sql.usage(DS, CLASSIFIER), DAY)
     assert (row["predictions"], row["logged_predictions"], row["estimated"]) == (4, 4, False)
@@ -367,7 +361,7 @@ def test_batch_copy_writes_the_output_partition_and_history_with_pii_features_ap
 def test_batch_output_rows_is_zero_when_the_partition_is_missing(duck):
     duck.create("batch_output_x", [("scoring_date", "DATE"), ("request_id", "STRING")])
     query = sql.batch_output_rows(DS, REGRESSOR, "batch_output_x")
-    assert duck.run(query, DAY) == [{"model": "chargeback-forecast", "output_rows": 0}]
+    assert duck.run(query, DAY) == [{"model": "refund-forecast", "output_rows": 0}]
     duck.insert("batch_output_x", [{"scoring_date": DAY, "request_id": "a"}, {"scoring_date": DAY, "request_id": "b"}])
     assert duck.run(query, DAY)[0]["output_rows"] == 2
 

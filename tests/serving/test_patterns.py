@@ -52,12 +52,12 @@ def test_every_key_a_pattern_declares_is_a_platform_key():
     } <= set(KEY_SERVICES)
 
 
-def test_every_when_condition_of_the_permission_contract_is_one_the_gate_evaluates(example_config):
+def test_every_when_condition_of_the_permission_contract_is_one_the_gate_evaluates(org_config):
     from policies.iam.contract import condition_holds, contract
 
     for identity in contract()["identities"].values():
         for step in identity["steps"]:
-            for team in example_config.teams:
+            for team in org_config.teams:
                 condition_holds(step.get("when"), team, "prod")  # raises on an unknown condition
 
 
@@ -174,25 +174,25 @@ def toy_registered(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def toy_team(toy_registered, config_copy):
+def toy_team(toy_registered, org_copy):
     """`modelops new-team toys --pattern toy` (its code path), then the config as the CLI loads it."""
     from config.loader import load_config
     from scripts.onboarding.new_team import NewTeam, create, default_project
 
-    config = load_config(config_copy)
+    config = load_config(org_copy)
     path = create(
-        config_copy,
+        org_copy,
         NewTeam(
             name="toys",
             display_name="Toys",
-            business_owner="owner@acme.example",
-            groups_domain="acme.example",
+            business_owner="owner@orbit.example",
+            groups_domain="orbit.example",
             data_classification="internal",
             patterns=("toy",),
             environments={e: default_project("toys", e, config.platform.name) for e in config.platform.environments},
         ),
     )
-    return path, load_config(config_copy)
+    return path, load_config(org_copy)
 
 
 @pytest.fixture

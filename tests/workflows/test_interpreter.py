@@ -219,12 +219,12 @@ def test_variables_are_limited_to_the_services_512_kb():
         run(definition)
 
 
-def test_every_deployed_workflow_stays_inside_the_interpreted_subset(stacks):
+def test_every_deployed_workflow_stays_inside_the_interpreted_subset(org_stacks):
     """Paths no scenario takes are still checked: keys, expressions and functions (nothing is run)."""
     from tests.helpers import resources
 
     checked = 0
-    for stack in stacks.values():
+    for stack in org_stacks.values():
         for workflow in resources(stack, "google_workflows_workflow").values():
             definition = yaml.safe_load(workflow["source_contents"].replace("$${", "${"))
             checked += Interpreter(definition, None, standard_library(lambda: 0.0, {})).check()

@@ -46,9 +46,9 @@ def log_rows(n, *, request_ids=None, label="1"):
     ]
 
 
-def test_an_endpoint_without_traffic_yet_is_skipped_and_the_day_still_completes(stacks, example_config):
+def test_an_endpoint_without_traffic_yet_is_skipped_and_the_day_still_completes(org_stacks, org_config):
     """Vertex creates request_log_<model> on first traffic; until then the daily run must not fail."""
-    world = World.of(stacks, example_config, "fraud")
+    world = World.of(org_stacks, org_config, "ledger")
     online = world.model("online")
     result, cloud = world.execute(world.quality())
     assert not isinstance(result, fakes.WorkflowError), result
@@ -62,9 +62,9 @@ def test_an_endpoint_without_traffic_yet_is_skipped_and_the_day_still_completes(
     assert [p["value"] for p in points(world, "usage/predictions", model=online.name)] == ["0"]
 
 
-def test_a_missing_table_the_lookup_did_not_cover_fails_with_the_connectors_operation_error(stacks, example_config):
+def test_a_missing_table_the_lookup_did_not_cover_fails_with_the_connectors_operation_error(org_stacks, org_config):
     """A query on a missing table fails as OperationError with no `code` (the old guard matched `e.code == 404`)."""
-    world = World.of(stacks, example_config, "fraud")
+    world = World.of(org_stacks, org_config, "ledger")
     world.bigquery.con.execute(f'DROP TABLE "{world.project}"."{world.dataset}"."drift"')
     result, _ = world.execute(world.quality())
     assert isinstance(result, fakes.WorkflowError) and result.tags == ["OperationError"]
@@ -72,8 +72,8 @@ def test_a_missing_table_the_lookup_did_not_cover_fails_with_the_connectors_oper
     assert not world.monitoring.points  # nothing published from a half-written day
 
 
-def test_sampled_online_usage_is_scaled_and_flagged_estimated_and_callers_are_not_invented(stacks, example_config):
-    world = World.of(stacks, example_config, "growth")
+def test_sampled_online_usage_is_scaled_and_flagged_estimated_and_callers_are_not_invented(org_stacks, org_config):
+    world = World.of(org_stacks, org_config, "reach")
     online = world.model("online")
     assert online.logging.sample_rate == 0.5
     world.add_request_log(online, log_rows(3))
@@ -86,8 +86,8 @@ def test_sampled_online_usage_is_scaled_and_flagged_estimated_and_callers_are_no
     assert not points(world, "usage/distinct_callers", model=online.name)  # unknown is not published as 0
 
 
-def test_online_accuracy_is_computed_from_the_callers_request_ids(stacks, example_config):
-    world = World.of(stacks, example_config, "growth")
+def test_online_accuracy_is_computed_from_the_callers_request_ids(org_stacks, org_config):
+    world = World.of(org_stacks, org_config, "reach")
     online = world.model("online")
     world.add_request_log(online, log_rows(4, request_ids=["a", "b", "c", "d"]))
     world.bigquery.insert(
@@ -105,9 +105,9 @@ def test_online_accuracy_is_computed_from_the_callers_request_ids(stacks, exampl
     assert float(accuracy["value"]) == pytest.approx(0.75)
 
 
-def test_a_backfill_rewrites_the_tables_of_its_day_and_publishes_no_points(stacks, example_config):
+def test_a_backfill_rewrites_the_tables_of_its_day_and_publishes_no_points(org_stacks, org_config):
     """Cloud Monitoring refuses points older than 25 hours; a point stamped now would show January as today."""
-    world = World.of(stacks, example_config, "fraud")
+    world = World.of(org_stacks, org_config, "ledger")
     result, cloud = world.execute(world.quality(), {"day": "2026-01-15"})
     assert result["day"] == "2026-01-15" and result["metrics"].startswith("not published")
     assert not world.monitoring.points and "http.post" not in cloud.calls
@@ -115,10 +115,10 @@ def test_a_backfill_rewrites_the_tables_of_its_day_and_publishes_no_points(stack
     assert days == {datetime.date(2026, 1, 15)}
 
 
-def test_the_fake_monitoring_api_refuses_what_the_real_one_does(stacks, example_config):
-    world = World.of(stacks, example_config, "fraud")
+def test_the_fake_monitoring_api_refuses_what_the_real_one_does(org_stacks, org_config):
+    world = World.of(org_stacks, org_config, "ledger")
     series = {
-        "metric": {"type": CUSTOM_METRICS["usage/predictions"].type, "labels": {"team": "fraud", "model": "m"}},
+        "metric": {"type": CUSTOM_METRICS["usage/predictions"].type, "labels": {"team": "ledger", "model": "m"}},
         "resource": {"type": "global", "labels": {"project_id": world.project}},
     }
 
@@ -139,8 +139,8 @@ def test_the_fake_monitoring_api_refuses_what_the_real_one_does(stacks, example_
         write(at("2026-03-11", 3))
 
 
-def test_a_rerun_of_yesterday_publishes_again_with_a_later_point(stacks, example_config):
-    world = World.of(stacks, example_config, "fraud")
+def test_a_rerun_of_yesterday_publishes_again_with_a_later_point(org_stacks, org_config):
+    world = World.of(org_stacks, org_config, "ledger")
     first, _ = world.execute(world.quality())
     world.clock.advance(3 * 3600)
     second, _ = world.execute(world.quality(), {"day": YESTERDAY})
@@ -151,16 +151,16 @@ def test_a_rerun_of_yesterday_publishes_again_with_a_later_point(stacks, example
     assert len(world.bigquery.rows(world.dataset, "daily_usage")) == 2  # one row per model, replaced
 
 
-def test_a_failed_daily_query_fails_the_run_before_anything_is_published(stacks, example_config):
-    world = World.of(stacks, example_config, "fraud")
+def test_a_failed_daily_query_fails_the_run_before_anything_is_published(org_stacks, org_config):
+    world = World.of(org_stacks, org_config, "ledger")
     world.bigquery.fail(r"INSERT INTO `[^`]*\.drift`", "resourcesExceeded", "Resources exceeded during query execution")
     result, _ = world.execute(world.quality())
     assert isinstance(result, fakes.WorkflowError) and result.tags == ["OperationError"]
     assert "Resources exceeded" in result.value["message"] and not world.monitoring.points
 
 
-def test_the_batch_output_row_count_is_published_for_the_day(stacks, example_config):
-    world = World.of(stacks, example_config, "fraud")
+def test_the_batch_output_row_count_is_published_for_the_day(org_stacks, org_config):
+    world = World.of(org_stacks, org_config, "ledger")
     batch = world.model("batch")
     world.bigquery.insert(
         world.dataset,

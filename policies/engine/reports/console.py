@@ -1,41 +1,57 @@
-"""The console report: one rich table per team, then suppressions and a one-line verdict."""
+"""The console report: each finding as a short block (where, what, the fix), readable in an 80-column CI log.
+
+A table with six columns breaks into one-word cells at 80 columns; a block per finding wraps its prose
+instead, indented under a first line that keeps the rule, severity and `file:line` together.
+"""
 
 from __future__ import annotations
 
 from itertools import groupby
 
 from rich.console import Console
-from rich.table import Table
+from rich.padding import Padding
+from rich.text import Text
 
+from policies.engine.findings import Finding
 from policies.engine.gate import GateResult
 
 STYLES = {"CRITICAL": "bold red", "HIGH": "red", "MEDIUM": "yellow", "LOW": "cyan"}
+INDENT = 4
+
+
+def _block(f: Finding) -> list[Text]:
+    head = Text()
+    head.append(f.rule, style="bold")
+    head.append(" ")
+    head.append(f.severity, style=STYLES.get(f.severity, ""))
+    head.append(f"  {f.file}:{f.line}")
+    return [
+        head,
+        Text(f"{f.stack}: {f.construct_path.split('/', 1)[-1]}", style="dim"),
+        Text(f.message),
+        Text(f"fix: {f.fix}", style="green"),
+    ]
 
 
 def render(result: GateResult, console: Console) -> None:
     for owner, grouped in groupby(result.failed, key=lambda f: f.owner):
         group = list(grouped)
-        table = Table(title=f"{owner}: {len(group)} finding(s)", title_justify="left", show_lines=False)
-        for column in ("rule", "severity", "where", "stack", "resource", "problem"):
-            table.add_column(column, overflow="fold")
+        console.print(Text(f"{owner}: {len(group)} finding(s)", style="bold underline"))
         for f in group:
-            table.add_row(
-                f.rule,
-                f"[{STYLES.get(f.severity, '')}]{f.severity}[/]",
-                f"{f.file}:{f.line}",
-                f.stack,
-                f.construct_path.split("/", 1)[-1],
-                f.message,
-            )
-        console.print(table)
+            first, *rest = _block(f)
+            console.print(Padding(first, (0, 0, 0, 2)))
+            for line in rest:
+                console.print(Padding(line, (0, 0, 0, INDENT)))
+        console.print()
     if result.used:
-        table = Table(title="suppressions in use", title_justify="left")
-        for column in ("owner", "rule", "resource", "uses", "approved by", "expires"):
-            table.add_column(column)
+        console.print(Text("suppressions in use", style="bold underline"))
         for o, n in result.used:
             s = o.suppression
-            table.add_row(o.owner, s.rule, s.resource, str(n), s.approved_by, s.expires)
-        console.print(table)
+            console.print(Padding(Text(f"{o.owner}: {s.rule} on {s.resource}"), (0, 0, 0, 2)))
+            console.print(
+                Padding(Text(f"{n} use(s), approved by {s.approved_by}, expires {s.expires}"), (0, 0, 0, INDENT))
+            )
+        console.print()
     for o in result.unused:
         console.print(
             f"[yellow]unused suppression[/] {o.suppression.source.file}:{o.suppression.source.line}: "
