@@ -66,7 +66,7 @@ def test_the_card_gate_refuses_accuracy_0_12_for_the_defaulted_model(org_config,
         .replace("model: clickstream-propensity", "model: intent-propensity")
     )
     card.write_text(re.sub(r"accuracy: 0\.\d+", "accuracy: 0.12", text))
-    problems = check_card(*load_card(card), org_config)
+    problems = check_card(*load_card(card), org_config, "dev")
     assert any(
         p.path == "evaluation.metrics.accuracy" and "accuracy 0.12 is below the team's min_accuracy 0.7" in p.message
         for p in problems

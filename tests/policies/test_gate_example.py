@@ -187,7 +187,7 @@ def without_ledger_dlp(org_synth_dir, tmp_path_factory) -> Path:
             del grants[lid]
         # ... which the applier's Project IAM Admin condition then no longer lists either (exact list, item 5).
         for g in grants.values():
-            if g["project"] == f"acme-fraud-{env}" and "condition" in g:
+            if g["project"] == f"orbit-ledger-{env}" and "condition" in g:
                 for role in ("roles/dlp.admin", "roles/dlp.reader"):
                     g["condition"]["expression"] = g["condition"]["expression"].replace(f"'{role}', ", "")
         platform.write_text(json.dumps(doc))
@@ -235,8 +235,8 @@ def test_unused_suppression_is_reported(org_copy, org_synth_dir):
     _suppress(org_copy, SUPPRESSION.format(expires="2026-12-31").replace("MLOPS_PII_1", "MLOPS_IAM_1"))
     result = run_gate(load_config(org_copy), org_synth_dir, today=TODAY)
     assert [(o.owner, o.suppression.rule) for o in result.unused] == [("ledger", "MLOPS_IAM_1")]
-    # reach's documented endpoint exception and the platform's two CI-applier exceptions
-    assert sorted(o.owner for o, _ in result.used) == ["platform", "platform", "reach"]
+    # reach's documented endpoint exception and the platform's one CI-applier exception (Service Account Admin)
+    assert sorted(o.owner for o, _ in result.used) == ["platform", "reach"]
 
 
 @pytest.mark.parametrize(
