@@ -8,9 +8,6 @@ Two configs, two kinds of test:
 - this repository's config in infra/ (`infra_config`, `infra_synth_dir`, `infra_stacks`): the company's own
   teams, which replace the example on day one. Only tests that hold for any valid config use it
   (tests/test_own_config.py): every team validates, synthesizes, passes the gate, its docs are fresh.
-
-`example_config`, `synth_dir` and `stacks` are the infra/ fixtures under their former names, kept for the
-lifecycle tests until they move to the fixture organisation.
 """
 
 from __future__ import annotations
@@ -114,19 +111,3 @@ def infra_synth_dir(tmp_path_factory, infra_config) -> Path:
 @pytest.fixture(scope="session")
 def infra_stacks(infra_synth_dir) -> dict[str, dict]:
     return _read_stacks(infra_synth_dir)
-
-
-# Former names of the infra/ fixtures, still used by tests/lifecycle (to move to the fixture organisation).
-@pytest.fixture(scope="session")
-def example_config(infra_config):
-    return infra_config
-
-
-@pytest.fixture(scope="session")
-def synth_dir(infra_synth_dir) -> Path:
-    return infra_synth_dir
-
-
-@pytest.fixture(scope="session")
-def stacks(infra_stacks) -> dict[str, dict]:
-    return infra_stacks

@@ -24,8 +24,14 @@ from config.loader import load_config
 from config.model import Config, Team
 from config.selection import Selection
 
+# MODELOPS_CONFIG_DIR lets a repository that keeps its config elsewhere (or a test session) set it once.
 ConfigDir = typer.Option(
-    Path("infra"), "--config-dir", "-c", help="Directory with platform.yaml and teams/.", file_okay=False
+    Path("infra"),
+    "--config-dir",
+    "-c",
+    envvar="MODELOPS_CONFIG_DIR",
+    help="Directory with platform.yaml and teams/.",
+    file_okay=False,
 )
 
 

@@ -12,9 +12,17 @@ from lifecycle.context import resolve
 from tests.lifecycle.fake_gcp import FakeServer
 
 REPO = Path(__file__).resolve().parents[2]
-CARDS = REPO / "examples" / "cards"
-# The labels the team stack puts on what it creates (user_labels of the synthesized channel, team-fraud-dev).
-STACK_LABELS = {"team": "fraud", "env": "dev", "managed-by": "modelops"}
+ORG = REPO / "tests" / "fixtures" / "org"
+CARDS = ORG / "cards"
+# The labels the team stack puts on what it creates (user_labels of the synthesized channel, team-ledger-dev).
+STACK_LABELS = {"team": "ledger", "env": "dev", "managed-by": "modelops"}
+
+
+@pytest.fixture(autouse=True)
+def _fixture_org(monkeypatch):
+    """Every CLI run of these tests (in process or as a subprocess inheriting the environment) reads the fixture
+    organisation, whatever teams infra/ holds."""
+    monkeypatch.setenv("MODELOPS_CONFIG_DIR", str(ORG))
 
 
 @pytest.fixture(autouse=True)
@@ -33,15 +41,15 @@ def server():
 def config():
     from config.loader import load_config
 
-    return load_config(REPO / "infra")
+    return load_config(ORG)
 
 
 @pytest.fixture
 def live(config, server):
-    """A Target for team fraud in dev whose every API call goes to the fake."""
+    """A Target for team ledger in dev whose every API call goes to the fake."""
     return resolve(
         config,
-        config.team("fraud"),
+        config.team("ledger"),
         env="dev",
         project=None,
         region=None,
@@ -53,15 +61,15 @@ def live(config, server):
 
 @pytest.fixture
 def card_scorer():
-    return load_card(CARDS / "fraud-card-scorer.yaml")[0]
+    return load_card(CARDS / "ledger-pay-scorer.yaml")[0]
 
 
 @pytest.fixture
-def fraud_endpoint(server, live):
-    """The endpoint and channel the fraud team stack would have created in dev."""
-    name = f"{live.location_path}/endpoints/{names.endpoint_name('fraud', 'card-scorer', 'dev')}"
-    server.fake.add_endpoint(name, "card-scorer")
-    server.fake.add_channel(live.project, "fraud-oncall", labels=STACK_LABELS)
+def ledger_endpoint(server, live):
+    """The endpoint and channel the ledger team stack would have created in dev."""
+    name = f"{live.location_path}/endpoints/{names.endpoint_name('ledger', 'pay-scorer', 'dev')}"
+    server.fake.add_endpoint(name, "pay-scorer")
+    server.fake.add_channel(live.project, "ledger-oncall", labels=STACK_LABELS)
     return name
 
 

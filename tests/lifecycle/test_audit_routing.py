@@ -23,32 +23,32 @@ def _sinks(stack: dict) -> list[dict]:
     return list(stack["resource"].get("google_logging_project_sink", {}).values())
 
 
-@pytest.mark.parametrize("team_name, env", [("fraud", "dev"), ("growth", "prod"), ("search", "dev")])
-def test_the_audit_log_goes_to_the_platform_project_whose_sink_routes_it(example_config, stacks, team_name, env):
-    team = example_config.team(team_name)
-    target = resolve(example_config, team, env=env, project=None, region=None, audit_project=None, dry_run=True)
-    platform_project = example_config.platform.environments[env].project_id
+@pytest.mark.parametrize("team_name, env", [("ledger", "dev"), ("reach", "prod"), ("scout", "dev")])
+def test_the_audit_log_goes_to_the_platform_project_whose_sink_routes_it(org_config, org_stacks, team_name, env):
+    team = org_config.team(team_name)
+    target = resolve(org_config, team, env=env, project=None, region=None, audit_project=None, dry_run=True)
+    platform_project = org_config.platform.environments[env].project_id
     assert target.audit_project == platform_project != target.project
-    governance = names.governance_dataset_id(example_config.platform.name)
+    governance = names.governance_dataset_id(org_config.platform.name)
     wanted = f'logName="projects/{platform_project}/logs/{names.AUDIT_LOG_NAME}"'
     routed = [
         s
-        for s in _sinks(stacks[names.platform_stack(env)])
+        for s in _sinks(org_stacks[names.platform_stack(env)])
         if wanted in s["filter"]
         and s["project"] == platform_project
         and s["destination"] == f"bigquery.googleapis.com/projects/{platform_project}/datasets/{governance}"
     ]
     assert routed, f"no sink in {names.platform_stack(env)} routes {wanted} to {governance}"
     # The team project's own modelops-audit log (writable by its serving and pipeline accounts) goes nowhere.
-    for sink in _sinks(stacks[names.team_stack(team_name, env)]):
+    for sink in _sinks(org_stacks[names.team_stack(team_name, env)]):
         assert names.AUDIT_LOG_NAME not in sink["filter"], sink["filter"]
 
 
 @pytest.mark.parametrize("env", ["dev", "prod"])
-def test_only_lifecycle_identities_may_write_log_entries_in_the_audit_project(example_config, stacks, env):
-    platform_project = example_config.platform.environments[env].project_id
+def test_only_lifecycle_identities_may_write_log_entries_in_the_audit_project(org_config, org_stacks, env):
+    platform_project = org_config.platform.environments[env].project_id
     writers = set()
-    for name, stack in stacks.items():
+    for name, stack in org_stacks.items():
         if not name.endswith(f"-{env}"):
             continue
         for grant in resources(stack, "google_project_iam_member").values():
@@ -59,7 +59,7 @@ def test_only_lifecycle_identities_may_write_log_entries_in_the_audit_project(ex
                 "roles/logging.admin",
             ):
                 writers.add((name, grant["member"]))
-    teams = [t for t in example_config.teams if env in t.environments]
+    teams = [t for t in org_config.teams if env in t.environments]
     admins = {(names.platform_stack(env), f"group:{t.groups.admins}") for t in teams}
     deployers = {
         (names.team_stack(t.name, env), m)
@@ -71,26 +71,24 @@ def test_only_lifecycle_identities_may_write_log_entries_in_the_audit_project(ex
     assert len(deployers) == len(teams)
 
 
-def test_cloud_logging_records_who_writes_in_the_audit_project(stacks):
-    configs = resources(stacks["platform-prod"], "google_project_iam_audit_config")
+def test_cloud_logging_records_who_writes_in_the_audit_project(org_stacks):
+    configs = resources(org_stacks["platform-prod"], "google_project_iam_audit_config")
     [logging] = [c for c in configs.values() if c["service"] == "logging.googleapis.com"]
     assert [c["log_type"] for c in logging["audit_log_config"]] == ["DATA_WRITE"]
 
 
-def test_the_audit_project_cannot_be_pointed_elsewhere(example_config):
-    team = example_config.team("fraud")
+def test_the_audit_project_cannot_be_pointed_elsewhere(org_config):
+    team = org_config.team("ledger")
     with pytest.raises(LifecycleError, match="platform project"):
-        resolve(
-            example_config, team, env="prod", project=None, region=None, audit_project="somewhere-else", dry_run=True
-        )
+        resolve(org_config, team, env="prod", project=None, region=None, audit_project="somewhere-else", dry_run=True)
     # --project moves the command, not the event
     target = resolve(
-        example_config, team, env="prod", project="somewhere-else", region=None, audit_project=None, dry_run=True
+        org_config, team, env="prod", project="somewhere-else", region=None, audit_project=None, dry_run=True
     )
-    assert target.audit_project == example_config.platform.environments["prod"].project_id
+    assert target.audit_project == org_config.platform.environments["prod"].project_id
     # only towards a loopback emulator (tests)
     local = resolve(
-        example_config,
+        org_config,
         team,
         env="prod",
         project=None,
@@ -108,9 +106,11 @@ def test_the_caller_is_who_the_credentials_are_not_an_environment_variable(monke
     monkeypatch.setenv("MODELOPS_CALLER", "someone-else@example.com")
 
     class ServiceAccountCredentials:  # what service-account, impersonated and federated credentials expose
-        service_account_email = "fraud-deployer@acme-fraud-prod.iam.gserviceaccount.com"
+        service_account_email = "ledger-deployer@orbit-ledger-prod.iam.gserviceaccount.com"
 
-    assert caller(ServiceAccountCredentials())["principal"] == "fraud-deployer@acme-fraud-prod.iam.gserviceaccount.com"
+    assert (
+        caller(ServiceAccountCredentials())["principal"] == "ledger-deployer@orbit-ledger-prod.iam.gserviceaccount.com"
+    )
     assert caller(None)["principal"] is None  # dry run
     assert principal_of(AnonymousCredentials()) is None  # loopback emulator
 
@@ -122,7 +122,7 @@ def test_user_credentials_are_named_by_googles_tokeninfo(monkeypatch):
     seen: dict[str, object] = {}
 
     class Reply:
-        status, data = 200, b'{"email": "alice@acme.example", "scope": "openid"}'
+        status, data = 200, b'{"email": "alice@orbit.example", "scope": "openid"}'
 
     def fake_request(self, url, method="GET", body=None, headers=None, **kwargs):
         seen.update(url=url, method=method, body=body)
@@ -133,7 +133,7 @@ def test_user_credentials_are_named_by_googles_tokeninfo(monkeypatch):
     class UserCredentials:
         valid, token = True, "ya29.token"
 
-    assert principal_of(UserCredentials()) == "alice@acme.example"
+    assert principal_of(UserCredentials()) == "alice@orbit.example"
     assert seen == {
         "url": "https://oauth2.googleapis.com/tokeninfo",
         "method": "POST",
@@ -144,9 +144,9 @@ def test_user_credentials_are_named_by_googles_tokeninfo(monkeypatch):
         valid, token, service_account_email = False, None, "default"
 
         def refresh(self, request):
-            self.valid, self.service_account_email = True, "node@acme.iam.gserviceaccount.com"
+            self.valid, self.service_account_email = True, "node@orbit.iam.gserviceaccount.com"
 
-    assert principal_of(MetadataCredentials()) == "node@acme.iam.gserviceaccount.com"
+    assert principal_of(MetadataCredentials()) == "node@orbit.iam.gserviceaccount.com"
 
 
 def test_the_auditors_genuineness_query_parses_as_bigquery_and_reads_the_sunk_audit_tables():

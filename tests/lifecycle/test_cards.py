@@ -13,13 +13,13 @@ import pytest
 from config.errors import ConfigInvalid
 from lifecycle.card import load_card
 from lifecycle.gates import check_card
-from tests.lifecycle.conftest import CARDS, REPO
+from tests.lifecycle.conftest import CARDS, ORG, REPO
 
-EXAMPLE = CARDS / "fraud-card-scorer.yaml"
+EXAMPLE = CARDS / "ledger-pay-scorer.yaml"
 
 
 def modelops(*args: str) -> subprocess.CompletedProcess:
-    env = {"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin", "HOME": "/nonexistent"}
+    env = {"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "MODELOPS_CONFIG_DIR": str(ORG)}
     return subprocess.run(
         [sys.executable, "-m", "scripts.cli", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
     )
@@ -70,48 +70,48 @@ BAD_CARDS = {
         "prediction_code.commit: '8b1d4f6' is not valid: must match ^[0-9a-f]{40}$",
     ),
     "unpinned image": (
-        "card-scorer@sha256:9f2b5c1e0d4a7b3c6e8f1a2d5c7b9e0f3a6d8c1b4e7f0a2c5d8b1e4f7a0c3d6b",
-        "card-scorer:latest",
-        "serving_image: 'europe-west4-docker.pkg.dev/acme-mlops-dev/serving-images/"
-        "fraud/card-scorer:latest' is not pinned by digest",
+        "pay-scorer@sha256:9f2b5c1e0d4a7b3c6e8f1a2d5c7b9e0f3a6d8c1b4e7f0a2c5d8b1e4f7a0c3d6b",
+        "pay-scorer:latest",
+        "serving_image: 'europe-west4-docker.pkg.dev/orbit-mlops-dev/serving-images/"
+        "ledger/pay-scorer:latest' is not pinned by digest",
     ),
     "image outside artifact registry": (
-        "europe-west4-docker.pkg.dev/acme-mlops-dev/serving-images/fraud/card-scorer",
-        "docker.io/acme/card-scorer",
+        "europe-west4-docker.pkg.dev/orbit-mlops-dev/serving-images/ledger/pay-scorer",
+        "docker.io/orbit/pay-scorer",
         "is not in the platform's serving-image repository",
     ),
     # Review 17, finding 5: any Artifact Registry project and repository passed (/tmp/review17/gate_probe.py).
     "image in someone else's artifact registry": (
-        "europe-west4-docker.pkg.dev/acme-mlops-dev/serving-images/fraud/card-scorer",
+        "europe-west4-docker.pkg.dev/orbit-mlops-dev/serving-images/ledger/pay-scorer",
         "us-docker.pkg.dev/someone-elses-proj/public/anything",
         "serving_image: 'us-docker.pkg.dev/someone-elses-proj/public/anything@sha256:",
     ),
     "image in another repository of the platform project": (
-        "acme-mlops-dev/serving-images/",
-        "acme-mlops-dev/scratch/",
+        "orbit-mlops-dev/serving-images/",
+        "orbit-mlops-dev/scratch/",
         "is not in the platform's serving-image repository of this environment; expected "
-        "europe-west4-docker.pkg.dev/acme-mlops-dev/serving-images/<image>@sha256:<digest>",
+        "europe-west4-docker.pkg.dev/orbit-mlops-dev/serving-images/<image>@sha256:<digest>",
     ),
     "unknown model": (
-        "model: card-scorer",
-        "model: card-scorer-v2",
-        "model: model 'card-scorer-v2' is not declared in infra/teams/fraud.yaml",
+        "model: pay-scorer",
+        "model: pay-scorer-v2",
+        "model: model 'pay-scorer-v2' is not declared in tests/fixtures/org/teams/ledger.yaml",
     ),
-    "unknown team": ("team: fraud", "team: no-such-team", "team: unknown team 'no-such-team'"),
+    "unknown team": ("team: ledger", "team: no-such-team", "team: unknown team 'no-such-team'"),
     "metric below threshold": (
         "accuracy: 0.948",
         "accuracy: 0.85",
         "evaluation.metrics.accuracy: accuracy 0.85 is below the team's min_accuracy 0.9",
     ),
     "personal data without the business owner's approval": (
-        "by: maria.rossi@acme.example",
-        "by: someone@acme.example",
+        "by: kim.berg@orbit.example",
+        "by: someone@orbit.example",
         "approvals: a model that uses personal data needs an approval",
     ),
     "pii features but personal data denied": (
         "  used: true\n  categories: [customer_email, card_country]\n",
         "  used: false\n",
-        "personal_data.used: must be true: infra/teams/fraud.yaml:",
+        "personal_data.used: must be true: tests/fixtures/org/teams/ledger.yaml:",
     ),
     "artifact not in cloud storage": ("artifact_uri: gs://", "artifact_uri: s3://", "artifact_uri: 's3://"),
     "malformed yaml": ("intended_use: Score", "intended_use: [Score", "invalid YAML"),
@@ -123,8 +123,8 @@ BAD_CARDS = {
     ),
     "cloud storage baseline without a format": (
         "  target_field: is_fraud\n",
-        "  target_field: is_fraud\n  baseline: gs://acme-fraud-datasets/v12/\n",
-        "training.baseline: gs://acme-fraud-datasets/v12/: the data format",
+        "  target_field: is_fraud\n  baseline: gs://orbit-ledger-datasets/v12/\n",
+        "training.baseline: gs://orbit-ledger-datasets/v12/: the data format",
     ),
 }
 
@@ -142,23 +142,23 @@ def test_the_image_must_be_in_the_repository_of_the_environment_it_is_registered
     """Each environment's team project pulls from its own platform repository only (modules/team_platform_access.py)."""
     assert problems(EXAMPLE, config, "dev") == []
     [problem] = problems(EXAMPLE, config, "prod")
-    assert "expected europe-west4-docker.pkg.dev/acme-mlops-prod/serving-images/<image>@sha256:<digest>" in problem
+    assert "expected europe-west4-docker.pkg.dev/orbit-mlops-prod/serving-images/<image>@sha256:<digest>" in problem
 
 
 def test_classification_above_the_teams_is_refused(tmp_path, config):
-    growth = CARDS / "growth-clickstream-propensity.yaml"
-    path = edit(tmp_path, "data_classification: internal", "data_classification: restricted", source=growth)
+    reach = CARDS / "reach-intent-propensity.yaml"
+    path = edit(tmp_path, "data_classification: internal", "data_classification: restricted", source=reach)
     assert problems(path, config) == [
-        f"{path}:{line_of(path, 'data_classification:')}: data_classification: 'restricted' is above team growth's "
-        "data_classification 'confidential' (infra/teams/growth.yaml); the team's infrastructure is not approved for it"
+        f"{path}:{line_of(path, 'data_classification:')}: data_classification: 'restricted' is above team reach's "
+        "data_classification 'confidential' (tests/fixtures/org/teams/reach.yaml); the team's infrastructure is not approved for it"
     ]
 
 
 def test_regression_metric_above_max_rmse_is_refused(tmp_path, config):
-    path = edit(tmp_path, "rmse: 18.4", "rmse: 31", source=CARDS / "fraud-chargeback-forecast.yaml")
+    path = edit(tmp_path, "rmse: 18.4", "rmse: 31", source=CARDS / "ledger-refund-forecast.yaml")
     assert problems(path, config) == [
         f"{path}:{line_of(path, 'rmse:')}: evaluation.metrics.rmse: rmse 31.0 is above the team's max_rmse 25 "
-        "(infra/teams/fraud.yaml:48)"
+        "(tests/fixtures/org/teams/ledger.yaml:48)"
     ]
 
 
@@ -167,7 +167,7 @@ def test_every_problem_is_reported_at_once(tmp_path, config):
     path.write_text(
         path.read_text()
         .replace("data_classification: restricted", "data_classification: restricted\n")
-        .replace("card-scorer@sha256:", "card-scorer:v1@sha256:")
+        .replace("pay-scorer@sha256:", "pay-scorer:v1@sha256:")
         .replace("role: business_owner", "role: security")
     )
     found = problems(path, config)
@@ -195,7 +195,7 @@ def test_validate_card_cli_json_lists_errors(tmp_path):
 
 
 def test_validate_card_cli_accepts_the_examples_and_json_cards(tmp_path):
-    assert modelops("validate-card", str(EXAMPLE)).stdout.strip() == "card valid: fraud/card-scorer 2024.10.1"
+    assert modelops("validate-card", str(EXAMPLE)).stdout.strip() == "card valid: ledger/pay-scorer 2024.10.1"
     card, _ = load_card(EXAMPLE)
     as_json = tmp_path / "card.json"
     as_json.write_text(json.dumps(dict(card.raw)))

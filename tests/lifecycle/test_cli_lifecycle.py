@@ -17,7 +17,7 @@ from scripts.cli import app
 from tests.lifecycle.conftest import CARDS, REPO
 from tests.lifecycle.fake_gcp import FakeServer, project_number
 
-CARD = str(CARDS / "fraud-card-scorer.yaml")
+CARD = str(CARDS / "ledger-pay-scorer.yaml")
 
 
 @pytest.fixture
@@ -43,9 +43,9 @@ def invoke(*args: str):
     "args",
     [
         ("register", CARD),
-        ("deploy", "--team", "fraud", "--model", "card-scorer", "--version", "candidate", "--card", CARD),
-        ("promote", "--team", "fraud", "--model", "card-scorer", "--version", "3"),
-        ("rollback", "--team", "growth", "--model", "clickstream-propensity"),
+        ("deploy", "--team", "ledger", "--model", "pay-scorer", "--version", "candidate", "--card", CARD),
+        ("promote", "--team", "ledger", "--model", "pay-scorer", "--version", "3"),
+        ("rollback", "--team", "reach", "--model", "intent-propensity"),
         ("validate-card", CARD, "--dry-run"),
     ],
 )
@@ -57,7 +57,7 @@ def test_without_credentials_every_command_defaults_to_a_dry_run_without_network
     assert report["audit_event"]["dry_run"] is True
     # The platform project of the environment: only lifecycle identities may write log entries there
     # (lifecycle/context.py; review 17, item 6).
-    assert report["audit_log"] == "projects/acme-mlops-dev/logs/modelops-audit"
+    assert report["audit_log"] == "projects/orbit-mlops-dev/logs/modelops-audit"
     assert all(r["path"].startswith(("/v1/", "/v3/")) for r in report["requests"])
 
 
@@ -65,20 +65,20 @@ def test_register_dry_run_shows_the_upload_and_the_full_audit_event(offline):
     report = json.loads(invoke("register", CARD, "-o", "json").stdout)
     upload = next(r for r in report["requests"] if r["sdk"] == "aiplatform.Model.upload")
     assert upload["method"] == "POST"
-    assert upload["path"] == "/v1/projects/acme-fraud-dev/locations/europe-west4/models:upload"
+    assert upload["path"] == "/v1/projects/orbit-ledger-dev/locations/europe-west4/models:upload"
     assert upload["arguments"]["version_aliases"] == []  # candidate moves with one mergeVersionAliases after
     merge = next(r for r in report["requests"] if r["path"].endswith(":mergeVersionAliases"))
     assert merge["arguments"]["version_aliases"] == ["candidate"]
     assert upload["arguments"]["labels"]["train_code_sha"] == "3f9c2a7d1e5b8c0a4f6d2e9b7a1c3e5f7d9b0a2c"
     event = report["audit_event"]
     assert event["card"]["training"]["code"]["commit"] == "3f9c2a7d1e5b8c0a4f6d2e9b7a1c3e5f7d9b0a2c"
-    assert event["action"] == "register" and event["team"] == "fraud" and event["env"] == "dev"
+    assert event["action"] == "register" and event["team"] == "ledger" and event["env"] == "dev"
 
 
 def prod_card(tmp_path) -> str:
     """The example card with its image in the prod platform repository (each environment pulls from its own)."""
     path = tmp_path / "card-prod.yaml"
-    path.write_text((CARDS / "fraud-card-scorer.yaml").read_text().replace("/acme-mlops-dev/", "/acme-mlops-prod/"))
+    path.write_text((CARDS / "ledger-pay-scorer.yaml").read_text().replace("/orbit-mlops-dev/", "/orbit-mlops-prod/"))
     return str(path)
 
 
@@ -87,9 +87,9 @@ def test_deploy_dry_run_shows_canary_split_serving_account_and_monitoring(offlin
         invoke(
             "deploy",
             "-t",
-            "fraud",
+            "ledger",
             "-m",
-            "card-scorer",
+            "pay-scorer",
             "-v",
             "candidate",
             "--traffic",
@@ -103,9 +103,9 @@ def test_deploy_dry_run_shows_canary_split_serving_account_and_monitoring(offlin
         ).stdout
     )
     deploy = next(r for r in report["requests"] if r["sdk"] == "aiplatform.Model.deploy")
-    endpoint = f"projects/acme-fraud-prod/locations/europe-west4/endpoints/{names.endpoint_name('fraud', 'card-scorer', 'prod')}"
+    endpoint = f"projects/orbit-ledger-prod/locations/europe-west4/endpoints/{names.endpoint_name('ledger', 'pay-scorer', 'prod')}"
     assert deploy["path"] == f"/v1/{endpoint}:deployModel"
-    assert deploy["arguments"]["service_account"] == "fraud-serving@acme-fraud-prod.iam.gserviceaccount.com"
+    assert deploy["arguments"]["service_account"] == "ledger-serving@orbit-ledger-prod.iam.gserviceaccount.com"
     assert list(deploy["arguments"]["traffic_split"].values()) == [25, 75]
     monitoring = next(r for r in report["requests"] if r["sdk"].endswith("update_model_deployment_monitoring_job"))
     [(deployed, objective)] = [
@@ -113,19 +113,24 @@ def test_deploy_dry_run_shows_canary_split_serving_account_and_monitoring(offlin
     ]
     assert deployed == "<deployed model id assigned by the endpoint>"
     # The card's snapshot table, not the live training table.
-    assert objective["skew"]["baseline"] == "bq://acme-fraud-prod.fraud_features.transactions_train_snapshot_20240930"
-    assert report["audit_event"]["project"] == "acme-fraud-prod"
-    assert report["audit_log"] == "projects/acme-mlops-prod/logs/modelops-audit"
+    assert (
+        objective["skew"]["baseline"] == "bq://orbit-ledger-prod.ledger_features.transactions_train_snapshot_20240930"
+    )
+    assert report["audit_event"]["project"] == "orbit-ledger-prod"
+    assert report["audit_log"] == "projects/orbit-mlops-prod/logs/modelops-audit"
 
 
 @pytest.mark.parametrize(
     "args, message",
     [
         (("deploy", "-t", "nobody", "-m", "x", "-v", "1"), "--team nobody: no such team"),
-        (("deploy", "-t", "fraud", "-m", "nope", "-v", "1"), "--model nope: not declared in infra/teams/fraud.yaml"),
-        (("promote", "-t", "fraud", "-m", "card-scorer", "-v", "1", "--env", "qa"), "--env qa: no such environment"),
-        (("deploy", "-t", "fraud", "-m", "chargeback-forecast", "-v", "1"), "is a batch model"),
-        (("deploy", "-t", "fraud", "-m", "card-scorer", "-v", "1", "--traffic", "0"), "--traffic 0"),
+        (
+            ("deploy", "-t", "ledger", "-m", "nope", "-v", "1"),
+            "--model nope: not declared in tests/fixtures/org/teams/ledger.yaml",
+        ),
+        (("promote", "-t", "ledger", "-m", "pay-scorer", "-v", "1", "--env", "qa"), "--env qa: no such environment"),
+        (("deploy", "-t", "ledger", "-m", "refund-forecast", "-v", "1"), "is a batch model"),
+        (("deploy", "-t", "ledger", "-m", "pay-scorer", "-v", "1", "--traffic", "0"), "--traffic 0"),
     ],
 )
 def test_bad_arguments_exit_2_with_a_message(offline, args, message):
@@ -148,13 +153,13 @@ def test_live_register_through_the_cli_against_the_local_fake():
         )
         assert result.returncode == 0, result.stderr
         assert "register: done" in result.stdout and "version_id: 1" in result.stdout
-        assert "audit event written to projects/acme-mlops-dev/logs/modelops-audit" in result.stdout
-        number = f"projects/{project_number('acme-fraud-dev')}"  # Vertex answers with the project number
+        assert "audit event written to projects/orbit-mlops-dev/logs/modelops-audit" in result.stdout
+        number = f"projects/{project_number('orbit-ledger-dev')}"  # Vertex answers with the project number
         assert [r.method + " " + r.path.split("?")[0] for r in server.fake.requests] == [
-            "GET /v1/projects/acme-fraud-dev/locations/europe-west4/models/fraud-card-scorer",
-            "POST /v1/projects/acme-fraud-dev/locations/europe-west4/models:upload",
-            f"GET /v1/{number}/locations/europe-west4/models/fraud-card-scorer@1",
-            f"POST /v1/{number}/locations/europe-west4/models/fraud-card-scorer@1:mergeVersionAliases",
+            "GET /v1/projects/orbit-ledger-dev/locations/europe-west4/models/ledger-pay-scorer",
+            "POST /v1/projects/orbit-ledger-dev/locations/europe-west4/models:upload",
+            f"GET /v1/{number}/locations/europe-west4/models/ledger-pay-scorer@1",
+            f"POST /v1/{number}/locations/europe-west4/models/ledger-pay-scorer@1:mergeVersionAliases",
             "POST /v2/entries:write",
         ]
 
@@ -174,9 +179,9 @@ def test_unregistered_version_exits_2_without_traceback():
                 "scripts.cli",
                 "promote",
                 "-t",
-                "fraud",
+                "ledger",
                 "-m",
-                "card-scorer",
+                "pay-scorer",
                 "-v",
                 "1",
                 "--emulator",

@@ -15,7 +15,7 @@ import pytest
 
 from tests.lifecycle.fake_gcp import SOURCES, canonical, project_number
 
-LOC = "projects/acme-fraud-dev/locations/europe-west4"
+LOC = "projects/orbit-ledger-dev/locations/europe-west4"
 MODEL = f"{LOC}/models/m"
 ENDPOINT = f"{LOC}/endpoints/123"
 RESOURCES = {
@@ -75,10 +75,10 @@ def endpoint(server):
 @covers("project_number")
 def test_names_come_back_with_the_project_number_and_either_spelling_is_accepted(server, _source):
     upload(server)
-    number = project_number("acme-fraud-dev")
+    number = project_number("orbit-ledger-dev")
     assert number.isdigit() and len(number) == 12
     by_id = api(server, "GET", MODEL)[1]
-    by_number = api(server, "GET", MODEL.replace("acme-fraud-dev", number))[1]
+    by_number = api(server, "GET", MODEL.replace("orbit-ledger-dev", number))[1]
     assert by_id == by_number and by_id["name"] == f"projects/{number}/locations/europe-west4/models/m"
 
 
@@ -277,7 +277,7 @@ def test_a_new_job_is_pending_an_updated_one_updating_and_only_a_running_one_tak
 
 @covers("cmek_recorded", "cmek_org_policy")
 def test_keys_are_kept_in_their_region_and_the_guardrail_refuses_resources_without_one(server, endpoint, _source):
-    key = "projects/acme-mlops-dev/locations/europe-west4/keyRings/acme-mlops-dev/cryptoKeys/vertex"
+    key = "projects/orbit-mlops-dev/locations/europe-west4/keyRings/orbit-mlops-dev/cryptoKeys/vertex"
     server.fake.restrict_non_cmek = True
     body = {"modelId": "m", "model": {"displayName": "m"}}
     status, error = api(server, "POST", f"{LOC}/models:upload", body)
@@ -350,7 +350,7 @@ def test_one_job_per_endpoint_logging_into_its_own_dataset(server, endpoint, _so
     name = _job(server, endpoint)
     assert endpoint["modelDeploymentMonitoringJob"] == name
     [table] = server.fake.jobs[name]["bigqueryTables"]
-    assert table["bigqueryTablePath"] == "bq://acme-fraud-dev.model_deployment_monitoring_123.serving_predict"
+    assert table["bigqueryTablePath"] == "bq://orbit-ledger-dev.model_deployment_monitoring_123.serving_predict"
     body = {"displayName": "j2", "endpoint": ENDPOINT, "modelDeploymentMonitoringObjectiveConfigs": []}
     assert api(server, "POST", f"{LOC}/modelDeploymentMonitoringJobs", body)[0] == 400
 

@@ -38,22 +38,22 @@ def _key_id(platform_stack: dict, reference: str) -> str:
     return f"projects/{ring['project']}/locations/{ring['location']}/keyRings/{ring['name']}/cryptoKeys/{key['name']}"
 
 
-@pytest.mark.parametrize("team_name, env", [("fraud", "dev"), ("fraud", "prod"), ("search", "dev")])
-def test_the_vertex_key_is_the_key_of_the_teams_endpoint(example_config, stacks, team_name, env):
-    team_stack = stacks[names.team_stack(team_name, env)]
-    platform_stack = stacks[names.platform_stack(env)]
+@pytest.mark.parametrize("team_name, env", [("ledger", "dev"), ("ledger", "prod"), ("scout", "dev")])
+def test_the_vertex_key_is_the_key_of_the_teams_endpoint(org_config, org_stacks, team_name, env):
+    team_stack = org_stacks[names.team_stack(team_name, env)]
+    platform_stack = org_stacks[names.platform_stack(env)]
     endpoints = resources(team_stack, "google_vertex_ai_endpoint")
     assert endpoints
     for endpoint in endpoints.values():
         # ${data.terraform_remote_state.<input>.outputs.<output>}: the platform stack's output of the key id
         output = endpoint["encryption_spec"]["kms_key_name"].rsplit(".outputs.", 1)[1].rstrip("}")
         reference = platform_stack["output"][output]["value"]
-        assert _key_id(platform_stack, reference) == vertex_key(example_config, env)
+        assert _key_id(platform_stack, reference) == vertex_key(org_config, env)
 
 
 @pytest.mark.parametrize("env", ["dev", "prod"])
-def test_the_image_prefix_is_the_repository_the_team_projects_vertex_agent_reads(example_config, stacks, env):
-    platform_stack = stacks[names.platform_stack(env)]
+def test_the_image_prefix_is_the_repository_the_team_projects_vertex_agent_reads(org_config, org_stacks, env):
+    platform_stack = org_stacks[names.platform_stack(env)]
     repository = one(resources(platform_stack, "google_artifact_registry_repository"))
     reads = [
         g
@@ -63,11 +63,11 @@ def test_the_image_prefix_is_the_repository_the_team_projects_vertex_agent_reads
     assert reads and {(g["project"], g["location"], g["repository"]) for g in reads} == {
         (repository["project"], repository["location"], repository["repository_id"])
     }
-    assert serving_image_prefix(example_config, env) == (
+    assert serving_image_prefix(org_config, env) == (
         f"{repository['location']}-docker.pkg.dev/{repository['project']}/{repository['repository_id']}/"
     )
 
 
-def test_the_channel_labels_the_lookup_requires_are_the_team_stacks(stacks):
-    channels = resources(stacks[names.team_stack("fraud", "dev")], "google_monitoring_notification_channel")
-    assert {c["display_name"]: c["user_labels"] for c in channels.values()}["fraud-oncall"] == STACK_LABELS
+def test_the_channel_labels_the_lookup_requires_are_the_team_stacks(org_stacks):
+    channels = resources(org_stacks[names.team_stack("ledger", "dev")], "google_monitoring_notification_channel")
+    assert {c["display_name"]: c["user_labels"] for c in channels.values()}["ledger-oncall"] == STACK_LABELS

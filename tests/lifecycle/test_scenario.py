@@ -9,9 +9,9 @@ from lifecycle import actions
 from lifecycle.card import from_dict
 from tests.lifecycle.conftest import audit_entries
 
-MODEL = "projects/acme-fraud-dev/locations/europe-west4/models/fraud-card-scorer"
-V1_BASELINE = "bq://acme-fraud-prod.fraud_features.transactions_train_snapshot_20240930"
-V2_BASELINE = "bq://acme-fraud-prod.fraud_features.transactions_train_snapshot_20241031"
+MODEL = "projects/orbit-ledger-dev/locations/europe-west4/models/ledger-pay-scorer"
+V1_BASELINE = "bq://orbit-ledger-prod.ledger_features.transactions_train_snapshot_20240930"
+V2_BASELINE = "bq://orbit-ledger-prod.ledger_features.transactions_train_snapshot_20241031"
 
 
 def second(card):
@@ -50,7 +50,7 @@ def last_event(server) -> dict:
     }
 
 
-def test_register_deploy_promote_canary_promote_rollback(server, live, config, card_scorer, fraud_endpoint):
+def test_register_deploy_promote_canary_promote_rollback(server, live, config, card_scorer, ledger_endpoint):
     v2 = second(card_scorer)
     steps = [
         (
@@ -59,7 +59,7 @@ def test_register_deploy_promote_canary_promote_rollback(server, live, config, c
             ("register", "1", ["upload", "move_alias"]),
         ),
         (
-            lambda: actions.deploy(config, live, "fraud", "card-scorer", "candidate", card=card_scorer),
+            lambda: actions.deploy(config, live, "ledger", "pay-scorer", "candidate", card=card_scorer),
             {
                 "traffic": {"1": 100},
                 "deployed": ["1"],
@@ -69,7 +69,7 @@ def test_register_deploy_promote_canary_promote_rollback(server, live, config, c
             ("deploy", "1", ["deploy_model", "create_monitoring"]),
         ),
         (
-            lambda: actions.promote(config, live, "fraud", "card-scorer", "candidate"),
+            lambda: actions.promote(config, live, "ledger", "pay-scorer", "candidate"),
             {
                 "traffic": {"1": 100},
                 "deployed": ["1"],
@@ -89,7 +89,7 @@ def test_register_deploy_promote_canary_promote_rollback(server, live, config, c
             ("register", "2", ["upload", "move_alias"]),
         ),
         (
-            lambda: actions.deploy(config, live, "fraud", "card-scorer", "candidate", card=v2),
+            lambda: actions.deploy(config, live, "ledger", "pay-scorer", "candidate", card=v2),
             {
                 "traffic": {"1": 90, "2": 10},
                 "deployed": ["1", "2"],
@@ -99,7 +99,7 @@ def test_register_deploy_promote_canary_promote_rollback(server, live, config, c
             ("deploy", "2", ["deploy_model", "update_monitoring"]),
         ),
         (
-            lambda: actions.promote(config, live, "fraud", "card-scorer", "candidate"),
+            lambda: actions.promote(config, live, "ledger", "pay-scorer", "candidate"),
             {
                 "traffic": {"1": 0, "2": 100},
                 "deployed": ["1", "2"],
@@ -109,7 +109,7 @@ def test_register_deploy_promote_canary_promote_rollback(server, live, config, c
             ("promote", "2", ["set_traffic", "move_alias", "move_alias"]),
         ),
         (
-            lambda: actions.rollback(config, live, "fraud", "card-scorer"),
+            lambda: actions.rollback(config, live, "ledger", "pay-scorer"),
             {
                 "traffic": {"1": 100},
                 "deployed": ["1"],
@@ -121,7 +121,7 @@ def test_register_deploy_promote_canary_promote_rollback(server, live, config, c
     ]
     for number, (command, expected, (action, version, trail)) in enumerate(steps, 1):
         command()
-        assert state(server, fraud_endpoint) == expected, f"step {number}: {action}"
+        assert state(server, ledger_endpoint) == expected, f"step {number}: {action}"
         assert last_event(server) == {
             "action": action,
             "outcome": "succeeded",

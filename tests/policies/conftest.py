@@ -1,4 +1,4 @@
-"""Rule fixtures: tiny cdk.tf.json stacks per rule (compliant and non-compliant), checked against the example config."""
+"""Rule fixtures: tiny cdk.tf.json stacks per rule (compliant and non-compliant), checked against the fixture organisation."""
 
 from __future__ import annotations
 

@@ -72,7 +72,7 @@ def rest_method(method: str, path: str) -> str:
 
 @pytest.fixture
 def second_card(tmp_path) -> Path:
-    raw = yaml.safe_load((REPO / "examples/cards/fraud-card-scorer.yaml").read_text())
+    raw = yaml.safe_load((REPO / "tests/fixtures/org/cards/ledger-pay-scorer.yaml").read_text())
     raw["version"] = "2024.11.0"
     raw["training"]["data"][0]["snapshot"] = "transactions_train_snapshot_20241031"
     path = tmp_path / "v2.yaml"
@@ -85,17 +85,18 @@ def test_every_request_of_the_lifecycle_cli_is_a_call_the_deployer_lists(second_
     from scripts.cli import app
     from tests.lifecycle.fake_gcp import FakeServer
 
-    card = str(REPO / "examples/cards/fraud-card-scorer.yaml")
+    card = str(REPO / "tests/fixtures/org/cards/ledger-pay-scorer.yaml")
     with FakeServer() as server:
-        location = "projects/acme-fraud-dev/locations/europe-west4"
+        location = "projects/orbit-ledger-dev/locations/europe-west4"
         server.fake.add_endpoint(
-            f"{location}/endpoints/{names.endpoint_name('fraud', 'card-scorer', 'dev')}", "card-scorer"
+            f"{location}/endpoints/{names.endpoint_name('ledger', 'pay-scorer', 'dev')}", "pay-scorer"
         )
         from tests.lifecycle.conftest import STACK_LABELS  # the labels the team stack gives its channels
 
-        server.fake.add_channel("acme-fraud-dev", "fraud-oncall", labels=STACK_LABELS)
-        target = ["--env", "dev", "--emulator", server.url, "--output", "json"]
-        model = ["--team", "fraud", "--model", "card-scorer"]
+        server.fake.add_channel("orbit-ledger-dev", "ledger-oncall", labels=STACK_LABELS)
+        org = str(REPO / "tests/fixtures/org")
+        target = ["--env", "dev", "--emulator", server.url, "--output", "json", "--config-dir", org]
+        model = ["--team", "ledger", "--model", "pay-scorer"]
         for args in (
             ["register", card],
             ["deploy", *model, "--version", "candidate", "--card", card],
@@ -119,8 +120,8 @@ def test_every_request_of_the_lifecycle_cli_is_a_call_the_deployer_lists(second_
         assert problem is None and needed, method
 
 
-def test_the_workflows_call_what_the_pipeline_lists(example_config, synth_dir):
-    stacks = load_stacks(example_config, synth_dir)
+def test_the_workflows_call_what_the_pipeline_lists(org_config, org_synth_dir):
+    stacks = load_stacks(org_config, org_synth_dir)
     found = {m for s in stacks for _, _, m in calls.stack_calls(s)}
     assert {
         "aiplatform.projects.locations.batchPredictionJobs.create",
@@ -140,7 +141,7 @@ def _with_contract(monkeypatch, edit):
     monkeypatch.setattr(contract, "contract", lambda: data)
 
 
-def test_a_workflow_call_no_pipeline_step_lists_is_a_finding(example_config, synth_dir, monkeypatch):
+def test_a_workflow_call_no_pipeline_step_lists_is_a_finding(org_config, org_synth_dir, monkeypatch):
     """Issue 15 review, item 3: the batch workflow cancels jobs it gave up on; without the call (and its
     permission) in the contract, the role lacks it and the cancel is refused after apply."""
 
@@ -149,8 +150,8 @@ def test_a_workflow_call_no_pipeline_step_lists_is_a_finding(example_config, syn
             step["calls"] = [c for c in step.get("calls", ()) if not c.endswith(".cancel")]
 
     _with_contract(monkeypatch, drop_cancel)
-    stacks = [s for s in load_stacks(example_config, synth_dir) if s.env == "prod"]
-    found = [v for v in contract.evaluate(example_config, stacks) if not v.passed]
+    stacks = [s for s in load_stacks(org_config, org_synth_dir) if s.env == "prod"]
+    found = [v for v in contract.evaluate(org_config, stacks) if not v.passed]
     workflows = {v.address for v in found if v.address.startswith("google_workflows_workflow.")}
     batch = {
         r.address
@@ -158,7 +159,7 @@ def test_a_workflow_call_no_pipeline_step_lists_is_a_finding(example_config, syn
         for r in st.resources("google_workflows_workflow")
         if "batchPredictionJobs.cancel" in r.conf["source_contents"]
     }
-    assert workflows == batch and len(batch) == 2, found  # fraud's and search's batch models
+    assert workflows == batch and len(batch) == 2, found  # ledger's and scout's batch models
     assert all("batchPredictionJobs.cancel" in v.message for v in found if v.address in workflows)
 
 

@@ -8,7 +8,6 @@ broader role, a broader custom role or a CI role no resource type needs breaks i
 from __future__ import annotations
 
 import copy
-import pathlib
 import re
 from collections import Counter
 
@@ -22,8 +21,8 @@ from policies.iam.grants import RBAC_TYPE, stack_grants
 
 
 @pytest.fixture(scope="module")
-def docs(example_config, synth_dir):
-    return load_stacks(example_config, synth_dir)
+def docs(org_config, org_synth_dir):
+    return load_stacks(org_config, org_synth_dir)
 
 
 def fresh(docs, mutate=None):
@@ -34,8 +33,8 @@ def fresh(docs, mutate=None):
     return out
 
 
-def failures(example_config, stacks):
-    return [v for v in contract.evaluate(example_config, stacks) if not v.passed]
+def failures(org_config, stacks):
+    return [v for v in contract.evaluate(org_config, stacks) if not v.passed]
 
 
 def condition_finding(verdict) -> bool:
@@ -44,8 +43,8 @@ def condition_finding(verdict) -> bool:
     return "projectIamAdmin" in verdict.address and "condition" in verdict.message
 
 
-def test_the_example_honours_the_contract(example_config, docs):
-    verdicts = contract.evaluate(example_config, docs)
+def test_the_example_honours_the_contract(org_config, docs):
+    verdicts = contract.evaluate(org_config, docs)
     assert [v.message for v in verdicts if not v.passed] == []
     # It checked something real: grants of every kind of identity, both directions, the CI roles.
     messages = {v.address.split(".")[0] for v in verdicts}
@@ -60,26 +59,26 @@ def test_the_example_honours_the_contract(example_config, docs):
     assert len(verdicts) > 500
 
 
-def test_every_grant_is_the_only_one_serving_its_step(example_config, docs):
+def test_every_grant_is_the_only_one_serving_its_step(org_config, docs):
     """So removing any one grant leaves a step uncovered (checked exhaustively and cheaply here; end to end
     for one grant of every kind below)."""
     for env in ("dev", "prod"):
         env_docs = [d for d in docs if d.env == env]
-        expected = contract.expected_grants(example_config, env, {d.team: d for d in env_docs if d.team})
+        expected = contract.expected_grants(org_config, env, {d.team: d for d in env_docs if d.team})
         counts = Counter(
-            (g.member, g.team, g.target, g.role) for d in env_docs for g in stack_grants(example_config, d, env)
+            (g.member, g.team, g.target, g.role) for d in env_docs for g in stack_grants(org_config, d, env)
         )
         for key in expected:
             assert counts[key] == 1, (env, key, counts[key])
 
 
-def _representatives(example_config, docs):
+def _representatives(org_config, docs):
     """One grant (stack, type, logical id) per (member, target kind, role) in prod."""
     seen, out = set(), []
     for d in docs:
         if d.env != "prod":
             continue
-        for g in stack_grants(example_config, d, "prod"):
+        for g in stack_grants(org_config, d, "prod"):
             kind = (g.member, g.target.split(":")[0], g.role)
             if kind not in seen:
                 seen.add(kind)
@@ -87,9 +86,9 @@ def _representatives(example_config, docs):
     return out
 
 
-def test_removing_any_kind_of_grant_is_a_finding(example_config, docs):
+def test_removing_any_kind_of_grant_is_a_finding(org_config, docs):
     prod = [d for d in docs if d.env == "prod"]
-    reps = _representatives(example_config, docs)
+    reps = _representatives(org_config, docs)
     assert len(reps) > 40
     for stack_name, address in reps:
         tf_type, logical_id = address.split(".", 1)
@@ -97,7 +96,7 @@ def test_removing_any_kind_of_grant_is_a_finding(example_config, docs):
         def remove(by_name, tf_type=tf_type, logical_id=logical_id, stack_name=stack_name):
             del by_name[stack_name]["resource"][tf_type][logical_id]
 
-        found = failures(example_config, fresh(prod, remove))
+        found = failures(org_config, fresh(prod, remove))
         assert any(v.address.startswith("missing.") for v in found), (stack_name, address)
 
 
@@ -111,7 +110,7 @@ def test_removing_any_kind_of_grant_is_a_finding(example_config, docs):
         "admins-act-as-serving",
     ],
 )
-def test_the_issue_15_grants_are_required(example_config, docs, what):
+def test_the_issue_15_grants_are_required(org_config, docs, what):
     """The grants whose absence broke the platform after apply (issue 15 items 1-5) are findings when missing."""
     prod = [d for d in docs if d.env == "prod"]
     match = {
@@ -126,7 +125,7 @@ def test_the_issue_15_grants_are_required(example_config, docs, what):
             t == "google_artifact_registry_repository_iam_member" and "gcp-sa-aiplatform" in c["member"]
         ),
         "admins-act-as-serving": lambda t, c: (
-            t == "google_service_account_iam_member" and c["member"].endswith("-admins@acme.example")
+            t == "google_service_account_iam_member" and c["member"].endswith("-admins@orbit.example")
         ),
     }[what]
 
@@ -136,23 +135,23 @@ def test_the_issue_15_grants_are_required(example_config, docs, what):
                 for lid in [lid for lid, conf in items.items() if match(tf_type, conf)]:
                     del items[lid]
 
-    found = [v for v in failures(example_config, fresh(prod, remove)) if not condition_finding(v)]
+    found = [v for v in failures(org_config, fresh(prod, remove)) if not condition_finding(v)]
     assert found and all(v.address.startswith("missing.") for v in found), found
 
 
-def test_a_broader_predefined_role_is_a_finding(example_config, docs):
+def test_a_broader_predefined_role_is_a_finding(org_config, docs):
     prod = [d for d in docs if d.env == "prod"]
 
     def add(by_name):
-        stack = by_name["team-fraud-prod"]
+        stack = by_name["team-ledger-prod"]
         deployer = next(c for c in stack["resource"]["google_project_iam_member"].values() if "deployer" in c["member"])
         stack["resource"]["google_project_iam_member"]["extra"] = {
             **deployer,
             "role": "roles/aiplatform.admin",
-            "//": {"metadata": {"path": "team-fraud-prod/iam/extra"}},
+            "//": {"metadata": {"path": "team-ledger-prod/iam/extra"}},
         }
 
-    found = failures(example_config, fresh(prod, add))
+    found = failures(org_config, fresh(prod, add))
     assert [v.address for v in found if not condition_finding(v)] == ["google_project_iam_member.extra"]
     assert "roles/aiplatform.admin" in found[0].message
     # and the applier may not grant it: the condition of its Project IAM Admin on that project does not list it
@@ -160,63 +159,65 @@ def test_a_broader_predefined_role_is_a_finding(example_config, docs):
     assert "does not allow ['roles/aiplatform.admin']" in condition.message
 
 
-def test_a_dataset_wide_read_for_people_is_a_finding(example_config, docs):
+def test_a_dataset_wide_read_for_people_is_a_finding(org_config, docs):
     """Viewers reading the dataset would read Vertex AI's untagged request logs (issue 15 item 6)."""
     prod = [d for d in docs if d.env == "prod"]
 
     def add(by_name):
-        grants = by_name["team-growth-prod"]["resource"]["google_bigquery_dataset_iam_member"]
-        readers = next(c for c in grants.values() if c["member"].endswith("-pii-readers@acme.example"))
+        grants = by_name["team-reach-prod"]["resource"]["google_bigquery_dataset_iam_member"]
+        readers = next(c for c in grants.values() if c["member"].endswith("-pii-readers@orbit.example"))
         grants["viewers-dataset"] = {
             **readers,
-            "member": "group:growth-viewers@acme.example",
-            "//": {"metadata": {"path": "team-growth-prod/metadata/viewers-dataset"}},
+            "member": "group:reach-viewers@orbit.example",
+            "//": {"metadata": {"path": "team-reach-prod/metadata/viewers-dataset"}},
         }
 
-    found = failures(example_config, fresh(prod, add))
+    found = failures(org_config, fresh(prod, add))
     assert [v.yaml_path for v in found] == [("groups", "viewers")]
 
 
-def test_developers_with_edit_in_the_namespace_is_a_finding(example_config, docs):
+def test_developers_with_edit_in_the_namespace_is_a_finding(org_config, docs):
     """EDIT creates pods, which may run as <team>-serving (issue 15 item 6)."""
     prod = [d for d in docs if d.env == "prod"]
 
     def widen(by_name):
         for conf in by_name["platform-prod"]["resource"][RBAC_TYPE].values():
-            if conf["group"] == "fraud-developers@acme.example":
+            if conf["group"] == "ledger-developers@orbit.example":
                 conf["role"] = {"predefined_role": "EDIT"}
 
-    found = failures(example_config, fresh(prod, widen))
+    found = failures(org_config, fresh(prod, widen))
     assert len(found) == 2  # the EDIT binding is not in the contract, and the VIEW binding is missing
     assert {v.yaml_path for v in found} == {("groups", "developers")}
 
 
-def test_a_custom_role_with_one_permission_more_is_a_finding(example_config, docs):
+def test_a_custom_role_with_one_permission_more_is_a_finding(org_config, docs):
     prod = [d for d in docs if d.env == "prod"]
 
     def widen(by_name):
-        for conf in by_name["team-search-prod"]["resource"]["google_project_iam_custom_role"].values():
+        for conf in by_name["team-scout-prod"]["resource"]["google_project_iam_custom_role"].values():
             if conf["role_id"] == names.MODEL_DEPLOYER_ROLE:
                 conf["permissions"] = sorted(conf["permissions"] + ["aiplatform.models.delete"])
 
-    found = failures(example_config, fresh(prod, widen))
+    found = failures(org_config, fresh(prod, widen))
     assert len(found) == 1 and "aiplatform.models.delete" in found[0].message
 
 
-def test_a_ci_role_no_resource_type_needs_is_a_finding(example_config, docs):
+def test_a_ci_role_no_resource_type_needs_is_a_finding(org_config, docs):
     prod = [d for d in docs if d.env == "prod"]
 
     def add(by_name):
         grants = by_name["platform-prod"]["resource"]["google_project_iam_member"]
-        applier = next(c for c in grants.values() if "ci_applier" in c["member"] and c["project"] == "acme-fraud-prod")
+        applier = next(
+            c for c in grants.values() if "ci_applier" in c["member"] and c["project"] == "orbit-ledger-prod"
+        )
         grants["ci-extra"] = {
             **applier,
             "role": "roles/pubsub.admin",
             "//": {"metadata": {"path": "platform-prod/ci/ci-extra"}},
         }
 
-    found = [v for v in failures(example_config, fresh(prod, add)) if not condition_finding(v)]
-    assert len(found) == 1 and "roles/pubsub.admin" in found[0].message and "acme-fraud-prod" in found[0].message
+    found = [v for v in failures(org_config, fresh(prod, add)) if not condition_finding(v)]
+    assert len(found) == 1 and "roles/pubsub.admin" in found[0].message and "orbit-ledger-prod" in found[0].message
 
 
 def test_every_step_role_holds_the_step_permissions_per_googles_mapping():
@@ -231,9 +232,9 @@ def test_custom_roles_are_exactly_the_union_of_their_steps():
     assert {k: frozenset(v[2]) for k, v in CUSTOM_ROLES.items()} == wanted
 
 
-def test_every_predefined_role_the_stacks_grant_is_in_googles_data(example_config, docs):
+def test_every_predefined_role_the_stacks_grant_is_in_googles_data(org_config, docs):
     pinned = contract.predefined_roles()
-    granted = {g.role for d in docs for g in stack_grants(example_config, d, d.env) if g.role.startswith("roles/")}
+    granted = {g.role for d in docs for g in stack_grants(org_config, d, d.env) if g.role.startswith("roles/")}
     assert granted and granted - set(pinned) == set()
     # Each CI type's deciding permission is in its roles' listings (issue 15 review, item 2), each data source's
     # REST method checks exactly it, and every denied permission exists.
@@ -260,17 +261,17 @@ def test_contract_steps_have_exactly_the_documented_fields_and_cited_sources():
             assert data["sources"][step["source"]].startswith("https://"), step
 
 
-@pytest.mark.parametrize("stack_name", ["team-fraud-prod", "team-growth-dev", "team-search-prod"])
-def test_team_type_table_matches_the_synthesized_team_stacks(example_config, docs, stack_name):
+@pytest.mark.parametrize("stack_name", ["team-ledger-prod", "team-reach-dev", "team-scout-prod"])
+def test_team_type_table_matches_the_synthesized_team_stacks(org_config, docs, stack_name):
     """config/data/ci_roles.yaml `team_stack_types`, from which the platform stack grants CI roles on team
     projects before those stacks exist, is what the team stacks contain."""
     doc = next(d for d in docs if d.name == stack_name)
-    team = example_config.team(doc.team)
+    team = org_config.team(doc.team)
     synthesized = set(doc.doc["resource"]) | {"data." + t for t in doc.doc.get("data", {})}
     assert synthesized - set(ci_roles()["bootstrap_types"]) == team_project_types(team)
 
 
-def test_a_team_stack_writes_in_the_platform_project_only_its_deployers_audit_log_grant(example_config, docs):
+def test_a_team_stack_writes_in_the_platform_project_only_its_deployers_audit_log_grant(org_config, docs):
     """Every resource of a team stack is in the team project but one: the deployer's logWriter on the platform
     project (its account exists only once the team stack ran, so the platform stack cannot grant it)."""
     from policies.iam.grants import Resolver, resource_project
@@ -278,9 +279,9 @@ def test_a_team_stack_writes_in_the_platform_project_only_its_deployers_audit_lo
     for d in docs:
         if not d.team:
             continue
-        resolver = Resolver(example_config, d, d.env)
+        resolver = Resolver(org_config, d, d.env)
         outside = [r for r in d.resources() if resource_project(resolver, r) != d.project]
-        platform = example_config.platform.environments[d.env].project_id
+        platform = org_config.platform.environments[d.env].project_id
         assert [(r.type, r.conf["role"], resource_project(resolver, r)) for r in outside] == [
             ("google_project_iam_member", "roles/logging.logWriter", platform)
         ], d.name
@@ -301,13 +302,13 @@ PLANNER_MAY = {
 }
 
 
-def test_the_planner_holds_no_write_beyond_the_documented_ones(example_config, docs):
+def test_the_planner_holds_no_write_beyond_the_documented_ones(org_config, docs):
     """Per Google's listings of every role the planner holds (issue 15 review, item 2: the planner must read
     what plan reads, nothing that writes)."""
     from config.ci_roles import reader_permissions
     from policies.iam import google_iam
 
-    held = {g.role for d in docs for g in stack_grants(example_config, d, d.env) if g.member == "ci:planner"}
+    held = {g.role for d in docs for g in stack_grants(org_config, d, d.env) if g.member == "ci:planner"}
     assert held
     permissions: set[str] = set()
     for role in held:
@@ -320,7 +321,7 @@ def test_unknown_resource_types_must_be_added_to_the_ci_table():
         roles_for_types({"google_spanner_instance"}, "apply")
 
 
-def test_the_gate_reports_contract_findings_at_the_group_line(tmp_path, example_config):
+def test_the_gate_reports_contract_findings_at_the_group_line(tmp_path, org_config):
     """MLOPS_IAM_7 through the gate: a developer role in production points at the team file's groups.developers."""
     import json
 
@@ -332,32 +333,34 @@ def test_the_gate_reports_contract_findings_at_the_group_line(tmp_path, example_
         "type": "google_project_iam_member",
         "path": "iam/developers-aiplatform-user",
         "conf": {
-            "project": "acme-fraud-prod",
+            "project": "orbit-ledger-prod",
             "role": "roles/aiplatform.user",
-            "member": "group:fraud-developers@acme.example",
+            "member": "group:ledger-developers@orbit.example",
         },
     }
-    root = write_synth_dir(tmp_path, {"team-fraud-prod": stack_doc("team-fraud-prod", "acme-fraud-prod", [bad])})
-    result = run_gate(example_config, root)
+    root = write_synth_dir(tmp_path, {"team-ledger-prod": stack_doc("team-ledger-prod", "orbit-ledger-prod", [bad])})
+    result = run_gate(org_config, root)
     [finding] = [f for f in result.findings if f.rule == "MLOPS_IAM_7"]
-    doc, _ = load(example_config.team("fraud").source.file)
+    doc, _ = load(org_config.team("ledger").source.file)
     assert finding.line == doc.line(("groups", "developers"))
     assert json.dumps(finding.message).count("roles/aiplatform.user") == 1
 
 
-def test_every_service_agent_a_grant_names_has_a_documented_way_to_exist(example_config, docs):
+def test_every_service_agent_a_grant_names_has_a_documented_way_to_exist(org_config, org_stacks, docs):
     """A grant to an agent that does not exist fails at apply (issue 15, item 9): each agent the stacks name
     is either created at bootstrap (docs/access.md) or read through a data source first."""
     agents = contract.contract()["service_agents"]
     named = {
         g.member.split(":", 1)[1].split("@")[0]
         for d in docs
-        for g in stack_grants(example_config, d, d.env)
+        for g in stack_grants(org_config, d, d.env)
         if g.member.startswith("agent:")
     }
     assert named and named <= set(agents), named - set(agents)
-    access = (pathlib.Path(__file__).resolve().parents[2] / "docs" / "access.md").read_text()
-    for team in example_config.teams:
+    from scripts.docs.access import bootstrap_commands
+
+    access = "\n".join(bootstrap_commands(org_config, org_stacks))  # what docs/access.md shows for this config
+    for team in org_config.teams:
         for env, team_env in team.environments.items():
             for service in ("dlp", "vertex", "workflows"):
                 if agents[service]["bootstrap"] == "identity_create":

@@ -24,8 +24,8 @@ MIRROR = Path("/work/.mirror/iann0036+iam-dataset/repo")
 
 
 @pytest.fixture(scope="module")
-def docs(example_config, synth_dir):
-    return load_stacks(example_config, synth_dir)
+def docs(org_config, org_synth_dir):
+    return load_stacks(org_config, org_synth_dir)
 
 
 # ---------------------------------------------------------------- the data and its provenance
@@ -50,8 +50,8 @@ def test_the_pinned_data_is_what_the_regeneration_script_writes():
     assert pinned == regenerate.encode(regenerate.build(MIRROR))
 
 
-def test_the_data_keeps_every_role_the_stacks_grant(example_config, docs):
-    granted = {g.role for d in docs for g in stack_grants(example_config, d, d.env) if g.role.startswith("roles/")}
+def test_the_data_keeps_every_role_the_stacks_grant(org_config, docs):
+    granted = {g.role for d in docs for g in stack_grants(org_config, d, d.env) if g.role.startswith("roles/")}
     kept = set(google_iam.data()["roles"])
     assert granted and granted <= kept
     assert kept == google_iam.roles_in_use()  # and nothing else
@@ -91,17 +91,17 @@ def test_every_permission_of_every_custom_role_exists_in_googles_data(docs):
     assert unknown == set()
 
 
-def test_an_invented_permission_in_a_custom_role_is_a_finding_naming_it(example_config, docs):
+def test_an_invented_permission_in_a_custom_role_is_a_finding_naming_it(org_config, docs):
     """Review 15, item 1: IAM refuses a custom role holding a permission that does not exist."""
     prod = [StackDoc(d.name, d.file, copy.deepcopy(d.doc), d.team, d.env) for d in docs if d.env == "prod"]
-    stack = next(d for d in prod if d.team == "fraud")
+    stack = next(d for d in prod if d.team == "ledger")
     role = next(
         r
         for r in stack.doc["resource"]["google_project_iam_custom_role"].values()
         if r["role_id"] == "modelopsModelDeployer"
     )
     role["permissions"] = sorted([*role["permissions"], "aiplatform.models.deploy"])
-    found = [v for v in contract.evaluate(example_config, prod) if not v.passed]
+    found = [v for v in contract.evaluate(org_config, prod) if not v.passed]
     assert len(found) == 1
     assert "aiplatform.models.deploy, which is not a permission" in found[0].message
 
@@ -117,11 +117,11 @@ def test_a_step_naming_an_invented_permission_is_a_finding(monkeypatch):
 # ---------------------------------------------------------------- item 2: the CI identities can plan and apply
 
 
-def _held(docs, example_config) -> dict[tuple[str, str], set[str]]:
+def _held(docs, org_config) -> dict[tuple[str, str], set[str]]:
     """(member, project) -> every permission the CI identity holds there per Google's data."""
     held: dict[tuple[str, str], set[str]] = {}
     for d in docs:
-        for g in stack_grants(example_config, d, d.env):
+        for g in stack_grants(org_config, d, d.env):
             if g.member not in ("ci:applier", "ci:planner") or not g.target.endswith("_project"):
                 continue
             conf = d.resource(g.address).conf
@@ -130,15 +130,13 @@ def _held(docs, example_config) -> dict[tuple[str, str], set[str]]:
     return held
 
 
-def test_the_ci_identities_hold_the_deciding_permission_of_every_type_applied_or_read_in_each_project(
-    example_config, docs
-):
+def test_the_ci_identities_hold_the_deciding_permission_of_every_type_applied_or_read_in_each_project(org_config, docs):
     """Per Google's role listings: the BigQuery agent lookup (bigquery.jobs.create) and the Logging settings
     read (logging.settings.get) in every project they read, metricsScopes.link on both ends of a metrics-scope
     link (review 15, item 2)."""
     from config.ci_roles import ci_roles
 
-    held = _held(docs, example_config)
+    held = _held(docs, org_config)
     table = ci_roles()["resource_types"]
     checked = 0
     for env in ("dev", "prod"):
@@ -159,9 +157,9 @@ def test_the_ci_identities_hold_the_deciding_permission_of_every_type_applied_or
     assert checked > 200
     # the permissions the review found missing, each on a team project
     assert {"bigquery.jobs.create", "logging.settings.get", "monitoring.metricsScopes.link"} <= held[
-        ("ci:applier", "acme-fraud-prod")
+        ("ci:applier", "orbit-ledger-prod")
     ]
-    assert {"bigquery.jobs.create", "logging.settings.get"} <= held[("ci:planner", "acme-fraud-prod")]
+    assert {"bigquery.jobs.create", "logging.settings.get"} <= held[("ci:planner", "orbit-ledger-prod")]
 
 
 def _data(doc: StackDoc):
@@ -187,7 +185,7 @@ def test_the_ci_reader_role_holds_only_what_no_read_only_predefined_role_gives(d
 # ---------------------------------------------------------------- item 5: the applier is limited
 
 
-def test_the_appliers_project_iam_admin_is_conditioned_on_exactly_the_granted_roles(example_config, docs):
+def test_the_appliers_project_iam_admin_is_conditioned_on_exactly_the_granted_roles(org_config, docs):
     admin = "roles/resourcemanager.projectIamAdmin"
     granted: dict[str, set[str]] = {}
     for d in docs:
@@ -215,13 +213,13 @@ def test_the_appliers_project_iam_admin_is_conditioned_on_exactly_the_granted_ro
 
 
 @pytest.mark.parametrize("change", ["unconditioned", "lists-itself", "one-role-more"])
-def test_a_wider_condition_is_a_finding(example_config, docs, change):
+def test_a_wider_condition_is_a_finding(org_config, docs, change):
     prod = [StackDoc(d.name, d.file, copy.deepcopy(d.doc), d.team, d.env) for d in docs if d.env == "prod"]
     platform = next(d for d in prod if d.kind == "platform")
     grant = next(
         g
         for g in platform.doc["resource"]["google_project_iam_member"].values()
-        if g["role"] == "roles/resourcemanager.projectIamAdmin" and g["project"] == "acme-fraud-prod"
+        if g["role"] == "roles/resourcemanager.projectIamAdmin" and g["project"] == "orbit-ledger-prod"
     )
     if change == "unconditioned":
         del grant["condition"]
@@ -233,26 +231,26 @@ def test_a_wider_condition_is_a_finding(example_config, docs, change):
         grant["condition"]["expression"] = grant["condition"]["expression"].replace(
             "hasOnly([", "hasOnly(['roles/owner', "
         )
-    [found] = [v for v in contract.evaluate(example_config, prod) if not v.passed]
+    [found] = [v for v in contract.evaluate(org_config, prod) if not v.passed]
     assert "projectIamAdmin" in found.address
     expected = {"unconditioned": "unconditioned", "lists-itself": "lift it", "one-role-more": "'roles/owner'"}[change]
     assert expected in found.message
 
 
-def test_a_run_with_one_team_checks_the_condition_only_where_it_sees_every_grant(example_config, docs):
-    """`modelops check --team fraud` synthesizes the platform and fraud stacks: the other teams' conditions list
+def test_a_run_with_one_team_checks_the_condition_only_where_it_sees_every_grant(org_config, docs):
+    """`modelops check --team ledger` synthesizes the platform and ledger stacks: the other teams' conditions list
     roles their absent stacks grant, which is no finding."""
-    subset = [d for d in docs if d.env == "prod" and d.team in (None, "fraud")]
-    verdicts = [v for v in contract.evaluate(example_config, subset) if "projectIamAdmin" in v.address]
+    subset = [d for d in docs if d.env == "prod" and d.team in (None, "ledger")]
+    verdicts = [v for v in contract.evaluate(org_config, subset) if "projectIamAdmin" in v.address]
     assert len(verdicts) == 4 and all(v.passed for v in verdicts), [v.message for v in verdicts if not v.passed]
 
 
-def test_the_appliers_deny_list_names_permissions_google_knows_and_it_would_otherwise_reach(example_config, docs):
+def test_the_appliers_deny_list_names_permissions_google_knows_and_it_would_otherwise_reach(org_config, docs):
     from config.ci_roles import ci_roles
 
     deny = ci_roles()["applier_deny"]
     assert contract.ci_entry_problems() == []
-    held = set().union(*(v for (m, _), v in _held(docs, example_config).items() if m == "ci:applier"))
+    held = set().union(*(v for (m, _), v in _held(docs, org_config).items() if m == "ci:applier"))
     for denied in deny:
         permission = contract.deny_to_iam(denied)
         assert google_iam.permission_exists(permission), denied
@@ -269,13 +267,13 @@ def test_the_appliers_deny_list_names_permissions_google_knows_and_it_would_othe
 # ---------------------------------------------------------------- item 12: no team reads another team's metrics
 
 
-def test_no_team_group_can_list_time_series_on_the_fleet_host_project(example_config, docs):
+def test_no_team_group_can_list_time_series_on_the_fleet_host_project(org_config, docs):
     """The platform project is the metrics scope of every team project: a team group listing its time series
     would read every team's usage, quality and drift."""
     for d in docs:
         if d.kind != "platform":
             continue
-        for g in stack_grants(example_config, d, d.env):
+        for g in stack_grants(org_config, d, d.env):
             if g.member.startswith("group:") and g.target == "platform_project":
                 assert "monitoring.timeSeries.list" not in google_iam.role_permissions(g.role), (d.name, g)
 
@@ -304,13 +302,16 @@ def test_what_docs_access_says_google_grants_its_agents_is_in_googles_data():
 def _models(team: str) -> list[str]:
     from config.loader import load_config
 
-    return [m.pattern for m in load_config(Path(__file__).resolve().parents[2] / "infra").team(team).models]
+    return [
+        m.pattern
+        for m in load_config(Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "org").team(team).models
+    ]
 
 
-def test_every_online_endpoint_alerts_when_its_request_response_logging_changes(stacks):
+def test_every_online_endpoint_alerts_when_its_request_response_logging_changes(org_stacks):
     """Review 15, item 4(c): endpoints.update (traffic) can also switch logging off; the change alerts."""
     checked = 0
-    for stack in stacks.values():
+    for stack in org_stacks.values():
         endpoints = stack.get("resource", {}).get("google_vertex_ai_endpoint", {})
         policies = stack.get("resource", {}).get("google_monitoring_alert_policy", {}).values()
         for endpoint in endpoints.values():
@@ -326,14 +327,14 @@ def test_every_online_endpoint_alerts_when_its_request_response_logging_changes(
             assert policy["alert_strategy"]["notification_rate_limit"]["period"]
             assert policy["severity"] == "CRITICAL" and policy["notification_channels"]
             checked += 1
-    online = [m for t in ("fraud", "growth", "search") for m in _models(t) if m == "online"]
+    online = [m for t in ("ledger", "reach", "scout") for m in _models(t) if m == "online"]
     assert checked == 2 * len(online) > 0  # every online model, in both environments
 
 
-def test_the_streaming_scorer_may_resolve_the_champion(stacks):
-    """Review 15, item 8: growth's streaming model is scored by a service that loads <team>-<model>@champion."""
+def test_the_streaming_scorer_may_resolve_the_champion(org_stacks):
+    """Review 15, item 8: reach's streaming model is scored by a service that loads <team>-<model>@champion."""
     for env in ("dev", "prod"):
-        stack = stacks[f"team-growth-{env}"]
+        stack = org_stacks[f"team-reach-{env}"]
         roles = stack["resource"]["google_project_iam_custom_role"]
         reader = next(r for r in roles.values() if r["role_id"] == "modelopsModelReader")
         assert reader["permissions"] == ["aiplatform.models.get"]
@@ -344,8 +345,8 @@ def test_the_streaming_scorer_may_resolve_the_champion(stacks):
         ]
         assert len(grants) == 1
     # a team without streaming models does not get it
-    fraud = stacks["team-fraud-prod"]["resource"]["google_project_iam_member"].values()
-    assert not any("modelopsModelReader" in g["role"] for g in fraud)
+    ledger = org_stacks["team-ledger-prod"]["resource"]["google_project_iam_member"].values()
+    assert not any("modelopsModelReader" in g["role"] for g in ledger)
 
 
 def test_the_planner_role_table_reads_nothing_it_does_not_need():
