@@ -69,6 +69,12 @@ def team_project_types(team: Team) -> set[str]:
     return types
 
 
+def unknown_types(types: Iterable[str]) -> set[str]:
+    """The types ci_roles.yaml has no row for (neither applied by CI nor created at bootstrap)."""
+    data = ci_roles()
+    return {t for t in types if t not in data["bootstrap_types"] and t not in data["resource_types"]}
+
+
 def roles_for_types(types: Iterable[str], kind: str) -> set[str]:
     """The roles ``kind`` ("apply" or "plan") needs for ``types``; unknown types raise (the table must grow).
 

@@ -9,6 +9,7 @@ the fixture organisation, so they pass whatever teams infra/ holds.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -59,3 +60,16 @@ def test_onboard_a_team_then_remove_an_example_team(tmp_path):
     assert not (docs / "teams" / f"{removed}.md").exists()
     checks = _any_config_checks(config, docs)
     assert checks.returncode == 0, checks.stdout[-4000:] + checks.stderr[-2000:]
+
+
+def test_a_platform_before_its_first_team_validates_synthesizes_and_passes_the_gate(tmp_path):
+    """Day zero: platform.yaml and an empty teams/ — the platform stacks alone go through the whole path."""
+    config = tmp_path / "infra"
+    (config / "teams").mkdir(parents=True)
+    shutil.copy(REPO / "tests" / "fixtures" / "org" / "platform.yaml", config / "platform.yaml")
+    validated = run("validate", "-c", str(config))
+    assert validated.returncode == 0 and "0 teams, 0 models" in validated.stdout, validated.stderr
+    checked = run("check", "-c", str(config), "--output", "json")
+    assert checked.returncode == 0, checked.stderr[-2000:]
+    report = json.loads(checked.stdout)
+    assert sorted(report["stacks"]) == ["platform-dev", "platform-prod"] and report["summary"]["passed"] > 0

@@ -33,6 +33,7 @@ from config.ci_roles import (
     roles_for_types,
     team_project_types,
     types_by_project,
+    unknown_types,
 )
 from config.model import GITHUB_ISSUER, Config, Team
 from config.patterns import DatasetWrite
@@ -475,7 +476,24 @@ def _ci_verdicts(
     partial = {t.environments[env].project_id for t in teams if t.name not in present}
     if partial:
         partial.add(platform.project or "")  # team stacks grant in the platform project too (the deployer's log write)
-    for project, project_types in sorted(types.items()):
+    # A type without a row (a raw resource, say) is a finding on that resource, not a crash: the roles CI needs
+    # for it are unknown.
+    unknown = unknown_types(set().union(*types.values()))
+    for stack in env_stacks:
+        for r in _resources_and_data(stack):
+            if r.type in unknown:
+                out.append(
+                    Verdict(
+                        stack.name,
+                        r.address,
+                        r.construct_path,
+                        False,
+                        f"CI's roles for {r.type} are unknown: add it to config/data/ci_roles.yaml with the roles "
+                        "that apply and plan it (Google's IAM reference for its API)",
+                    )
+                )
+    for project, all_types in sorted(types.items()):
+        project_types = all_types - unknown
         for member, kind in (("ci:applier", "apply"), ("ci:planner", "plan")):
             need = roles_for_types(project_types, kind)
             have = held.get((member, project), set())
@@ -570,7 +588,7 @@ def _resources_and_data(stack: StackDoc) -> Iterator[Resource]:
     yield from stack.resources()
     for tf_type, items in (stack.doc.get("data") or {}).items():
         for lid, conf in items.items():
-            yield Resource("data." + tf_type, lid, conf)
+            yield Resource("data." + tf_type, lid, conf, stack.name)
 
 
 def deny_to_iam(permission: str) -> str:

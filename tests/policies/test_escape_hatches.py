@@ -102,3 +102,22 @@ def test_a_suppression_can_name_a_raw_resource_by_its_stack_path(org_copy, org_s
     result = run_gate(load_config(org_copy), synth, only={"team-ledger-prod"}, today=TODAY)
     [suppressed] = [f for f in result.suppressed if f.rule == "MLOPS_IAM_3"]
     assert suppressed.address == "google_bigquery_dataset.raw_dataset"
+
+
+def test_a_raw_resource_of_a_type_ci_has_no_roles_for_is_a_finding_not_a_crash(org_config, org_synth_dir, tmp_path):
+    """config/data/ci_roles.yaml lists the roles CI needs per Terraform type; a raw resource of a type it does not
+    list leaves CI's roles unknown: MLOPS_IAM_7 says so on that resource, at the team file."""
+    out = tmp_path / "cdktf.out"
+    shutil.copytree(org_synth_dir, out)
+    file = out / "stacks" / "team-ledger-prod" / "cdk.tf.json"
+    doc = json.loads(file.read_text())
+    doc["resource"]["google_spanner_instance"] = {
+        "raw_spanner": {"name": "ledger-raw", "config": "regional-europe-west4", "display_name": "raw"}
+    }
+    file.write_text(json.dumps(doc))
+    result = run_gate(org_config, out, today=TODAY)
+    [finding] = [
+        f for f in result.failed if f.address == "google_spanner_instance.raw_spanner" and f.rule == "MLOPS_IAM_7"
+    ]
+    assert "config/data/ci_roles.yaml" in finding.message and finding.file == f"{ORG_DIR}/teams/ledger.yaml"
+    assert (finding.team, finding.env) == ("ledger", "prod")
