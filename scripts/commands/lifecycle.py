@@ -156,13 +156,7 @@ def validate_card(
     from lifecycle.actions import validated
 
     config = load_config(config_dir)
-    try:
-        model_card = _checked_card(card, config, target.env)
-    except ConfigInvalid as exc:
-        if output is OutputFormat.json:
-            print_json({"valid": False, "errors": [e.as_dict() for e in exc.errors]})
-            raise typer.Exit(EXIT_BAD_INPUT) from None
-        raise
+    model_card = _checked_card(card, config, target.env)  # problems: the failure JSON every command answers with
     where = _target(config, resolve_team(config, model_card.team), target)
     if output is OutputFormat.text:
         out.print(f"card valid: {model_card.team}/{model_card.model} {model_card.version}", highlight=False)

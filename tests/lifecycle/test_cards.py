@@ -190,8 +190,8 @@ def test_validate_card_cli_json_lists_errors(tmp_path):
     result = modelops("validate-card", str(path), "--output", "json")
     assert result.returncode == 2
     report = json.loads(result.stdout)
-    assert report["valid"] is False
-    assert [e["path"] for e in report["errors"]] == ["evaluation.metrics.accuracy"]
+    assert (report["ok"], report["exit_code"]) == (False, 2)  # the failure shape of every command (scripts/console.py)
+    assert [e["path"] for e in report["problems"]] == ["evaluation.metrics.accuracy"]
 
 
 def test_validate_card_cli_accepts_the_examples_and_json_cards(tmp_path):
