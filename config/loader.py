@@ -15,6 +15,7 @@ from typing import Any
 from config import names, patterns, signals, suppression_rules
 from config.errors import ConfigError, ConfigInvalid
 from config.model import (
+    DEFAULT_PRODUCTION_NAMES,
     AuthorizedNetwork,
     Ci,
     Config,
@@ -116,7 +117,10 @@ def _platform(doc: YamlDocument) -> Platform:
     org = d["organization"]
     gke = d.get("gke", {})
     ci = d.get("ci")
-    envs = {name: PlatformEnv(name=name, **e) for name, e in d["environments"].items()}
+    envs = {
+        name: PlatformEnv(name=name, **{"production": name in DEFAULT_PRODUCTION_NAMES, **e})
+        for name, e in d["environments"].items()
+    }
     return Platform(
         name=d["name"],
         region=d["region"],

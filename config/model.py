@@ -48,6 +48,10 @@ class NotificationChannel:
 class PlatformEnv:
     name: str
     project_id: str
+    # Production environments: people get read-only Vertex AI access (champion and traffic move only through the
+    # lifecycle CLI) and endpoints log at least MLOPS_AUDIT_2's share of predictions. platform.yaml
+    # `production:`; absent, an environment named as in DEFAULT_PRODUCTION_NAMES is production.
+    production: bool = False
     state_bucket: str | None = None  # local state when absent
     network: str = "default"
     subnetwork: str | None = None
@@ -100,6 +104,9 @@ class DefaultThresholds:
     max_rmse: float | None = None
 
 
+DEFAULT_PRODUCTION_NAMES = ("prod", "production")
+
+
 @dataclass(frozen=True)
 class Platform:
     name: str
@@ -115,6 +122,11 @@ class Platform:
     # Who may approve a suppression anywhere (never a team's own people): platform.yaml `suppression_approvers`.
     suppression_approvers: tuple[str, ...] = ()
     default_thresholds: DefaultThresholds = DefaultThresholds()
+
+    def is_production(self, env: str) -> bool:
+        """Whether ``env`` is a production environment (platform.yaml `production:`, see PlatformEnv)."""
+        known = self.environments.get(env)
+        return known.production if known else env in DEFAULT_PRODUCTION_NAMES
 
 
 @dataclass(frozen=True)

@@ -213,10 +213,6 @@ SERVICE_AGENT_DOMAINS = {
     "logging": "gcp-sa-logging.iam.gserviceaccount.com",
 }
 
-# Environments whose models serve production: people there get read-only Vertex AI access, so the
-# `champion` alias and traffic move only through the lifecycle CLI (gates + audit event).
-PRODUCTION_ENVS = ("prod",)
-
 
 def custom_role(project: str, role_id: str) -> str:
     """A project-level custom role's full name, as IAM bindings reference it."""

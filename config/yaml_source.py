@@ -85,6 +85,8 @@ def load(file: Path) -> tuple[YamlDocument | None, list[ConfigError]]:
     doc = YamlDocument(file=file, data=None)
     errors: list[ConfigError] = []
     _record_lines(node, (), doc.lines, errors, where)
+    if errors:
+        return None, errors
     try:
         doc.data = SafeLoader(text).get_single_data()
     except yaml.YAMLError as exc:  # e.g. unhashable keys, bad tags: only found at construction
@@ -157,6 +159,25 @@ def _record_lines(
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             _record_lines(item, path + (index,), lines, errors, where)
+    else:
+        problem = _number_problem(node)
+        if problem:
+            errors.append(ConfigError(where, node.start_mark.line + 1, format_path(path), problem))
+
+
+# Every number the config holds is a threshold, a count or a duration: finite, and far below 10**18.
+MAX_INT_DIGITS = 18
+
+
+def _number_problem(node: yaml.Node) -> str | None:
+    """Numbers YAML reads but no field can hold: .nan/.inf (they break every comparison downstream) and integers
+    longer than Python converts by default (a ValueError at construction)."""
+    value = str(node.value).lstrip("+-").replace("_", "")
+    if node.tag == "tag:yaml.org,2002:float" and value.lower() in (".nan", ".inf"):
+        return f"{node.value} is not a finite number; expected a number such as 0.5"
+    if node.tag == "tag:yaml.org,2002:int" and len(value) > MAX_INT_DIGITS:
+        return f"integer with {len(value)} digits; expected at most {MAX_INT_DIGITS}"
+    return None
 
 
 def format_path(path: PathKey) -> str:

@@ -286,7 +286,9 @@ def grant_ci_roles(platform_stack, config, env: str) -> None:
     }
     team_roles: dict[str, set[str]] = {}
     for team in teams:
-        for project, roles in team_project_roles(team, env, platform_project).items():
+        for project, roles in team_project_roles(
+            team, env, platform_project, config.platform.is_production(env)
+        ).items():
             team_roles.setdefault(project, set()).update(roles)
         # The team stack's other project grant: the DLP agent profiles the project (modules/dlp.py).
         team_roles.setdefault(team.environments[env].project_id, set()).add(PROFILES_DRIVER)

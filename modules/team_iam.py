@@ -49,7 +49,7 @@ Who = GroupKind | AccountKind
 # actAs on one account (config/data/ci_roles.yaml `act_as_role`).
 ACT_AS_ROLE = "roles/iam.serviceAccountUser"
 
-# When a grant applies: every environment, or only production / only the others (names.PRODUCTION_ENVS).
+# When a grant applies: every environment, or only production / only the others (Platform.is_production).
 ALWAYS, PRODUCTION, NON_PRODUCTION = "every environment", "production", "non-production"
 
 # Custom roles: where no predefined role holds only what a job step needs. Each permission is the one
@@ -116,12 +116,11 @@ class Grant:
     when: str = ALWAYS
     pattern: str | None = None  # only for a team with a model of this serving pattern
 
-    def applies(self, env: str, patterns: Iterable[str] | None = None) -> bool:
-        """In ``env``; and, when ``patterns`` (the team's serving patterns) is given, for a team that uses the
-        grant's pattern."""
+    def applies(self, production: bool, patterns: Iterable[str] | None = None) -> bool:
+        """In a production environment or not (Platform.is_production); and, when ``patterns`` (the team's
+        serving patterns) is given, for a team that uses the grant's pattern."""
         if self.pattern is not None and patterns is not None and self.pattern not in set(patterns):
             return False
-        production = env in names.PRODUCTION_ENVS
         return self.when == ALWAYS or (self.when == PRODUCTION) == production
 
 
@@ -260,6 +259,7 @@ class TeamIam(Construct):
         *,
         project: str,
         env: str,
+        production: bool,
         groups: Groups,
         service_accounts: TeamServiceAccounts,
         metadata: CmekDataset,
@@ -290,7 +290,7 @@ class TeamIam(Construct):
             On.PIPELINE_SA: service_accounts.accounts[AccountKind.PIPELINE].name,
         }
         for grant in TEAM_GRANTS:
-            if not grant.applies(env, used):
+            if not grant.applies(production, used):
                 continue
             if isinstance(grant.principal, AccountKind):
                 principal = service_accounts.principal(grant.principal)
@@ -355,14 +355,14 @@ class TeamIam(Construct):
         return role
 
 
-def team_project_roles(team: Team, env: str, platform_project: str) -> dict[str, set[str]]:
+def team_project_roles(team: Team, env: str, platform_project: str, production: bool) -> dict[str, set[str]]:
     """project -> the roles a team stack grants at project level there (as the grants name them: a custom role
     by its full name): what the CI applier's Project IAM Admin must be allowed to grant (modules/ci_identity.py)."""
     project = team.environments[env].project_id
     used = [spec.name for spec in patterns.used(team)]
     out: dict[str, set[str]] = {}
     for grant in TEAM_GRANTS:
-        if not grant.applies(env, used):
+        if not grant.applies(production, used):
             continue
         if not isinstance(grant.principal, AccountKind) and team.groups.get(grant.principal) is None:
             continue

@@ -83,6 +83,7 @@ class Where:
     stack: str
     team: str | None = None
     env: str | None = None
+    production: bool = False  # the environment is production (Platform.is_production)
 
     @property
     def kind(self) -> str:
@@ -92,18 +93,21 @@ class Where:
 # Stack name -> (team or None, env) of every stack the config defines; set by the gate before checkov runs
 # (policies.engine.gate), inherited by checkov's worker processes.
 _STACK_OWNERS: dict[str, tuple[str | None, str]] = {}
+_PRODUCTION_ENVS: set[str] = set()
 
 
-def set_stack_owners(owners: dict[str, tuple[str | None, str]]) -> None:
+def set_stack_owners(owners: dict[str, tuple[str | None, str]], production_envs: Iterable[str] = ()) -> None:
     _STACK_OWNERS.clear()
     _STACK_OWNERS.update(owners)
+    _PRODUCTION_ENVS.clear()
+    _PRODUCTION_ENVS.update(production_envs)
 
 
 def where_in_file(scanned_file: str) -> Where:
     """The Where of a resource in ``stacks/<stack>/cdk.tf.json``."""
     stack = Path(scanned_file).parent.name
     team, env = _STACK_OWNERS.get(stack, (None, None))
-    return Where(stack, team, env)
+    return Where(stack, team, env, env in _PRODUCTION_ENVS)
 
 
 class ResourceRule(Rule, BaseResourceCheck):

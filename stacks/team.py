@@ -77,6 +77,7 @@ class TeamStack(ModelOpsStack):
             "iam",
             project=project,
             env=env,
+            production=platform.platform.is_production(env),
             groups=team.groups,
             service_accounts=self.service_accounts,
             metadata=self.metadata,

@@ -21,7 +21,7 @@ from config.signals import signal_fields
 from tests.helpers import resources
 
 REPO = Path(__file__).resolve().parent.parent
-CARD = REPO / "examples" / "cards" / "growth-clickstream-propensity.yaml"
+CARD = REPO / "tests" / "fixtures" / "org" / "cards" / "reach-intent-propensity.yaml"
 
 
 def _edit(path: Path, old: str, new: str) -> None:
@@ -60,11 +60,7 @@ def test_the_card_gate_refuses_accuracy_0_12_for_the_defaulted_model(org_config,
     from lifecycle.gates import check_card
 
     card = tmp_path / "card.yaml"
-    text = (
-        CARD.read_text()
-        .replace("team: growth", "team: reach")
-        .replace("model: clickstream-propensity", "model: intent-propensity")
-    )
+    text = CARD.read_text()
     card.write_text(re.sub(r"accuracy: 0\.\d+", "accuracy: 0.12", text))
     problems = check_card(*load_card(card), org_config, "dev")
     assert any(
@@ -188,3 +184,49 @@ def test_public_classification_without_pii_is_fine(org_copy):
     team = org_copy / "teams" / "scout.yaml"
     _edit(team, "data_classification: internal", "data_classification: public")
     assert load_config(org_copy).team("scout").data_classification == "public"
+
+
+# --- production is what platform.yaml says, whatever the environment is called ----------------------
+
+
+@pytest.fixture(scope="module")
+def live_org(tmp_path_factory):
+    """The fixture organisation with its production environment called `live` (and `production: true`), one team."""
+    from tests.conftest import ORG, _copy_config
+
+    root = _copy_config(ORG, tmp_path_factory.mktemp("live") / "infra")
+    for extra in ("reach", "scout"):
+        (root / "teams" / f"{extra}.yaml").unlink()
+    _edit(root / "platform.yaml", "  prod:\n", "  live:\n    production: true\n")
+    _edit(root / "teams" / "ledger.yaml", "  prod:\n", "  live:\n")
+    return root
+
+
+def test_an_environment_named_otherwise_is_production_when_platform_yaml_says_so(live_org, tmp_path):
+    from policies.engine.gate import run_gate
+    from scripts.synth import synthesize
+
+    config = load_config(live_org)
+    assert config.platform.is_production("live") and not config.platform.is_production("dev")
+    out = tmp_path / "cdktf.out"
+    synthesize(config, out)
+    import json
+
+    live = json.loads((out / "stacks" / "team-ledger-live" / "cdk.tf.json").read_text())
+    developers = {
+        m["role"] for m in resources(live, "google_project_iam_member").values() if "ledger-developers@" in m["member"]
+    }
+    assert "roles/aiplatform.viewer" in developers and "roles/aiplatform.user" not in developers, developers
+    # MLOPS_AUDIT_2 judges the live endpoint's sampling like prod's: 0.01 is a finding there
+    file = out / "stacks" / "team-ledger-live" / "cdk.tf.json"
+    for endpoint in resources(live, "google_vertex_ai_endpoint").values():
+        endpoint["predict_request_response_logging_config"]["sampling_rate"] = 0.01
+    file.write_text(json.dumps(live))
+    result = run_gate(config, out, only={"team-ledger-live"})
+    assert {(f.rule, f.env) for f in result.failed if f.rule == "MLOPS_AUDIT_2"} == {("MLOPS_AUDIT_2", "live")}
+
+
+def test_prod_and_production_are_production_by_default_and_can_opt_out(org_copy):
+    assert [e for e in ("dev", "prod") if load_config(org_copy).platform.is_production(e)] == ["prod"]
+    _edit(org_copy / "platform.yaml", "  prod:\n", "  prod:\n    production: false\n")
+    assert not load_config(org_copy).platform.is_production("prod")

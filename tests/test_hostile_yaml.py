@@ -23,6 +23,10 @@ HOSTILE = {
     "deep flow nesting": ("a: " + "[" * 900 + "]" * 900 + "\n", "levels deep"),
     "very large file": ("# padding\n" * 200_000 + "name: x\n", "bytes; at most"),
     "many documents": ("name: x\n---\n" * 50_000, "expected a single document"),
+    # numbers no field can hold: they crashed synth (NaN/inf thresholds) or construction (Python's int limit)
+    "not a number": ("name: x\nmonitoring:\n  max_error_rate: .nan\n", "is not a finite number"),
+    "infinity": ("name: x\nmonitoring:\n  latency_p99_ms: -.inf\n", "is not a finite number"),
+    "5001-digit integer": ("name: x\nmonitoring:\n  latency_p99_ms: " + "9" * 5001 + "\n", "digits; expected at most"),
 }
 
 

@@ -205,4 +205,9 @@ def test_the_cdktn_app_runs_the_venvs_node_and_never_imports_the_cli(path_with_a
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip().splitlines()[-1] == "cli not imported"
     assert not Path(env["MARKER"]).exists()
-    assert (tmp_path / "out" / "stacks" / "platform-prod" / "cdk.tf.json").is_file()
+    from config import names
+    from config.loader import load_config
+
+    # whatever environments the company's config in infra/ names
+    for env in load_config(REPO / "infra").platform.environments:
+        assert (tmp_path / "out" / "stacks" / names.platform_stack(env) / "cdk.tf.json").is_file(), env

@@ -287,7 +287,7 @@ RUNBOOKS: dict[str, Runbook] = {
                 "Who: protoPayload.authenticationInfo.principalEmail of the audit entry (the incident links it); "
                 "admins and the deployer hold aiplatform.endpoints.update, developers too outside production.",
                 "What: the endpoint's predictRequestResponseLoggingConfig now (gcloud ai endpoints describe) against "
-                "the team file's serving.sample_rate and the request_log_<model> table.",
+                "the team file's logging.sample_rate and the request_log_<model> table.",
                 "When: predictions served since then may be missing from request_log_<model> and prediction_history.",
             ),
             (

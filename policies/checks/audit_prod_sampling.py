@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from config.model import DEFAULT_PRODUCTION_NAMES
 from policies.rulebase import ResourceRule, attr
 
 MIN_PROD_SAMPLE_RATE = 0.1
-PROD_ENVS = ("prod",)
 
 
 class ProdSamplingRate(ResourceRule):
@@ -19,8 +19,10 @@ class ProdSamplingRate(ResourceRule):
     supported = ("google_vertex_ai_endpoint",)
 
     def problems(self, conf):
-        env = self.where.env or attr(conf, "labels", "env")  # its stack's environment; a label only outside a stack
-        if env not in PROD_ENVS:
+        # its stack's environment (platform.yaml `production:`); the env label only for a resource outside a stack
+        env = self.where.env or attr(conf, "labels", "env")
+        production = self.where.production if self.where.env else env in DEFAULT_PRODUCTION_NAMES
+        if not production:
             return []
         rate = attr(conf, "predict_request_response_logging_config", "sampling_rate")
         if attr(conf, "predict_request_response_logging_config", "enabled") is not True:

@@ -72,7 +72,10 @@ def run_gate(
     findings: list[Finding] = []
     passed: list[Passed] = []
 
-    set_stack_owners(stack_owners(config))  # resource rules see each resource's stack, team and env by its file
+    production = [e for e in config.platform.environments if config.platform.is_production(e)]
+    set_stack_owners(
+        stack_owners(config), production
+    )  # resource rules see each resource's stack, team and env by its file
     results = run_checkov([s.file for s in stacks], registry.CHECKS_DIR, registry.resource_rule_ids())
     timings["checkov"] = time.perf_counter() - started
     for r in results:

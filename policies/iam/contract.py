@@ -35,7 +35,7 @@ from config.ci_roles import (
     types_by_project,
     unknown_types,
 )
-from config.model import GITHUB_ISSUER, Config, Team
+from config.model import DEFAULT_PRODUCTION_NAMES, GITHUB_ISSUER, Config, Team
 from config.patterns import DatasetWrite
 from policies.engine.stackset import Resource, StackDoc
 from policies.iam import calls as rest_calls
@@ -102,7 +102,8 @@ def _condition(condition: str, team: Team | None, env: str, config: Config | Non
     if condition == "models":
         return bool(team and team.models)
     if condition in ("production", "non_production"):
-        return (env in names.PRODUCTION_ENVS) == (condition == "production")
+        production = config.platform.is_production(env) if config else env in DEFAULT_PRODUCTION_NAMES
+        return production == (condition == "production")
     if condition in patterns.PATTERNS:
         return any(spec.name == condition for spec in used)
     if condition.startswith("dataset_write:"):
