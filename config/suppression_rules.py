@@ -19,8 +19,14 @@ MIN_REASON = 20
 def problems(s: Suppression, rule_ids: Collection[str] | None, today: datetime.date | None) -> list[tuple[str, str]]:
     """(field, message) for everything wrong with ``s``; rule ids and expiry are judged only when given."""
     out = []
-    if rule_ids is not None and s.rule not in rule_ids and not s.rule.startswith("CKV"):
-        out.append(("rule", f"unknown rule '{s.rule}'; see docs/policies.md for rule ids"))
+    if rule_ids is not None and s.rule not in rule_ids:
+        out.append(
+            (
+                "rule",
+                f"unknown rule '{s.rule}'; expected an MLOPS rule or a Google Cloud check of the pinned checkov "
+                "(docs/policies.md)",
+            )
+        )
     if len(s.reason.strip()) < MIN_REASON:
         out.append(("reason", f"must explain the exception in at least {MIN_REASON} characters"))
     expires = s.expiry

@@ -49,7 +49,12 @@ def _break_everything(config: Path) -> list[str]:
         '    resource: "team-ledger-*/metadata/dataset"\n'
         "    reason: an exception explained in more than twenty characters\n"
         "    approved_by: kim.berg@orbit.example\n"
-        '    expires: "2027-12-31"\n',
+        '    expires: "2027-12-31"\n'
+        "  - rule: CKV_GCP_9999\n"  # looks like a checkov id; the pinned checkov has no such check
+        '    resource: "team-ledger-*/metadata/dataset"\n'
+        "    reason: an exception explained in more than twenty characters\n"
+        "    approved_by: security-architecture@orbit.example\n"
+        '    expires: "2026-12-31"\n',
     )
     _edit(scout, "  viewers: scout-viewers@orbit.example", "  viewers: eva.novak@orbit.example")  # a person
     _edit(scout, "data_classification: internal", "data_classification: public")
@@ -60,6 +65,7 @@ def _break_everything(config: Path) -> list[str]:
     return [
         "expired on 2026-10-01",
         "unknown rule 'MLOPS_PII_9'",
+        "unknown rule 'CKV_GCP_9999'",
         "is more than 180 days ahead",
         "'kim.berg@orbit.example' is one of this team's own people",
         "'eva.novak@orbit.example' is named as a person",

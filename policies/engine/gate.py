@@ -45,7 +45,7 @@ class GateResult:
 
 def check_suppressions(config: Config, today: datetime.date) -> None:
     """Bad suppressions are bad input (exit 2), reported with file:line before anything runs."""
-    errors = suppressions.validate(config, registry.by_id(), today)
+    errors = suppressions.validate(config, registry.suppressible_ids(), today)
     if errors:
         raise ConfigInvalid(errors)
 

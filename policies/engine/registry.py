@@ -52,3 +52,10 @@ def resource_rule_ids() -> frozenset[str]:
 
 def by_id() -> dict[str, RuleInfo]:
     return {r.id: r for r in rules()}
+
+
+def suppressible_ids() -> frozenset[str]:
+    """What a suppression may name: our rules and the pinned checkov's Google Cloud checks."""
+    from policies.engine import checkov_ids
+
+    return frozenset(by_id()) | checkov_ids.known()
