@@ -23,6 +23,8 @@ class PiiTaxonomy(Construct):
             self,
             "taxonomy",
             project=project,
+            # deleting it drops the policy tag from every PII column: raw values readable again (MLOPS_DATA_1)
+            deletion_policy="PREVENT",
             region=region,
             display_name=display_name,
             description="Columns that can hold personal data; raw values only for fine-grained readers.",
@@ -32,6 +34,7 @@ class PiiTaxonomy(Construct):
             self,
             "pii",
             taxonomy=self.taxonomy.id,
+            deletion_policy="PREVENT",
             display_name="pii",
             description="Personal data: request/response payloads, features marked pii, entity ids, callers.",
         )

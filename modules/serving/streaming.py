@@ -81,6 +81,7 @@ class StreamingPipeline(ServingPattern):
             self,
             "topic",
             project=ctx.project,
+            deletion_policy="PREVENT",  # messages in flight and held dead letters (MLOPS_DATA_1)
             name=ctx.resource_name("events"),
             kms_key_name=ctx.keys["pubsub"],
             labels=ctx.labels,
@@ -93,6 +94,7 @@ class StreamingPipeline(ServingPattern):
             self,
             "dead-letter-topic",
             project=ctx.project,
+            deletion_policy="PREVENT",  # messages in flight and held dead letters (MLOPS_DATA_1)
             name=ctx.resource_name("dead-letter"),
             kms_key_name=ctx.keys["pubsub"],
             labels=ctx.labels,
@@ -105,6 +107,7 @@ class StreamingPipeline(ServingPattern):
             self,
             "scoring",
             project=ctx.project,
+            deletion_policy="PREVENT",  # messages in flight and held dead letters (MLOPS_DATA_1)
             name=self.scoring_subscription_id,
             topic=self.topic.id,
             labels=ctx.labels,
@@ -121,6 +124,7 @@ class StreamingPipeline(ServingPattern):
             self,
             "dead-letter-hold",
             project=ctx.project,
+            deletion_policy="PREVENT",  # messages in flight and held dead letters (MLOPS_DATA_1)
             name=ctx.resource_name("dead-letter-hold"),
             topic=self.dead_letter_topic.id,
             labels=ctx.labels,
@@ -137,6 +141,7 @@ class StreamingPipeline(ServingPattern):
             self,
             "archive",
             project=ctx.project,
+            deletion_policy="PREVENT",  # messages in flight and held dead letters (MLOPS_DATA_1)
             name=ctx.resource_name("archive"),
             topic=self.topic.id,
             labels=ctx.labels,

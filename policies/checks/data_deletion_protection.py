@@ -10,6 +10,12 @@ NEEDS_PREVENT = (
     "google_logging_project_bucket_config",
     "google_artifact_registry_repository",
     "google_storage_bucket",
+    # messages not yet scored and held dead letters (every argument: provider 8.7.0 schema, deletion_policy)
+    "google_pubsub_topic",
+    "google_pubsub_subscription",
+    # the PII policy tag: deleting it removes column-level protection from every tagged column
+    "google_data_catalog_taxonomy",
+    "google_data_catalog_policy_tag",
 )
 NEEDS_PROTECTION = ("google_bigquery_table", "google_container_cluster")  # deletion_protection defaults to true
 
@@ -21,7 +27,7 @@ class DeletionProtection(ResourceRule):
         "Prediction history and keys cannot be recreated; a rename or a bad plan must fail instead of destroying them."
     )
     capability = "governance: historical predictions kept for audit"
-    fix = 'Keep the construct defaults: deletion_policy = "PREVENT" (datasets, keys, log buckets, repositories, buckets), deletion_protection = true (tables, clusters).'
+    fix = 'Keep the construct defaults: deletion_policy = "PREVENT" (datasets, keys, log buckets, repositories, buckets, Pub/Sub topics and subscriptions, the PII taxonomy and tag), deletion_protection = true (tables, clusters).'
     severity = "HIGH"
     supported = NEEDS_PREVENT + NEEDS_PROTECTION
 
