@@ -12,7 +12,7 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
-from config import names, patterns, signals, suppression_rules
+from config import access_rules, names, patterns, signals, suppression_rules
 from config.errors import ConfigError, ConfigInvalid
 from config.model import (
     AuthorizedNetwork,
@@ -144,6 +144,7 @@ def _platform(doc: YamlDocument) -> Platform:
         suppressions=_suppressions(doc, d.get("suppressions")),
         suppression_approvers=tuple(d.get("suppression_approvers", ())),
         default_thresholds=DefaultThresholds(**d.get("default_thresholds", {})),
+        data_owners=d.get("data_owners"),
     )
 
 
@@ -189,6 +190,7 @@ def _team(doc: YamlDocument, defaults: DefaultThresholds) -> Team:
         models=tuple(_model(doc, i, m, defaults) for i, m in enumerate(d.get("models") or [])),
         suppressions=_suppressions(doc, d.get("suppressions")),
         source=_src(doc),
+        access=access_rules.access(d.get("access"), lambda *path: _src(doc, *path)),
     )
 
 
@@ -322,6 +324,7 @@ def team_rules(
         errors += _suppression_rules(team, doc, rule_ids, today)
         errors += _people_and_group_rules(team, doc)
         errors += _classification_rules(team, doc)
+        errors += access_rules.problems(team, platform, lambda path, message, doc=doc: _err(doc, path, message))
         if platform is not None:
             errors += _task_threshold_rules(team, doc)
             errors += _approver_rules(team, doc, platform, people=_own_people(team))
