@@ -17,7 +17,7 @@ from cdktn_provider_google.project_iam_member import ProjectIamMember
 from cdktn_provider_google.service_account_iam_member import ServiceAccountIamMember
 from constructs import Construct
 
-from config import names, patterns
+from config import access_catalogue, names, patterns
 from config.model import GroupKind, Groups, Team
 from config.names import AccountKind
 from modules.column_security import PiiTaxonomy
@@ -373,4 +373,12 @@ def team_project_roles(team: Team, env: str, platform_project: str) -> dict[str,
         if role.startswith("custom:"):
             role = f"projects/{project}/roles/{role.split(':', 1)[1]}"
         out.setdefault(where, set()).add(role)
+    # Standing grants of single people (modules/access.py): project-level members of their catalogue roles.
+    entries = access_catalogue.catalogue()
+    for g in team.access.grants:
+        for binding in entries[g.role].roles if g.role in entries else ():
+            role = binding.role
+            if role.startswith("custom:"):
+                role = f"projects/{project}/roles/{role.split(':', 1)[1]}"
+            out.setdefault(project, set()).add(role)
     return out
