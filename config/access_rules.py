@@ -62,11 +62,16 @@ def approver_member(kind: str, team: Team, platform: Platform | None) -> str | N
 
 def eligible_members(entitlement: Entitlement, team: Team) -> tuple[str, ...]:
     out = []
-    for kind in entitlement.eligible:
-        address = team.groups.get(GroupKind(kind))
-        if address is not None:
+    for entry in entitlement.eligible:
+        if entry.startswith("user:"):
+            out.append(entry)
+        elif (address := team.groups.get(GroupKind(entry))) is not None:
             out.append(f"group:{address}")
     return tuple(out)
+
+
+def _lower(member: str | None) -> str | None:
+    return member.lower() if member is not None else None
 
 
 def problems(team: Team, platform: Platform | None, err: Err) -> list[ConfigError]:
@@ -94,7 +99,7 @@ def _entitlement_problems(team: Team, platform: Platform | None, err: Err) -> li
                 err((*at, "max_duration"), f"{e.max_duration} exceeds the catalogue's cap for {e.entitlement} ({entry.max_duration})")
             )
         for kind in e.eligible:
-            if team.groups.get(GroupKind(kind)) is None:
+            if not kind.startswith("user:") and team.groups.get(GroupKind(kind)) is None:
                 errors.append(err((*at, "eligible"), f"groups.{kind} is not set in this team file; it cannot be eligible"))
         if len(e.eligible) > limits()["requesting_principals"]:
             errors.append(err((*at, "eligible"), f"PAM takes at most {limits()['requesting_principals']} requesting principals"))
@@ -106,11 +111,11 @@ def _entitlement_problems(team: Team, platform: Platform | None, err: Err) -> li
                     "low-risk entries only may be approval-free",
                 )
             )
-        approvers = {k: approver_member(k, team, platform) for k in e.approvers}
+        approvers = {k: _lower(approver_member(k, team, platform)) for k in e.approvers}
         for kind, member in approvers.items():
             if member is None:
                 errors.append(err((*at, "approvers"), "data_owners is not set in platform.yaml; name business_owner or set it"))
-        eligible = set(eligible_members(e, team))
+        eligible = {m.lower() for m in eligible_members(e, team)}
         overlap = [k for k, m in approvers.items() if m is not None and m in eligible]
         distinct = {m for m in approvers.values() if m is not None}
         if overlap and len(distinct) < 2:
