@@ -98,12 +98,22 @@ CUSTOM_ROLES: dict[str, tuple[str, str, tuple[str, ...]]] = {
         "Append rows to a table (streaming insert); read nothing.",
         ("bigquery.tables.get", "bigquery.tables.updateData"),
     ),
+    names.GRANT_REVOKER_ROLE: (
+        "ModelOps grant revoker",
+        "List the grants of the team's PAM entitlements and end one early (modelops access list|revoke).",
+        (
+            "privilegedaccessmanager.grants.list",
+            "privilegedaccessmanager.grants.revoke",
+            "privilegedaccessmanager.operations.get",
+        ),
+    ),
 }
 PREDICTOR = "custom:" + names.PREDICTOR_ROLE
 MODEL_DEPLOYER = "custom:" + names.MODEL_DEPLOYER_ROLE
 BATCH_RUNNER = "custom:" + names.BATCH_RUNNER_ROLE
 TABLE_APPENDER = "custom:" + names.TABLE_APPENDER_ROLE
 MODEL_READER = "custom:" + names.MODEL_READER_ROLE
+GRANT_REVOKER = "custom:" + names.GRANT_REVOKER_ROLE
 PREDICTOR_PERMISSIONS = CUSTOM_ROLES[names.PREDICTOR_ROLE][2]
 
 
@@ -141,6 +151,12 @@ TEAM_GRANTS: tuple[Grant, ...] = (
         "redeploy a model, which runs as the serving account, in an incident",
     ),
     Grant(GroupKind.ADMINS, On.PROJECT, "roles/bigquery.jobUser", "run queries"),
+    Grant(
+        GroupKind.ADMINS,
+        On.PROJECT,
+        GRANT_REVOKER,
+        "list the team's just-in-time grants and end one early (modelops access list|revoke)",
+    ),
     Grant(
         GroupKind.ADMINS,
         On.PROJECT,

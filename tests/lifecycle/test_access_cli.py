@@ -128,3 +128,48 @@ def test_dry_run_sends_nothing():
             "justification": {"unstructuredJustification": "case 42"},
         }
         assert server.fake.requests == []
+
+
+# (HTTP method, path) of PAM's REST reference (the client's rest_base.py URIs) -> method id in the contract
+PAM_PATHS = (
+    ("POST", r"/entitlements/[^/]+/grants$", "privilegedaccessmanager.projects.locations.entitlements.grants.create"),
+    ("GET", r"/entitlements/[^/]+/grants$", "privilegedaccessmanager.projects.locations.entitlements.grants.list"),
+    ("POST", r"/grants/[^/]+:approve$", "privilegedaccessmanager.projects.locations.entitlements.grants.approve"),
+    ("POST", r"/grants/[^/]+:deny$", "privilegedaccessmanager.projects.locations.entitlements.grants.deny"),
+    ("POST", r"/grants/[^/]+:revoke$", "privilegedaccessmanager.projects.locations.entitlements.grants.revoke"),
+    ("POST", r"^/v2/entries:write$", "logging.entries.write"),
+)
+
+
+def test_every_call_the_access_commands_make_is_in_the_iam_contract(pam):
+    import re
+
+    import yaml
+
+    from tests.lifecycle.conftest import REPO
+
+    pam.fake.caller = "ana@orbit.example"
+    _, reply = access(pam, "request", "--entitlement", "pii-reader", "--duration", "1h", "--justification", "case 9")
+    pam.fake.caller = "kim.berg@orbit.example"
+    access(pam, "approve", "--entitlement", "pii-reader", "--grant", reply["result"]["name"], "--reason", "ok")
+    access(pam, "revoke", "--entitlement", "pii-reader", "--grant", reply["result"]["name"], "--reason", "done")
+    access(pam, "list", "--entitlement", "pii-reader")
+    pam.fake.caller = "ana@orbit.example"
+    _, other = access(pam, "request", "--entitlement", "pii-reader", "--duration", "1h", "--justification", "case 10")
+    pam.fake.caller = "kim.berg@orbit.example"
+    access(pam, "deny", "--entitlement", "pii-reader", "--grant", other["result"]["name"], "--reason", "no")
+    made = set()
+    for req in pam.fake.requests:
+        ids = [m for verb, path, m in PAM_PATHS if verb == req.method and re.search(path, req.path)]
+        assert ids, f"unmapped request {req.method} {req.path}"
+        made.add(ids[0])
+    contract = yaml.safe_load((REPO / "policies" / "iam" / "contract.yaml").read_text())
+    listed = {c for i in contract["identities"].values() for s in i["steps"] for c in s.get("calls", ())}
+    assert made - {"logging.entries.write"} >= {
+        "privilegedaccessmanager.projects.locations.entitlements.grants.create",
+        "privilegedaccessmanager.projects.locations.entitlements.grants.approve",
+        "privilegedaccessmanager.projects.locations.entitlements.grants.deny",
+        "privilegedaccessmanager.projects.locations.entitlements.grants.revoke",
+        "privilegedaccessmanager.projects.locations.entitlements.grants.list",
+    }
+    assert made <= listed
