@@ -36,8 +36,11 @@ PAM_SOURCES = {
     "one_open": "pam-request-temporary-elevated-access: 'You can't request a grant with the same scope as an "
     "existing grant in the Active, Scheduled, or Approval awaited state.'",
     "revoke": "RevokeGrant 'is used to immediately revoke access for a grant' (an Operation whose response is the "
-    "Grant, state REVOKED: 'Access was revoked by a user. This is a terminal state'). Not documented which states "
-    "it accepts: the fake refuses all but ACTIVE (conservative).",
+    "Grant, state REVOKED: 'Access was revoked by a user. This is a terminal state'). The REST page says it 'can be "
+    "called when the grant is in a non-terminal state', the guide 'Grants that don't have an active status can't be "
+    "revoked' (https://cloud.google.com/iam/docs/pam-revoke-grants): the fake takes the stricter, ACTIVE only.",
+    "revoker": "pam-revoke-grants: 'principals with the privilegedaccessmanager.grants.revoke permission can revoke "
+    "the grant' (the fake's ``revokers``: who holds it, e.g. the admins group through modelopsGrantRevoker).",
 }
 GRANT = "type.googleapis.com/google.cloud.privilegedaccessmanager.v1.Grant"
 OPEN = {"APPROVAL_AWAITED", "SCHEDULED", "ACTIVATING", "ACTIVE"}
@@ -53,6 +56,8 @@ class FakePam(FakeGcp):
         self.entitlements: dict[str, dict[str, Any]] = {}
         self.grants: dict[str, dict[str, Any]] = {}
         self.caller = "nobody@example.com"
+        self.groups: dict[str, set[str]] = {}  # e-mail -> the groups the person is in (IAM's view, set by tests)
+        self.revokers: set[str] = set()  # principals holding privilegedaccessmanager.grants.revoke
 
     def add_entitlement(self, conf: dict[str, Any]) -> str:
         """A synthesized google_privileged_access_manager_entitlement (cdk.tf.json) as PAM would hold it."""
@@ -70,7 +75,6 @@ class FakePam(FakeGcp):
         """The caller as IAM principals: user:<email> and the groups ``fake.groups`` says they belong to."""
         return {f"user:{self.caller}", *(f"group:{g}" for g in self.groups.get(self.caller, ()))}
 
-    groups: dict[str, set[str]] = {}
 
     def handle(self, req: Request) -> tuple[int, Any]:
         ent = r"projects/[^/]+/locations/[^/]+/entitlements/[^/:]+"
@@ -136,6 +140,8 @@ class FakePam(FakeGcp):
                 raise ApiError(403, "PERMISSION_DENIED", f"{self.caller} may not {action} this grant")
             grant["state"] = "ACTIVE" if action == "approve" else "DENIED"
             return grant
+        if not self.members() & self.revokers:  # source: revoker
+            raise ApiError(403, "PERMISSION_DENIED", f"{self.caller} lacks privilegedaccessmanager.grants.revoke")
         if grant["state"] != "ACTIVE":  # source: revoke
             raise ApiError(400, "FAILED_PRECONDITION", f"grant is {grant['state']}, not ACTIVE")
         grant["state"] = "REVOKED"

@@ -20,7 +20,12 @@ def pam(org_stacks):
     with FakePamServer() as server:
         for conf in org_stacks[STACK]["resource"]["google_privileged_access_manager_entitlement"].values():
             server.fake.add_entitlement(conf)
-        server.fake.groups = {"ana@orbit.example": {DEVELOPERS}, "kim.berg@orbit.example": set()}
+        server.fake.groups = {
+            "ana@orbit.example": {DEVELOPERS},
+            "kim.berg@orbit.example": set(),
+            "lee@orbit.example": {"ledger-admins@orbit.example"},
+        }
+        server.fake.revokers = {"group:ledger-admins@orbit.example"}  # modelopsGrantRevoker (modules/team_iam.py)
         yield server
 
 
@@ -34,7 +39,8 @@ def access(server, *args: str):
 
 def test_the_fake_cites_a_source_for_every_behaviour():
     assert set(PAM_SOURCES) == {
-        "eligible", "duration", "justification", "workflow", "approve_state", "approver", "one_open", "revoke"
+        "eligible", "duration", "justification", "workflow", "approve_state", "approver", "one_open", "revoke",
+        "revoker",
     }  # fmt: skip
 
 
@@ -59,6 +65,11 @@ def test_request_approve_revoke_with_audit_events(pam):
     result, _ = access(pam, "deny", "--entitlement", "pii-reader", "--grant", grant["name"], "--reason", "late")
     assert result.returncode == 1 and "APPROVAL_AWAITED" in result.stderr
 
+    # source: revoker - approving is not revoking
+    result, _ = access(pam, "revoke", "--entitlement", "pii-reader", "--grant", grant["name"], "--reason", "done")
+    assert result.returncode == 1 and "lacks privilegedaccessmanager.grants.revoke" in result.stderr
+
+    pam.fake.caller = "lee@orbit.example"  # a team admin
     result, reply = access(pam, "revoke", "--entitlement", "pii-reader", "--grant", grant["name"], "--reason", "done")
     assert result.returncode == 0, result.stderr
     assert reply["result"]["state"] == "REVOKED"
@@ -72,6 +83,7 @@ def test_request_approve_revoke_with_audit_events(pam):
         ("access_approve", "failed"),
         ("access_approve", "succeeded"),
         ("access_deny", "failed"),
+        ("access_revoke", "failed"),
         ("access_revoke", "succeeded"),
         ("access_list", "succeeded"),
     ]
@@ -152,6 +164,7 @@ def test_every_call_the_access_commands_make_is_in_the_iam_contract(pam):
     _, reply = access(pam, "request", "--entitlement", "pii-reader", "--duration", "1h", "--justification", "case 9")
     pam.fake.caller = "kim.berg@orbit.example"
     access(pam, "approve", "--entitlement", "pii-reader", "--grant", reply["result"]["name"], "--reason", "ok")
+    pam.fake.caller = "lee@orbit.example"
     access(pam, "revoke", "--entitlement", "pii-reader", "--grant", reply["result"]["name"], "--reason", "done")
     access(pam, "list", "--entitlement", "pii-reader")
     pam.fake.caller = "ana@orbit.example"
