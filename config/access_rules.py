@@ -86,7 +86,12 @@ def _entitlement_problems(team: Team, platform: Platform | None, err: Err) -> li
         at: tuple[Any, ...] = ("access", "entitlements", i)
         entry = entries.get(e.entitlement)
         if entry is None:
-            errors.append(err((*at, "entitlement"), f"unknown entitlement '{e.entitlement}'; the catalogue has: {', '.join(sorted(entries))}"))
+            errors.append(
+                err(
+                    (*at, "entitlement"),
+                    f"unknown entitlement '{e.entitlement}'; the catalogue has: {', '.join(sorted(entries))}",
+                )
+            )
             continue
         if e.entitlement in seen:
             errors.append(err((*at, "entitlement"), f"entitlement '{e.entitlement}' is declared twice"))
@@ -96,13 +101,20 @@ def _entitlement_problems(team: Team, platform: Platform | None, err: Err) -> li
             errors.append(err((*at, "max_duration"), f"'{e.max_duration}' is not a duration like 30m, 4h or 7d"))
         elif seconds > entry.max_seconds:
             errors.append(
-                err((*at, "max_duration"), f"{e.max_duration} exceeds the catalogue's cap for {e.entitlement} ({entry.max_duration})")
+                err(
+                    (*at, "max_duration"),
+                    f"{e.max_duration} exceeds the catalogue's cap for {e.entitlement} ({entry.max_duration})",
+                )
             )
         for kind in e.eligible:
             if not kind.startswith("user:") and team.groups.get(GroupKind(kind)) is None:
-                errors.append(err((*at, "eligible"), f"groups.{kind} is not set in this team file; it cannot be eligible"))
+                errors.append(
+                    err((*at, "eligible"), f"groups.{kind} is not set in this team file; it cannot be eligible")
+                )
         if len(e.eligible) > limits()["requesting_principals"]:
-            errors.append(err((*at, "eligible"), f"PAM takes at most {limits()['requesting_principals']} requesting principals"))
+            errors.append(
+                err((*at, "eligible"), f"PAM takes at most {limits()['requesting_principals']} requesting principals")
+            )
         if entry.approval_required and not e.approvers:
             errors.append(
                 err(
@@ -112,9 +124,11 @@ def _entitlement_problems(team: Team, platform: Platform | None, err: Err) -> li
                 )
             )
         approvers = {k: _lower(approver_member(k, team, platform)) for k in e.approvers}
-        for kind, member in approvers.items():
+        for member in approvers.values():
             if member is None:
-                errors.append(err((*at, "approvers"), "data_owners is not set in platform.yaml; name business_owner or set it"))
+                errors.append(
+                    err((*at, "approvers"), "data_owners is not set in platform.yaml; name business_owner or set it")
+                )
         eligible = {m.lower() for m in eligible_members(e, team)}
         overlap = [k for k, m in approvers.items() if m is not None and m in eligible]
         distinct = {m for m in approvers.values() if m is not None}
@@ -137,7 +151,9 @@ def _grant_problems(team: Team, platform: Platform | None, err: Err) -> list[Con
         at: tuple[Any, ...] = ("access", "grants", i)
         entry = entries.get(g.role)
         if entry is None:
-            errors.append(err((*at, "role"), f"unknown role '{g.role}'; the catalogue has: {', '.join(sorted(entries))}"))
+            errors.append(
+                err((*at, "role"), f"unknown role '{g.role}'; the catalogue has: {', '.join(sorted(entries))}")
+            )
             continue
         if (g.member.lower(), g.role) in seen:
             errors.append(err((*at,), f"{g.member} already has a standing {g.role} grant in this file"))
@@ -161,7 +177,9 @@ def _grant_problems(team: Team, platform: Platform | None, err: Err) -> list[Con
                 errors.append(err((*at, "expires"), cap))
         approver = approver_address(g.approved_by, team, platform)
         if approver is None:
-            errors.append(err((*at, "approved_by"), "data_owners is not set in platform.yaml; name business_owner or set it"))
+            errors.append(
+                err((*at, "approved_by"), "data_owners is not set in platform.yaml; name business_owner or set it")
+            )
         elif approver.lower() == g.email.lower():
             errors.append(err((*at, "approved_by"), f"{g.member} cannot approve their own access"))
     return errors

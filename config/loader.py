@@ -8,7 +8,7 @@ derived-name rules). All problems from all files are raised together in ``Config
 from __future__ import annotations
 
 import datetime
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -201,6 +201,11 @@ def _err(doc: YamlDocument, path: tuple[Any, ...], message: str) -> ConfigError:
     return ConfigError(display_path(doc.file), doc.line(path), format_path(path), message)
 
 
+def _err_in(doc: YamlDocument) -> Callable[[tuple[Any, ...], str], ConfigError]:
+    """``_err`` bound to one file (for rule modules that only know paths)."""
+    return lambda path, message: _err(doc, path, message)
+
+
 def platform_rules(platform: Platform, doc: YamlDocument) -> list[ConfigError]:
     errors = []
     if platform.oncall_channel and platform.oncall_channel not in platform.notification_channels:
@@ -324,7 +329,7 @@ def team_rules(
         errors += _suppression_rules(team, doc, rule_ids, today)
         errors += _people_and_group_rules(team, doc)
         errors += _classification_rules(team, doc)
-        errors += access_rules.problems(team, platform, lambda path, message, doc=doc: _err(doc, path, message))
+        errors += access_rules.problems(team, platform, _err_in(doc))
         if platform is not None:
             errors += _task_threshold_rules(team, doc)
             errors += _approver_rules(team, doc, platform, people=_own_people(team))

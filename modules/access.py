@@ -92,7 +92,9 @@ class TeamAccess(Construct):
                 location=access_catalogue.limits()["location"],
                 parent=f"projects/{project}",
                 max_request_duration=seconds(e.max_duration),
-                eligible_users=[PrivilegedAccessManagerEntitlementEligibleUsers(principals=list(eligible_members(e, team)))],
+                eligible_users=[
+                    PrivilegedAccessManagerEntitlementEligibleUsers(principals=list(eligible_members(e, team)))
+                ],
                 privileged_access=PrivilegedAccessManagerEntitlementPrivilegedAccess(
                     gcp_iam_access=PrivilegedAccessManagerEntitlementPrivilegedAccessGcpIamAccess(
                         resource=project_resource(project),

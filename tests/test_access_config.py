@@ -28,8 +28,14 @@ def test_pii_without_approver_duration_over_cap_and_self_approving_owner_are_all
     )
     found = problems(org_copy)
     entry = line_of(team, "- entitlement: pii-reader")
-    assert f"{team}:{entry + 1}: access.entitlements[0].max_duration: 8d exceeds the catalogue's cap for pii-reader (7d)" in found
-    assert any(p.startswith(f"{team}:{entry}: access.entitlements[0]: pii-reader is restricted: it needs approvers") for p in found)
+    assert (
+        f"{team}:{entry + 1}: access.entitlements[0].max_duration: 8d exceeds the catalogue's cap for pii-reader (7d)"
+        in found
+    )
+    assert any(
+        p.startswith(f"{team}:{entry}: access.entitlements[0]: pii-reader is restricted: it needs approvers")
+        for p in found
+    )
     approvers = line_of(team, "approvers: [business_owner]")
     assert any(
         p.startswith(f"{team}:{approvers}: access.entitlements[2].approvers: business_owner is also eligible")
@@ -49,12 +55,20 @@ def test_standing_grant_over_cap_self_approved_or_of_a_never_standing_role_exits
     team = org_copy / "teams" / "ledger.yaml"
     edit(team, 'expires: "2026-12-31"', 'expires: "2027-03-31"')
     edit(team, "approved_by: business_owner\nsuppressions", "approved_by: data_owners\nsuppressions")
-    edit(org_copy / "platform.yaml", "data_owners: data-owners@orbit.example", "data_owners: jo.contractor@orbit.example")
+    edit(
+        org_copy / "platform.yaml", "data_owners: data-owners@orbit.example", "data_owners: jo.contractor@orbit.example"
+    )
     found = problems(org_copy)
     expires = line_of(team, 'expires: "2027-03-31"')
-    assert f"{team}:{expires}: access.grants[0].expires: 181 days exceeds the catalogue's standing cap for metadata-reader (92d)" in found
+    assert (
+        f"{team}:{expires}: access.grants[0].expires: 181 days exceeds the catalogue's standing cap for metadata-reader (92d)"
+        in found
+    )
     approved = line_of(team, "approved_by: data_owners")
-    assert f"{team}:{approved}: access.grants[0].approved_by: user:jo.contractor@orbit.example cannot approve their own access" in found
+    assert (
+        f"{team}:{approved}: access.grants[0].approved_by: user:jo.contractor@orbit.example cannot approve their own access"
+        in found
+    )
 
 
 def test_pii_is_never_a_standing_grant(org_copy):
@@ -75,5 +89,8 @@ def test_validate_exits_2_with_file_line_and_no_traceback(org_copy):
     edit(team, "      max_duration: 3d\n", "      max_duration: 30d\n")
     result = run("validate", "--config-dir", str(org_copy))
     assert result.returncode == 2
-    assert f"ledger.yaml:{line_of(team, 'max_duration: 30d')}: access.entitlements[0].max_duration" in result.stdout + result.stderr
+    assert (
+        f"ledger.yaml:{line_of(team, 'max_duration: 30d')}: access.entitlements[0].max_duration"
+        in result.stdout + result.stderr
+    )
     assert "Traceback" not in result.stderr

@@ -8,6 +8,7 @@ import copy
 import datetime
 import json
 import shutil
+from pathlib import Path
 
 from policies.engine.gate import run_gate
 
@@ -103,7 +104,9 @@ def test_gate_accepts_exactly_the_declared_standing_grant(org_config, org_synth_
         wider["role"] = "roles/bigquery.dataViewer"  # not a role of the declared catalogue entry
         members.update({f"{lid}x": other, f"{lid}y": longer, f"{lid}z": wider})
 
-    result = run_gate(org_config, _mutated(org_synth_dir, tmp_path, mutate), only={STACK}, today=datetime.date(2026, 11, 1))
+    result = run_gate(
+        org_config, _mutated(org_synth_dir, tmp_path, mutate), only={STACK}, today=datetime.date(2026, 11, 1)
+    )
     hits = sorted(f.address for f in result.failed if f.rule == "MLOPS_IAM_4")
     assert len(hits) == 3 and all(h.endswith(("x", "y", "z")) for h in hits), hits
 
@@ -111,7 +114,7 @@ def test_gate_accepts_exactly_the_declared_standing_grant(org_config, org_synth_
 def test_expired_standing_grant_is_a_finding_at_its_line(org_config, org_synth_dir):
     result = run_gate(org_config, org_synth_dir, only={STACK}, today=datetime.date(2026, 12, 31))
     hits = [f for f in result.failed if f.rule == "MLOPS_IAM_8"]
-    line = next(i for i, text in enumerate(open(LEDGER).read().splitlines(), 1) if 'expires: "2026-12-31"' in text)
+    line = next(i for i, text in enumerate(Path(LEDGER).read_text().splitlines(), 1) if 'expires: "2026-12-31"' in text)
     assert [(f.file, f.line) for f in hits] == [(LEDGER, line)]
     assert "expired on 2026-12-31" in hits[0].message
     assert not [f for f in result.failed if f.rule != "MLOPS_IAM_8"]

@@ -24,6 +24,7 @@ from functools import cache
 import yaml
 
 from config import names, patterns
+from config.access_catalogue import catalogue
 from config.ci_roles import (
     PROJECT_ROLE,
     conditioned_iam_admin,
@@ -35,7 +36,6 @@ from config.ci_roles import (
     types_by_project,
 )
 from config.model import GITHUB_ISSUER, Config, Team
-from config.access_catalogue import catalogue
 from config.patterns import DatasetWrite
 from policies.engine.stackset import Resource, StackDoc
 from policies.iam import calls as rest_calls

@@ -25,7 +25,9 @@ from scripts.commands.options import (
 )
 from scripts.console import EXIT_BAD_INPUT, EXIT_FINDINGS, err, out, print_json
 
-access_app = typer.Typer(help="Request, approve, deny, revoke and list just-in-time access (Privileged Access Manager).")
+access_app = typer.Typer(
+    help="Request, approve, deny, revoke and list just-in-time access (Privileged Access Manager)."
+)
 TeamOpt = typer.Option(..., "--team", "-t", help="Team name (infra/teams/<team>.yaml).")
 EntitlementOpt = typer.Option(..., "--entitlement", help="A catalogue entry the team offers (access.entitlements).")
 GrantOpt = typer.Option(..., "--grant", help="The grant's full name (from `modelops access list`).")
@@ -90,7 +92,9 @@ def _run(
         _error(failure, "Privileged Access Manager refused the request: ")
         raise typer.Exit(EXIT_FINDINGS) from None
     if output is OutputFormat.json:
-        print_json({"action": f"access {action}", "dry_run": False, "result": result, "audit_log": audit.log_path(target)})
+        print_json(
+            {"action": f"access {action}", "dry_run": False, "result": result, "audit_log": audit.log_path(target)}
+        )
         return
     rows = result if isinstance(result, list) else [result]
     out.print(f"access {action}: done ({len(rows)} grant(s))", highlight=False)

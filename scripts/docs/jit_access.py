@@ -3,12 +3,14 @@ from config/data/access_catalogue.yaml and the team files."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from config import access_catalogue
 from config.access_rules import approver_address, eligible_members
 from config.model import Config, Team
 
 
-def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+def _table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> list[str]:
     if not rows:
         return ["(none)"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
@@ -60,7 +62,7 @@ def team_lines(config: Config, team: Team) -> list[str]:
     return [
         "Request with `modelops access request --team "
         + team.name
-        + " --entitlement <entry> --duration 4h --justification \"...\"` (docs/access.md, \"Just-in-time access\").",
+        + ' --entitlement <entry> --duration 4h --justification "..."` (docs/access.md, "Just-in-time access").',
         "",
         *_table(("Entitlement", "Max duration", "Who may request", "Approvers", "Defined at"), rows),
         "",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import re
 import threading
+from collections.abc import Callable
 from http.server import ThreadingHTTPServer
 from typing import Any
 
@@ -75,10 +76,9 @@ class FakePam(FakeGcp):
         """The caller as IAM principals: user:<email> and the groups ``fake.groups`` says they belong to."""
         return {f"user:{self.caller}", *(f"group:{g}" for g in self.groups.get(self.caller, ()))}
 
-
     def handle(self, req: Request) -> tuple[int, Any]:
         ent = r"projects/[^/]+/locations/[^/]+/entitlements/[^/:]+"
-        routes = [
+        routes: list[tuple[str, str, Callable[..., Any]]] = [
             ("POST", rf"^/v1/({ent})/grants$", self._create),
             ("GET", rf"^/v1/({ent})/grants$", self._list),
             ("POST", rf"^/v1/({ent}/grants/[^/:]+):(approve|deny|revoke)$", self._act),

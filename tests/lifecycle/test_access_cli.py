@@ -46,7 +46,9 @@ def test_the_fake_cites_a_source_for_every_behaviour():
 
 def test_request_approve_revoke_with_audit_events(pam):
     pam.fake.caller = "ana@orbit.example"
-    result, reply = access(pam, "request", "--entitlement", "pii-reader", "--duration", "4h", "--justification", "case 42")
+    result, reply = access(
+        pam, "request", "--entitlement", "pii-reader", "--duration", "4h", "--justification", "case 42"
+    )
     assert result.returncode == 0, result.stderr
     grant = reply["result"]
     assert grant["state"] == "APPROVAL_AWAITED" and grant["requestedDuration"] == "14400s"
@@ -95,14 +97,18 @@ def test_deny(pam):
     pam.fake.caller = "ana@orbit.example"
     _, reply = access(pam, "request", "--entitlement", "pii-reader", "--duration", "1h", "--justification", "case 7")
     pam.fake.caller = "kim.berg@orbit.example"
-    result, reply = access(pam, "deny", "--entitlement", "pii-reader", "--grant", reply["result"]["name"], "--reason", "no")
+    result, reply = access(
+        pam, "deny", "--entitlement", "pii-reader", "--grant", reply["result"]["name"], "--reason", "no"
+    )
     assert result.returncode == 0, result.stderr
     assert reply["result"]["state"] == "DENIED"
 
 
 def test_approval_free_entitlement_is_active_at_once(pam):
     pam.fake.caller = "ana@orbit.example"
-    result, reply = access(pam, "request", "--entitlement", "metadata-reader", "--duration", "2h", "--justification", "schema")
+    result, reply = access(
+        pam, "request", "--entitlement", "metadata-reader", "--duration", "2h", "--justification", "schema"
+    )
     assert result.returncode == 0, result.stderr
     assert reply["result"]["state"] == "ACTIVE"  # source: workflow
 
@@ -122,7 +128,9 @@ def test_duration_over_the_team_maximum_exits_2_and_sends_nothing(pam):
 
 
 def test_unknown_entitlement_exits_2(pam):
-    result, _ = access(pam, "request", "--entitlement", "endpoint-predictor", "--duration", "1h", "--justification", "x")
+    result, _ = access(
+        pam, "request", "--entitlement", "endpoint-predictor", "--duration", "1h", "--justification", "x"
+    )
     assert result.returncode == 2 and "offers no entitlement 'endpoint-predictor'" in result.stderr
 
 
