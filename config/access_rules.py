@@ -125,7 +125,7 @@ def _entitlement_problems(team: Team, platform: Platform | None, err: Err) -> li
             )
         approvers = {k: _lower(approver_member(k, team, platform)) for k in e.approvers}
         for member in approvers.values():
-            if member is None:
+            if member is None and platform is not None:  # no platform: its own errors are reported
                 errors.append(
                     err((*at, "approvers"), "data_owners is not set in platform.yaml; name business_owner or set it")
                 )
@@ -176,7 +176,9 @@ def _grant_problems(team: Team, platform: Platform | None, err: Err) -> list[Con
                 )
                 errors.append(err((*at, "expires"), cap))
         approver = approver_address(g.approved_by, team, platform)
-        if approver is None:
+        if approver is None and platform is None:
+            pass  # platform.yaml did not load: its own errors are reported
+        elif approver is None:
             errors.append(
                 err((*at, "approved_by"), "data_owners is not set in platform.yaml; name business_owner or set it")
             )
