@@ -64,6 +64,8 @@ def team_project_types(team: Team) -> set[str]:
         types |= set(table["notification_channels"])
     if team.models:
         types |= set(table["models"])
+    if team.access.entitlements:
+        types |= set(table["access_entitlements"])
     for spec in patterns.used(team):
         types |= set(spec.terraform_types)
     return types

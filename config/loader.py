@@ -8,11 +8,11 @@ derived-name rules). All problems from all files are raised together in ``Config
 from __future__ import annotations
 
 import datetime
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import Any
 
-from config import names, patterns, signals, suppression_rules
+from config import access_rules, names, patterns, signals, suppression_rules
 from config.errors import ConfigError, ConfigInvalid
 from config.model import (
     DEFAULT_PRODUCTION_NAMES,
@@ -148,6 +148,7 @@ def _platform(doc: YamlDocument) -> Platform:
         suppressions=_suppressions(doc, d.get("suppressions")),
         suppression_approvers=tuple(d.get("suppression_approvers", ())),
         default_thresholds=DefaultThresholds(**d.get("default_thresholds", {})),
+        data_owners=d.get("data_owners"),
     )
 
 
@@ -193,6 +194,7 @@ def _team(doc: YamlDocument, defaults: DefaultThresholds) -> Team:
         models=tuple(_model(doc, i, m, defaults) for i, m in enumerate(d.get("models") or [])),
         suppressions=_suppressions(doc, d.get("suppressions")),
         source=_src(doc),
+        access=access_rules.access(d.get("access"), lambda *path: _src(doc, *path)),
     )
 
 
@@ -201,6 +203,11 @@ def _team(doc: YamlDocument, defaults: DefaultThresholds) -> Team:
 
 def _err(doc: YamlDocument, path: tuple[Any, ...], message: str) -> ConfigError:
     return ConfigError(display_path(doc.file), doc.line(path), format_path(path), message)
+
+
+def _err_in(doc: YamlDocument) -> Callable[[tuple[Any, ...], str], ConfigError]:
+    """``_err`` bound to one file (for rule modules that only know paths)."""
+    return lambda path, message: _err(doc, path, message)
 
 
 def platform_rules(platform: Platform, doc: YamlDocument) -> list[ConfigError]:
@@ -326,6 +333,7 @@ def team_rules(
         errors += _suppression_rules(team, doc, rule_ids, today)
         errors += _people_and_group_rules(team, doc)
         errors += _classification_rules(team, doc)
+        errors += access_rules.problems(team, platform, _err_in(doc))
         if platform is not None:
             errors += _task_threshold_rules(team, doc)
             errors += _approver_rules(team, doc, platform, people=_own_people(team))

@@ -122,6 +122,8 @@ class Platform:
     # Who may approve a suppression anywhere (never a team's own people): platform.yaml `suppression_approvers`.
     suppression_approvers: tuple[str, ...] = ()
     default_thresholds: DefaultThresholds = DefaultThresholds()
+    # The platform's data-owner group: may approve any team's access requests (platform.yaml `data_owners`).
+    data_owners: str | None = None
 
     def is_production(self, env: str) -> bool:
         """Whether ``env`` is a production environment (platform.yaml `production:`, see PlatformEnv)."""
@@ -253,6 +255,41 @@ class Suppression:
 
 
 @dataclass(frozen=True)
+class Entitlement:
+    """`access.entitlements[]`: one catalogue entry a team offers through Privileged Access Manager."""
+
+    entitlement: str  # a key of config/data/access_catalogue.yaml
+    max_duration: str  # `<n>m|h|d`, at most the catalogue's cap
+    eligible: tuple[str, ...]  # group kinds of this team file (GroupKind values)
+    approvers: tuple[str, ...]  # `business_owner` | `data_owners`
+    source: Source
+
+
+@dataclass(frozen=True)
+class StandingGrant:
+    """`access.grants[]`: planned long-term access for one person, as an IAM member that expires."""
+
+    member: str  # user:<email>
+    role: str  # a catalogue key
+    reason: str
+    ticket: str
+    granted: str  # YYYY-MM-DD: when it was approved
+    expires: str  # YYYY-MM-DD: access ends when this day begins (00:00 UTC)
+    approved_by: str  # `business_owner` | `data_owners`
+    source: Source
+
+    @property
+    def email(self) -> str:
+        return self.member.split(":", 1)[1]
+
+
+@dataclass(frozen=True)
+class Access:
+    entitlements: tuple[Entitlement, ...] = ()
+    grants: tuple[StandingGrant, ...] = ()
+
+
+@dataclass(frozen=True)
 class Team:
     name: str
     display_name: str
@@ -264,6 +301,7 @@ class Team:
     models: tuple[Model, ...]
     suppressions: tuple[Suppression, ...]
     source: Source
+    access: Access = Access()
 
     def model(self, name: str) -> Model:
         for model in self.models:

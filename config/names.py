@@ -135,6 +135,7 @@ PREDICTOR_ROLE = "modelopsPredictor"  # custom role ids are camelCase without '-
 MODEL_DEPLOYER_ROLE = "modelopsModelDeployer"  # the lifecycle CLI's Vertex AI calls
 BATCH_RUNNER_ROLE = "modelopsBatchRunner"  # the batch workflow's Vertex AI calls
 TABLE_APPENDER_ROLE = "modelopsTableAppender"  # append rows to one table, read nothing
+GRANT_REVOKER_ROLE = "modelopsGrantRevoker"  # list and revoke the team's PAM grants (modelops access)
 MODEL_READER_ROLE = "modelopsModelReader"  # read a model version (the streaming scorer's @champion)
 DLP_PROFILE_TABLE = "dlp_data_profiles"
 

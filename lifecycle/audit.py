@@ -59,7 +59,7 @@ def labels(payload: Mapping[str, Any]) -> dict[str, str]:
     """Entry labels for filtering in Logs Explorer (payload fields are the system of record)."""
     return {
         "team": payload["team"],
-        "model": payload["model"],
+        "model": payload.get("model") or "",
         "action": payload["action"],
         "env": payload["env"],
         "outcome": payload["outcome"],

@@ -17,7 +17,7 @@ from cdktn_provider_google.project_iam_member import ProjectIamMember
 from cdktn_provider_google.service_account_iam_member import ServiceAccountIamMember
 from constructs import Construct
 
-from config import names, patterns
+from config import access_catalogue, names, patterns
 from config.model import GroupKind, Groups, Team
 from config.names import AccountKind
 from modules.column_security import PiiTaxonomy
@@ -98,12 +98,22 @@ CUSTOM_ROLES: dict[str, tuple[str, str, tuple[str, ...]]] = {
         "Append rows to a table (streaming insert); read nothing.",
         ("bigquery.tables.get", "bigquery.tables.updateData"),
     ),
+    names.GRANT_REVOKER_ROLE: (
+        "ModelOps grant revoker",
+        "List the grants of the team's PAM entitlements and end one early (modelops access list|revoke).",
+        (
+            "privilegedaccessmanager.grants.list",
+            "privilegedaccessmanager.grants.revoke",
+            "privilegedaccessmanager.operations.get",
+        ),
+    ),
 }
 PREDICTOR = "custom:" + names.PREDICTOR_ROLE
 MODEL_DEPLOYER = "custom:" + names.MODEL_DEPLOYER_ROLE
 BATCH_RUNNER = "custom:" + names.BATCH_RUNNER_ROLE
 TABLE_APPENDER = "custom:" + names.TABLE_APPENDER_ROLE
 MODEL_READER = "custom:" + names.MODEL_READER_ROLE
+GRANT_REVOKER = "custom:" + names.GRANT_REVOKER_ROLE
 PREDICTOR_PERMISSIONS = CUSTOM_ROLES[names.PREDICTOR_ROLE][2]
 
 
@@ -140,6 +150,12 @@ TEAM_GRANTS: tuple[Grant, ...] = (
         "redeploy a model, which runs as the serving account, in an incident",
     ),
     Grant(GroupKind.ADMINS, On.PROJECT, "roles/bigquery.jobUser", "run queries"),
+    Grant(
+        GroupKind.ADMINS,
+        On.PROJECT,
+        GRANT_REVOKER,
+        "list the team's just-in-time grants and end one early (modelops access list|revoke)",
+    ),
     Grant(
         GroupKind.ADMINS,
         On.PROJECT,
@@ -373,4 +389,12 @@ def team_project_roles(team: Team, env: str, platform_project: str, production: 
         if role.startswith("custom:"):
             role = f"projects/{project}/roles/{role.split(':', 1)[1]}"
         out.setdefault(where, set()).add(role)
+    # Standing grants of single people (modules/access.py): project-level members of their catalogue roles.
+    entries = access_catalogue.catalogue()
+    for g in team.access.grants:
+        for binding in entries[g.role].roles if g.role in entries else ():
+            role = binding.role
+            if role.startswith("custom:"):
+                role = f"projects/{project}/roles/{role.split(':', 1)[1]}"
+            out.setdefault(project, set()).add(role)
     return out

@@ -85,6 +85,15 @@ class TeamPlatformAccess(Construct):
             role=AUDIT_LOG_WRITER,
             member=Principal.group(GroupKind.ADMINS, team.groups.admins).member,
         )
+        # Developers request just-in-time access (modelops access request, lifecycle/access.py); the command writes
+        # its modelops-audit event here like every lifecycle command.
+        self.grants["developers-audit-writer"] = ProjectIamMember(
+            self,
+            "developers-audit-log-writer",
+            project=platform.project,
+            role=AUDIT_LOG_WRITER,
+            member=Principal.group(GroupKind.DEVELOPERS, team.groups.developers).member,
+        )
         logging = DataGoogleLoggingProjectSettings(self, "logging-settings", project=project)
         self.grants["audit-sink-writer"] = platform.governance.grant_write(
             Principal.service_account(logging.logging_service_account_id, "sink-writer"),

@@ -9,6 +9,7 @@ from constructs import Construct
 from config import names, patterns
 from config.model import Team
 from config.names import AccountKind
+from modules.access import TeamAccess
 from modules.column_security import PiiTaxonomy
 from modules.dlp import DatasetPiiDiscovery
 from modules.governance import AuditSinkToDataset, DataAccessAuditLogs
@@ -88,6 +89,15 @@ class TeamStack(ModelOpsStack):
             ci_applier=f"{names.CI_APPLIER}@{platform.project}.iam.gserviceaccount.com"
             if platform.ci is not None and platform.ci.applier is not None
             else None,
+        )
+        self.access = TeamAccess(
+            self,
+            "access",
+            team=team,
+            platform=platform.platform,
+            project=project,
+            dataset=names.metadata_dataset_id(team.name),
+            role_name=self.iam.role_name,
         )
         if platform.ci is not None:
             self.service_accounts.grant_workload_identity_user(

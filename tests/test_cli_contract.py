@@ -107,6 +107,20 @@ BAD_INPUT = {
     "promote": ("promote", "--team", "nope", "--model", "m", "--version", "1", "-c", ORG_DIR),
     "rollback": ("rollback", "--team", "nope", "--model", "m", "--to", "1", "-c", ORG_DIR),
     "status": ("status", "--team", "nope", "-c", ORG_DIR),
+    "access": (
+        "access",
+        "request",
+        "--team",
+        "ledger",
+        "--entitlement",
+        "pii-reader",
+        "--duration",
+        "30d",
+        "--justification",
+        "x",
+        "-c",
+        ORG_DIR,
+    ),
     "unknown option": ("validate", "--no-such-option"),
 }
 

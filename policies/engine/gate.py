@@ -14,8 +14,8 @@ from policies.engine.builtin import builtin_info
 from policies.engine.checkov_runner import run_checkov
 from policies.engine.findings import Finding, Passed
 from policies.engine.sources import SourceMap
-from policies.engine.stackset import Scan, StackDoc, load_stacks, stack_owners
-from policies.rulebase import RuleInfo, set_stack_owners
+from policies.engine.stackset import Scan, StackDoc, load_stacks, stack_owners, standing_grant_keys
+from policies.rulebase import RuleInfo, set_stack_owners, set_standing_grants
 
 SEVERITY_ORDER = {"CRITICAL": 0, "HIGH": 1, "MEDIUM": 2, "LOW": 3}
 
@@ -72,10 +72,10 @@ def run_gate(
     findings: list[Finding] = []
     passed: list[Passed] = []
 
+    # resource rules see each resource's stack, team, env and whether it is production by its file
     production = [e for e in config.platform.environments if config.platform.is_production(e)]
-    set_stack_owners(
-        stack_owners(config), production
-    )  # resource rules see each resource's stack, team and env by its file
+    set_stack_owners(stack_owners(config), production)
+    set_standing_grants(standing_grant_keys(config))  # the only user: principals MLOPS_IAM_4 accepts
     results = run_checkov([s.file for s in stacks], registry.CHECKS_DIR, registry.resource_rule_ids())
     timings["checkov"] = time.perf_counter() - started
     for r in results:
@@ -94,7 +94,7 @@ def run_gate(
 
     started = time.perf_counter()
     base = load_stacks(config, base_synth_dir) if base_synth_dir is not None else None
-    scan = Scan(config, stacks, everything, base_stacks=base)
+    scan = Scan(config, stacks, everything, base_stacks=base, today=today)
     stacks_by_name = {s.name: s for s in stacks}
     for rule in registry.config_rules():
         info = infos[rule.id]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from config import names
+from config import access_catalogue, names
 from config.model import Config
 
 
@@ -78,6 +79,8 @@ class Scan:
     # The base revision's stacks (``--changed-from`` / ``--base-synth-dir``) for the replacement preview
     # (MLOPS_TF_9, MLOPS_TF_10); None when there is nothing to compare with.
     base_stacks: list[StackDoc] | None = None
+    # The date the gate judges expiry by (standing grants, MLOPS_IAM_8); None: nothing expires.
+    today: datetime.date | None = None
 
     def __post_init__(self) -> None:
         self.all_stacks = self.all_stacks or list(self.stacks)
@@ -101,6 +104,18 @@ def stack_owners(config: Config) -> dict[str, tuple[str | None, str]]:
         for env in team.environments:
             out[names.team_stack(team.name, env)] = (team.name, env)
     return out
+
+
+def standing_grant_keys(config: Config) -> set[tuple[str, str, str, str]]:
+    """(team, member, role, expiry condition) of every binding of every declared standing grant (MLOPS_IAM_4)."""
+    entries = access_catalogue.catalogue()
+    return {
+        (team.name, g.member, b.role, access_catalogue.expiry_condition(g.expires))
+        for team in config.teams
+        for g in team.access.grants
+        if g.role in entries
+        for b in entries[g.role].roles
+    }
 
 
 def load_stacks(config: Config, synth_dir: Path, only: set[str] | None = None) -> list[StackDoc]:

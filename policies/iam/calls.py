@@ -55,6 +55,8 @@ def needed(method: str, notes: dict[str, Any]) -> tuple[frozenset[str], str | No
     mapped = google_iam.method_permissions(method)
     note = notes.get(method, {})
     out = (set(mapped or ()) | set(note.get("permissions", ()))) - set(note.get("not_needed", {}))
+    if not out and note.get("no_permission"):
+        return frozenset(), None  # Google's REST page names no IAM permission (e.g. PAM authorizes by entitlement)
     if not out:
         where = "is not in" if mapped is None else "has no permission in"
         return frozenset(), (

@@ -24,6 +24,7 @@ from functools import cache
 import yaml
 
 from config import names, patterns
+from config.access_catalogue import catalogue
 from config.ci_roles import (
     PROJECT_ROLE,
     conditioned_iam_admin,
@@ -262,6 +263,20 @@ def evaluate(config: Config, stacks: Iterable[StackDoc]) -> list[Verdict]:
 CI_MEMBERS = ("ci:applier", "ci:planner")
 
 
+def _standing_role(config: Config, g: Grant) -> bool:
+    """``g`` grants a role of the catalogue entry a standing grant of its team declares for its member."""
+    entries = catalogue()
+    member = g.member.removeprefix("standing:")
+    team = config.team(g.team) if g.team else None
+    roles = {
+        b.role
+        for s in (team.access.grants if team is not None else ())
+        if s.member == member and s.role in entries
+        for b in entries[s.role].roles
+    }
+    return g.role in roles
+
+
 def _evaluate_env(config: Config, env: str, env_stacks: list[StackDoc]) -> list[Verdict]:
     out: list[Verdict] = []
     team_stacks = {s.team: s for s in env_stacks if s.team}
@@ -273,6 +288,8 @@ def _evaluate_env(config: Config, env: str, env_stacks: list[StackDoc]) -> list[
     for g in grants:
         if g.member in CI_MEMBERS and g.target.endswith("_project"):
             continue  # checked against the resource types below
+        if g.member.startswith("standing:") and g.target == "team_project" and _standing_role(config, g):
+            continue  # a declared standing grant: its roles are the catalogue's (config/data/access_catalogue.yaml)
         actual[(g.member, g.team, g.target, g.role)].append(g)
 
     # least privilege: every grant is one the contract asks for, with a role Google says serves its steps

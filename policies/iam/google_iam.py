@@ -68,6 +68,10 @@ def roles_in_use() -> set[str]:
     for grants in table["bootstrap"].values():
         out |= {r for r in grants.values() if isinstance(r, str) and r.startswith("roles/")}
     out |= set(source()["extra_roles"])
+    from config.access_catalogue import catalogue
+
+    # The roles the access catalogue lets people obtain (PAM entitlements, standing grants).
+    out |= {b.role for entry in catalogue().values() for b in entry.roles if b.role.startswith("roles/")}
     return out
 
 

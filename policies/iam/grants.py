@@ -127,6 +127,8 @@ class Resolver:
         if value.startswith("serviceAccount:"):
             email = value.removeprefix("serviceAccount:")
             return self._account(email.split("@", 1)[0], team)
+        if value.startswith("user:") and team is not None and any(g.member == value for g in team.access.grants):
+            return f"standing:{value}"  # a declared standing grant (access.grants): the catalogue says its roles
         return f"unknown:{value}"
 
     def _account(self, account_id: str, team: Team | None) -> str:

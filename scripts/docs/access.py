@@ -261,6 +261,12 @@ def blocks(config: Config, stacks: Mapping[str, dict] | None = None) -> dict[str
             [(f"`{e['identity']}`", _role(e["role"]), f"`{e['target']}`", e["why"]) for e in data["exceptions"]],
         )
     )
+    from scripts.docs.jit_access import catalogue_lines, team_lines
+
+    out["access-catalogue"] = "\n".join(catalogue_lines())
+    out["access-by-team"] = "\n".join(
+        line for t in config.teams for line in (f"### `{t.name}`", "", *team_lines(config, t), "")
+    )
     kinds = ("admins", "developers", "viewers", "sensitive_data_readers", "consumers")
     out["example-groups"] = "\n".join(
         _table(

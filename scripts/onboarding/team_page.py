@@ -222,6 +222,9 @@ def team_page(config: Config, team: Team, stacks: dict[str, StackFacts]) -> str:
         stack = stacks.get(names.team_stack(team.name, env))
         if stack is not None:
             lines += env_section(config, team, env, stack)
+    from scripts.docs.jit_access import team_lines
+
+    lines += ["## Just-in-time access and standing grants", "", *team_lines(config, team), ""]
     suppressions = [[s.rule, f"`{s.resource}`", s.reason, s.approved_by, s.expires] for s in team.suppressions]
     lines += [
         "## Policy exceptions in force",

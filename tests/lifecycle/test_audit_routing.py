@@ -61,6 +61,8 @@ def test_only_lifecycle_identities_may_write_log_entries_in_the_audit_project(or
                 writers.add((name, grant["member"]))
     teams = [t for t in org_config.teams if env in t.environments]
     admins = {(names.platform_stack(env), f"group:{t.groups.admins}") for t in teams}
+    # developers write the audit events of their just-in-time access requests (modelops access request)
+    admins |= {(names.platform_stack(env), f"group:{t.groups.developers}") for t in teams}
     deployers = {
         (names.team_stack(t.name, env), m)
         for (n, m) in writers

@@ -60,5 +60,8 @@ def rule_results(tmp_path_factory, org_config):
                     tmp_path_factory.mktemp(f"{rule}-{case}-base"),
                     {stack: stack_doc(stack, projects[stack], fixture["base"])},
                 )
-            out[rule, case] = run_gate(org_config, root, today=TODAY, base_synth_dir=base)
+            # a fixture may judge a case as of another day (expiry rules: MLOPS_IAM_8)
+            today = fixture.get("today", {}).get(case)
+            day = datetime.date.fromisoformat(today) if today else TODAY
+            out[rule, case] = run_gate(org_config, root, today=day, base_synth_dir=base)
     return out

@@ -1,0 +1,98 @@
+"""The access catalogue (config/data/access_catalogue.yaml): which roles a person may obtain outside the standing
+groups, for how long, and who must approve; Google's PAM limits beside it, with citations.
+
+Read by the loader (team files pick entries), the team stack (one PAM entitlement per pick), the gate and the
+access CLI. Without the provider bindings, so every layer may use it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+CATALOGUE_FILE = Path(__file__).resolve().parent / "data" / "access_catalogue.yaml"
+DURATION = re.compile(r"^([0-9]+)([mhd])$")
+UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400}
+
+
+def duration_seconds(text: str) -> int | None:
+    """`30m`, `4h`, `7d` -> seconds; None when the text is not such a duration."""
+    match = DURATION.match(str(text))
+    return int(match.group(1)) * UNIT_SECONDS[match.group(2)] if match else None
+
+
+@dataclass(frozen=True)
+class RoleBinding:
+    role: str  # roles/... or custom:<id> (modules/team_iam.py CUSTOM_ROLES)
+    condition: str | None  # a key of the catalogue's `conditions`
+    source: str
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    key: str
+    title: str
+    why: str
+    risk: str
+    approval_required: bool
+    max_duration: str
+    standing_cap: str
+    eligible: tuple[str, ...]  # team group kinds (config.model.GroupKind values)
+    roles: tuple[RoleBinding, ...]
+
+    @property
+    def max_seconds(self) -> int:
+        return duration_seconds(self.max_duration) or 0
+
+    @property
+    def standing_cap_days(self) -> int:
+        return (duration_seconds(self.standing_cap) or 0) // 86400
+
+
+@cache
+def raw() -> dict[str, Any]:
+    return yaml.safe_load(CATALOGUE_FILE.read_text())
+
+
+@cache
+def catalogue() -> dict[str, CatalogueEntry]:
+    out = {}
+    for key, e in raw()["entitlements"].items():
+        out[key] = CatalogueEntry(
+            key=key,
+            title=e["title"],
+            why=e["why"],
+            risk=e["risk"],
+            approval_required=e["approval"] == "required",
+            max_duration=e["max_duration"],
+            standing_cap=e["standing_cap"],
+            eligible=tuple(e["eligible"]),
+            roles=tuple(RoleBinding(r["role"], r.get("condition"), r["source"]) for r in e["roles"]),
+        )
+    return out
+
+
+def limits() -> dict[str, Any]:
+    return dict(raw()["limits"])
+
+
+def entitlement_id(key: str) -> str:
+    """The PAM entitlement id of a catalogue entry in a team project (unique per project)."""
+    return f"modelops-{key}"
+
+
+def condition(binding: RoleBinding, *, project: str, dataset: str) -> str | None:
+    """The IAM condition expression of a binding in one team project, or None."""
+    if binding.condition is None:
+        return None
+    return " ".join(raw()["conditions"][binding.condition].split()).format(project=project, dataset=dataset)
+
+
+def expiry_condition(expires: str) -> str:
+    """The condition of a standing grant: access ends when its expiry day begins (00:00 UTC)."""
+    return f'request.time < timestamp("{expires}T00:00:00Z")'

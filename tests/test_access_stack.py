@@ -1,0 +1,120 @@
+"""The team stack's access resources on the fixture organisation: one PAM entitlement per declared catalogue
+entry (logical id from its name), secure with no options; standing grants as IAM members with the exact expiry;
+the gate accepts exactly the declared standing grants and flags expired ones at their line."""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import json
+import shutil
+from pathlib import Path
+
+from policies.engine.gate import run_gate
+
+STACK = "team-ledger-dev"
+LEDGER = "tests/fixtures/org/teams/ledger.yaml"
+DATASET_CONDITION = (
+    'resource.name == "projects/orbit-ledger-dev/datasets/{d}" || '
+    'resource.name.startsWith("projects/orbit-ledger-dev/datasets/{d}/")'
+)
+
+
+def entitlements(stacks, stack=STACK):
+    return stacks[stack]["resource"]["google_privileged_access_manager_entitlement"]
+
+
+def by_id(stacks, stack=STACK):
+    return {conf["entitlement_id"]: conf for conf in entitlements(stacks, stack).values()}
+
+
+def test_one_entitlement_per_declared_entry_with_ids_from_names(org_stacks, org_config):
+    for team in org_config.teams:
+        for env in team.environments:
+            found = by_id(org_stacks, f"team-{team.name}-{env}")
+            assert set(found) == {f"modelops-{e.entitlement}" for e in team.access.entitlements}
+    assert all("_pii-reader_" in lid or "_metadata-reader_" in lid or "_pipeline-operator_" in lid
+               for lid in entitlements(org_stacks))  # fmt: skip
+
+
+def test_pii_reader_is_approved_justified_capped_and_narrowed_to_the_team_dataset(org_stacks):
+    from config import names
+
+    pii = by_id(org_stacks)["modelops-pii-reader"]
+    assert pii["parent"] == "projects/orbit-ledger-dev" and pii["location"] == "global"
+    assert pii["max_request_duration"] == "259200s"  # 3d, the team file's value (cap 7d)
+    assert pii["requester_justification_config"] == {"unstructured": {}}
+    assert pii["eligible_users"] == [{"principals": ["group:ledger-developers@orbit.example"]}]
+    manual = pii["approval_workflow"]["manual_approvals"]
+    assert manual["require_approver_justification"] is True
+    assert manual["steps"] == [
+        {
+            "approvals_needed": 1,
+            "approvers": {"principals": ["group:data-owners@orbit.example", "user:kim.berg@orbit.example"]},
+        }
+    ]
+    access = pii["privileged_access"]["gcp_iam_access"]
+    assert access["resource"] == "//cloudresourcemanager.googleapis.com/projects/orbit-ledger-dev"
+    assert access["resource_type"] == "cloudresourcemanager.googleapis.com/Project"
+    roles = {b["role"]: b.get("condition_expression") for b in access["role_bindings"]}
+    dataset = names.metadata_dataset_id("ledger")
+    assert roles == {
+        "roles/bigquery.dataViewer": DATASET_CONDITION.format(d=dataset),
+        "roles/datacatalog.categoryFineGrainedReader": None,
+        "roles/bigquery.jobUser": None,
+    }
+
+
+def test_low_risk_entry_without_approvers_has_no_workflow(org_stacks):
+    assert "approval_workflow" not in by_id(org_stacks)["modelops-metadata-reader"]
+
+
+def test_standing_grant_is_a_conditional_member_with_the_exact_expiry(org_stacks):
+    from config import names
+
+    members = org_stacks[STACK]["resource"]["google_project_iam_member"]
+    standing = [m for m in members.values() if m["member"].startswith("user:")]
+    assert len(standing) == 1
+    grant = standing[0]
+    assert grant["member"] == "user:jo.contractor@orbit.example"
+    assert grant["role"] == "roles/bigquery.metadataViewer"
+    condition = DATASET_CONDITION.format(d=names.metadata_dataset_id("ledger"))
+    assert grant["condition"]["expression"] == f'request.time < timestamp("2026-12-31T00:00:00Z") && ({condition})'
+    assert "LEDGER-881" in grant["condition"]["description"]
+
+
+def _mutated(org_synth_dir, tmp_path, mutate):
+    out = tmp_path / "cdktf.out"
+    shutil.copytree(org_synth_dir, out)
+    file = out / "stacks" / STACK / "cdk.tf.json"
+    doc = json.loads(file.read_text())
+    mutate(doc["resource"]["google_project_iam_member"])
+    file.write_text(json.dumps(doc))
+    return out
+
+
+def test_gate_accepts_exactly_the_declared_standing_grant(org_config, org_synth_dir, tmp_path):
+    def mutate(members):
+        (lid, grant), *_ = [(k, v) for k, v in members.items() if v["member"].startswith("user:")]
+        other = copy.deepcopy(grant)
+        other["member"] = "user:someone.else@orbit.example"  # not declared
+        longer = copy.deepcopy(grant)
+        longer["condition"]["expression"] = longer["condition"]["expression"].replace("2026-12-31", "2027-12-31")
+        wider = copy.deepcopy(grant)
+        wider["role"] = "roles/bigquery.dataViewer"  # not a role of the declared catalogue entry
+        members.update({f"{lid}x": other, f"{lid}y": longer, f"{lid}z": wider})
+
+    result = run_gate(
+        org_config, _mutated(org_synth_dir, tmp_path, mutate), only={STACK}, today=datetime.date(2026, 11, 1)
+    )
+    hits = sorted(f.address for f in result.failed if f.rule == "MLOPS_IAM_4")
+    assert len(hits) == 3 and all(h.endswith(("x", "y", "z")) for h in hits), hits
+
+
+def test_expired_standing_grant_is_a_finding_at_its_line(org_config, org_synth_dir):
+    result = run_gate(org_config, org_synth_dir, only={STACK}, today=datetime.date(2026, 12, 31))
+    hits = [f for f in result.failed if f.rule == "MLOPS_IAM_8"]
+    line = next(i for i, text in enumerate(Path(LEDGER).read_text().splitlines(), 1) if 'expires: "2026-12-31"' in text)
+    assert [(f.file, f.line) for f in hits] == [(LEDGER, line)]
+    assert "expired on 2026-12-31" in hits[0].message
+    assert not [f for f in result.failed if f.rule != "MLOPS_IAM_8"]
