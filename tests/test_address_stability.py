@@ -5,6 +5,7 @@ One extra in-process synth (dev only) of a config with a model added (ledger), a
 with the session's example synth. Every address that appears or disappears must belong to the
 model or team that changed.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -13,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from stacks.app import Selection, build_app
 from config.model import TeamEnv
+from stacks.app import Selection, build_app
 
 
 def _paths(stack: dict) -> dict[str, str]:
@@ -33,8 +34,11 @@ def changed(org_config, tmp_path_factory) -> dict[str, dict]:
     ledger, reach, scout = (org_config.team(n) for n in ("ledger", "reach", "scout"))
     new_model = dataclasses.replace(ledger.model("pay-scorer"), name="pay-scorer-v2")
     treasury = dataclasses.replace(
-        scout, name="treasury", display_name="Treasury",
-        environments={e: TeamEnv(e, f"orbit-treasury-{e}") for e in scout.environments})
+        scout,
+        name="treasury",
+        display_name="Treasury",
+        environments={e: TeamEnv(e, f"orbit-treasury-{e}") for e in scout.environments},
+    )
     teams = (
         dataclasses.replace(scout, models=tuple(reversed(scout.models))),
         treasury,
@@ -53,8 +57,7 @@ def _diff(before: dict, after: dict) -> tuple[dict[str, str], dict[str, str]]:
 
 
 def test_the_new_team_gets_its_own_stack(changed, org_stacks):
-    assert set(changed) == {"platform-dev", "team-ledger-dev", "team-reach-dev", "team-scout-dev",
-                            "team-treasury-dev"}
+    assert set(changed) == {"platform-dev", "team-ledger-dev", "team-reach-dev", "team-scout-dev", "team-treasury-dev"}
     assert changed["team-treasury-dev"]["resource"]
 
 
@@ -70,8 +73,10 @@ def test_a_new_team_only_adds_its_own_addresses_to_the_platform_stack(changed, o
     assert all(p.startswith("team-reach/") or "-team-reach-" in p for p in removed.values()), removed
     assert "metrics-scope/orbit-treasury-dev" in added.values()
     assert any(p.startswith("team-treasury/tenancy/") for p in added.values())
-    assert all(p == "metrics-scope/orbit-treasury-dev" or p.startswith("team-treasury/")
-               or "-team-treasury-" in p for p in added.values()), added
+    assert all(
+        p == "metrics-scope/orbit-treasury-dev" or p.startswith("team-treasury/") or "-team-treasury-" in p
+        for p in added.values()
+    ), added
 
 
 def test_adding_a_model_only_adds_addresses_of_that_model(changed, org_stacks):
@@ -87,8 +92,10 @@ def test_removing_a_model_only_removes_addresses_of_that_model_and_its_pattern_k
     # append grant on prediction_history and its model-reader role (it resolves @champion). (The Pub/Sub agent's
     # write grant on the archive table lives under the model; its key grant and the CI's Pub/Sub roles are the
     # platform stack's, below.)
-    streaming_team_level = {"metadata/streaming-scorer-prediction_history-appender",
-                            "iam/serving-custom-modelopsModelReader"}
+    streaming_team_level = {
+        "metadata/streaming-scorer-prediction_history-appender",
+        "iam/serving-custom-modelopsModelReader",
+    }
     assert "metadata/streaming-scorer-prediction_history-appender" in removed.values()
     assert all(p.startswith("intent-propensity/") or p in streaming_team_level for p in removed.values()), removed
     added, removed = _diff(org_stacks["platform-dev"], changed["platform-dev"])

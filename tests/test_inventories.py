@@ -1,4 +1,5 @@
 """Each example stack matches its reviewed inventory of resource counts per type."""
+
 from __future__ import annotations
 
 import pytest
