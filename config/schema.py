@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 from collections.abc import Iterator
@@ -141,4 +142,6 @@ def _type_name(value: Any) -> str:
         return "a list"
     if isinstance(value, (int, float)):
         return f"the number {value}"
+    if isinstance(value, (datetime.date, datetime.datetime)):  # YAML reads an unquoted 2024-01-01 as a date
+        return f"the date {value.isoformat()} (quote it to make it a string)"
     return f"{type(value).__name__} {value!r}"

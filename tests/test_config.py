@@ -252,3 +252,13 @@ def test_same_environment_secrets_resolve_to_each_stacks_own_project(org_stacks)
         team = org_stacks[f"team-reach-{env}"]["ephemeral"]["google_secret_manager_secret_version"]
         # the team's Slack token from the team project; the on-call copy's key from the platform project
         assert sorted(s["project"] for s in team.values()) == [f"orbit-mlops-{env}", f"orbit-reach-{env}"]
+
+
+def test_an_unquoted_date_where_a_string_belongs_says_so_in_yaml_terms(org_copy):
+    team = org_copy / "teams" / "ledger.yaml"
+    team.write_text(team.read_text().replace("display_name: Ledger Risk", "display_name: 2024-01-01"))
+    with pytest.raises(ConfigInvalid) as raised:
+        load_config(org_copy)
+    [error] = raised.value.errors
+    assert (error.path, error.line) == ("display_name", 3)
+    assert error.message == "must be a string, got the date 2024-01-01 (quote it to make it a string)"
