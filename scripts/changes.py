@@ -87,7 +87,13 @@ def _git(args: list[str], cwd: Path) -> str:
 def changed_files(ref: str, cwd: Path) -> tuple[Path, list[str]]:
     """(repository root, files changed since ``ref`` including uncommitted and untracked ones)."""
     root = Path(_git(["rev-parse", "--show-toplevel"], cwd).strip())
-    _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd)
+    try:
+        _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd)
+    except GitError:
+        raise GitError(
+            f"unknown git ref '{ref}' (no such commit, branch or tag here; in CI, fetch it first: "
+            "actions/checkout with fetch-depth: 0)"
+        ) from None
     files = _git(["diff", "--name-only", ref, "--"], root).splitlines()
     files += _git(["ls-files", "--others", "--exclude-standard"], root).splitlines()
     return root, sorted(set(f for f in files if f))

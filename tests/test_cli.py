@@ -72,6 +72,9 @@ def test_stacks_lists_names_and_rejects_unknown_teams():
     unknown = run("stacks", "--config-dir", ORG_DIR, "--team", "nope")
     assert unknown.returncode == 2
     assert "--team nope: no such team" in unknown.stderr
+    bad_ref = run("stacks", "--config-dir", ORG_DIR, "--changed-from", "no-such-ref-anywhere")
+    assert bad_ref.returncode == 2 and "unknown git ref 'no-such-ref-anywhere'" in bad_ref.stderr, bad_ref.stderr
+    assert "Traceback" not in bad_ref.stderr
 
 
 def test_unknown_option_is_bad_input():

@@ -55,9 +55,10 @@ def test_onboard_a_team_then_remove_an_example_team(tmp_path):
 
     removed = existing[0]
     (config / "teams" / f"{removed}.yaml").unlink()
-    written = run("docs", "-c", str(config), "--docs-dir", str(docs), *COMPANY_DOCS)
+    written = run("docs", "-c", str(config), "--docs-dir", str(docs), *COMPANY_DOCS, "--output", "json")
     assert written.returncode == 0, written.stderr
     assert not (docs / "teams" / f"{removed}.md").exists()
+    assert str(docs / "teams" / f"{removed}.md") in json.loads(written.stdout)["removed"]
     checks = _any_config_checks(config, docs)
     assert checks.returncode == 0, checks.stdout[-4000:] + checks.stderr[-2000:]
 

@@ -41,15 +41,26 @@ def docs(
         changed = generate(
             run, check=check, only=tuple(only or ()), progress=lambda name: status.update(f"generating docs: {name}...")
         )
-    shown = [str(p.relative_to(REPO)) if p.is_relative_to(REPO) else str(p) for p in changed]
+
+    def shown(paths: list) -> list[str]:
+        return [str(p.relative_to(REPO)) if p.is_relative_to(REPO) else str(p) for p in paths]
+
+    # after a write, a changed file that no longer exists was a page whose subject is gone
+    written, removed = shown([p for p in changed if p.exists()]), shown([p for p in changed if not p.exists()])
     if output is OutputFormat.json:
-        print_json({"check": check, "stale" if check else "written": shown})
+        print_json(
+            {"check": check, "stale": shown(changed)}
+            if check
+            else {"check": check, "written": written, "removed": removed}
+        )
     elif check:
-        for path in shown:
+        for path in shown(changed):
             out.print(f"stale: {path}", highlight=False)
-        out.print("run: modelops docs" if shown else "docs up to date", highlight=False)
+        out.print("run: modelops docs" if changed else "docs up to date", highlight=False)
     else:
-        out.print(f"{len(shown)} file(s) written" + "".join(f"\n  {p}" for p in shown), highlight=False)
+        out.print(f"{len(written)} file(s) written" + "".join(f"\n  {p}" for p in written), highlight=False)
+        if removed:
+            out.print(f"{len(removed)} file(s) removed" + "".join(f"\n  {p}" for p in removed), highlight=False)
     if check and changed:
         raise typer.Exit(EXIT_FINDINGS)
 
