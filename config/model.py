@@ -50,8 +50,9 @@ class PlatformEnv:
     project_id: str
     # Production environments: people get read-only Vertex AI access (champion and traffic move only through the
     # lifecycle CLI) and endpoints log at least MLOPS_AUDIT_2's share of predictions. platform.yaml
-    # `production:`; absent, an environment named as in DEFAULT_PRODUCTION_NAMES is production.
-    production: bool = False
+    # `production:`; absent, an environment named as in DEFAULT_PRODUCTION_NAMES is production (the loader
+    # decides: no dataclass default, since it depends on the name).
+    production: bool
     state_bucket: str | None = None  # local state when absent
     network: str = "default"
     subnetwork: str | None = None
