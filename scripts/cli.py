@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "scripts.commands.lifecycle",
     "scripts.commands.docs",
     "scripts.commands.listing",
+    "scripts.commands.report",
 )
 
 app = typer.Typer(

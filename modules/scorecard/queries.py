@@ -74,6 +74,19 @@ _TEAM_READS: dict[str, tuple[tuple[Column, ...], tuple[str, ...], str, str]] = {
         names.DATA_QUALITY_TABLE,
         "DATE_SUB(@period_end, INTERVAL 7 DAY)",
     ),
+    # The whole period, for the report's trend charts (trends.sql).
+    "model_quality_period": (
+        MODEL_QUALITY_COLUMNS,
+        ("evaluation_date", "model", "metric", "value", "threshold"),
+        names.MODEL_QUALITY_TABLE,
+        "@period_start",
+    ),
+    "drift_period": (
+        DRIFT_COLUMNS,
+        ("check_date", "model", "feature", "psi", "threshold"),
+        names.DRIFT_TABLE,
+        "@period_start",
+    ),
 }
 
 
@@ -130,6 +143,18 @@ def render(group: str, sources: Sources, models: Sequence[ModelRow]) -> str:
         activity=sources.governance(ACTIVITY_TABLE),
         **{read: _team_reads(sources, read) for read in _TEAM_READS},
     )
+
+
+def trends(sources: Sources) -> str:
+    """Daily quality metrics and drift of the period (trends.sql), for the report's charts."""
+    return render("trends", sources, ())
+
+
+def scorecard_rows(sources: Sources, team: str | None) -> str:
+    """The report's read of the scorecard table: one period, and for a team its own rows plus platform-wide ones."""
+    where = "period_start = @period_start" + (" AND (team = @team OR team IS NULL)" if team else "")
+    columns = ", ".join(c for c in ("measure_group", *OUTPUT))
+    return f"SELECT {columns} FROM {sources.governance(SCORECARD_TABLE)} WHERE {where}"
 
 
 def _strip_comments(sql: str) -> str:

@@ -1,12 +1,5 @@
-"""The scorecard SQL on DuckDB: governance tables as Cloud Logging's sink writes them, team tables as declared.
-
-The sink's tables follow Google's BigQuery schema for exported logs
-(https://cloud.google.com/logging/docs/export/bigquery): LogEntry fields keep their names (`timestamp`,
-`resource.labels.project_id`), fields of a structured payload are lower-cased (`jsonpayload.result.version_id`),
-and an audit log's payload is the record `protopayload_auditlog` whose IAM service data is
-`servicedata_v1_iam.policyDelta.bindingDeltas` (google.iam.v1.logging.AuditData, policy_delta:
-https://cloud.google.com/iam/docs/reference/rpc/google.iam.v1.logging). Only the fields the SQL reads are created.
-"""
+"""The scorecard SQL on DuckDB: governance tables as Cloud Logging's sink writes them (scripts/report/demo_schema.py,
+with the cited export schema), team tables as modules/metadata_tables.py declares them."""
 
 from __future__ import annotations
 
@@ -19,21 +12,9 @@ import sqlglot
 from modules.metadata_tables import POLICY_EXCEPTIONS, TEAM_TABLE_COLUMNS
 from modules.scorecard import queries
 from modules.scorecard.catalogue import ModelRow, Sources, TeamData
+from scripts.report.demo_schema import ACTIVITY, AUDIT
 from tests.quality.duck import duck_column, to_duckdb
 
-AUDIT = (
-    "timestamp TIMESTAMP, jsonpayload STRUCT(team VARCHAR, model VARCHAR, action VARCHAR, env VARCHAR, "
-    "outcome VARCHAR, dry_run BOOLEAN, result STRUCT(version_id VARCHAR, rolled_back_version VARCHAR), "
-    "card STRUCT(training STRUCT(data STRUCT(uri VARCHAR, snapshot VARCHAR)[], code STRUCT(repo VARCHAR, "
-    '"commit" VARCHAR), dependencies STRUCT(lock_file VARCHAR, lock_sha256 VARCHAR)), '
-    'prediction_code STRUCT(repo VARCHAR, "commit" VARCHAR)))'
-)
-ACTIVITY = (
-    "timestamp TIMESTAMP, resource STRUCT(type VARCHAR, labels STRUCT(project_id VARCHAR)), "
-    'protopayload_auditlog STRUCT("methodName" VARCHAR, servicedata_v1_iam STRUCT("policyDelta" '
-    'STRUCT("bindingDeltas" STRUCT(action VARCHAR, role VARCHAR, member VARCHAR, '
-    "condition STRUCT(expression VARCHAR))[])))"
-)
 TEAMS = ("ledger", "reach")
 SOURCES = Sources(
     "p",

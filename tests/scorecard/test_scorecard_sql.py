@@ -130,6 +130,7 @@ def test_delivery(duck):
     _events(duck)
     rows = duck.run("delivery", MODELS)
     assert measures(rows, "deployments") == {("ledger", "pay-scorer", None): 2, ("ledger", "refund-forecast", None): 1}
+    assert measures(rows, "rollbacks") == {("ledger", "pay-scorer", None): 1, ("ledger", "refund-forecast", None): 0}
     assert measures(rows, "deployments_per_week")[(None, None, None)] == pytest.approx(3 / (30 / 7))
     assert measures(rows, "change_failure_rate") == pytest.approx(
         {("ledger", "pay-scorer", None): 0.5, ("ledger", "refund-forecast", None): 0.0, (None, None, None): 1 / 3}
@@ -265,6 +266,7 @@ MEASURES_CHECKED = (
     "monitoring_all_green",
     "monitoring_all_green_share",
     "deployments",
+    "rollbacks",
     "deployments_per_week",
     "change_failure_rate",
     "lead_time_hours",

@@ -39,6 +39,8 @@ SELECT 'deployments' AS measure, team, model, CAST(NULL AS STRING) AS dimension,
        CAST(promotions AS FLOAT64) AS value
 FROM per_model
 UNION ALL
+SELECT 'rollbacks', team, model, NULL, CAST(rollbacks AS FLOAT64) FROM per_model
+UNION ALL
 SELECT 'deployments_per_week', NULL, NULL, NULL,
        SAFE_DIVIDE((SELECT COUNT(*) FROM promotions), (SELECT n FROM weeks))
 UNION ALL
