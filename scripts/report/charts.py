@@ -39,26 +39,26 @@ def _styled() -> Any:
     return matplotlib.rc_context(cast(Any, STYLE))
 
 
-DAY = DateFormatter("%d %b")
+DAY = "%d %b"  # tick labels of daily charts
 
 
 @dataclass(frozen=True)
 class Chart:
     name: str  # file stem and the HTML figure's data-chart
     title: str
-    figure: Figure
+    draw: Callable[[], Figure]  # a fresh figure per file: saving one figure twice can change its layout
 
     def svg(self) -> str:
         buffer = io.StringIO()
         with _styled():
-            self.figure.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight")
+            self.draw().savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight")
         text = buffer.getvalue()
         return text[text.index("<svg") :]
 
     def png(self) -> bytes:
         buffer = io.BytesIO()
         with _styled():
-            self.figure.savefig(buffer, format="png", dpi=110, metadata={"Software": None}, bbox_inches="tight")
+            self.draw().savefig(buffer, format="png", dpi=110, metadata={"Software": None}, bbox_inches="tight")
         return buffer.getvalue()
 
 
@@ -83,16 +83,20 @@ def usage_trend(scorecard: list[dict[str, Any]]) -> Chart | None:
     weekly = _by_model(scorecard, "predictions_week")
     if not weekly:
         return None
-    with _styled():
-        fig, axes = _figure(height=3.2)
-        ax = axes[0][0]
-        for model, points in weekly.items():
-            weeks = sorted(points, key=str)
-            ax.plot(weeks, [points[w] / 1000 for w in weeks], marker="o", label=model)
-        ax.set_ylabel("predictions per week (thousands)")
-        ax.set_xlabel("week starting")
-        ax.legend(loc="best", frameon=False)
-    return Chart("usage-trend", "Predictions per model and week", fig)
+
+    def draw() -> Figure:
+        with _styled():
+            fig, axes = _figure(height=3.2)
+            ax = axes[0][0]
+            for model, points in weekly.items():
+                weeks = sorted(points, key=str)
+                ax.plot(weeks, [points[w] / 1000 for w in weeks], marker="o", label=model)
+            ax.set_ylabel("predictions per week (thousands)")
+            ax.set_xlabel("week starting")
+            ax.legend(loc="best", frameon=False)
+        return fig
+
+    return Chart("usage-trend", "Predictions per model and week", draw)
 
 
 def delivery(scorecard: list[dict[str, Any]]) -> Chart | None:
@@ -103,20 +107,24 @@ def delivery(scorecard: list[dict[str, Any]]) -> Chart | None:
     models = sorted(set().union(*(set(v) for v in measures.values())))
     if not models:
         return None
-    with _styled():
-        fig, axes = _figure(1, 3, height=3.0)
-        panels: list[tuple[str, Callable[[str], float]]] = [
-            ("deployments", lambda m: measures["deployments"].get(m, 0.0)),
-            ("change failure rate (%)", lambda m: 100 * measures["change_failure_rate"].get(m, 0.0)),
-            ("median lead time (h)", lambda m: measures["lead_time_hours"].get(m, 0.0)),
-        ]
-        for ax, (label, value) in zip(axes[0], panels, strict=True):
-            ax.barh(models, [value(m) for m in models])
-            ax.set_title(label)
-            ax.invert_yaxis()
-        for ax in axes[0][1:]:
-            ax.set_yticklabels([])
-    return Chart("delivery", "Delivery per model: deployments, change failure rate, lead time", fig)
+
+    def draw() -> Figure:
+        with _styled():
+            fig, axes = _figure(1, 3, height=3.0)
+            panels: list[tuple[str, Callable[[str], float]]] = [
+                ("deployments", lambda m: measures["deployments"].get(m, 0.0)),
+                ("change failure rate (%)", lambda m: 100 * measures["change_failure_rate"].get(m, 0.0)),
+                ("median lead time (h)", lambda m: measures["lead_time_hours"].get(m, 0.0)),
+            ]
+            for ax, (label, value) in zip(axes[0], panels, strict=True):
+                ax.barh(models, [value(m) for m in models])
+                ax.set_title(label)
+                ax.invert_yaxis()
+            for ax in axes[0][1:]:
+                ax.set_yticklabels([])
+        return fig
+
+    return Chart("delivery", "Delivery per model: deployments, change failure rate, lead time", draw)
 
 
 def _series(trends: list[dict[str, Any]], series: str) -> dict[tuple[str, str], list[dict[str, Any]]]:
@@ -132,34 +140,42 @@ def quality(trends: list[dict[str, Any]]) -> Chart | None:
     lines = {k: v for k, v in _series(trends, "quality").items() if any(r["threshold"] is not None for r in v)}
     if not lines:
         return None
-    with _styled():
-        fig, axes = _figure(len(lines), 1, height=1.9, sharex=True)
-        for ax, ((model, metric), rows) in zip(axes[:, 0], lines.items(), strict=True):
-            ax.plot([r["day"] for r in rows], [r["value"] for r in rows], label=metric)
-            threshold = next(r["threshold"] for r in reversed(rows) if r["threshold"] is not None)
-            ax.axhline(threshold, linestyle="--", color="tab:red", label="threshold")
-            ax.set_title(f"{model}: {metric}", loc="left")
-            ax.legend(loc="best", frameon=False)
-        for ax in fig.axes:
-            ax.xaxis.set_major_formatter(DAY)
-    return Chart("quality", "Model quality per day against its threshold", fig)
+
+    def draw() -> Figure:
+        with _styled():
+            fig, axes = _figure(len(lines), 1, height=1.9, sharex=True)
+            for ax, ((model, metric), rows) in zip(axes[:, 0], lines.items(), strict=True):
+                ax.plot([r["day"] for r in rows], [r["value"] for r in rows], label=metric)
+                threshold = next(r["threshold"] for r in reversed(rows) if r["threshold"] is not None)
+                ax.axhline(threshold, linestyle="--", color="tab:red", label="threshold")
+                ax.set_title(f"{model}: {metric}", loc="left")
+                ax.legend(loc="best", frameon=False)
+            for ax in fig.axes:
+                ax.xaxis.set_major_formatter(DateFormatter(DAY))
+        return fig
+
+    return Chart("quality", "Model quality per day against its threshold", draw)
 
 
 def drift(trends: list[dict[str, Any]]) -> Chart | None:
     lines = _series(trends, "drift")
     if not lines:
         return None
-    with _styled():
-        fig, axes = _figure(height=2.8)
-        ax = axes[0][0]
-        for (model, _), rows in lines.items():
-            ax.plot([r["day"] for r in rows], [r["value"] for r in rows], label=model)
-        ax.axhline(1.0, linestyle="--", color="tab:red", label="drift threshold")
-        ax.set_ylabel("largest PSI / threshold")
-        ax.legend(loc="best", frameon=False)
-        for ax in fig.axes:
-            ax.xaxis.set_major_formatter(DAY)
-    return Chart("drift", "Feature drift per day (largest PSI as a share of its threshold)", fig)
+
+    def draw() -> Figure:
+        with _styled():
+            fig, axes = _figure(height=2.8)
+            ax = axes[0][0]
+            for (model, _), rows in lines.items():
+                ax.plot([r["day"] for r in rows], [r["value"] for r in rows], label=model)
+            ax.axhline(1.0, linestyle="--", color="tab:red", label="drift threshold")
+            ax.set_ylabel("largest PSI / threshold")
+            ax.legend(loc="best", frameon=False)
+            for ax in fig.axes:
+                ax.xaxis.set_major_formatter(DateFormatter(DAY))
+        return fig
+
+    return Chart("drift", "Feature drift per day (largest PSI as a share of its threshold)", draw)
 
 
 def exceptions(scorecard: list[dict[str, Any]]) -> Chart | None:
@@ -169,10 +185,14 @@ def exceptions(scorecard: list[dict[str, Any]]) -> Chart | None:
     )
     if not rows:
         return None
-    with _styled():
-        fig, axes = _figure(height=0.5 + 0.45 * len(rows))
-        ax = axes[0][0]
-        ax.barh([f"{r['team']}: {r['dimension']}" for r in rows], [r["value"] for r in rows], color="tab:orange")
-        ax.invert_yaxis()
-        ax.set_xlabel("days open")
-    return Chart("exceptions", "Open policy exceptions by age", fig)
+
+    def draw() -> Figure:
+        with _styled():
+            fig, axes = _figure(height=0.5 + 0.45 * len(rows))
+            ax = axes[0][0]
+            ax.barh([f"{r['team']}: {r['dimension']}" for r in rows], [r["value"] for r in rows], color="tab:orange")
+            ax.invert_yaxis()
+            ax.set_xlabel("days open")
+        return fig
+
+    return Chart("exceptions", "Open policy exceptions by age", draw)

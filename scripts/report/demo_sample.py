@@ -155,7 +155,9 @@ def rows() -> dict[str, list[dict[str, Any]]]:
                     "computed_at": computed,
                 }
             )
-            psi = 0.05 + (0.004 * k if m.model == "card-scorer" else 0.001 * k)
+            psi = {"card-scorer": 0.05 + 0.004 * k, "chargeback-forecast": 0.05 + 0.001 * k}.get(
+                m.model, 0.12 - 0.002 * k
+            )
             drift.append(
                 {
                     "check_date": day,
@@ -183,25 +185,25 @@ def rows() -> dict[str, list[dict[str, Any]]]:
         {
             "recorded_at": datetime.datetime(2026, 9, 14, 9),
             "team": "fraud",
-            "rule": "MLOPS_SRV_3",
+            "rule": "MLOPS_NET_1",
             "resource": "fraud-prod/card-scorer/endpoint",
-            "reason": "dedicated endpoint during the PSC migration",
+            "reason": "public endpoint while the caller moves to Private Service Connect",
             "approved_by": "ciso@acme.example",
             "expires": datetime.date(2027, 1, 31),
         },
         {
             "recorded_at": datetime.datetime(2026, 11, 27, 9),
             "team": "fraud",
-            "rule": "MLOPS_SRV_3",
+            "rule": "MLOPS_NET_1",
             "resource": "fraud-prod/card-scorer/endpoint",
-            "reason": "dedicated endpoint during the PSC migration",
+            "reason": "public endpoint while the caller moves to Private Service Connect",
             "approved_by": "ciso@acme.example",
             "expires": datetime.date(2027, 1, 31),
         },
         {
             "recorded_at": datetime.datetime(2026, 11, 20, 9),
             "team": "growth",
-            "rule": "MLOPS_MON_2",
+            "rule": "MLOPS_MON_1",
             "resource": "growth-prod/clickstream-propensity/alerts",
             "reason": "launch week: thresholds being tuned",
             "approved_by": "head-of-data@acme.example",

@@ -139,7 +139,7 @@ def test_team_markdown_links_its_pngs_and_names_only_its_models(tmp_path):
         "## Governance",
     ]
     assert "clickstream-propensity" in md and "card-scorer" not in md and "chargeback" not in md
-    assert "| growth | MLOPS_MON_2 | growth-prod/clickstream-propensity/alerts | 10 |" in md  # 20 -> 30 Nov
+    assert "| growth | MLOPS_MON_1 | growth-prod/clickstream-propensity/alerts | 10 |" in md  # 20 -> 30 Nov
 
 
 def test_bad_period_and_unknown_team_exit_2_with_both_problems():
@@ -256,3 +256,15 @@ def test_without_credentials_it_prints_the_queries(tmp_path, monkeypatch):
     assert doc["dry_run"] is True and not (tmp_path / "r").exists()
     assert doc["parameters"] == {"period_start": "2026-11-01", "period_end": "2026-12-01", "team": None}
     assert "`orbit-mlops-prod.orbit_mlops_governance.scorecard`" in doc["queries"][0]
+
+
+def test_the_committed_demo_page_is_what_the_demo_renders(tmp_path):
+    """docs/report-demo is linked from docs/scorecard.md; regenerate it with the two commands in the README."""
+    committed = Path(__file__).resolve().parents[2] / "docs" / "report-demo"
+    data = sources.demo(period.parse("2026-11"), None)
+    report = content.build(data)
+    stem = "report-platform-2026-11"
+    fresh = [*render.write_html(report, tmp_path, stem), *render.write_markdown(report, tmp_path, stem)]
+    assert sorted(p.name for p in committed.iterdir()) == sorted(p.name for p in fresh)
+    stale = [p.name for p in fresh if (committed / p.name).read_bytes() != p.read_bytes()]
+    assert not stale, f"stale: {stale}; run modelops report --demo --out docs/report-demo (and --format md)"
