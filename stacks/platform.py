@@ -22,6 +22,8 @@ from stacks.base import ModelOpsStack
 # Service agents of the platform project that encrypt with a platform key (BigQuery's is granted
 # by the governance dataset itself, Logging's by the audit bucket).
 PLATFORM_AGENT_KEYS = ("gke", "artifacts")
+# Production only: the scorecard workflow (stacks/scorecard.py) is CMEK-encrypted with the Workflows key.
+PRODUCTION_PLATFORM_KEYS = ("workflows",)
 
 
 class PlatformStack(ModelOpsStack):
@@ -43,7 +45,11 @@ class PlatformStack(ModelOpsStack):
             self, "kms", project=project, location=platform.region, ring_name=f"{platform.name}-{env}"
         )
         self.agent_keys = ServiceAgentKeyAccess(
-            self, "agent-keys", keys=self.keys, project=project, services=PLATFORM_AGENT_KEYS
+            self,
+            "agent-keys",
+            keys=self.keys,
+            project=project,
+            services=PLATFORM_AGENT_KEYS + (PRODUCTION_PLATFORM_KEYS if env in names.PRODUCTION_ENVS else ()),
         )
         self.channels = NotificationChannels(self, "channels", channels=platform.notification_channels, project=project)
         self.artifact_registry = ServingImageRepository(
@@ -103,6 +109,7 @@ class PlatformStack(ModelOpsStack):
             )
         parent = guardrail_parent(platform.organization)
         self.guardrails = None
+        self.scorecard = None  # stacks/scorecard.py, production environments
         if parent and env == platform.organization.guardrails_env:
             self.guardrails = OrgGuardrails(
                 self,

@@ -12,7 +12,7 @@ import sqlglot
 from modules.metadata_tables import POLICY_EXCEPTIONS, TEAM_TABLE_COLUMNS
 from modules.scorecard import queries
 from modules.scorecard.catalogue import ModelRow, Sources, TeamData
-from scripts.report.demo_schema import ACTIVITY, AUDIT
+from scripts.report.demo_schema import ACTIVITY, AUDIT, duck_columns
 from tests.quality.duck import duck_column, to_duckdb
 
 TEAMS = ("ledger", "reach")
@@ -41,6 +41,7 @@ class ScorecardDuck:
         self.con.execute("CREATE SCHEMA p.g")
         self.con.execute(f"CREATE TABLE p.g.{queries.AUDIT_TABLE} ({AUDIT})")
         self.con.execute(f"CREATE TABLE p.g.{queries.ACTIVITY_TABLE} ({ACTIVITY})")
+        self.con.execute(f"CREATE TABLE p.g.{queries.SCORECARD_TABLE} ({duck_columns(queries.SCORECARD_COLUMNS)})")
         columns = ", ".join(duck_column(c) for c in POLICY_EXCEPTIONS)
         self.con.execute(f"CREATE TABLE p.g.{queries.EXCEPTIONS_TABLE} ({columns})")
         for team in TEAMS:
@@ -83,13 +84,14 @@ class ScorecardDuck:
     def run(self, group: str, models: list[ModelRow], period=NOVEMBER, sources=SOURCES) -> list[dict[str, Any]]:
         return self.run_sql(queries.query(group, sources, models), period)
 
-    def run_sql(self, bigquery_sql: str, period=NOVEMBER) -> list[dict[str, Any]]:
+    def run_sql(self, bigquery_sql: str, period=NOVEMBER, day: datetime.date | None = None) -> list[dict[str, Any]]:
         result = None
         for parsed in sqlglot.parse(bigquery_sql, read="bigquery"):
             if parsed is None:
                 continue
             statement = to_duckdb(parsed)
-            params = {k: v for k, v in zip(("period_start", "period_end"), period, strict=True) if f"${k}" in statement}
+            values = dict(zip(("period_start", "period_end"), period, strict=True)) | {"day": day}
+            params = {k: v for k, v in values.items() if f"${k}" in statement}
             result = self.con.execute(statement, params)
         if result is None or result.description is None:
             return []
