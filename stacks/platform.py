@@ -17,6 +17,7 @@ from modules.metadata_dataset import CmekDataset
 from modules.metadata_tables import governance_tables
 from modules.notification_channels import NotificationChannels
 from modules.principal import Principal
+from modules.scorecard.job import ScorecardJob
 from stacks.base import ModelOpsStack
 
 # Service agents of the platform project that encrypt with a platform key (BigQuery's is granted
@@ -109,7 +110,7 @@ class PlatformStack(ModelOpsStack):
             )
         parent = guardrail_parent(platform.organization)
         self.guardrails = None
-        self.scorecard = None  # stacks/scorecard.py, production environments
+        self.scorecard: ScorecardJob | None = None  # stacks/scorecard.py, production environments
         if parent and env == platform.organization.guardrails_env:
             self.guardrails = OrgGuardrails(
                 self,
