@@ -13,8 +13,6 @@ from config import names
 from config.model import Config, Model
 from config.patterns import pattern
 
-# impact.usage_drop_alert when the team file leaves it out (share of the previous week's predictions).
-DEFAULT_USAGE_DROP_THRESHOLD = 0.3
 PLATFORM_TEAM = "_platform"  # IAM changes of the platform project itself
 
 
@@ -57,8 +55,8 @@ def runtime(model: Model) -> str:
 
 
 def usage_drop_threshold(model: Model) -> float:
-    value = getattr(model.impact, "usage_drop_alert", None)
-    return DEFAULT_USAGE_DROP_THRESHOLD if value is None else float(value)
+    """`impact.usage_drop_alert` of the team file (schema default 0.3)."""
+    return float(model.impact.usage_drop_alert)
 
 
 def models(config: Config) -> tuple[ModelRow, ...]:
