@@ -91,7 +91,21 @@ def _team_seen_by_the_platform_stack(team: Team, env: str) -> dict[str, Any]:
         "groups": _plain(team.groups),
         "data_classification": team.data_classification,
         "channel_types": sorted({c.type for c in team.notification_channels.values()}),
-        "models": [{"name": m.name, "pattern": m.pattern, "owner": m.impact.owner} for m in team.models],
+        "models": [
+            {
+                "name": m.name,
+                "pattern": m.pattern,
+                "owner": m.impact.owner,
+                # The production platform stack's scorecard workflow names each model's KPI and usage-drop threshold
+                # (modules/scorecard/catalogue.py).
+                **(
+                    {"kpi": m.impact.kpi, "usage_drop_alert": m.impact.usage_drop_alert}
+                    if env in names.PRODUCTION_ENVS
+                    else {}
+                ),
+            }
+            for m in team.models
+        ],
     }
 
 

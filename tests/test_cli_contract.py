@@ -101,6 +101,7 @@ BAD_INPUT = {
     "promote": ("promote", "--team", "nope", "--model", "m", "--version", "1", "-c", ORG_DIR),
     "rollback": ("rollback", "--team", "nope", "--model", "m", "--to", "1", "-c", ORG_DIR),
     "status": ("status", "--team", "nope", "-c", ORG_DIR),
+    "report": ("report", "--demo", "--period", "2026-13", "--out", "unused-report-dir"),
     "unknown option": ("validate", "--no-such-option"),
 }
 

@@ -89,7 +89,11 @@ def scorecard_workflow(*, sources: Sources, models: Sequence[ModelRow], location
 
 
 class ScorecardJob(Construct):
-    """The scorecard table, the account, its grants, the workflow (CMEK) and its daily schedule."""
+    """The scorecard table, the account, its grants, the workflow (CMEK) and its daily schedule.
+
+    ``schedule`` (default ``DEFAULT_SCHEDULE``, 07:00 UTC daily, after the teams' quality workflows) is the Cloud
+    Scheduler cron; ``depends_on`` (default none) what the workflow needs first (the Workflows agent's key grant).
+    """
 
     def __init__(
         self,
