@@ -162,6 +162,8 @@ class Logging:
 class Impact:
     kpi: str
     owner: str
+    # Week-over-week fall in predictions that counts as falling usage on the scorecard (team schema default).
+    usage_drop_alert: float = 0.3
 
 
 @dataclass(frozen=True)

@@ -306,3 +306,7 @@ def team_dashboard_title(team: str) -> str:
 
 
 PLATFORM_DASHBOARD_TITLE = "Platform — Model Operations Center"
+
+
+SCORECARD_ACCOUNT = "modelops-scorecard"  # runs the platform's scheduled scorecard workflow
+SCORECARD_WORKFLOW = "modelops-scorecard"

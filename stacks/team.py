@@ -23,6 +23,7 @@ from modules.tenancy import ServingWorkloadIdentity
 from stacks.base import ModelOpsStack
 from stacks.models import add_models
 from stacks.platform import PlatformStack
+from stacks.scorecard import grant_scorecard_reads
 
 
 class TeamStack(ModelOpsStack):
@@ -121,6 +122,7 @@ class TeamStack(ModelOpsStack):
         )
         self.channels = NotificationChannels(self, "channels", channels=team.notification_channels, project=project)
         self.models = add_models(self, platform)
+        grant_scorecard_reads(self, env, platform.project)
         if self.iam.applier_act_as is not None:
             # Creating a workflow or scheduler job that runs as the pipeline account checks actAs on it.
             for node in self.node.find_all():

@@ -20,6 +20,7 @@ DATACLASS_AT = {
     "platform.schema.json": {("ci",): model.Ci, ("gke",): model.Gke, ("environments", "*"): model.PlatformEnv},
     "team.schema.json": {
         ("models", "*"): model.Model,
+        ("models", "*", "impact"): model.Impact,
         ("models", "*", "serving"): model.Serving,
         ("models", "*", "streaming"): model.Streaming,
         ("models", "*", "monitoring"): model.Monitoring,

@@ -187,6 +187,8 @@ def test_only_the_deployer_and_admins_act_as_the_serving_account_and_only_the_ap
                 )
             elif "service-accounts_pipeline_" in grant["service_account_id"]:
                 assert grant["member"].startswith("serviceAccount:platform-ci-applier@orbit-mlops-"), (name, path)
+            elif "scorecard_account" in grant["service_account_id"]:  # the scorecard job's account (platform-prod)
+                assert name == "platform-prod" and "ci_applier_" in grant["member"], (name, path)
             else:  # the GKE nodes' account, in the platform stack
                 assert grant["service_account_id"].endswith("-compute@developer.gserviceaccount.com"), (name, path)
                 assert "ci_applier_" in grant["member"], (name, path)
