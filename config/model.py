@@ -65,6 +65,8 @@ class Gke:
     release_channel: str = "REGULAR"
     master_ipv4_cidr_block: str = "172.16.0.0/28"
     master_authorized_networks: tuple[AuthorizedNetwork, ...] = ()
+    # The platform's streaming scorer image (scorer/) by digest; required once a team has a streaming model.
+    scorer_digest: str | None = None
 
 
 # GitHub Actions' OIDC issuer: the CI trust is tightened further for it (modules/ci_identity.py).
@@ -158,10 +160,47 @@ class Serving:
 
 
 @dataclass(frozen=True)
+class Workload:
+    """A Deployment on the shared cluster: autoscaling bounds and each pod's requests (equal to its limits)."""
+
+    min_replicas: int = 1
+    max_replicas: int = 3
+    cpu: str = "500m"
+    memory: str = "1Gi"
+
+
+@dataclass(frozen=True)
 class Streaming:
     max_delivery_attempts: int = 5
     message_retention_hours: int = 168
     max_oldest_unacked_seconds: int = 600
+    scorer: Workload = Workload()
+    max_scorer_error_ratio: float = 0.05
+
+
+@dataclass(frozen=True)
+class NamespaceQuota:
+    """ResourceQuota `hard` of the team namespace."""
+
+    requests_cpu: str = "8"
+    requests_memory: str = "32Gi"
+    limits_cpu: str = "8"
+    limits_memory: str = "32Gi"
+    pods: int = 40
+
+
+@dataclass(frozen=True)
+class ContainerDefaults:
+    """LimitRange default request and limit of a container that states none."""
+
+    cpu: str = "500m"
+    memory: str = "1Gi"
+
+
+@dataclass(frozen=True)
+class Namespace:
+    quota: NamespaceQuota = NamespaceQuota()
+    container_defaults: ContainerDefaults = ContainerDefaults()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -252,6 +291,7 @@ class Team:
     models: tuple[Model, ...]
     suppressions: tuple[Suppression, ...]
     source: Source
+    namespace: Namespace = Namespace()
 
     def model(self, name: str) -> Model:
         for model in self.models:
