@@ -15,7 +15,7 @@ from collections import Counter
 import pytest
 
 from config import names
-from config.ci_roles import ci_roles, roles_for_types, team_project_types, unchecked_types
+from config.ci_roles import roles_for_types, team_project_types, unchecked_types
 from policies.engine.stackset import StackDoc, load_stacks
 from policies.iam import contract
 from policies.iam.grants import RBAC_TYPE, stack_grants
