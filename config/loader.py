@@ -474,6 +474,15 @@ def _model_rules(team: Team, doc: YamlDocument) -> list[ConfigError]:
                 )
             )
         seen.setdefault(model.name, i)
+        if model.pattern == "streaming" and model.serving.image is None:
+            errors.append(
+                _err(
+                    doc,
+                    ("models", i, "pattern"),
+                    "a streaming model needs serving.image (`<path>@sha256:<digest>` in the platform's "
+                    "serving-images repository): the container the platform's scorer calls",
+                )
+            )
         scorer = model.streaming.scorer
         if scorer.min_replicas > scorer.max_replicas:
             errors.append(

@@ -157,6 +157,9 @@ class Serving:
     min_replicas: int = 1
     max_replicas: int = 3
     access: Literal["private_service_connect", "dedicated", "shared"] = "private_service_connect"
+    # The model's serving image in the platform's serving-images repository, `<path>@sha256:<digest>`
+    # (streaming models: the container the scorer calls). The same digest in every environment's registry.
+    image: str | None = None
 
 
 @dataclass(frozen=True)

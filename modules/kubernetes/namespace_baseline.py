@@ -81,6 +81,7 @@ class NamespaceBaseline(Construct):
         self.namespace = names.scope_id(team)
         self.service_account_name = names.kubernetes_service_account(team)
         labels = {"team": team, "app.kubernetes.io/managed-by": names.MANAGED_BY}
+        self.labels = labels
         self.service_account = ServiceAccountV1(
             self,
             "serving-account",
@@ -159,13 +160,20 @@ class NamespaceBaseline(Construct):
         )
 
     def allow_ingress(
-        self, name: str, *, pod_labels: dict[str, str], port: int, from_: list[NetworkPolicyV1SpecIngressFrom]
+        self,
+        name: str,
+        *,
+        pod_labels: dict[str, str],
+        port: int,
+        from_: list[NetworkPolicyV1SpecIngressFrom],
+        scope: Construct | None = None,
     ) -> NetworkPolicyV1:
-        """Let ``from_`` (network policy peers) reach the pods with ``pod_labels`` on ``port``."""
+        """Let ``from_`` (network policy peers) reach the pods with ``pod_labels`` on ``port``; ``scope``
+        (default: this baseline) holds the policy, so a model's policies sit under the model."""
         return NetworkPolicyV1(
-            self,
+            scope or self,
             name,
-            metadata={"name": name, "namespace": self.namespace, "labels": {"team": self.namespace}},
+            metadata={"name": name, "namespace": self.namespace, "labels": self.labels},
             spec={
                 "pod_selector": _selector(pod_labels),
                 "policy_types": ["Ingress"],

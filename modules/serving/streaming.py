@@ -24,8 +24,9 @@ from config.model import Model
 from config.names import AccountKind
 from metric_catalogue.thresholds import Quantity
 from modules import metadata_tables
+from modules.kubernetes.workloads import METRICS_PORT_NAME, Container, ModelWorkload
 from modules.monitoring import filters
-from modules.monitoring.alerts import AlertSpec, aggregation, threshold
+from modules.monitoring.alerts import AlertSpec, aggregation, promql, threshold
 from modules.monitoring.dashboards import chart, series
 from modules.principal import Principal
 from modules.serving.context import ModelContext
@@ -39,6 +40,11 @@ AVRO_TYPES: dict[str, Any] = {
     "TIMESTAMP": {"type": "long", "logicalType": "timestamp-micros"},
 }
 ACK_DEADLINE_SECONDS = 60
+SCORER_IMAGE = "scorer"  # the platform's scorer (scorer/) in the serving-images repository
+SCORER_METRICS_PORT = 9090  # scorer/settings.py METRICS_PORT default
+MODEL_PORT = 8080
+MODEL_PREDICT_ROUTE = "/predict"
+MODEL_HEALTH_ROUTE = "/health"
 HOLD_RETENTION = f"{7 * 24 * 3600}s"
 
 
@@ -57,6 +63,16 @@ def avro_schema(ctx: ModelContext) -> dict[str, Any]:
         "namespace": f"modelops.{ctx.team.name.replace('-', '_')}",
         "fields": fields,
     }
+
+
+def scorer_error_ratio_query(team: str, model: str, limit: float) -> str:
+    """PromQL: failed ÷ all scored events of one model's scorer (scorer/metrics.py names; counters get `_total`),
+    true while above ``limit``. `namespace` is a label Managed Prometheus attaches to every scraped series
+    (prometheus_target resource labels: project_id, location, cluster, namespace, job, instance)."""
+    selector = f'{{namespace="{names.scope_id(team)}",model="{model}"}}'
+    errors = f"sum(rate(modelops_scorer_errors_total{selector}[10m]))"
+    scored = f"sum(rate(modelops_scorer_predictions_total{selector}[10m]))"
+    return f"{errors} / ({scored} + {errors}) > {limit}"
 
 
 class StreamingPipeline(ServingPattern):
@@ -168,7 +184,57 @@ class StreamingPipeline(ServingPattern):
             role="roles/pubsub.subscriber",
             member=agent,
         )
-        self.grant_consume(ctx.principal(AccountKind.SERVING))
+        self.consumer = self.grant_consume(ctx.principal(AccountKind.SERVING))
+        self.scorer = self._scorer(ctx) if ctx.namespace is not None else None
+
+    def _scorer(self, ctx: ModelContext) -> ModelWorkload:
+        """The platform's scorer and the model container it calls, one pod, in the team namespace."""
+        model = ctx.model
+        if ctx.scorer_digest is None or model.serving.image is None:
+            raise ValueError(f"{model.name}: a streaming model needs gke.scorer_digest and serving.image (loader)")
+        workload = ModelWorkload(
+            self,
+            "scorer",
+            name=names.scorer_workload(model.name),
+            namespace=ctx.namespace,
+            containers=[
+                Container(
+                    "scorer",
+                    ctx.image(f"{SCORER_IMAGE}@{ctx.scorer_digest}"),
+                    env={
+                        "SUBSCRIPTION": f"projects/{ctx.project}/subscriptions/{self.scoring_subscription_id}",
+                        "HISTORY_TABLE": f"{ctx.project}.{ctx.dataset.dataset_id}.{names.PREDICTION_HISTORY_TABLE}",
+                        "MODEL_NAME": model.name,
+                        # The image digest names the model version until the registry version is recorded with it.
+                        "MODEL_VERSION": model.serving.image.rsplit("@", 1)[1],
+                        "MODEL_URL": f"http://127.0.0.1:{MODEL_PORT}{MODEL_PREDICT_ROUTE}",
+                        "METRICS_PORT": str(SCORER_METRICS_PORT),
+                    },
+                    ports={METRICS_PORT_NAME: SCORER_METRICS_PORT},
+                    # prometheus_client's server answers every path while the scorer process runs.
+                    probe=("/metrics", SCORER_METRICS_PORT),
+                ),
+                Container(
+                    "model",
+                    ctx.image(model.serving.image),
+                    # The Vertex AI custom-container contract the same image serves on an endpoint
+                    # (https://cloud.google.com/vertex-ai/docs/predictions/custom-container-requirements#aip-variables).
+                    env={
+                        "AIP_HTTP_PORT": str(MODEL_PORT),
+                        "AIP_PREDICT_ROUTE": MODEL_PREDICT_ROUTE,
+                        "AIP_HEALTH_ROUTE": MODEL_HEALTH_ROUTE,
+                    },
+                    ports={"http": MODEL_PORT},
+                    probe=(MODEL_HEALTH_ROUTE, MODEL_PORT),
+                ),
+            ],
+            sizing=model.streaming.scorer,
+            metrics_port=SCORER_METRICS_PORT,
+            labels={"team": ctx.team.name, "model": model.name},
+            # The pods consume and write as the serving account from their first start.
+            depends_on=[self.consumer, *ctx.dataset_grants],
+        )
+        return workload
 
     def grant_consume(self, principal: Principal) -> PubsubSubscriptionIamMember:
         """Let a scoring service pull and acknowledge events."""
@@ -191,6 +257,28 @@ class StreamingPipeline(ServingPattern):
             role="roles/pubsub.publisher",
             member=principal.member,
         )
+
+    @staticmethod
+    def platform_alert_specs(team: str, model: Model) -> list[AlertSpec]:
+        """Alerts on the scorer's own metrics. The managed collectors of the shared cluster write them into the
+        cluster's project (the platform project), and a policy sees only its project's metrics scope
+        (https://cloud.google.com/stackdriver/docs/managed-prometheus/query-cm, "Queries and metrics scopes");
+        a team project's scope does not hold the platform project (it would show every team's series). So the
+        platform stack holds these policies (stacks/models.py add_workload_alerts)."""
+        return [
+            AlertSpec(
+                "stream-scorer-errors",
+                (
+                    promql(
+                        "share of scored events that failed over 10 minutes above the limit",
+                        scorer_error_ratio_query(team, model.name, model.streaming.max_scorer_error_ratio),
+                        duration="300s",
+                    ),
+                ),
+                detail=f"Scorer: {names.scorer_workload(model.name)} in namespace {names.scope_id(team)}; "
+                f"limit {model.streaming.max_scorer_error_ratio:.0%} of events.",
+            )
+        ]
 
     @staticmethod
     def dashboard_tiles(team: str, env: str, model: Model) -> list[dict[str, Any]]:
