@@ -317,12 +317,12 @@ def team_rules(
         seen_names.setdefault(team.name, display_path(doc.file))
         if platform is not None and platform.gke.scorer_digest is None:
             for i, model in enumerate(team.models):
-                if model.pattern == "streaming":
+                if model.pattern == "streaming" and model.serving.image is not None:
                     errors.append(
                         _err(
                             doc,
-                            ("models", i, "pattern"),
-                            "a streaming model runs the platform's scorer: set gke.scorer_digest "
+                            ("models", i, "serving", "image"),
+                            "a streaming model with an image runs the platform's scorer: set gke.scorer_digest "
                             "(sha256:<64 hex>) in platform.yaml",
                         )
                     )
@@ -474,15 +474,6 @@ def _model_rules(team: Team, doc: YamlDocument) -> list[ConfigError]:
                 )
             )
         seen.setdefault(model.name, i)
-        if model.pattern == "streaming" and model.serving.image is None:
-            errors.append(
-                _err(
-                    doc,
-                    ("models", i, "pattern"),
-                    "a streaming model needs serving.image (`<path>@sha256:<digest>` in the platform's "
-                    "serving-images repository): the container the platform's scorer calls",
-                )
-            )
         scorer = model.streaming.scorer
         if scorer.min_replicas > scorer.max_replicas:
             errors.append(

@@ -178,7 +178,6 @@ class Streaming:
     message_retention_hours: int = 168
     max_oldest_unacked_seconds: int = 600
     scorer: Workload = Workload()
-    max_scorer_error_ratio: float = 0.05
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,5 @@
-"""Prometheus metrics of the scorer, scraped by Managed Prometheus (PodMonitoring of the team stack).
-
-In Cloud Monitoring they become prometheus.googleapis.com/<name>/<kind> (Counter -> counter, Histogram ->
-histogram: https://cloud.google.com/stackdriver/docs/managed-prometheus/troubleshooting#metric-names), which
-the team stack's alerts read (metric_catalogue/catalogue.yaml)."""
+"""Prometheus metrics of the scorer, scraped by Managed Prometheus (the PodMonitoring of the team stack,
+modules/kubernetes/workloads.py) and queryable with PromQL in the cluster's project (docs/gke-serving.md)."""
 
 from __future__ import annotations
 

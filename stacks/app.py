@@ -15,7 +15,7 @@ from config.selection import Selection, planned_stacks
 from modules.ci_identity import grant_ci_roles
 from modules.team_platform_access import add_team_platform_access
 from stacks.base import TERRAFORM_MIN_VERSION
-from stacks.models import add_platform_monitoring, add_workload_alerts
+from stacks.models import add_platform_monitoring
 from stacks.platform import PlatformStack
 from stacks.team import TeamStack
 
@@ -42,8 +42,7 @@ def build_app(
         started = time.perf_counter()
         if team_name is None:
             platforms[env] = PlatformStack(app, config.platform, env)
-            dashboard = add_platform_monitoring(platforms[env], config, env)
-            add_workload_alerts(platforms[env], config, env, dashboard)
+            add_platform_monitoring(platforms[env], config, env)
             add_team_platform_access(platforms[env], config, env)
             grant_ci_roles(platforms[env], config, env)
         else:

@@ -12,8 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from constructs import Construct
-
 from config import names, patterns
 from config.model import Config, NotificationChannel, Team
 from config.names import AccountKind
@@ -170,60 +168,6 @@ def add_models(stack, platform_stack) -> ModelsBuild:
         ],
     )
     return build
-
-
-def add_workload_alerts(platform_stack: PlatformStack, config: Config, env: str, dashboard: Dashboard | None) -> None:
-    """Alerts on the Managed Prometheus metrics of every team's workloads on the shared cluster, in the platform
-    project where those metrics are written (modules/serving/streaming.py platform_alert_specs). They notify the
-    team's admins group by e-mail (a channel in the platform project: policies notify only same-project channels;
-    a team's own channels, whose secrets sit in its project, are not copied here) and, for CRITICAL ones, the
-    platform on-call. Built from the whole config, like the platform dashboard."""
-    platform = platform_stack.platform
-    oncall = (
-        platform_stack.channels.ids(platform.oncall_channel)
-        if platform.oncall_channel and platform.oncall_channel in platform_stack.channels.channels
-        else []
-    )
-    for team in config.teams:
-        specs = {
-            m.name: PATTERNS[m.pattern].platform_alert_specs(team.name, m)  # type: ignore[attr-defined]
-            for m in team.models
-            if env in team.environments and hasattr(PATTERNS[m.pattern], "platform_alert_specs")
-        }
-        if not specs:
-            continue
-        admins = NotificationChannel(
-            key="team-admins",
-            type="email",
-            display_name=f"{team.display_name} admins",
-            settings={"address": team.groups.admins},
-            source=team.source,
-        )
-        channels = NotificationChannels(
-            platform_stack,
-            f"team-{team.name}-alert-channels",
-            channels={"team-admins": admins},
-            project=platform_stack.project,
-        )
-        ci = platform.ci
-        factory = AlertFactory(
-            team=team.name,
-            team_display_name=team.display_name,
-            business_owner=team.business_owner,
-            owner_group=team.groups.admins,
-            env=env,
-            project=platform_stack.project,
-            channel_ids=channels.all_ids,
-            oncall_channel_ids=oncall,
-            dashboard_url=dashboard.url if dashboard is not None else "",
-            repository=ci.repository if ci else None,
-            branch=ci.branch if ci else "main",
-        )
-        holder = Construct(platform_stack, f"team-{team.name}-workload-alerts")
-        for model_name, model_specs in specs.items():
-            scope = Construct(holder, model_name)
-            for spec in model_specs:
-                factory.create(scope, spec, model_name)
 
 
 def add_platform_monitoring(platform_stack: PlatformStack, config: Config, env: str) -> Dashboard | None:

@@ -28,7 +28,6 @@ from cdktn_provider_google.monitoring_alert_policy import (
     MonitoringAlertPolicy,
     MonitoringAlertPolicyConditions,
     MonitoringAlertPolicyConditionsConditionMatchedLog,
-    MonitoringAlertPolicyConditionsConditionPrometheusQueryLanguage,
     MonitoringAlertPolicyConditionsConditionThreshold,
     MonitoringAlertPolicyConditionsConditionThresholdAggregations,
     MonitoringAlertPolicyConditionsConditionThresholdDenominatorAggregations,
@@ -112,24 +111,6 @@ def threshold(
     return {"display_name": declare(display_name, number, unit), "condition_threshold": cond}
 
 
-def promql(display_name: str, query: str, *, duration: str, evaluation_interval: str = "60s") -> dict[str, Any]:
-    """A PromQL condition on Managed Prometheus data: it fires while ``query`` returns a series.
-
-    Metric validation is off: the workload's metrics exist only once its pods were scraped, and the provider
-    documents ``disable_metric_validation`` as what "allows alerting policies to be defined on metrics that do
-    not yet exist, improving advanced customer workflows such as configuring alerting policies using Terraform"
-    (google_monitoring_alert_policy, condition_prometheus_query_language, provider 8.7.0)."""
-    return {
-        "display_name": display_name,
-        "condition_prometheus_query_language": {
-            "query": query,
-            "duration": duration,
-            "evaluation_interval": evaluation_interval,
-            "disable_metric_validation": True,
-        },
-    }
-
-
 def matched_log(display_name: str, filter: str) -> dict[str, Any]:
     """A log-match condition: one incident per matching entry (rate-limited), e.g. an audit-log entry."""
     return {"display_name": display_name, "condition_matched_log": {"filter": filter}}
@@ -142,13 +123,6 @@ def _condition_struct(condition: dict[str, Any]) -> MonitoringAlertPolicyConditi
             display_name=condition["display_name"],
             condition_matched_log=MonitoringAlertPolicyConditionsConditionMatchedLog(
                 **condition["condition_matched_log"]
-            ),
-        )
-    if "condition_prometheus_query_language" in condition:
-        return MonitoringAlertPolicyConditions(
-            display_name=condition["display_name"],
-            condition_prometheus_query_language=MonitoringAlertPolicyConditionsConditionPrometheusQueryLanguage(
-                **condition["condition_prometheus_query_language"]
             ),
         )
     cond = dict(condition["condition_threshold"])

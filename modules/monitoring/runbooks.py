@@ -199,28 +199,6 @@ RUNBOOKS: dict[str, Runbook] = {
             "model (0 disables the alert).",
         ),
         Runbook(
-            "stream-scorer-errors",
-            "Streaming scorer: error ratio above threshold",
-            "ERROR",
-            ("streaming",),
-            "Managed Prometheus modelops_scorer_errors_total ÷ (modelops_scorer_predictions_total + "
-            "modelops_scorer_errors_total) of the model's scorer pods over 10 min (PromQL, platform project: the "
-            "cluster's metrics live there)",
-            "More scored events fail than `streaming.max_scorer_error_ratio` allows: the model container, the "
-            "prediction_history write or the event payload fails. Failed events are nacked and redelivered; after "
-            "`streaming.max_delivery_attempts` they move to the dead-letter topic.",
-            (
-                "The scorer's logs in the team namespace (`nack ... (stage)`): decode, model or history?",
-                "The model container beside it: restarts, readiness, a new `serving.image` just rolled out?",
-                "prediction_history: table or grant changed (history stage), or BigQuery errors in the logs.",
-            ),
-            (
-                "Revert the team file change that rolled out a bad `serving.image` (rollback is a revert).",
-                "Fix the producer if the decode stage fails; replay dead letters afterwards.",
-            ),
-            "`streaming.max_scorer_error_ratio` in the team YAML.",
-        ),
-        Runbook(
             "stream-dead-letters",
             "Streaming events going to the dead-letter topic",
             "WARNING",
@@ -335,7 +313,6 @@ WATCHES: dict[str, str] = {
     "batch-output-missing": "traffic",
     "stream-backlog-age": "latency",
     "stream-dead-letters": "errors",
-    "stream-scorer-errors": "errors",
     "stream-traffic-drop": "traffic",
     "model-accuracy-low": "quality",
     "model-rmse-high": "quality",

@@ -26,7 +26,7 @@ from metric_catalogue.thresholds import Quantity
 from modules import metadata_tables
 from modules.kubernetes.workloads import METRICS_PORT_NAME, Container, ModelWorkload
 from modules.monitoring import filters
-from modules.monitoring.alerts import AlertSpec, aggregation, promql, threshold
+from modules.monitoring.alerts import AlertSpec, aggregation, threshold
 from modules.monitoring.dashboards import chart, series
 from modules.principal import Principal
 from modules.serving.context import ModelContext
@@ -63,16 +63,6 @@ def avro_schema(ctx: ModelContext) -> dict[str, Any]:
         "namespace": f"modelops.{ctx.team.name.replace('-', '_')}",
         "fields": fields,
     }
-
-
-def scorer_error_ratio_query(team: str, model: str, limit: float) -> str:
-    """PromQL: failed ÷ all scored events of one model's scorer (scorer/metrics.py names; counters get `_total`),
-    true while above ``limit``. `namespace` is a label Managed Prometheus attaches to every scraped series
-    (prometheus_target resource labels: project_id, location, cluster, namespace, job, instance)."""
-    selector = f'{{namespace="{names.scope_id(team)}",model="{model}"}}'
-    errors = f"sum(rate(modelops_scorer_errors_total{selector}[10m]))"
-    scored = f"sum(rate(modelops_scorer_predictions_total{selector}[10m]))"
-    return f"{errors} / ({scored} + {errors}) > {limit}"
 
 
 class StreamingPipeline(ServingPattern):
@@ -185,13 +175,14 @@ class StreamingPipeline(ServingPattern):
             member=agent,
         )
         self.consumer = self.grant_consume(ctx.principal(AccountKind.SERVING))
-        self.scorer = self._scorer(ctx) if ctx.namespace is not None else None
+        # The scorer runs once a model version is deployed (`serving.image`, written by `modelops deploy`).
+        self.scorer = self._scorer(ctx) if ctx.namespace is not None and ctx.model.serving.image else None
 
     def _scorer(self, ctx: ModelContext) -> ModelWorkload:
         """The platform's scorer and the model container it calls, one pod, in the team namespace."""
         model = ctx.model
         if ctx.scorer_digest is None or model.serving.image is None:
-            raise ValueError(f"{model.name}: a streaming model needs gke.scorer_digest and serving.image (loader)")
+            raise ValueError(f"{model.name}: serving.image needs gke.scorer_digest in platform.yaml (config/loader.py)")
         workload = ModelWorkload(
             self,
             "scorer",
@@ -257,28 +248,6 @@ class StreamingPipeline(ServingPattern):
             role="roles/pubsub.publisher",
             member=principal.member,
         )
-
-    @staticmethod
-    def platform_alert_specs(team: str, model: Model) -> list[AlertSpec]:
-        """Alerts on the scorer's own metrics. The managed collectors of the shared cluster write them into the
-        cluster's project (the platform project), and a policy sees only its project's metrics scope
-        (https://cloud.google.com/stackdriver/docs/managed-prometheus/query-cm, "Queries and metrics scopes");
-        a team project's scope does not hold the platform project (it would show every team's series). So the
-        platform stack holds these policies (stacks/models.py add_workload_alerts)."""
-        return [
-            AlertSpec(
-                "stream-scorer-errors",
-                (
-                    promql(
-                        "share of scored events that failed over 10 minutes above the limit",
-                        scorer_error_ratio_query(team, model.name, model.streaming.max_scorer_error_ratio),
-                        duration="300s",
-                    ),
-                ),
-                detail=f"Scorer: {names.scorer_workload(model.name)} in namespace {names.scope_id(team)}; "
-                f"limit {model.streaming.max_scorer_error_ratio:.0%} of events.",
-            )
-        ]
 
     @staticmethod
     def dashboard_tiles(team: str, env: str, model: Model) -> list[dict[str, Any]]:
