@@ -14,6 +14,8 @@ from modules.column_security import PiiTaxonomy
 from modules.dlp import DatasetPiiDiscovery
 from modules.governance import AuditSinkToDataset, DataAccessAuditLogs
 from modules.kms import ProjectServiceAgents
+from modules.kubernetes.cluster_access import ClusterAccess
+from modules.kubernetes.namespace_baseline import NamespaceBaseline
 from modules.metadata_dataset import CmekDataset
 from modules.metadata_tables import team_tables
 from modules.notification_channels import NotificationChannels
@@ -73,6 +75,14 @@ class TeamStack(ModelOpsStack):
             team=team.name,
             fleet_project=platform.project,
             serving_account_name=self.service_accounts.accounts["serving"].name,
+        )
+        self.cluster_access = ClusterAccess(self, "cluster-access", cluster=platform.cluster)
+        self.namespace = NamespaceBaseline(
+            self,
+            "namespace",
+            team=team.name,
+            serving_account_email=self.service_accounts.email(AccountKind.SERVING),
+            namespace=team.namespace,
         )
         self.iam = TeamIam(
             self,

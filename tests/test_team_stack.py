@@ -486,5 +486,8 @@ def test_team_stacks_reach_the_platform_only_through_a_few_outputs(org_stacks):
         text = json.dumps(stack)
         used = {part.split("}")[0] for part in text.split(".outputs.")[1:]}
         kinds = {u.split("-output-")[1].split("_")[0] + "_" + u.split("-output-")[1].split("_")[1] for u in used}
-        assert used and len(used) <= 8, (name, sorted(used))
-        assert kinds <= {"google_kms", "google_data", "google_iam"}, kinds
+        assert used and len(used) <= 10, (name, sorted(used))
+        # google_container: the cluster's endpoint and CA certificate, for the kubernetes provider.
+        assert kinds <= {"google_kms", "google_data", "google_iam", "google_container"}, kinds
+        cluster_outputs = {u.rstrip(")") for u in used if "google_container_cluster" in u}
+        assert all(o.endswith(("endpoint", "cluster_ca_certificate")) for o in cluster_outputs), cluster_outputs
