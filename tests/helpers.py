@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -38,3 +39,14 @@ def one(mapping: dict[str, Any]) -> Any:
 REPO = Path(__file__).resolve().parent.parent
 ORG_DIR = "tests/fixtures/org"  # relative to the repository: what `--config-dir` takes when the CLI runs from REPO
 ORG = REPO / ORG_DIR
+
+
+def git(repo: Path, *args: str) -> str:
+    """Run git in ``repo`` with a throwaway identity (tests commit in scratch repositories)."""
+    return subprocess.run(
+        ["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout

@@ -17,17 +17,7 @@ import pytest
 
 from config.loader import load_config
 from scripts.changes import SYNTH_CODE, affected_since
-from tests.helpers import ORG, REPO
-
-
-def _git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args],
-        cwd=repo,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
+from tests.helpers import ORG, REPO, git
 
 
 @pytest.fixture
@@ -40,9 +30,9 @@ def repo(tmp_path) -> Path:
     (root / "modules").mkdir()
     shutil.copy(REPO / "modules" / "labels.py", root / "modules" / "labels.py")
     (root / "README.md").write_text("a company's platform\n")
-    _git(root, "init", "-q")
-    _git(root, "add", "-A")
-    _git(root, "commit", "-qm", "base")
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "base")
     return root
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ORG, ORG_DIR
+from tests.helpers import ORG, ORG_DIR, git
 from tests.test_cli import REPO, run
 
 TODAY = "2026-11-01"
@@ -153,16 +153,6 @@ def test_base_synth_dir_without_stacks_is_bad_input(tmp_path):
     assert result.returncode == 2 and "--base-synth-dir" in result.stderr and "Traceback" not in result.stderr
 
 
-def _git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args],
-        cwd=repo,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-
-
 # The project's packages, as pyproject.toml declares them for the install.
 PACKAGES = tuple(
     p.rstrip("*")
@@ -181,9 +171,9 @@ def test_changed_from_synthesizes_the_base_revision_in_a_worktree_and_previews_r
     shutil.rmtree(repo / "infra" / "teams")  # the fixture organisation as this repository's config
     shutil.copytree(ORG / "teams", repo / "infra" / "teams")
     shutil.copy(ORG / "platform.yaml", repo / "infra" / "platform.yaml")
-    _git(repo, "init", "-q")
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-qm", "base")
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "base")
     ledger = repo / "infra" / "teams" / "ledger.yaml"
     ledger.write_text(ledger.read_text().replace("project_id: orbit-ledger-prod", "project_id: orbit-ledger-prod-2"))
     result = run(
@@ -207,4 +197,4 @@ def test_changed_from_synthesizes_the_base_revision_in_a_worktree_and_previews_r
     assert replaced and all(f["stack"] == "team-ledger-prod" for f in replaced)
     dataset = [f for f in replaced if f["address"].startswith("google_bigquery_dataset.")]
     assert dataset and '`project` "orbit-ledger-prod" -> "orbit-ledger-prod-2"' in dataset[0]["message"]
-    assert _git(repo, "worktree", "list").count("\n") == 1  # the temporary worktree is gone
+    assert git(repo, "worktree", "list").count("\n") == 1  # the temporary worktree is gone

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ from policies.provider.go_rules import RegenerationError, collect
 from policies.provider.go_source import Source
 from policies.provider.providers import PROVIDERS
 from policies.provider.regenerate import rules_doc
+from tests.helpers import git
 
 RESOURCE = """package demo
 
@@ -99,28 +99,18 @@ def line_of(snippet: str, nth: int = 0) -> int:
     return [i for i, line in enumerate(RESOURCE.splitlines(), 1) if snippet in line][nth]
 
 
-def _git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args],
-        cwd=repo,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-
-
 @pytest.fixture
 def checkout(tmp_path) -> tuple[Path, str]:
     repo = tmp_path / "provider"
     (repo / "google/services/demo").mkdir(parents=True)
-    _git(repo, "init", "-q")
+    git(repo, "init", "-q")
     (repo / "README.md").write_text("demo\n")
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-qm", "Merge feature branch major release 8.0.0")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "Merge feature branch major release 8.0.0")
     (repo / "google/services/demo/resource_demo_thing.go").write_text(RESOURCE)
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-qm", "demo resource")
-    return repo / ".git", _git(repo, "rev-parse", "HEAD").strip()
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "demo resource")
+    return repo / ".git", git(repo, "rev-parse", "HEAD").strip()
 
 
 def test_rules_flags_and_their_lines_come_from_the_source(checkout):
