@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from cdktn_provider_google.cloud_scheduler_job import CloudSchedulerJob
 from cdktn_provider_google.workflows_workflow import WorkflowsWorkflow
 from constructs import Construct
 
@@ -28,6 +27,7 @@ from config.model import Model
 from config.patterns import HistorySource, with_pattern
 from modules.monitoring.metrics import CUSTOM_METRICS
 from modules.quality import sql, tables, workflow_steps
+from modules.workflow_schedule import schedule_workflow
 
 DEFAULT_SCHEDULE = "0 5 * * *"
 
@@ -202,20 +202,15 @@ class QualityWorkflow(Construct):
             source_contents=workflow_steps.terraform_literal(workflow_steps.dump(self.definition)),
             depends_on=list(depends_on),
         )
-        self.schedule = CloudSchedulerJob(
+        self.schedule = schedule_workflow(
             self,
             "schedule",
+            workflow=self.workflow,
             name=names.quality_workflow(team),
             project=project,
             region=region,
             description=f"Runs {names.quality_workflow(team)} daily.",
             schedule=schedule,
             time_zone="Etc/UTC",
-            http_target={
-                "uri": f"https://workflowexecutions.googleapis.com/v1/{self.workflow.id}/executions",
-                "http_method": "POST",
-                "body": workflow_steps.empty_execution_body(),
-                "oauth_token": {"service_account_email": service_account, "scope": workflow_steps.EXECUTE_SCOPE},
-            },
-            retry_config={"retry_count": 2},
+            service_account=service_account,
         )

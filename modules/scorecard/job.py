@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from cdktn_provider_google.cloud_scheduler_job import CloudSchedulerJob
 from cdktn_provider_google.project_iam_member import ProjectIamMember
 from cdktn_provider_google.service_account import ServiceAccount
 from cdktn_provider_google.workflows_workflow import WorkflowsWorkflow
@@ -29,6 +28,7 @@ from modules.principal import Principal
 from modules.quality import workflow_steps
 from modules.scorecard import queries
 from modules.scorecard.catalogue import ModelRow, Sources
+from modules.workflow_schedule import schedule_workflow
 
 # After the team quality workflows (05:00 UTC, modules/quality/workflow.py) have written yesterday's rows.
 DEFAULT_SCHEDULE = "0 7 * * *"
@@ -143,23 +143,15 @@ class ScorecardJob(Construct):
             source_contents=workflow_steps.terraform_literal(workflow_steps.dump(self.definition)),
             depends_on=[*depends_on, *self.grants.values(), self.table],
         )
-        self.schedule = CloudSchedulerJob(
+        self.schedule = schedule_workflow(
             self,
             "schedule",
+            workflow=self.workflow,
             name=names.SCORECARD_WORKFLOW,
             project=project,
             region=region,
             description=f"Runs {names.SCORECARD_WORKFLOW} daily.",
             schedule=schedule,
             time_zone="Etc/UTC",
-            http_target={
-                "uri": f"https://workflowexecutions.googleapis.com/v1/{self.workflow.id}/executions",
-                "http_method": "POST",
-                "body": workflow_steps.empty_execution_body(),
-                "oauth_token": {
-                    "service_account_email": self.account.email,
-                    "scope": workflow_steps.EXECUTE_SCOPE,
-                },
-            },
-            retry_config={"retry_count": 2},
+            service_account=self.account.email,
         )

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from cdktn_provider_google.cloud_scheduler_job import CloudSchedulerJob
 from cdktn_provider_google.workflows_workflow import WorkflowsWorkflow
 from constructs import Construct
 
@@ -30,6 +29,7 @@ from modules.quality import workflow_steps
 from modules.serving.batch_workflow import batch_workflow
 from modules.serving.context import ModelContext
 from modules.serving.pattern import ServingPattern
+from modules.workflow_schedule import schedule_workflow
 
 
 class BatchPrediction(ServingPattern):
@@ -60,25 +60,17 @@ class BatchPrediction(ServingPattern):
             source_contents=workflow_steps.terraform_literal(workflow_steps.dump(self.definition)),
             depends_on=[ctx.agents.key_grant("workflows"), self.input, self.output, *ctx.dataset_grants],
         )
-        self.schedule = CloudSchedulerJob(
+        self.schedule = schedule_workflow(
             self,
             "schedule",
+            workflow=self.workflow,
             name=self.workflow_name,
             project=ctx.project,
             region=ctx.region,
             description=f"Starts the {model.name} batch prediction on its schedule.",
             schedule=model.schedule,
             time_zone=model.time_zone,
-            http_target={
-                "uri": f"https://workflowexecutions.googleapis.com/v1/{self.workflow.id}/executions",
-                "http_method": "POST",
-                "body": workflow_steps.empty_execution_body(),
-                "oauth_token": {
-                    "service_account_email": ctx.service_accounts[AccountKind.PIPELINE],
-                    "scope": workflow_steps.EXECUTE_SCOPE,
-                },
-            },
-            retry_config={"retry_count": 2},
+            service_account=ctx.service_accounts[AccountKind.PIPELINE],
         )
 
     @staticmethod
