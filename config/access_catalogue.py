@@ -96,3 +96,13 @@ def condition(binding: RoleBinding, *, project: str, dataset: str) -> str | None
 def expiry_condition(expires: str) -> str:
     """The condition of a standing grant: access ends when its expiry day begins (00:00 UTC)."""
     return f'request.time < timestamp("{expires}T00:00:00Z")'
+
+
+def standing_condition(binding: RoleBinding, *, expires: str, project: str, dataset: str) -> str:
+    """The whole IAM condition expression of one binding of a standing grant in one team project: its time window
+    and, where the catalogue narrows the binding, that narrowing in parentheses (CEL's `&&` binds tighter than
+    `||`, so the parentheses keep an alternative inside the narrowing from escaping the expiry). The team stack
+    writes exactly this and MLOPS_IAM_4 accepts exactly this."""
+    window = expiry_condition(expires)
+    narrowed = condition(binding, project=project, dataset=dataset)
+    return window if narrowed is None else f"{window} && ({narrowed})"

@@ -116,8 +116,6 @@ class TeamAccess(Construct):
         self.standing: list[ProjectIamMember] = []
         for g in team.access.grants:
             for b in entries[g.role].roles:
-                narrowed = access_catalogue.condition(b, project=project, dataset=dataset)
-                expiry = access_catalogue.expiry_condition(g.expires)
                 self.standing.append(
                     ProjectIamMember(
                         self,
@@ -128,7 +126,9 @@ class TeamAccess(Construct):
                         condition=ProjectIamMemberCondition(
                             title=f"until {g.expires}"[:100],
                             description=f"{g.ticket}: {g.reason}"[:256],
-                            expression=expiry if narrowed is None else f"{expiry} && ({narrowed})",
+                            expression=access_catalogue.standing_condition(
+                                b, expires=g.expires, project=project, dataset=dataset
+                            ),
                         ),
                     )
                 )

@@ -102,13 +102,83 @@ def test_gate_accepts_exactly_the_declared_standing_grant(org_config, org_synth_
         longer["condition"]["expression"] = longer["condition"]["expression"].replace("2026-12-31", "2027-12-31")
         wider = copy.deepcopy(grant)
         wider["role"] = "roles/bigquery.dataViewer"  # not a role of the declared catalogue entry
-        members.update({f"{lid}x": other, f"{lid}y": longer, f"{lid}z": wider})
+        expression = grant["condition"]["expression"]
+        window = expression.split(" && (")[0]
+        unnarrowed = copy.deepcopy(grant)  # the expiry alone: every dataset of the project
+        unnarrowed["condition"]["expression"] = window
+        never_ends = copy.deepcopy(grant)  # CEL: `a && b || true` is `(a && b) || true`
+        never_ends["condition"]["expression"] = f"{expression} || true"
+        elsewhere = copy.deepcopy(grant)  # the same binding on another project
+        elsewhere["project"] = "orbit-mlops-dev"
+        members.update(
+            {
+                f"{lid}x": other,
+                f"{lid}y": longer,
+                f"{lid}z": wider,
+                f"{lid}u": unnarrowed,
+                f"{lid}v": never_ends,
+                f"{lid}w": elsewhere,
+            }
+        )
 
     result = run_gate(
         org_config, _mutated(org_synth_dir, tmp_path, mutate), only={STACK}, today=datetime.date(2026, 11, 1)
     )
     hits = sorted(f.address for f in result.failed if f.rule == "MLOPS_IAM_4")
-    assert len(hits) == 3 and all(h.endswith(("x", "y", "z")) for h in hits), hits
+    assert len(hits) == 6 and all(h.endswith(("x", "y", "z", "u", "v", "w")) for h in hits), hits
+
+
+def test_gate_accepts_a_standing_grant_of_a_custom_role_by_its_reference(org_config, org_synth_dir, tmp_path):
+    """endpoint-predictor binds the team's custom predictor role: the member names it by a reference to the custom
+    role resource of its own stack; a reference to another custom role is a finding."""
+    from dataclasses import replace
+
+    from config import access_catalogue, names
+    from config.model import Access, StandingGrant
+
+    ledger = org_config.team("ledger")
+    grant = StandingGrant(
+        member="user:pat.partner@orbit.example",
+        role="endpoint-predictor",
+        reason="partner integration tests",
+        ticket="LEDGER-900",
+        granted="2026-11-01",
+        expires="2027-01-15",
+        approved_by="business_owner",
+        source=ledger.access.grants[0].source,
+    )
+    team = replace(ledger, access=Access(ledger.access.entitlements, (*ledger.access.grants, grant)))
+    config = replace(org_config, teams=tuple(team if t.name == "ledger" else t for t in org_config.teams))
+    (binding,) = access_catalogue.catalogue()["endpoint-predictor"].roles
+    expression = access_catalogue.standing_condition(
+        binding, expires=grant.expires, project="orbit-ledger-dev", dataset=names.metadata_dataset_id("ledger")
+    )
+
+    def mutate(members, roles):
+        ids = {conf["role_id"]: lid for lid, conf in roles.items()}
+        member = {
+            "project": "orbit-ledger-dev",
+            "member": grant.member,
+            "condition": {"title": "t", "description": "d", "expression": expression},
+        }
+        members["standing_pat_ok"] = {
+            **member,
+            "role": f"${{google_project_iam_custom_role.{ids[names.PREDICTOR_ROLE]}.name}}",
+        }
+        members["standing_pat_bad"] = {
+            **member,
+            "role": f"${{google_project_iam_custom_role.{ids[names.MODEL_DEPLOYER_ROLE]}.name}}",
+        }
+
+    out = tmp_path / "cdktf.out"
+    shutil.copytree(org_synth_dir, out)
+    file = out / "stacks" / STACK / "cdk.tf.json"
+    doc = json.loads(file.read_text())
+    mutate(doc["resource"]["google_project_iam_member"], doc["resource"]["google_project_iam_custom_role"])
+    file.write_text(json.dumps(doc))
+    result = run_gate(config, out, only={STACK}, today=datetime.date(2026, 11, 1))
+    hits = sorted(f.address for f in result.failed if f.rule == "MLOPS_IAM_4")
+    assert hits == ["google_project_iam_member.standing_pat_bad"], hits
 
 
 def test_expired_standing_grant_is_a_finding_at_its_line(org_config, org_synth_dir):
