@@ -124,10 +124,10 @@ class TeamAccess(Construct):
                         role=role_name(b.role),
                         member=g.member,
                         condition=ProjectIamMemberCondition(
-                            title=f"until {g.expires}"[:100],
+                            title=access_catalogue.window_title(g.expires),
                             description=f"{g.ticket}: {g.reason}"[:256],
                             expression=access_catalogue.standing_condition(
-                                b, expires=g.expires, project=project, dataset=dataset
+                                b, granted=g.granted, expires=g.expires, project=project, dataset=dataset
                             ),
                         ),
                     )

@@ -79,7 +79,9 @@ def test_standing_grant_is_a_conditional_member_with_the_exact_expiry(org_stacks
     assert grant["member"] == "user:jo.contractor@orbit.example"
     assert grant["role"] == "roles/bigquery.metadataViewer"
     condition = DATASET_CONDITION.format(d=names.metadata_dataset_id("ledger"))
-    assert grant["condition"]["expression"] == f'request.time < timestamp("2026-12-31T00:00:00Z") && ({condition})'
+    window = 'request.time >= timestamp("2026-10-01T00:00:00Z") && request.time < timestamp("2026-12-31T00:00:00Z")'
+    assert grant["condition"]["expression"] == f"{window} && ({condition})"
+    assert grant["condition"]["title"] == "until 2026-12-31 00:00 UTC (exclusive)"
     assert "LEDGER-881" in grant["condition"]["description"]
 
 
@@ -151,7 +153,11 @@ def test_gate_accepts_a_standing_grant_of_a_custom_role_by_its_reference(org_con
     config = replace(org_config, teams=tuple(team if t.name == "ledger" else t for t in org_config.teams))
     (binding,) = access_catalogue.catalogue()["endpoint-predictor"].roles
     expression = access_catalogue.standing_condition(
-        binding, expires=grant.expires, project="orbit-ledger-dev", dataset=names.metadata_dataset_id("ledger")
+        binding,
+        granted=grant.granted,
+        expires=grant.expires,
+        project="orbit-ledger-dev",
+        dataset=names.metadata_dataset_id("ledger"),
     )
 
     def mutate(members, roles):
@@ -188,3 +194,30 @@ def test_expired_standing_grant_is_a_finding_at_its_line(org_config, org_synth_d
     assert [(f.file, f.line) for f in hits] == [(LEDGER, line)]
     assert "expired on 2026-12-31" in hits[0].message
     assert not [f for f in result.failed if f.rule != "MLOPS_IAM_8"]
+
+
+def test_every_standing_member_is_live_no_longer_than_its_standing_cap(org_stacks):
+    """The live window is what the condition says, not what the team file's dates claim: both bounds are in the
+    expression and they lie within the catalogue's standing cap (a future `granted` cannot stretch it)."""
+    import re
+
+    from config import access_catalogue
+
+    caps: dict[str, int] = {}
+    for entry in access_catalogue.catalogue().values():
+        for b in entry.roles:
+            caps[b.role] = max(caps.get(b.role, 0), entry.standing_cap_days)
+    bound = r'request\.time {op} timestamp\("(\d{{4}}-\d{{2}}-\d{{2}})T00:00:00Z"\)'
+    seen = 0
+    for stack in org_stacks.values():
+        for m in (stack["resource"].get("google_project_iam_member") or {}).values():
+            if not m["member"].startswith("user:"):
+                continue
+            seen += 1
+            expression = m["condition"]["expression"]
+            start = re.match(bound.format(op=">=") + " && ", expression)
+            end = re.search(bound.format(op="<"), expression)
+            assert start and end, expression
+            days = (datetime.date.fromisoformat(end[1]) - datetime.date.fromisoformat(start[1])).days
+            assert 0 < days <= caps[m["role"]], (m["role"], days)
+    assert seen

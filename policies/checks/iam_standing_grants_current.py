@@ -1,6 +1,6 @@
 """MLOPS_IAM_8: a standing grant past its expiry is a finding at its line in the team file.
 
-IAM stops honouring the grant when its condition (`request.time < timestamp(expiry)`) turns false, but the binding
+IAM stops honouring the grant when its condition (`request.time < timestamp(expiry)`, config/access_catalogue.py window_condition) turns false, but the binding
 stays in the project's policy (and counts towards its size limit, pam_best_practices in
 config/data/access_catalogue.yaml) until someone removes the entry: the gate asks for that, or for a renewal
 with a new approval."""

@@ -117,7 +117,11 @@ def standing_grant_keys(config: Config) -> set[tuple[str, str, str, str, str]]:
             b.role,
             environment.project_id,
             access_catalogue.standing_condition(
-                b, expires=g.expires, project=environment.project_id, dataset=names.metadata_dataset_id(team.name)
+                b,
+                granted=g.granted,
+                expires=g.expires,
+                project=environment.project_id,
+                dataset=names.metadata_dataset_id(team.name),
             ),
         )
         for team in config.teams
