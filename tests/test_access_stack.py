@@ -221,3 +221,36 @@ def test_every_standing_member_is_live_no_longer_than_its_standing_cap(org_stack
             days = (datetime.date.fromisoformat(end[1]) - datetime.date.fromisoformat(start[1])).days
             assert 0 < days <= caps[m["role"]], (m["role"], days)
     assert seen
+
+
+def test_replacement_preview_flags_an_entitlement_replacement_not_an_approver_change(
+    org_config, org_synth_dir, tmp_path
+):
+    """approval_workflow is ForceNew on the block (provider e03b7622a2 resource_privileged_access_manager_entitlement.go
+    :321): adding or removing it destroys the entitlement and, through delete's force=true (:832), its grants;
+    new approvers inside the block are an in-place PATCH (:772-774; the PATCH reference allows approver changes)."""
+
+    def head(mutate):
+        out = tmp_path / f"head-{mutate.__name__}" / "cdktf.out"
+        shutil.copytree(org_synth_dir, out)
+        file = out / "stacks" / STACK / "cdk.tf.json"
+        doc = json.loads(file.read_text())
+        mutate(by_id({STACK: doc}))
+        file.write_text(json.dumps(doc))
+        return out
+
+    def new_approver(found):
+        steps = found["modelops-pii-reader"]["approval_workflow"]["manual_approvals"]["steps"]
+        steps[0]["approvers"]["principals"] = ["user:new.owner@orbit.example"]
+
+    def approval_free(found):
+        del found["modelops-pipeline-operator"]["approval_workflow"]
+
+    def rule_hits(out):
+        result = run_gate(org_config, out, only={STACK}, today=datetime.date(2026, 11, 1), base_synth_dir=org_synth_dir)
+        return [f for f in result.failed if f.rule == "MLOPS_TF_9"]
+
+    assert rule_hits(head(new_approver)) == []
+    (hit,) = rule_hits(head(approval_free))
+    assert hit.construct_path == f"{STACK}/access/pipeline-operator"
+    assert "active grants end at once" in hit.message and '`approval_workflow` "1 block" -> "0 blocks"' in hit.message
