@@ -20,6 +20,19 @@ from lifecycle.context import LifecycleError, Target
 
 ACTIONS = ("request", "list", "approve", "deny", "revoke")
 
+# `modelops access list --view`: which grants, and through which PAM method. SearchGrants returns the grants the
+# caller is related to and needs no IAM permission (its REST page has no IAM Permissions section; pam_rpc in the
+# catalogue's sources, https://cloud.google.com/iam/docs/reference/pam/rest/v1/projects.locations.entitlements.grants/search),
+# so requesters and approvers can list; ListGrants (`all`) needs privilegedaccessmanager.grants.list on the
+# project, which only the team admins hold (custom role modelopsGrantRevoker). Relationship values:
+# SearchGrantsRequest.CallerRelationshipType (HAD_CREATED, CAN_APPROVE, HAD_APPROVED).
+VIEWS: dict[str, str | None] = {
+    "mine": "HAD_CREATED",  # the grants I requested
+    "to-approve": "CAN_APPROVE",  # the grants I can approve or deny now
+    "decided": "HAD_APPROVED",  # the grants I approved or denied
+    "all": None,  # every grant of the entitlement (ListGrants: team admins)
+}
+
 
 @dataclass(frozen=True)
 class AccessTarget:
@@ -80,19 +93,33 @@ def grant_dict(grant: Any) -> dict[str, Any]:
     }
 
 
-def planned_request(at: AccessTarget, action: str, grant: str | None, seconds: int | None, text: str | None) -> dict:
+def planned_request(
+    at: AccessTarget, action: str, grant: str | None, seconds: int | None, text: str | None, view: str = "all"
+) -> dict:
     """The REST request an action sends (what a dry run prints), per the PAM REST reference (pam_rpc)."""
     base = "https://privilegedaccessmanager.googleapis.com/v1/"
     if action == "request":
         body = {"requestedDuration": f"{seconds}s", "justification": {"unstructuredJustification": text}}
         return {"method": "POST", "url": f"{base}{at.parent}/grants", "body": body}
     if action == "list":
-        return {"method": "GET", "url": f"{base}{at.parent}/grants"}
+        relationship = VIEWS[view]
+        if relationship is None:
+            return {"method": "GET", "url": f"{base}{at.parent}/grants"}
+        return {"method": "GET", "url": f"{base}{at.parent}/grants:search?callerRelationship={relationship}"}
     body = {"reason": text} if text else {}
     return {"method": "POST", "url": f"{base}{grant}:{action}", "body": body}
 
 
-def run(at: AccessTarget, action: str, *, creds: Any, grant: str | None, seconds: int | None, text: str | None) -> Any:
+def run(
+    at: AccessTarget,
+    action: str,
+    *,
+    creds: Any,
+    grant: str | None,
+    seconds: int | None,
+    text: str | None,
+    view: str = "all",
+) -> Any:
     """Perform ``action`` against PAM; returns the grant(s) as dicts."""
     from google.cloud import privilegedaccessmanager_v1 as pam
     from google.protobuf import duration_pb2
@@ -108,7 +135,13 @@ def run(at: AccessTarget, action: str, *, creds: Any, grant: str | None, seconds
         )
         return grant_dict(made)
     if action == "list":
-        return [grant_dict(g) for g in api.list_grants(request=pam.ListGrantsRequest(parent=at.parent))]
+        relationship = VIEWS[view]
+        if relationship is None:
+            return [grant_dict(g) for g in api.list_grants(request=pam.ListGrantsRequest(parent=at.parent))]
+        search = pam.SearchGrantsRequest(
+            parent=at.parent, caller_relationship=getattr(pam.SearchGrantsRequest.CallerRelationshipType, relationship)
+        )
+        return [grant_dict(g) for g in api.search_grants(request=search)]
     if grant is None or not grant.startswith(at.parent + "/grants/"):
         raise LifecycleError(f"--grant must name a grant of {at.parent} (got {grant})")
     if action == "approve":
