@@ -114,3 +114,11 @@ def standing_condition(binding: RoleBinding, *, granted: str, expires: str, proj
     window = window_condition(granted, expires)
     narrowed = condition(binding, project=project, dataset=dataset)
     return window if narrowed is None else f"{window} && ({narrowed})"
+
+
+def standing_id(email: str, key: str, role: str) -> str:
+    """The construct id of one binding of a standing grant (modules/access.py), also the path MLOPS_IAM_8 names:
+    from the person, the catalogue key and the role (as modules/team_iam.py short_role spells it), never a
+    position."""
+    short = role.rsplit("/", 1)[-1].replace(".", "-").replace(":", "-")
+    return f"standing-{email.replace('@', '-at-').replace('.', '-')}-{key}-{short}"

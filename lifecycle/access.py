@@ -70,6 +70,26 @@ def checked(team: Team, entitlement: str, duration: str | None) -> int | None:
     return seconds
 
 
+def checked_input(
+    at: AccessTarget, action: str, *, grant: str | None, text: str | None, approver_justification: bool
+) -> list[str]:
+    """What PAM would refuse, found before anything is sent (dry run or not), all at once: a blank justification
+    (requester_justification_config.unstructured: "The requester has to provide a justification"), a blank
+    reason when the entitlement requires approvers to justify (ManualApprovals.require_approver_justification),
+    a grant of another entitlement."""
+    problems = []
+    if action == "request" and not (text or "").strip():
+        problems.append("--justification must not be blank: every entitlement requires one (PAM refuses the request)")
+    if action in ("approve", "deny") and approver_justification and not (text or "").strip():
+        problems.append(
+            f"--reason is required to {action}: the entitlement {at.entitlement} requires approvers to justify "
+            "their decision (require_approver_justification)"
+        )
+    if action in ("approve", "deny", "revoke") and (grant is None or not grant.startswith(at.parent + "/grants/")):
+        problems.append(f"--grant must name a grant of {at.parent} (got {grant})")
+    return problems
+
+
 def client(target: Target, creds: Any) -> Any:
     from google.api_core.client_options import ClientOptions
     from google.cloud import privilegedaccessmanager_v1

@@ -31,7 +31,6 @@ from constructs import Construct
 from config import access_catalogue
 from config.access_rules import approver_member, eligible_members
 from config.model import Platform, Team
-from modules.team_iam import short_role
 
 PROJECT_RESOURCE_TYPE = "cloudresourcemanager.googleapis.com/Project"
 
@@ -119,7 +118,7 @@ class TeamAccess(Construct):
                 self.standing.append(
                     ProjectIamMember(
                         self,
-                        f"standing-{g.email.replace('@', '-at-').replace('.', '-')}-{g.role}-{short_role(b.role)}",
+                        access_catalogue.standing_id(g.email, g.role, b.role),
                         project=project,
                         role=role_name(b.role),
                         member=g.member,

@@ -193,6 +193,9 @@ def test_expired_standing_grant_is_a_finding_at_its_line(org_config, org_synth_d
     line = next(i for i, text in enumerate(Path(LEDGER).read_text().splitlines(), 1) if 'expires: "2026-12-31"' in text)
     assert [(f.file, f.line) for f in hits] == [(LEDGER, line)]
     assert "expired on 2026-12-31" in hits[0].message
+    doc = json.loads((org_synth_dir / "stacks" / STACK / "cdk.tf.json").read_text())
+    paths = {c["//"]["metadata"]["path"] for items in doc["resource"].values() for c in items.values()}
+    assert hits[0].construct_path in paths, hits[0].construct_path  # a construct that exists (review 14 item 12)
     assert not [f for f in result.failed if f.rule != "MLOPS_IAM_8"]
 
 

@@ -62,6 +62,12 @@ def _run(
         _error(exc)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     at = access.AccessTarget(target, team, entitlement)
+    offered = next(e for e in team.access.entitlements if e.entitlement == entitlement)
+    problems = access.checked_input(at, action, grant=grant, text=text, approver_justification=bool(offered.approvers))
+    if problems:
+        for problem in problems:
+            err.print(f"error: {problem}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_BAD_INPUT)
     request = access.planned_request(at, action, grant, seconds, text, view)
     if target.dry_run:
         event = access.event(at, action, caller=caller(), request=request, result=None, outcome="planned", error=None)
