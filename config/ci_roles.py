@@ -26,6 +26,12 @@ def ci_roles() -> dict:
     return yaml.safe_load(CI_ROLES_FILE.read_text())
 
 
+def unchecked_types() -> frozenset[str]:
+    """Types the project-IAM table does not cover: bootstrap-made ones and those outside project IAM."""
+    data = ci_roles()
+    return frozenset(data["bootstrap_types"]) | frozenset(data["outside_project_iam"])
+
+
 def reader_role() -> str:
     """`custom:<id>` of the bootstrap-created role for reads no read-only predefined role covers."""
     return CUSTOM + ci_roles()["ci_reader_role"]
@@ -72,9 +78,8 @@ def team_project_types(team: Team) -> set[str]:
 
 
 def unknown_types(types: Iterable[str]) -> set[str]:
-    """The types ci_roles.yaml has no row for (neither applied by CI nor created at bootstrap)."""
-    data = ci_roles()
-    return {t for t in types if t not in data["bootstrap_types"] and t not in data["resource_types"]}
+    """The types ci_roles.yaml has no row for (neither applied by CI, nor made at bootstrap, nor outside project IAM)."""
+    return {t for t in types if t not in unchecked_types() and t not in ci_roles()["resource_types"]}
 
 
 def roles_for_types(types: Iterable[str], kind: str) -> set[str]:
@@ -84,7 +89,7 @@ def roles_for_types(types: Iterable[str], kind: str) -> set[str]:
     data = ci_roles()
     table, roles = data["resource_types"], set()
     for tf_type in types:
-        if tf_type in data["bootstrap_types"]:
+        if tf_type in unchecked_types():
             continue
         if tf_type not in table:
             raise ValueError(f"{tf_type}: not in {CI_ROLES_FILE.name}; add the role that applies and plans it")

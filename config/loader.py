@@ -19,6 +19,7 @@ from config.model import (
     AuthorizedNetwork,
     Ci,
     Config,
+    ContainerDefaults,
     DefaultThresholds,
     Feature,
     Gke,
@@ -27,6 +28,8 @@ from config.model import (
     Logging,
     Model,
     Monitoring,
+    Namespace,
+    NamespaceQuota,
     NotificationChannel,
     Organization,
     Platform,
@@ -37,6 +40,7 @@ from config.model import (
     Suppression,
     Team,
     TeamEnv,
+    Workload,
 )
 from config.schema import validate
 from config.yaml_source import YamlDocument, display_path, format_path, load
@@ -163,7 +167,13 @@ def _feature(raw: Any) -> Feature:
 def _model(doc: YamlDocument, index: int, m: dict[str, Any], defaults: DefaultThresholds) -> Model:
     mon = dict(m["monitoring"])
     optional: dict[str, Any] = {k: m[k] for k in ("task", "schedule", "time_zone") if k in m}
-    optional |= {k: cls(**m[k]) for k, cls in (("serving", Serving), ("streaming", Streaming)) if k in m}
+    if "serving" in m:
+        optional["serving"] = Serving(**m["serving"])
+    if "streaming" in m:
+        streaming = dict(m["streaming"])
+        if "scorer" in streaming:
+            streaming["scorer"] = Workload(**streaming["scorer"])
+        optional["streaming"] = Streaming(**streaming)
     # The task's threshold from platform.yaml when the file leaves it out (config/signals.py).
     task_threshold = signals.TASK_THRESHOLD[m.get("task", Model.task)]
     if task_threshold not in mon and getattr(defaults, task_threshold) is not None:
@@ -195,6 +205,14 @@ def _team(doc: YamlDocument, defaults: DefaultThresholds) -> Team:
         suppressions=_suppressions(doc, d.get("suppressions")),
         source=_src(doc),
         access=access_rules.access(d.get("access"), lambda *path: _src(doc, *path)),
+        namespace=_namespace(d.get("namespace") or {}),
+    )
+
+
+def _namespace(raw: dict[str, Any]) -> Namespace:
+    return Namespace(
+        quota=NamespaceQuota(**raw.get("quota", {})),
+        container_defaults=ContainerDefaults(**raw.get("container_defaults", {})),
     )
 
 
@@ -308,6 +326,17 @@ def team_rules(
         if team.name in seen_names:
             errors.append(_err(doc, ("name",), f"team '{team.name}' is already defined in {seen_names[team.name]}"))
         seen_names.setdefault(team.name, display_path(doc.file))
+        if platform is not None and platform.gke.scorer_digest is None:
+            for i, model in enumerate(team.models):
+                if model.pattern == "streaming" and model.serving.image is not None:
+                    errors.append(
+                        _err(
+                            doc,
+                            ("models", i, "serving", "image"),
+                            "a streaming model with an image runs the platform's scorer: set gke.scorer_digest "
+                            "(sha256:<64 hex>) in platform.yaml",
+                        )
+                    )
         for env in team.environments.values():
             if platform is not None and env.name not in platform.environments:
                 errors.append(
@@ -457,6 +486,15 @@ def _model_rules(team: Team, doc: YamlDocument) -> list[ConfigError]:
                 )
             )
         seen.setdefault(model.name, i)
+        scorer = model.streaming.scorer
+        if scorer.min_replicas > scorer.max_replicas:
+            errors.append(
+                _err(
+                    doc,
+                    ("models", i, "streaming", "scorer", "min_replicas"),
+                    f"must not exceed max_replicas ({scorer.max_replicas})",
+                )
+            )
         if model.serving.min_replicas > model.serving.max_replicas:
             errors.append(
                 _err(

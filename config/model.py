@@ -50,8 +50,9 @@ class PlatformEnv:
     project_id: str
     # Production environments: people get read-only Vertex AI access (champion and traffic move only through the
     # lifecycle CLI) and endpoints log at least MLOPS_AUDIT_2's share of predictions. platform.yaml
-    # `production:`; absent, an environment named as in DEFAULT_PRODUCTION_NAMES is production.
-    production: bool = False
+    # `production:`; absent, an environment named as in DEFAULT_PRODUCTION_NAMES is production (the loader
+    # decides: no dataclass default, since it depends on the name).
+    production: bool
     state_bucket: str | None = None  # local state when absent
     network: str = "default"
     subnetwork: str | None = None
@@ -69,6 +70,8 @@ class Gke:
     release_channel: str = "REGULAR"
     master_ipv4_cidr_block: str = "172.16.0.0/28"
     master_authorized_networks: tuple[AuthorizedNetwork, ...] = ()
+    # The platform's streaming scorer image (scorer/) by digest; required once a team has a streaming model.
+    scorer_digest: str | None = None
 
 
 # GitHub Actions' OIDC issuer: the CI trust is tightened further for it (modules/ci_identity.py).
@@ -161,6 +164,8 @@ class Logging:
 class Impact:
     kpi: str
     owner: str
+    # Week-over-week fall in predictions that counts as falling usage on the scorecard (team schema default).
+    usage_drop_alert: float = 0.3
 
 
 @dataclass(frozen=True)
@@ -169,6 +174,19 @@ class Serving:
     min_replicas: int = 1
     max_replicas: int = 3
     access: Literal["private_service_connect", "dedicated", "shared"] = "private_service_connect"
+    # The model's serving image in the platform's serving-images repository, `<path>@sha256:<digest>`
+    # (streaming models: the container the scorer calls). The same digest in every environment's registry.
+    image: str | None = None
+
+
+@dataclass(frozen=True)
+class Workload:
+    """A Deployment on the shared cluster: autoscaling bounds and each pod's requests (equal to its limits)."""
+
+    min_replicas: int = 1
+    max_replicas: int = 3
+    cpu: str = "500m"
+    memory: str = "1Gi"
 
 
 @dataclass(frozen=True)
@@ -176,6 +194,32 @@ class Streaming:
     max_delivery_attempts: int = 5
     message_retention_hours: int = 168
     max_oldest_unacked_seconds: int = 600
+    scorer: Workload = Workload()
+
+
+@dataclass(frozen=True)
+class NamespaceQuota:
+    """ResourceQuota `hard` of the team namespace."""
+
+    requests_cpu: str = "8"
+    requests_memory: str = "32Gi"
+    limits_cpu: str = "8"
+    limits_memory: str = "32Gi"
+    pods: int = 40
+
+
+@dataclass(frozen=True)
+class ContainerDefaults:
+    """LimitRange default request and limit of a container that states none."""
+
+    cpu: str = "500m"
+    memory: str = "1Gi"
+
+
+@dataclass(frozen=True)
+class Namespace:
+    quota: NamespaceQuota = NamespaceQuota()
+    container_defaults: ContainerDefaults = ContainerDefaults()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -302,6 +346,7 @@ class Team:
     suppressions: tuple[Suppression, ...]
     source: Source
     access: Access = Access()
+    namespace: Namespace = Namespace()
 
     def model(self, name: str) -> Model:
         for model in self.models:

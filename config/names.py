@@ -259,6 +259,11 @@ def batch_staging_table(model: str) -> str:
     return f"batch_staging_{_underscored(model)}"
 
 
+def scorer_workload(model: str) -> str:
+    """The Deployment (and its autoscaler, budget, monitoring) of a streaming model's scorer in the team namespace."""
+    return f"{model}-scorer"
+
+
 def stream_archive_table(model: str) -> str:
     return f"stream_events_{_underscored(model)}"
 
@@ -306,3 +311,7 @@ def team_dashboard_title(team: str) -> str:
 
 
 PLATFORM_DASHBOARD_TITLE = "Platform — Model Operations Center"
+
+
+SCORECARD_ACCOUNT = "modelops-scorecard"  # runs the platform's scheduled scorecard workflow
+SCORECARD_WORKFLOW = "modelops-scorecard"

@@ -80,7 +80,7 @@ def _platform_seen_by_team_stacks(platform: Platform, env: str) -> dict[str, Any
     }
 
 
-def _team_seen_by_the_platform_stack(team: Team, env: str) -> dict[str, Any]:
+def _team_seen_by_the_platform_stack(team: Team, env: str, production: bool) -> dict[str, Any]:
     """What the platform stack of ``env`` reads of a team: its project joins the metrics scope and gets the
     platform's grants (tenancy from the groups, keys per pattern, DLP by classification, CI roles per the types
     its stack holds), its models appear on the platform dashboard, and the team stack's references to platform
@@ -91,7 +91,17 @@ def _team_seen_by_the_platform_stack(team: Team, env: str) -> dict[str, Any]:
         "groups": _plain(team.groups),
         "data_classification": team.data_classification,
         "channel_types": sorted({c.type for c in team.notification_channels.values()}),
-        "models": [{"name": m.name, "pattern": m.pattern, "owner": m.impact.owner} for m in team.models],
+        "models": [
+            {
+                "name": m.name,
+                "pattern": m.pattern,
+                "owner": m.impact.owner,
+                # The production platform stack's scorecard workflow names each model's KPI and usage-drop threshold
+                # (modules/scorecard/catalogue.py).
+                **({"kpi": m.impact.kpi, "usage_drop_alert": m.impact.usage_drop_alert} if production else {}),
+            }
+            for m in team.models
+        ],
     }
 
 
@@ -102,7 +112,11 @@ def stack_inputs(config: Config) -> dict[str, str]:
     out: dict[str, str] = {}
     for name, env, team_name in planned_stacks(config):
         if team_name is None:
-            teams = [_team_seen_by_the_platform_stack(t, env) for t in config.teams if env in t.environments]
+            teams = [
+                _team_seen_by_the_platform_stack(t, env, config.platform.is_production(env))
+                for t in config.teams
+                if env in t.environments
+            ]
             data: Any = {"platform": _plain(config.platform), "teams": teams}
         else:
             team = _plain(config.team(team_name))

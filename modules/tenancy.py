@@ -35,6 +35,13 @@ from modules.service_accounts import WORKLOAD_IDENTITY_USER
 # monitoring.timeSeries.list on the fleet host project, which is the metrics scope of every team project, so a team
 # could read every other team's series (issue 15 review, item 12). Per Google's role listings (policies/iam/data)
 # gatewayEditor/gatewayReader hold the same gateway permissions without it.
+# Pod Security Standards `restricted` on every team namespace, enforced by the built-in Pod Security
+# admission controller from these namespace labels (https://kubernetes.io/docs/concepts/security/pod-security-admission/,
+# "Pod Security Admission labels for namespaces": pod-security.kubernetes.io/<MODE>: <LEVEL>, MODE one of
+# enforce, audit, warn; LEVEL one of privileged, baseline, restricted). The fleet applies a scope's
+# namespace_labels to its namespace in every bound cluster (google_gke_hub_scope.namespace_labels, provider 8.7.0).
+POD_SECURITY_LABELS = {f"pod-security.kubernetes.io/{mode}": "restricted" for mode in ("enforce", "audit", "warn")}
+
 TENANCY_ROLES = {
     "admins": ("ADMIN", "roles/gkehub.scopeAdmin", "roles/gkehub.gatewayEditor"),
     "developers": ("VIEW", "roles/gkehub.scopeViewer", "roles/gkehub.gatewayReader"),
@@ -64,7 +71,7 @@ class TeamTenancy(Construct):
             "scope",
             project=fleet_project,
             scope_id=names.scope_id(team),
-            namespace_labels={"team": team},
+            namespace_labels={"team": team, **POD_SECURITY_LABELS},
         )
         self.namespace = GkeHubNamespace(
             self,
@@ -73,7 +80,7 @@ class TeamTenancy(Construct):
             scope_id=self.scope.scope_id,
             scope_namespace_id=self.namespace_name,
             scope=self.scope.name,
-            namespace_labels={"team": team},
+            namespace_labels={"team": team, **POD_SECURITY_LABELS},
         )
         self.binding = GkeHubMembershipBinding(
             self,

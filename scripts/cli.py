@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "scripts.commands.docs",
     "scripts.commands.listing",
     "scripts.commands.access",
+    "scripts.commands.report",
 )
 
 app = typer.Typer(

@@ -17,6 +17,7 @@ from modules.team_platform_access import add_team_platform_access
 from stacks.base import TERRAFORM_MIN_VERSION
 from stacks.models import add_platform_monitoring
 from stacks.platform import PlatformStack
+from stacks.scorecard import add_scorecard
 from stacks.team import TeamStack
 
 __all__ = ["TARGET_VERSIONS", "Selection", "build_app", "planned_stacks", "synth_for_cdktn"]
@@ -43,6 +44,7 @@ def build_app(
         if team_name is None:
             platforms[env] = PlatformStack(app, config.platform, env)
             add_platform_monitoring(platforms[env], config, env)
+            add_scorecard(platforms[env], config, env)
             add_team_platform_access(platforms[env], config, env)
             grant_ci_roles(platforms[env], config, env)
         else:

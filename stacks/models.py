@@ -137,6 +137,9 @@ def add_models(stack, platform_stack) -> ModelsBuild:
             agents=agents,
             dataset_grants=tuple(dataset_grants),
             pii_policy_tag=stack.column_security.pii_tag,
+            namespace=stack.namespace,
+            image_prefix=platform_stack.artifact_registry.image_prefix,
+            scorer_digest=platform_stack.platform.gke.scorer_digest,
         )
         pattern = construct(stack, model.name, ctx=ctx)
         for spec in pattern.alert_specs() + quality_alert_specs(team.name, model):

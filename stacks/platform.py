@@ -17,11 +17,14 @@ from modules.metadata_dataset import CmekDataset
 from modules.metadata_tables import governance_tables
 from modules.notification_channels import NotificationChannels
 from modules.principal import Principal
+from modules.scorecard.job import ScorecardJob
 from stacks.base import ModelOpsStack
 
 # Service agents of the platform project that encrypt with a platform key (BigQuery's is granted
 # by the governance dataset itself, Logging's by the audit bucket).
 PLATFORM_AGENT_KEYS = ("gke", "artifacts")
+# Production only: the scorecard workflow (stacks/scorecard.py) is CMEK-encrypted with the Workflows key.
+PRODUCTION_PLATFORM_KEYS = ("workflows",)
 
 
 class PlatformStack(ModelOpsStack):
@@ -43,7 +46,11 @@ class PlatformStack(ModelOpsStack):
             self, "kms", project=project, location=platform.region, ring_name=f"{platform.name}-{env}"
         )
         self.agent_keys = ServiceAgentKeyAccess(
-            self, "agent-keys", keys=self.keys, project=project, services=PLATFORM_AGENT_KEYS
+            self,
+            "agent-keys",
+            keys=self.keys,
+            project=project,
+            services=PLATFORM_AGENT_KEYS + (PRODUCTION_PLATFORM_KEYS if platform.is_production(env) else ()),
         )
         self.channels = NotificationChannels(self, "channels", channels=platform.notification_channels, project=project)
         self.artifact_registry = ServingImageRepository(
@@ -103,6 +110,7 @@ class PlatformStack(ModelOpsStack):
             )
         parent = guardrail_parent(platform.organization)
         self.guardrails = None
+        self.scorecard: ScorecardJob | None = None  # stacks/scorecard.py, production environments
         if parent and env == platform.organization.guardrails_env:
             self.guardrails = OrgGuardrails(
                 self,

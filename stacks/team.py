@@ -14,6 +14,8 @@ from modules.column_security import PiiTaxonomy
 from modules.dlp import DatasetPiiDiscovery
 from modules.governance import AuditSinkToDataset, DataAccessAuditLogs
 from modules.kms import ProjectServiceAgents
+from modules.kubernetes.cluster_access import ClusterAccess
+from modules.kubernetes.namespace_baseline import NamespaceBaseline
 from modules.metadata_dataset import CmekDataset
 from modules.metadata_tables import team_tables
 from modules.notification_channels import NotificationChannels
@@ -23,6 +25,7 @@ from modules.tenancy import ServingWorkloadIdentity
 from stacks.base import ModelOpsStack
 from stacks.models import add_models
 from stacks.platform import PlatformStack
+from stacks.scorecard import grant_scorecard_reads
 
 
 class TeamStack(ModelOpsStack):
@@ -73,6 +76,14 @@ class TeamStack(ModelOpsStack):
             fleet_project=platform.project,
             serving_account_name=self.service_accounts.accounts["serving"].name,
         )
+        self.cluster_access = ClusterAccess(self, "cluster-access", cluster=platform.cluster)
+        self.namespace = NamespaceBaseline(
+            self,
+            "namespace",
+            team=team.name,
+            serving_account_email=self.service_accounts.email(AccountKind.SERVING),
+            namespace=team.namespace,
+        )
         self.iam = TeamIam(
             self,
             "iam",
@@ -121,6 +132,7 @@ class TeamStack(ModelOpsStack):
         )
         self.channels = NotificationChannels(self, "channels", channels=team.notification_channels, project=project)
         self.models = add_models(self, platform)
+        grant_scorecard_reads(self, env, platform.project)
         if self.iam.applier_act_as is not None:
             # Creating a workflow or scheduler job that runs as the pipeline account checks actAs on it.
             for node in self.node.find_all():

@@ -101,7 +101,6 @@ def test_a_team_edit_selects_only_that_teams_stacks(repo, org_stacks, tmp_path):
         ("      retention_days: 400", "      retention_days: 420"),
         ("features: [tenure_days, basket_value", "features: [tenure_days, basket_value, visits_30d"),
         ("      max_delivery_attempts: 10", "      max_delivery_attempts: 12"),
-        ("      kpi: offer conversion rate", "      kpi: offer acceptance rate"),
         ('channel_name: "#reach-ml-alerts"', 'channel_name: "#reach-alerts"'),
         ('expires: "2027-04-15"', 'expires: "2027-04-01"'),
     ):
@@ -118,6 +117,18 @@ def test_a_team_edit_the_platform_reads_selects_the_platform_stacks_too(repo, or
     head = _synth(load_config(repo / "infra"), tmp_path)
     changed = _changed(org_stacks, head)
     assert {"platform-dev", "platform-prod", "team-ledger-dev", "team-ledger-prod"} == changed
+    assert _selected(repo) == changed
+
+
+def test_a_model_s_kpi_selects_the_production_platform_stack(repo, org_stacks, tmp_path):
+    """The scorecard workflow (platform stack, production only) names each model's KPI next to its usage, so a KPI
+    edit also selects the production platform stack."""
+    _edit(
+        repo / "infra" / "teams" / "reach.yaml", "      kpi: offer conversion rate", "      kpi: offer acceptance rate"
+    )
+    head = _synth(load_config(repo / "infra"), tmp_path)
+    changed = _changed(org_stacks, head)
+    assert changed == {"platform-prod", "team-reach-dev", "team-reach-prod"}  # the team's own stacks show it too
     assert _selected(repo) == changed
 
 

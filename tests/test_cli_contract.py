@@ -121,6 +121,7 @@ BAD_INPUT = {
         "-c",
         ORG_DIR,
     ),
+    "report": ("report", "--demo", "--period", "2026-13", "--out", "unused-report-dir"),
     "unknown option": ("validate", "--no-such-option"),
 }
 

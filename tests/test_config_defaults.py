@@ -20,8 +20,12 @@ DATACLASS_AT = {
     "platform.schema.json": {("ci",): model.Ci, ("gke",): model.Gke, ("environments", "*"): model.PlatformEnv},
     "team.schema.json": {
         ("models", "*"): model.Model,
+        ("models", "*", "impact"): model.Impact,
         ("models", "*", "serving"): model.Serving,
         ("models", "*", "streaming"): model.Streaming,
+        ("models", "*", "streaming", "scorer"): model.Workload,
+        ("namespace", "quota"): model.NamespaceQuota,
+        ("namespace", "container_defaults"): model.ContainerDefaults,
         ("models", "*", "monitoring"): model.Monitoring,
         ("models", "*", "monitoring", "features", "*"): model.Feature,
     },

@@ -77,6 +77,7 @@ def test_binary_authorization_admits_only_platform_registry_images(org_stacks):
 
 
 def test_each_platform_agent_gets_only_its_own_services_key(platform):
+    production = "workflows" in str(resources(platform, "google_workflows_workflow"))
     grants = resources(platform, "google_kms_crypto_key_iam_member")
     # The platform project's own agents (team projects' agents are granted under team-<name>/).
     by_key = {
@@ -89,6 +90,8 @@ def test_each_platform_agent_gets_only_its_own_services_key(platform):
         "agent-keys/artifacts": "artifacts",
         "governance/bq-agent-key": "bigquery",
         "audit-bucket/logging-agent-key": "logging",
+        # production: the scorecard workflow's key (stacks/scorecard.py)
+        **({"agent-keys/workflows": "workflows"} if production else {}),
     }
     assert "gcp-sa-artifactregistry" in grants["agent-keys/artifacts"]["member"]
     assert "bigquery_default_service_account" in grants["governance/bq-agent-key"]["member"]
@@ -106,7 +109,8 @@ def test_governance_dataset_is_cmek_and_protected_with_explicit_tables(platform)
     )
     assert dataset["deletion_policy"] == "PREVENT" and dataset["delete_contents_on_destroy"] is False
     tables = resources(platform, "google_bigquery_table")
-    assert set(tables) == {"governance/model_events", "governance/policy_exceptions"}
+    scorecard = {"governance/scorecard"} if resources(platform, "google_workflows_workflow") else set()
+    assert set(tables) == {"governance/model_events", "governance/policy_exceptions"} | scorecard
     events = tables["governance/model_events"]
     assert events["deletion_protection"] is True
     assert (

@@ -187,6 +187,8 @@ def test_only_the_deployer_and_admins_act_as_the_serving_account_and_only_the_ap
                 )
             elif "service-accounts_pipeline_" in grant["service_account_id"]:
                 assert grant["member"].startswith("serviceAccount:platform-ci-applier@orbit-mlops-"), (name, path)
+            elif "scorecard_account" in grant["service_account_id"]:  # the scorecard job's account (platform-prod)
+                assert name == "platform-prod" and "ci_applier_" in grant["member"], (name, path)
             else:  # the GKE nodes' account, in the platform stack
                 assert grant["service_account_id"].endswith("-compute@developer.gserviceaccount.com"), (name, path)
                 assert "ci_applier_" in grant["member"], (name, path)
@@ -484,5 +486,8 @@ def test_team_stacks_reach_the_platform_only_through_a_few_outputs(org_stacks):
         text = json.dumps(stack)
         used = {part.split("}")[0] for part in text.split(".outputs.")[1:]}
         kinds = {u.split("-output-")[1].split("_")[0] + "_" + u.split("-output-")[1].split("_")[1] for u in used}
-        assert used and len(used) <= 8, (name, sorted(used))
-        assert kinds <= {"google_kms", "google_data", "google_iam"}, kinds
+        assert used and len(used) <= 10, (name, sorted(used))
+        # google_container: the cluster's endpoint and CA certificate, for the kubernetes provider.
+        assert kinds <= {"google_kms", "google_data", "google_iam", "google_container"}, kinds
+        cluster_outputs = {u.rstrip(")") for u in used if "google_container_cluster" in u}
+        assert all(o.endswith(("endpoint", "cluster_ca_certificate")) for o in cluster_outputs), cluster_outputs

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from cdktn_provider_google.bigquery_table import BigqueryTable
 from constructs import Construct
@@ -30,6 +31,13 @@ class ModelContext:
     agents: ServiceAgentKeyAccess  # the team project's service agents and their key grants
     dataset_grants: tuple = ()  # team-level write grants (dataset or table) the pattern relies on
     pii_policy_tag: str | None = None  # the team taxonomy's pii tag, for feature columns marked `pii: true`
+    namespace: Any = None  # the team namespace's baseline (modules/kubernetes/namespace_baseline.py), for workloads
+    image_prefix: str = ""  # `<region>-docker.pkg.dev/<platform project>/serving-images/` of this environment
+    scorer_digest: str | None = None  # the platform's streaming scorer image digest (platform.yaml gke.scorer_digest)
+
+    def image(self, path_at_digest: str) -> str:
+        """A serving image of the platform registry of this environment, by digest."""
+        return f"{self.image_prefix}{path_at_digest}"
 
     @property
     def labels(self) -> dict[str, str]:

@@ -24,6 +24,7 @@ from config.model import Model
 from config.names import AccountKind
 from metric_catalogue.thresholds import Quantity
 from modules import metadata_tables
+from modules.kubernetes.workloads import METRICS_PORT_NAME, Container, ModelWorkload
 from modules.monitoring import filters
 from modules.monitoring.alerts import AlertSpec, aggregation, threshold
 from modules.monitoring.dashboards import chart, series
@@ -39,6 +40,11 @@ AVRO_TYPES: dict[str, Any] = {
     "TIMESTAMP": {"type": "long", "logicalType": "timestamp-micros"},
 }
 ACK_DEADLINE_SECONDS = 60
+SCORER_IMAGE = "scorer"  # the platform's scorer (scorer/) in the serving-images repository
+SCORER_METRICS_PORT = 9090  # scorer/settings.py METRICS_PORT default
+MODEL_PORT = 8080
+MODEL_PREDICT_ROUTE = "/predict"
+MODEL_HEALTH_ROUTE = "/health"
 HOLD_RETENTION = f"{7 * 24 * 3600}s"
 
 
@@ -173,7 +179,58 @@ class StreamingPipeline(ServingPattern):
             role="roles/pubsub.subscriber",
             member=agent,
         )
-        self.grant_consume(ctx.principal(AccountKind.SERVING))
+        self.consumer = self.grant_consume(ctx.principal(AccountKind.SERVING))
+        # The scorer runs once a model version is deployed (`serving.image`, written by `modelops deploy`).
+        self.scorer = self._scorer(ctx) if ctx.namespace is not None and ctx.model.serving.image else None
+
+    def _scorer(self, ctx: ModelContext) -> ModelWorkload:
+        """The platform's scorer and the model container it calls, one pod, in the team namespace."""
+        model = ctx.model
+        if ctx.scorer_digest is None or model.serving.image is None:
+            raise ValueError(f"{model.name}: serving.image needs gke.scorer_digest in platform.yaml (config/loader.py)")
+        workload = ModelWorkload(
+            self,
+            "scorer",
+            name=names.scorer_workload(model.name),
+            namespace=ctx.namespace,
+            containers=[
+                Container(
+                    "scorer",
+                    ctx.image(f"{SCORER_IMAGE}@{ctx.scorer_digest}"),
+                    env={
+                        "SUBSCRIPTION": f"projects/{ctx.project}/subscriptions/{self.scoring_subscription_id}",
+                        "HISTORY_TABLE": f"{ctx.project}.{ctx.dataset.dataset_id}.{names.PREDICTION_HISTORY_TABLE}",
+                        "MODEL_NAME": model.name,
+                        # The image digest names the model version until the registry version is recorded with it.
+                        "MODEL_VERSION": model.serving.image.rsplit("@", 1)[1],
+                        "MODEL_URL": f"http://127.0.0.1:{MODEL_PORT}{MODEL_PREDICT_ROUTE}",
+                        "METRICS_PORT": str(SCORER_METRICS_PORT),
+                    },
+                    ports={METRICS_PORT_NAME: SCORER_METRICS_PORT},
+                    # prometheus_client's server answers every path while the scorer process runs.
+                    probe=("/metrics", SCORER_METRICS_PORT),
+                ),
+                Container(
+                    "model",
+                    ctx.image(model.serving.image),
+                    # The Vertex AI custom-container contract the same image serves on an endpoint
+                    # (https://cloud.google.com/vertex-ai/docs/predictions/custom-container-requirements#aip-variables).
+                    env={
+                        "AIP_HTTP_PORT": str(MODEL_PORT),
+                        "AIP_PREDICT_ROUTE": MODEL_PREDICT_ROUTE,
+                        "AIP_HEALTH_ROUTE": MODEL_HEALTH_ROUTE,
+                    },
+                    ports={"http": MODEL_PORT},
+                    probe=(MODEL_HEALTH_ROUTE, MODEL_PORT),
+                ),
+            ],
+            sizing=model.streaming.scorer,
+            metrics_port=SCORER_METRICS_PORT,
+            labels={"team": ctx.team.name, "model": model.name},
+            # The pods consume and write as the serving account from their first start.
+            depends_on=[self.consumer, *ctx.dataset_grants],
+        )
+        return workload
 
     def grant_consume(self, principal: Principal) -> PubsubSubscriptionIamMember:
         """Let a scoring service pull and acknowledge events."""

@@ -360,11 +360,11 @@ def _custom_role_verdicts(env_stacks: list[StackDoc]) -> list[Verdict]:
 def _call_verdicts(config: Config, env: str, env_stacks: list[StackDoc]) -> list[Verdict]:
     """Every Google API call of a synthesized workflow or scheduler job is one the identity it runs as lists."""
     out: list[Verdict] = []
-    identities = {
-        identity["member"]: name
-        for name, identity in contract()["identities"].items()
-        if identity.get("scope") != "platform"
-    }
+    # A member may have a team-scope and a platform-scope identity (the CI applier, the scorecard job): a call is
+    # listed when either lists it. A team identity comes first in the name given in findings.
+    identities: dict[str, list[str]] = defaultdict(list)
+    for name, identity in sorted(contract()["identities"].items(), key=lambda kv: kv[1].get("scope") == "platform"):
+        identities[identity["member"]].append(name)
     for stack in env_stacks:
         resolver = Resolver(config, stack, env)
         by_resource: dict[str, list[str]] = defaultdict(list)
@@ -373,14 +373,15 @@ def _call_verdicts(config: Config, env: str, env_stacks: list[StackDoc]) -> list
             seen[resource.address] = resource
             by_resource.setdefault(resource.address, [])
             runs_as = _runs_as(resolver, resource)
-            identity = identities.get(runs_as)
+            names_of = identities.get(runs_as, [])
+            identity = names_of[0] if names_of else None
             if method is None:
                 by_resource[resource.address].append(
                     f"calls {written}, which policies/iam/calls.py cannot map to a REST method of Google's reference"
                 )
             elif identity is None:
                 by_resource[resource.address].append(f"runs as {runs_as}, which policies/iam/contract.yaml lacks")
-            elif method not in listed_calls(identity):
+            elif not any(method in listed_calls(n) for n in names_of):
                 by_resource[resource.address].append(
                     f"calls {method} as {identity}, which no step of {identity} in policies/iam/contract.yaml lists "
                     "(add it to the step's `calls`, with the permissions Google's REST reference names)"

@@ -139,6 +139,8 @@ class Resolver:
         ):
             if account_id == ci_id:
                 return f"ci:{kind}"
+        if account_id == names.SCORECARD_ACCOUNT:
+            return "job:scorecard"  # the platform's scorecard workflow (modules/scorecard/job.py)
         if team is not None:
             for kind in names.TEAM_SERVICE_ACCOUNTS:
                 if account_id == names.service_account_id(team.name, kind):
@@ -179,6 +181,7 @@ class Resolver:
                 "ci:deployer": "ci_deployer_sa",
                 "ci:applier": "ci_applier_sa",
                 "ci:planner": "ci_planner_sa",
+                "job:scorecard": "scorecard_sa",
             }.get(account, f"service_account:{account}")
         if tf_type == "google_artifact_registry_repository_iam_member":
             return (

@@ -26,9 +26,14 @@ def schema(provider: str) -> dict[str, Any]:
     return _load(PROVIDERS[provider].schema_file)
 
 
+# What a provider without a Go source to read has: no cross-field rules (providers.py, go_repo None).
+NO_RULES: dict[str, Any] = {"format": 1, "resources": {}, "source": None}
+
+
 @cache
 def rules(provider: str) -> dict[str, Any]:
-    return _load(PROVIDERS[provider].rules_file)
+    spec = PROVIDERS[provider]
+    return NO_RULES if spec.go_repo is None else _load(spec.rules_file)
 
 
 def rules_for(tf_type: str) -> dict[str, Any] | None:

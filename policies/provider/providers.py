@@ -1,7 +1,8 @@
 """The providers the conformance checker knows: where their bindings live and which data files describe them.
 
-One entry per provider key. Adding the kubernetes provider later is one more entry here plus a
-regeneration run; the checker itself is provider-neutral.
+One entry per provider key plus a regeneration run; the checker itself is provider-neutral. A provider
+without a Go source to read (``go_repo`` None) is checked against its schema only: arguments, types,
+required arguments, blocks and enums, no cross-field rules.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ class ProviderSpec:
     bindings_package: str  # the Python distribution that carries the jsii assembly
     bindings_module: str  # its import name (the assembly is <module>/_jsii/*.jsii.tgz)
     assembly: str  # the jsii assembly name inside the tarball
-    go_repo: str  # the provider's Go source repository, for cross-field rules
+    go_repo: str | None  # the provider's Go source repository, for cross-field rules (None: none read)
 
     @property
     def schema_file(self) -> Path:
@@ -44,6 +45,18 @@ PROVIDERS: dict[str, ProviderSpec] = {
         bindings_module="cdktn_provider_google",
         assembly="@cdktn/provider-google",
         go_repo="hashicorp/terraform-provider-google",
+    ),
+    # Team stacks' namespace objects (modules/kubernetes/). Version: the registry links of the bindings' jsii
+    # assembly (cdktn_provider_kubernetes/_jsii/provider-kubernetes@17.1.0.jsii.tgz). No Go checkout of
+    # hashicorp/terraform-provider-kubernetes was available, so no cross-field rules.
+    "kubernetes": ProviderSpec(
+        key="kubernetes",
+        source="hashicorp/kubernetes",
+        version="3.4.0",
+        bindings_package="cdktn-provider-kubernetes",
+        bindings_module="cdktn_provider_kubernetes",
+        assembly="@cdktn/provider-kubernetes",
+        go_repo=None,
     ),
 }
 

@@ -94,6 +94,7 @@ def bootstrap_commands(config: Config, stacks: Mapping[str, dict]) -> list[str]:
     from config.ci_roles import ci_roles, reader_permissions
     from config.patterns import team_key_services
     from policies.iam.contract import contract
+    from stacks.platform import PRODUCTION_PLATFORM_KEYS
 
     agents = contract()["service_agents"]
     boot = ci_roles()["bootstrap"]
@@ -115,7 +116,15 @@ def bootstrap_commands(config: Config, stacks: Mapping[str, dict]) -> list[str]:
         ]
         for label, project, team in projects:
             commands.append(f"# {label}")
-            services = ("artifacts", "gke") if team is None else ("dlp", *team_key_services(team))
+            platform_services = (
+                ("artifacts", "gke", *PRODUCTION_PLATFORM_KEYS)
+                if config.platform.is_production(env)
+                else (
+                    "artifacts",
+                    "gke",
+                )
+            )
+            services = platform_services if team is None else ("dlp", *team_key_services(team))
             for service in services:
                 if agents[service]["bootstrap"] != "identity_create":
                     continue

@@ -56,11 +56,18 @@ def blocks() -> dict[str, str]:
             f"{counts['resource']} resource, {counts['data']} data source and {counts['ephemeral']} ephemeral types; "
             "arguments and blocks at every level, required flags, single-object vs list blocks, value shapes, "
             '"Possible values" enums (MLOPS_TF_1..5) |',
+        ]
+        if src is None:  # no Go source read for this provider (policies/provider/providers.py)
+            rows.append(
+                f"| (none) | no {spec.source} Go source read | no cross-field or ForceNew rules for this provider |"
+            )
+            continue
+        rows.append(
             f"| `{spec.rules_file.name}` | {src['repository']} Go source at commit `{src['commit'][:10]}` "
             f"({src['date'][:10]}; parent: {src['parent']}) - **not** the {spec.version} tag | "
             f"ConflictsWith, ExactlyOneOf, AtLeastOneOf, RequiredWith (MLOPS_TF_6..8) and ForceNew (MLOPS_TF_9) for "
-            f"{len(rules_data['resources'])} resource types, each with file:line |",
-        ]
+            f"{len(rules_data['resources'])} resource types, each with file:line |"
+        )
     out["provider-data"] = "\n".join(rows)
     out["acknowledged-drift"] = "\n".join(f"  - `{t}` `{p}`: {r}" for (t, p), r in sorted(ACKNOWLEDGED_DRIFT.items()))
     unparsed = data_files.rules("google")["unparsed"]

@@ -1,0 +1,62 @@
+-- Delivery: the four DORA measures applied to models, per model and for the platform, from the lifecycle events
+-- in production (events.sql). A deployment is a promotion (the version takes all traffic / the champion alias).
+WITH events AS ($events),
+promotions AS (
+  SELECT team, model, env, version_id, at FROM events
+  WHERE action = 'promote' AND at >= TIMESTAMP(@period_start)
+),
+rollbacks AS (
+  SELECT team, model, env, rolled_back_version, at FROM events
+  WHERE action = 'rollback' AND at >= TIMESTAMP(@period_start)
+),
+lead_times AS (  -- first registration of the promoted version (version ids are per project: same env) to promotion
+  SELECT p.team, p.model, TIMESTAMP_DIFF(p.at, MIN(r.at), MINUTE) / 60 AS hours
+  FROM promotions AS p
+  JOIN events AS r
+    ON r.action = 'register' AND r.team = p.team AND r.model = p.model AND r.env = p.env
+   AND r.version_id = p.version_id AND r.at <= p.at
+  GROUP BY p.team, p.model, p.env, p.version_id, p.at
+),
+restores AS (  -- how long the rolled-back version served: its last promotion before the rollback, to the rollback
+  SELECT b.team, b.model, TIMESTAMP_DIFF(b.at, MAX(p.at), MINUTE) / 60 AS hours
+  FROM rollbacks AS b
+  JOIN events AS p
+    ON p.action = 'promote' AND p.team = b.team AND p.model = b.model AND p.env = b.env
+   AND p.version_id = b.rolled_back_version AND p.at <= b.at
+  GROUP BY b.team, b.model, b.env, b.rolled_back_version, b.at
+),
+changed AS (
+  SELECT team, model FROM promotions UNION DISTINCT SELECT team, model FROM rollbacks
+),
+per_model AS (
+  SELECT c.team, c.model,
+         (SELECT COUNT(*) FROM promotions AS p WHERE p.team = c.team AND p.model = c.model) AS promotions,
+         (SELECT COUNT(*) FROM rollbacks AS b WHERE b.team = c.team AND b.model = c.model) AS rollbacks
+  FROM changed AS c
+),
+weeks AS (SELECT DATE_DIFF(@period_end, @period_start, DAY) / 7 AS n)
+SELECT 'deployments' AS measure, team, model, CAST(NULL AS STRING) AS dimension,
+       CAST(promotions AS FLOAT64) AS value
+FROM per_model
+UNION ALL
+SELECT 'rollbacks', team, model, NULL, CAST(rollbacks AS FLOAT64) FROM per_model
+UNION ALL
+SELECT 'deployments_per_week', NULL, NULL, NULL,
+       SAFE_DIVIDE((SELECT COUNT(*) FROM promotions), (SELECT n FROM weeks))
+UNION ALL
+SELECT 'change_failure_rate', team, model, NULL, SAFE_DIVIDE(rollbacks, promotions) FROM per_model
+UNION ALL
+SELECT 'change_failure_rate', NULL, NULL, NULL,
+       SAFE_DIVIDE((SELECT COUNT(*) FROM rollbacks), (SELECT COUNT(*) FROM promotions))
+UNION ALL
+SELECT DISTINCT 'lead_time_hours', team, model, NULL,
+       PERCENTILE_CONT(hours, 0.5) OVER (PARTITION BY team, model)
+FROM lead_times
+UNION ALL
+SELECT DISTINCT 'lead_time_hours', NULL, NULL, NULL, PERCENTILE_CONT(hours, 0.5) OVER () FROM lead_times
+UNION ALL
+SELECT DISTINCT 'time_to_restore_hours', team, model, NULL,
+       PERCENTILE_CONT(hours, 0.5) OVER (PARTITION BY team, model)
+FROM restores
+UNION ALL
+SELECT DISTINCT 'time_to_restore_hours', NULL, NULL, NULL, PERCENTILE_CONT(hours, 0.5) OVER () FROM restores

@@ -1,0 +1,60 @@
+"""prediction_history rows (the team dataset's table, modules/metadata_tables.py PREDICTION_HISTORY_COLUMNS),
+appended with tabledata.insertAll (``Client.insert_rows_json``, the permission the serving account holds:
+bigquery.tables.updateData, policies/iam/contract.yaml). The event's request id is the row's insertId, so a
+redelivered event that was already written is deduplicated best-effort
+(https://cloud.google.com/bigquery/docs/streaming-data-into-bigquery#dataconsistency)."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from typing import Any
+
+EVENT_FIELDS = ("request_id", "event_time")  # the event contract's own fields (modules/serving/streaming.py)
+
+
+class HistoryWriteError(Exception):
+    """BigQuery refused the row (insertErrors) or the call failed."""
+
+
+def row(
+    *, model: str, version: str, event: dict[str, Any], prediction: Any, latency_ms: float, now: datetime.datetime
+) -> dict[str, Any]:
+    features = {k: v for k, v in event.items() if k not in EVENT_FIELDS}
+    label, value = _prediction(prediction)
+    return {
+        "prediction_time": now.isoformat(),
+        "model": model,
+        "model_version": version,
+        "pattern": "streaming",
+        "source": "scorer",
+        "request_id": event.get("request_id"),
+        "features": json.dumps(features, sort_keys=True),
+        "predicted_label": label,
+        "predicted_value": value,
+        "latency_ms": latency_ms,
+    }
+
+
+def _prediction(prediction: Any) -> tuple[str | None, float | None]:
+    """A number is a score; a string a label; an object may carry both (`label`, `score`)."""
+    if isinstance(prediction, bool):
+        return str(prediction).lower(), None
+    if isinstance(prediction, (int, float)):
+        return None, float(prediction)
+    if isinstance(prediction, str):
+        return prediction, None
+    if isinstance(prediction, dict):
+        score = prediction.get("score", prediction.get("value"))
+        label = prediction.get("label")
+        return (str(label) if label is not None else None), (float(score) if score is not None else None)
+    return None, None
+
+
+def append(client, table: str, rows: list[dict[str, Any]]) -> None:
+    try:
+        errors = client.insert_rows_json(table, rows, row_ids=[r["request_id"] for r in rows])
+    except Exception as exc:  # the client raises google.api_core exceptions on HTTP errors
+        raise HistoryWriteError(str(exc)) from exc
+    if errors:
+        raise HistoryWriteError(json.dumps(errors)[:500])

@@ -1,0 +1,36 @@
+"""The scorer's settings, from the environment the team stack's Deployment sets (modules/kubernetes/workloads.py)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Settings:
+    subscription: str  # projects/<p>/subscriptions/<team>-<model>-scoring
+    history_table: str  # <project>.<dataset>.prediction_history
+    model_name: str
+    model_version: str  # what the rows record as model_version
+    model_url: str  # the model container's predict route (Vertex custom-container contract)
+    metrics_port: int = 9090
+    max_outstanding_messages: int = 100
+    model_timeout_seconds: float = 10.0
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        required = ("SUBSCRIPTION", "HISTORY_TABLE", "MODEL_NAME", "MODEL_VERSION", "MODEL_URL")
+        missing = [k for k in required if not env.get(k)]
+        if missing:
+            raise SystemExit(f"scorer: missing environment variables: {', '.join(missing)}")
+        return cls(
+            subscription=env["SUBSCRIPTION"],
+            history_table=env["HISTORY_TABLE"],
+            model_name=env["MODEL_NAME"],
+            model_version=env["MODEL_VERSION"],
+            model_url=env["MODEL_URL"],
+            metrics_port=int(env.get("METRICS_PORT", "9090")),
+            max_outstanding_messages=int(env.get("MAX_OUTSTANDING_MESSAGES", "100")),
+            model_timeout_seconds=float(env.get("MODEL_TIMEOUT_SECONDS", "10")),
+        )

@@ -1,0 +1,289 @@
+"""What the report says, independent of format: sections of key figures, tables and charts from ReportData."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from scripts.report import charts
+from scripts.report.sources import ReportData
+
+
+@dataclass(frozen=True)
+class Table:
+    columns: tuple[str, ...]
+    rows: Sequence[tuple[str, ...]]
+
+
+@dataclass
+class Section:
+    id: str
+    title: str
+    lead: str
+    tables: list[tuple[str, Table]] = field(default_factory=list)  # (caption, table)
+    charts: list[charts.Chart] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Report:
+    title: str
+    subtitle: str
+    sections: list[Section]
+    measures: list[dict[str, Any]]  # the scorecard rows shown, for --output json
+
+
+def percent(v: float | None) -> str:
+    return "–" if v is None else f"{100 * v:.0f} %"
+
+
+def signed_percent(v: float | None) -> str:
+    return "–" if v is None else f"{100 * v:+.0f} %"
+
+
+def hours(v: float | None) -> str:
+    return "–" if v is None else f"{v:.1f} h"
+
+
+def count(v: float | None) -> str:
+    return "–" if v is None else f"{v:,.0f}"
+
+
+class Measures:
+    """Lookups into the scorecard rows of the period."""
+
+    def __init__(self, rows: list[dict[str, Any]]):
+        self.rows = sorted(
+            rows,
+            key=lambda r: tuple(
+                str(r.get(k) or "") for k in ("measure_group", "measure", "team", "model", "dimension")
+            ),
+        )
+
+    def where(self, measure: str, **match: Any) -> list[dict[str, Any]]:
+        return [r for r in self.rows if r["measure"] == measure and all(r.get(k) == v for k, v in match.items())]
+
+    def one(self, measure: str, **match: Any) -> float | None:
+        found = self.where(measure, **match)
+        return found[0]["value"] if found else None
+
+    def total(self, measure: str, **match: Any) -> float:
+        return sum(r["value"] or 0.0 for r in self.where(measure, **match))
+
+
+def build(data: ReportData) -> Report:
+    m = Measures(data.scorecard)
+    team = data.team
+    models = data.models
+    sections = [
+        _summary(m, team, models),
+        _usage(m, models),
+        _delivery(m, models, team),
+        _quality(m, data, models),
+        _governance(m, models, team),
+    ]
+    who = f"team {team}" if team else "the platform"
+    subtitle = f"{data.period.title} · {who} · {len(models)} models · source: {data.source}"
+    return Report(f"ModelOps impact report: {team or 'platform'}, {data.period.label}", subtitle, sections, m.rows)
+
+
+def _summary(m: Measures, team: str | None, models: tuple[Any, ...]) -> Section:
+    names = {x.model for x in models}
+    mine = {"team": team} if team else {}
+    green = [r["value"] for r in m.where("monitoring_all_green") if r["model"] in names]
+    deployments = sum(r["value"] or 0.0 for r in m.where("deployments", **mine))
+    rollbacks = sum(r["value"] or 0.0 for r in m.where("rollbacks", **mine))
+    rows = [
+        (
+            "Models in production",
+            count(
+                m.total("models_in_production", team=team, dimension=None)
+                if team
+                else m.total("models_in_production", team=None)
+            ),
+            "a version holds the champion alias in production",
+        ),
+        (
+            "Monitoring all green",
+            percent(sum(green) / len(green) if green else None),
+            "usage, quality, drift and missing features configured and within thresholds (last 7 days)",
+        ),
+        ("Deployments", count(deployments), "promotions to production in the month"),
+        ("Change failure rate", percent(rollbacks / deployments if deployments else None), "rollbacks ÷ promotions"),
+        (
+            "Models with falling usage",
+            count(len([r for r in m.where("usage_falling") if r["model"] in names])),
+            "weekly predictions fell more than the model's threshold",
+        ),
+        ("Open policy exceptions", count(m.total("open_exceptions", **mine)), "approved suppressions not yet expired"),
+    ]
+    if team is None:
+        rows.insert(0, ("Teams with models in production", count(m.one("teams_in_production")), ""))
+    return Section(
+        "summary",
+        "At a glance",
+        "The month in a few numbers; docs/scorecard.md explains each and what to do about it.",
+        [("Key figures", Table(("Measure", "Value", "Meaning"), rows))],
+    )
+
+
+def _usage(m: Measures, models: tuple[Any, ...]) -> Section:
+    section = Section(
+        "usage",
+        "Usage",
+        "Predictions per complete week (Monday to Sunday) next to each model's KPI and impact owner.",
+    )
+    names = {x.model for x in models}
+    rows = [r for r in m.where("predictions_week") if r["model"] in names]
+    chart = charts.usage_trend(rows)
+    if chart:
+        section.charts.append(chart)
+    table = []
+    for model in models:
+        weeks = sorted(
+            (r for r in rows if (r["team"], r["model"]) == (model.team, model.model)), key=lambda r: r["dimension"]
+        )
+        if not weeks:
+            table.append((model.model, model.kpi, model.owner, "–", "–"))
+            continue
+        last = weeks[-1]
+        change = m.one("usage_change_week", team=model.team, model=model.model, dimension=last["dimension"])
+        table.append((model.model, model.kpi, model.owner, count(last["value"]), signed_percent(change)))
+    section.tables.append(("Last complete week", Table(("Model", "KPI", "Owner", "Predictions", "Change"), table)))
+    falling = [r for r in m.where("usage_falling") if r["model"] in names]
+    section.tables.append(
+        (
+            "Falling usage: the owner asks why",
+            Table(
+                ("Model", "Week", "Fell by", "Threshold", "Owner"),
+                [
+                    (
+                        r["model"],
+                        r["dimension"],
+                        percent(r["value"]),
+                        percent(_threshold(models, r["model"])),
+                        r["owner"],
+                    )
+                    for r in falling
+                ],
+            ),
+        )
+    )
+    return section
+
+
+def _threshold(models: tuple[Any, ...], name: str) -> float | None:
+    return next((x.usage_drop_threshold for x in models if x.model == name), None)
+
+
+def _delivery(m: Measures, models: tuple[Any, ...], team: str | None) -> Section:
+    section = Section(
+        "delivery",
+        "Delivery",
+        "The DORA measures applied to models: how often a version reaches production, how long it takes from "
+        "registration, how often it is rolled back and how long a bad version serves.",
+    )
+    names = {x.model for x in models}
+    rows = [r for r in m.rows if r["measure_group"] == "delivery" and (r["model"] in names or r["model"] is None)]
+    chart = charts.delivery([r for r in rows if r["model"] is not None])
+    if chart:
+        section.charts.append(chart)
+    table = [
+        (
+            model.model,
+            count(m.one("deployments", team=model.team, model=model.model)),
+            percent(m.one("change_failure_rate", team=model.team, model=model.model)),
+            hours(m.one("lead_time_hours", team=model.team, model=model.model)),
+            hours(m.one("time_to_restore_hours", team=model.team, model=model.model)),
+        )
+        for model in models
+    ]
+    if team is None:
+        table.append(
+            (
+                "platform",
+                f"{m.one('deployments_per_week') or 0:.1f} / week",
+                percent(m.one("change_failure_rate", model=None)),
+                hours(m.one("lead_time_hours", model=None)),
+                hours(m.one("time_to_restore_hours", model=None)),
+            )
+        )
+    section.tables.append(
+        ("Per model", Table(("Model", "Deployments", "Change failure rate", "Lead time", "Time to restore"), table))
+    )
+    return section
+
+
+def _quality(m: Measures, data: ReportData, models: tuple[Any, ...]) -> Section:
+    section = Section(
+        "quality",
+        "Quality and drift",
+        "Daily model quality against its threshold and feature drift against the training baseline.",
+    )
+    names = {x.model for x in models}
+    trends = [r for r in data.trends if r["model"] in names]
+    for chart in (charts.quality(trends), charts.drift(trends)):
+        if chart:
+            section.charts.append(chart)
+    green = {(r["team"], r["model"]): r["value"] for r in m.where("monitoring_all_green")}
+    section.tables.append(
+        (
+            "Monitoring signals (last 7 days of the month)",
+            Table(
+                ("Model", "All signals green"),
+                [
+                    (x.model, {1.0: "yes", 0.0: "no"}.get(green.get((x.team, x.model), -1.0), "not in production"))
+                    for x in models
+                ],
+            ),
+        )
+    )
+    return section
+
+
+def _governance(m: Measures, models: tuple[Any, ...], team: str | None) -> Section:
+    section = Section(
+        "governance",
+        "Governance",
+        "Model cards with all six metadata items, open policy exceptions and access grants by expiry.",
+    )
+    chart = charts.exceptions([r for r in m.where("open_exception_age_days") if team in (None, r["team"])])
+    if chart:
+        section.charts.append(chart)
+    section.tables.append(
+        (
+            "Model card metadata (of 6)",
+            Table(
+                ("Model", "Items present"),
+                [(x.model, count(m.one("card_items", team=x.team, model=x.model))) for x in models],
+            ),
+        )
+    )
+    section.tables.append(
+        (
+            "Open policy exceptions",
+            Table(
+                ("Team", "Rule", "Resource", "Days open", "Approved by"),
+                [
+                    (r["team"], r["dimension"], r["detail"], count(r["value"]), r["owner"])
+                    for r in m.where("open_exception_age_days")
+                    if team in (None, r["team"])
+                ],
+            ),
+        )
+    )
+    section.tables.append(
+        (
+            "Access grants by expiry (IAM audit records)",
+            Table(
+                ("Team", "Expiry", "Grants"),
+                [
+                    (r["team"], r["dimension"].replace("_", " "), count(r["value"]))
+                    for r in m.where("access_grants")
+                    if team in (None, r["team"])
+                ],
+            ),
+        )
+    )
+    return section

@@ -1,0 +1,53 @@
+"""The scorecard job in the platform stack of a production environment, and the team stacks' reads for it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from config import names
+from config.model import Config
+from modules.principal import Principal
+from modules.scorecard import catalogue
+from modules.scorecard.job import ScorecardJob
+
+if TYPE_CHECKING:
+    from stacks.platform import PlatformStack
+    from stacks.team import TeamStack
+
+
+def scorecard_account_email(platform_project: str) -> str:
+    return f"{names.SCORECARD_ACCOUNT}@{platform_project}.iam.gserviceaccount.com"
+
+
+def add_scorecard(platform_stack: PlatformStack, config: Config, env: str) -> ScorecardJob | None:
+    """Production environments only: the scorecard counts what reached production."""
+    if not config.platform.is_production(env):
+        return None
+    job = ScorecardJob(
+        platform_stack,
+        "scorecard",
+        sources=catalogue.sources(config, env),
+        models=catalogue.models(config),
+        project=platform_stack.project,
+        region=platform_stack.region,
+        governance=platform_stack.governance,
+        kms_key_id=platform_stack.keys.key("workflows").id,
+        depends_on=[platform_stack.agent_keys.grants["workflows"]],
+    )
+    ci = getattr(platform_stack, "ci", None)
+    if ci is not None:
+        # Creating a workflow or scheduler job that runs as the account checks actAs on it.
+        act_as = ci.let_applier_act_as(job.account.id, id="scorecard")
+        if act_as is not None:
+            job.workflow.node.add_dependency(act_as)
+            job.schedule.node.add_dependency(act_as)
+    platform_stack.scorecard = job
+    return job
+
+
+def grant_scorecard_reads(team_stack: TeamStack, env: str, platform_project: str) -> None:
+    """The scorecard account reads the team's usage, quality and drift tables (table by table, no pii column)."""
+    if not team_stack.platform.platform.is_production(env) or not team_stack.team.models:
+        return
+    reader = Principal.service_account(scorecard_account_email(platform_project), "scorecard")
+    team_stack.metadata.grant_tables_read(reader, only=names.SUMMARY_TABLES)

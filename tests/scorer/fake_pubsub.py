@@ -1,0 +1,183 @@
+"""An in-process gRPC fake of the Pub/Sub Subscriber service calls google-cloud-pubsub 2.44.0's streaming
+pull makes (StreamingPull, Acknowledge, ModifyAckDeadline), with dead-lettering, so the real
+``pubsub_v1.SubscriberClient`` runs against it (through PUBSUB_EMULATOR_HOST, the client's documented
+switch to an insecure channel at that address).
+
+Semantics, from google/pubsub/v1/pubsub.proto as rendered in google-cloud-pubsub 2.44.0
+(google/pubsub_v1/types/pubsub.py), quoted in ``SOURCES``; test_scorer.py exercises each through the real client.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections import deque
+from concurrent import futures
+from dataclasses import dataclass, field
+
+import grpc
+from google.protobuf import empty_pb2
+from google.pubsub_v1 import types
+
+SOURCES = {
+    "delivery_attempts": "DeadLetterPolicy.max_delivery_attempts: 'The number of delivery attempts is defined as "
+    "1 + (the sum of number of NACKs and number of times the acknowledgment deadline has been exceeded for the "
+    "message). A NACK is any call to ModifyAckDeadline with a 0 deadline.'",
+    "dead_letter_forward": "DeadLetterPolicy.dead_letter_topic: 'The name of the topic to which dead letter "
+    "messages should be published'; https://cloud.google.com/pubsub/docs/handling-failures#dead_letter_topic: "
+    "after the maximum number of delivery attempts Pub/Sub forwards the undeliverable message to the dead-letter "
+    "topic.",
+    "delivery_attempt_field": "ReceivedMessage.delivery_attempt: 'Upon the first delivery of a given message, "
+    "delivery_attempt will have a value of 1'; set only when the subscription has a dead-letter policy.",
+    "ack_removes": "Acknowledge: 'The Pub/Sub system can remove the relevant messages from the subscription.'",
+}
+
+
+@dataclass
+class _Message:
+    message_id: str
+    data: bytes
+    attempts: int = 0
+
+
+@dataclass
+class Subscription:
+    name: str
+    topic: str
+    max_delivery_attempts: int
+    dead_letter_topic: str | None
+    pending: deque = field(default_factory=deque)
+    outstanding: dict[str, _Message] = field(default_factory=dict)
+    acked: list[str] = field(default_factory=list)
+
+
+def _drain(requests) -> None:
+    try:
+        for _ in requests:
+            pass
+    except grpc.RpcError:
+        pass  # the stream ended (the client closed it)
+
+
+class FakePubSub:
+    def __init__(self) -> None:
+        self.lock = threading.Condition()
+        self.subscriptions: dict[str, Subscription] = {}
+        self.topics: dict[str, list[_Message]] = {}
+        self._ids = itertools.count(1)
+        self.server: grpc.Server | None = None
+        self.port = 0
+
+    # --- set-up and inspection -------------------------------------------------------------
+    def create_subscription(
+        self, name: str, topic: str, *, max_delivery_attempts: int = 5, dead_letter_topic: str | None = None
+    ) -> None:
+        if dead_letter_topic is not None and not 5 <= max_delivery_attempts <= 100:
+            raise ValueError("max_delivery_attempts must be between 5 and 100")  # DeadLetterPolicy docstring
+        with self.lock:
+            self.topics.setdefault(topic, [])
+            if dead_letter_topic:
+                self.topics.setdefault(dead_letter_topic, [])
+            self.subscriptions[name] = Subscription(name, topic, max_delivery_attempts, dead_letter_topic)
+
+    def publish(self, topic: str, data: bytes) -> str:
+        with self.lock:
+            message = _Message(str(next(self._ids)), data)
+            self.topics[topic].append(message)
+            for sub in self.subscriptions.values():
+                if sub.topic == topic:
+                    sub.pending.append(_Message(message.message_id, data))
+            self.lock.notify_all()
+            return message.message_id
+
+    def dead_letters(self, topic: str) -> list[bytes]:
+        with self.lock:
+            return [m.data for m in self.topics.get(topic, [])]
+
+    def settled(self, subscription: str) -> bool:
+        with self.lock:
+            sub = self.subscriptions[subscription]
+            return not sub.pending and not sub.outstanding
+
+    # --- the gRPC service ---------------------------------------------------------------------
+    def _streaming_pull(self, request_iterator, context):
+        first = next(request_iterator)
+        sub = self.subscriptions[first.subscription]
+        # Drain the client's later requests (heartbeats) so the stream stays open.
+        threading.Thread(target=_drain, args=(request_iterator,), daemon=True).start()
+        while context.is_active():
+            with self.lock:
+                if not sub.pending:
+                    self.lock.wait(0.05)
+                    continue
+                received = []
+                while sub.pending and len(received) < 10:
+                    message = sub.pending.popleft()
+                    message.attempts += 1
+                    ack_id = f"{sub.name}:{message.message_id}:{message.attempts}"
+                    sub.outstanding[ack_id] = message
+                    received.append(
+                        types.ReceivedMessage(
+                            ack_id=ack_id,
+                            message=types.PubsubMessage(data=message.data, message_id=message.message_id),
+                            delivery_attempt=message.attempts if sub.dead_letter_topic else 0,
+                        )
+                    )
+            yield types.StreamingPullResponse(received_messages=received)
+
+    def _acknowledge(self, request, context):
+        with self.lock:
+            sub = self.subscriptions[request.subscription]
+            for ack_id in request.ack_ids:
+                message = sub.outstanding.pop(ack_id, None)
+                if message is not None:
+                    sub.acked.append(message.message_id)
+            self.lock.notify_all()
+        return empty_pb2.Empty()
+
+    def _modify_ack_deadline(self, request, context):
+        if request.ack_deadline_seconds != 0:
+            return empty_pb2.Empty()  # a lease extension: the message stays outstanding
+        with self.lock:
+            sub = self.subscriptions[request.subscription]
+            for ack_id in request.ack_ids:
+                message = sub.outstanding.pop(ack_id, None)
+                if message is None:
+                    continue
+                if sub.dead_letter_topic and message.attempts >= sub.max_delivery_attempts:
+                    self.topics[sub.dead_letter_topic].append(message)
+                else:
+                    sub.pending.append(message)
+            self.lock.notify_all()
+        return empty_pb2.Empty()
+
+    def start(self) -> str:
+        handler = grpc.method_handlers_generic_handler(
+            "google.pubsub.v1.Subscriber",
+            {
+                "StreamingPull": grpc.stream_stream_rpc_method_handler(
+                    self._streaming_pull,
+                    request_deserializer=types.StreamingPullRequest.deserialize,
+                    response_serializer=types.StreamingPullResponse.serialize,
+                ),
+                "Acknowledge": grpc.unary_unary_rpc_method_handler(
+                    self._acknowledge,
+                    request_deserializer=types.AcknowledgeRequest.deserialize,
+                    response_serializer=empty_pb2.Empty.SerializeToString,
+                ),
+                "ModifyAckDeadline": grpc.unary_unary_rpc_method_handler(
+                    self._modify_ack_deadline,
+                    request_deserializer=types.ModifyAckDeadlineRequest.deserialize,
+                    response_serializer=empty_pb2.Empty.SerializeToString,
+                ),
+            },
+        )
+        self.server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
+        self.server.add_generic_rpc_handlers((handler,))
+        self.port = self.server.add_insecure_port("127.0.0.1:0")
+        self.server.start()
+        return f"127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.stop(grace=0)

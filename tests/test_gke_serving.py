@@ -1,0 +1,230 @@
+"""Team namespaces on the shared cluster (fixture organisation): the kubernetes provider, the namespace
+baseline and the streaming scorer's workload, judged against the provider bindings and Kubernetes' and
+Google's documented contracts (docs/gke-serving.md), plus the config rules that guard them."""
+
+from __future__ import annotations
+
+import json
+import re
+import tarfile
+from pathlib import Path
+
+import cdktn_provider_kubernetes
+import pytest
+
+from config import names
+from config.errors import ConfigInvalid
+from config.loader import load_config
+from tests.helpers import resources
+
+ASSEMBLY = next((Path(cdktn_provider_kubernetes.__file__).parent / "_jsii").glob("*.jsii.tgz"))
+TEAM_STACKS = [f"team-{t}-{e}" for t in ("ledger", "reach", "scout") for e in ("dev", "prod")]
+DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
+
+
+def _bound_provider_version() -> str:
+    """The hashicorp/kubernetes version the installed bindings were generated from (their registry links)."""
+    with tarfile.open(ASSEMBLY) as tar:
+        member = next(m for m in tar.getmembers() if m.name.endswith("/.jsii"))
+        text = tar.extractfile(member).read().decode()  # type: ignore[union-attr]
+    versions = set(re.findall(r"registry\.terraform\.io/providers/hashicorp/kubernetes/([0-9.]+)/docs", text))
+    assert len(versions) == 1, versions
+    return versions.pop()
+
+
+@pytest.mark.parametrize("stack_name", TEAM_STACKS)
+def test_team_stacks_pin_the_kubernetes_provider_the_bindings_were_made_for(org_stacks, stack_name):
+    stack = org_stacks[stack_name]
+    assert stack["terraform"]["required_providers"]["kubernetes"] == {
+        "source": "hashicorp/kubernetes",
+        "version": _bound_provider_version(),
+    }
+    (provider,) = stack["provider"]["kubernetes"]
+    env = stack_name.rsplit("-", 1)[1]
+    remote = f"data.terraform_remote_state.cross-stack-reference-input-platform-{env}.outputs."
+    assert re.fullmatch(
+        rf"https://\$\{{{re.escape(remote)}[^}}]*google_container_cluster[^}}]*endpoint\}}", provider["host"]
+    )
+    assert re.fullmatch(
+        rf"\$\{{base64decode\({re.escape(remote)}[^)]*master_auth0cluster_ca_certificate\)\}}",
+        provider["cluster_ca_certificate"],
+    )
+    assert re.fullmatch(r"\$\{data\.google_client_config\.[^.]+\.access_token\}", provider["token"])
+    assert set(provider) == {"host", "cluster_ca_certificate", "token"}  # no kubeconfig, no static credentials
+
+
+def test_pod_security_restricted_labels_come_with_the_fleet_namespace(org_stacks):
+    """Pod Security Admission reads pod-security.kubernetes.io/<mode>: <level> namespace labels
+    (https://kubernetes.io/docs/concepts/security/pod-security-admission/)."""
+    platform = org_stacks["platform-dev"]
+    for kind in ("google_gke_hub_scope", "google_gke_hub_namespace"):
+        for path, conf in resources(platform, kind).items():
+            labels = conf["namespace_labels"]
+            assert {labels.get(f"pod-security.kubernetes.io/{m}") for m in ("enforce", "audit", "warn")} == {
+                "restricted"
+            }, path
+
+
+@pytest.mark.parametrize("stack_name", TEAM_STACKS)
+def test_the_serving_account_is_the_workload_identity_member_and_no_namespace_is_created_twice(org_stacks, stack_name):
+    stack = org_stacks[stack_name]
+    team = stack_name.split("-")[1]
+    assert "kubernetes_namespace_v1" not in stack["resource"] and "kubernetes_namespace" not in stack["resource"]
+    (ksa,) = resources(stack, "kubernetes_service_account_v1").values()
+    meta = ksa["metadata"]
+    (binding,) = [
+        c for c in resources(stack, "google_service_account_iam_member").values() if "svc.id.goog" in c["member"]
+    ]
+    # serviceAccount:<pool>[<namespace>/<ksa>] (https://cloud.google.com/kubernetes-engine/docs/how-to/workload-identity)
+    assert binding["member"].endswith(f"[{meta['namespace']}/{meta['name']}]")
+    assert (meta["namespace"], meta["name"]) == (names.scope_id(team), names.kubernetes_service_account(team))
+    serving = resources(stack, "google_service_account")["service-accounts/serving"]
+    assert meta["annotations"]["iam.gke.io/gcp-service-account"].startswith("${google_service_account.")
+    assert binding["service_account_id"].startswith("${google_service_account.") and serving
+    assert ksa["automount_service_account_token"] is False
+
+
+@pytest.mark.parametrize("stack_name", TEAM_STACKS)
+def test_every_namespace_denies_by_default_and_allows_only_dns_metadata_and_google_apis(org_stacks, stack_name):
+    stack = org_stacks[stack_name]
+    policies = {c["metadata"]["name"]: c["spec"] for c in resources(stack, "kubernetes_network_policy_v1").values()}
+    assert policies["default-deny"] == {"pod_selector": {}, "policy_types": ["Ingress", "Egress"]}
+    egress_ports = {
+        name: {(p["port"], p["protocol"]) for rule in spec.get("egress", []) for p in rule["ports"]}
+        for name, spec in policies.items()
+    }
+    assert egress_ports["allow-dns"] == {("53", "UDP"), ("53", "TCP")}
+    assert egress_ports["allow-metadata-server"] == {("80", "TCP"), ("988", "TCP")}
+    assert egress_ports["allow-google-apis"] == {("443", "TCP")}
+    # No policy opens egress more widely than these, and ingress only to a workload's metrics port.
+    for name, spec in policies.items():
+        if name.endswith("-scrape"):
+            assert spec["policy_types"] == ["Ingress"] and spec["pod_selector"]["match_labels"]
+
+
+def test_quota_and_container_defaults_come_from_the_team_file(org_copy):
+    team_file = org_copy / "teams" / "scout.yaml"
+    team_file.write_text(
+        team_file.read_text()
+        + "namespace:\n  quota: {requests_cpu: '4', pods: 10}\n  container_defaults: {memory: 2Gi}\n"
+    )
+    team = load_config(org_copy).team("scout")
+    assert (team.namespace.quota.requests_cpu, team.namespace.quota.pods) == ("4", 10)
+    assert team.namespace.quota.limits_memory == "32Gi"  # the schema's default
+    assert (team.namespace.container_defaults.cpu, team.namespace.container_defaults.memory) == ("500m", "2Gi")
+
+
+def test_the_quota_and_limit_range_of_the_fixture_teams(org_stacks):
+    stack = org_stacks["team-ledger-dev"]
+    (quota,) = resources(stack, "kubernetes_resource_quota_v1").values()
+    assert quota["spec"]["hard"] == {
+        "requests.cpu": "8",
+        "requests.memory": "32Gi",
+        "limits.cpu": "8",
+        "limits.memory": "32Gi",
+        "pods": "40",
+    }
+    (limits,) = resources(stack, "kubernetes_limit_range_v1").values()
+    (limit,) = limits["spec"]["limit"]
+    assert limit["type"] == "Container" and limit["default"] == limit["default_request"] == {
+        "cpu": "500m",
+        "memory": "1Gi",
+    }
+
+
+# --- the streaming scorer's workload ---------------------------------------------------------------
+
+
+@pytest.fixture
+def scorer(org_stacks, org_config):
+    stack = org_stacks["team-reach-dev"]
+    model = org_config.team("reach").model("intent-propensity")
+    prefix = f"{org_config.platform.region}-docker.pkg.dev/orbit-mlops-dev/{names.ARTIFACT_REPOSITORY}/"
+    return stack, model, prefix
+
+
+def test_the_scorer_runs_both_images_by_digest_from_the_platform_registry(scorer, org_config):
+    stack, model, prefix = scorer
+    (deployment,) = resources(stack, "kubernetes_deployment_v1").values()
+    containers = {c["name"]: c for c in deployment["spec"]["template"]["spec"]["container"]}
+    assert containers["scorer"]["image"] == f"{prefix}scorer@{org_config.platform.gke.scorer_digest}"
+    assert containers["model"]["image"] == prefix + model.serving.image
+    for c in containers.values():
+        assert c["image"].startswith(prefix) and DIGEST.search(c["image"]), c["image"]
+    env = {e["name"]: e["value"] for e in containers["scorer"]["env"]}
+    assert env["SUBSCRIPTION"] == "projects/orbit-reach-dev/subscriptions/reach-intent-propensity-scoring"
+    assert env["HISTORY_TABLE"].endswith(".prediction_history")
+    assert env["MODEL_URL"] == "http://127.0.0.1:8080/predict"
+    # The scorer reads exactly the variables the Deployment sets (scorer/settings.py).
+    from scorer.settings import Settings
+
+    assert Settings.from_env(env).subscription == env["SUBSCRIPTION"]
+
+
+def test_the_scorer_pod_is_restricted_non_root_read_only_and_bounded(scorer):
+    """Pod Security Standards `restricted` (https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted):
+    runAsNonRoot, allowPrivilegeEscalation false, capabilities drop ALL, seccomp RuntimeDefault."""
+    stack, model, _ = scorer
+    (deployment,) = resources(stack, "kubernetes_deployment_v1").values()
+    pod = deployment["spec"]["template"]["spec"]
+    assert pod["service_account_name"] == "reach-serving"
+    assert not any(pod.get(k) for k in ("host_network", "host_pid", "host_ipc"))
+    assert pod["security_context"]["run_as_non_root"] is True
+    assert pod["security_context"]["seccomp_profile"] == {"type": "RuntimeDefault"}
+    for c in pod["container"]:
+        sc = c["security_context"]
+        assert sc["run_as_non_root"] is True and sc["allow_privilege_escalation"] is False
+        assert sc["privileged"] is False and sc["read_only_root_filesystem"] is True
+        assert sc["capabilities"] == {"drop": ["ALL"]} and sc["seccomp_profile"] == {"type": "RuntimeDefault"}
+        expected = {"cpu": model.streaming.scorer.cpu, "memory": model.streaming.scorer.memory}
+        assert c["resources"] == {"requests": expected, "limits": expected}
+        assert c["readiness_probe"]["http_get"] and c["liveness_probe"]["http_get"]
+
+
+def test_autoscaler_budget_and_pod_monitoring_follow_the_team_file(scorer):
+    stack, model, _ = scorer
+    (hpa,) = resources(stack, "kubernetes_horizontal_pod_autoscaler_v2").values()
+    assert (hpa["spec"]["min_replicas"], hpa["spec"]["max_replicas"]) == (
+        model.streaming.scorer.min_replicas,
+        model.streaming.scorer.max_replicas,
+    )
+    assert hpa["spec"]["scale_target_ref"] == {
+        "api_version": "apps/v1",
+        "kind": "Deployment",
+        "name": "intent-propensity-scorer",
+    }
+    (pdb,) = resources(stack, "kubernetes_pod_disruption_budget_v1").values()
+    assert pdb["spec"]["selector"]["match_labels"] == {"app.kubernetes.io/name": "intent-propensity-scorer"}
+    (monitoring,) = resources(stack, "kubernetes_manifest").values()
+    manifest = monitoring["manifest"]
+    assert (manifest["apiVersion"], manifest["kind"]) == ("monitoring.googleapis.com/v1", "PodMonitoring")
+    assert manifest["spec"]["endpoints"] == [{"port": "metrics", "interval": "30s"}]
+    (deployment,) = resources(stack, "kubernetes_deployment_v1").values()
+    ports = {p["name"] for c in deployment["spec"]["template"]["spec"]["container"] for p in c.get("port", [])}
+    assert "metrics" in ports
+
+
+def test_a_streaming_model_without_an_image_gets_no_scorer_yet(org_stacks):
+    """growth-like teams before their first `modelops deploy`: the pipeline exists, no pod runs."""
+    for name in TEAM_STACKS:
+        if not name.startswith("team-reach-"):
+            assert "kubernetes_deployment_v1" not in org_stacks[name]["resource"], name
+
+
+def test_config_rules_for_the_scorer(org_copy):
+    reach = org_copy / "teams" / "reach.yaml"
+    reach.write_text(
+        reach.read_text().replace(
+            "        min_replicas: 2\n        max_replicas: 6", "        min_replicas: 7\n        max_replicas: 6"
+        )
+    )
+    platform = org_copy / "platform.yaml"
+    platform.write_text(re.sub(r"  scorer_digest: sha256:[0-9a-f]{64}\n", "", platform.read_text()))
+    with pytest.raises(ConfigInvalid) as exc:
+        load_config(org_copy)
+    problems = {(e.path, e.message) for e in exc.value.errors}
+    paths = {p for p, _ in problems}
+    assert "models[1].streaming.scorer.min_replicas" in paths, problems
+    assert "models[1].serving.image" in paths, problems
+    assert all(e.line for e in exc.value.errors)
+    assert json.dumps(sorted(problems))  # every problem at once, printable
