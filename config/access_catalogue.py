@@ -93,6 +93,32 @@ def condition(binding: RoleBinding, *, project: str, dataset: str) -> str | None
     return " ".join(raw()["conditions"][binding.condition].split()).format(project=project, dataset=dataset)
 
 
-def expiry_condition(expires: str) -> str:
-    """The condition of a standing grant: access ends when its expiry day begins (00:00 UTC)."""
-    return f'request.time < timestamp("{expires}T00:00:00Z")'
+def window_condition(granted: str, expires: str) -> str:
+    """The time window of a standing grant: access starts when its `granted` day begins and ends when its
+    `expires` day begins (00:00 UTC, exclusive). The start bound keeps the live window within the standing cap
+    the loader measures from `granted` to `expires`: without it a future `granted` date would give access from
+    the apply on, for longer than the cap."""
+    return f'request.time >= timestamp("{granted}T00:00:00Z") && request.time < timestamp("{expires}T00:00:00Z")'
+
+
+def window_title(expires: str) -> str:
+    """The IAM condition title: says plainly that the expiry day itself is no longer covered."""
+    return f"until {expires} 00:00 UTC (exclusive)"
+
+
+def standing_condition(binding: RoleBinding, *, granted: str, expires: str, project: str, dataset: str) -> str:
+    """The whole IAM condition expression of one binding of a standing grant in one team project: its time window
+    and, where the catalogue narrows the binding, that narrowing in parentheses (CEL's `&&` binds tighter than
+    `||`, so the parentheses keep an alternative inside the narrowing from escaping the expiry). The team stack
+    writes exactly this and MLOPS_IAM_4 accepts exactly this."""
+    window = window_condition(granted, expires)
+    narrowed = condition(binding, project=project, dataset=dataset)
+    return window if narrowed is None else f"{window} && ({narrowed})"
+
+
+def standing_id(email: str, key: str, role: str) -> str:
+    """The construct id of one binding of a standing grant (modules/access.py), also the path MLOPS_IAM_8 names:
+    from the person, the catalogue key and the role (as modules/team_iam.py short_role spells it), never a
+    position."""
+    short = role.rsplit("/", 1)[-1].replace(".", "-").replace(":", "-")
+    return f"standing-{email.replace('@', '-at-').replace('.', '-')}-{key}-{short}"

@@ -317,7 +317,7 @@ class StandingGrant:
     role: str  # a catalogue key
     reason: str
     ticket: str
-    granted: str  # YYYY-MM-DD: when it was approved
+    granted: str  # YYYY-MM-DD: when it was approved; access starts when this day begins (00:00 UTC)
     expires: str  # YYYY-MM-DD: access ends when this day begins (00:00 UTC)
     approved_by: str  # `business_owner` | `data_owners`
     source: Source

@@ -20,6 +20,19 @@ from lifecycle.context import LifecycleError, Target
 
 ACTIONS = ("request", "list", "approve", "deny", "revoke")
 
+# `modelops access list --view`: which grants, and through which PAM method. SearchGrants returns the grants the
+# caller is related to and needs no IAM permission (its REST page has no IAM Permissions section; pam_rpc in the
+# catalogue's sources, https://cloud.google.com/iam/docs/reference/pam/rest/v1/projects.locations.entitlements.grants/search),
+# so requesters and approvers can list; ListGrants (`all`) needs privilegedaccessmanager.grants.list on the
+# project, which only the team admins hold (custom role modelopsGrantRevoker). Relationship values:
+# SearchGrantsRequest.CallerRelationshipType (HAD_CREATED, CAN_APPROVE, HAD_APPROVED).
+VIEWS: dict[str, str | None] = {
+    "mine": "HAD_CREATED",  # the grants I requested
+    "to-approve": "CAN_APPROVE",  # the grants I can approve or deny now
+    "decided": "HAD_APPROVED",  # the grants I approved or denied
+    "all": None,  # every grant of the entitlement (ListGrants: team admins)
+}
+
 
 @dataclass(frozen=True)
 class AccessTarget:
@@ -57,6 +70,26 @@ def checked(team: Team, entitlement: str, duration: str | None) -> int | None:
     return seconds
 
 
+def checked_input(
+    at: AccessTarget, action: str, *, grant: str | None, text: str | None, approver_justification: bool
+) -> list[str]:
+    """What PAM would refuse, found before anything is sent (dry run or not), all at once: a blank justification
+    (requester_justification_config.unstructured: "The requester has to provide a justification"), a blank
+    reason when the entitlement requires approvers to justify (ManualApprovals.require_approver_justification),
+    a grant of another entitlement."""
+    problems = []
+    if action == "request" and not (text or "").strip():
+        problems.append("--justification must not be blank: every entitlement requires one (PAM refuses the request)")
+    if action in ("approve", "deny") and approver_justification and not (text or "").strip():
+        problems.append(
+            f"--reason is required to {action}: the entitlement {at.entitlement} requires approvers to justify "
+            "their decision (require_approver_justification)"
+        )
+    if action in ("approve", "deny", "revoke") and (grant is None or not grant.startswith(at.parent + "/grants/")):
+        problems.append(f"--grant must name a grant of {at.parent} (got {grant})")
+    return problems
+
+
 def client(target: Target, creds: Any) -> Any:
     from google.api_core.client_options import ClientOptions
     from google.cloud import privilegedaccessmanager_v1
@@ -80,19 +113,33 @@ def grant_dict(grant: Any) -> dict[str, Any]:
     }
 
 
-def planned_request(at: AccessTarget, action: str, grant: str | None, seconds: int | None, text: str | None) -> dict:
+def planned_request(
+    at: AccessTarget, action: str, grant: str | None, seconds: int | None, text: str | None, view: str = "all"
+) -> dict:
     """The REST request an action sends (what a dry run prints), per the PAM REST reference (pam_rpc)."""
     base = "https://privilegedaccessmanager.googleapis.com/v1/"
     if action == "request":
         body = {"requestedDuration": f"{seconds}s", "justification": {"unstructuredJustification": text}}
         return {"method": "POST", "url": f"{base}{at.parent}/grants", "body": body}
     if action == "list":
-        return {"method": "GET", "url": f"{base}{at.parent}/grants"}
+        relationship = VIEWS[view]
+        if relationship is None:
+            return {"method": "GET", "url": f"{base}{at.parent}/grants"}
+        return {"method": "GET", "url": f"{base}{at.parent}/grants:search?callerRelationship={relationship}"}
     body = {"reason": text} if text else {}
     return {"method": "POST", "url": f"{base}{grant}:{action}", "body": body}
 
 
-def run(at: AccessTarget, action: str, *, creds: Any, grant: str | None, seconds: int | None, text: str | None) -> Any:
+def run(
+    at: AccessTarget,
+    action: str,
+    *,
+    creds: Any,
+    grant: str | None,
+    seconds: int | None,
+    text: str | None,
+    view: str = "all",
+) -> Any:
     """Perform ``action`` against PAM; returns the grant(s) as dicts."""
     from google.cloud import privilegedaccessmanager_v1 as pam
     from google.protobuf import duration_pb2
@@ -108,7 +155,13 @@ def run(at: AccessTarget, action: str, *, creds: Any, grant: str | None, seconds
         )
         return grant_dict(made)
     if action == "list":
-        return [grant_dict(g) for g in api.list_grants(request=pam.ListGrantsRequest(parent=at.parent))]
+        relationship = VIEWS[view]
+        if relationship is None:
+            return [grant_dict(g) for g in api.list_grants(request=pam.ListGrantsRequest(parent=at.parent))]
+        search = pam.SearchGrantsRequest(
+            parent=at.parent, caller_relationship=getattr(pam.SearchGrantsRequest.CallerRelationshipType, relationship)
+        )
+        return [grant_dict(g) for g in api.search_grants(request=search)]
     if grant is None or not grant.startswith(at.parent + "/grants/"):
         raise LifecycleError(f"--grant must name a grant of {at.parent} (got {grant})")
     if action == "approve":

@@ -31,7 +31,6 @@ from constructs import Construct
 from config import access_catalogue
 from config.access_rules import approver_member, eligible_members
 from config.model import Platform, Team
-from modules.team_iam import short_role
 
 PROJECT_RESOURCE_TYPE = "cloudresourcemanager.googleapis.com/Project"
 
@@ -116,19 +115,19 @@ class TeamAccess(Construct):
         self.standing: list[ProjectIamMember] = []
         for g in team.access.grants:
             for b in entries[g.role].roles:
-                narrowed = access_catalogue.condition(b, project=project, dataset=dataset)
-                expiry = access_catalogue.expiry_condition(g.expires)
                 self.standing.append(
                     ProjectIamMember(
                         self,
-                        f"standing-{g.email.replace('@', '-at-').replace('.', '-')}-{g.role}-{short_role(b.role)}",
+                        access_catalogue.standing_id(g.email, g.role, b.role),
                         project=project,
                         role=role_name(b.role),
                         member=g.member,
                         condition=ProjectIamMemberCondition(
-                            title=f"until {g.expires}"[:100],
+                            title=access_catalogue.window_title(g.expires),
                             description=f"{g.ticket}: {g.reason}"[:256],
-                            expression=expiry if narrowed is None else f"{expiry} && ({narrowed})",
+                            expression=access_catalogue.standing_condition(
+                                b, granted=g.granted, expires=g.expires, project=project, dataset=dataset
+                            ),
                         ),
                     )
                 )

@@ -103,18 +103,18 @@ def set_stack_owners(owners: dict[str, tuple[str | None, str]], production_envs:
     _PRODUCTION_ENVS.update(production_envs)
 
 
-# (team, member, role, expiry condition) of every standing grant the team files declare (`access.grants`,
-# modules/access.py; a custom role as `custom:<id>`): the only user: principals MLOPS_IAM_4 accepts. Set by the
-# gate with the stack owners, before checkov runs.
-_STANDING_GRANTS: set[tuple[str, str, str, str]] = set()
+# (stack, member, role, project, condition expression) of every binding of every standing grant the team files
+# declare (`access.grants`, modules/access.py; a custom role as `custom:<id>`): the only user: principals
+# MLOPS_IAM_4 accepts. Set by the gate with the stack owners, before checkov runs.
+_STANDING_GRANTS: set[tuple[str, str, str, str, str]] = set()
 
 
-def set_standing_grants(grants: set[tuple[str, str, str, str]]) -> None:
+def set_standing_grants(grants: set[tuple[str, str, str, str, str]]) -> None:
     _STANDING_GRANTS.clear()
     _STANDING_GRANTS.update(grants)
 
 
-def standing_grants() -> set[tuple[str, str, str, str]]:
+def standing_grants() -> set[tuple[str, str, str, str, str]]:
     return set(_STANDING_GRANTS)
 
 

@@ -98,7 +98,8 @@ def _problem(line: str) -> dict[str, Any]:
             "path": match["path"] or "",
             "message": match["message"],
         }
-    return {"file": None, "line": None, "path": "", "message": line}
+    # the console's "error: " marks the line for a reader; a JSON problem is an error by being in `problems`
+    return {"file": None, "line": None, "path": "", "message": line.removeprefix("error: ")}
 
 
 def failure_document(exit_code: int, problems: Iterable[dict[str, Any]] = (), stderr_text: str = "") -> dict[str, Any]:

@@ -88,3 +88,39 @@ def test_schema_lists_exactly_the_catalogue():
     kinds = set(schema["$defs"]["group_kind"]["enum"])
     for entry in access_catalogue.catalogue().values():
         assert set(entry.eligible) <= kinds
+
+
+def test_pii_reader_gives_no_write_anywhere_and_nobody_can_add_a_second_taxonomy():
+    """What the PII grant cannot narrow (review 14 item 6), bounded by Google's IAM data: none of its roles can
+    create or change a table, dataset or object (so a grantee cannot write a copy into the team project), and no
+    team group or team account can create a taxonomy or policy tag in the team project, so the project-level
+    categoryFineGrainedReader covers exactly the one `pii` tag modules/column_security.py creates."""
+    from modules.team_iam import TEAM_GRANTS
+
+    writes = {
+        "bigquery.tables.create",
+        "bigquery.tables.update",
+        "bigquery.tables.updateData",
+        "bigquery.datasets.create",
+        "bigquery.datasets.update",
+        "storage.objects.create",
+    }
+    granted = set().union(
+        *(google_iam.role_permissions(b.role) for b in access_catalogue.catalogue()["pii-reader"].roles)
+    )
+    assert granted and not granted & writes, granted & writes
+    # what it leaves open, stated in docs/access.md: export (extract jobs) and running queries
+    assert {"bigquery.tables.export", "bigquery.jobs.create"} <= granted
+    taxonomy_writes = {
+        "datacatalog.taxonomies.create",
+        "datacatalog.taxonomies.update",
+        "datacatalog.taxonomies.import",
+    }
+    for grant in TEAM_GRANTS:
+        role = grant.role
+        perms = (
+            set(CUSTOM_ROLES[role.split(":", 1)[1]][2])
+            if role.startswith("custom:")
+            else google_iam.role_permissions(role)
+        )
+        assert not perms & taxonomy_writes, (grant.principal, role)

@@ -128,6 +128,8 @@ def test_developers_cannot_move_traffic_or_aliases_in_production(org_stacks):
 
 
 def test_only_groups_service_accounts_and_ci_principals_are_granted_anything(org_stacks, org_config):
+    from config.access_catalogue import window_condition
+
     for name, stack in org_stacks.items():
         for tf_type, logical_id, conf in all_resources(stack):
             if tf_type.endswith("_iam_member"):
@@ -143,10 +145,11 @@ def test_only_groups_service_accounts_and_ci_principals_are_granted_anything(org
                 )
                 # a person only as a standing grant the team file declares, with its expiry condition
                 team = name.split("-")[1] if name.startswith("team-") else None
-                declared = {
-                    g.member for t in org_config.teams if t.name == team for g in t.access.grants
+                windows = {
+                    g.member: window_condition(g.granted, g.expires)
+                    for t in org_config.teams if t.name == team for g in t.access.grants
                 }  # fmt: skip
-                standing = member in declared and conf["condition"]["expression"].startswith("request.time < ")
+                standing = member in windows and conf["condition"]["expression"].startswith(windows[member])
                 assert (
                     sink_writer
                     or ci_subject

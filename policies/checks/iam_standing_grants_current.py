@@ -1,6 +1,6 @@
 """MLOPS_IAM_8: a standing grant past its expiry is a finding at its line in the team file.
 
-IAM stops honouring the grant when its condition (`request.time < timestamp(expiry)`) turns false, but the binding
+IAM stops honouring the grant when its condition (`request.time < timestamp(expiry)`, config/access_catalogue.py window_condition) turns false, but the binding
 stays in the project's policy (and counts towards its size limit, pam_best_practices in
 config/data/access_catalogue.yaml) until someone removes the entry: the gate asks for that, or for a renewal
 with a new approval."""
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 
+from config import access_catalogue
 from policies.rulebase import ConfigRule, Outcome
 
 
@@ -24,6 +25,7 @@ class StandingGrantsCurrent(ConfigRule):
     def evaluate(self, scan):
         if scan.today is None:
             return
+        entries = access_catalogue.catalogue()
         for stack in scan.team_stacks():
             team = scan.config.team(stack.team)
             for i, g in enumerate(team.access.grants):
@@ -31,7 +33,9 @@ class StandingGrantsCurrent(ConfigRule):
                 yield Outcome(
                     stack.name,
                     f"access.grants[{g.member}/{g.role}]",
-                    f"{stack.name}/access/standing-{g.role}",
+                    f"{stack.name}/access/{access_catalogue.standing_id(g.email, g.role, entries[g.role].roles[0].role)}"
+                    if g.role in entries
+                    else f"{stack.name}/access",
                     expires > scan.today,
                     f"the standing {g.role} grant of {g.member} expired on {g.expires} (ticket {g.ticket})",
                     ("access", "grants", i, "expires"),

@@ -106,12 +106,26 @@ def stack_owners(config: Config) -> dict[str, tuple[str | None, str]]:
     return out
 
 
-def standing_grant_keys(config: Config) -> set[tuple[str, str, str, str]]:
-    """(team, member, role, expiry condition) of every binding of every declared standing grant (MLOPS_IAM_4)."""
+def standing_grant_keys(config: Config) -> set[tuple[str, str, str, str, str]]:
+    """(stack, member, role, project, condition expression) of every binding of every declared standing grant in
+    every environment of its team: the exact IAM members MLOPS_IAM_4 accepts (a custom role as `custom:<id>`)."""
     entries = access_catalogue.catalogue()
     return {
-        (team.name, g.member, b.role, access_catalogue.expiry_condition(g.expires))
+        (
+            names.team_stack(team.name, env),
+            g.member,
+            b.role,
+            environment.project_id,
+            access_catalogue.standing_condition(
+                b,
+                granted=g.granted,
+                expires=g.expires,
+                project=environment.project_id,
+                dataset=names.metadata_dataset_id(team.name),
+            ),
+        )
         for team in config.teams
+        for env, environment in team.environments.items()
         for g in team.access.grants
         if g.role in entries
         for b in entries[g.role].roles

@@ -36,6 +36,17 @@ DATA_HOLDING: dict[str, str] = {
     "google_artifact_registry_repository": "its container images",
     "google_storage_bucket": "its objects",
     "google_secret_manager_secret": "its secret versions",
+    # Provider source e03b7622a2 (the 8.0.0 release merge; the pinned 8.7.0 has the same ForceNew flags in its rules
+    # data): approval_workflow is ForceNew (resource_privileged_access_manager_entitlement.go:321), so adding or
+    # removing the workflow block replaces the entitlement (the PATCH API refuses both: "Adding an approval workflow
+    # in an entitlement which previously had no approval workflow", "Deleting the approval workflow",
+    # https://cloud.google.com/iam/docs/reference/pam/rest/v1/projects.locations.entitlements/patch); changing the
+    # approvers inside it is an in-place PATCH (updateMask approvalWorkflow, same file :772-774). Delete sends
+    # `?force=true` (:832), which deletes the entitlement's grants with it.
+    "google_privileged_access_manager_entitlement": (
+        "its grants: active grants end at once (the provider deletes with force=true), pending requests and the "
+        "grant history in PAM go with it; announce it, or apply when no grant is active"
+    ),
 }
 
 

@@ -8,6 +8,7 @@ team's maximum, a grant of another entitlement); 1 PAM refused (not eligible, no
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 from typing import Any, Optional
 
@@ -45,6 +46,7 @@ def _run(
     grant: str | None = None,
     duration: str | None = None,
     text: str | None = None,
+    view: str = "all",
 ) -> None:
     from google.api_core.exceptions import GoogleAPICallError
 
@@ -60,7 +62,13 @@ def _run(
         _error(exc)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     at = access.AccessTarget(target, team, entitlement)
-    request = access.planned_request(at, action, grant, seconds, text)
+    offered = next(e for e in team.access.entitlements if e.entitlement == entitlement)
+    problems = access.checked_input(at, action, grant=grant, text=text, approver_justification=bool(offered.approvers))
+    if problems:
+        for problem in problems:
+            err.print(f"error: {problem}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    request = access.planned_request(at, action, grant, seconds, text, view)
     if target.dry_run:
         event = access.event(at, action, caller=caller(), request=request, result=None, outcome="planned", error=None)
         print_json({"action": f"access {action}", "dry_run": True, "request": request, "audit_event": event})
@@ -72,7 +80,7 @@ def _run(
     result: Any = None
     failure: BaseException | None = None
     try:
-        result = access.run(at, action, creds=creds, grant=grant, seconds=seconds, text=text)
+        result = access.run(at, action, creds=creds, grant=grant, seconds=seconds, text=text, view=view)
     except (GoogleAPICallError, LifecycleError) as exc:
         failure = exc
     event = access.event(
@@ -117,16 +125,32 @@ def request(
     _run(config_dir, team, entitlement, "request", target, output, duration=duration, text=justification)
 
 
+class ListView(str, Enum):
+    """lifecycle/access.py VIEWS: mine, to-approve and decided use SearchGrants (no IAM permission needed); all
+    uses ListGrants (privilegedaccessmanager.grants.list: the team admins)."""
+
+    mine = "mine"
+    to_approve = "to-approve"
+    decided = "decided"
+    all = "all"
+
+
 @with_target_options
 def list_grants(
     team: str = TeamOpt,
     entitlement: str = EntitlementOpt,
+    view: ListView = typer.Option(
+        ListView.mine,
+        "--view",
+        help="mine: grants you requested; to-approve: grants you can approve or deny now; decided: grants you "
+        "approved or denied; all: every grant (team admins only, needs privilegedaccessmanager.grants.list).",
+    ),
     config_dir: Path = ConfigDir,
     output: OutputFormat = Output,
     target: TargetOptions = TargetOptions(),
 ) -> None:
-    """List the grants of one of the team's entitlements (state, requester, duration)."""
-    _run(config_dir, team, entitlement, "list", target, output)
+    """List grants of one of the team's entitlements (state, requester, duration)."""
+    _run(config_dir, team, entitlement, "list", target, output, view=view.value)
 
 
 def _decision(action: str):

@@ -68,6 +68,24 @@ def _condition_flag(conf: Mapping[str, Any]) -> str:
     return "--condition=" + shlex.quote(f"^;^title={condition['title']};expression={condition['expression']}")
 
 
+def pam_onboarding(project: str, agent: Mapping[str, Any]) -> list[str]:
+    """A team project that offers entitlements: enable PAM, grant its service agent the project service agent role
+    (pam_setup in policies/iam/contract.yaml: "To enable Privileged Access Manager, you need to grant the Privileged
+    Access Manager Service Agent role to the Privileged Access Manager Service Agent"), then ask PAM whether it is
+    onboarded. The agent's e-mail is the one PAM itself reports (CheckOnboardingStatusResponse.service_account)."""
+    from config import access_catalogue
+
+    location = access_catalogue.limits()["location"]
+    status = f"gcloud pam check-onboarding-status --project={project} --location={location}"
+    return [
+        f"gcloud services enable {agent['api']} --project={project}",
+        f"PAM_AGENT=$({status} --format='value(serviceAccount)')",
+        f'gcloud projects add-iam-policy-binding {project} --member="serviceAccount:$PAM_AGENT" '
+        f"--role={agent['role']} --condition=None",
+        f"{status}  # expect no findings before the first apply of the team stack",
+    ]
+
+
 def bootstrap_commands(config: Config, stacks: Mapping[str, dict]) -> list[str]:
     """Per environment: the service agents, the state bucket, the CI reader role and every CI grant the platform
     stack declares on each project (read from the synthesized platform stack, conditions included), and the
@@ -114,6 +132,8 @@ def bootstrap_commands(config: Config, stacks: Mapping[str, dict]) -> list[str]:
                 commands.append(
                     f"gcloud beta services identity create --service={agents[service]['api']} --project={project}{note}"
                 )
+            if team is not None and team.access.entitlements:
+                commands += pam_onboarding(project, agents["pam"])
             if team is None and penv.state_bucket:
                 for who, kind in ((applier, "applier"), (planner, "planner")):
                     commands.append(

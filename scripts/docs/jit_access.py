@@ -66,7 +66,7 @@ def team_lines(config: Config, team: Team) -> list[str]:
         "",
         *_table(("Entitlement", "Max duration", "Who may request", "Approvers", "Defined at"), rows),
         "",
-        "Standing grants (one person, expiring at 00:00 UTC of `expires`):",
+        "Standing grants (one person; live from 00:00 UTC of `granted` until 00:00 UTC of `expires`, exclusive):",
         "",
         *_table(("Member", "Catalogue role", "Reason", "Ticket", "Granted", "Expires", "Approved by"), grants),
     ]

@@ -25,7 +25,9 @@ def pam(org_stacks):
             "kim.berg@orbit.example": set(),
             "lee@orbit.example": {"ledger-admins@orbit.example"},
         }
-        server.fake.revokers = {"group:ledger-admins@orbit.example"}  # modelopsGrantRevoker (modules/team_iam.py)
+        # modelopsGrantRevoker (modules/team_iam.py): grants.list and grants.revoke, the admins group only
+        server.fake.revokers = {"group:ledger-admins@orbit.example"}
+        server.fake.listers = {"group:ledger-admins@orbit.example"}
         yield server
 
 
@@ -40,7 +42,7 @@ def access(server, *args: str):
 def test_the_fake_cites_a_source_for_every_behaviour():
     assert set(PAM_SOURCES) == {
         "eligible", "duration", "justification", "workflow", "approve_state", "approver", "one_open", "revoke",
-        "revoker",
+        "revoker", "expiry", "list_permission", "search",
     }  # fmt: skip
 
 
@@ -76,7 +78,7 @@ def test_request_approve_revoke_with_audit_events(pam):
     assert result.returncode == 0, result.stderr
     assert reply["result"]["state"] == "REVOKED"
 
-    result, reply = access(pam, "list", "--entitlement", "pii-reader")
+    result, reply = access(pam, "list", "--entitlement", "pii-reader", "--view", "all")
     assert [g["state"] for g in reply["result"]] == ["REVOKED"]
 
     events = [e["jsonPayload"] for e in pam.fake.log_entries]
@@ -154,6 +156,7 @@ def test_dry_run_sends_nothing():
 PAM_PATHS = (
     ("POST", r"/entitlements/[^/]+/grants$", "privilegedaccessmanager.projects.locations.entitlements.grants.create"),
     ("GET", r"/entitlements/[^/]+/grants$", "privilegedaccessmanager.projects.locations.entitlements.grants.list"),
+    ("GET", r"/grants:search$", "privilegedaccessmanager.projects.locations.entitlements.grants.search"),
     ("POST", r"/grants/[^/]+:approve$", "privilegedaccessmanager.projects.locations.entitlements.grants.approve"),
     ("POST", r"/grants/[^/]+:deny$", "privilegedaccessmanager.projects.locations.entitlements.grants.deny"),
     ("POST", r"/grants/[^/]+:revoke$", "privilegedaccessmanager.projects.locations.entitlements.grants.revoke"),
@@ -174,8 +177,9 @@ def test_every_call_the_access_commands_make_is_in_the_iam_contract(pam):
     access(pam, "approve", "--entitlement", "pii-reader", "--grant", reply["result"]["name"], "--reason", "ok")
     pam.fake.caller = "lee@orbit.example"
     access(pam, "revoke", "--entitlement", "pii-reader", "--grant", reply["result"]["name"], "--reason", "done")
-    access(pam, "list", "--entitlement", "pii-reader")
+    access(pam, "list", "--entitlement", "pii-reader", "--view", "all")
     pam.fake.caller = "ana@orbit.example"
+    access(pam, "list", "--entitlement", "pii-reader", "--view", "mine")
     _, other = access(pam, "request", "--entitlement", "pii-reader", "--duration", "1h", "--justification", "case 10")
     pam.fake.caller = "kim.berg@orbit.example"
     access(pam, "deny", "--entitlement", "pii-reader", "--grant", other["result"]["name"], "--reason", "no")
@@ -192,5 +196,91 @@ def test_every_call_the_access_commands_make_is_in_the_iam_contract(pam):
         "privilegedaccessmanager.projects.locations.entitlements.grants.deny",
         "privilegedaccessmanager.projects.locations.entitlements.grants.revoke",
         "privilegedaccessmanager.projects.locations.entitlements.grants.list",
+        "privilegedaccessmanager.projects.locations.entitlements.grants.search",
     }
     assert made <= listed
+
+
+def test_approver_without_grants_list_finds_and_decides_the_request(pam):
+    """The approval path from the CLI alone: the business owner holds no privilegedaccessmanager.grants.list
+    (source: list_permission), so `--view all` is refused, and `--view to-approve` (SearchGrants CAN_APPROVE,
+    source: search) finds the pending request."""
+    pam.fake.caller = "ana@orbit.example"
+    _, asked = access(pam, "request", "--entitlement", "pii-reader", "--duration", "2h", "--justification", "case 5")
+    _, mine = access(pam, "list", "--entitlement", "pii-reader")  # default view: mine (HAD_CREATED)
+    assert [g["name"] for g in mine["result"]] == [asked["result"]["name"]]
+    _, own = access(pam, "list", "--entitlement", "pii-reader", "--view", "to-approve")
+    assert own["result"] == []  # never one's own request
+
+    pam.fake.caller = "kim.berg@orbit.example"
+    result, _ = access(pam, "list", "--entitlement", "pii-reader", "--view", "all")
+    assert result.returncode == 1 and "lacks privilegedaccessmanager.grants.list" in result.stderr
+    result, pending = access(pam, "list", "--entitlement", "pii-reader", "--view", "to-approve")
+    assert result.returncode == 0, result.stderr
+    assert [(g["name"], g["state"]) for g in pending["result"]] == [(asked["result"]["name"], "APPROVAL_AWAITED")]
+    searched = [r for r in pam.fake.requests if r.path.endswith("/grants:search")][-1]
+    assert searched.query["callerRelationship"] == ["2"]  # CAN_APPROVE
+    access(pam, "approve", "--entitlement", "pii-reader", "--grant", asked["result"]["name"], "--reason", "ok")
+    _, pending = access(pam, "list", "--entitlement", "pii-reader", "--view", "to-approve")
+    _, decided = access(pam, "list", "--entitlement", "pii-reader", "--view", "decided")
+    assert pending["result"] == [] and [g["state"] for g in decided["result"]] == ["ACTIVE"]
+
+
+def test_undecided_request_expires_after_24_hours_and_a_grant_ends_after_its_duration(pam):
+    import datetime
+
+    pam.fake.caller = "ana@orbit.example"
+    _, asked = access(pam, "request", "--entitlement", "pii-reader", "--duration", "2h", "--justification", "case 6")
+    _, quick = access(pam, "request", "--entitlement", "metadata-reader", "--duration", "1h", "--justification", "s")
+    pam.fake.clock_offset = datetime.timedelta(hours=23, minutes=59)
+    _, mine = access(pam, "list", "--entitlement", "pii-reader")
+    assert [g["state"] for g in mine["result"]] == ["APPROVAL_AWAITED"]
+    pam.fake.clock_offset = datetime.timedelta(hours=24)  # source: expiry
+    _, mine = access(pam, "list", "--entitlement", "pii-reader")
+    _, other = access(pam, "list", "--entitlement", "metadata-reader")
+    assert [g["state"] for g in mine["result"]] == ["EXPIRED"]
+    assert [g["state"] for g in other["result"]] == ["ENDED"]
+    pam.fake.caller = "kim.berg@orbit.example"
+    result, _ = access(
+        pam, "approve", "--entitlement", "pii-reader", "--grant", asked["result"]["name"], "--reason", "x"
+    )
+    assert result.returncode == 1 and "EXPIRED" in result.stderr
+    assert quick["result"]["state"] == "ACTIVE"
+
+
+def test_a_pending_request_can_be_revoked_a_terminal_one_cannot(pam):
+    pam.fake.caller = "ana@orbit.example"
+    _, asked = access(pam, "request", "--entitlement", "pii-reader", "--duration", "1h", "--justification", "case 8")
+    pam.fake.caller = "lee@orbit.example"  # source: revoke - any non-terminal state
+    result, reply = access(
+        pam, "revoke", "--entitlement", "pii-reader", "--grant", asked["result"]["name"], "--reason", "dup"
+    )
+    assert result.returncode == 0, result.stderr
+    assert reply["result"]["state"] == "REVOKED"
+    result, _ = access(
+        pam, "revoke", "--entitlement", "pii-reader", "--grant", asked["result"]["name"], "--reason", "again"
+    )
+    assert result.returncode == 1 and "terminal state" in result.stderr
+
+
+def dry(*args: str):
+    return run(
+        "access", *args, "--team", "ledger", "--config-dir", ORG_DIR, "--env", "dev", "--dry-run", "--output", "json"
+    )  # fmt: skip
+
+
+def test_input_pam_would_refuse_exits_2_before_the_dry_run_all_problems_at_once():
+    """The dry run and the live run judge input alike (review 14 item 9): a blank justification, a decision
+    without the reason the entitlement requires (require_approver_justification), another team's grant."""
+    result = dry("request", "--entitlement", "pii-reader", "--duration", "1h", "--justification", "  ")
+    assert result.returncode == 2 and "--justification must not be blank" in result.stdout, result.stdout
+    other = "projects/orbit-reach-dev/locations/global/entitlements/modelops-pii-reader/grants/1"
+    result = dry("approve", "--entitlement", "pii-reader", "--grant", other)
+    assert result.returncode == 2
+    messages = [p["message"] for p in json.loads(result.stdout)["problems"]]
+    assert any(m.startswith("--reason is required to approve") for m in messages), messages
+    assert any(m.startswith("--grant must name a grant of projects/orbit-ledger-dev/") for m in messages), messages
+    assert not any(m.startswith("error:") for m in messages)
+    own = ENT + "pii-reader/grants/7"
+    assert dry("deny", "--entitlement", "pii-reader", "--grant", own, "--reason", "no").returncode == 0
+    assert dry("revoke", "--entitlement", "pii-reader", "--grant", own).returncode == 0  # revoke: reason optional

@@ -372,5 +372,34 @@ def test_every_service_agent_a_grant_names_has_a_documented_way_to_exist(org_con
                         f"identity create --service={agents[service]['api']} --project={team_env.project_id}"
                     ) in access, (team.name, env, service)
     for service, agent in agents.items():
-        assert agent["bootstrap"] in ("identity_create", "data_source") and agent["created"], service
+        assert agent["bootstrap"] in ("identity_create", "data_source", "onboarding") and agent["created"], service
         assert agent["source"] in contract.contract()["sources"], service
+
+
+def test_bootstrap_onboards_pam_on_every_team_project_that_offers_entitlements(org_config, org_stacks):
+    """PAM works only after its API is on and its service agent holds the project service agent role
+    (pam-permissions-and-setup); the entitlements of the first team apply need both (review 14, item 5)."""
+    from scripts.docs.access import bootstrap_commands
+
+    agent = contract.contract()["service_agents"]["pam"]
+    assert agent["api"] == "privilegedaccessmanager.googleapis.com"
+    assert agent["role"] == "roles/privilegedaccessmanager.projectServiceAgent"
+    lines = bootstrap_commands(org_config, org_stacks)
+    checked = 0
+    for team in org_config.teams:
+        for team_env in team.environments.values():
+            project = team_env.project_id
+            mine = [line for line in lines if f"--project={project}" in line or f"bindings {project} " in line]
+            text = "\n".join(lines)
+            enable = f"gcloud services enable privilegedaccessmanager.googleapis.com --project={project}"
+            grant = (
+                f'gcloud projects add-iam-policy-binding {project} --member="serviceAccount:$PAM_AGENT" '
+                "--role=roles/privilegedaccessmanager.projectServiceAgent --condition=None"
+            )
+            assert (enable in text) == bool(team.access.entitlements), (team.name, project)
+            if team.access.entitlements:
+                checked += 1
+                order = [i for i, line in enumerate(lines) if line in (enable, grant)]
+                assert len(order) == 2 and lines[order[0]] == enable, (team.name, project)
+                assert any(line.startswith(f"gcloud pam check-onboarding-status --project={project} ") for line in mine)
+    assert checked
