@@ -26,7 +26,7 @@ from typing import Any
 
 from config import names
 from config.model import Config, Model, Team
-from config.patterns import pattern
+from config.patterns import spec_of
 from lifecycle.card import ModelCard
 from lifecycle.context import LifecycleError, Target
 from lifecycle.errors import EndpointChanged, MonitoringNotReady
@@ -121,7 +121,7 @@ def register(config: Config, target: Target, card: ModelCard) -> Outcome:
 
 
 def _on_endpoint(team: Team, model: Model, action: str) -> None:
-    spec = pattern(model.pattern).lifecycle
+    spec = spec_of(model).lifecycle
     if not spec.endpoint:
         raise LifecycleError(
             f"{team.name}/{model.name} is a {model.pattern} model ({model.source}): it has no endpoint to {action}; "
@@ -524,7 +524,7 @@ def promote(
     team = config.team(team_name)
     model = team.model(model_name)
     resource = model_resource(target, team, model)
-    on_endpoint = pattern(model.pattern).lifecycle.endpoint
+    on_endpoint = spec_of(model).lifecycle.endpoint
 
     def body(vx: DryRunVertex, out: Progress) -> None:
         version = _version(vx, resource, version_ref)
@@ -554,7 +554,7 @@ def promote(
         else:
             out.notes.append(
                 f"{model.pattern} model: promotion moves the {CHAMPION} alias its "
-                f"{pattern(model.pattern).lifecycle.champion_reader} reads"
+                f"{spec_of(model).lifecycle.champion_reader} reads"
             )
         if same:
             out.notes.append(f"version {version.version_id} already is the {CHAMPION}")
@@ -608,7 +608,7 @@ def rollback(
     team = config.team(team_name)
     model = team.model(model_name)
     resource = model_resource(target, team, model)
-    on_endpoint = pattern(model.pattern).lifecycle.endpoint
+    on_endpoint = spec_of(model).lifecycle.endpoint
 
     def body(vx: DryRunVertex, out: Progress) -> None:
         champion = vx.get_model(resource, CHAMPION)

@@ -237,7 +237,7 @@ def team_page(config: Config, team: Team, stacks: dict[str, StackFacts]) -> str:
 
 def checklists(team: Team) -> list[str]:
     notes = [
-        f"- [ ] {spec.data_engineer_note.format(models=', '.join(m.name for m in team.models if m.pattern == spec.name))}"
+        f"- [ ] {spec.data_engineer_note.format(models=', '.join(m.name for m in team.models if patterns.spec_of(m) is spec))}"
         for spec in patterns.used(team)
         if spec.data_engineer_note
     ]
