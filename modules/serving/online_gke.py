@@ -30,6 +30,22 @@ from modules.monitoring.dashboards import text
 from modules.serving.context import ModelContext
 from modules.serving.pattern import ServingPattern
 
+# The prediction_history row the container appends per request (tabledata.insertAll, insertId = request_id, like
+# the streaming scorer's scorer/history.py): columns of modules/metadata_tables.py PREDICTION_HISTORY_COLUMNS.
+HISTORY_SOURCE = patterns.HistorySource.SERVING_CONTAINER.value
+HISTORY_ROW = (
+    "prediction_time",  # when the response was sent (UTC)
+    "model",  # MODEL_NAME
+    "model_version",  # MODEL_VERSION (the image digest)
+    "pattern",  # "online"
+    "source",  # HISTORY_SOURCE
+    "request_id",  # the caller's request id (instance `request_id`), joins ground truth
+    "features",  # non-pii features as a JSON object
+    "pii_features",  # features marked `pii: true` as a JSON object
+    "predicted_label",
+    "predicted_value",
+    "latency_ms",  # the request's handling time
+)
 MODEL_PORT = 8080
 METRICS_PORT = 9090
 PREDICT_ROUTE = "/predict"
