@@ -229,3 +229,13 @@ def test_config_rules_for_the_scorer(org_copy):
     assert "models[1].serving.image" in paths, problems
     assert all(e.line for e in exc.value.errors)
     assert json.dumps(sorted(problems))  # every problem at once, printable
+
+
+@pytest.mark.parametrize("stack_name", TEAM_STACKS)
+def test_mlops_gke_10_recognises_the_baseline_deny_and_no_allow(org_stacks, stack_name):
+    """The rule's reading of "default deny" (policies/checks/gke_workload_default_deny.py) on the synthesized
+    policies: exactly the baseline's `default-deny` counts, none of the additive allows does."""
+    from policies.checks.gke_workload_default_deny import is_default_deny
+
+    policies = org_stacks[stack_name]["resource"]["kubernetes_network_policy_v1"].values()
+    assert [p["metadata"]["name"] for p in policies if is_default_deny(p)] == ["default-deny"]
