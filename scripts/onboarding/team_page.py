@@ -103,9 +103,9 @@ def _workload_detail(tf_type: str, c: dict) -> str:
     if tf_type == "kubernetes_manifest":
         endpoints = (c.get("manifest") or {}).get("spec", {}).get("endpoints", [])
         return ", ".join(f"port `{e.get('port')}` every {e.get('interval')}" for e in endpoints)
-    ingress = spec.get("ingress", [])
-    ports = sorted({p.get("port") for rule in ingress for p in rule.get("ports", [])})
-    return f"ingress to port {', '.join(map(str, ports))}"
+    rules = spec.get("ingress", [])
+    policy_ports = sorted({str(p.get("port")) for rule in rules for p in rule.get("ports", [])})
+    return f"ingress to port {', '.join(policy_ports)}"
 
 
 def _workloads(team: Team, facts: StackFacts) -> list[list[str]]:
