@@ -74,6 +74,9 @@ def team_project_types(team: Team) -> set[str]:
         types |= set(table["access_entitlements"])
     for spec in patterns.used(team):
         types |= set(spec.terraform_types)
+    for model in team.models:
+        if model.serving.image is not None:
+            types |= set(patterns.spec_of(model).workload_types)
     return types
 
 

@@ -337,6 +337,15 @@ def team_rules(
                             "(sha256:<64 hex>) in platform.yaml",
                         )
                     )
+        for i, model in enumerate(team.models):
+            if model.serving.runtime == "gke" and model.pattern != "online":
+                errors.append(
+                    _err(
+                        doc,
+                        ("models", i, "serving", "runtime"),
+                        f"`runtime: gke` is for online models (pattern '{model.pattern}' has its own serving)",
+                    )
+                )
         for env in team.environments.values():
             if platform is not None and env.name not in platform.environments:
                 errors.append(
@@ -547,7 +556,7 @@ def _derived_name_rules(team: Team, doc: YamlDocument) -> list[ConfigError]:
     for env in team.environments:
         ids: dict[str, str] = {}
         for i, model in enumerate(team.models):
-            if not patterns.pattern(model.pattern).lifecycle.endpoint:
+            if not patterns.spec_of(model).lifecycle.endpoint:
                 continue
             endpoint = names.endpoint_name(team.name, model.name, env)
             if endpoint in ids:

@@ -174,9 +174,19 @@ class Serving:
     min_replicas: int = 1
     max_replicas: int = 3
     access: Literal["private_service_connect", "dedicated", "shared"] = "private_service_connect"
+    # Online models: where the model serves. `vertex`: a Vertex AI endpoint; `gke`: a Deployment of `image` behind an
+    # internal load balancer in the team namespace of the shared cluster (modules/serving/online_gke.py).
+    runtime: Literal["vertex", "gke"] = "vertex"
+    cpu: str = "500m"  # `runtime: gke`: each pod's CPU and memory (requests = limits)
+    memory: str = "1Gi"
     # The model's serving image in the platform's serving-images repository, `<path>@sha256:<digest>`
     # (streaming models: the container the scorer calls). The same digest in every environment's registry.
     image: str | None = None
+
+    @property
+    def workload(self) -> Workload:
+        """`runtime: gke`: the Deployment's autoscaling bounds and pod size."""
+        return Workload(self.min_replicas, self.max_replicas, self.cpu, self.memory)
 
 
 @dataclass(frozen=True)

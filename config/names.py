@@ -259,6 +259,11 @@ def batch_staging_table(model: str) -> str:
     return f"batch_staging_{_underscored(model)}"
 
 
+def online_workload(model: str) -> str:
+    """The Deployment, Service, autoscaler, budget and monitoring of an online model with `runtime: gke`."""
+    return f"{model}-online"
+
+
 def scorer_workload(model: str) -> str:
     """The Deployment (and its autoscaler, budget, monitoring) of a streaming model's scorer in the team namespace."""
     return f"{model}-scorer"

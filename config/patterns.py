@@ -14,12 +14,12 @@ modules/serving/ registered in modules/serving/__init__.py, and the name in the 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from config.model import Team
+    from config.model import Model, Team
 
 # The daily quality workflow runs for every team with models, whatever their patterns; it is CMEK-encrypted
 # with the Workflows key (modules/quality/workflow.py).
@@ -42,6 +42,8 @@ class HistorySource(str, Enum):
     REQUEST_LOG = "request_log"  # the daily quality workflow copies the Vertex request log in
     JOB_OUTPUT = "batch_output"  # the pattern's own job copies its output in
     SCORER = "stream_archive"  # the scoring service writes it as it scores
+    # The model's own serving container appends one row per request (docs/gke-serving.md, "Prediction history").
+    SERVING_CONTAINER = "serving_container"
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,9 @@ class PatternSpec:
     starter: StarterThresholds
     lifecycle: Lifecycle
     terraform_types: tuple[str, ...] = ()  # types its construct adds to a team stack (CI apply/plan roles)
+    # types it adds only once a model version runs (`serving.image` set), e.g. the metrics-scope link its
+    # workload's PromQL alerts need (modules/monitoring/platform_metrics.py)
+    workload_types: tuple[str, ...] = ()
     daily_metrics: tuple[str, ...] = ()  # pattern-specific custom metrics the quality workflow publishes
     scheduled: bool = False  # takes `schedule` (cron, in `time_zone`)
     # The model fields (`<block>.<field>`) holding the thresholds of the pattern's own alerts, beyond those every
@@ -129,11 +134,30 @@ STREAMING = PatternSpec(
         "google_pubsub_subscription",
         "google_pubsub_subscription_iam_member",
     ),
+    workload_types=("google_monitoring_monitored_project",),  # the scorer's error-ratio alert
     data_engineer_note="Publish events for {models} in the topic schema's format; failed messages land in the "
     "dead-letter topic.",
 )
 
 PATTERNS: dict[str, PatternSpec] = {p.name: p for p in (ONLINE, BATCH, STREAMING)}
+
+# An online model with `serving.runtime: gke`: the same pattern (name, starter thresholds, alert kinds) served by a
+# Deployment in the team namespace instead of a Vertex AI endpoint. No Vertex key or endpoint; the serving container
+# appends prediction_history itself (the scorer's grant); `modelops deploy` writes `serving.image` into the team
+# file instead of deploying to an endpoint.
+ONLINE_GKE = replace(
+    ONLINE,
+    summary="Deployment of the model's image behind an internal load balancer in the team namespace of the shared GKE "
+    "cluster",
+    key_services=(),
+    dataset_writes=(DatasetWrite.SERVING_APPENDS_HISTORY,),
+    history=HistorySource.SERVING_CONTAINER,
+    lifecycle=Lifecycle(endpoint=False, champion_reader="GKE deployment (serving.image in the team file)"),
+    terraform_types=("google_monitoring_monitored_project",),
+    data_engineer_note="Online models on GKE ({models}) append one prediction_history row per request; keep feature "
+    "names stable: drift is computed per feature.",
+)
+RUNTIMES: dict[str, PatternSpec] = {"gke": ONLINE_GKE}
 
 
 def register(spec: PatternSpec) -> PatternSpec:
@@ -148,14 +172,22 @@ def pattern(name: str) -> PatternSpec:
     return PATTERNS[name]
 
 
+def spec_of(model: Model) -> PatternSpec:
+    """The spec a model is built with: its pattern's, or its serving runtime's variant of it (`runtime: gke`)."""
+    if model.pattern == ONLINE.name and model.serving.runtime in RUNTIMES:
+        return RUNTIMES[model.serving.runtime]
+    return PATTERNS[model.pattern]
+
+
 def names() -> tuple[str, ...]:
     return tuple(PATTERNS)
 
 
 def used(team: Team) -> list[PatternSpec]:
-    """The patterns of the team's models, in registry order."""
-    wanted = {m.pattern for m in team.models}
-    return [spec for name, spec in PATTERNS.items() if name in wanted]
+    """The specs of the team's models (a runtime variant after its pattern), in registry order."""
+    wanted = {id(spec_of(m)) for m in team.models}
+    ordered = [s for p in PATTERNS.values() for s in (p, *(r for r in RUNTIMES.values() if r.name == p.name))]
+    return [spec for spec in ordered if id(spec) in wanted]
 
 
 def dataset_writes(team: Team) -> list[DatasetWrite]:
@@ -173,4 +205,4 @@ def team_key_services(team: Team) -> list[str]:
 
 def with_pattern(models: Iterable, predicate) -> list:
     """The models whose pattern's spec satisfies ``predicate`` (e.g. ``lambda s: s.lifecycle.endpoint``)."""
-    return [m for m in models if predicate(PATTERNS[m.pattern])]
+    return [m for m in models if predicate(spec_of(m))]

@@ -26,15 +26,17 @@ from typing import Any
 
 from config import names
 from config.model import Config, Model, Team
-from config.patterns import pattern
+from config.patterns import ONLINE_GKE, spec_of
 from lifecycle.card import ModelCard
 from lifecycle.context import LifecycleError, Target
 from lifecycle.errors import EndpointChanged, MonitoringNotReady
+from lifecycle.gates import image_problems
 from lifecycle.identity import ModelKey, resource_id, with_project
 from lifecycle.job_state import wait_running
 from lifecycle.monitoring import job_settings, objective
 from lifecycle.platform_refs import serving_image_prefix, vertex_key
 from lifecycle.provenance import registration_problems, registry_labels, version_description
+from lifecycle.team_file import with_serving_image
 from lifecycle.traffic import all_traffic_to, canary_split, extras
 from lifecycle.trail import Outcome, Progress, run
 from lifecycle.vertex import (
@@ -121,7 +123,7 @@ def register(config: Config, target: Target, card: ModelCard) -> Outcome:
 
 
 def _on_endpoint(team: Team, model: Model, action: str) -> None:
-    spec = pattern(model.pattern).lifecycle
+    spec = spec_of(model).lifecycle
     if not spec.endpoint:
         raise LifecycleError(
             f"{team.name}/{model.name} is a {model.pattern} model ({model.source}): it has no endpoint to {action}; "
@@ -404,6 +406,8 @@ def deploy(
 ) -> Outcome:
     team = config.team(team_name)
     model = team.model(model_name)
+    if spec_of(model) is ONLINE_GKE:
+        return deploy_to_team_file(config, target, team, model, version_ref, card, traffic)
     _on_endpoint(team, model, "deploy to")
     if traffic is not None and not 1 <= traffic <= 100:
         raise LifecycleError(f"--traffic {traffic}: expected a percentage from 1 to 100")
@@ -485,6 +489,66 @@ def deploy(
     return run("deploy", target, team, model, card, body)
 
 
+def deploy_to_team_file(
+    config: Config,
+    target: Target,
+    team: Team,
+    model: Model,
+    version_ref: str,
+    card: ModelCard | None,
+    traffic: int | None,
+) -> Outcome:
+    """A `runtime: gke` model: write the version's image (by digest) into `serving.image` of the team file; the pull
+    request, the gate and `cdktn deploy` roll it out, a revert rolls it back (docs/model-lifecycle.md). No Vertex
+    deploy. The image comes from the card the version was registered from; outside a dry run the registered
+    version must carry the same image, in the platform's serving-image repository of the environment."""
+    if card is None:
+        raise LifecycleError(
+            f"{team.name}/{model.name} serves on GKE ({model.source}): pass --card, the card the version was "
+            "registered from; its serving_image is written into the team file"
+        )
+    if (card.team, card.model) != (team.name, model.name):
+        raise LifecycleError(f"the card is for {card.team}/{card.model}, not {team.name}/{model.name}")
+    if traffic is not None:
+        raise LifecycleError("--traffic: a GKE model rolls out the whole Deployment; there is no traffic split")
+    prefix = serving_image_prefix(config, target.env)
+    problems = image_problems(card.serving_image, prefix)
+    if problems:
+        raise LifecycleError("the card's serving_image: " + "; ".join(problems))
+    image = card.serving_image[len(prefix) :]
+    resource = model_resource(target, team, model)
+    edit = with_serving_image(team, model.name, image)
+
+    def body(vx: DryRunVertex, out: Progress) -> None:
+        version = _version(vx, resource, version_ref)
+        if not vx.dry_run and version.image_uri != card.serving_image:
+            raise LifecycleError(
+                f"{version.versioned} serves {version.image_uri}, not the card's {card.serving_image}: "
+                "pass the card it was registered from"
+            )
+        out.result.update(
+            identity(target, version),
+            runtime="gke",
+            serving_image=image,
+            team_file=str(edit.file),
+            changed=edit.changed,
+            diff=edit.diff(),
+        )
+        if not edit.changed:
+            out.notes.append(f"{edit.file} already serves {image}: nothing to change")
+        elif vx.dry_run:
+            out.notes.append(f"would change {edit.file}:\n{edit.diff()}")
+        else:
+            with out.step("write_team_file", file=str(edit.file), serving_image=image):
+                edit.file.write_text(edit.after)
+            out.notes.append(
+                f"open a pull request with the change to {edit.file}: the gate checks it and `cdktn deploy` rolls it "
+                "out; revert the commit to roll back"
+            )
+
+    return run("deploy", target, team, model, card, body)
+
+
 def _apply_replicas(vx: DryRunVertex, out: Progress, endpoint: str, deployed: DeployedModel, model: Model) -> None:
     """A redeploy brings the replica counts of the team file to the deployed model (MutateDeployedModel); the
     machine type cannot change on a deployed model (not among MutateDeployedModelRequest's mutable fields)."""
@@ -524,7 +588,7 @@ def promote(
     team = config.team(team_name)
     model = team.model(model_name)
     resource = model_resource(target, team, model)
-    on_endpoint = pattern(model.pattern).lifecycle.endpoint
+    on_endpoint = spec_of(model).lifecycle.endpoint
 
     def body(vx: DryRunVertex, out: Progress) -> None:
         version = _version(vx, resource, version_ref)
@@ -554,7 +618,7 @@ def promote(
         else:
             out.notes.append(
                 f"{model.pattern} model: promotion moves the {CHAMPION} alias its "
-                f"{pattern(model.pattern).lifecycle.champion_reader} reads"
+                f"{spec_of(model).lifecycle.champion_reader} reads"
             )
         if same:
             out.notes.append(f"version {version.version_id} already is the {CHAMPION}")
@@ -608,7 +672,7 @@ def rollback(
     team = config.team(team_name)
     model = team.model(model_name)
     resource = model_resource(target, team, model)
-    on_endpoint = pattern(model.pattern).lifecycle.endpoint
+    on_endpoint = spec_of(model).lifecycle.endpoint
 
     def body(vx: DryRunVertex, out: Progress) -> None:
         champion = vx.get_model(resource, CHAMPION)

@@ -14,7 +14,7 @@ from typing import Any
 
 from config import names
 from config.model import Config, Model, Team
-from config.patterns import pattern
+from config.patterns import spec_of
 from lifecycle.actions import CANDIDATE, CHAMPION, PREVIOUS, endpoint_resource, model_resource
 from lifecycle.context import Target
 from lifecycle.identity import resource_id, with_project
@@ -59,7 +59,7 @@ def _model(vx: Any, target: Target, team_: Team, model: Model) -> dict[str, Any]
         "registry_model": resource,
         "aliases": aliases,
     }
-    spec = pattern(model.pattern).lifecycle
+    spec = spec_of(model).lifecycle
     if not spec.endpoint:
         entry["serves"] = f"{names.vertex_model_id(team, model.name)}@{CHAMPION} (read by the {spec.champion_reader})"
         return entry

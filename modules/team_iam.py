@@ -375,7 +375,7 @@ def team_project_roles(team: Team, env: str, platform_project: str, production: 
     """project -> the roles a team stack grants at project level there (as the grants name them: a custom role
     by its full name): what the CI applier's Project IAM Admin must be allowed to grant (modules/ci_identity.py)."""
     project = team.environments[env].project_id
-    used = [spec.name for spec in patterns.used(team)]
+    used = list(dict.fromkeys(spec.name for spec in patterns.used(team)))
     out: dict[str, set[str]] = {}
     for grant in TEAM_GRANTS:
         if not grant.applies(production, used):

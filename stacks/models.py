@@ -19,13 +19,14 @@ from config.patterns import DatasetWrite
 from modules.monitoring.alerts import AlertFactory
 from modules.monitoring.dashboards import Dashboard, MetricsScope, platform_dashboard
 from modules.monitoring.metrics import CustomMetricDescriptors
+from modules.monitoring.platform_metrics import PlatformMetricsInScope
 from modules.monitoring.quality_alerts import quality_alert_specs
 from modules.notification_channels import NotificationChannels
 from modules.principal import Principal
 from modules.quality import tables
 from modules.quality.baseline import FeatureBaselineTable
 from modules.quality.workflow import QualityWorkflow
-from modules.serving import PATTERNS, ModelContext, team_dashboard
+from modules.serving import ModelContext, construct_for, team_dashboard
 from modules.team_iam import TABLE_APPENDER
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ class ModelsBuild:
     alerts: AlertFactory | None = None
     dashboard: Dashboard | None = None
     quality: QualityWorkflow | None = None
+    platform_metrics: PlatformMetricsInScope | None = None  # when a model alerts on the cluster's series
 
 
 def _alert_channels(stack, team: Team, project: str) -> list[str]:
@@ -123,7 +125,7 @@ def add_models(stack, platform_stack) -> ModelsBuild:
         branch=ci.branch if ci else "main",
     )
     for model in team.models:
-        construct = PATTERNS[model.pattern]
+        construct = construct_for(model)
         keys = {service: platform_stack.keys.key(service).id for service in construct.spec.key_services}
         ctx = ModelContext(
             team=team,
@@ -145,9 +147,15 @@ def add_models(stack, platform_stack) -> ModelsBuild:
         for spec in pattern.alert_specs() + quality_alert_specs(team.name, model):
             # A filter on a custom metric type that is not declared yet is rejected.
             custom = any("custom.googleapis.com/" in str(c) for c in spec.conditions)
-            build.alerts.create(
-                pattern, spec, model.name, depends_on=list(descriptors.descriptors.values()) if custom else ()
-            )
+            needs: list = list(descriptors.descriptors.values()) if custom else []
+            if any("condition_prometheus_query_language" in c for c in spec.conditions):
+                # Managed Prometheus series of the shared cluster live in the platform project.
+                if build.platform_metrics is None:
+                    build.platform_metrics = PlatformMetricsInScope(
+                        stack, "platform-metrics", team_project=project, platform_project=platform_stack.project
+                    )
+                needs.append(build.platform_metrics.link)
+            build.alerts.create(pattern, spec, model.name, depends_on=needs)
         build.patterns[model.name] = pattern
     build.quality = QualityWorkflow(
         stack,

@@ -94,7 +94,7 @@ class TeamStack(ModelOpsStack):
             service_accounts=self.service_accounts,
             metadata=self.metadata,
             pii=self.column_security,
-            serving_patterns=[spec.name for spec in patterns.used(team)],
+            serving_patterns=list(dict.fromkeys(spec.name for spec in patterns.used(team))),
             platform_project=platform.project,
             # By name, not a cross-stack reference: the applier is the platform stack's, in the platform project.
             ci_applier=f"{names.CI_APPLIER}@{platform.project}.iam.gserviceaccount.com"

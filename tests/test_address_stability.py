@@ -91,10 +91,12 @@ def test_removing_a_model_only_removes_addresses_of_that_model_and_its_pattern_k
     # reach's only streaming model is gone, so the team-level streaming grants go with it: the scorer's
     # append grant on prediction_history and its model-reader role (it resolves @champion). (The Pub/Sub agent's
     # write grant on the archive table lives under the model; its key grant and the CI's Pub/Sub roles are the
-    # platform stack's, below.)
+    # platform stack's, below.) Its scorer's error-ratio alert was reach's only PromQL alert, so the platform
+    # project leaves reach's metrics scope with it (modules/monitoring/platform_metrics.py).
     streaming_team_level = {
         "metadata/streaming-scorer-prediction_history-appender",
         "iam/serving-custom-modelopsModelReader",
+        "platform-metrics/platform-project",
     }
     assert "metadata/streaming-scorer-prediction_history-appender" in removed.values()
     assert all(p.startswith("intent-propensity/") or p in streaming_team_level for p in removed.values()), removed

@@ -32,13 +32,13 @@ def tree_digest(root: Path) -> dict[str, str]:
 def test_validate_example_exits_0_with_a_one_line_summary():
     result = run("validate", "--config-dir", ORG_DIR)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines() == ["config valid: 3 teams, 6 models, 2 environments (dev, prod)"]
+    assert result.stdout.strip().splitlines() == ["config valid: 3 teams, 7 models, 2 environments (dev, prod)"]
 
 
 def test_validate_json_output():
     result = run("validate", "--config-dir", ORG_DIR, "--output", "json")
     assert result.returncode == 0
-    assert json.loads(result.stdout) == {"valid": True, "teams": 3, "models": 6, "environments": ["dev", "prod"]}
+    assert json.loads(result.stdout) == {"valid": True, "teams": 3, "models": 7, "environments": ["dev", "prod"]}
 
 
 def test_validate_broken_team_exits_2_with_file_line_messages_and_no_traceback(org_copy):
@@ -95,7 +95,7 @@ def test_synth_writes_selected_stacks_and_a_failed_synth_leaves_them_untouched(o
     team.write_text(team.read_text().replace("pattern: batch", "pattern: nightly"))
     failed = run("synth", "--config-dir", str(org_copy), "--out", str(out))
     assert failed.returncode == 2
-    assert "models[1].pattern: must be one of" in failed.stderr
+    assert "models[2].pattern: must be one of" in failed.stderr  # scout: result-ranker, query-suggest, item-embeddings
     assert "Traceback" not in failed.stderr
     assert tree_digest(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cdktf.out", "infra"]  # no staging dir left behind

@@ -208,7 +208,8 @@ def test_a_streaming_model_without_an_image_gets_no_scorer_yet(org_stacks):
     """growth-like teams before their first `modelops deploy`: the pipeline exists, no pod runs."""
     for name in TEAM_STACKS:
         if not name.startswith("team-reach-"):
-            assert "kubernetes_deployment_v1" not in org_stacks[name]["resource"], name
+            deployments = org_stacks[name]["resource"].get("kubernetes_deployment_v1", {}).values()
+            assert not [d for d in deployments if d["metadata"]["name"].endswith("-scorer")], name
 
 
 def test_config_rules_for_the_scorer(org_copy):
@@ -228,3 +229,13 @@ def test_config_rules_for_the_scorer(org_copy):
     assert "models[1].serving.image" in paths, problems
     assert all(e.line for e in exc.value.errors)
     assert json.dumps(sorted(problems))  # every problem at once, printable
+
+
+@pytest.mark.parametrize("stack_name", TEAM_STACKS)
+def test_mlops_gke_10_recognises_the_baseline_deny_and_no_allow(org_stacks, stack_name):
+    """The rule's reading of "default deny" (policies/checks/gke_workload_default_deny.py) on the synthesized
+    policies: exactly the baseline's `default-deny` counts, none of the additive allows does."""
+    from policies.checks.gke_workload_default_deny import is_default_deny
+
+    policies = org_stacks[stack_name]["resource"]["kubernetes_network_policy_v1"].values()
+    assert [p["metadata"]["name"] for p in policies if is_default_deny(p)] == ["default-deny"]

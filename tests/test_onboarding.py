@@ -117,6 +117,30 @@ def test_team_page_states_facts_that_match_the_synthesized_json(org_config, org_
         assert f"p99 <= {model.monitoring.latency_p99_ms:g} ms" in page
 
 
+def test_team_page_lists_every_kubernetes_object_of_each_model(org_config, org_synth_dir, org_stacks):
+    """Each Kubernetes object under a model's construct (the gke model of scout, the scorer of reach) is a row of
+    the team page's workload table, named as in the synthesized JSON."""
+    pages = render_all(org_config, org_synth_dir)
+    checked = 0
+    for team in ("scout", "reach"):
+        for env in ("dev", "prod"):
+            stack = org_stacks[f"team-{team}-{env}"]
+            models = {m.name for m in org_config.team(team).models}
+            for tf_type, kind in (
+                ("kubernetes_deployment_v1", "Deployment"),
+                ("kubernetes_service_v1", "Service"),
+                ("kubernetes_horizontal_pod_autoscaler_v2", "HorizontalPodAutoscaler"),
+                ("kubernetes_network_policy_v1", "NetworkPolicy"),
+            ):
+                for conf in stack["resource"].get(tf_type, {}).values():
+                    model = conf["//"]["metadata"]["path"].split("/")[1]
+                    if model in models:
+                        assert f"| {model} | {kind} | `{conf['metadata']['name']}` |" in pages[f"{team}.md"]
+                        checked += 1
+    assert "LoadBalancer (internal), port 80->8080" in pages["scout.md"]
+    assert checked >= 2 * (4 + 2)  # scout: deployment, service, hpa, 2 policies; reach: deployment, hpa, 1 policy
+
+
 def test_index_lists_every_team_and_model(org_config, org_synth_dir):
     index = render_all(org_config, org_synth_dir)["README.md"]
     for team in org_config.teams:

@@ -28,6 +28,7 @@ from cdktn_provider_google.monitoring_alert_policy import (
     MonitoringAlertPolicy,
     MonitoringAlertPolicyConditions,
     MonitoringAlertPolicyConditionsConditionMatchedLog,
+    MonitoringAlertPolicyConditionsConditionPrometheusQueryLanguage,
     MonitoringAlertPolicyConditionsConditionThreshold,
     MonitoringAlertPolicyConditionsConditionThresholdAggregations,
     MonitoringAlertPolicyConditionsConditionThresholdDenominatorAggregations,
@@ -116,8 +117,39 @@ def matched_log(display_name: str, filter: str) -> dict[str, Any]:
     return {"display_name": display_name, "condition_matched_log": {"filter": filter}}
 
 
+# PromQL conditions (PrometheusQueryLanguageCondition, https://cloud.google.com/monitoring/api/ref_v3/rest/v3/projects.alertPolicies#prometheusquerylanguagecondition):
+# `evaluationInterval` "How often this rule should be evaluated. Must be a positive multiple of 30 seconds or
+# missing"; `disableMetricValidation` "Whether to disable metric existence validation for this condition. This allows
+# alerting policies to be defined on metrics that do not yet exist, improving advanced customer workflows such as
+# configuring alerting policies using Terraform" (a Managed Prometheus series exists only after the first scrape).
+PROMQL_EVALUATION_INTERVAL = "60s"
+
+
+def promql_condition(display_name: str, query: str, *, duration: str) -> dict[str, Any]:
+    """A PromQL condition: fires while ``query`` returns a series for ``duration`` (Managed Prometheus metrics).
+
+    The comparison lives in the query (``> 0.01``); its threshold is declared in ``display_name`` by the caller.
+    """
+    return {
+        "display_name": display_name,
+        "condition_prometheus_query_language": {
+            "query": query,
+            "duration": duration,
+            "evaluation_interval": PROMQL_EVALUATION_INTERVAL,
+            "disable_metric_validation": True,
+        },
+    }
+
+
 def _condition_struct(condition: dict[str, Any]) -> MonitoringAlertPolicyConditions:
     """jsii converts top-level dicts to structs, not dicts inside lists: build the list items explicitly."""
+    if "condition_prometheus_query_language" in condition:
+        return MonitoringAlertPolicyConditions(
+            display_name=condition["display_name"],
+            condition_prometheus_query_language=MonitoringAlertPolicyConditionsConditionPrometheusQueryLanguage(
+                **condition["condition_prometheus_query_language"]
+            ),
+        )
     if "condition_matched_log" in condition:
         return MonitoringAlertPolicyConditions(
             display_name=condition["display_name"],

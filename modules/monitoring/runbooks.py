@@ -165,6 +165,95 @@ RUNBOOKS: dict[str, Runbook] = {
             "Not threshold-based.",
         ),
         Runbook(
+            "gke-latency-p99",
+            "Online (GKE) p99 latency above threshold",
+            "ERROR",
+            ("online",),
+            "histogram_quantile(0.99) of modelops_request_duration_seconds of the model's Deployment (Managed "
+            "Prometheus, PromQL) over 5 min",
+            "The slowest 1% of requests to the model's Deployment take longer than the latency budget; callers may "
+            "time out.",
+            (
+                "Replicas: is the Deployment at its maximum (replicas tile, `gke-replicas-at-max`)? CPU throttling "
+                "at the pod limit shows up as latency first.",
+                "Recent rollouts: did a new `serving.image` go out just before the rise (git log of the team file)?",
+                "Pods: `kubectl -n <team> get pods -l app.kubernetes.io/name=<model>-online`: restarts, not ready?",
+            ),
+            (
+                "Raise `serving.max_replicas` or `serving.cpu`/`serving.memory`.",
+                "Revert the pull request that changed `serving.image` if a new version caused it.",
+            ),
+            "`monitoring.latency_p99_ms` in the team YAML.",
+        ),
+        Runbook(
+            "gke-error-ratio",
+            "Online (GKE) error ratio above threshold",
+            "CRITICAL",
+            ("online",),
+            "modelops_requests_total with code 4xx or 5xx ÷ all modelops_requests_total of the model's Deployment "
+            "(PromQL, rate over 5 min); no requests, no ratio (zero traffic is `gke-traffic-drop`'s)",
+            "More requests fail than the model's error budget allows; callers receive errors.",
+            (
+                "Status codes: 4xx (callers send bad payloads, a schema change?) or 5xx (the model fails)?",
+                "The model container's logs (Cloud Logging, namespace <team>, container `model`).",
+                "Recent rollouts of `serving.image`; readiness of the pods.",
+            ),
+            ("Revert the `serving.image` change; fix the caller's payloads; scale out if 5xx come from overload.",),
+            "`monitoring.max_error_rate` in the team YAML.",
+        ),
+        Runbook(
+            "gke-traffic-drop",
+            "Online (GKE) traffic below minimum",
+            "WARNING",
+            ("online",),
+            "increase of modelops_requests_total of the model's Deployment over 1 h (PromQL); no series counts as "
+            "zero (`or vector(0)`)",
+            "The model answers fewer requests than expected, or none: callers stopped calling, cannot reach the "
+            "internal load balancer, or the container stopped exposing its metrics.",
+            (
+                "The Service: `kubectl -n <team> get svc <model>-online` has an internal address; callers use it?",
+                "Pods ready and scraped: the PodMonitoring's targets (Managed Prometheus), the `metrics` port answers.",
+                "Callers: a client release or a firewall change in the VPC (network policy `<model>-online-callers`).",
+            ),
+            ("Restore the callers' path; fix the container's metrics endpoint if requests flow but are not counted.",),
+            "`monitoring.min_predictions_per_hour` in the team YAML (0 switches the alert off).",
+        ),
+        Runbook(
+            "gke-replicas-at-max",
+            "Online (GKE) Deployment at its maximum replicas",
+            "WARNING",
+            ("online",),
+            "kube_deployment_status_replicas (kube state metrics, PromQL) at `serving.max_replicas` for 15 minutes",
+            "The HorizontalPodAutoscaler has no headroom left; more traffic will raise latency and errors.",
+            (
+                "Traffic: is the rise expected (campaign, seasonality) or a retry storm from a caller?",
+                "CPU per pod: is the model slower than before (new `serving.image`)?",
+                "The team namespace's ResourceQuota: would more replicas fit (`namespace.quota`)?",
+            ),
+            ("Raise `serving.max_replicas` (and `namespace.quota`) or `serving.cpu`.",),
+            "`serving.max_replicas` in the team YAML.",
+        ),
+        Runbook(
+            "scorer-error-ratio",
+            "Streaming scorer error ratio above threshold",
+            "ERROR",
+            ("streaming",),
+            "modelops_scorer_errors_total ÷ (modelops_scorer_errors_total + modelops_scorer_predictions_total) of "
+            "the model's scorer Deployment (PromQL, rate over 5 min)",
+            "The scorer nacks more events than the error budget allows (the model call or the prediction_history "
+            "write fails); Pub/Sub redelivers them and moves them to the dead-letter topic after the last attempt.",
+            (
+                "The `stage` label of modelops_scorer_errors_total: the model call or the history write?",
+                "The scorer's and the model container's logs (namespace <team>, Deployment <model>-scorer).",
+                "Recent rollouts of `serving.image` or `gke.scorer_digest`; BigQuery errors on prediction_history.",
+            ),
+            (
+                "Revert the `serving.image` change; fix the history table's grant or schema; replay the dead "
+                "letters once fixed.",
+            ),
+            "`monitoring.max_error_rate` in the team YAML.",
+        ),
+        Runbook(
             "stream-backlog-age",
             "Streaming backlog: oldest unacknowledged message too old",
             "ERROR",
@@ -314,6 +403,11 @@ WATCHES: dict[str, str] = {
     "stream-backlog-age": "latency",
     "stream-dead-letters": "errors",
     "stream-traffic-drop": "traffic",
+    "gke-latency-p99": "latency",
+    "gke-error-ratio": "errors",
+    "gke-traffic-drop": "traffic",
+    "gke-replicas-at-max": "capacity",
+    "scorer-error-ratio": "errors",
     "model-accuracy-low": "quality",
     "model-rmse-high": "quality",
     "feature-drift": "drift",

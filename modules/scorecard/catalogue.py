@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from config import names
 from config.model import Config, Model
-from config.patterns import pattern
+from config.patterns import spec_of
 
 PLATFORM_TEAM = "_platform"  # IAM changes of the platform project itself
 
@@ -50,7 +50,7 @@ class Sources:
 
 def runtime(model: Model) -> str:
     """What serves the champion, from the pattern's spec (config/patterns.py), not a name of our own."""
-    spec = pattern(model.pattern).lifecycle
+    spec = spec_of(model).lifecycle
     return "Vertex AI endpoint" if spec.endpoint else (spec.champion_reader or model.pattern)
 
 

@@ -10,17 +10,28 @@ from __future__ import annotations
 from typing import Any
 
 from config import patterns as specs
-from config.model import Team
+from config.model import Model, Team
 from modules.monitoring import dashboards
 from modules.serving.batch import BatchPrediction
 from modules.serving.context import ModelContext
 from modules.serving.online import OnlineEndpoint
+from modules.serving.online_gke import OnlineGkeDeployment
 from modules.serving.pattern import ServingPattern
 from modules.serving.streaming import StreamingPipeline
 
 PATTERNS: dict[str, type[ServingPattern]] = {
     c.spec.name: c for c in (OnlineEndpoint, BatchPrediction, StreamingPipeline)
 }
+
+# A pattern's serving runtime other than its default (`serving.runtime`, config/patterns.py RUNTIMES).
+RUNTIMES: dict[str, type[ServingPattern]] = {"gke": OnlineGkeDeployment}
+
+
+def construct_for(model: Model) -> type[ServingPattern]:
+    """The construct that builds ``model``: its runtime's (an online model on GKE) or its pattern's."""
+    spec = specs.spec_of(model)
+    runtime = RUNTIMES.get(model.serving.runtime)
+    return runtime if runtime is not None and runtime.spec is spec else PATTERNS[model.pattern]
 
 
 def register(construct: type[ServingPattern]) -> type[ServingPattern]:
@@ -41,7 +52,7 @@ def unregister(name: str) -> None:
 def team_dashboard(team: Team, env: str) -> dict[str, Any]:
     """The team's Model Operations Center: each model's pattern tiles, then its quality tiles."""
     return dashboards.team_dashboard(
-        team, env, lambda model: PATTERNS[model.pattern].dashboard_tiles(team.name, env, model)
+        team, env, lambda model: construct_for(model).dashboard_tiles(team.name, env, model)
     )
 
 
@@ -50,8 +61,10 @@ __all__ = [
     "BatchPrediction",
     "ModelContext",
     "OnlineEndpoint",
+    "OnlineGkeDeployment",
     "ServingPattern",
     "StreamingPipeline",
+    "construct_for",
     "register",
     "team_dashboard",
     "unregister",

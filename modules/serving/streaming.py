@@ -22,11 +22,11 @@ from constructs import Construct
 from config import names, patterns
 from config.model import Model
 from config.names import AccountKind
-from metric_catalogue.thresholds import Quantity
+from metric_catalogue.thresholds import Quantity, declare
 from modules import metadata_tables
 from modules.kubernetes.workloads import METRICS_PORT_NAME, Container, ModelWorkload
-from modules.monitoring import filters
-from modules.monitoring.alerts import AlertSpec, aggregation, threshold
+from modules.monitoring import filters, promql
+from modules.monitoring.alerts import AlertSpec, aggregation, promql_condition, threshold
 from modules.monitoring.dashboards import chart, series
 from modules.principal import Principal
 from modules.serving.context import ModelContext
@@ -312,36 +312,65 @@ class StreamingPipeline(ServingPattern):
                 ),
             ]
         )
-        return traffic + [
-            AlertSpec(
-                "stream-backlog-age",
-                (
-                    threshold(
-                        "oldest unacknowledged event older than the limit",
-                        filters.subscription(filters.OLDEST_UNACKED_AGE, sub),
-                        comparison="COMPARISON_GT",
-                        value=Quantity(streaming.max_oldest_unacked_seconds, "s"),
-                        duration="300s",
-                        aggregations=[aggregation("ALIGN_MAX", "60s")],
+        scorer = (
+            []
+            if self.scorer is None
+            else [
+                # The scorer's own counters (Managed Prometheus, platform project: modules/serving/online_gke.py).
+                AlertSpec(
+                    "scorer-error-ratio",
+                    (
+                        promql_condition(
+                            declare(
+                                "nacked events per event handled above the error budget for 5 min",
+                                self.ctx.model.monitoring.max_error_rate,
+                                "1",
+                            ),
+                            promql.scorer_error_ratio_above(
+                                self.scorer.namespace, self.scorer.name, self.ctx.model.monitoring.max_error_rate
+                            ),
+                            duration="300s",
+                        ),
                     ),
-                ),
-                detail=f"Subscription: {sub}; limit {streaming.max_oldest_unacked_seconds} s.",
-            ),
-            AlertSpec(
-                "stream-dead-letters",
-                (
-                    threshold(
-                        "events moved to the dead-letter topic",
-                        filters.subscription(filters.DEAD_LETTER_COUNT, sub),
-                        comparison="COMPARISON_GT",
-                        value=Quantity(0, "1"),
-                        duration="0s",
-                        aggregations=[
-                            aggregation("ALIGN_SUM", "600s", "REDUCE_SUM", ["resource.label.subscription_id"])
-                        ],
+                    detail=f"Deployment {self.scorer.name}, namespace {self.scorer.namespace}; threshold "
+                    f"{self.ctx.model.monitoring.max_error_rate:g} (`monitoring.max_error_rate`).",
+                )
+            ]
+        )
+        return (
+            traffic
+            + scorer
+            + [
+                AlertSpec(
+                    "stream-backlog-age",
+                    (
+                        threshold(
+                            "oldest unacknowledged event older than the limit",
+                            filters.subscription(filters.OLDEST_UNACKED_AGE, sub),
+                            comparison="COMPARISON_GT",
+                            value=Quantity(streaming.max_oldest_unacked_seconds, "s"),
+                            duration="300s",
+                            aggregations=[aggregation("ALIGN_MAX", "60s")],
+                        ),
                     ),
+                    detail=f"Subscription: {sub}; limit {streaming.max_oldest_unacked_seconds} s.",
                 ),
-                detail=f"Dead-letter topic: {self.ctx.resource_name('dead-letter')}; "
-                f"after {streaming.max_delivery_attempts} delivery attempts.",
-            ),
-        ]
+                AlertSpec(
+                    "stream-dead-letters",
+                    (
+                        threshold(
+                            "events moved to the dead-letter topic",
+                            filters.subscription(filters.DEAD_LETTER_COUNT, sub),
+                            comparison="COMPARISON_GT",
+                            value=Quantity(0, "1"),
+                            duration="0s",
+                            aggregations=[
+                                aggregation("ALIGN_SUM", "600s", "REDUCE_SUM", ["resource.label.subscription_id"])
+                            ],
+                        ),
+                    ),
+                    detail=f"Dead-letter topic: {self.ctx.resource_name('dead-letter')}; "
+                    f"after {streaming.max_delivery_attempts} delivery attempts.",
+                ),
+            ]
+        )

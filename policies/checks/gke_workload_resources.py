@@ -18,7 +18,7 @@ class GkeWorkloadResources(ResourceRule):
         "every new container must state a request or limit for it)."
     )
     capability = "deployment: one shared, centrally run cluster"
-    fix = "Set `streaming.scorer.cpu` and `memory` (or the workload's sizing) in the team YAML."
+    fix = "Set `streaming.scorer.cpu` and `memory` (streaming) or `serving.cpu` and `memory` (`runtime: gke`) in the team YAML."
     severity = "MEDIUM"
     model_field = ("streaming", "scorer")
     supported = WORKLOAD_TYPES

@@ -75,6 +75,53 @@ def _threshold(facts: StackFacts, condition: dict) -> str:
     return ""
 
 
+# The Kubernetes objects a model's construct adds to the team namespace (modules/kubernetes/), as the page names them.
+WORKLOAD_KINDS = (
+    ("kubernetes_deployment_v1", "Deployment"),
+    ("kubernetes_service_v1", "Service"),
+    ("kubernetes_horizontal_pod_autoscaler_v2", "HorizontalPodAutoscaler"),
+    ("kubernetes_pod_disruption_budget_v1", "PodDisruptionBudget"),
+    ("kubernetes_manifest", "PodMonitoring"),
+    ("kubernetes_network_policy_v1", "NetworkPolicy"),
+)
+
+
+def _workload_detail(tf_type: str, c: dict) -> str:
+    spec = c.get("spec") or {}
+    if tf_type == "kubernetes_deployment_v1":
+        containers = spec.get("template", {}).get("spec", {}).get("container", [])
+        return "; ".join(f"{x.get('name')}: `{x.get('image', '').rsplit('/', 1)[-1]}`" for x in containers)
+    if tf_type == "kubernetes_service_v1":
+        annotations = (c.get("metadata") or {}).get("annotations") or {}
+        internal = annotations.get("networking.gke.io/load-balancer-type") == "Internal"
+        ports = ", ".join(f"{p.get('port')}->{p.get('target_port')}" for p in spec.get("port", []))
+        return f"{spec.get('type')}{' (internal)' if internal else ''}, port {ports}"
+    if tf_type == "kubernetes_horizontal_pod_autoscaler_v2":
+        return f"{spec.get('min_replicas')}..{spec.get('max_replicas')} replicas"
+    if tf_type == "kubernetes_pod_disruption_budget_v1":
+        return f"max unavailable {spec.get('max_unavailable')}"
+    if tf_type == "kubernetes_manifest":
+        endpoints = (c.get("manifest") or {}).get("spec", {}).get("endpoints", [])
+        return ", ".join(f"port `{e.get('port')}` every {e.get('interval')}" for e in endpoints)
+    rules = spec.get("ingress", [])
+    policy_ports = sorted({str(p.get("port")) for rule in rules for p in rule.get("ports", [])})
+    return f"ingress to port {', '.join(policy_ports)}"
+
+
+def _workloads(team: Team, facts: StackFacts) -> list[list[str]]:
+    """One row per Kubernetes object a model adds (path `<model>/...`), by model then kind."""
+    models = {m.name for m in team.models}
+    rows = []
+    for tf_type, kind in WORKLOAD_KINDS:
+        for path, c in facts.of_type(tf_type):
+            model = path.split("/", 1)[0]
+            if model not in models:
+                continue
+            name = (c.get("metadata") or (c.get("manifest") or {}).get("metadata") or {}).get("name", "")
+            rows.append([model, kind, f"`{name}`", _workload_detail(tf_type, c)])
+    return sorted(rows, key=lambda r: (r[0], [k for _, k in WORKLOAD_KINDS].index(r[1]), r[2]))
+
+
 def env_section(config: Config, team: Team, env: str, facts: StackFacts) -> list[str]:
     project = team.environments[env].project_id
     lines = [f"## {env}: `{facts.name}` in project `{project}`", ""]
@@ -88,6 +135,11 @@ def env_section(config: Config, team: Team, env: str, facts: StackFacts) -> list
         "### Kubernetes namespace (shared GKE Autopilot cluster)",
         "",
         *_table(["namespace", "fleet scope"], namespaces),
+    ]
+    lines += [
+        "#### Model workloads in the namespace",
+        "",
+        *_table(["model", "object", "name", "what"], _workloads(team, facts)),
     ]
     endpoints = []
     for _, c in facts.of_type("google_vertex_ai_endpoint"):
@@ -237,7 +289,7 @@ def team_page(config: Config, team: Team, stacks: dict[str, StackFacts]) -> str:
 
 def checklists(team: Team) -> list[str]:
     notes = [
-        f"- [ ] {spec.data_engineer_note.format(models=', '.join(m.name for m in team.models if m.pattern == spec.name))}"
+        f"- [ ] {spec.data_engineer_note.format(models=', '.join(m.name for m in team.models if patterns.spec_of(m) is spec))}"
         for spec in patterns.used(team)
         if spec.data_engineer_note
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -239,6 +240,19 @@ def test_alert_counts_per_pattern(org_stacks):
             "stream-backlog-age",
             "stream-dead-letters",
             "stream-traffic-drop",
+            "scorer-error-ratio",  # its scorer runs (serving.image set)
+            "model-accuracy-low",
+            "feature-drift",
+            "missing-features",
+        ]
+    )
+    # online on GKE: the Vertex endpoint's kinds on PromQL, without the endpoint-only ones (logging change, SLOs)
+    assert kinds("team-scout-prod", "query-suggest") == sorted(
+        [
+            "gke-latency-p99",
+            "gke-error-ratio",
+            "gke-traffic-drop",
+            "gke-replicas-at-max",
             "model-accuracy-low",
             "feature-drift",
             "missing-features",
@@ -293,6 +307,15 @@ def test_every_alert_threshold_declares_the_unit_it_is_compared_in(org_stacks, s
         for condition in policy["conditions"]:
             if "condition_matched_log" in condition:
                 continue  # a log match compares no number
+            if "condition_prometheus_query_language" in condition:
+                # PromQL compares in the query: the declared number is the one after its final comparison, in the
+                # unit of the metric contract (seconds for durations, docs/gke-serving.md; 1 for counts and ratios)
+                query = condition["condition_prometheus_query_language"]["query"]
+                [declaration] = declared(condition["display_name"])
+                compared = re.search(r"(>=|<=|>|<)\s*([0-9.e+-]+)$", query)
+                assert compared and float(compared.group(2)) == declaration.value, (path, query)
+                assert declaration.unit == ("s" if "_seconds_bucket" in query else "1"), path
+                continue
             cond = condition["condition_threshold"]
             [declaration] = declared(condition["display_name"])
             assert declaration.value == cond["threshold_value"], path

@@ -59,7 +59,13 @@ def test_every_model_has_its_tiles(org_config, team):
             "Accuracy / precision / recall (30 days)" if model.task == "classification" else "MAE / RMSE (30 days)"
         )
         assert set(QUALITY_TILES) | {quality} <= set(titles)
-        if model.pattern == "online":
+        if model.pattern == "online" and model.serving.runtime == "gke":
+            # PromQL tiles of the Deployment's series (the platform project, through the team's metrics scope)
+            assert titles[:4] == ["Traffic (requests/s)", "Latency p99 (s)", "Error ratio", "Replicas"]
+            for widget in found[model.name][:4]:
+                query = widget["xyChart"]["dataSets"][0]["timeSeriesQuery"]["prometheusQuery"]
+                assert 'namespace="scout"' in query and f"{model.name}-online" in query
+        elif model.pattern == "online":
             assert titles[:4] == ONLINE_TILES
             eid = names.endpoint_name(team, model.name, "prod")
             for widget in found[model.name][:4]:

@@ -310,7 +310,7 @@ def _models(team: str) -> list[str]:
     from config.loader import load_config
 
     return [
-        m.pattern
+        f"{m.pattern}/{m.serving.runtime}" if m.pattern == "online" else m.pattern
         for m in load_config(Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "org").team(team).models
     ]
 
@@ -334,8 +334,9 @@ def test_every_online_endpoint_alerts_when_its_request_response_logging_changes(
             assert policy["alert_strategy"]["notification_rate_limit"]["period"]
             assert policy["severity"] == "CRITICAL" and policy["notification_channels"]
             checked += 1
-    online = [m for t in ("ledger", "reach", "scout") for m in _models(t) if m == "online"]
-    assert checked == 2 * len(online) > 0  # every online model, in both environments
+    # every online model served on a Vertex endpoint (not `runtime: gke`), in both environments
+    online = [m for t in ("ledger", "reach", "scout") for m in _models(t) if m == "online/vertex"]
+    assert checked == 2 * len(online) > 0
 
 
 def test_the_streaming_scorer_may_resolve_the_champion(org_stacks):

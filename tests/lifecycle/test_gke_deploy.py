@@ -1,0 +1,96 @@
+"""`modelops deploy` of a `runtime: gke` model (fixture organisation: scout/query-suggest): it writes the card's
+image into `serving.image` of the team file (one line; the loader's line numbers of everything else hold) and
+records the audit event, without any Vertex deploy; the dry run shows the diff and writes nothing."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from config.loader import load_config
+from lifecycle.context import LifecycleError
+from lifecycle.team_file import with_serving_image
+from tests.lifecycle.conftest import CARDS, ORG
+from tests.lifecycle.test_cli_lifecycle import invoke, offline  # noqa: F401 (fixture)
+
+NEW_DIGEST = "sha256:" + "ab" * 32
+NEW_IMAGE = f"query-suggest@{NEW_DIGEST}"
+
+
+@pytest.fixture
+def card(tmp_path) -> str:
+    """A card of scout/query-suggest, the example card's content with this model's name and image."""
+    text = (CARDS / "ledger-pay-scorer.yaml").read_text()
+    old_image = next(line.split(": ", 1)[1] for line in text.splitlines() if line.startswith("serving_image:"))
+    text = text.replace("team: ledger", "team: scout").replace("model: pay-scorer", "model: query-suggest")
+    text = text.replace(old_image, f"europe-west4-docker.pkg.dev/orbit-mlops-dev/serving-images/{NEW_IMAGE}")
+    # scout is an `internal` team with its own business owner
+    text = text.replace("data_classification: restricted", "data_classification: internal")
+    text = text.replace("by: kim.berg@orbit.example", "by: eva.novak@orbit.example")
+    path = tmp_path / "scout-query-suggest.yaml"
+    path.write_text(text)
+    return str(path)
+
+
+def test_dry_run_shows_the_one_line_diff_sends_no_vertex_deploy_and_writes_nothing(offline, card):  # noqa: F811
+    team_file = ORG / "teams" / "scout.yaml"
+    before = team_file.read_text()
+    result = invoke("deploy", "-t", "scout", "-m", "query-suggest", "-v", "candidate", "--card", card, "-o", "json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["dry_run"] is True and team_file.read_text() == before
+    assert not [r for r in report["requests"] if r["sdk"] == "aiplatform.Model.deploy"]
+    assert [r["sdk"] for r in report["requests"]] == ["aiplatform.Model"]  # the registered version, read only
+    diff = report["result"]["diff"]
+    removed = [line for line in diff.splitlines() if line.startswith("-") and not line.startswith("---")]
+    added = [line for line in diff.splitlines() if line.startswith("+") and not line.startswith("+++")]
+    assert len(removed) == len(added) == 1
+    assert removed[0].strip("- ").startswith("image: query-suggest@sha256:7c3e")
+    assert added[0] == f"+      image: {NEW_IMAGE}"
+    event = report["audit_event"]
+    assert (event["action"], event["team"], event["model"]) == ("deploy", "scout", "query-suggest")
+    assert event["result"]["serving_image"] == NEW_IMAGE and event["result"]["runtime"] == "gke"
+
+
+def test_gke_deploy_refuses_without_a_card_and_with_a_traffic_split(offline, card):  # noqa: F811
+    no_card = invoke("deploy", "-t", "scout", "-m", "query-suggest", "-v", "candidate", "-o", "json")
+    assert no_card.exit_code == 2 and "--card" in no_card.output
+    split = invoke("deploy", "-t", "scout", "-m", "query-suggest", "-v", "1", "--card", card, "--traffic", "10")
+    assert split.exit_code == 2 and "traffic" in split.output
+
+
+def test_the_edit_changes_one_line_and_the_loader_reads_the_new_image_at_the_same_line(org_copy):
+    config = load_config(org_copy)
+    team = config.team("scout")
+    edit = with_serving_image(team, "query-suggest", NEW_IMAGE)
+    before, after = edit.before.splitlines(), edit.after.splitlines()
+    assert len(before) == len(after)
+    assert [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b] == [
+        next(i for i, line in enumerate(before) if "image: query-suggest@" in line)
+    ]
+    edit.file.write_text(edit.after)
+    reloaded = load_config(org_copy).team("scout")
+    assert reloaded.model("query-suggest").serving.image == NEW_IMAGE
+    assert [m.source.line for m in reloaded.models] == [m.source.line for m in team.models]
+    assert with_serving_image(reloaded, "query-suggest", NEW_IMAGE).changed is False
+
+
+def test_a_model_without_an_image_gets_one_line_inside_its_serving_block(org_copy):
+    scout = org_copy / "teams" / "scout.yaml"
+    scout.write_text(
+        "\n".join(line for line in scout.read_text().splitlines() if "image: query-suggest@" not in line) + "\n"
+    )
+    team = load_config(org_copy).team("scout")
+    assert team.model("query-suggest").serving.image is None
+    edit = with_serving_image(team, "query-suggest", NEW_IMAGE)
+    assert len(edit.after.splitlines()) == len(edit.before.splitlines()) + 1
+    edit.file.write_text(edit.after)
+    model = load_config(org_copy).team("scout").model("query-suggest")
+    assert model.serving.image == NEW_IMAGE and model.serving.runtime == "gke" and model.serving.max_replicas == 6
+
+
+def test_a_vertex_model_has_no_serving_block_to_edit_here(org_copy):
+    team = load_config(org_copy).team("ledger")
+    with pytest.raises(LifecycleError):
+        with_serving_image(team, "refund-forecast", NEW_IMAGE)
