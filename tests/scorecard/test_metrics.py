@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from config import names
@@ -39,3 +40,25 @@ def test_every_published_measure_is_one_the_scorecard_sql_writes():
         text = (queries.SQL_DIR / f"{group}.sql").read_text()
         written |= {(group, m) for m in re.findall(r"SELECT (?:DISTINCT )?'([a-z_]+)'", text)}
     assert {(m.group, m.measure) for m in SCORECARD_METRICS.values()} <= written
+
+
+def _dashboard_filters(stack: dict) -> list[str]:
+    [dashboard] = [
+        json.loads(d["dashboard_json"])
+        for d in resources(stack, "google_monitoring_dashboard").values()
+        if json.loads(d["dashboard_json"])["displayName"] == names.PLATFORM_DASHBOARD_TITLE
+    ]
+    return [
+        data["timeSeriesQuery"]["timeSeriesFilter"]["filter"]
+        for tile in dashboard["mosaicLayout"]["tiles"]
+        for data in tile["widget"].get("xyChart", {}).get("dataSets", [])
+        if "timeSeriesFilter" in data["timeSeriesQuery"]
+    ]
+
+
+def test_the_production_model_operations_center_charts_every_scorecard_metric(org_stacks):
+    charted = " ".join(_dashboard_filters(org_stacks[names.platform_stack("prod")]))
+    for metric in SCORECARD_METRICS.values():
+        assert f'metric.type="{metric.metric.type}"' in charted, metric.path
+    # Development has no scorecard job, so no scorecard tiles.
+    assert "modelops/scorecard/" not in " ".join(_dashboard_filters(org_stacks[names.platform_stack("dev")]))
