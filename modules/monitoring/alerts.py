@@ -153,6 +153,7 @@ class AlertFactory:
     channel_ids: Sequence[str]
     oncall_channel_ids: Sequence[str] = ()
     dashboard_url: str = ""
+    dashboard_title: str = ""  # default: the team dashboard's title
     repository: str | None = None
     branch: str = "main"
     created: list[MonitoringAlertPolicy] = field(default_factory=list)
@@ -175,7 +176,10 @@ class AlertFactory:
             "subject": f"[{self.env}] {self.team}/{model}: {book.title}",
             "links": [
                 {"display_name": f"Runbook: {book.title}", "url": self.runbook_url(spec.kind)},
-                {"display_name": f"{names.team_dashboard_title(self.team)}", "url": self.dashboard_url},
+                {
+                    "display_name": self.dashboard_title or names.team_dashboard_title(self.team),
+                    "url": self.dashboard_url,
+                },
             ],
         }
 
