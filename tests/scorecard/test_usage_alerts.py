@@ -56,3 +56,19 @@ def test_every_production_model_alerts_its_business_owner_by_email_and_the_platf
         for p in resources(org_stacks[names.platform_stack("dev")], "google_monitoring_alert_policy").values()
         if p["user_labels"]["alert_kind"] == "usage-drop"
     ]
+
+
+def test_team_viewers_read_the_scorecard_table_only_not_the_governance_dataset(org_stacks, org_config):
+    stack = org_stacks[names.platform_stack("prod")]
+    table_grants = resources(stack, "google_bigquery_table_iam_member")
+    dataset_grants = resources(stack, "google_bigquery_dataset_iam_member")
+    for team in org_config.teams:
+        if "prod" not in team.environments:
+            continue
+        viewers = f"group:{team.groups.viewers}"
+        [grant] = [g for g in table_grants.values() if g["member"] == viewers]
+        assert grant["role"] == "roles/bigquery.dataViewer"
+        assert "google_bigquery_table.governance_scorecard" in grant["table_id"]
+        assert not [g for g in dataset_grants.values() if g["member"] == viewers]
+    dev = resources(org_stacks[names.platform_stack("dev")], "google_bigquery_table_iam_member")
+    assert not [g for g in dev.values() if g["member"].startswith("group:") and "scorecard" in g["table_id"]]
