@@ -154,6 +154,9 @@ class AlertFactory:
     oncall_channel_ids: Sequence[str] = ()
     dashboard_url: str = ""
     dashboard_title: str = ""  # default: the team dashboard's title
+    # A policy in the platform stack carries team=platform like every resource there; the model's team then
+    # goes in `model_team`.
+    stack_team: str = ""  # default: team
     repository: str | None = None
     branch: str = "main"
     created: list[MonitoringAlertPolicy] = field(default_factory=list)
@@ -216,7 +219,8 @@ class AlertFactory:
                 ),
             },
             user_labels={
-                "team": self.team,
+                "team": self.stack_team or self.team,
+                **({"model_team": self.team} if self.stack_team and self.stack_team != self.team else {}),
                 "model": model,
                 "env": self.env,
                 "alert_kind": spec.kind,

@@ -79,7 +79,10 @@ LABEL_DESCRIPTIONS = {"team": "Team name.", "model": "Model name from the team Y
 
 
 class CustomMetricDescriptors(Construct):
-    """Custom metric descriptors in one project (default: the team metrics above); construct ids from metric paths."""
+    """Custom metric descriptors in one project; construct ids from metric paths.
+
+    ``metrics`` (default: the team metrics above, ``CUSTOM_METRICS``) the descriptors to declare.
+    """
 
     def __init__(self, scope: Construct, id: str, *, project: str, metrics: Iterable[CustomMetric] | None = None):
         super().__init__(scope, id)

@@ -61,7 +61,10 @@ def business_owner_channel(team: Team) -> NotificationChannel:
 
 
 class UsageDropAlerts(Construct):
-    """Per team: the business owner's e-mail channel; per model: the usage-drop policy (ids from names)."""
+    """Per team: the business owner's e-mail channel; per model: the usage-drop policy (ids from names).
+
+    ``depends_on`` (default none): what the policies need first (the metric descriptors).
+    """
 
     def __init__(
         self,
@@ -96,6 +99,7 @@ class UsageDropAlerts(Construct):
                 channel_ids=[*channels.all_ids, *oncall_channel_ids],
                 dashboard_url=dashboard_url,
                 dashboard_title=names.PLATFORM_DASHBOARD_TITLE,
+                stack_team="platform",
                 repository=repository,
                 branch=branch,
             )

@@ -26,10 +26,10 @@ def test_every_production_model_alerts_its_business_owner_by_email_and_the_platf
         if c["display_name"] == org_config.platform.notification_channels[oncall].display_name
     ]
     expected = {(t.name, m.name) for t in org_config.teams if "prod" in t.environments for m in t.models}
-    assert {(p["user_labels"]["team"], p["user_labels"]["model"]) for p in policies} == expected
+    assert {(p["user_labels"]["model_team"], p["user_labels"]["model"]) for p in policies} == expected
     metric = SCORECARD_METRICS[USAGE_CHANGE].metric.type
     for policy in policies:
-        team = org_config.team(policy["user_labels"]["team"])
+        team = org_config.team(policy["user_labels"]["model_team"])
         model = next(m for m in team.models if m.name == policy["user_labels"]["model"])
         owner = [
             k
