@@ -88,6 +88,9 @@ def _team_seen_by_the_platform_stack(team: Team, env: str, production: bool) -> 
     return {
         "name": team.name,
         "project_id": team.environments[env].project_id,
+        # The production platform stack e-mails the business owner about falling usage and names the team in the
+        # alert's text (modules/scorecard/usage_alerts.py).
+        **({"display_name": team.display_name, "business_owner": team.business_owner} if production else {}),
         "groups": _plain(team.groups),
         "data_classification": team.data_classification,
         "channel_types": sorted({c.type for c in team.notification_channels.values()}),

@@ -14,6 +14,7 @@ audit-log write on this project is the team stack's, modules/team_iam.py).
 
 from __future__ import annotations
 
+from cdktn_provider_google.bigquery_table_iam_member import BigqueryTableIamMember
 from cdktn_provider_google.data_google_bigquery_default_service_account import DataGoogleBigqueryDefaultServiceAccount
 from cdktn_provider_google.data_google_logging_project_settings import DataGoogleLoggingProjectSettings
 from cdktn_provider_google.project_iam_member import ProjectIamMember
@@ -26,6 +27,7 @@ from modules.principal import Principal
 from modules.tenancy import TeamTenancy
 
 AUDIT_LOG_WRITER = "roles/logging.logWriter"
+SCORECARD_READ_ROLE = "roles/bigquery.dataViewer"
 
 
 class TeamPlatformAccess(Construct):
@@ -94,6 +96,22 @@ class TeamPlatformAccess(Construct):
             role=AUDIT_LOG_WRITER,
             member=Principal.group(GroupKind.DEVELOPERS, team.groups.developers).member,
         )
+        scorecard = getattr(platform, "scorecard", None)  # production environments (stacks/scorecard.py)
+        if scorecard is not None and team.groups.viewers:
+            # The programme scorecard for the team's viewers and business owners (`modelops report --team`): one
+            # table of aggregates (no column marked pii), table-level, never the governance dataset (audit logs).
+            # Every team's rows: the scorecard is the programme's shared view. The query job runs in the team
+            # project (viewers hold BigQuery Job User there); the dashboard stays out of reach on purpose
+            # (monitoring.timeSeries.list on the platform project reads every team's series, modules/tenancy.py).
+            self.grants["viewers-scorecard-reader"] = BigqueryTableIamMember(
+                self,
+                "viewers-scorecard-reader",
+                project=platform.project,
+                dataset_id=platform.governance.dataset.dataset_id,
+                table_id=scorecard.table.table_id,
+                role=SCORECARD_READ_ROLE,
+                member=Principal.group(GroupKind.VIEWERS, team.groups.viewers).member,
+            )
         logging = DataGoogleLoggingProjectSettings(self, "logging-settings", project=project)
         self.grants["audit-sink-writer"] = platform.governance.grant_write(
             Principal.service_account(logging.logging_service_account_id, "sink-writer"),

@@ -43,8 +43,8 @@ def build_app(
         started = time.perf_counter()
         if team_name is None:
             platforms[env] = PlatformStack(app, config.platform, env)
-            add_platform_monitoring(platforms[env], config, env)
-            add_scorecard(platforms[env], config, env)
+            dashboard = add_platform_monitoring(platforms[env], config, env)
+            add_scorecard(platforms[env], config, env, dashboard)
             add_team_platform_access(platforms[env], config, env)
             grant_ci_roles(platforms[env], config, env)
         else:

@@ -194,5 +194,8 @@ def add_platform_monitoring(platform_stack: PlatformStack, config: Config, env: 
         projects=[t.environments[env].project_id for t in teams],
     )
     return Dashboard(
-        platform_stack, "model-operations-center", project=platform_stack.project, body=platform_dashboard(teams, env)
+        platform_stack,
+        "model-operations-center",
+        project=platform_stack.project,
+        body=platform_dashboard(teams, env, scorecard=config.platform.is_production(env)),
     )

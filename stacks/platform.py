@@ -18,6 +18,7 @@ from modules.metadata_tables import governance_tables
 from modules.notification_channels import NotificationChannels
 from modules.principal import Principal
 from modules.scorecard.job import ScorecardJob
+from modules.scorecard.usage_alerts import UsageDropAlerts
 from stacks.base import ModelOpsStack
 
 # Service agents of the platform project that encrypt with a platform key (BigQuery's is granted
@@ -111,6 +112,7 @@ class PlatformStack(ModelOpsStack):
         parent = guardrail_parent(platform.organization)
         self.guardrails = None
         self.scorecard: ScorecardJob | None = None  # stacks/scorecard.py, production environments
+        self.usage_drop_alerts: UsageDropAlerts | None = None  # stacks/scorecard.py, with the scorecard
         if parent and env == platform.organization.guardrails_env:
             self.guardrails = OrgGuardrails(
                 self,

@@ -6,9 +6,11 @@ from typing import TYPE_CHECKING
 
 from config import names
 from config.model import Config
+from modules.monitoring.dashboards import Dashboard
 from modules.principal import Principal
 from modules.scorecard import catalogue
 from modules.scorecard.job import ScorecardJob
+from modules.scorecard.usage_alerts import UsageDropAlerts
 
 if TYPE_CHECKING:
     from stacks.platform import PlatformStack
@@ -19,8 +21,11 @@ def scorecard_account_email(platform_project: str) -> str:
     return f"{names.SCORECARD_ACCOUNT}@{platform_project}.iam.gserviceaccount.com"
 
 
-def add_scorecard(platform_stack: PlatformStack, config: Config, env: str) -> ScorecardJob | None:
-    """Production environments only: the scorecard counts what reached production."""
+def add_scorecard(
+    platform_stack: PlatformStack, config: Config, env: str, dashboard: Dashboard | None = None
+) -> ScorecardJob | None:
+    """Production environments only: the scorecard counts what reached production. With the job, the
+    usage-drop alerts to each team's business owner (``dashboard``: the Model Operations Center they link)."""
     if not config.platform.is_production(env):
         return None
     job = ScorecardJob(
@@ -42,6 +47,22 @@ def add_scorecard(platform_stack: PlatformStack, config: Config, env: str) -> Sc
             job.workflow.node.add_dependency(act_as)
             job.schedule.node.add_dependency(act_as)
     platform_stack.scorecard = job
+    teams = [t for t in config.teams if env in t.environments and t.models]
+    oncall = config.platform.oncall_channel
+    ci_config = config.platform.ci
+    platform_stack.usage_drop_alerts = UsageDropAlerts(
+        platform_stack,
+        "usage-drop",
+        teams=teams,
+        env=env,
+        project=platform_stack.project,
+        oncall_channel_ids=platform_stack.channels.ids(oncall) if oncall else [],
+        dashboard_url=dashboard.url if dashboard else "",
+        repository=ci_config.repository if ci_config else None,
+        branch=ci_config.branch if ci_config else "main",
+        # A filter on a custom metric type that is not declared yet is rejected.
+        depends_on=list(job.descriptors.descriptors.values()),
+    )
     return job
 
 

@@ -82,8 +82,6 @@ def test_a_team_edit_selects_only_that_teams_stacks(repo, org_stacks, tmp_path):
     changes only its own stacks: the platform stacks read none of it."""
     team = repo / "infra" / "teams" / "reach.yaml"
     for old, new in (
-        ("display_name: Reach & Personalisation", "display_name: Reach"),
-        ("business_owner: raj.patel@orbit.example", "business_owner: owner@orbit.example"),
         ("      latency_p99_ms: 250", "      latency_p99_ms: 240"),
         ("      min_accuracy: 0.7", "      min_accuracy: 0.75"),
         ("      max_replicas: 5", "      max_replicas: 6"),
@@ -98,6 +96,17 @@ def test_a_team_edit_selects_only_that_teams_stacks(repo, org_stacks, tmp_path):
     head = _synth(load_config(repo / "infra"), tmp_path)
     changed = _changed(org_stacks, head)
     assert changed == {"team-reach-dev", "team-reach-prod"}
+    assert _selected(repo) == changed
+
+
+def test_a_new_business_owner_selects_the_production_platform_stack_too(repo, org_stacks, tmp_path):
+    """The usage-drop alerts in the production platform stack e-mail the business owner (modules/scorecard)."""
+    team = repo / "infra" / "teams" / "reach.yaml"
+    _edit(team, "display_name: Reach & Personalisation", "display_name: Reach")
+    _edit(team, "business_owner: raj.patel@orbit.example", "business_owner: owner@orbit.example")
+    head = _synth(load_config(repo / "infra"), tmp_path)
+    changed = _changed(org_stacks, head)
+    assert changed == {"platform-prod", "team-reach-dev", "team-reach-prod"}
     assert _selected(repo) == changed
 
 

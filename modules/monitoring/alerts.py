@@ -185,6 +185,10 @@ class AlertFactory:
     channel_ids: Sequence[str]
     oncall_channel_ids: Sequence[str] = ()
     dashboard_url: str = ""
+    dashboard_title: str = ""  # default: the team dashboard's title
+    # A policy in the platform stack carries team=platform like every resource there; the model's team then
+    # goes in `model_team`.
+    stack_team: str = ""  # default: team
     repository: str | None = None
     branch: str = "main"
     created: list[MonitoringAlertPolicy] = field(default_factory=list)
@@ -207,7 +211,10 @@ class AlertFactory:
             "subject": f"[{self.env}] {self.team}/{model}: {book.title}",
             "links": [
                 {"display_name": f"Runbook: {book.title}", "url": self.runbook_url(spec.kind)},
-                {"display_name": f"{names.team_dashboard_title(self.team)}", "url": self.dashboard_url},
+                {
+                    "display_name": self.dashboard_title or names.team_dashboard_title(self.team),
+                    "url": self.dashboard_url,
+                },
             ],
         }
 
@@ -244,7 +251,8 @@ class AlertFactory:
                 ),
             },
             user_labels={
-                "team": self.team,
+                "team": self.stack_team or self.team,
+                **({"model_team": self.team} if self.stack_team and self.stack_team != self.team else {}),
                 "model": model,
                 "env": self.env,
                 "alert_kind": spec.kind,

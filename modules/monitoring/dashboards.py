@@ -222,11 +222,89 @@ def team_dashboard(team: Team, env: str, pattern_tiles: Callable[[Model], list[d
     }
 
 
-def platform_dashboard(teams: Sequence[Team], env: str) -> dict[str, Any]:
-    """All teams side by side: Vertex metrics grouped by endpoint, modelops metrics by team and model."""
+# The scorecard workflow writes one point a day (07:00 UTC); an alignment of a day shows each day's value.
+SCORECARD_ALIGNMENT = "86400s"
+# (group heading, explanation, [(tile title, metric path, group-by labels)]) in the order of docs/scorecard.md.
+SCORECARD_TILES: tuple[tuple[str, str, tuple[tuple[str, str, tuple[str, ...]], ...]], ...] = (
+    (
+        "Adoption",
+        "Are teams using the platform?",
+        (
+            ("Teams with a model in production", "scorecard/adoption/teams_in_production", ()),
+            ("Models in production by team", "scorecard/adoption/models_in_production", ("team",)),
+            ("Share of production models all green (0-1)", "scorecard/adoption/monitoring_all_green_share", ()),
+        ),
+    ),
+    (
+        "Delivery",
+        "How well do models get to production (DORA measures, month so far)?",
+        (
+            ("Change failure rate (rollbacks / promotions)", "scorecard/delivery/change_failure_rate", ()),
+            ("Lead time, registration to promotion (median, h)", "scorecard/delivery/lead_time_hours", ()),
+            ("Deployments per week", "scorecard/delivery/deployments_per_week", ()),
+            ("Time to restore (median, h)", "scorecard/delivery/time_to_restore_hours", ()),
+        ),
+    ),
+    (
+        "Value",
+        "Are models used? The latest complete ISO week of the month, per model.",
+        (
+            ("Predictions per week by model", "scorecard/value/predictions_week", ("team", "model")),
+            ("Week-over-week usage change by model", "scorecard/value/usage_change_week", ("team", "model")),
+        ),
+    ),
+    (
+        "Governance",
+        "Are models governed?",
+        (
+            ("Share of production models with a complete card (0-1)", "scorecard/governance/card_complete_share", ()),
+            ("Open policy exceptions by team", "scorecard/governance/open_exceptions", ("team",)),
+        ),
+    ),
+)
+
+
+def scorecard_tiles(layout: Layout) -> None:
+    """The programme scorecard (modules/scorecard/metrics.py): a heading per measure group, a chart per measure."""
+    layout.header(
+        text(
+            "Programme scorecard",
+            "Written daily by the `modelops-scorecard` workflow from the governance dataset's `scorecard` table "
+            "(month so far). What each measure means and how to act on it: docs/scorecard.md. The monthly report: "
+            "`modelops report`.",
+        )
+    )
+    for heading, explanation, tiles in SCORECARD_TILES:
+        layout.header(text(f"Scorecard: {heading}", explanation))
+        for title, path, labels in tiles:
+            filter = f'resource.type="{filters.CUSTOM_RESOURCE}" AND metric.type="{names.custom_metric_type(path)}"'
+            group_by = [f"metric.label.{label}" for label in labels]
+            legend = "/".join(f"${{metric.labels.{label}}}" for label in labels)
+            layout.add(
+                chart(
+                    title,
+                    [
+                        series(
+                            filter,
+                            "ALIGN_MAX",
+                            period=SCORECARD_ALIGNMENT,
+                            reducer="REDUCE_MAX",
+                            group_by=group_by,
+                            legend=legend,
+                        )
+                    ],
+                )
+            )
+
+
+def platform_dashboard(teams: Sequence[Team], env: str, *, scorecard: bool = False) -> dict[str, Any]:
+    """All teams side by side: Vertex metrics grouped by endpoint, modelops metrics by team and model; with
+    ``scorecard`` (production environments, where the scorecard job runs) the programme scorecard first."""
     layout = Layout()
     rows = "\n".join(f"| {t.name} | {m.name} | {m.pattern} | {m.impact.owner} |" for t in teams for m in t.models)
     layout.header(text(f"Models in {env}", "| Team | Model | Pattern | Business owner |\n|---|---|---|---|\n" + rows))
+    if scorecard:
+        scorecard_tiles(layout)
     endpoint_metric = f'resource.type="{filters.ENDPOINT_RESOURCE}" AND metric.type="{{}}"'
     by_endpoint = ["resource.label.resource_container", "metric.label.endpoint_display_name"]
     by_model = ["metric.label.team", "metric.label.model"]

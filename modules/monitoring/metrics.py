@@ -7,6 +7,7 @@ undeclared custom metric would be auto-created from whatever the first write loo
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from cdktn_provider_google.monitoring_metric_descriptor import (
@@ -78,9 +79,12 @@ LABEL_DESCRIPTIONS = {"team": "Team name.", "model": "Model name from the team Y
 
 
 class CustomMetricDescriptors(Construct):
-    """All modelops custom metric descriptors in one (team) project; construct ids from metric paths."""
+    """Custom metric descriptors in one project; construct ids from metric paths.
 
-    def __init__(self, scope: Construct, id: str, *, project: str):
+    ``metrics`` (default: the team metrics above, ``CUSTOM_METRICS``) the descriptors to declare.
+    """
+
+    def __init__(self, scope: Construct, id: str, *, project: str, metrics: Iterable[CustomMetric] | None = None):
         super().__init__(scope, id)
         self.descriptors = {
             m.path: MonitoringMetricDescriptor(
@@ -99,5 +103,5 @@ class CustomMetricDescriptors(Construct):
                 ],
                 launch_stage="GA",
             )
-            for m in CUSTOM_METRICS.values()
+            for m in (CUSTOM_METRICS.values() if metrics is None else metrics)
         }

@@ -385,6 +385,31 @@ RUNBOOKS: dict[str, Runbook] = {
             ),
             "Not tunable: every such change alerts.",
         ),
+        Runbook(
+            "usage-drop",
+            "Weekly usage fell more than the model's threshold",
+            "WARNING",
+            EVERY_PATTERN,
+            "custom.googleapis.com/modelops/scorecard/value/usage_change_week (the scorecard workflow, platform "
+            "project): predictions of the latest complete ISO week against the week before",
+            "The model served markedly fewer predictions last week than the week before. Nothing is broken "
+            "necessarily: a business process may have changed, a consumer may have switched to another model, or "
+            "an upstream system may have stopped calling. The business owner decides whether it matters; the team "
+            "checks that it is not an outage.",
+            (
+                "Outage or real? The team dashboard's daily usage and error tiles for the model: a fall to zero with "
+                "errors is an incident for the team's on-call, not a business question.",
+                "Who consumes it: ask the consuming teams whether their process, traffic or integration changed "
+                "(the model's KPI and impact owner are in the report, `modelops report --team <team>`).",
+                "Seasonality: compare with the same weeks last year or month (the report's usage trend).",
+            ),
+            (
+                "Record the cause and the decision (keep, retrain, retire) at the monthly review (docs/scorecard.md).",
+                "If the fall is expected and lasting, lower the threshold or accept it; if the model is no longer "
+                "needed, retire it.",
+            ),
+            "`impact.usage_drop_alert` of the model in the team YAML (default 0.3 = a 30 % fall).",
+        ),
     )
 }
 
@@ -413,6 +438,7 @@ WATCHES: dict[str, str] = {
     "feature-drift": "drift",
     "missing-features": "data-quality",
     "endpoint-logging-changed": "audit",
+    "usage-drop": "usage",
 }
 
 

@@ -6,7 +6,10 @@ first of that month, `@period_end` the day after `day`, so on the 1st the previo
 replaces its rows of the period (``queries.replace_period``). The statements take the one DATE parameter `@day`
 like the team quality workflow; the period is derived from it in SQL.
 
-What the account may do: run query jobs in the platform project, read the governance dataset (the audit sink's
+After the SQL, when `day` is yesterday, the workflow publishes the month so far as custom metrics of the platform
+project (modules/scorecard/metrics.py; descriptors declared here) through projects.timeSeries.create.
+
+What the account may do: run query jobs in the platform project, write metric points (Monitoring Metric Writer), read the governance dataset (the audit sink's
 tables are created by Cloud Logging, so the grant is dataset-wide, read only), write the `scorecard` table only,
 and read each team's summary tables (granted by the team stacks, table by table: no column marked pii).
 """
@@ -24,10 +27,13 @@ from constructs import Construct
 from config import names
 from modules.bigquery_tables import TableSpec
 from modules.metadata_dataset import CmekDataset
+from modules.monitoring.metrics import CustomMetricDescriptors
 from modules.principal import Principal
 from modules.quality import workflow_steps
+from modules.quality.workflow_steps import PROJECT, when
 from modules.scorecard import queries
 from modules.scorecard.catalogue import ModelRow, Sources
+from modules.scorecard.metrics import SCORECARD_METRICS, publication_query
 from modules.workflow_schedule import schedule_workflow
 
 # After the team quality workflows (05:00 UTC, modules/quality/workflow.py) have written yesterday's rows.
@@ -37,7 +43,11 @@ PERIOD_END = "DATE_ADD(@day, INTERVAL 1 DAY)"
 PROJECT_ROLES = {
     "jobs": "roles/bigquery.jobUser",  # run the query jobs in the platform project
     "invoker": "roles/workflows.invoker",  # Cloud Scheduler starts the workflow as this account
+    "metrics": "roles/monitoring.metricWriter",  # publish the measures (modules/scorecard/metrics.py)
 }
+# "The maximum number of TimeSeries objects per Create request is 200"
+# (https://cloud.google.com/monitoring/api/ref_v3/rest/v3/projects.timeSeries/create, request body `timeSeries`).
+MAX_SERIES_PER_REQUEST = 200
 
 
 def scorecard_table() -> TableSpec:
@@ -63,7 +73,137 @@ def daily_statements(sources: Sources, models: Sequence[ModelRow]) -> list[str]:
     ]
 
 
+def _typed_value() -> dict[str, Any]:
+    """A row's value as the descriptor's type: INT64 points carry `int64Value` as a decimal string (JSON int64)."""
+    return {
+        "value": {
+            "switch": [
+                when(
+                    '${row.f[1].v == "INT64"}',
+                    {"int64": {"assign": [{"typed": {"int64Value": "${string(int(double(row.f[4].v)))}"}}]}},
+                ),
+                when(True, {"double": {"assign": [{"typed": {"doubleValue": "${double(row.f[4].v)}"}}]}}),
+            ]
+        }
+    }
+
+
+def publish_subworkflow(scorecard_table: str) -> dict[str, Any]:
+    """The month-so-far values as one GAUGE point per series, stamped now, at most 200 series per request.
+
+    Rows come from ``metrics.publication_query``: ``metric_type, value_type, team, model, value``; a NULL team
+    or model is not a label (platform-wide measures have none).
+    """
+    return {
+        "params": ["parameters"],
+        "steps": [
+            {
+                "read": {
+                    "call": "query_rows",
+                    "args": {"query": publication_query(scorecard_table), "parameters": "${parameters}"},
+                    "result": "rows",
+                }
+            },
+            {"init": {"assign": [{"series": []}, {"now": "${time.format(sys.now())}"}, {"requests": 0}]}},
+            {
+                "each_row": {
+                    "for": {
+                        "value": "row",
+                        "in": "${rows}",
+                        "steps": [
+                            {"labels": {"assign": [{"labels": {}}]}},
+                            {
+                                "team_label": {
+                                    "switch": [
+                                        when(
+                                            "${row.f[2].v != null}",
+                                            {"set_team": {"assign": [{"labels.team": "${row.f[2].v}"}]}},
+                                        )
+                                    ]
+                                }
+                            },
+                            {
+                                "model_label": {
+                                    "switch": [
+                                        when(
+                                            "${row.f[3].v != null}",
+                                            {"set_model": {"assign": [{"labels.model": "${row.f[3].v}"}]}},
+                                        )
+                                    ]
+                                }
+                            },
+                            _typed_value(),
+                            {
+                                "one": {
+                                    "assign": [
+                                        {
+                                            "point": {
+                                                "metric": {"type": "${row.f[0].v}", "labels": "${labels}"},
+                                                "resource": {"type": "global", "labels": {"project_id": PROJECT}},
+                                                "points": [{"interval": {"endTime": "${now}"}, "value": "${typed}"}],
+                                            }
+                                        },
+                                        {"series": "${list.concat(series, point)}"},
+                                    ]
+                                }
+                            },
+                            {
+                                "full": {
+                                    "switch": [
+                                        when(
+                                            f"${{len(series) == {MAX_SERIES_PER_REQUEST}}}",
+                                            {"send": {"call": "write_series", "args": {"series": "${series}"}}},
+                                            {"reset": {"assign": [{"series": []}, {"requests": "${requests + 1}"}]}},
+                                        )
+                                    ]
+                                }
+                            },
+                        ],
+                    }
+                }
+            },
+            {
+                "rest": {
+                    "switch": [
+                        when(
+                            "${len(series) > 0}",
+                            {"send_rest": {"call": "write_series", "args": {"series": "${series}"}}},
+                            {"count_rest": {"assign": [{"requests": "${requests + 1}"}]}},
+                        )
+                    ]
+                }
+            },
+            {"done": {"return": {"series": "${len(rows)}", "requests": "${requests}"}}},
+        ],
+    }
+
+
+def write_series_subworkflow() -> dict[str, Any]:
+    """projects.timeSeries.create (https://cloud.google.com/monitoring/api/ref_v3/rest/v3/projects.timeSeries/create)."""
+    return {
+        "params": ["series"],
+        "steps": [
+            {
+                "write": {
+                    "call": "http.post",
+                    "args": {
+                        "url": '${"https://monitoring.googleapis.com/v3/projects/" + '
+                        'sys.get_env("GOOGLE_CLOUD_PROJECT_ID") + "/timeSeries"}',
+                        "auth": {"type": "OAuth2"},
+                        "body": {"timeSeries": "${series}"},
+                    },
+                }
+            }
+        ],
+    }
+
+
 def scorecard_workflow(*, sources: Sources, models: Sequence[ModelRow], location: str) -> dict[str, Any]:
+    """Write the period's rows, then publish the month so far as metrics when `day` is yesterday.
+
+    A rerun for an older day rewrites its month's rows but publishes nothing: a point stamped now would show an
+    old month's value as today's (workflow_steps.METRICS_WINDOW_NOTE). The result says which (`metrics`).
+    """
     day = [workflow_steps.day_parameter()]
     return {
         "main": {
@@ -81,10 +221,30 @@ def scorecard_workflow(*, sources: Sources, models: Sequence[ModelRow], location
                         }
                     }
                 },
-                {"done": {"return": {"day": "${day}", "groups": len(queries.GROUPS)}}},
+                {"skip_metrics": {"assign": [{"metrics": "skipped: day is not yesterday"}]}},
+                {
+                    "publish": {
+                        "switch": [
+                            when(
+                                "${day == yesterday}",
+                                {
+                                    "write_metrics": {
+                                        "call": "publish_scorecard",
+                                        "args": {"parameters": day},
+                                        "result": "metrics",
+                                    }
+                                },
+                            )
+                        ]
+                    }
+                },
+                {"done": {"return": {"day": "${day}", "groups": len(queries.GROUPS), "metrics": "${metrics}"}}},
             ],
         },
         "run_query": workflow_steps.run_query_subworkflow(location, sources.governance_dataset),
+        "query_rows": workflow_steps.query_rows_subworkflow(),
+        "publish_scorecard": publish_subworkflow(sources.governance(queries.SCORECARD_TABLE)),
+        "write_series": write_series_subworkflow(),
     }
 
 
@@ -128,6 +288,9 @@ class ScorecardJob(Construct):
         }
         for key, role in PROJECT_ROLES.items():
             self.grants[key] = ProjectIamMember(self, key, project=project, role=role, member=self.principal.member)
+        self.descriptors = CustomMetricDescriptors(
+            self, "metric-descriptors", project=project, metrics=[m.metric for m in SCORECARD_METRICS.values()]
+        )
         self.definition = scorecard_workflow(sources=sources, models=models, location=region)
         self.workflow = WorkflowsWorkflow(
             self,
@@ -141,7 +304,8 @@ class ScorecardJob(Construct):
             call_log_level="LOG_ERRORS_ONLY",
             deletion_protection=True,
             source_contents=workflow_steps.terraform_literal(workflow_steps.dump(self.definition)),
-            depends_on=[*depends_on, *self.grants.values(), self.table],
+            # A point written before its descriptor exists would auto-create the metric from the point's shape.
+            depends_on=[*depends_on, *self.grants.values(), self.table, *self.descriptors.descriptors.values()],
         )
         self.schedule = schedule_workflow(
             self,

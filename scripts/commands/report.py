@@ -11,12 +11,15 @@ from __future__ import annotations
 import datetime
 from enum import Enum
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
 from scripts.commands.options import ConfigDir, Output, OutputFormat, bad_input
 from scripts.console import out, print_json
+
+if TYPE_CHECKING:
+    from config.model import Config
 
 
 class ReportFormat(str, Enum):
@@ -128,13 +131,22 @@ def _from_bigquery(
             + "\n"
             + queries.trends(src),
             "queries": [queries.scorecard_rows(src, team), queries.trends(src)],
+            "job_project": job_project(config, env_name, team),
             "parameters": {
                 "period_start": chosen.start.isoformat(),
                 "period_end": chosen.end.isoformat(),
                 "team": team,
             },
         }
-    return sources.bigquery(_client(src.governance_project, emulator), src, models, chosen, team)
+    return sources.bigquery(_client(job_project(config, env_name, team), emulator), src, models, chosen, team)
+
+
+def job_project(config: Config, env_name: str, team: str | None) -> str:
+    """Where the query jobs run: a team's report in the team's project, where its viewers hold BigQuery Job User
+    (policies/iam/contract.yaml, viewers); the platform report in the platform project."""
+    if team is not None and env_name in config.team(team).environments:
+        return config.team(team).environments[env_name].project_id
+    return config.platform.environments[env_name].project_id
 
 
 def _client(project: str, emulator: str | None) -> Any:

@@ -103,7 +103,7 @@ def test_tiles_fit_the_grid_and_do_not_overlap(org_config, team):
 def test_platform_dashboard_covers_every_team_through_the_metrics_scope(org_stacks, org_config):
     stack = org_stacks["platform-prod"]
     body = json.loads(one(resources(stack, "google_monitoring_dashboard"))["dashboard_json"])
-    assert body == json.loads(json.dumps(platform_dashboard(org_config.teams, "prod")))
+    assert body == json.loads(json.dumps(platform_dashboard(org_config.teams, "prod", scorecard=True)))
     assert body["displayName"] == "Platform — Model Operations Center"
     models_table = tiles(body)[0]["widget"]["text"]["content"]
     assert all(f"| {t.name} | {m.name} |" in models_table for t in org_config.teams for m in t.models)

@@ -17,7 +17,9 @@ def test_every_custom_metric_entry_equals_the_descriptor_terraform_declares(org_
     """Kind, value type, unit, labels, launch stage and description: the catalogue is not a second opinion."""
     cat = catalogue()
     declared = {
-        d["type"]: d for d in resources(org_stacks["team-ledger-prod"], "google_monitoring_metric_descriptor").values()
+        d["type"]: d
+        for stack in ("team-ledger-prod", "platform-prod")  # team metrics; the scorecard's in the platform project
+        for d in resources(org_stacks[stack], "google_monitoring_metric_descriptor").values()
     }
     custom = {t: m for t, m in cat.metrics.items() if m.custom}
     assert set(custom) == set(declared)

@@ -111,6 +111,8 @@ def test_removing_any_kind_of_grant_is_a_finding(org_config, docs):
         "dlp-fine-grained-reader",
         "vertex-agent-images",
         "admins-act-as-serving",
+        "viewers-scorecard-reader",
+        "scorecard-metric-writer",
     ],
 )
 def test_the_issue_15_grants_are_required(org_config, docs, what):
@@ -129,6 +131,15 @@ def test_the_issue_15_grants_are_required(org_config, docs, what):
         ),
         "admins-act-as-serving": lambda t, c: (
             t == "google_service_account_iam_member" and c["member"].endswith("-admins@orbit.example")
+        ),
+        # issue 16: modelops report --team as a viewer; the scorecard workflow's metric points
+        "viewers-scorecard-reader": lambda t, c: (
+            t == "google_bigquery_table_iam_member"
+            and c["member"].endswith("-viewers@orbit.example")
+            and "scorecard" in c["table_id"]
+        ),
+        "scorecard-metric-writer": lambda t, c: (
+            c.get("role") == "roles/monitoring.metricWriter" and "scorecard" in c["member"]
         ),
     }[what]
 

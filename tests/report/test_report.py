@@ -235,7 +235,8 @@ def test_reads_bigquery_through_the_official_client(tmp_path):
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)
     assert doc["source"] == "orbit-mlops-prod.orbit_mlops_governance"
-    assert [r["project"] for r in fake.requests] == ["orbit-mlops-prod", "orbit-mlops-prod"]
+    # A team's report runs its jobs in the team project, where the team's viewers hold BigQuery Job User.
+    assert [r["project"] for r in fake.requests] == ["orbit-ledger-prod", "orbit-ledger-prod"]
     params = {p["name"]: p["parameterValue"]["value"] for p in fake.requests[0]["queryParameters"]}
     assert params == {"period_start": "2026-11-01", "team": "ledger"}
     assert "orbit-ledger-prod.ledger_metadata.model_quality" in fake.requests[1]["query"]
@@ -256,6 +257,7 @@ def test_without_credentials_it_prints_the_queries(tmp_path, monkeypatch):
     assert doc["dry_run"] is True and not (tmp_path / "r").exists()
     assert doc["parameters"] == {"period_start": "2026-11-01", "period_end": "2026-12-01", "team": None}
     assert "`orbit-mlops-prod.orbit_mlops_governance.scorecard`" in doc["queries"][0]
+    assert doc["job_project"] == "orbit-mlops-prod"  # the platform report: jobs in the platform project
 
 
 def test_the_committed_demo_page_is_what_the_demo_renders(tmp_path):

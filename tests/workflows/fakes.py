@@ -36,7 +36,7 @@ import sqlglot
 from sqlglot import exp
 
 from modules.bigquery_tables import Column, TableSpec
-from modules.monitoring.metrics import CUSTOM_METRICS
+from modules.monitoring.metrics import CUSTOM_METRICS, CustomMetric
 from tests.quality.duck import duck_column, to_duckdb
 from tests.workflows.expressions import Unsupported, WorkflowError, standard_library
 from tests.workflows.interpreter import Interpreter
@@ -46,6 +46,7 @@ logging.getLogger("sqlglot").setLevel(logging.ERROR)  # BigQuery OPTIONS (...) h
 DEFAULT_LRO_TIMEOUT = 1800  # connectors reference: connector_params.timeout default
 MAX_PAST_SECONDS = 25 * 3600  # TimeInterval: end time at most 25 hours in the past
 MAX_FUTURE_SECONDS = 5 * 60  # ... and at most five minutes in the future
+MAX_SERIES_PER_REQUEST = 200  # CreateTimeSeriesRequest.timeSeries: "The maximum number ... per Create request is 200"
 CONNECTOR_PARAMS = {"timeout", "polling_policy", "skip_polling", "scopes"}
 # Arguments each connector method takes (its page under https://cloud.google.com/workflows/docs/reference/googleapis).
 ARGUMENTS = {
@@ -514,25 +515,37 @@ class FakeMonitoring:
     Refuses, as the API does, a point whose end time is more than 25 hours in the past or more than
     five minutes in the future, and one not later than the previous point of its series
     (https://cloud.google.com/monitoring/api/ref_v3/rest/v3/TimeInterval). Checks each point against
-    the descriptors the platform declares (modules/monitoring/metrics.py): type, labels, value type.
+    the descriptors declared in the project (default: the team metrics of modules/monitoring/metrics.py): type,
+    labels (every declared label given a value: https://cloud.google.com/monitoring/api/ref_v3/rest/v3/Metric),
+    value type. A request holds at most 200 series and at most one point per series
+    (CreateTimeSeriesRequest.timeSeries, projects.timeSeries/create). `requests` keeps each request's bodies.
     """
 
-    def __init__(self, clock: Clock, project: str):
+    def __init__(self, clock: Clock, project: str, declared: Iterable[CustomMetric] | None = None):
         self.clock, self.project = clock, project
+        self.declared = {m.type: m for m in (CUSTOM_METRICS.values() if declared is None else declared)}
         self.points: list[dict[str, Any]] = []
+        self.requests: list[dict[str, Any]] = []
         self.last_end: dict[str, float] = {}
 
     def create(self, url: str, body: Mapping[str, Any]) -> dict[str, Any]:
         if url != f"https://monitoring.googleapis.com/v3/projects/{self.project}/timeSeries":
             raise Unsupported(f"http.post to {url}")
-        declared = {m.type: m for m in CUSTOM_METRICS.values()}
+        self.requests.append(copy.deepcopy(dict(body)))
+        if not 1 <= len(body["timeSeries"]) <= MAX_SERIES_PER_REQUEST:
+            raise connector_error("HttpError", f"{len(body['timeSeries'])} time series in one request")
+        keys = [json.dumps([s["metric"], s["resource"]], sort_keys=True) for s in body["timeSeries"]]
+        if len(set(keys)) != len(keys):
+            raise connector_error("HttpError", "Field timeSeries had more than one point for the same time series")
         for series in body["timeSeries"]:
-            metric = declared.get(series["metric"]["type"])
+            metric = self.declared.get(series["metric"]["type"])
             if metric is None:
                 raise connector_error("HttpError", f"metric {series['metric']['type']} has no descriptor")
             labels = series["metric"].get("labels", {})
-            if set(labels) - set(metric.labels):
-                raise connector_error("HttpError", f"labels {sorted(set(labels) - set(metric.labels))} not declared")
+            if set(labels) != set(metric.labels):
+                raise connector_error(
+                    "HttpError", f"labels {sorted(labels)} of {metric.type}: the descriptor declares {metric.labels}"
+                )
             [point] = series["points"]
             value_key = {"INT64": "int64Value", "DOUBLE": "doubleValue"}[metric.value_type]
             if list(point["value"]) != [value_key]:
