@@ -228,6 +228,7 @@ def _iam(when: str, project: str, member: str, expires: str | None) -> dict[str,
         "resource": {"type": "project", "labels": {"project_id": project}},
         "protopayload_auditlog": {
             "methodName": "SetIamPolicy",
+            "resourceName": f"projects/{project}",
             "servicedata_v1_iam": {"policyDelta": {"bindingDeltas": [delta]}},
         },
     }

@@ -138,9 +138,30 @@ def test_delivery(duck):
     assert measures(rows, "lead_time_hours") == pytest.approx(
         {("ledger", "pay-scorer", None): 42.0, ("ledger", "refund-forecast", None): 24.0, (None, None, None): 24.0}
     )
-    assert measures(rows, "time_to_restore_hours") == pytest.approx(
+    # v2 served from 10 Nov 12:00 to the rollback on 11 Nov 12:00, however long it was failing.
+    assert measures(rows, "version_service_hours_before_rollback") == pytest.approx(
         {("ledger", "pay-scorer", None): 24.0, (None, None, None): 24.0}
     )
+    assert measures(rows, "time_to_restore_hours") == {}  # no monitoring row was red: no restore time
+
+
+def test_time_to_restore_starts_at_the_first_red_monitoring_day(duck):
+    _events(duck)
+    ts = datetime.datetime(2026, 12, 1)
+
+    def drift(day, psi):
+        row = dict(check_date=day, model="pay-scorer", feature="amount", psi=psi, threshold=0.2, computed_at=ts)
+        duck.insert("p.ledger_metadata.drift", [row])
+
+    drift(D(2026, 11, 9), 0.9)  # red before v2 was promoted: v1's problem, not this restore
+    drift(D(2026, 11, 10), 0.1)  # green on the day v2 was promoted
+    drift(D(2026, 11, 11), 0.5)  # red: from 11 Nov 00:00 to the rollback at 12:00
+    drift(D(2026, 11, 12), 0.7)  # after the rollback: not before it
+    rows = duck.run("delivery", MODELS)
+    assert measures(rows, "time_to_restore_hours") == pytest.approx(
+        {("ledger", "pay-scorer", None): 12.0, (None, None, None): 12.0}
+    )
+    assert measures(rows, "version_service_hours_before_rollback")[("ledger", "pay-scorer", None)] == 24.0
 
 
 def test_delivery_without_promotions_has_no_rate(duck):
@@ -271,6 +292,7 @@ MEASURES_CHECKED = (
     "change_failure_rate",
     "lead_time_hours",
     "time_to_restore_hours",
+    "version_service_hours_before_rollback",
     "predictions_week",
     "usage_change_week",
     "usage_falling",
