@@ -233,7 +233,7 @@ def _delta(action, member, expiry=None):
 
 
 def test_governance_access_grants_by_expiry(duck):
-    def change(when, project, *deltas, method="SetIamPolicy"):
+    def change(when, project, *deltas, method="SetIamPolicy", resource=None):
         duck.insert(
             f"p.g.{queries.ACTIVITY_TABLE}",
             [
@@ -242,6 +242,7 @@ def test_governance_access_grants_by_expiry(duck):
                     "resource": {"type": "project", "labels": {"project_id": project}},
                     "protopayload_auditlog": {
                         "methodName": method,
+                        "resourceName": resource or f"projects/{project}",
                         "servicedata_v1_iam": {"policyDelta": {"bindingDeltas": list(deltas)}},
                     },
                 }
@@ -263,6 +264,22 @@ def test_governance_access_grants_by_expiry(duck):
         _delta("ADD", "user:e@orbit.example", "2026-12-20T00:00:00Z"),
         method="google.iam.v1.IAMPolicy.SetIamPolicy",
     )
+    # The same member and role on a bucket: a grant of its own, not hidden by the project-level REMOVE.
+    bucket = "projects/_/buckets/orbit-ledger-data"
+    change(
+        "2026-11-10 09:00",
+        "orbit-ledger-prod",
+        _delta("ADD", "user:d@orbit.example", "2027-03-01T00:00:00Z"),
+        resource=bucket,
+    )
+    # A service account's policy: the IAM API spells the method SetIAMPolicy.
+    change(
+        "2026-11-14 09:00",
+        "orbit-reach-prod",
+        _delta("ADD", "user:h@orbit.example"),
+        method="google.iam.admin.v1.SetIAMPolicy",
+        resource="projects/orbit-reach-prod/serviceAccounts/scorer@orbit-reach-prod.iam.gserviceaccount.com",
+    )
     change("2026-11-12 09:00", "someone-else", _delta("ADD", "user:f@orbit.example"))  # not a platform project
     change("2026-12-02 09:00", "orbit-reach-prod", _delta("ADD", "user:g@orbit.example"))  # after the period
     rows = duck.run("governance", MODELS)
@@ -270,7 +287,9 @@ def test_governance_access_grants_by_expiry(duck):
         ("ledger", None, "no_expiry"): 1,
         ("ledger", None, "within_7_days"): 1,
         ("ledger", None, "expired"): 1,
+        ("ledger", None, "later"): 1,
         ("reach", None, "within_30_days"): 1,
+        ("reach", None, "no_expiry"): 1,
     }
 
 
