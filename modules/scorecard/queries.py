@@ -181,7 +181,7 @@ def trends(sources: Sources) -> str:
 def scorecard_rows(sources: Sources, team: str | None) -> str:
     """The report's read of the scorecard table: one period, and for a team its own rows plus platform-wide ones."""
     where = "period_start = @period_start" + (" AND (team = @team OR team IS NULL)" if team else "")
-    columns = ", ".join(c for c in ("measure_group", *OUTPUT))
+    columns = ", ".join(c for c in ("measure_group", *OUTPUT, "period_end", "computed_at"))
     return f"SELECT {columns} FROM {sources.governance(SCORECARD_TABLE)} WHERE {where}"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,8 +73,11 @@ class Measures:
         return sum(r["value"] or 0.0 for r in self.where(measure, **match))
 
 
+FRESHNESS_COLUMNS = ("period_end", "computed_at")  # read for the subtitle (freshness), not measures
+
+
 def build(data: ReportData) -> Report:
-    m = Measures(data.scorecard)
+    m = Measures([{k: v for k, v in r.items() if k not in FRESHNESS_COLUMNS} for r in data.scorecard])
     team = data.team
     models = data.models
     sections = [
@@ -84,7 +88,7 @@ def build(data: ReportData) -> Report:
         _governance(m, models, team),
     ]
     who = f"team {team}" if team else "the platform"
-    subtitle = f"{data.period.title} · {who} · {len(models)} models · source: {data.source}"
+    subtitle = f"{data.period.title} · {who} · {len(models)} models · source: {data.source} · {freshness(data)}"
     return Report(f"ModelOps impact report: {team or 'platform'}, {data.period.label}", subtitle, sections, m.rows)
 
 
@@ -177,12 +181,28 @@ def _threshold(models: tuple[Any, ...], name: str) -> float | None:
     return next((x.usage_drop_threshold for x in models if x.model == name), None)
 
 
+def freshness(data: ReportData) -> str:
+    """How far the numbers reach: the scorecard rows' latest period_end (the job writes the month so far daily),
+    with a warning when that is before the end of the month (a month in progress, or failed daily runs)."""
+    ends = [r["period_end"] for r in data.scorecard if r.get("period_end") is not None]
+    if not ends:
+        return "no scorecard rows for this period"
+    last = max(ends) - datetime.timedelta(days=1)
+    stamps = [r["computed_at"] for r in data.scorecard if r.get("computed_at") is not None]
+    # The demo computes its scorecard at render time: its computed_at would make the page differ every run.
+    computed = f", computed {max(stamps).isoformat()}" if stamps and data.source != "demo" else ""
+    if max(ends) < data.period.end:
+        return f"PARTIAL MONTH: data up to {last.isoformat()} only{computed}"
+    return f"data up to {last.isoformat()}{computed}"
+
+
 def _delivery(m: Measures, models: tuple[Any, ...], team: str | None) -> Section:
     section = Section(
         "delivery",
         "Delivery",
         "The DORA measures applied to models: how often a version reaches production, how long it takes from "
-        "registration, how often it is rolled back and how long a bad version serves.",
+        "its production registration (the production leg only, not dev and staging), how often it is rolled back, "
+        "and the time to restore: from the first red monitoring day to the rollback.",
     )
     names = {x.model for x in models}
     rows = [r for r in m.rows if r["measure_group"] == "delivery" and (r["model"] in names or r["model"] is None)]
@@ -210,7 +230,13 @@ def _delivery(m: Measures, models: tuple[Any, ...], team: str | None) -> Section
             )
         )
     section.tables.append(
-        ("Per model", Table(("Model", "Deployments", "Change failure rate", "Lead time", "Time to restore"), table))
+        (
+            "Per model",
+            Table(
+                ("Model", "Deployments", "Change failure rate", "Lead time (production leg)", "Time to restore"),
+                table,
+            ),
+        )
     )
     return section
 
