@@ -61,3 +61,43 @@ def test_a_bigquery_page_also_says_when_the_scorecard_was_computed():
         scorecard=[r | {"computed_at": stamp} for r in data.scorecard],
     )
     assert content.freshness(live) == "data up to 2026-11-30, computed 2026-12-01T07:03:00+00:00"
+
+
+def _row(measure: str, team: str, value: float, dimension: str = "2026-11-23") -> dict:
+    return dict(
+        measure_group="value",
+        measure=measure,
+        team=team,
+        model="scorer",
+        dimension=dimension,
+        value=value,
+        owner=f"owner@{team}.example",
+        detail="kpi",
+    )
+
+
+def test_two_teams_with_the_same_model_name_stay_two_models():
+    from modules.scorecard.catalogue import ModelRow
+
+    models = tuple(
+        ModelRow(team, "scorer", "online", "Vertex AI endpoint", f"owner@{team}.example", "kpi", threshold)
+        for team, threshold in (("ledger", 0.1), ("reach", 0.5))
+    )
+    scorecard = [
+        _row("predictions_week", "ledger", 1000.0),
+        _row("predictions_week", "reach", 10.0),
+        _row("usage_falling", "ledger", 0.2),
+        _row("usage_falling", "reach", 0.6),
+    ]
+    data = sources.ReportData(period.parse("2026-11"), None, models, scorecard, [], "demo")
+    usage = next(s for s in content.build(data).sections if s.id == "usage")
+    tables = dict(usage.tables)
+    assert [r[0] for r in tables["Last complete week"].rows] == ["ledger/scorer", "reach/scorer"]
+    assert [r[3] for r in tables["Last complete week"].rows] == ["1,000", "10"]
+    falling = tables["Falling usage: the owner asks why"].rows
+    assert [(r[0], r[3]) for r in falling] == [("ledger/scorer", "10 %"), ("reach/scorer", "50 %")]
+    [chart] = usage.charts
+    assert "ledger/scorer" in chart.svg() and "reach/scorer" in chart.svg()  # two series, not one
+    team_page = content.build(dataclasses.replace(data, team="reach", models=models[1:]))
+    team_usage = dict(next(s for s in team_page.sections if s.id == "usage").tables)
+    assert [r[0] for r in team_usage["Last complete week"].rows] == ["scorer"]

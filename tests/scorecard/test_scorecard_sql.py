@@ -164,6 +164,22 @@ def test_time_to_restore_starts_at_the_first_red_monitoring_day(duck):
     assert measures(rows, "version_service_hours_before_rollback")[("ledger", "pay-scorer", None)] == 24.0
 
 
+def test_time_to_restore_starts_no_earlier_than_the_promotion(duck):
+    """A red day that began under the previous version counts from the rolled-back version's promotion."""
+    _events(duck)
+    row = dict(
+        check_date=D(2026, 11, 10),
+        model="pay-scorer",
+        feature="amount",
+        psi=0.5,
+        threshold=0.2,
+        computed_at=datetime.datetime(2026, 12, 1),
+    )
+    duck.insert("p.ledger_metadata.drift", [row])  # v2 was promoted at 12:00 that day
+    rows = duck.run("delivery", MODELS)
+    assert measures(rows, "time_to_restore_hours")[("ledger", "pay-scorer", None)] == pytest.approx(24.0)
+
+
 def test_delivery_without_promotions_has_no_rate(duck):
     rows = duck.run("delivery", MODELS)
     assert measures(rows, "change_failure_rate") == {(None, None, None): None}

@@ -41,12 +41,13 @@ red_days AS (  -- days a monitoring signal of the model was red (the tests adopt
   UNION ALL
   SELECT team, model, check_date FROM $data_quality_period WHERE missing_ratio > threshold
 ),
-restores AS (  -- DORA time to restore: start of the first red day while the version served, to the rollback
-  SELECT s.team, s.model, TIMESTAMP_DIFF(s.at, TIMESTAMP(MIN(r.day)), MINUTE) / 60 AS hours
+restores AS (  -- DORA time to restore: start of the first red day while the version served (not before its
+  -- promotion: a red day can begin under the previous version), to the rollback
+  SELECT s.team, s.model, TIMESTAMP_DIFF(s.at, GREATEST(TIMESTAMP(MIN(r.day)), s.served_from), MINUTE) / 60 AS hours
   FROM served AS s
   JOIN red_days AS r
     ON r.team = s.team AND r.model = s.model AND r.day >= DATE(s.served_from) AND r.day <= DATE(s.at)
-  GROUP BY s.team, s.model, s.at
+  GROUP BY s.team, s.model, s.at, s.served_from
 ),
 changed AS (
   SELECT team, model FROM promotions UNION DISTINCT SELECT team, model FROM rollbacks
