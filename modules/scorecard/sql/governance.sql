@@ -39,7 +39,8 @@ exceptions AS (  -- each suppression the gate saw in the period and that has not
 ),
 deltas AS (  -- IAM binding changes on the platform's projects and their resources (Admin Activity audit logs)
   -- methodName spells the verb by API: `SetIamPolicy` (Resource Manager), `google.iam.admin.v1.SetIAMPolicy`
-  -- (service accounts): matched case-insensitively. `condition` exists in the log table only once a conditional
+  -- (service accounts, https://cloud.google.com/iam/docs/audit-logging), `google.iam.v1.IAMPolicy.SetIamPolicy`:
+  -- matched case-insensitively. `condition` exists in the log table only once a conditional
   -- binding changed, so it is read as JSON text (NULL while absent).
   SELECT pr.team, a.protopayload_auditlog.resourceName AS resource, d.action, d.role, d.member,
          JSON_VALUE(TO_JSON_STRING(d), '$$.condition.expression') AS expression, a.timestamp AS at
