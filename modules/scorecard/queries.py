@@ -87,6 +87,12 @@ _TEAM_READS: dict[str, tuple[tuple[Column, ...], tuple[str, ...], str, str]] = {
         names.DRIFT_TABLE,
         "@period_start",
     ),
+    "data_quality_period": (
+        DATA_QUALITY_COLUMNS,
+        ("check_date", "model", "feature", "missing_ratio", "threshold"),
+        names.DATA_QUALITY_TABLE,
+        "@period_start",
+    ),
 }
 
 
@@ -128,10 +134,32 @@ def _team_reads(sources: Sources, read: str) -> str:
     return "(" + " UNION ALL ".join(selects) + ")"
 
 
-def render(group: str, sources: Sources, models: Sequence[ModelRow]) -> str:
+def audit_source(sources: Sources, audit_table: bool = True) -> str:
+    """``timestamp, payload`` of the audit log: its payload as JSON text (events.sql says why), or, before Cloud
+    Logging has created the table (first event), a typed empty table so the groups still run."""
+    if not audit_table:
+        return "(" + _inline([], ("timestamp", "payload"), ("TIMESTAMP", "STRING")) + ")"
+    return f"(SELECT timestamp, TO_JSON_STRING(jsonpayload) AS payload FROM {sources.governance(AUDIT_TABLE)})"
+
+
+def uses_audit(group: str) -> bool:
+    """Whether the group reads the audit log (then the job runs it only once the table exists, or without it)."""
+    return "$events" in (SQL_DIR / f"{group}.sql").read_text()
+
+
+def audit_table_exists(sources: Sources) -> str:
+    """One row when Cloud Logging has created the audit table. INFORMATION_SCHEMA.TABLES
+    (https://cloud.google.com/bigquery/docs/information-schema-tables) answers without an error when it has not."""
+    return (
+        f"SELECT table_name FROM `{sources.governance_project}.{sources.governance_dataset}.INFORMATION_SCHEMA.TABLES` "
+        f"WHERE table_name = {literal(AUDIT_TABLE)}"
+    )
+
+
+def render(group: str, sources: Sources, models: Sequence[ModelRow], audit_table: bool = True) -> str:
     """The group's SELECT for this configuration (still with the @period_start/@period_end parameters)."""
     events = string.Template((SQL_DIR / "events.sql").read_text()).substitute(
-        audit=sources.governance(AUDIT_TABLE),
+        audit=audit_source(sources, audit_table),
         production_envs=", ".join(literal(e) for e in sources.production_envs),
     )
     projects = _inline(sources.projects, ("project", "team"), ("STRING", "STRING"))
@@ -153,7 +181,7 @@ def trends(sources: Sources) -> str:
 def scorecard_rows(sources: Sources, team: str | None) -> str:
     """The report's read of the scorecard table: one period, and for a team its own rows plus platform-wide ones."""
     where = "period_start = @period_start" + (" AND (team = @team OR team IS NULL)" if team else "")
-    columns = ", ".join(c for c in ("measure_group", *OUTPUT))
+    columns = ", ".join(c for c in ("measure_group", *OUTPUT, "period_end", "computed_at"))
     return f"SELECT {columns} FROM {sources.governance(SCORECARD_TABLE)} WHERE {where}"
 
 
@@ -161,23 +189,31 @@ def _strip_comments(sql: str) -> str:
     return "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
 
 
-def query(group: str, sources: Sources, models: Sequence[ModelRow]) -> str:
+def query(group: str, sources: Sources, models: Sequence[ModelRow], audit_table: bool = True) -> str:
     """Rows of the scorecard table for one group and period."""
     provided = PROVIDED[group]
     picked = ", ".join(f"s.{c}" if c in provided else f"CAST(NULL AS STRING) AS {c}" for c in OUTPUT)
     return (
         f"SELECT @period_start AS period_start, @period_end AS period_end, {literal(group)} AS measure_group, "
-        f"{picked}, CURRENT_TIMESTAMP() AS computed_at\nFROM (\n{render(group, sources, models)}\n) AS s"
+        f"{picked}, CURRENT_TIMESTAMP() AS computed_at\nFROM (\n{render(group, sources, models, audit_table)}\n) AS s"
     )
 
 
-def replace_period(group: str, sources: Sources, models: Sequence[ModelRow]) -> str:
-    """The scheduled statement: a rerun replaces the group's rows of the period instead of adding to them."""
+def replace_period(group: str, sources: Sources, models: Sequence[ModelRow], audit_table: bool = True) -> str:
+    """The scheduled script: a rerun replaces the group's rows of the period instead of adding to them.
+
+    DELETE and INSERT run in one multi-statement transaction (https://cloud.google.com/bigquery/docs/transactions):
+    a failing INSERT rolls the DELETE back, and two overlapping runs conflict (one aborts) instead of both
+    deleting and then both inserting. ``audit_table=False`` is the script for before the audit table exists
+    (``audit_table_exists``).
+    """
     table = sources.governance(SCORECARD_TABLE)
     columns = ", ".join(c.name for c in SCORECARD_COLUMNS)
     return (
+        "BEGIN TRANSACTION;\n"
         f"DELETE FROM {table} WHERE period_start = @period_start AND measure_group = {literal(group)};\n"
-        f"INSERT INTO {table} ({columns})\n{query(group, sources, models)};"
+        f"INSERT INTO {table} ({columns})\n{query(group, sources, models, audit_table)};\n"
+        "COMMIT TRANSACTION;"
     )
 
 

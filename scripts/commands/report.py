@@ -113,6 +113,12 @@ def _from_bigquery(
     problems = []
     if env_name not in config.platform.environments:
         problems.append(f"--env {env_name}: no such environment (known: {', '.join(config.platform.environments)})")
+    elif not config.platform.is_production(env_name):
+        production = [e for e in config.platform.environments if config.platform.is_production(e)]
+        problems.append(
+            f"--env {env_name}: not a production environment; the scorecard is computed only in production "
+            f"(platform.yaml `production`; production here: {', '.join(production) or 'none'})"
+        )
     if emulator and not is_loopback(emulator):
         problems.append(f"--emulator {emulator}: only a loopback address (127.0.0.1, localhost) is allowed")
     default = periods.previous_month(datetime.date.today())
@@ -123,14 +129,12 @@ def _from_bigquery(
     src = catalogue.sources(config, env_name)
     models = catalogue.models(config)
     if not (emulator or credentials_configured()):
+        trends = queries.trends(sources.for_team(src, team))  # the same reads as the live path
         return {
             "dry_run": True,
             "note": "dry run: no Google credentials found (gcloud auth application-default login); "
-            "these queries would run (or try --demo):\n"
-            + queries.scorecard_rows(src, team)
-            + "\n"
-            + queries.trends(src),
-            "queries": [queries.scorecard_rows(src, team), queries.trends(src)],
+            "these queries would run (or try --demo):\n" + queries.scorecard_rows(src, team) + "\n" + trends,
+            "queries": [queries.scorecard_rows(src, team), trends],
             "job_project": job_project(config, env_name, team),
             "parameters": {
                 "period_start": chosen.start.isoformat(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,26 +73,28 @@ class Measures:
         return sum(r["value"] or 0.0 for r in self.where(measure, **match))
 
 
+FRESHNESS_COLUMNS = ("period_end", "computed_at")  # read for the subtitle (freshness), not measures
+
+
 def build(data: ReportData) -> Report:
-    m = Measures(data.scorecard)
+    m = Measures([{k: v for k, v in r.items() if k not in FRESHNESS_COLUMNS} for r in data.scorecard])
     team = data.team
     models = data.models
     sections = [
         _summary(m, team, models),
-        _usage(m, models),
+        _usage(m, models, team),
         _delivery(m, models, team),
         _quality(m, data, models),
         _governance(m, models, team),
     ]
     who = f"team {team}" if team else "the platform"
-    subtitle = f"{data.period.title} · {who} · {len(models)} models · source: {data.source}"
+    subtitle = f"{data.period.title} · {who} · {len(models)} models · source: {data.source} · {freshness(data)}"
     return Report(f"ModelOps impact report: {team or 'platform'}, {data.period.label}", subtitle, sections, m.rows)
 
 
 def _summary(m: Measures, team: str | None, models: tuple[Any, ...]) -> Section:
-    names = {x.model for x in models}
     mine = {"team": team} if team else {}
-    green = [r["value"] for r in m.where("monitoring_all_green") if r["model"] in names]
+    green = [r["value"] for r in _mine(m.where("monitoring_all_green"), models)]
     deployments = sum(r["value"] or 0.0 for r in m.where("deployments", **mine))
     rollbacks = sum(r["value"] or 0.0 for r in m.where("rollbacks", **mine))
     rows = [
@@ -113,7 +116,7 @@ def _summary(m: Measures, team: str | None, models: tuple[Any, ...]) -> Section:
         ("Change failure rate", percent(rollbacks / deployments if deployments else None), "rollbacks ÷ promotions"),
         (
             "Models with falling usage",
-            count(len([r for r in m.where("usage_falling") if r["model"] in names])),
+            count(len(_mine(m.where("usage_falling"), models))),
             "weekly predictions fell more than the model's threshold",
         ),
         ("Open policy exceptions", count(m.total("open_exceptions", **mine)), "approved suppressions not yet expired"),
@@ -128,15 +131,15 @@ def _summary(m: Measures, team: str | None, models: tuple[Any, ...]) -> Section:
     )
 
 
-def _usage(m: Measures, models: tuple[Any, ...]) -> Section:
+def _usage(m: Measures, models: tuple[Any, ...], team: str | None) -> Section:
     section = Section(
         "usage",
         "Usage",
         "Predictions per complete week (Monday to Sunday) next to each model's KPI and impact owner.",
     )
-    names = {x.model for x in models}
-    rows = [r for r in m.where("predictions_week") if r["model"] in names]
-    chart = charts.usage_trend(rows)
+    platform = team is None
+    rows = _mine(m.where("predictions_week"), models)
+    chart = charts.usage_trend(_labelled(rows, platform))
     if chart:
         section.charts.append(chart)
     table = []
@@ -145,13 +148,14 @@ def _usage(m: Measures, models: tuple[Any, ...]) -> Section:
             (r for r in rows if (r["team"], r["model"]) == (model.team, model.model)), key=lambda r: r["dimension"]
         )
         if not weeks:
-            table.append((model.model, model.kpi, model.owner, "–", "–"))
+            table.append((_label(model.team, model.model, platform), model.kpi, model.owner, "–", "–"))
             continue
         last = weeks[-1]
         change = m.one("usage_change_week", team=model.team, model=model.model, dimension=last["dimension"])
-        table.append((model.model, model.kpi, model.owner, count(last["value"]), signed_percent(change)))
+        name = _label(model.team, model.model, platform)
+        table.append((name, model.kpi, model.owner, count(last["value"]), signed_percent(change)))
     section.tables.append(("Last complete week", Table(("Model", "KPI", "Owner", "Predictions", "Change"), table)))
-    falling = [r for r in m.where("usage_falling") if r["model"] in names]
+    falling = _mine(m.where("usage_falling"), models)
     section.tables.append(
         (
             "Falling usage: the owner asks why",
@@ -159,10 +163,10 @@ def _usage(m: Measures, models: tuple[Any, ...]) -> Section:
                 ("Model", "Week", "Fell by", "Threshold", "Owner"),
                 [
                     (
-                        r["model"],
+                        _label(r["team"], r["model"], platform),
                         r["dimension"],
                         percent(r["value"]),
-                        percent(_threshold(models, r["model"])),
+                        percent(_threshold(models, r["team"], r["model"])),
                         r["owner"],
                     )
                     for r in falling
@@ -173,8 +177,43 @@ def _usage(m: Measures, models: tuple[Any, ...]) -> Section:
     return section
 
 
-def _threshold(models: tuple[Any, ...], name: str) -> float | None:
-    return next((x.usage_drop_threshold for x in models if x.model == name), None)
+def _threshold(models: tuple[Any, ...], team: str, name: str) -> float | None:
+    return next((x.usage_drop_threshold for x in models if (x.team, x.model) == (team, name)), None)
+
+
+def _keys(models: tuple[Any, ...]) -> set[tuple[str, str]]:
+    """Models are (team, model): nothing in the config stops two teams from naming a model alike."""
+    return {(x.team, x.model) for x in models}
+
+
+def _mine(rows: list[dict[str, Any]], models: tuple[Any, ...]) -> list[dict[str, Any]]:
+    keys = _keys(models)
+    return [r for r in rows if (r["team"], r["model"]) in keys]
+
+
+def _label(team: str, model: str, platform: bool) -> str:
+    """``team/model`` in the platform report (names may repeat across teams), the model name in a team's."""
+    return f"{team}/{model}" if platform else model
+
+
+def _labelled(rows: list[dict[str, Any]], platform: bool) -> list[dict[str, Any]]:
+    """Rows for the charts, which group by ``model``: the label takes its place."""
+    return [r | {"model": _label(r["team"], r["model"], platform)} if r["model"] is not None else r for r in rows]
+
+
+def freshness(data: ReportData) -> str:
+    """How far the numbers reach: the scorecard rows' latest period_end (the job writes the month so far daily),
+    with a warning when that is before the end of the month (a month in progress, or failed daily runs)."""
+    ends = [r["period_end"] for r in data.scorecard if r.get("period_end") is not None]
+    if not ends:
+        return "no scorecard rows for this period"
+    last = max(ends) - datetime.timedelta(days=1)
+    stamps = [r["computed_at"] for r in data.scorecard if r.get("computed_at") is not None]
+    # The demo computes its scorecard at render time: its computed_at would make the page differ every run.
+    computed = f", computed {max(stamps).isoformat()}" if stamps and data.source != "demo" else ""
+    if max(ends) < data.period.end:
+        return f"PARTIAL MONTH: data up to {last.isoformat()} only{computed}"
+    return f"data up to {last.isoformat()}{computed}"
 
 
 def _delivery(m: Measures, models: tuple[Any, ...], team: str | None) -> Section:
@@ -182,16 +221,17 @@ def _delivery(m: Measures, models: tuple[Any, ...], team: str | None) -> Section
         "delivery",
         "Delivery",
         "The DORA measures applied to models: how often a version reaches production, how long it takes from "
-        "registration, how often it is rolled back and how long a bad version serves.",
+        "its production registration (the production leg only, not dev and staging), how often it is rolled back, "
+        "and the time to restore: from the first red monitoring day to the rollback.",
     )
-    names = {x.model for x in models}
-    rows = [r for r in m.rows if r["measure_group"] == "delivery" and (r["model"] in names or r["model"] is None)]
-    chart = charts.delivery([r for r in rows if r["model"] is not None])
+    platform = team is None
+    rows = _mine([r for r in m.rows if r["measure_group"] == "delivery" and r["model"] is not None], models)
+    chart = charts.delivery(_labelled(rows, platform))
     if chart:
         section.charts.append(chart)
     table = [
         (
-            model.model,
+            _label(model.team, model.model, platform),
             count(m.one("deployments", team=model.team, model=model.model)),
             percent(m.one("change_failure_rate", team=model.team, model=model.model)),
             hours(m.one("lead_time_hours", team=model.team, model=model.model)),
@@ -210,7 +250,13 @@ def _delivery(m: Measures, models: tuple[Any, ...], team: str | None) -> Section
             )
         )
     section.tables.append(
-        ("Per model", Table(("Model", "Deployments", "Change failure rate", "Lead time", "Time to restore"), table))
+        (
+            "Per model",
+            Table(
+                ("Model", "Deployments", "Change failure rate", "Lead time (production leg)", "Time to restore"),
+                table,
+            ),
+        )
     )
     return section
 
@@ -221,8 +267,8 @@ def _quality(m: Measures, data: ReportData, models: tuple[Any, ...]) -> Section:
         "Quality and drift",
         "Daily model quality against its threshold and feature drift against the training baseline.",
     )
-    names = {x.model for x in models}
-    trends = [r for r in data.trends if r["model"] in names]
+    platform = data.team is None
+    trends = _labelled(_mine(data.trends, models), platform)
     for chart in (charts.quality(trends), charts.drift(trends)):
         if chart:
             section.charts.append(chart)
@@ -233,7 +279,10 @@ def _quality(m: Measures, data: ReportData, models: tuple[Any, ...]) -> Section:
             Table(
                 ("Model", "All signals green"),
                 [
-                    (x.model, {1.0: "yes", 0.0: "no"}.get(green.get((x.team, x.model), -1.0), "not in production"))
+                    (
+                        _label(x.team, x.model, platform),
+                        {1.0: "yes", 0.0: "no"}.get(green.get((x.team, x.model), -1.0), "not in production"),
+                    )
                     for x in models
                 ],
             ),
@@ -256,7 +305,10 @@ def _governance(m: Measures, models: tuple[Any, ...], team: str | None) -> Secti
             "Model card metadata (of 6)",
             Table(
                 ("Model", "Items present"),
-                [(x.model, count(m.one("card_items", team=x.team, model=x.model))) for x in models],
+                [
+                    (_label(x.team, x.model, team is None), count(m.one("card_items", team=x.team, model=x.model)))
+                    for x in models
+                ],
             ),
         )
     )

@@ -73,7 +73,15 @@ EVENTS: tuple[tuple[str, str, str, str, str, str | None, dict[str, Any] | None],
     ("2026-11-05 15:00", "fraud", "card-scorer", "promote", "2", None, None),  # lead time 54 h
     ("2026-11-16 10:00", "fraud", "card-scorer", "register", "3", None, CARD),
     ("2026-11-17 10:00", "fraud", "card-scorer", "promote", "3", None, None),  # lead time 24 h
-    ("2026-11-18 08:00", "fraud", "card-scorer", "rollback", "2", "3", None),  # restored after 22 h
+    (
+        "2026-11-18 08:00",
+        "fraud",
+        "card-scorer",
+        "rollback",
+        "2",
+        "3",
+        None,
+    ),  # v3 red on 17 Nov (accuracy): restored after 22 h
     ("2026-11-20 10:00", "fraud", "card-scorer", "register", "4", None, CARD),
     ("2026-11-24 10:00", "fraud", "card-scorer", "promote", "4", None, None),  # lead time 96 h
     ("2026-10-28 12:00", "fraud", "chargeback-forecast", "register", "1", None, CARD_WITHOUT_LOCK_HASH),
@@ -143,6 +151,8 @@ def rows() -> dict[str, list[dict[str, Any]]]:
             k = (day - datetime.date(2026, 11, 1)).days
             if m.model == "chargeback-forecast":
                 metric, value, threshold = "rmse", 20.0 + 0.25 * k, 25.0  # crosses its threshold on 21 November
+            elif (m.model, day) == ("card-scorer", datetime.date(2026, 11, 17)):
+                metric, value, threshold = "accuracy", 0.86, 0.9  # v3's bad day: rolled back the next morning
             else:
                 metric, value, threshold = "accuracy", 0.93 - 0.001 * (k % 5), 0.9
             quality.append(
@@ -228,6 +238,7 @@ def _iam(when: str, project: str, member: str, expires: str | None) -> dict[str,
         "resource": {"type": "project", "labels": {"project_id": project}},
         "protopayload_auditlog": {
             "methodName": "SetIamPolicy",
+            "resourceName": f"projects/{project}",
             "servicedata_v1_iam": {"policyDelta": {"bindingDeltas": [delta]}},
         },
     }

@@ -28,7 +28,7 @@ AUDIT = (
 )
 ACTIVITY = (
     "timestamp TIMESTAMP, resource STRUCT(type VARCHAR, labels STRUCT(project_id VARCHAR)), "
-    'protopayload_auditlog STRUCT("methodName" VARCHAR, servicedata_v1_iam STRUCT("policyDelta" '
+    'protopayload_auditlog STRUCT("methodName" VARCHAR, "resourceName" VARCHAR, servicedata_v1_iam STRUCT("policyDelta" '
     'STRUCT("bindingDeltas" STRUCT(action VARCHAR, role VARCHAR, member VARCHAR, '
     "condition STRUCT(expression VARCHAR))[])))"
 )

@@ -38,7 +38,10 @@ def parse(text: str) -> Period:
     found = PERIOD.match(text)
     if not found or not 1 <= int(found.group(2)) <= 12:
         raise PeriodError(f"--period {text!r}: expected a calendar month as YYYY-MM (e.g. 2026-11)")
-    return month(int(found.group(1)), int(found.group(2)))
+    try:
+        return month(int(found.group(1)), int(found.group(2)))
+    except ValueError as exc:  # a year datetime cannot hold (0000, or 9999-12 whose end is in year 10000)
+        raise PeriodError(f"--period {text!r}: {exc}; expected a month between 0001-01 and 9999-11") from exc
 
 
 def previous_month(today: datetime.date) -> Period:

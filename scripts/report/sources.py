@@ -27,7 +27,7 @@ class ReportData:
     source: str  # "demo" or the governance dataset read
 
 
-def _for_team(sources: Sources, team: str | None) -> Sources:
+def for_team(sources: Sources, team: str | None) -> Sources:
     return sources if team is None else replace(sources, teams=tuple(t for t in sources.teams if t.team == team))
 
 
@@ -51,7 +51,7 @@ def demo(period: Period, team: str | None) -> ReportData:
     for group in queries.GROUPS:
         duck.query(queries.replace_period(group, sample.SOURCES, sample.MODELS), params)
     scorecard = duck.query(queries.scorecard_rows(sample.SOURCES, team), params)
-    trends = duck.query(queries.trends(_for_team(sample.SOURCES, team)), params)
+    trends = duck.query(queries.trends(for_team(sample.SOURCES, team)), params)
     models = tuple(m for m in sample.MODELS if team in (None, m.team))
     return ReportData(period, team, models, _plain(scorecard), _plain(trends), "demo")
 
@@ -71,7 +71,7 @@ def bigquery(client: Any, sources: Sources, models: Sequence[ModelRow], period: 
         return [dict(row.items()) for row in result]
 
     scorecard = run(queries.scorecard_rows(sources, team))
-    trends = run(queries.trends(_for_team(sources, team)))
+    trends = run(queries.trends(for_team(sources, team)))
     covered = tuple(m for m in models if team in (None, m.team))
     source = f"{sources.governance_project}.{sources.governance_dataset}"
     return ReportData(period, team, covered, _plain(scorecard), _plain(trends), source)
@@ -83,7 +83,7 @@ def _plain(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for row in rows:
         clean = dict(row)
         for key, value in clean.items():
-            if isinstance(value, datetime.datetime):
+            if isinstance(value, datetime.datetime) and key != "computed_at":  # a DATE column, not the stamp
                 clean[key] = value.date()
             elif isinstance(value, int) and not isinstance(value, bool):
                 clean[key] = float(value)

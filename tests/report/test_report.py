@@ -85,7 +85,7 @@ def test_demo_html_is_one_self_contained_page_with_every_section_chart_and_numbe
     assert row_after(page.cells, "Change failure rate") == ["20 %"]  # 1 rollback / 5 promotions
     assert row_after(page.cells, "Monitoring all green") == ["67 %"]  # chargeback-forecast's rmse is above 25
     # chargeback-forecast: 140,000 predictions a week, then 42,000 (6,000 a day from 23 November): -70 %.
-    assert row_after(page.cells, "chargeback-forecast", 4) == [
+    assert row_after(page.cells, "fraud/chargeback-forecast", 4) == [  # team/model on the platform page
         "chargeback reserve accuracy",
         "ana.lopez@acme.example",
         "42,000",

@@ -138,9 +138,46 @@ def test_delivery(duck):
     assert measures(rows, "lead_time_hours") == pytest.approx(
         {("ledger", "pay-scorer", None): 42.0, ("ledger", "refund-forecast", None): 24.0, (None, None, None): 24.0}
     )
-    assert measures(rows, "time_to_restore_hours") == pytest.approx(
+    # v2 served from 10 Nov 12:00 to the rollback on 11 Nov 12:00, however long it was failing.
+    assert measures(rows, "version_service_hours_before_rollback") == pytest.approx(
         {("ledger", "pay-scorer", None): 24.0, (None, None, None): 24.0}
     )
+    assert measures(rows, "time_to_restore_hours") == {}  # no monitoring row was red: no restore time
+
+
+def test_time_to_restore_starts_at_the_first_red_monitoring_day(duck):
+    _events(duck)
+    ts = datetime.datetime(2026, 12, 1)
+
+    def drift(day, psi):
+        row = dict(check_date=day, model="pay-scorer", feature="amount", psi=psi, threshold=0.2, computed_at=ts)
+        duck.insert("p.ledger_metadata.drift", [row])
+
+    drift(D(2026, 11, 9), 0.9)  # red before v2 was promoted: v1's problem, not this restore
+    drift(D(2026, 11, 10), 0.1)  # green on the day v2 was promoted
+    drift(D(2026, 11, 11), 0.5)  # red: from 11 Nov 00:00 to the rollback at 12:00
+    drift(D(2026, 11, 12), 0.7)  # after the rollback: not before it
+    rows = duck.run("delivery", MODELS)
+    assert measures(rows, "time_to_restore_hours") == pytest.approx(
+        {("ledger", "pay-scorer", None): 12.0, (None, None, None): 12.0}
+    )
+    assert measures(rows, "version_service_hours_before_rollback")[("ledger", "pay-scorer", None)] == 24.0
+
+
+def test_time_to_restore_starts_no_earlier_than_the_promotion(duck):
+    """A red day that began under the previous version counts from the rolled-back version's promotion."""
+    _events(duck)
+    row = dict(
+        check_date=D(2026, 11, 10),
+        model="pay-scorer",
+        feature="amount",
+        psi=0.5,
+        threshold=0.2,
+        computed_at=datetime.datetime(2026, 12, 1),
+    )
+    duck.insert("p.ledger_metadata.drift", [row])  # v2 was promoted at 12:00 that day
+    rows = duck.run("delivery", MODELS)
+    assert measures(rows, "time_to_restore_hours")[("ledger", "pay-scorer", None)] == pytest.approx(24.0)
 
 
 def test_delivery_without_promotions_has_no_rate(duck):
@@ -212,7 +249,7 @@ def _delta(action, member, expiry=None):
 
 
 def test_governance_access_grants_by_expiry(duck):
-    def change(when, project, *deltas, method="SetIamPolicy"):
+    def change(when, project, *deltas, method="SetIamPolicy", resource=None):
         duck.insert(
             f"p.g.{queries.ACTIVITY_TABLE}",
             [
@@ -221,6 +258,7 @@ def test_governance_access_grants_by_expiry(duck):
                     "resource": {"type": "project", "labels": {"project_id": project}},
                     "protopayload_auditlog": {
                         "methodName": method,
+                        "resourceName": resource or f"projects/{project}",
                         "servicedata_v1_iam": {"policyDelta": {"bindingDeltas": list(deltas)}},
                     },
                 }
@@ -242,6 +280,22 @@ def test_governance_access_grants_by_expiry(duck):
         _delta("ADD", "user:e@orbit.example", "2026-12-20T00:00:00Z"),
         method="google.iam.v1.IAMPolicy.SetIamPolicy",
     )
+    # The same member and role on a bucket: a grant of its own, not hidden by the project-level REMOVE.
+    bucket = "projects/_/buckets/orbit-ledger-data"
+    change(
+        "2026-11-10 09:00",
+        "orbit-ledger-prod",
+        _delta("ADD", "user:d@orbit.example", "2027-03-01T00:00:00Z"),
+        resource=bucket,
+    )
+    # A service account's policy: the IAM API spells the method SetIAMPolicy.
+    change(
+        "2026-11-14 09:00",
+        "orbit-reach-prod",
+        _delta("ADD", "user:h@orbit.example"),
+        method="google.iam.admin.v1.SetIAMPolicy",
+        resource="projects/orbit-reach-prod/serviceAccounts/scorer@orbit-reach-prod.iam.gserviceaccount.com",
+    )
     change("2026-11-12 09:00", "someone-else", _delta("ADD", "user:f@orbit.example"))  # not a platform project
     change("2026-12-02 09:00", "orbit-reach-prod", _delta("ADD", "user:g@orbit.example"))  # after the period
     rows = duck.run("governance", MODELS)
@@ -249,7 +303,9 @@ def test_governance_access_grants_by_expiry(duck):
         ("ledger", None, "no_expiry"): 1,
         ("ledger", None, "within_7_days"): 1,
         ("ledger", None, "expired"): 1,
+        ("ledger", None, "later"): 1,
         ("reach", None, "within_30_days"): 1,
+        ("reach", None, "no_expiry"): 1,
     }
 
 
@@ -271,6 +327,7 @@ MEASURES_CHECKED = (
     "change_failure_rate",
     "lead_time_hours",
     "time_to_restore_hours",
+    "version_service_hours_before_rollback",
     "predictions_week",
     "usage_change_week",
     "usage_falling",

@@ -15,12 +15,12 @@ history_kept AS (  -- prediction_history rows behind the period's usage (daily_u
 ),
 cards AS (
   SELECT c.team, c.model, m.owner,
-         (SELECT MAX(
+         (SELECT MAX(  -- card is JSON text (events.sql): a field the log table lacks is NULL, not an error
             IF(r.version_id IS NOT NULL, 1, 0)
-            + IF(COALESCE(ARRAY_LENGTH(r.card.training.data), 0) > 0, 1, 0)
-            + IF(r.card.training.code.commit IS NOT NULL, 1, 0)
-            + IF(r.card.training.dependencies.lock_sha256 IS NOT NULL, 1, 0)
-            + IF(r.card.prediction_code.commit IS NOT NULL, 1, 0))
+            + IF(JSON_QUERY(r.card, '$$.training.data[0]') IS NOT NULL, 1, 0)
+            + IF(JSON_VALUE(r.card, '$$.training.code.commit') IS NOT NULL, 1, 0)
+            + IF(JSON_VALUE(r.card, '$$.training.dependencies.lock_sha256') IS NOT NULL, 1, 0)
+            + IF(JSON_VALUE(r.card, '$$.prediction_code.commit') IS NOT NULL, 1, 0))
           FROM events AS r
           WHERE r.action = 'register' AND r.team = c.team AND r.model = c.model AND r.env = c.env
             AND r.version_id = c.version_id) AS card_items,
@@ -37,21 +37,28 @@ exceptions AS (  -- each suppression the gate saw in the period and that has not
   GROUP BY team, rule, resource
   HAVING MAX(recorded_at) >= TIMESTAMP(@period_start) AND MAX(expires) >= @period_end
 ),
-deltas AS (  -- IAM binding changes of the platform's projects (Admin Activity audit logs, SetIamPolicy)
-  SELECT pr.team, d.action, d.role, d.member, d.condition.expression AS expression, a.timestamp AS at
+deltas AS (  -- IAM binding changes on the platform's projects and their resources (Admin Activity audit logs)
+  -- methodName spells the verb by API: `SetIamPolicy` (Resource Manager), `google.iam.admin.v1.SetIAMPolicy`
+  -- (service accounts, https://cloud.google.com/iam/docs/audit-logging), `google.iam.v1.IAMPolicy.SetIamPolicy`:
+  -- matched case-insensitively. `condition` exists in the log table only once a conditional
+  -- binding changed, so it is read as JSON text (NULL while absent).
+  SELECT pr.team, a.protopayload_auditlog.resourceName AS resource, d.action, d.role, d.member,
+         JSON_VALUE(TO_JSON_STRING(d), '$$.condition.expression') AS expression, a.timestamp AS at
   FROM $activity AS a
   CROSS JOIN UNNEST(a.protopayload_auditlog.servicedata_v1_iam.policyDelta.bindingDeltas) AS d
   JOIN $projects AS pr ON pr.project = a.resource.labels.project_id
-  WHERE a.timestamp < TIMESTAMP(@period_end) AND ENDS_WITH(a.protopayload_auditlog.methodName, 'SetIamPolicy')
+  WHERE a.timestamp < TIMESTAMP(@period_end)
+    AND ENDS_WITH(LOWER(a.protopayload_auditlog.methodName), 'setiampolicy')
 ),
-grants AS (  -- bindings whose latest change is an ADD: held at the end of the period
+grants AS (  -- bindings (per resource) whose latest change is an ADD: held at the end of the period
   SELECT team, role, member,
          SAFE_CAST(
            REGEXP_EXTRACT(expression, r'request\.time < timestamp\("([^"]+)"\)') AS TIMESTAMP) AS expires
   FROM deltas AS d
   WHERE d.action = 'ADD'
     AND d.at = (SELECT MAX(l.at) FROM deltas AS l
-                WHERE l.team = d.team AND l.role = d.role AND l.member = d.member
+                WHERE l.team = d.team AND COALESCE(l.resource, '') = COALESCE(d.resource, '')
+                  AND l.role = d.role AND l.member = d.member
                   AND COALESCE(l.expression, '') = COALESCE(d.expression, ''))
 ),
 buckets AS (
