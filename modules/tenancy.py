@@ -79,7 +79,7 @@ class TeamTenancy(Construct):
         membership_location: str,
         ci_accounts: dict[str, str] | None = None,
     ):
-        """``ci_accounts``: CI kind (``applier``, ``planner``) -> service account email (none: no CI identities)."""
+        """``ci_accounts`` (default none: no CI identities): CI kind (``applier``, ``planner``) -> service account email."""
         super().__init__(scope, id)
         self.fleet_project = fleet_project
         self.namespace_name = names.scope_id(team)
