@@ -109,6 +109,16 @@ class GkeAutopilotCluster(Construct):
             # resource_container_cluster.go:2459 and :8571 at e03b7622).
             # No long-lived client certificates; Google Groups (members of gke-security-groups@) for RBAC.
             master_auth={"client_certificate_config": {"issue_client_certificate": False}},
+            # CI reaches the control plane through the DNS-based endpoint, authorized by IAM
+            # (container.clusters.connect, held by Kubernetes Engine Cluster Viewer and Cluster Admin per
+            # policies/iam/data) before Kubernetes RBAC: GitHub-hosted runners are outside the authorized
+            # networks of the IP endpoint. control_plane_endpoints_config.dns_endpoint_config.allow_external_traffic,
+            # "Controls whether user traffic is allowed over this endpoint" (provider 8.7.0; API field
+            # ControlPlaneEndpointsConfig.DNSEndpointConfig.allow_external_traffic,
+            # https://cloud.google.com/python/docs/reference/container/latest/google.cloud.container_v1beta1.types.ControlPlaneEndpointsConfig.DNSEndpointConfig;
+            # https://cloud.google.com/blog/products/containers-kubernetes/new-dns-based-endpoint-for-the-gke-control-plane).
+            # docs/gke-serving.md "How CI reaches the control plane".
+            control_plane_endpoints_config={"dns_endpoint_config": {"allow_external_traffic": True}},
             authenticator_groups_config={"security_group": names.gke_security_group(domain)},
             binary_authorization={"evaluation_mode": ENFORCE_PROJECT_POLICY},
             release_channel={"channel": gke.release_channel},

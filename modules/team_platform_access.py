@@ -46,6 +46,7 @@ class TeamPlatformAccess(Construct):
             fleet_project=platform.project,
             membership_id=platform.gke.membership_id,
             membership_location=platform.gke.membership_location,
+            ci_accounts=_ci_accounts(platform),
         )
         # The team project's agents: keys of the services its patterns declare, and the quality workflow's
         # (config/patterns.py; the grant must exist before the team stack creates CMEK resources, and the
@@ -118,6 +119,14 @@ class TeamPlatformAccess(Construct):
             scope=self,
             id="audit-sink-writer",
         )
+
+
+def _ci_accounts(platform) -> dict[str, str]:
+    """The CI applier's and planner's emails, when the platform has CI identities (modules/ci_identity.py)."""
+    ci = getattr(platform, "ci", None)
+    if ci is None or ci.applier is None:
+        return {}
+    return {"applier": ci.applier.email, "planner": ci.planner.email}
 
 
 def add_team_platform_access(platform_stack, config, env: str) -> dict[str, TeamPlatformAccess]:

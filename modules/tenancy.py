@@ -49,6 +49,21 @@ TENANCY_ROLES = {
 }
 
 
+# The CI identities' Kubernetes rights, limited to each team namespace by fleet team-scope RBAC (the fleet creates
+# a RoleBinding in the scope's namespace on every bound cluster), never a cluster-wide IAM role such as
+# roles/container.developer. role.predefined_role: "Possible values: [UNKNOWN, ADMIN, EDIT, VIEW]"
+# (google_gke_hub_scope_rbac_role_binding, provider 8.7.0), the Kubernetes default ClusterRoles admin, edit, view
+# (https://kubernetes.io/docs/reference/access-authn-authz/rbac/#user-facing-roles: edit "Allows read/write access
+# to most objects in a namespace. This role does not allow viewing or modifying roles or role bindings"; admin
+# additionally manages roles but "does not allow write access to resource quota or to the namespace itself").
+# The applier needs EDIT (the team stack writes service accounts, network policies, workloads, autoscalers,
+# budgets), the planner VIEW (plan reads; kubernetes_manifest reads at plan time). Reaching the API server
+# through the DNS endpoint also needs IAM container.clusters.connect on the cluster's project: the applier's
+# Kubernetes Engine Cluster Admin and the planner's Cluster Viewer there (config/data/ci_roles.yaml,
+# google_container_cluster) hold it, per Google's role listings (policies/iam/data).
+CI_RBAC_ROLES = {"applier": "EDIT", "planner": "VIEW"}
+
+
 class TeamTenancy(Construct):
     """Scope, namespace, membership binding, RBAC and scope IAM of one team (in the platform stack)."""
 
@@ -62,7 +77,9 @@ class TeamTenancy(Construct):
         fleet_project: str,
         membership_id: str,
         membership_location: str,
+        ci_accounts: dict[str, str] | None = None,
     ):
+        """``ci_accounts`` (default none: no CI identities): CI kind (``applier``, ``planner``) -> service account email."""
         super().__init__(scope, id)
         self.fleet_project = fleet_project
         self.namespace_name = names.scope_id(team)
@@ -112,6 +129,16 @@ class TeamTenancy(Construct):
             )
             ProjectIamMember(
                 self, f"{kind}-fleet-project", project=fleet_project, role=project_role, member=f"group:{group}"
+            )
+        for kind, email in (ci_accounts or {}).items():
+            GkeHubScopeRbacRoleBinding(
+                self,
+                f"ci-{kind}-rbac",
+                project=fleet_project,
+                scope_id=self.scope.scope_id,
+                scope_rbac_role_binding_id=f"{team}-ci-{kind}",
+                user=email,
+                role={"predefined_role": CI_RBAC_ROLES[kind]},
             )
 
 

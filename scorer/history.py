@@ -18,9 +18,21 @@ class HistoryWriteError(Exception):
 
 
 def row(
-    *, model: str, version: str, event: dict[str, Any], prediction: Any, latency_ms: float, now: datetime.datetime
+    *,
+    model: str,
+    version: str,
+    event: dict[str, Any],
+    prediction: Any,
+    latency_ms: float,
+    now: datetime.datetime,
+    pii_features: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
-    features = {k: v for k, v in event.items() if k not in EVENT_FIELDS}
+    """Features marked ``pii: true`` go to ``pii_features``, the column under the pii policy tag
+    (modules/metadata_tables.py; the quality SQL reads pii features from it, modules/quality/sql.py), never to
+    the untagged ``features`` column (issue 13 review, item 4)."""
+    inputs = {k: v for k, v in event.items() if k not in EVENT_FIELDS}
+    features = {k: v for k, v in inputs.items() if k not in pii_features}
+    pii = {k: v for k, v in inputs.items() if k in pii_features}
     label, value = _prediction(prediction)
     return {
         "prediction_time": now.isoformat(),
@@ -30,6 +42,7 @@ def row(
         "source": "scorer",
         "request_id": event.get("request_id"),
         "features": json.dumps(features, sort_keys=True),
+        "pii_features": json.dumps(pii, sort_keys=True) if pii else None,
         "predicted_label": label,
         "predicted_value": value,
         "latency_ms": latency_ms,

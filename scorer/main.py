@@ -26,6 +26,10 @@ def run(settings: Settings, subscriber, bigquery_client, metrics: ScorerMetrics,
         flow_control=pubsub_v1.types.FlowControl(max_messages=settings.max_outstanding_messages),
         await_callbacks_on_shutdown=True,
     )
+    # A StreamingPull that ends by itself (PermissionDenied while Workload Identity propagates, a deleted
+    # subscription) completes the future with its error: stop waiting then, and let result() raise it so the
+    # process exits non-zero and Kubernetes restarts the container (issue 13 review, item 5).
+    future.add_done_callback(lambda _: stop.set())
     stop.wait()
     future.cancel()
     future.result()
@@ -40,7 +44,11 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     with pubsub_v1.SubscriberClient() as subscriber:
-        run(settings, subscriber, bigquery.Client(), metrics, stop)
+        try:
+            run(settings, subscriber, bigquery.Client(), metrics, stop)
+        except Exception:
+            logging.getLogger("scorer").exception("the subscriber stopped")
+            raise SystemExit(1) from None
 
 
 if __name__ == "__main__":

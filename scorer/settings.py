@@ -16,6 +16,10 @@ class Settings:
     metrics_port: int = 9090
     max_outstanding_messages: int = 100
     model_timeout_seconds: float = 10.0
+    # PII_FEATURES: comma-separated names of the model's `pii: true` features (model.monitoring.features of the
+    # team file); they are written to the policy-tagged pii_features column. Default none. The Deployment's env
+    # is set by modules/serving/streaming.py (owned elsewhere; see docs/gke-serving.md "Scorer settings").
+    pii_features: frozenset[str] = frozenset()
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -33,4 +37,5 @@ class Settings:
             metrics_port=int(env.get("METRICS_PORT", "9090")),
             max_outstanding_messages=int(env.get("MAX_OUTSTANDING_MESSAGES", "100")),
             model_timeout_seconds=float(env.get("MODEL_TIMEOUT_SECONDS", "10")),
+            pii_features=frozenset(n.strip() for n in env.get("PII_FEATURES", "").split(",") if n.strip()),
         )

@@ -59,6 +59,7 @@ class Scorer:
                         prediction=prediction,
                         latency_ms=elapsed * 1000,
                         now=self.clock(),
+                        pii_features=self.settings.pii_features,
                     )
                 ],
             )

@@ -15,6 +15,7 @@ import pytest
 from config import names
 from config.errors import ConfigInvalid
 from config.loader import load_config
+from policies.iam import google_iam
 from tests.helpers import resources
 
 ASSEMBLY = next((Path(cdktn_provider_kubernetes.__file__).parent / "_jsii").glob("*.jsii.tgz"))
@@ -42,15 +43,54 @@ def test_team_stacks_pin_the_kubernetes_provider_the_bindings_were_made_for(org_
     (provider,) = stack["provider"]["kubernetes"]
     env = stack_name.rsplit("-", 1)[1]
     remote = f"data.terraform_remote_state.cross-stack-reference-input-platform-{env}.outputs."
+    # The DNS-based endpoint (reachable from GitHub-hosted runners, authorized by IAM), not the IP endpoint.
     assert re.fullmatch(
-        rf"https://\$\{{{re.escape(remote)}[^}}]*google_container_cluster[^}}]*endpoint\}}", provider["host"]
+        rf"https://\$\{{{re.escape(remote)}[^}}]*google_container_cluster[^}}]*"
+        r"control_plane_endpoints_config0dns_endpoint_config0endpoint\}",
+        provider["host"],
     )
-    assert re.fullmatch(
-        rf"\$\{{base64decode\({re.escape(remote)}[^)]*master_auth0cluster_ca_certificate\)\}}",
-        provider["cluster_ca_certificate"],
-    )
-    assert re.fullmatch(r"\$\{data\.google_client_config\.[^.]+\.access_token\}", provider["token"])
-    assert set(provider) == {"host", "cluster_ca_certificate", "token"}  # no kubeconfig, no static credentials
+    # A fresh token per connection from the GKE exec credential plugin, never a static access token.
+    assert provider["exec"] == [
+        {"api_version": "client.authentication.k8s.io/v1beta1", "command": "gke-gcloud-auth-plugin"}
+    ]
+    assert set(provider) == {"host", "exec"}  # no kubeconfig, no static credentials
+    assert "google_client_config" not in stack.get("data", {})
+
+
+def test_the_cluster_serves_its_dns_endpoint_to_ci_and_ci_may_connect(org_stacks):
+    """CI runners are outside the IP endpoint's authorized networks: the DNS endpoint admits external traffic, which
+    IAM container.clusters.connect authorizes; both CI roles on the cluster's project hold it (Google's role data)."""
+    platform = org_stacks["platform-prod"]
+    (cluster,) = platform["resource"]["google_container_cluster"].values()
+    assert cluster["control_plane_endpoints_config"] == {"dns_endpoint_config": {"allow_external_traffic": True}}
+    project = cluster["project"]
+    roles = {
+        m["member"].split("@")[0].rsplit("-", 1)[-1]: m["role"]
+        for m in platform["resource"]["google_project_iam_member"].values()
+        if m["project"] == project and m["role"].startswith("roles/container.")
+    }
+    assert roles, "no Kubernetes Engine role for CI on the cluster's project"
+    for role in roles.values():
+        assert "container.clusters.connect" in google_iam.data()["roles"][role]["permissions"]
+
+
+def test_ci_writes_only_inside_team_namespaces_through_fleet_scope_rbac(org_stacks, org_config):
+    """Namespace-scoped Kubernetes rights per team scope (the applier EDIT, the planner VIEW), no cluster-wide
+    Kubernetes IAM role (roles/container.developer / admin) for CI."""
+    platform = org_stacks["platform-prod"]
+    bindings = {
+        b["scope_rbac_role_binding_id"]: b
+        for b in platform["resource"]["google_gke_hub_scope_rbac_role_binding"].values()
+        if "-ci-" in b["scope_rbac_role_binding_id"]
+    }
+    teams = [t.name for t in org_config.teams if "prod" in t.environments]
+    assert set(bindings) == {f"{t}-ci-{k}" for t in teams for k in ("applier", "planner")}
+    for binding_id, binding in bindings.items():
+        kind = binding_id.rsplit("-", 1)[1]
+        assert binding["role"] == {"predefined_role": {"applier": "EDIT", "planner": "VIEW"}[kind]}
+        assert re.fullmatch(rf"\$\{{google_service_account\.ci_{kind}_[0-9A-F]+\.email\}}", binding["user"])
+    granted = {m["role"] for m in platform["resource"]["google_project_iam_member"].values()}
+    assert not granted & {"roles/container.developer", "roles/container.admin"}
 
 
 def test_pod_security_restricted_labels_come_with_the_fleet_namespace(org_stacks):
@@ -100,6 +140,33 @@ def test_every_namespace_denies_by_default_and_allows_only_dns_metadata_and_goog
     for name, spec in policies.items():
         if name.endswith("-scrape"):
             assert spec["policy_types"] == ["Ingress"] and spec["pod_selector"]["match_labels"]
+
+
+@pytest.mark.parametrize("stack_name", TEAM_STACKS)
+def test_google_api_egress_reaches_no_private_shared_or_reserved_address(org_stacks, stack_name):
+    """RFC 1918, RFC 6598 shared (100.64.0.0/10) and reserved (240.0.0.0/4) ranges, which VPCs and GKE pod or
+    service ranges may use, are excluded from the 443 allow; the Private Google Access VIPs stay reachable."""
+    import ipaddress
+
+    policies = {
+        c["metadata"]["name"]: c["spec"]
+        for c in resources(org_stacks[stack_name], "kubernetes_network_policy_v1").values()
+    }
+    blocks = [to["ip_block"] for rule in policies["allow-google-apis"]["egress"] for to in rule["to"]]
+
+    def allowed(address: str) -> bool:
+        ip = ipaddress.ip_address(address)
+        return any(
+            ip in ipaddress.ip_network(b["cidr"])
+            and not any(ip in ipaddress.ip_network(e) for e in b.get("except", []))
+            for b in blocks
+        )
+
+    for address in ("10.8.0.1", "172.20.0.1", "192.168.3.4", "100.64.0.10", "100.127.255.1", "240.0.0.1", "250.1.2.3"):
+        ip = ipaddress.ip_address(address)
+        assert ip.is_private or ip.is_reserved or ip in ipaddress.ip_network("100.64.0.0/10")
+        assert not allowed(address), address
+    assert allowed("199.36.153.8") and allowed("199.36.153.4")  # private. / restricted.googleapis.com VIPs
 
 
 def test_quota_and_container_defaults_come_from_the_team_file(org_copy):

@@ -48,10 +48,17 @@ KUBE_SYSTEM_LABELS = {"kubernetes.io/metadata.name": "kube-system"}
 # 169.254.169.254/32 on port 80 must be allowed, and on Dataplane V2 clusters to 169.254.169.252/32
 # on port 988 (https://cloud.google.com/kubernetes-engine/docs/how-to/workload-identity, "Restrictions").
 METADATA_SERVER = (("169.254.169.254/32", 80), ("169.254.169.252/32", 988))
-# Google APIs over HTTPS. The cluster's nodes are private (no external address), so egress that leaves
-# the VPC reaches only Google APIs through Private Google Access
-# (https://cloud.google.com/vpc/docs/private-google-access); in-cluster and RFC 1918 ranges stay denied.
-PRIVATE_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
+# Google APIs over HTTPS: 0.0.0.0/0:443 minus every non-public range a VPC, its pods or services may use.
+# The cluster's nodes are private (no external address), so egress that leaves the VPC reaches only Google APIs
+# through Private Google Access (https://cloud.google.com/vpc/docs/private-google-access) AS LONG AS no Cloud NAT
+# serves the cluster's subnet: with a NAT this allow reaches the whole internet on 443 (docs/gke-serving.md,
+# "Egress"; the stacks neither manage nor check NAT). Denied: RFC 1918, RFC 6598 shared address space
+# 100.64.0.0/10 and the reserved 240.0.0.0/4 (IANA IPv4 special-purpose registry,
+# https://www.iana.org/assignments/iana-ipv4-special-registry), which GKE clusters may use for pod and service
+# ranges (issue 13 review, item 8). Narrowing to the Private Google Access VIPs (private.googleapis.com
+# 199.36.153.8/30, restricted.googleapis.com 199.36.153.4/30) needs a private DNS zone mapping *.googleapis.com
+# to them, which the platform does not manage yet, so it is not done here.
+PRIVATE_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "240.0.0.0/4")
 
 
 def _selector(labels: dict[str, str]) -> dict:

@@ -113,6 +113,17 @@ def test_terraform_in_ci_meets_the_stacks_required_version(org_stacks):
     assert WORKFLOW["env"]["CHECKPOINT_DISABLE"] == "1"
 
 
+def test_ci_installs_the_credential_plugin_the_kubernetes_provider_runs_after_authenticating(org_stacks):
+    (provider,) = org_stacks["team-reach-prod"]["provider"]["kubernetes"]
+    (exec_block,) = provider["exec"]
+    for steps in (JOBS["plan"]["steps"], APPLY["runs"]["steps"]):
+        uses = [str(s.get("uses", "")) for s in steps]
+        (setup,) = steps_using(steps, "google-github-actions/setup-gcloud")
+        assert exec_block["command"] in setup["with"]["install_components"].split(",")
+        auth = next(i for i, u in enumerate(uses) if u.startswith("google-github-actions/auth"))
+        assert uses.index(setup["uses"]) > auth
+
+
 def test_the_stack_selection_the_apply_step_runs_lists_the_platform_first_with_its_project():
     run = [sys.executable, "-m", "scripts.cli", "stacks", "--config-dir", ORG_DIR, "--env", "prod"]
     names_out = subprocess.run([*run, "--with-dependencies"], cwd=REPO, capture_output=True, text=True, timeout=60)

@@ -196,7 +196,7 @@ def test_developers_with_edit_in_the_namespace_is_a_finding(org_config, docs):
 
     def widen(by_name):
         for conf in by_name["platform-prod"]["resource"][RBAC_TYPE].values():
-            if conf["group"] == "ledger-developers@orbit.example":
+            if conf.get("group") == "ledger-developers@orbit.example":
                 conf["role"] = {"predefined_role": "EDIT"}
 
     found = failures(org_config, fresh(prod, widen))
@@ -323,7 +323,12 @@ def test_the_planner_holds_no_write_beyond_the_documented_ones(org_config, docs)
     from config.ci_roles import reader_permissions
     from policies.iam import google_iam
 
-    held = {g.role for d in docs for g in stack_grants(org_config, d, d.env) if g.member == "ci:planner"}
+    held = {
+        g.role
+        for d in docs
+        for g in stack_grants(org_config, d, d.env)
+        if g.member == "ci:planner" and g.target != "namespace"  # Kubernetes RBAC: VIEW (test_gke_serving.py)
+    }
     assert held
     permissions: set[str] = set()
     for role in held:

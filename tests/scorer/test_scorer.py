@@ -4,6 +4,7 @@ row; a failing model call nacks until Pub/Sub dead-letters the event; metrics ar
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 import time
@@ -89,9 +90,21 @@ def env(monkeypatch):
     metrics = ScorerMetrics()
     stop = threading.Event()
     thread = threading.Thread(target=run, args=(settings, subscriber, bq_client, metrics, stop), daemon=True)
-    yield {"pubsub": pubsub, "bq": bq, "model": model, "metrics": metrics, "stop": stop, "thread": thread}
+    state = {
+        "pubsub": pubsub,
+        "bq": bq,
+        "model": model,
+        "metrics": metrics,
+        "stop": stop,
+        "thread": thread,
+        "settings": settings,
+        "subscriber": subscriber,
+        "bq_client": bq_client,
+    }
+    yield state
     stop.set()
-    thread.join(10)
+    if state["thread"].ident is not None:  # a test may run its own consumer instead
+        state["thread"].join(10)
     subscriber.close()
     pubsub.stop()
     bq.stop()
@@ -183,3 +196,54 @@ def test_shutdown_drains_the_event_in_flight_before_returning(env):
     assert [r["request_id"] for r in env["bq"].rows[TABLE]] == ["r-5"]
     _until(lambda: env["pubsub"].settled(SUBSCRIPTION), timeout=5)
     assert env["pubsub"].subscriptions[SUBSCRIPTION].acked
+
+
+def test_pii_features_go_to_the_policy_tagged_column_only(env):
+    """prediction_history keeps `pii: true` features in pii_features (the column under the pii policy tag,
+    modules/metadata_tables.py), never in the untagged features column."""
+    settings = dataclasses.replace(env["settings"], pii_features=frozenset({"device_type"}))
+    env["thread"] = threading.Thread(
+        target=run, args=(settings, env["subscriber"], env["bq_client"], env["metrics"], env["stop"]), daemon=True
+    )
+    env["thread"].start()
+    env["pubsub"].publish(TOPIC, _event("r-pii", pages=2))
+    _until(lambda: env["bq"].rows[TABLE] and env["pubsub"].settled(SUBSCRIPTION))
+    (row,) = env["bq"].rows[TABLE]
+    assert json.loads(row["features"]) == {"pages_viewed": 2}
+    assert json.loads(row["pii_features"]) == {"device_type": "mobile"}
+
+
+def test_pii_feature_names_come_from_the_environment():
+    base = {"SUBSCRIPTION": "s", "HISTORY_TABLE": "t", "MODEL_NAME": "m", "MODEL_VERSION": "1", "MODEL_URL": "u"}
+    assert Settings.from_env(base).pii_features == frozenset()
+    assert Settings.from_env({**base, "PII_FEATURES": "email, phone,"}).pii_features == {"email", "phone"}
+
+
+def test_a_subscriber_that_dies_ends_the_run_with_its_error():
+    """A StreamingPull that fails by itself (e.g. PERMISSION_DENIED) must end the process, not leave a zombie pod
+    whose metrics port still answers (issue 13 review, item 5)."""
+    from concurrent.futures import Future
+
+    from google.api_core.exceptions import PermissionDenied
+
+    future: Future = Future()
+
+    class Subscriber:
+        def subscribe(self, *args, **kwargs):
+            return future
+
+    settings = Settings(subscription="s", history_table="t", model_name="m", model_version="1", model_url="u")
+    outcome: list[BaseException] = []
+
+    def consume() -> None:
+        try:
+            run(settings, Subscriber(), None, ScorerMetrics(), threading.Event())
+        except BaseException as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=consume, daemon=True)
+    thread.start()
+    future.set_exception(PermissionDenied("caller does not have permission"))
+    thread.join(5)
+    assert not thread.is_alive(), "run() kept waiting after the subscriber died"
+    assert len(outcome) == 1 and isinstance(outcome[0], PermissionDenied)
