@@ -12,6 +12,7 @@ Two kinds of rule live in policies/checks/, one file each:
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,6 +117,14 @@ def set_standing_grants(grants: set[tuple[str, str, str, str, str]]) -> None:
 
 def standing_grants() -> set[tuple[str, str, str, str, str]]:
     return set(_STANDING_GRANTS)
+
+
+def scanned_path(scanned_file: str) -> Path:
+    """The real path of a file checkov scanned: it names files as "/" + their path relative to the working
+    directory ("/../../tmp/x/cdk.tf.json"), which only resolves by accident when the working directory is two
+    levels below a common root."""
+    candidate = Path(os.path.normpath(os.path.join(os.getcwd(), scanned_file.lstrip("/"))))
+    return candidate if candidate.exists() else Path(scanned_file)
 
 
 def where_in_file(scanned_file: str) -> Where:

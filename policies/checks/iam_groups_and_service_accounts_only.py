@@ -9,9 +9,8 @@ from __future__ import annotations
 import json
 import re
 from functools import cache
-from pathlib import Path
 
-from policies.rulebase import ResourceRule, attr, blocks, is_token, standing_grants, strings
+from policies.rulebase import ResourceRule, attr, blocks, is_token, scanned_path, standing_grants, strings
 
 ALLOWED_PREFIXES = ("group:", "serviceAccount:", "principal://", "principalSet://")
 CUSTOM_ROLE_REF = re.compile(r"^\$\{google_project_iam_custom_role\.([^.}]+)\.name\}$")
@@ -21,7 +20,7 @@ CUSTOM_ROLE_REF = re.compile(r"^\$\{google_project_iam_custom_role\.([^.}]+)\.na
 def _custom_roles(stack_file: str) -> dict[str, tuple[str, str]]:
     """Logical id -> (role_id, project) of the custom roles in one synthesized stack."""
     try:
-        doc = json.loads(Path(stack_file).read_text())
+        doc = json.loads(scanned_path(stack_file).read_text())
     except (OSError, ValueError):
         return {}
     roles = (doc.get("resource") or {}).get("google_project_iam_custom_role") or {}
