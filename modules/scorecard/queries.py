@@ -74,25 +74,10 @@ _TEAM_READS: dict[str, tuple[tuple[Column, ...], tuple[str, ...], str, str]] = {
         names.DATA_QUALITY_TABLE,
         "DATE_SUB(@period_end, INTERVAL 7 DAY)",
     ),
-    # The whole period, for the report's trend charts (trends.sql).
-    "model_quality_period": (
-        MODEL_QUALITY_COLUMNS,
-        ("evaluation_date", "model", "metric", "value", "threshold"),
-        names.MODEL_QUALITY_TABLE,
-        "@period_start",
-    ),
-    "drift_period": (
-        DRIFT_COLUMNS,
-        ("check_date", "model", "feature", "psi", "threshold"),
-        names.DRIFT_TABLE,
-        "@period_start",
-    ),
-    "data_quality_period": (
-        DATA_QUALITY_COLUMNS,
-        ("check_date", "model", "feature", "missing_ratio", "threshold"),
-        names.DATA_QUALITY_TABLE,
-        "@period_start",
-    ),
+}
+# The whole period, for the report's trend charts (trends.sql): the same reads from the period's start.
+_TEAM_READS |= {
+    f"{name}_period": (*_TEAM_READS[name][:3], "@period_start") for name in ("model_quality", "drift", "data_quality")
 }
 
 

@@ -19,19 +19,11 @@ from sqlglot import exp
 from modules.bigquery_tables import Column
 from modules.quality import tables
 from modules.quality.sql import Dataset, ModelSpec
+from scripts.report import demo_schema
 
 DS = Dataset("p", "d")
 # NUMERIC (Vertex's request_id) as BIGINT: DuckDB would print a DECIMAL's scale when cast to text.
-DUCK_TYPES = {
-    "STRING": "VARCHAR",
-    "FLOAT64": "DOUBLE",
-    "INT64": "BIGINT",
-    "JSON": "JSON",
-    "BOOL": "BOOLEAN",
-    "TIMESTAMP": "TIMESTAMP",
-    "DATE": "DATE",
-    "NUMERIC": "BIGINT",
-}
+DUCK_TYPES = {**demo_schema.DUCK_TYPES, "NUMERIC": "BIGINT"}
 # The table Vertex AI creates for request/response logging (not ours: its documented schema).
 VERTEX_REQUEST_LOG = (
     Column("endpoint", "STRING", ""),
