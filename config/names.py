@@ -320,3 +320,10 @@ PLATFORM_DASHBOARD_TITLE = "Platform — Model Operations Center"
 
 SCORECARD_ACCOUNT = "modelops-scorecard"  # runs the platform's scheduled scorecard workflow
 SCORECARD_WORKFLOW = "modelops-scorecard"
+
+
+# Pod Security Standards level of every team namespace (Pod Security Admission labels
+# pod-security.kubernetes.io/<MODE>: <LEVEL>, https://kubernetes.io/docs/concepts/security/pod-security-admission/);
+# the fleet puts them on the namespace (modules/tenancy.py), team stacks and the apply wait check them.
+POD_SECURITY_LEVEL = "restricted"
+POD_SECURITY_ENFORCE_LABEL = "pod-security.kubernetes.io/enforce"

@@ -16,10 +16,11 @@ from cdktn_provider_google.container_cluster import (
     ContainerCluster,
     ContainerClusterMasterAuthorizedNetworksConfigCidrBlocks,
 )
+from cdktn_provider_google.gke_hub_feature import GkeHubFeature
 from cdktn_provider_google.gke_hub_fleet import GkeHubFleet
 from constructs import Construct
 
-from config import names
+from config import kubernetes_rbac, names
 from config.model import Gke, PlatformEnv
 
 ENFORCE_PROJECT_POLICY = "PROJECT_SINGLETON_POLICY_ENFORCE"
@@ -60,6 +61,20 @@ class GkeAutopilotCluster(Construct):
                 # singleton policy the cluster enforces below (provider 8.x,
                 # google/services/gkehub2/resource_gke_hub_fleet.go:153 at e03b7622).
             },
+        )
+        # The CI identities' Kubernetes rights in team namespaces are custom ClusterRoles (config/kubernetes_rbac.py:
+        # `edit` cannot write ResourceQuota or LimitRange); fleet scope RBAC may bind a custom role only when this
+        # mandatory fleet feature allow-lists it (google_gke_hub_feature `allowed_custom_roles`, provider 8.7.0; on
+        # destroy the provider resets the list instead of deleting the feature, resource_gke_hub_feature.go:1250
+        # at e03b7622). The ClusterRoles themselves are made at bootstrap (docs/access.md).
+        self.rbac_actuation = GkeHubFeature(
+            self,
+            "rbac-actuation",
+            project=project,
+            name="rbacrolebindingactuation",
+            location="global",
+            spec={"rbacrolebindingactuation": {"allowed_custom_roles": kubernetes_rbac.role_names()}},
+            depends_on=[self.fleet],
         )
         self.binauthz_policy = BinaryAuthorizationPolicy(
             self,

@@ -47,6 +47,7 @@ class TeamPlatformAccess(Construct):
             membership_id=platform.gke.membership_id,
             membership_location=platform.gke.membership_location,
             ci_accounts=_ci_accounts(platform),
+            rbac_actuation=platform.gke.rbac_actuation,
         )
         # The team project's agents: keys of the services its patterns declare, and the quality workflow's
         # (config/patterns.py; the grant must exist before the team stack creates CMEK resources, and the

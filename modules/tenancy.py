@@ -17,6 +17,7 @@ the serving account in an incident anyway (policies/iam/contract.yaml, exception
 
 from __future__ import annotations
 
+from cdktn import ITerraformDependable
 from cdktn_provider_google.gke_hub_membership_binding import GkeHubMembershipBinding
 from cdktn_provider_google.gke_hub_namespace import GkeHubNamespace
 from cdktn_provider_google.gke_hub_scope import GkeHubScope
@@ -26,7 +27,7 @@ from cdktn_provider_google.project_iam_member import ProjectIamMember
 from cdktn_provider_google.service_account_iam_member import ServiceAccountIamMember
 from constructs import Construct
 
-from config import names
+from config import kubernetes_rbac, names
 from config.model import Groups
 from modules.service_accounts import WORKLOAD_IDENTITY_USER
 
@@ -40,7 +41,9 @@ from modules.service_accounts import WORKLOAD_IDENTITY_USER
 # "Pod Security Admission labels for namespaces": pod-security.kubernetes.io/<MODE>: <LEVEL>, MODE one of
 # enforce, audit, warn; LEVEL one of privileged, baseline, restricted). The fleet applies a scope's
 # namespace_labels to its namespace in every bound cluster (google_gke_hub_scope.namespace_labels, provider 8.7.0).
-POD_SECURITY_LABELS = {f"pod-security.kubernetes.io/{mode}": "restricted" for mode in ("enforce", "audit", "warn")}
+POD_SECURITY_LABELS = {
+    f"pod-security.kubernetes.io/{mode}": names.POD_SECURITY_LEVEL for mode in ("enforce", "audit", "warn")
+}
 
 TENANCY_ROLES = {
     "admins": ("ADMIN", "roles/gkehub.scopeAdmin", "roles/gkehub.gatewayEditor"),
@@ -51,17 +54,14 @@ TENANCY_ROLES = {
 
 # The CI identities' Kubernetes rights, limited to each team namespace by fleet team-scope RBAC (the fleet creates
 # a RoleBinding in the scope's namespace on every bound cluster), never a cluster-wide IAM role such as
-# roles/container.developer. role.predefined_role: "Possible values: [UNKNOWN, ADMIN, EDIT, VIEW]"
-# (google_gke_hub_scope_rbac_role_binding, provider 8.7.0), the Kubernetes default ClusterRoles admin, edit, view
-# (https://kubernetes.io/docs/reference/access-authn-authz/rbac/#user-facing-roles: edit "Allows read/write access
-# to most objects in a namespace. This role does not allow viewing or modifying roles or role bindings"; admin
-# additionally manages roles but "does not allow write access to resource quota or to the namespace itself").
-# The applier needs EDIT (the team stack writes service accounts, network policies, workloads, autoscalers,
-# budgets), the planner VIEW (plan reads; kubernetes_manifest reads at plan time). Reaching the API server
-# through the DNS endpoint also needs IAM container.clusters.connect on the cluster's project: the applier's
-# Kubernetes Engine Cluster Admin and the planner's Cluster Viewer there (config/data/ci_roles.yaml,
-# google_container_cluster) hold it, per Google's role listings (policies/iam/data).
-CI_RBAC_ROLES = {"applier": "EDIT", "planner": "VIEW"}
+# roles/container.developer. Not the predefined EDIT/VIEW (Kubernetes' edit/view ClusterRoles): edit cannot write
+# ResourceQuota or LimitRange, which the namespace baseline creates, and holds secrets and pods/exec, which CI
+# never needs. The bound ClusterRoles list exactly the objects the team stacks manage
+# (config/data/kubernetes_ci_roles.yaml); the gate checks every Kubernetes object of a team stack against them
+# (MLOPS_IAM_7, policies/iam/kubernetes_access.py). Reaching the API server through the DNS endpoint also needs IAM
+# container.clusters.connect on the cluster's project: the applier's Kubernetes Engine Cluster Admin and the
+# planner's Cluster Viewer there (config/data/ci_roles.yaml, google_container_cluster) hold it, per Google's role
+# listings (policies/iam/data).
 
 
 class TeamTenancy(Construct):
@@ -78,8 +78,11 @@ class TeamTenancy(Construct):
         membership_id: str,
         membership_location: str,
         ci_accounts: dict[str, str] | None = None,
+        rbac_actuation: ITerraformDependable | None = None,
     ):
-        """``ci_accounts`` (default none: no CI identities): CI kind (``applier``, ``planner``) -> service account email."""
+        """``ci_accounts`` (default none: no CI identities): CI kind (``applier``, ``planner``) -> service account
+        email; ``rbac_actuation``: the fleet feature that allow-lists their custom roles (a binding to a custom role
+        is refused before it)."""
         super().__init__(scope, id)
         self.fleet_project = fleet_project
         self.namespace_name = names.scope_id(team)
@@ -138,7 +141,8 @@ class TeamTenancy(Construct):
                 scope_id=self.scope.scope_id,
                 scope_rbac_role_binding_id=f"{team}-ci-{kind}",
                 user=email,
-                role={"predefined_role": CI_RBAC_ROLES[kind]},
+                role={"custom_role": kubernetes_rbac.role_name(kind)},
+                depends_on=[rbac_actuation] if rbac_actuation is not None else None,
             )
 
 

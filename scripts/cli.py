@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "scripts.commands.listing",
     "scripts.commands.access",
     "scripts.commands.report",
+    "scripts.commands.cluster",
 )
 
 app = typer.Typer(

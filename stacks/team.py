@@ -16,6 +16,7 @@ from modules.governance import AuditSinkToDataset, DataAccessAuditLogs
 from modules.kms import ProjectServiceAgents
 from modules.kubernetes.cluster_access import ClusterAccess
 from modules.kubernetes.namespace_baseline import NamespaceBaseline
+from modules.kubernetes.namespace_ready import NamespaceReady
 from modules.metadata_dataset import CmekDataset
 from modules.metadata_tables import team_tables
 from modules.notification_channels import NotificationChannels
@@ -77,6 +78,14 @@ class TeamStack(ModelOpsStack):
             serving_account_name=self.service_accounts.accounts["serving"].name,
         )
         self.cluster_access = ClusterAccess(self, "cluster-access", cluster=platform.cluster)
+        self.namespace_ready = NamespaceReady(
+            self,
+            "namespace-ready",
+            namespace=names.scope_id(team.name),
+            enforce=names.POD_SECURITY_LEVEL,
+            platform_stack=names.platform_stack(env),
+        )
+        self.namespace_ready.depend_all_on_it(self)
         self.namespace = NamespaceBaseline(
             self,
             "namespace",

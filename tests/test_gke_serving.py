@@ -12,7 +12,7 @@ from pathlib import Path
 import cdktn_provider_kubernetes
 import pytest
 
-from config import names
+from config import kubernetes_rbac, names
 from config.errors import ConfigInvalid
 from config.loader import load_config
 from policies.iam import google_iam
@@ -71,12 +71,15 @@ def test_the_cluster_serves_its_dns_endpoint_to_ci_and_ci_may_connect(org_stacks
     }
     assert roles, "no Kubernetes Engine role for CI on the cluster's project"
     for role in roles.values():
-        assert "container.clusters.connect" in google_iam.data()["roles"][role]["permissions"]
+        # connect: the DNS endpoint; get: `modelops wait-namespaces` reads the endpoint (clusters.get)
+        assert {"container.clusters.connect", "container.clusters.get"} <= set(
+            google_iam.data()["roles"][role]["permissions"]
+        )
 
 
 def test_ci_writes_only_inside_team_namespaces_through_fleet_scope_rbac(org_stacks, org_config):
-    """Namespace-scoped Kubernetes rights per team scope (the applier EDIT, the planner VIEW), no cluster-wide
-    Kubernetes IAM role (roles/container.developer / admin) for CI."""
+    """Namespace-scoped Kubernetes rights per team scope (custom ClusterRoles the fleet feature allow-lists), no
+    cluster-wide Kubernetes IAM role (roles/container.developer / admin) for CI."""
     platform = org_stacks["platform-prod"]
     bindings = {
         b["scope_rbac_role_binding_id"]: b
@@ -85,12 +88,61 @@ def test_ci_writes_only_inside_team_namespaces_through_fleet_scope_rbac(org_stac
     }
     teams = [t.name for t in org_config.teams if "prod" in t.environments]
     assert set(bindings) == {f"{t}-ci-{k}" for t in teams for k in ("applier", "planner")}
+    (feature_id, feature), *others = platform["resource"]["google_gke_hub_feature"].items()
+    assert not others and feature["name"] == "rbacrolebindingactuation" and feature["location"] == "global"
+    allowed = feature["spec"]["rbacrolebindingactuation"]["allowed_custom_roles"]
     for binding_id, binding in bindings.items():
         kind = binding_id.rsplit("-", 1)[1]
-        assert binding["role"] == {"predefined_role": {"applier": "EDIT", "planner": "VIEW"}[kind]}
+        assert binding["role"] == {"custom_role": kubernetes_rbac.role_name(kind)}
+        # "The custom role format must be allowlisted in the rbacrolebindingactuation feature" (provider 8.7.0)
+        assert binding["role"]["custom_role"] in allowed
+        assert f"google_gke_hub_feature.{feature_id}" in binding["depends_on"]
+        # RFC 1123 label: lower-case alphanumerics and '-', at most 63 characters
+        assert re.fullmatch(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?", binding["role"]["custom_role"])
         assert re.fullmatch(rf"\$\{{google_service_account\.ci_{kind}_[0-9A-F]+\.email\}}", binding["user"])
     granted = {m["role"] for m in platform["resource"]["google_project_iam_member"].values()}
     assert not granted & {"roles/container.developer", "roles/container.admin"}
+
+
+def test_the_ci_cluster_roles_are_least_privilege():
+    """Exactly the objects the team stacks manage: no secrets, no pods or their exec/attach/proxy, no RBAC, no
+    wildcard; the planner never writes."""
+    roles = {r["metadata"]["name"]: r for r in kubernetes_rbac.cluster_roles()}
+    assert set(roles) == set(kubernetes_rbac.role_names())
+    for name, role in roles.items():
+        assert role["apiVersion"] == "rbac.authorization.k8s.io/v1" and role["kind"] == "ClusterRole"
+        for rule in role["rules"]:
+            assert "*" not in rule["apiGroups"] + rule["resources"] + rule["verbs"], name
+            assert not {"secrets", "pods", "pods/exec", "roles", "rolebindings"} & set(rule["resources"]), name
+            assert "rbac.authorization.k8s.io" not in rule["apiGroups"], name
+    planner = roles[kubernetes_rbac.role_name("planner")]
+    assert {v for r in planner["rules"] for v in r["verbs"]} <= {"get", "list", "watch"}
+    applier = roles[kubernetes_rbac.role_name("applier")]
+    # what Kubernetes' own edit role cannot do (system:aggregate-to-edit lists neither, kubernetes/kubernetes@025f2834
+    # plugin/pkg/auth/authorizer/rbac/bootstrappolicy/testdata/cluster-roles.yaml), the reason for a custom role
+    for resource in ("resourcequotas", "limitranges"):
+        assert kubernetes_rbac.allows(applier, kubernetes_rbac.ApiObject("", resource), "create")
+    # the namespace itself is only read (the fleet owns it)
+    namespaces = kubernetes_rbac.ApiObject("", "namespaces")
+    assert kubernetes_rbac.allows(applier, namespaces, "get")
+    assert not any(kubernetes_rbac.allows(applier, namespaces, v) for v in ("create", "update", "patch", "delete"))
+
+
+@pytest.mark.parametrize("stack_name", TEAM_STACKS)
+def test_every_kubernetes_object_waits_for_the_fleets_labelled_namespace(org_stacks, stack_name):
+    stack = org_stacks[stack_name]
+    ((read_id, read),) = stack["data"]["kubernetes_namespace_v1"].items()
+    assert read["metadata"] == [{"name": stack_name.split("-")[1]}]
+    (post,) = read["lifecycle"]["postcondition"]
+    assert post["condition"] == (
+        '${try(self.metadata[0].labels["pod-security.kubernetes.io/enforce"], "") == "restricted"}'
+    )
+    assert "platform-" in post["error_message"] and "wait-namespaces" in post["error_message"]
+    address = f"data.kubernetes_namespace_v1.{read_id}"
+    objects = [(t, c) for t, items in stack["resource"].items() if t.startswith("kubernetes_") for c in items.values()]
+    assert objects
+    for tf_type, conf in objects:
+        assert address in conf.get("depends_on", []), tf_type
 
 
 def test_pod_security_restricted_labels_come_with_the_fleet_namespace(org_stacks):

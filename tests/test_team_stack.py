@@ -48,18 +48,18 @@ def test_rbac_bindings_give_only_admins_a_role_that_can_run_pods(org_stacks):
     """EDIT creates pods, and a pod may run as <team>-serving (the serving account): developers get VIEW."""
     bindings = resources(org_stacks["platform-dev"], "google_gke_hub_scope_rbac_role_binding")
     got = {
-        b.get("group", p.rsplit("/", 1)[1]): b["role"]["predefined_role"]
+        b.get("group", p.rsplit("/", 1)[1]): b["role"].get("predefined_role") or b["role"]["custom_role"]
         for p, b in bindings.items()
         if p.startswith("team-ledger/")
     }
-    # The CI applier writes the namespace's workloads (EDIT; the scorer Deployment runs as <team>-serving by
-    # design, modules/tenancy.py CI_RBAC_ROLES); the planner only reads.
+    # The CI applier writes the namespace's objects (its custom role lists them; the scorer Deployment runs as
+    # <team>-serving by design, config/data/kubernetes_ci_roles.yaml); the planner only reads.
     assert got == {
         "ledger-admins@orbit.example": "ADMIN",
         "ledger-developers@orbit.example": "VIEW",
         "ledger-viewers@orbit.example": "VIEW",
-        "ci-applier-rbac": "EDIT",
-        "ci-planner-rbac": "VIEW",
+        "ci-applier-rbac": "modelops-ci-namespace-applier",
+        "ci-planner-rbac": "modelops-ci-namespace-planner",
     }
 
 

@@ -58,6 +58,13 @@ class StackDoc:
             for logical_id, conf in items.items():
                 yield Resource(tf_type, logical_id, conf, self.name)
 
+    def resources_and_data(self) -> Iterator[Resource]:
+        """Every resource, then every data source as ``data.<type>``."""
+        yield from self.resources()
+        for tf_type, items in (self.doc.get("data") or {}).items():
+            for logical_id, conf in items.items():
+                yield Resource("data." + tf_type, logical_id, conf, self.name)
+
     def resource(self, address: str) -> Resource | None:
         """By ``type.name``, or by ``resource.name`` as checkov reports Python-check results on terraform_json."""
         if not self._index:

@@ -40,7 +40,7 @@ from config.model import DEFAULT_PRODUCTION_NAMES, GITHUB_ISSUER, Config, Team
 from config.patterns import DatasetWrite
 from policies.engine.stackset import Resource, StackDoc
 from policies.iam import calls as rest_calls
-from policies.iam import google_iam
+from policies.iam import google_iam, kubernetes_access
 from policies.iam.grants import Grant, Resolver, custom_roles, stack_grants
 
 CONTRACT_FILE = google_iam.CONTRACT_FILE
@@ -329,7 +329,18 @@ def _evaluate_env(config: Config, env: str, env_stacks: list[StackDoc]) -> list[
     out += _call_verdicts(config, env, env_stacks)
     if platform is not None:
         out += _ci_verdicts(config, env, env_stacks, platform, grants)
+    out += _kubernetes_verdicts(env_stacks)
     return out
+
+
+def _kubernetes_verdicts(env_stacks: list[StackDoc]) -> list[Verdict]:
+    """Every Kubernetes object of a team stack is one the CI identities' namespace roles cover."""
+    return [
+        Verdict(stack.name, r.address, r.construct_path, not missing, "; ".join(missing))
+        for stack in env_stacks
+        if stack.team
+        for r, missing in kubernetes_access.problems(stack)
+    ]
 
 
 def _custom_role_verdicts(env_stacks: list[StackDoc]) -> list[Verdict]:
@@ -412,7 +423,7 @@ def _ci_types(config: Config, env: str, env_stacks: list[StackDoc]) -> dict[str,
     run, what its team file declares)."""
     types: dict[str, set[str]] = defaultdict(set)
     for stack in env_stacks:
-        elements = [(r.type, r.conf) for r in _resources_and_data(stack)]
+        elements = [(r.type, r.conf) for r in stack.resources_and_data()]
         for project, found in types_by_project(elements, stack.project).items():
             types[project] |= found
     for team in config.teams:
@@ -499,7 +510,7 @@ def _ci_verdicts(
     # for it are unknown.
     unknown = unknown_types(set().union(*types.values()))
     for stack in env_stacks:
-        for r in _resources_and_data(stack):
+        for r in stack.resources_and_data():
             if r.type in unknown:
                 out.append(
                     Verdict(
@@ -601,13 +612,6 @@ def _iam_admin_condition_problems(platform: StackDoc, g: Grant, granted: set[str
 def _grant_project(platform: StackDoc, g: Grant) -> str:
     resource = platform.resource(g.address)
     return str(resource.conf.get("project") or "") if resource else ""
-
-
-def _resources_and_data(stack: StackDoc) -> Iterator[Resource]:
-    yield from stack.resources()
-    for tf_type, items in (stack.doc.get("data") or {}).items():
-        for lid, conf in items.items():
-            yield Resource("data." + tf_type, lid, conf, stack.name)
 
 
 def deny_to_iam(permission: str) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from config import kubernetes_rbac
 from config.model import Config
 
 
@@ -86,6 +87,9 @@ def pam_onboarding(project: str, agent: Mapping[str, Any]) -> list[str]:
     ]
 
 
+CLUSTER_ROLES_FILE = "modelops-ci-cluster-roles.yaml"
+
+
 def bootstrap_commands(config: Config, stacks: Mapping[str, dict]) -> list[str]:
     """Per environment: the service agents, the state bucket, the CI reader role and every CI grant the platform
     stack declares on each project (read from the synthesized platform stack, conditions included), and the
@@ -154,8 +158,17 @@ def bootstrap_commands(config: Config, stacks: Mapping[str, dict]) -> list[str]:
                 f"--attachment-point=cloudresourcemanager.googleapis.com/projects/{project} --kind=denypolicies "
                 f"--policy-file=ci-applier-deny-{env}.json"
             )
+        commands += [
+            "# cluster: the CI identities' namespace roles (a cluster administrator; config/data/kubernetes_ci_roles.yaml)",
+            f"gcloud container clusters get-credentials {config.platform.gke.cluster_name} "
+            f"--location={config.platform.region} --project={penv.project_id} --dns-endpoint",
+            f"kubectl apply -f {CLUSTER_ROLES_FILE}",
+        ]
         commands += ["```", "", f"`ci-applier-deny-{env}.json`:", "", "```json"]
         commands += [json.dumps(deny_policy(config, env), indent=2), "```", ""]
+    if config.platform.environments:
+        commands += [f"`{CLUSTER_ROLES_FILE}` (every environment):", "", "```yaml", kubernetes_rbac.manifest_yaml()]
+        commands += ["```", ""]
     return commands
 
 

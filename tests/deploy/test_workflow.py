@@ -56,7 +56,6 @@ def test_apply_runs_dev_then_a_visible_prod_plan_then_prod_behind_its_environmen
     target = steps["target"]["run"]
     # the baseline is the last successful apply, so a failed or dropped run's changes are not skipped
     assert '--changed-from "$tag"' in target and "--with-dependencies" in target and '--removed-since "$tag"' in target
-    assert "npx cdktn deploy $STACKS --auto-approve" in steps["cdktn deploy (platform first, then teams)"]["run"]
     assert "GITHUB_STEP_SUMMARY" in steps["cdktn diff (into the job summary)"]["run"]
     assert 'git push --force origin "refs/tags/$TAG"' in steps["Move the baseline to what was applied"]["run"]
 
@@ -151,3 +150,39 @@ def test_plan_summary_reports_each_stack_destroys_first_and_fails_on_a_failed_pl
     assert plan_summary_main([str(tmp_path)]) == 1
     assert "| `team-c-dev` | plan failed: Error: Unable to find remote state |" in capsys.readouterr().out
     assert "(none)" in render([])
+
+
+DEPLOY_STEP = "cdktn deploy (platform first, wait for the fleet's namespaces, then teams)"
+
+
+def _run_deploy_step(tmp_path, stacks: str) -> list[str]:
+    """Run the apply action's deploy script with `npx` and `modelops` stubs that log their arguments."""
+    import os
+    import subprocess
+
+    steps = {s.get("name") or s.get("id") or s.get("uses"): s for s in APPLY["runs"]["steps"]}
+    script = steps[DEPLOY_STEP]["run"]
+    bin_dir = tmp_path / ".venv" / "bin"
+    bin_dir.mkdir(parents=True)
+    log = tmp_path / "calls.log"
+    for tool in ("npx", "modelops"):
+        stub = bin_dir / tool
+        stub.write_text(f'#!/bin/sh\necho "{tool} $*" >> "{log}"\n')
+        stub.chmod(0o755)
+    (tmp_path / "infra").mkdir()
+    env = {**os.environ, "STACKS": stacks, "DEPLOY_ENV": "dev", "PATH": f"{bin_dir}:{os.environ['PATH']}"}
+    subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=tmp_path, env=env, check=True)
+    return log.read_text().splitlines() if log.exists() else []
+
+
+def test_apply_deploys_the_platform_then_waits_for_the_fleets_namespaces_then_the_teams(tmp_path):
+    calls = _run_deploy_step(tmp_path, "platform-dev team-ledger-dev team-reach-dev ")
+    assert calls == [
+        "npx cdktn deploy platform-dev --auto-approve",
+        "modelops wait-namespaces --config-dir . --env dev --timeout 900",
+        "npx cdktn deploy team-ledger-dev team-reach-dev --auto-approve --ignore-missing-stack-dependencies",
+    ]
+
+
+def test_apply_of_the_platform_alone_does_not_wait(tmp_path):
+    assert _run_deploy_step(tmp_path, "platform-dev") == ["npx cdktn deploy platform-dev --auto-approve"]

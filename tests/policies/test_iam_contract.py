@@ -419,3 +419,52 @@ def test_bootstrap_onboards_pam_on_every_team_project_that_offers_entitlements(o
                 assert len(order) == 2 and lines[order[0]] == enable, (team.name, project)
                 assert any(line.startswith(f"gcloud pam check-onboarding-status --project={project} ") for line in mine)
     assert checked
+
+
+def _kubernetes_failures(org_config, stacks):
+    return [v for v in failures(org_config, stacks) if v.address.startswith(("kubernetes_", "data.kubernetes_"))]
+
+
+def test_every_kubernetes_object_of_the_example_is_within_the_ci_namespace_roles(org_config, docs):
+    checked = [
+        v
+        for v in contract.evaluate(org_config, docs)
+        if v.address.startswith(("kubernetes_", "data.kubernetes_namespace_v1"))
+    ]
+    assert {v.address.split(".")[0] for v in checked} >= {
+        "kubernetes_resource_quota_v1",
+        "kubernetes_limit_range_v1",
+        "kubernetes_deployment_v1",
+        "kubernetes_manifest",
+        "data",
+    }
+    assert all(v.passed for v in checked)
+
+
+def test_a_kubernetes_object_the_ci_roles_do_not_cover_is_a_finding(org_config, docs):
+    """A Secret (outside the roles by design) and a manifest of an unlisted kind: the apply would get a 403."""
+
+    def add(stacks):
+        res = stacks["team-ledger-dev"]["resource"]
+        res["kubernetes_secret_v1"] = {"leak": {"metadata": [{"name": "x", "namespace": "ledger"}]}}
+        res.setdefault("kubernetes_manifest", {})["cron"] = {
+            "manifest": {"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "x"}}
+        }
+
+    found = {v.address: v.message for v in _kubernetes_failures(org_config, fresh(docs, add))}
+    assert "do not cover kubernetes_secret_v1" in found["kubernetes_secret_v1.leak"]
+    assert "do not cover a CronJob manifest" in found["kubernetes_manifest.cron"]
+
+
+def test_a_verb_missing_from_the_applier_role_is_a_finding(org_config, docs, monkeypatch):
+    """The check reads the ClusterRoles the bootstrap applies: an applier role one verb short fails every object."""
+    from config import kubernetes_rbac
+
+    roles = copy.deepcopy(kubernetes_rbac.cluster_roles())
+    applier = next(r for r in roles if r["metadata"]["name"] == kubernetes_rbac.role_name("applier"))
+    for rule in applier["rules"]:
+        rule["verbs"] = [v for v in rule["verbs"] if v != "delete"]
+    monkeypatch.setattr(kubernetes_rbac, "cluster_roles", lambda: roles)
+    messages = [v.message for v in _kubernetes_failures(org_config, docs)]
+    writable = [m for m in messages if "namespaces" not in m]
+    assert writable and all("modelops-ci-namespace-applier (applier) lacks delete" in m for m in writable)

@@ -1,0 +1,184 @@
+"""`modelops wait-namespaces` against a loopback server that answers the Container API's clusters.get and the
+Kubernetes API's namespace read the way their references describe (lifecycle/namespaces.py cites them): the
+cluster resource carries controlPlaneEndpointsConfig.dnsEndpointConfig.endpoint; a namespace read answers 404
+before the fleet created it, 403 before its RoleBinding exists, 200 with metadata.labels after."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from config.loader import load_config
+from lifecycle.namespaces import WaitError, wait_for_namespaces
+from tests.helpers import ORG, ORG_DIR
+from tests.test_cli import run
+
+ORG_TEAMS = ("ledger", "reach", "scout")  # every fixture team has a dev environment
+
+
+class FakeCluster:
+    """Per namespace, the answers its reads get in turn (the last one repeats)."""
+
+    def __init__(self, answers: dict[str, list[tuple[int, dict | None]]], cluster_status: int = 200):
+        self.answers = answers
+        self.cluster_status = cluster_status
+        self.reads: list[str] = []
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                fake.reads.append(self.path)
+                if "/clusters/" in self.path:
+                    body = {"name": self.path.rsplit("/", 1)[1]}
+                    body["controlPlaneEndpointsConfig"] = {
+                        "dnsEndpointConfig": {"endpoint": "gke-1.europe-west4.gke.goog"}
+                    }
+                    return self._send(fake.cluster_status, body)
+                if self.path.startswith("/api/v1/namespaces/"):
+                    name = self.path.rsplit("/", 1)[1]
+                    queue = fake.answers.get(name, [(404, None)])
+                    status, labels = queue.pop(0) if len(queue) > 1 else queue[0]
+                    body = (
+                        {"kind": "Namespace", "metadata": {"name": name, "labels": labels}}
+                        if status == 200
+                        else {
+                            "kind": "Status",
+                            "code": status,
+                        }
+                    )
+                    return self._send(status, body)
+                return self._send(404, {})
+
+            def _send(self, status, body):
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+
+
+READY = (200, {"team": "x", "pod-security.kubernetes.io/enforce": "restricted"})
+
+
+@pytest.fixture
+def session():
+    from google.auth.credentials import AnonymousCredentials
+    from google.auth.transport.requests import AuthorizedSession
+
+    return AuthorizedSession(AnonymousCredentials())
+
+
+def _wait(session, fake, timeout=60.0):
+    now = [0.0]
+
+    def sleep(seconds):
+        now[0] += seconds
+
+    return wait_for_namespaces(
+        session,
+        load_config(ORG),
+        "dev",
+        timeout=timeout,
+        interval=10,
+        container_api=fake.url,
+        kubernetes_api=fake.url,
+        clock=lambda: now[0],
+        sleep=sleep,
+    )
+
+
+def test_waits_through_not_created_and_not_yet_bound_until_labelled(session):
+    fake = FakeCluster(
+        {
+            "ledger": [(404, None), (403, None), (200, {"team": "ledger"}), READY],
+            "reach": [READY],
+            "scout": [(403, None), READY],
+        }
+    )
+    try:
+        result = _wait(session, fake)
+    finally:
+        fake.close()
+    assert result.ready and result.endpoint == "gke-1.europe-west4.gke.goog"
+    assert result.seconds == 30  # four rounds of reads, 10 s apart
+    assert fake.reads[0] == "/v1/projects/orbit-mlops-dev/locations/europe-west4/clusters/orbit-mlops-gke"
+    # a ready namespace is not read again
+    assert [r for r in fake.reads if r.endswith("/reach")] == ["/api/v1/namespaces/reach"]
+
+
+def test_gives_up_after_the_timeout_and_says_which_namespace_and_why(session):
+    fake = FakeCluster({"ledger": [READY], "reach": [READY], "scout": [(200, {"team": "scout"})]})
+    try:
+        result = _wait(session, fake, timeout=25)
+    finally:
+        fake.close()
+    assert not result.ready and result.seconds == 25
+    (scout,) = [n for n in result.namespaces if not n.ready]
+    assert scout.namespace == "scout" and "enforce label is None" in scout.last
+
+
+def test_an_answer_waiting_cannot_fix_stops_the_wait(session):
+    fake = FakeCluster({"ledger": [(500, None)]})
+    try:
+        with pytest.raises(WaitError, match="namespace ledger: HTTP 500"):
+            _wait(session, fake)
+    finally:
+        fake.close()
+    fake = FakeCluster({}, cluster_status=403)
+    try:
+        with pytest.raises(WaitError, match=r"clusters\.get .*HTTP 403"):
+            _wait(session, fake)
+    finally:
+        fake.close()
+
+
+def test_cli_waits_and_reports_as_json():
+    fake = FakeCluster({name: [READY] for name in ORG_TEAMS})
+    try:
+        result = run(
+            "wait-namespaces", "--config-dir", ORG_DIR, "--env", "dev", "--emulator", fake.url, "--output", "json"
+        )
+    finally:
+        fake.close()
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["ready"] and {n["namespace"] for n in doc["namespaces"]} == set(ORG_TEAMS)
+
+
+def test_cli_exits_1_when_not_ready_and_2_on_bad_input():
+    fake = FakeCluster({})
+    try:
+        slow = run(
+            "wait-namespaces",
+            "--config-dir",
+            ORG_DIR,
+            "--env",
+            "dev",
+            "--emulator",
+            fake.url,
+            "--timeout",
+            "0.2",
+            "--interval",
+            "0.1",
+        )
+    finally:
+        fake.close()
+    assert slow.returncode == 1 and "NOT ready" in slow.stdout and "ledger: HTTP 404 (not created yet)" in slow.stdout
+    bad = run("wait-namespaces", "--config-dir", ORG_DIR, "--env", "nope", "--emulator", "http://10.0.0.1:80")
+    assert bad.returncode == 2
+    assert "--env nope: no such environment" in bad.stderr and "only a loopback address" in bad.stderr
+    assert "Traceback" not in bad.stderr
