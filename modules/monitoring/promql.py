@@ -9,7 +9,9 @@ Metric contract of a model container with `serving.runtime: gke` (docs/gke-servi
 Prometheus names as exposed on the `metrics` port:
 - ``modelops_requests_total{code}``: counter of prediction requests answered, by HTTP status code;
 - ``modelops_request_duration_seconds``: histogram of request handling time (``_bucket{le}``, ``_sum``, ``_count``).
-The streaming scorer's own series are named in scorer/metrics.py (a test checks these names against it).
+The streaming scorer's own series are named in scorer/metrics.py (a test checks these names against it). Every
+series and label a query here may use is in metric_catalogue/promql.yaml, which the gate checks every synthesized
+PromQL query against (MLOPS_MON_8).
 Replicas: kube-state-metrics' ``kube_deployment_status_replicas{namespace, deployment}`` (Gauge, STABLE,
 https://github.com/kubernetes/kube-state-metrics/blob/main/docs/metrics/workload/deployment-metrics.md); GKE's
 managed package writes kube state metrics for Deployments and HorizontalPodAutoscalers under the open-source names,
