@@ -122,6 +122,7 @@ BAD_INPUT = {
         ORG_DIR,
     ),
     "report": ("report", "--demo", "--period", "2026-13", "--out", "unused-report-dir"),
+    "wait-namespaces": ("wait-namespaces", "-c", ORG_DIR, "--env", "nope"),
     "unknown option": ("validate", "--no-such-option"),
 }
 
