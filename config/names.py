@@ -320,3 +320,11 @@ PLATFORM_DASHBOARD_TITLE = "Platform — Model Operations Center"
 
 SCORECARD_ACCOUNT = "modelops-scorecard"  # runs the platform's scheduled scorecard workflow
 SCORECARD_WORKFLOW = "modelops-scorecard"
+
+
+def serving_image_prefix(region: str, platform_project: str) -> str:
+    """`<region>-docker.pkg.dev/<platform project>/serving-images/`: where an environment's serving images live.
+
+    Artifact Registry's Docker image path (https://cloud.google.com/artifact-registry/docs/docker/names); the
+    platform stack creates the repository in the platform project and region (stacks/platform.py)."""
+    return f"{region}-docker.pkg.dev/{platform_project}/{ARTIFACT_REPOSITORY}/"

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from policies.kubernetes_pods import WORKLOAD_TYPES, namespace_of, pod_templates
 from policies.rulebase import ConfigRule, Outcome, dig, items
 
 # Kubernetes' "Default deny all ingress and all egress traffic" policy
 # (https://kubernetes.io/docs/concepts/services-networking/network-policies/#default-deny-all-ingress-and-all-egress-traffic):
 # an empty podSelector (every pod of the namespace), both policy types, no ingress or egress rule.
 BOTH_DIRECTIONS = {"Ingress", "Egress"}
-WORKLOAD_TYPES = ("kubernetes_deployment_v1",)
+# The provider's network policy types (hashicorp/kubernetes 3.4.0: the same schema under both names). A
+# NetworkPolicy through kubernetes_manifest is not counted: MLOPS_GKE_11 admits no such manifest.
+NETWORK_POLICY_TYPES = ("kubernetes_network_policy", "kubernetes_network_policy_v1")
 
 
 def is_default_deny(conf: dict) -> bool:
@@ -45,11 +48,13 @@ class GkeWorkloadDefaultDeny(ConfigRule):
         for stack in scan.team_stacks():
             denied = {
                 dig(p.conf, "metadata", "namespace")
-                for p in stack.resources("kubernetes_network_policy_v1")
+                for p in stack.resources(*NETWORK_POLICY_TYPES)
                 if is_default_deny(p.conf)
             }
             for workload in stack.resources(*WORKLOAD_TYPES):
-                namespace = dig(workload.conf, "metadata", "namespace") or "default"
+                if not pod_templates(workload.type, workload.conf):
+                    continue  # a manifest of a kind that runs no pod (PodMonitoring)
+                namespace = namespace_of(workload.type, workload.conf)
                 yield Outcome(
                     stack.name,
                     workload.address,
