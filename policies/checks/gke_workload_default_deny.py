@@ -34,8 +34,9 @@ class GkeWorkloadDefaultDeny(ConfigRule):
     why = (
         "Network policies are additive allows: without a default-deny policy every pod of the namespace accepts "
         "traffic from any pod of the shared cluster and may call anywhere, and a workload's own allows restrict "
-        "nothing. The team stack that runs a workload must also hold its namespace's default-deny policy, so the "
-        "two are applied together and cannot drift apart."
+        "nothing. The team stack that runs a workload (any pod-bearing resource type, or a pod-bearing "
+        "`kubernetes_manifest` kind) must also hold its namespace's default-deny policy, so the two are applied "
+        "together and cannot drift apart."
     )
     capability = "deployment: one shared, centrally run cluster"
     fix = (
