@@ -327,3 +327,11 @@ SCORECARD_WORKFLOW = "modelops-scorecard"
 # the fleet puts them on the namespace (modules/tenancy.py), team stacks and the apply wait check them.
 POD_SECURITY_LEVEL = "restricted"
 POD_SECURITY_ENFORCE_LABEL = "pod-security.kubernetes.io/enforce"
+
+
+def serving_image_prefix(region: str, platform_project: str) -> str:
+    """`<region>-docker.pkg.dev/<platform project>/serving-images/`: where an environment's serving images live.
+
+    Artifact Registry's Docker image path (https://cloud.google.com/artifact-registry/docs/docker/names); the
+    platform stack creates the repository in the platform project and region (stacks/platform.py)."""
+    return f"{region}-docker.pkg.dev/{platform_project}/{ARTIFACT_REPOSITORY}/"

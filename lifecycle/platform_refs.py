@@ -36,4 +36,4 @@ def serving_image_prefix(config: Config, env: str) -> str:
     """Where serving images of ``env`` come from: CI is its only writer, tags are immutable."""
     platform = config.platform
     project = platform.environments[env].project_id
-    return f"{platform.region}-docker.pkg.dev/{project}/{names.ARTIFACT_REPOSITORY}/"
+    return names.serving_image_prefix(platform.region, project)

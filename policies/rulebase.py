@@ -119,6 +119,21 @@ def standing_grants() -> set[tuple[str, str, str, str, str]]:
     return set(_STANDING_GRANTS)
 
 
+# Environment -> `<region>-docker.pkg.dev/<platform project>/serving-images/`, the one repository workload images of
+# that environment may come from (names.serving_image_prefix of the platform config); set by the gate with the stack
+# owners, before checkov runs (MLOPS_GKE_7).
+_SERVING_REGISTRIES: dict[str, str] = {}
+
+
+def set_serving_registries(registries: dict[str, str]) -> None:
+    _SERVING_REGISTRIES.clear()
+    _SERVING_REGISTRIES.update(registries)
+
+
+def serving_registry(env: str | None) -> str | None:
+    return _SERVING_REGISTRIES.get(env) if env else None
+
+
 def scanned_path(scanned_file: str) -> Path:
     """The real path of a file checkov scanned: it names files as "/" + their path relative to the working
     directory ("/../../tmp/x/cdk.tf.json"), which only resolves by accident when the working directory is two

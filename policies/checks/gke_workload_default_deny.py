@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from policies.kubernetes_pods import WORKLOAD_TYPES, namespace_of, pod_templates
 from policies.rulebase import ConfigRule, Outcome, dig, items
 
 # Kubernetes' "Default deny all ingress and all egress traffic" policy
 # (https://kubernetes.io/docs/concepts/services-networking/network-policies/#default-deny-all-ingress-and-all-egress-traffic):
 # an empty podSelector (every pod of the namespace), both policy types, no ingress or egress rule.
 BOTH_DIRECTIONS = {"Ingress", "Egress"}
-WORKLOAD_TYPES = ("kubernetes_deployment_v1",)
+# The provider's network policy types (hashicorp/kubernetes 3.4.0: the same schema under both names). A
+# NetworkPolicy through kubernetes_manifest is not counted: MLOPS_GKE_11 admits no such manifest.
+NETWORK_POLICY_TYPES = ("kubernetes_network_policy", "kubernetes_network_policy_v1")
 
 
 def is_default_deny(conf: dict) -> bool:
@@ -31,8 +34,9 @@ class GkeWorkloadDefaultDeny(ConfigRule):
     why = (
         "Network policies are additive allows: without a default-deny policy every pod of the namespace accepts "
         "traffic from any pod of the shared cluster and may call anywhere, and a workload's own allows restrict "
-        "nothing. The team stack that runs a workload must also hold its namespace's default-deny policy, so the "
-        "two are applied together and cannot drift apart."
+        "nothing. The team stack that runs a workload (any pod-bearing resource type, or a pod-bearing "
+        "`kubernetes_manifest` kind) must also hold its namespace's default-deny policy, so the two are applied "
+        "together and cannot drift apart."
     )
     capability = "deployment: one shared, centrally run cluster"
     fix = (
@@ -45,11 +49,13 @@ class GkeWorkloadDefaultDeny(ConfigRule):
         for stack in scan.team_stacks():
             denied = {
                 dig(p.conf, "metadata", "namespace")
-                for p in stack.resources("kubernetes_network_policy_v1")
+                for p in stack.resources(*NETWORK_POLICY_TYPES)
                 if is_default_deny(p.conf)
             }
             for workload in stack.resources(*WORKLOAD_TYPES):
-                namespace = dig(workload.conf, "metadata", "namespace") or "default"
+                if not pod_templates(workload.type, workload.conf):
+                    continue  # a manifest of a kind that runs no pod (PodMonitoring)
+                namespace = namespace_of(workload.type, workload.conf)
                 yield Outcome(
                     stack.name,
                     workload.address,

@@ -1,43 +1,53 @@
-"""MLOPS_GKE_7: workloads run images by digest from the platform's serving-images repository."""
+"""MLOPS_GKE_7: workloads run images by digest from their environment's platform serving-images repository."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from typing import Any
 
-from config import names
-from policies.kubernetes_pods import WORKLOAD_TYPES, containers, name_of
-from policies.rulebase import ResourceRule, attr
+from policies.kubernetes_pods import WORKLOAD_TYPES, pod_templates, scalar
+from policies.rulebase import ResourceRule, serving_registry
 
-# `<location>-docker.pkg.dev/<project>/<repository>/<image>@sha256:<64 hex>`: Artifact Registry's Docker
-# image path (https://cloud.google.com/artifact-registry/docs/docker/names) with a digest, which names one
+# `<registry prefix><image>@sha256:<64 hex>`: the prefix is the environment's repository
+# `<region>-docker.pkg.dev/<platform project>/serving-images/` (config.names.serving_image_prefix, Artifact
+# Registry's Docker image path, https://cloud.google.com/artifact-registry/docs/docker/names); a digest names one
 # image for ever (a tag can be moved; the repository's tags are immutable too, modules/artifact_registry.py).
-PLATFORM_IMAGE = re.compile(
-    rf"^[a-z0-9-]+-docker\.pkg\.dev/[a-z][a-z0-9-]{{4,28}}[a-z0-9]/{re.escape(names.ARTIFACT_REPOSITORY)}/"
-    r"[a-z0-9]+(?:[._/-][a-z0-9]+)*@sha256:[0-9a-f]{64}$"
-)
+IMAGE_AND_DIGEST = re.compile(r"^[a-z0-9]+(?:[._/-][a-z0-9]+)*@sha256:[0-9a-f]{64}$")
+
+
+def image_problems(tf_type: str, conf: dict[str, Any], registry: str | None) -> Iterator[str]:
+    """Every container whose image is not `<registry><name>@sha256:<digest>`."""
+    for pod in pod_templates(tf_type, conf):
+        for c in pod.containers:
+            image = str(scalar(c.conf, "image") or "")
+            if registry is None:
+                yield f"{c.label}: no platform serving-image repository is known for this stack's environment"
+            elif not (image.startswith(registry) and IMAGE_AND_DIGEST.match(image[len(registry) :])):
+                yield f"{c.label}: image {image or '(none)'} is not {registry}<image>@sha256:<digest>"
 
 
 class GkeWorkloadImages(ResourceRule):
     id = "MLOPS_GKE_7"
-    title = "GKE workloads: images by digest from the platform registry"
+    title = "GKE workloads: images by digest from the environment's platform registry"
     why = (
-        "A tag can point at other code tomorrow; a digest cannot. Binary Authorization admits only the platform "
-        "repository at deploy time; the gate says so in the pull request, with the line to fix."
+        "A tag can point at other code tomorrow; a digest cannot. Images must come from the one repository CI "
+        "writes: `<platform region>-docker.pkg.dev/<platform project of the environment>/serving-images/`, not a "
+        "repository of the same name in any other project or region. Binary Authorization admits only that "
+        "repository at deploy time; the gate says so in the pull request, with the line to fix, for every "
+        "container, init container and ephemeral container of every pod-bearing resource and manifest."
     )
     capability = "deployment: one standard, governed deployment function"
     fix = (
         "Set `serving.image` to `<path>@sha256:<digest>` of an image pushed to the platform's serving-images "
-        "repository (`modelops deploy` writes it from the registered card)."
+        "repository of the environment (`modelops deploy` writes it from the registered card)."
     )
     severity = "HIGH"
     model_field = ("serving", "image")
     supported = WORKLOAD_TYPES
 
     def problems(self, conf):
-        for c in containers(conf):
-            image = str(attr(c, "image") or "")
-            if not PLATFORM_IMAGE.match(image):
-                yield f"container {name_of(c)}: image {image or '(none)'} is not <region>-docker.pkg.dev/<project>/{names.ARTIFACT_REPOSITORY}/...@sha256:<digest>"
+        return image_problems(self.entity_type, conf, serving_registry(self.where.env))
 
 
 check = GkeWorkloadImages()

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from config import names
 from config.errors import ConfigInvalid
 from config.model import Config
 from policies.engine import registry, suppressions
@@ -15,7 +16,7 @@ from policies.engine.checkov_runner import run_checkov
 from policies.engine.findings import Finding, Passed
 from policies.engine.sources import SourceMap
 from policies.engine.stackset import Scan, StackDoc, load_stacks, stack_owners, standing_grant_keys
-from policies.rulebase import RuleInfo, set_stack_owners, set_standing_grants
+from policies.rulebase import RuleInfo, set_serving_registries, set_stack_owners, set_standing_grants
 
 SEVERITY_ORDER = {"CRITICAL": 0, "HIGH": 1, "MEDIUM": 2, "LOW": 3}
 
@@ -41,6 +42,12 @@ class GateResult:
     @property
     def exit_code(self) -> int:
         return 1 if self.failed else 0
+
+
+def serving_registries(config: Config) -> dict[str, str]:
+    """Each environment's serving-image repository: the platform region and that environment's platform project."""
+    platform = config.platform
+    return {env: names.serving_image_prefix(platform.region, e.project_id) for env, e in platform.environments.items()}
 
 
 def check_suppressions(config: Config, today: datetime.date) -> None:
@@ -76,6 +83,7 @@ def run_gate(
     production = [e for e in config.platform.environments if config.platform.is_production(e)]
     set_stack_owners(stack_owners(config), production)
     set_standing_grants(standing_grant_keys(config))  # the only user: principals MLOPS_IAM_4 accepts
+    set_serving_registries(serving_registries(config))  # the only image repository per environment (MLOPS_GKE_7)
     results = run_checkov([s.file for s in stacks], registry.CHECKS_DIR, registry.resource_rule_ids())
     timings["checkov"] = time.perf_counter() - started
     for r in results:
