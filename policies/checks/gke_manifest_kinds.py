@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from config import kubernetes_rbac
 from policies.kubernetes_pods import MANIFEST, manifest_kind
 from policies.rulebase import ResourceRule
 
@@ -13,7 +14,9 @@ from policies.rulebase import ResourceRule
 # resource": apiVersion monitoring.googleapis.com/v1), which modules/kubernetes/workloads.py writes because the
 # provider has no typed resource for custom resources. Everything else has a typed resource whose arguments
 # provider conformance checks against the schema, and which the workload rules (MLOPS_GKE_7..10) read.
-ALLOWED_KINDS = {("monitoring.googleapis.com/v1", "PodMonitoring")}
+# The list is config/data/kubernetes_ci_roles.yaml `manifest_kinds` (the kinds the CI namespace roles may write),
+# one place for both.
+ALLOWED_KINDS = {tuple(key.rsplit("/", 1)) for key in kubernetes_rbac.data()["manifest_kinds"]}
 
 
 def manifest_problems(conf: dict[str, Any]) -> Iterator[str]:
