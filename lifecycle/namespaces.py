@@ -13,8 +13,17 @@ Calls, both as the caller (CI: the applier):
 - Kubernetes ``GET /api/v1/namespaces/{name}`` on that endpoint
   (https://kubernetes.io/docs/reference/kubernetes-api/cluster-resources/namespace-v1/#get-read-the-specified-namespace),
   allowed by the CI role's `get namespaces` in the namespace's own RoleBinding (config/data/kubernetes_ci_roles.yaml).
-A namespace is ready when the read answers 200 with ``pod-security.kubernetes.io/enforce`` at the fleet's value;
-404 (not created yet) and 403 (its RoleBinding not actuated yet) mean "wait". Anything else stops the wait.
+A namespace is ready when the read answers 200 with ``pod-security.kubernetes.io/enforce`` at the fleet's value.
+403 means "wait": before the fleet has made the namespace and the CI RoleBinding in it, RBAC refuses the read
+whatever the namespace's state (the authorizer runs before storage), and so it does when the bootstrap ClusterRoles
+are missing; 404 (readable but absent) waits too. Anything else stops the wait.
+
+Once a namespace reads, the cluster is asked whether the caller may make every call the team stacks' Kubernetes
+objects need (config/kubernetes_rbac.py ``applier_requests``), in that namespace and cluster-wide, with
+SelfSubjectAccessReview (``POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews``, allowed to every
+authenticated user by system:basic-user; https://kubernetes.io/docs/reference/access-authn-authz/authorization/#checking-api-access):
+a stale or missing bootstrap (step 6 of docs/access.md) stops the wait at once, naming what the cluster refuses,
+instead of failing the team apply half-way.
 """
 
 from __future__ import annotations
@@ -24,7 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from config import names
+from config import kubernetes_rbac, names
 from config.model import Config
 
 CONTAINER_API = "https://container.googleapis.com"
@@ -62,6 +71,27 @@ class WaitResult:
 
 class WaitError(Exception):
     """The cluster or a namespace answered something waiting cannot fix."""
+
+
+def refused_calls(session: Any, api: str, namespace: str) -> list[str]:
+    """The calls of ``kubernetes_rbac.applier_requests`` the cluster says the caller may not make."""
+    refused = []
+    for obj, verb, cluster_scoped in kubernetes_rbac.applier_requests():
+        attributes = {"verb": verb, "group": obj.group, "resource": obj.resource}
+        if not cluster_scoped:
+            attributes["namespace"] = namespace
+        body = {
+            "apiVersion": "authorization.k8s.io/v1",
+            "kind": "SelfSubjectAccessReview",
+            "spec": {"resourceAttributes": attributes},
+        }
+        response = session.post(f"{api}/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", json=body, timeout=30)
+        if response.status_code not in (200, 201):
+            raise WaitError(f"selfsubjectaccessreviews: HTTP {response.status_code} {response.text[:200]}")
+        if not (response.json().get("status") or {}).get("allowed"):
+            where = "cluster-wide" if cluster_scoped else f"in {namespace}"
+            refused.append(f"{verb} {obj} {where}")
+    return refused
 
 
 def dns_endpoint(session: Any, config: Config, env: str, container_api: str = CONTAINER_API) -> str:
@@ -111,12 +141,22 @@ def wait_for_namespaces(
                 labels = response.json().get("metadata", {}).get("labels") or {}
                 value = labels.get(names.POD_SECURITY_ENFORCE_LABEL)
                 state.ready = value == names.POD_SECURITY_LEVEL
+                if state.ready:
+                    refused = refused_calls(session, api, state.namespace)
+                    if refused:
+                        raise WaitError(
+                            f"namespace {state.namespace} is ready but the cluster refuses the CI applier: "
+                            f"{'; '.join(refused)}. The bootstrap's cluster roles are missing or stale: re-apply "
+                            "them (docs/access.md, Bootstrap, step 6)"
+                        )
                 state.last = (
                     "ready" if state.ready else f"enforce label is {value!r}, not {names.POD_SECURITY_LEVEL!r} yet"
                 )
             elif response.status_code in WAIT_STATUSES:
                 state.last = f"HTTP {response.status_code}" + (
-                    " (not created yet)" if response.status_code == 404 else " (RoleBinding not actuated yet)"
+                    " (not created yet)"
+                    if response.status_code == 404
+                    else " (namespace or its CI RoleBinding not made by the fleet yet, or the bootstrap roles missing)"
                 )
             else:
                 raise WaitError(f"namespace {state.namespace}: HTTP {response.status_code} {response.text[:200]}")

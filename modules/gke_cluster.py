@@ -73,7 +73,7 @@ class GkeAutopilotCluster(Construct):
             project=project,
             name="rbacrolebindingactuation",
             location="global",
-            spec={"rbacrolebindingactuation": {"allowed_custom_roles": kubernetes_rbac.role_names()}},
+            spec={"rbacrolebindingactuation": {"allowed_custom_roles": kubernetes_rbac.allowed_custom_roles()}},
             depends_on=[self.fleet],
         )
         self.binauthz_policy = BinaryAuthorizationPolicy(

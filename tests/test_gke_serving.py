@@ -105,27 +105,57 @@ def test_ci_writes_only_inside_team_namespaces_through_fleet_scope_rbac(org_stac
 
 
 def test_the_ci_cluster_roles_are_least_privilege():
-    """Exactly the objects the team stacks manage: no secrets, no pods or their exec/attach/proxy, no RBAC, no
-    wildcard; the planner never writes."""
-    roles = {r["metadata"]["name"]: r for r in kubernetes_rbac.cluster_roles()}
-    assert set(roles) == set(kubernetes_rbac.role_names())
-    for name, role in roles.items():
+    """Exactly the calls the provider makes for the objects the team stacks manage: no secrets, no pods or their
+    exec/attach/proxy, no RBAC, no wildcard, no list/watch/update nobody calls; the planner only reads; the one
+    cluster-wide rule reads CRD schemas."""
+    roles = kubernetes_rbac.namespace_roles()
+    assert {r["metadata"]["name"] for r in roles.values()} == set(kubernetes_rbac.role_names())
+    for kind, role in roles.items():
         assert role["apiVersion"] == "rbac.authorization.k8s.io/v1" and role["kind"] == "ClusterRole"
+        granted = set()
         for rule in role["rules"]:
-            assert "*" not in rule["apiGroups"] + rule["resources"] + rule["verbs"], name
-            assert not {"secrets", "pods", "pods/exec", "roles", "rolebindings"} & set(rule["resources"]), name
-            assert "rbac.authorization.k8s.io" not in rule["apiGroups"], name
-    planner = roles[kubernetes_rbac.role_name("planner")]
-    assert {v for r in planner["rules"] for v in r["verbs"]} <= {"get", "list", "watch"}
-    applier = roles[kubernetes_rbac.role_name("applier")]
+            assert "*" not in rule["apiGroups"] + rule["resources"] + rule["verbs"], kind
+            assert not {"secrets", "pods", "pods/exec", "roles", "rolebindings"} & set(rule["resources"]), kind
+            assert "rbac.authorization.k8s.io" not in rule["apiGroups"], kind
+            granted |= {(g, r, v) for g in rule["apiGroups"] for r in rule["resources"] for v in rule["verbs"]}
+        # nothing beyond what the provider calls (config/data/kubernetes_ci_roles.yaml `calls`, from its source)
+        needed = set()
+        for tf_type in kubernetes_rbac.data()["calls"]:
+            objects = (
+                [
+                    kubernetes_rbac.ApiObject(o["group"], o["resource"])
+                    for o in kubernetes_rbac.data()["manifest_kinds"].values()
+                ]
+                if tf_type == "kubernetes_manifest"
+                else [kubernetes_rbac.api_object(tf_type)]
+            )
+            needed |= {(o.group, o.resource, v) for o in objects for v in kubernetes_rbac.needed_verbs(tf_type, kind)}
+        assert granted == needed, kind
+    planner = roles["planner"]
+    assert {v for r in planner["rules"] for v in r["verbs"]} == {"get"}
     # what Kubernetes' own edit role cannot do (system:aggregate-to-edit lists neither, kubernetes/kubernetes@025f2834
     # plugin/pkg/auth/authorizer/rbac/bootstrappolicy/testdata/cluster-roles.yaml), the reason for a custom role
     for resource in ("resourcequotas", "limitranges"):
-        assert kubernetes_rbac.allows(applier, kubernetes_rbac.ApiObject("", resource), "create")
-    # the namespace itself is only read (the fleet owns it)
+        assert kubernetes_rbac.allows(roles["applier"], kubernetes_rbac.ApiObject("", resource), "create")
     namespaces = kubernetes_rbac.ApiObject("", "namespaces")
-    assert kubernetes_rbac.allows(applier, namespaces, "get")
-    assert not any(kubernetes_rbac.allows(applier, namespaces, v) for v in ("create", "update", "patch", "delete"))
+    assert not any(kubernetes_rbac.allows(roles["applier"], namespaces, v) for v in ("create", "patch", "delete"))
+    reader = kubernetes_rbac.cluster_reader()
+    assert reader["rules"] == [
+        {"apiGroups": ["apiextensions.k8s.io"], "resources": ["customresourcedefinitions"], "verbs": ["list"]}
+    ]
+    binding = kubernetes_rbac.cluster_reader_binding(["a@p.iam.gserviceaccount.com"])
+    assert binding["roleRef"]["name"] == reader["metadata"]["name"] and binding["subjects"][0]["kind"] == "User"
+
+
+def test_every_provider_call_table_entry_cites_the_provider_source():
+    """The calls come from hashicorp/terraform-provider-kubernetes, file:line per call site."""
+    for tf_type, entry in kubernetes_rbac.data()["calls"].items():
+        assert re.search(r"(kubernetes|manifest/provider)/[a-z_0-9]+\.go:\d+", entry["source"]), tf_type
+        for verb in entry["apply"]:
+            assert verb in ("create", "get", "patch", "delete"), (tf_type, verb)
+    assert kubernetes_rbac.cluster_needs("kubernetes_manifest") == [
+        (kubernetes_rbac.ApiObject("apiextensions.k8s.io", "customresourcedefinitions"), "list")
+    ]
 
 
 @pytest.mark.parametrize("stack_name", TEAM_STACKS)

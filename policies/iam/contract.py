@@ -338,8 +338,9 @@ def _kubernetes_verdicts(env_stacks: list[StackDoc]) -> list[Verdict]:
     return [
         Verdict(stack.name, r.address, r.construct_path, not missing, "; ".join(missing))
         for stack in env_stacks
-        if stack.team
-        for r, missing in kubernetes_access.problems(stack)
+        for r, missing in (
+            kubernetes_access.problems(stack) if stack.team else kubernetes_access.feature_problems(stack)
+        )
     ]
 
 

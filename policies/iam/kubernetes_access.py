@@ -1,7 +1,8 @@
-"""The CI identities may do, in a team namespace, what the team stack asks of the cluster: every Kubernetes object
-of a team stack is judged against the ClusterRoles the fleet binds to the applier and the planner
-(config/kubernetes_rbac.py). Part of MLOPS_IAM_7: a missing verb fails `cdktn deploy` only after the platform
-stack is applied, with a 403 from the API server half-way through a team's apply."""
+"""The CI identities may do, in the cluster, what the team stacks ask of it: every Kubernetes object of a team stack
+is judged against the roles the bootstrap applies (config/kubernetes_rbac.py), by the calls the kubernetes provider
+makes for its type, read from the provider's source (config/data/kubernetes_ci_roles.yaml `calls`). Part of
+MLOPS_IAM_7: a missing verb fails `cdktn deploy` only after the platform stack is applied, with a 403 from the API
+server half-way through a team's apply (or at every plan, for the CRD list of kubernetes_manifest)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from collections.abc import Iterator
 from config import kubernetes_rbac
 from policies.engine.stackset import Resource, StackDoc
 
+FEATURE = "google_gke_hub_feature"
+
 
 def _kubernetes(resource: Resource) -> bool:
     return resource.type.removeprefix("data.").startswith("kubernetes_")
@@ -17,7 +20,8 @@ def _kubernetes(resource: Resource) -> bool:
 
 def problems(stack: StackDoc) -> Iterator[tuple[Resource, list[str]]]:
     """(Kubernetes resource of ``stack``, what the CI roles lack for it); an empty list passes."""
-    roles = {kind: role for kind, role in zip(kubernetes_rbac.CI_KINDS, kubernetes_rbac.cluster_roles(), strict=True)}
+    roles = kubernetes_rbac.namespace_roles()
+    reader = kubernetes_rbac.cluster_reader()
     for resource in stack.resources_and_data():
         if not _kubernetes(resource):
             continue
@@ -31,8 +35,9 @@ def problems(stack: StackDoc) -> Iterator[tuple[Resource, list[str]]]:
             yield (
                 resource,
                 [
-                    f"the CI identities' Kubernetes roles do not cover {what}: add its API group and resource to "
-                    "config/data/kubernetes_ci_roles.yaml (and re-run the cluster bootstrap, docs/access.md)"
+                    f"the CI identities' Kubernetes roles do not cover {what}: add the provider's calls for it to "
+                    "config/data/kubernetes_ci_roles.yaml, the rules to its roles, and re-run the cluster bootstrap "
+                    "(docs/access.md)"
                 ],
             )
             continue
@@ -42,4 +47,30 @@ def problems(stack: StackDoc) -> Iterator[tuple[Resource, list[str]]]:
             for verb in kubernetes_rbac.needed_verbs(resource.type, kind)
             if not kubernetes_rbac.allows(roles[kind], obj, verb)
         ]
+        missing += [
+            f"{reader['metadata']['name']} (cluster-wide) lacks {verb} on {cluster_obj}"
+            for cluster_obj, verb in kubernetes_rbac.cluster_needs(resource.type)
+            if not kubernetes_rbac.allows(reader, cluster_obj, verb)
+        ]
         yield resource, missing
+
+
+def feature_problems(stack: StackDoc) -> Iterator[tuple[Resource, list[str]]]:
+    """The fleet's allow-list names exactly the CI roles (and those being retired): a ClusterRole such as
+    cluster-admin on it could be bound to any scope through the Fleet API."""
+    for resource in stack.resources(FEATURE):
+        if resource.conf.get("name") != "rbacrolebindingactuation":
+            continue
+        spec = (resource.conf.get("spec") or {}).get("rbacrolebindingactuation") or {}
+        if isinstance(spec, list):
+            spec = spec[0] if spec else {}
+        allowed = list(spec.get("allowed_custom_roles") or [])
+        want = kubernetes_rbac.allowed_custom_roles()
+        yield (
+            resource,
+            []
+            if sorted(allowed) == sorted(want)
+            else [
+                f"allowed_custom_roles is {sorted(allowed)}, not the CI roles {sorted(want)} (config/data/kubernetes_ci_roles.yaml)"
+            ],
+        )

@@ -158,17 +158,29 @@ def bootstrap_commands(config: Config, stacks: Mapping[str, dict]) -> list[str]:
                 f"--attachment-point=cloudresourcemanager.googleapis.com/projects/{project} --kind=denypolicies "
                 f"--policy-file=ci-applier-deny-{env}.json"
             )
+        binding = f"modelops-ci-cluster-binding-{env}.yaml"
         commands += [
-            "# cluster: the CI identities' namespace roles (a cluster administrator; config/data/kubernetes_ci_roles.yaml)",
+            "# cluster: the CI identities' roles (Kubernetes Engine Admin or Owner on the platform project;",
+            "# config/data/kubernetes_ci_roles.yaml); re-run after that file changes",
             f"gcloud container clusters get-credentials {config.platform.gke.cluster_name} "
             f"--location={config.platform.region} --project={penv.project_id} --dns-endpoint",
-            f"kubectl apply -f {CLUSTER_ROLES_FILE}",
+            f"kubectl apply -f {CLUSTER_ROLES_FILE} -f {binding}",
         ]
         commands += ["```", "", f"`ci-applier-deny-{env}.json`:", "", "```json"]
         commands += [json.dumps(deny_policy(config, env), indent=2), "```", ""]
-    if config.platform.environments:
-        commands += [f"`{CLUSTER_ROLES_FILE}` (every environment):", "", "```yaml", kubernetes_rbac.manifest_yaml()]
+        users = [
+            f"{account}@{penv.project_id}.iam.gserviceaccount.com" for account in (names.CI_APPLIER, names.CI_PLANNER)
+        ]
+        commands += [
+            f"`{binding}`:",
+            "",
+            "```yaml",
+            kubernetes_rbac.manifest_yaml([kubernetes_rbac.cluster_reader_binding(users)]),
+        ]
         commands += ["```", ""]
+    if config.platform.environments:
+        commands += [f"`{CLUSTER_ROLES_FILE}` (every environment):", "", "```yaml"]
+        commands += [kubernetes_rbac.manifest_yaml(kubernetes_rbac.cluster_roles()), "```", ""]
     return commands
 
 

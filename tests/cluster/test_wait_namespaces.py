@@ -1,7 +1,9 @@
 """`modelops wait-namespaces` against a loopback server that answers the Container API's clusters.get and the
 Kubernetes API's namespace read the way their references describe (lifecycle/namespaces.py cites them): the
-cluster resource carries controlPlaneEndpointsConfig.dnsEndpointConfig.endpoint; a namespace read answers 404
-before the fleet created it, 403 before its RoleBinding exists, 200 with metadata.labels after."""
+cluster resource carries controlPlaneEndpointsConfig.dnsEndpointConfig.endpoint; a namespace read answers 403 while
+the caller has no RoleBinding there (RBAC runs before storage, so also before the namespace exists), 200 with
+metadata.labels after; SelfSubjectAccessReview answers status.allowed from the roles the cluster holds (the fake
+evaluates the bootstrap's ClusterRoles with the RBAC matching rules; a "stale" cluster holds an older copy)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from config import kubernetes_rbac
 from config.loader import load_config
 from lifecycle.namespaces import WaitError, wait_for_namespaces
 from tests.helpers import ORG, ORG_DIR
@@ -22,10 +25,17 @@ ORG_TEAMS = ("ledger", "reach", "scout")  # every fixture team has a dev environ
 class FakeCluster:
     """Per namespace, the answers its reads get in turn (the last one repeats)."""
 
-    def __init__(self, answers: dict[str, list[tuple[int, dict | None]]], cluster_status: int = 200):
+    def __init__(
+        self,
+        answers: dict[str, list[tuple[int, dict | None]]],
+        cluster_status: int = 200,
+        roles: list[dict] | None = None,
+    ):
         self.answers = answers
         self.cluster_status = cluster_status
+        self.roles = roles if roles is not None else kubernetes_rbac.cluster_roles()
         self.reads: list[str] = []
+        self.reviews: list[dict] = []
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -42,7 +52,7 @@ class FakeCluster:
                     return self._send(fake.cluster_status, body)
                 if self.path.startswith("/api/v1/namespaces/"):
                     name = self.path.rsplit("/", 1)[1]
-                    queue = fake.answers.get(name, [(404, None)])
+                    queue = fake.answers.get(name, [(403, None)])
                     status, labels = queue.pop(0) if len(queue) > 1 else queue[0]
                     body = (
                         {"kind": "Namespace", "metadata": {"name": name, "labels": labels}}
@@ -54,6 +64,24 @@ class FakeCluster:
                     )
                     return self._send(status, body)
                 return self._send(404, {})
+
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                if self.path != "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews":
+                    return self._send(404, {})
+                attrs = body["spec"]["resourceAttributes"]
+                fake.reviews.append(attrs)
+                obj = kubernetes_rbac.ApiObject(attrs["group"], attrs["resource"])
+                # namespaced requests are judged by the namespace roles, cluster-scoped ones by the reader's binding
+                names = (
+                    [kubernetes_rbac.role_name("applier")]
+                    if "namespace" in attrs
+                    else [kubernetes_rbac.data()["cluster_reader"]["name"]]
+                )
+                allowed = any(
+                    kubernetes_rbac.allows(r, obj, attrs["verb"]) for r in fake.roles if r["metadata"]["name"] in names
+                )
+                return self._send(201, {**body, "status": {"allowed": allowed}})
 
             def _send(self, status, body):
                 data = json.dumps(body).encode()
@@ -104,7 +132,7 @@ def _wait(session, fake, timeout=60.0):
 def test_waits_through_not_created_and_not_yet_bound_until_labelled(session):
     fake = FakeCluster(
         {
-            "ledger": [(404, None), (403, None), (200, {"team": "ledger"}), READY],
+            "ledger": [(403, None), (404, None), (200, {"team": "ledger"}), READY],
             "reach": [READY],
             "scout": [(403, None), READY],
         }
@@ -177,8 +205,41 @@ def test_cli_exits_1_when_not_ready_and_2_on_bad_input():
         )
     finally:
         fake.close()
-    assert slow.returncode == 1 and "NOT ready" in slow.stdout and "ledger: HTTP 404 (not created yet)" in slow.stdout
+    assert (
+        slow.returncode == 1
+        and "NOT ready" in slow.stdout
+        and "ledger: HTTP 403 (namespace or its CI RoleBinding" in slow.stdout
+    )
     bad = run("wait-namespaces", "--config-dir", ORG_DIR, "--env", "nope", "--emulator", "http://10.0.0.1:80")
     assert bad.returncode == 2
     assert "--env nope: no such environment" in bad.stderr and "only a loopback address" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_a_ready_namespace_whose_roles_the_cluster_does_not_grant_stops_the_wait(session):
+    """A stale bootstrap: the cluster still holds an applier role without podmonitorings and no CRD reader."""
+    stale = [
+        r for r in kubernetes_rbac.cluster_roles() if r["metadata"]["name"] == kubernetes_rbac.role_name("applier")
+    ]
+    stale[0]["rules"] = [r for r in stale[0]["rules"] if "podmonitorings" not in r["resources"]]
+    fake = FakeCluster({name: [READY] for name in ORG_TEAMS}, roles=stale)
+    try:
+        with pytest.raises(WaitError) as raised:
+            _wait(session, fake)
+    finally:
+        fake.close()
+    message = str(raised.value)
+    assert "create monitoring.googleapis.com/podmonitorings in ledger" in message
+    assert "list apiextensions.k8s.io/customresourcedefinitions cluster-wide" in message
+    assert "step 6" in message
+
+
+def test_the_wait_asks_about_every_call_the_stacks_make(session):
+    fake = FakeCluster({name: [READY] for name in ORG_TEAMS})
+    try:
+        _wait(session, fake)
+    finally:
+        fake.close()
+    asked = {(a.get("namespace"), a["verb"], a["group"], a["resource"]) for a in fake.reviews}
+    assert (None, "list", "apiextensions.k8s.io", "customresourcedefinitions") in asked
+    assert ("reach", "create", "", "resourcequotas") in asked and ("scout", "delete", "apps", "deployments") in asked

@@ -56,7 +56,22 @@ def make_project(root: Path) -> Path:
     bin_dir.mkdir()
     (bin_dir / "terraform").write_text(f"#!/bin/sh\nexec '{sys.executable}' '{FAKE}' \"$@\"\n")
     (bin_dir / "terraform").chmod(0o755)
+    # The namespace wait needs a cluster: a stand-in logs its arguments between the terraform calls.
+    (bin_dir / "modelops-wait").write_text(
+        f"#!{sys.executable}\n"
+        "import json, os, sys\n"
+        "entry = {'args': ['wait-namespaces'], 'argv': ' '.join(sys.argv[1:]), 'cwd': os.getcwd(),\n"
+        "         'checkpoint_disable': os.environ.get('CHECKPOINT_DISABLE')}\n"
+        "open(os.environ['FAKE_TF_LOG'], 'a').write(json.dumps(entry) + '\\n')\n"
+    )
+    (bin_dir / "modelops-wait").chmod(0o755)
     return root
+
+
+def with_stand_in_wait(script: str, project: Path) -> str:
+    """The README's block with `modelops wait-namespaces` run by the logging stand-in (no cluster here)."""
+    assert "modelops wait-namespaces" in script
+    return script.replace("modelops wait-namespaces", f"{project / 'fake-bin' / 'modelops-wait'}")
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +117,9 @@ def applied(calls: list[dict]) -> list[str]:
 
 
 def test_readme_deploy_block_runs_as_written_platform_first_then_every_team(project):
-    done, calls = run_block(project, readme_deploy_block(), "prod")
+    """Through the real cdktn CLI: the platform alone, the wait, then the team stacks alone
+    (--ignore-missing-stack-dependencies), which find the platform's state."""
+    done, calls = run_block(project, with_stand_in_wait(readme_deploy_block(), project), "prod")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     order = applied(calls)
     assert order[0] == "platform-prod" and sorted(order[1:]) == [
@@ -110,6 +127,10 @@ def test_readme_deploy_block_runs_as_written_platform_first_then_every_team(proj
         "team-reach-prod",
         "team-scout-prod",
     ]
+    steps = [c["args"][0] for c in calls if c["args"][:1] in (["apply"], ["wait-namespaces"])]
+    assert steps == ["apply", "wait-namespaces", "apply", "apply", "apply"]
+    (wait,) = [c for c in calls if c["args"] == ["wait-namespaces"]]
+    assert wait["argv"] == "--config-dir . --env prod"
     assert all(c["checkpoint_disable"] == "1" for c in calls)
     # prod keeps state in its GCS bucket: one object per stack, under the stack's prefix
     assert (project / "gcs" / "orbit-mlops-tfstate-prod" / "platform-prod" / "default.tfstate").is_file()
@@ -118,9 +139,10 @@ def test_readme_deploy_block_runs_as_written_platform_first_then_every_team(proj
 def test_local_state_resolves_across_stacks_and_survives_a_resynth(local_state_project):
     """Without a state bucket each team stack must find the platform's local state from its own directory."""
     project = local_state_project
-    deploy = next(line for line in readme_deploy_block().splitlines() if "cdktn deploy" in line)
-    script = "\n".join(line for line in readme_deploy_block().splitlines() if "npx cdktn" not in line)
-    done, calls = run_block(project, f"{script}\n{deploy.replace('-prod', '-dev')}", "dev")
+    script = "\n".join(line for line in readme_deploy_block().splitlines() if "cdktn diff" not in line)
+    done, calls = run_block(
+        project, with_stand_in_wait(script.replace("-prod", "-dev").replace("env prod", "env dev"), project), "dev"
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert applied(calls)[0] == "platform-dev" and len(applied(calls)) == 4
     state = project / "infra" / "terraform.platform-dev.tfstate"

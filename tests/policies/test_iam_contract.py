@@ -457,14 +457,39 @@ def test_a_kubernetes_object_the_ci_roles_do_not_cover_is_a_finding(org_config, 
 
 
 def test_a_verb_missing_from_the_applier_role_is_a_finding(org_config, docs, monkeypatch):
-    """The check reads the ClusterRoles the bootstrap applies: an applier role one verb short fails every object."""
+    """The gate compares the provider's calls (from its source) with the roles the bootstrap applies: an applier
+    role one verb short fails every object that needs it."""
     from config import kubernetes_rbac
 
-    roles = copy.deepcopy(kubernetes_rbac.cluster_roles())
-    applier = next(r for r in roles if r["metadata"]["name"] == kubernetes_rbac.role_name("applier"))
-    for rule in applier["rules"]:
+    roles = copy.deepcopy(kubernetes_rbac.namespace_roles())
+    for rule in roles["applier"]["rules"]:
         rule["verbs"] = [v for v in rule["verbs"] if v != "delete"]
-    monkeypatch.setattr(kubernetes_rbac, "cluster_roles", lambda: roles)
+    monkeypatch.setattr(kubernetes_rbac, "namespace_roles", lambda: roles)
     messages = [v.message for v in _kubernetes_failures(org_config, docs)]
     writable = [m for m in messages if "namespaces" not in m]
     assert writable and all("modelops-ci-namespace-applier (applier) lacks delete" in m for m in writable)
+
+
+def test_a_manifest_without_the_cluster_wide_crd_list_is_a_finding(org_config, docs, monkeypatch):
+    """kubernetes_manifest resolves its type from the cluster's CRDs at every plan (provider source
+    manifest/provider/resource.go:271): without the cluster-wide list both CI identities get a 403."""
+    from config import kubernetes_rbac
+
+    reader = copy.deepcopy(kubernetes_rbac.cluster_reader())
+    reader["rules"] = []
+    monkeypatch.setattr(kubernetes_rbac, "cluster_reader", lambda: reader)
+    found = {v.address.split(".")[0]: v.message for v in _kubernetes_failures(org_config, docs)}
+    assert set(found) == {"kubernetes_manifest"}
+    assert (
+        "modelops-ci-crd-reader (cluster-wide) lacks list on apiextensions.k8s.io/customresourcedefinitions"
+        in (found["kubernetes_manifest"])
+    )
+
+
+def test_the_fleet_allow_list_names_exactly_the_ci_roles(org_config, docs):
+    def widen(stacks):
+        feature = next(iter(stacks["platform-dev"]["resource"]["google_gke_hub_feature"].values()))
+        feature["spec"]["rbacrolebindingactuation"]["allowed_custom_roles"].append("cluster-admin")
+
+    found = [v for v in failures(org_config, fresh(docs, widen)) if v.address.startswith("google_gke_hub_feature")]
+    assert len(found) == 1 and "cluster-admin" in found[0].message
