@@ -116,9 +116,12 @@ def row_errors(columns: Sequence[Column], row: dict[str, Any], ignore_unknown: b
                     {"reason": "invalid", "location": column.name, "message": f"Missing required field: {column.name}."}
                 )
             continue
-        values = value if column.mode == "REPEATED" else [value]
         if column.mode == "REPEATED" and not isinstance(value, list):
-            values = [object()]  # a scalar for an array column
+            errors.append(
+                {"reason": "invalid", "location": column.name, "message": f"Expected an array for {column.name}."}
+            )
+            continue
+        values = value if column.mode == "REPEATED" else [value]
         check = TYPE_CHECKS[column.type]
         for item in values:
             if not check(item):

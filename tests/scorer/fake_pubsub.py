@@ -152,6 +152,12 @@ class FakePubSub:
                 self._expire(sub)
             self.lock.notify_all()
 
+    def lease_remaining(self, subscription: str) -> list[float]:
+        """Seconds until each outstanding lease's deadline (the client extends them while it works on a message)."""
+        with self.lock:
+            now = self.now()
+            return [lease.deadline - now for lease in self.subscriptions[subscription].outstanding.values()]
+
     # --- lease bookkeeping (call with the lock held) -----------------------------------------
     def _release(self, sub: Subscription, message: _Message) -> None:
         """A nacked or expired message: redeliver it, or forward it once it used its delivery attempts."""
