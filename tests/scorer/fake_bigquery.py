@@ -183,7 +183,7 @@ class FakeBigQuery:
                 self.wfile.write(data)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def insert_all(self, match, body) -> tuple[int, dict | None]:
