@@ -29,12 +29,15 @@ class Settings:
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
         required = ("SUBSCRIPTION", "HISTORY_TABLE", "MODEL_NAME", "MODEL_VERSION", "MODEL_URL")
+        problems = []
         missing = [k for k in required if not env.get(k)]
         if missing:
-            raise SystemExit(f"scorer: missing environment variables: {', '.join(missing)}")
+            problems.append(f"missing environment variables: {', '.join(missing)}")
         where = env.get("HISTORY_EVENT_TIME", "features")
         if where not in ("features", "column"):
-            raise SystemExit(f"scorer: HISTORY_EVENT_TIME must be features or column, got {where!r}")
+            problems.append(f"HISTORY_EVENT_TIME must be features or column, got {where!r}")
+        if problems:  # all of them at once
+            raise SystemExit("scorer: " + "; ".join(problems))
         return cls(
             subscription=env["SUBSCRIPTION"],
             history_table=env["HISTORY_TABLE"],

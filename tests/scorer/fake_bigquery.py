@@ -49,8 +49,9 @@ SOURCES = {
     "float_values": "BigQuery refuses a value it cannot read as a number with 'Cannot convert value to floating "
     "point (bad value)' (googleapis/nodejs-bigquery#45); the fake accepts JSON numbers and numeric strings.",
     "timestamp_values": "https://cloud.google.com/bigquery/docs/reference/standard-sql/data-types#timestamp_type: "
-    "canonical format 'YYYY-[M]M-[D]D[( |T)[H]H:[M]M:[S]S[.F]][time zone]'; JSON also takes seconds since the "
-    "epoch as a number.",
+    "the canonical format is a date YYYY-[M]M-[D]D, optionally followed by a time ([H]H:[M]M:[S]S[.F], after a space "
+    "or T) and a time zone; the fake reads it with datetime.fromisoformat and also takes a JSON number (seconds "
+    "since the epoch), which the scorer never sends.",
     "lost_answer": "https://cloud.google.com/bigquery/docs/streaming-data-into-bigquery#dataconsistency: insertIds "
     "exist because a request may have succeeded although its answer did not arrive; google-cloud-bigquery 3.30.0 "
     "retries requests.exceptions.ConnectionError (google/cloud/bigquery/retry.py _UNSTRUCTURED_RETRYABLE_TYPES) "

@@ -104,8 +104,8 @@ def test_settings_come_from_the_environment():
     assert Settings.from_env({**base, "HISTORY_EVENT_TIME": "column"}).event_time_column is True
     with pytest.raises(SystemExit, match="HISTORY_EVENT_TIME must be features or column"):
         Settings.from_env({**base, "HISTORY_EVENT_TIME": "both"})
-    with pytest.raises(SystemExit, match="missing environment variables: MODEL_URL"):
-        Settings.from_env({k: v for k, v in base.items() if k != "MODEL_URL"})
+    with pytest.raises(SystemExit, match="missing environment variables: MODEL_URL; HISTORY_EVENT_TIME must be"):
+        Settings.from_env({**{k: v for k, v in base.items() if k != "MODEL_URL"}, "HISTORY_EVENT_TIME": "x"})
 
 
 def test_a_subscriber_that_dies_ends_the_run_with_its_error():
