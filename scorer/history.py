@@ -1,8 +1,12 @@
 """prediction_history rows (the team dataset's table, modules/metadata_tables.py PREDICTION_HISTORY_COLUMNS),
 appended with tabledata.insertAll (``Client.insert_rows_json``, the permission the serving account holds:
-bigquery.tables.updateData, policies/iam/contract.yaml). The event's request id is the row's insertId, so a
-redelivered event that was already written is deduplicated best-effort
-(https://cloud.google.com/bigquery/docs/streaming-data-into-bigquery#dataconsistency)."""
+bigquery.tables.updateData, policies/iam/contract.yaml).
+
+The event's request id is the row's insertId. BigQuery "remembers this ID for at least one minute" and
+de-duplicates "on a best effort basis"
+(https://cloud.google.com/bigquery/docs/streaming-data-into-bigquery#dataconsistency), so a redelivery within
+that window is usually kept once, and one after it (a lost ack, a lease that expired, Pub/Sub's retry backoff of
+up to 600 s) is a second row: readers de-duplicate on (model, request_id) (scorer/README.md)."""
 
 from __future__ import annotations
 
@@ -11,10 +15,27 @@ import json
 from typing import Any
 
 EVENT_FIELDS = ("request_id", "event_time")  # the event contract's own fields (modules/serving/streaming.py)
+# The `source` value of the scorer's rows: config/patterns.py HistorySource.SCORER, one of the values the
+# column's description lists (modules/metadata_tables.py). The scorer imports nothing of the platform, so the
+# value is repeated here and a test keeps the two equal.
+SOURCE = "stream_archive"
+# Where the event's event_time goes: the untyped `features` JSON under this key (the table has no event_time
+# column yet), or a TIMESTAMP column of that name once the table has one (HISTORY_EVENT_TIME=column).
+EVENT_TIME = "event_time"
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 
 
 class HistoryWriteError(Exception):
     """BigQuery refused the row (insertErrors) or the call failed."""
+
+
+def event_time(event: dict[str, Any]) -> datetime.datetime:
+    """The event's time: Avro ``timestamp-micros`` (modules/serving/streaming.py avro_schema), which the topic's
+    JSON encoding carries as a number of microseconds since the epoch."""
+    value = event.get(EVENT_TIME)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"event_time must be microseconds since the epoch (an integer), got {value!r}")
+    return _EPOCH + datetime.timedelta(microseconds=value)
 
 
 def row(
@@ -26,20 +47,25 @@ def row(
     latency_ms: float,
     now: datetime.datetime,
     pii_features: frozenset[str] = frozenset(),
+    event_time_column: bool = False,
 ) -> dict[str, Any]:
     """Features marked ``pii: true`` go to ``pii_features``, the column under the pii policy tag
     (modules/metadata_tables.py; the quality SQL reads pii features from it, modules/quality/sql.py), never to
-    the untagged ``features`` column (issue 13 review, item 4)."""
+    the untagged ``features`` column (issue 13 review, item 4). The event time is kept (review item 16): in
+    its own column when the table has one, else in ``features`` (scorer/README.md, "event_time")."""
     inputs = {k: v for k, v in event.items() if k not in EVENT_FIELDS}
     features = {k: v for k, v in inputs.items() if k not in pii_features}
     pii = {k: v for k, v in inputs.items() if k in pii_features}
+    happened = event_time(event).isoformat()
+    if not event_time_column:
+        features[EVENT_TIME] = happened
     label, value = _prediction(prediction)
-    return {
+    out = {
         "prediction_time": now.isoformat(),
         "model": model,
         "model_version": version,
         "pattern": "streaming",
-        "source": "scorer",
+        "source": SOURCE,
         "request_id": event.get("request_id"),
         "features": json.dumps(features, sort_keys=True),
         "pii_features": json.dumps(pii, sort_keys=True) if pii else None,
@@ -47,6 +73,9 @@ def row(
         "predicted_value": value,
         "latency_ms": latency_ms,
     }
+    if event_time_column:
+        out[EVENT_TIME] = happened
+    return out
 
 
 def _prediction(prediction: Any) -> tuple[str | None, float | None]:

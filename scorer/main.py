@@ -1,7 +1,11 @@
 """Entry point: ``python -m scorer.main``. Streams the scoring subscription until SIGTERM, then drains:
 the pull stream stops, callbacks in flight finish (await_callbacks_on_shutdown) and messages received but
 not yet dispatched are nacked by the client for redelivery. Kubernetes sends SIGTERM and waits
-terminationGracePeriodSeconds before SIGKILL (https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination)."""
+terminationGracePeriodSeconds before SIGKILL (https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination).
+
+A subscriber that stops by itself (PERMISSION_DENIED while the Workload Identity binding propagates, a deleted
+subscription: non-retryable StreamingPull errors) turns /healthz to 503 and ends the process with exit status 1,
+so Kubernetes restarts the container (issue 13 review, item 5)."""
 
 from __future__ import annotations
 
@@ -10,15 +14,23 @@ import signal
 import threading
 
 from google.cloud import bigquery, pubsub_v1  # type: ignore[attr-defined]
-from prometheus_client import start_http_server
 
+from scorer.http_server import Health, serve
 from scorer.metrics import ScorerMetrics
 from scorer.settings import Settings
 from scorer.worker import Scorer
 
 
-def run(settings: Settings, subscriber, bigquery_client, metrics: ScorerMetrics, stop: threading.Event) -> None:
-    """Consume until ``stop`` is set, then drain; returns once every callback in flight has finished."""
+def run(
+    settings: Settings,
+    subscriber,
+    bigquery_client,
+    metrics: ScorerMetrics,
+    stop: threading.Event,
+    health: Health | None = None,
+) -> None:
+    """Consume until ``stop`` is set or the subscriber fails, then drain; returns once every callback in flight
+    has finished, or raises the subscriber's error."""
     scorer = Scorer(settings, bigquery_client, metrics)
     future = subscriber.subscribe(
         settings.subscription,
@@ -26,9 +38,10 @@ def run(settings: Settings, subscriber, bigquery_client, metrics: ScorerMetrics,
         flow_control=pubsub_v1.types.FlowControl(max_messages=settings.max_outstanding_messages),
         await_callbacks_on_shutdown=True,
     )
-    # A StreamingPull that ends by itself (PermissionDenied while Workload Identity propagates, a deleted
-    # subscription) completes the future with its error: stop waiting then, and let result() raise it so the
-    # process exits non-zero and Kubernetes restarts the container (issue 13 review, item 5).
+    if health is not None:
+        health.future = future
+    # A StreamingPull that ends by itself completes the future with its error: stop waiting then, and let
+    # result() raise it so the process exits non-zero.
     future.add_done_callback(lambda _: stop.set())
     stop.wait()
     future.cancel()
@@ -39,13 +52,14 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = Settings.from_env()
     metrics = ScorerMetrics()
-    start_http_server(settings.metrics_port, registry=metrics.registry)
+    health = Health()
+    serve(settings.metrics_port, metrics.registry, health)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     with pubsub_v1.SubscriberClient() as subscriber:
         try:
-            run(settings, subscriber, bigquery.Client(), metrics, stop)
+            run(settings, subscriber, bigquery.Client(), metrics, stop, health)
         except Exception:
             logging.getLogger("scorer").exception("the subscriber stopped")
             raise SystemExit(1) from None

@@ -42,6 +42,7 @@ class Scorer:
             event = json.loads(message.data)  # the topic's schema encoding is JSON (modules/serving/streaming.py)
             if not isinstance(event, dict) or not event.get("request_id"):
                 raise ValueError("event is not an object with a request_id")
+            history.event_time(event)  # the contract's timestamp-micros; a malformed one is the event's fault
             stage = "model"
             started = time.perf_counter()
             prediction = self.predict(self.settings.model_url, event, self.settings.model_timeout_seconds)
@@ -60,6 +61,7 @@ class Scorer:
                         latency_ms=elapsed * 1000,
                         now=self.clock(),
                         pii_features=self.settings.pii_features,
+                        event_time_column=self.settings.event_time_column,
                     )
                 ],
             )
