@@ -12,7 +12,7 @@ from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import Any
 
-from config import access_rules, names, patterns, signals, suppression_rules
+from config import access_rules, names, patterns, quota, signals, suppression_rules
 from config.errors import ConfigError, ConfigInvalid
 from config.model import (
     DEFAULT_PRODUCTION_NAMES,
@@ -366,6 +366,7 @@ def team_rules(
                     )
                 )
         errors += _model_rules(team, doc)
+        errors += _quota_rules(team, doc)
         errors += _secret_isolation_rules(team.notification_channels, team.environments, doc)
         errors += _derived_name_rules(team, doc)
         errors += _suppression_rules(team, doc, rule_ids, today)
@@ -484,6 +485,21 @@ def _approver_rules(
     return errors
 
 
+def _quota_rules(team: Team, doc: YamlDocument) -> list[ConfigError]:
+    """The team's cluster workloads at full scale within its namespace quota (config/quota.py); each problem at the
+    quota field the file sets, else at the max_replicas of the model with the most pods."""
+    found = quota.problems(team.models, team.namespace.quota)
+    if not found:
+        return []
+    _, index = max((u.pods, i) for i, m in enumerate(team.models) if (u := quota.usage(m)) is not None)
+    block = ("streaming", "scorer") if team.models[index].pattern == "streaming" else ("serving",)
+    fallback = ("models", index, *block, "max_replicas")
+    return [
+        _err(doc, ("namespace", "quota", field) if ("namespace", "quota", field) in doc.lines else fallback, message)
+        for field, message in found
+    ]
+
+
 def _model_rules(team: Team, doc: YamlDocument) -> list[ConfigError]:
     errors = []
     seen: dict[str, int] = {}
@@ -504,6 +520,15 @@ def _model_rules(team: Team, doc: YamlDocument) -> list[ConfigError]:
                     f"must not exceed max_replicas ({scorer.max_replicas})",
                 )
             )
+        for field in ("version", "artifact_uri"):
+            if getattr(model.serving, field) is not None and model.serving.image is None:
+                errors.append(
+                    _err(
+                        doc,
+                        ("models", i, "serving", field),
+                        "describes the deployed version: it goes with serving.image (`modelops deploy` writes all three)",
+                    )
+                )
         if model.serving.min_replicas > model.serving.max_replicas:
             errors.append(
                 _err(

@@ -177,11 +177,22 @@ class Serving:
     # Online models: where the model serves. `vertex`: a Vertex AI endpoint; `gke`: a Deployment of `image` behind an
     # internal load balancer in the team namespace of the shared cluster (modules/serving/online_gke.py).
     runtime: Literal["vertex", "gke"] = "vertex"
-    cpu: str = "500m"  # `runtime: gke`: each pod's CPU and memory (requests = limits)
+    cpu: str = "500m"  # `runtime: gke`: CPU and memory of the model container, the pod's only one (requests = limits)
     memory: str = "1Gi"
     # The model's serving image in the platform's serving-images repository, `<path>@sha256:<digest>`
     # (streaming models: the container the scorer calls). The same digest in every environment's registry.
     image: str | None = None
+    # The Model Registry version id serving.image belongs to, and the card's artifact location (`gs://...`), written
+    # with it by `modelops deploy`: MODEL_VERSION and AIP_STORAGE_URI of the workload.
+    version: str | None = None
+    artifact_uri: str | None = None
+
+    @property
+    def model_version(self) -> str | None:
+        """What prediction_history records as model_version: the registered version id, else the image digest."""
+        if self.version is not None:
+            return self.version
+        return self.image.rsplit("@", 1)[1] if self.image else None
 
     @property
     def workload(self) -> Workload:
@@ -191,7 +202,8 @@ class Serving:
 
 @dataclass(frozen=True)
 class Workload:
-    """A Deployment on the shared cluster: autoscaling bounds and each pod's requests (equal to its limits)."""
+    """A Deployment on the shared cluster: autoscaling bounds and the requests (equal to the limits) of **each
+    container** of a pod: a streaming scorer pod has two (scorer and model), so it requests twice cpu and memory."""
 
     min_replicas: int = 1
     max_replicas: int = 3

@@ -41,7 +41,7 @@ class HistorySource(str, Enum):
 
     REQUEST_LOG = "request_log"  # the daily quality workflow copies the Vertex request log in
     JOB_OUTPUT = "batch_output"  # the pattern's own job copies its output in
-    SCORER = "stream_archive"  # the scoring service writes it as it scores
+    SCORER = "scorer"  # the platform's streaming scorer writes it as it scores (scorer/history.py)
     # The model's own serving container appends one row per request (docs/gke-serving.md, "Prediction history").
     SERVING_CONTAINER = "serving_container"
 
@@ -63,6 +63,9 @@ class Lifecycle:
 
     endpoint: bool  # the model serves on its Vertex AI endpoint (names.endpoint_name)
     champion_reader: str | None = None  # otherwise: what reads the `champion` alias that promote moves
+    # `modelops deploy` writes the version (serving.image, version, artifact_uri) into the team file: the model runs
+    # in the team namespace of the cluster, rolled out by the team stack (lifecycle/team_file.py)
+    team_file: bool = False
 
 
 @dataclass(frozen=True)
@@ -125,7 +128,7 @@ STREAMING = PatternSpec(
     starter=StarterThresholds(
         latency_p99_ms=1000, max_error_rate=0.02, min_predictions_per_hour=100, sample_rate=1.0, retention_days=180
     ),
-    lifecycle=Lifecycle(endpoint=False, champion_reader="streaming scorer"),
+    lifecycle=Lifecycle(endpoint=False, champion_reader="streaming scorer", team_file=True),
     signals=("streaming.max_oldest_unacked_seconds", "streaming.max_delivery_attempts"),  # backlog, dead letters
     terraform_types=(
         "google_pubsub_schema",
@@ -152,7 +155,9 @@ ONLINE_GKE = replace(
     key_services=(),
     dataset_writes=(DatasetWrite.SERVING_APPENDS_HISTORY,),
     history=HistorySource.SERVING_CONTAINER,
-    lifecycle=Lifecycle(endpoint=False, champion_reader="GKE deployment (serving.image in the team file)"),
+    lifecycle=Lifecycle(
+        endpoint=False, champion_reader="GKE deployment (serving.image in the team file)", team_file=True
+    ),
     terraform_types=("google_monitoring_monitored_project",),
     data_engineer_note="Online models on GKE ({models}) append one prediction_history row per request; keep feature "
     "names stable: drift is computed per feature.",

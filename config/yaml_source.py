@@ -67,6 +67,12 @@ def load(file: Path) -> tuple[YamlDocument | None, list[ConfigError]]:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         return None, [ConfigError(where, line, "", "file is not valid UTF-8 text")]
+    return parse(text, file)
+
+
+def parse(text: str, file: Path) -> tuple[YamlDocument | None, list[ConfigError]]:
+    """Parse ``text`` as the content of ``file`` (e.g. an edit not written yet)."""
+    where = display_path(file)
     try:
         node = yaml.compose(text, Loader=SafeLoader)
     except yaml.YAMLError as exc:

@@ -26,7 +26,7 @@ from typing import Any
 
 from config import names
 from config.model import Config, Model, Team
-from config.patterns import ONLINE_GKE, spec_of
+from config.patterns import spec_of
 from lifecycle.card import ModelCard
 from lifecycle.context import LifecycleError, Target
 from lifecycle.errors import EndpointChanged, MonitoringNotReady
@@ -36,7 +36,7 @@ from lifecycle.job_state import wait_running
 from lifecycle.monitoring import job_settings, objective
 from lifecycle.platform_refs import serving_image_prefix, vertex_key
 from lifecycle.provenance import registration_problems, registry_labels, version_description
-from lifecycle.team_file import with_serving_image
+from lifecycle.team_file import scalar, with_serving
 from lifecycle.traffic import all_traffic_to, canary_split, extras
 from lifecycle.trail import Outcome, Progress, run
 from lifecycle.vertex import (
@@ -406,7 +406,7 @@ def deploy(
 ) -> Outcome:
     team = config.team(team_name)
     model = team.model(model_name)
-    if spec_of(model) is ONLINE_GKE:
+    if spec_of(model).lifecycle.team_file:
         return deploy_to_team_file(config, target, team, model, version_ref, card, traffic)
     _on_endpoint(team, model, "deploy to")
     if traffic is not None and not 1 <= traffic <= 100:
@@ -498,13 +498,14 @@ def deploy_to_team_file(
     card: ModelCard | None,
     traffic: int | None,
 ) -> Outcome:
-    """A `runtime: gke` model: write the version's image (by digest) into `serving.image` of the team file; the pull
-    request, the gate and `cdktn deploy` roll it out, a revert rolls it back (docs/model-lifecycle.md). No Vertex
-    deploy. The image comes from the card the version was registered from; outside a dry run the registered
-    version must carry the same image, in the platform's serving-image repository of the environment."""
+    """A model that runs on the cluster (`runtime: gke`, streaming): write the version's image (by digest), its
+    registry version id and the card's artifact location into `serving` of the team file; the pull request, the gate
+    and `cdktn deploy` roll it out, a revert rolls it back (docs/model-lifecycle.md). No Vertex deploy. The image
+    comes from the card the version was registered from; outside a dry run the registered version must carry the
+    same image and artifact location, the image in the platform's serving-image repository of the environment."""
     if card is None:
         raise LifecycleError(
-            f"{team.name}/{model.name} serves on GKE ({model.source}): pass --card, the card the version was "
+            f"{team.name}/{model.name} runs on GKE ({model.source}): pass --card, the card the version was "
             "registered from; its serving_image is written into the team file"
         )
     if (card.team, card.model) != (team.name, model.name):
@@ -517,19 +518,37 @@ def deploy_to_team_file(
         raise LifecycleError("the card's serving_image: " + "; ".join(problems))
     image = card.serving_image[len(prefix) :]
     resource = model_resource(target, team, model)
-    edit = with_serving_image(team, model.name, image)
+    runtime = "gke" if model.serving.runtime == "gke" else model.pattern
+
+    def serving(version_id: str) -> dict[str, str]:
+        # The version id is quoted: the schema reads it as a string (an unquoted 3 would be a number).
+        return {
+            "image": scalar(image),
+            "version": scalar(version_id, quote=True),
+            "artifact_uri": scalar(card.artifact_uri),
+        }
+
+    with_serving(team, model.name, serving(version_ref))  # a file the edit cannot be made in fails before any call
 
     def body(vx: DryRunVertex, out: Progress) -> None:
         version = _version(vx, resource, version_ref)
-        if not vx.dry_run and version.image_uri != card.serving_image:
-            raise LifecycleError(
-                f"{version.versioned} serves {version.image_uri}, not the card's {card.serving_image}: "
-                "pass the card it was registered from"
-            )
+        if not vx.dry_run:
+            if version.image_uri != card.serving_image:
+                raise LifecycleError(
+                    f"{version.versioned} serves {version.image_uri}, not the card's {card.serving_image}: "
+                    "pass the card it was registered from"
+                )
+            if version.artifact_uri and version.artifact_uri.rstrip("/") != card.artifact_uri.rstrip("/"):
+                raise LifecycleError(
+                    f"{version.versioned} holds artifacts at {version.artifact_uri}, not the card's "
+                    f"{card.artifact_uri}: pass the card it was registered from"
+                )
+        edit = with_serving(team, model.name, serving(str(version.version_id)))
         out.result.update(
             identity(target, version),
-            runtime="gke",
+            runtime=runtime,
             serving_image=image,
+            artifact_uri=card.artifact_uri,
             team_file=str(edit.file),
             changed=edit.changed,
             diff=edit.diff(),
@@ -539,7 +558,7 @@ def deploy_to_team_file(
         elif vx.dry_run:
             out.notes.append(f"would change {edit.file}:\n{edit.diff()}")
         else:
-            with out.step("write_team_file", file=str(edit.file), serving_image=image):
+            with out.step("write_team_file", file=str(edit.file), serving_image=image, version_id=version.version_id):
                 edit.file.write_text(edit.after)
             out.notes.append(
                 f"open a pull request with the change to {edit.file}: the gate checks it and `cdktn deploy` rolls it "

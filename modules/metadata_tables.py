@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from config import names
 from config.model import Model, Team
+from config.patterns import HistorySource
 from modules.bigquery_tables import Column, TableSpec
 
 DEFAULT_RETENTION_DAYS = 365
@@ -34,7 +35,13 @@ PREDICTION_HISTORY_COLUMNS = (
     _MODEL,
     _VERSION,
     Column("pattern", "STRING", "online, batch or streaming.", "REQUIRED"),
-    Column("source", "STRING", "Where the row came from: request_log, batch_output or stream_archive."),
+    Column(
+        "source",
+        "STRING",
+        f"Where the row came from: {HistorySource.REQUEST_LOG.value} (the daily copy of a Vertex request log), "
+        f"{HistorySource.JOB_OUTPUT.value} (a batch job's output), {HistorySource.SCORER.value} (the streaming "
+        f"scorer) or {HistorySource.SERVING_CONTAINER.value} (a model's own container on the cluster).",
+    ),
     Column("endpoint_id", "STRING", "Vertex endpoint id (online)."),
     Column("deployed_model_id", "STRING", "Vertex deployed model id (online)."),
     Column(
@@ -63,6 +70,12 @@ PREDICTION_HISTORY_COLUMNS = (
         "Share of predictions the row's source kept: the endpoint's logging.sample_rate "
         "for request-log rows (each stands for 1 / sampling_rate predictions); NULL "
         "means every prediction is kept (batch, streaming).",
+    ),
+    Column(
+        "event_time",
+        "TIMESTAMP",
+        "Streaming: the event's own `event_time` (the topic schema's field), when the producer says it happened; "
+        "NULL for other patterns.",
     ),
 )
 

@@ -255,10 +255,10 @@ def test_quota_and_container_defaults_come_from_the_team_file(org_copy):
     team_file = org_copy / "teams" / "scout.yaml"
     team_file.write_text(
         team_file.read_text()
-        + "namespace:\n  quota: {requests_cpu: '4', pods: 10}\n  container_defaults: {memory: 2Gi}\n"
+        + "namespace:\n  quota: {requests_cpu: '7', pods: 10}\n  container_defaults: {memory: 2Gi}\n"
     )
     team = load_config(org_copy).team("scout")
-    assert (team.namespace.quota.requests_cpu, team.namespace.quota.pods) == ("4", 10)
+    assert (team.namespace.quota.requests_cpu, team.namespace.quota.pods) == ("7", 10)
     assert team.namespace.quota.limits_memory == "32Gi"  # the schema's default
     assert (team.namespace.container_defaults.cpu, team.namespace.container_defaults.memory) == ("500m", "2Gi")
 
@@ -292,10 +292,16 @@ def scorer(org_stacks, org_config):
     return stack, model, prefix
 
 
+def pod_containers(deployment: dict) -> dict[str, dict]:
+    """Every container of the pod by name: the main ones and the init containers (the model is a native sidecar)."""
+    pod = deployment["spec"]["template"]["spec"]
+    return {c["name"]: c for c in [*pod.get("init_container", []), *pod["container"]]}
+
+
 def test_the_scorer_runs_both_images_by_digest_from_the_platform_registry(scorer, org_config):
     stack, model, prefix = scorer
     (deployment,) = resources(stack, "kubernetes_deployment_v1").values()
-    containers = {c["name"]: c for c in deployment["spec"]["template"]["spec"]["container"]}
+    containers = pod_containers(deployment)
     assert containers["scorer"]["image"] == f"{prefix}scorer@{org_config.platform.gke.scorer_digest}"
     assert containers["model"]["image"] == prefix + model.serving.image
     for c in containers.values():
@@ -320,14 +326,24 @@ def test_the_scorer_pod_is_restricted_non_root_read_only_and_bounded(scorer):
     assert not any(pod.get(k) for k in ("host_network", "host_pid", "host_ipc"))
     assert pod["security_context"]["run_as_non_root"] is True
     assert pod["security_context"]["seccomp_profile"] == {"type": "RuntimeDefault"}
-    for c in pod["container"]:
+    containers = pod_containers(deployment)
+    assert set(containers) == {"scorer", "model"}
+    for c in containers.values():
         sc = c["security_context"]
         assert sc["run_as_non_root"] is True and sc["allow_privilege_escalation"] is False
         assert sc["privileged"] is False and sc["read_only_root_filesystem"] is True
         assert sc["capabilities"] == {"drop": ["ALL"]} and sc["seccomp_profile"] == {"type": "RuntimeDefault"}
-        expected = {"cpu": model.streaming.scorer.cpu, "memory": model.streaming.scorer.memory}
+        # streaming.scorer.cpu/memory are per container (config/model.py Workload); ephemeral storage bounded too
+        expected = {
+            "cpu": model.streaming.scorer.cpu,
+            "memory": model.streaming.scorer.memory,
+            "ephemeral-storage": "1Gi",
+        }
         assert c["resources"] == {"requests": expected, "limits": expected}
         assert c["readiness_probe"]["http_get"] and c["liveness_probe"]["http_get"]
+        assert c["volume_mount"] == [{"name": "tmp", "mount_path": "/tmp"}]
+    (tmp,) = pod["volume"]
+    assert tmp == {"name": "tmp", "empty_dir": {"size_limit": "512Mi"}}
 
 
 def test_autoscaler_budget_and_pod_monitoring_follow_the_team_file(scorer):
@@ -349,7 +365,7 @@ def test_autoscaler_budget_and_pod_monitoring_follow_the_team_file(scorer):
     assert (manifest["apiVersion"], manifest["kind"]) == ("monitoring.googleapis.com/v1", "PodMonitoring")
     assert manifest["spec"]["endpoints"] == [{"port": "metrics", "interval": "30s"}]
     (deployment,) = resources(stack, "kubernetes_deployment_v1").values()
-    ports = {p["name"] for c in deployment["spec"]["template"]["spec"]["container"] for p in c.get("port", [])}
+    ports = {p["name"] for c in pod_containers(deployment).values() for p in c.get("port", [])}
     assert "metrics" in ports
 
 

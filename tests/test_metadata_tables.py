@@ -70,3 +70,44 @@ def test_consumers_group_gets_only_the_predictor_role(org_copy):
     assert any(
         k.startswith("iam_consumers-custom-modelopsPredictor") for k in stack["resource"]["google_project_iam_member"]
     )
+
+
+def test_the_source_column_names_every_value_its_writers_write():
+    """prediction_history.source: the streaming scorer's rows (scorer/history.py), the gke container's
+    (modules/serving/online_gke.py) and the quality SQL's copies (modules/quality/sql.py) each write one value of
+    config.patterns.HistorySource, and the column description lists them all."""
+    import datetime
+    from pathlib import Path
+
+    from config.patterns import HistorySource
+    from modules.metadata_tables import PREDICTION_HISTORY_COLUMNS
+    from modules.serving.online_gke import HISTORY_SOURCE
+    from scorer.history import row
+
+    scorer_row = row(
+        model="m",
+        version="1",
+        event={"request_id": "r"},
+        prediction=1.0,
+        latency_ms=1.0,
+        now=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC),
+    )
+    sql = (Path(__file__).resolve().parents[1] / "modules" / "quality" / "sql.py").read_text()
+    written = {scorer_row["source"], HISTORY_SOURCE} | {v for v in ("request_log", "batch_output") if f"'{v}'" in sql}
+    assert written == {s.value for s in HistorySource}
+    (source,) = [c for c in PREDICTION_HISTORY_COLUMNS if c.name == "source"]
+    assert all(s.value in source.description for s in HistorySource)
+
+
+def test_event_time_is_an_additive_nullable_timestamp_after_the_first_release_columns():
+    from modules.metadata_tables import PREDICTION_HISTORY_COLUMNS
+
+    names_in_order = [c.name for c in PREDICTION_HISTORY_COLUMNS]
+    event_time = PREDICTION_HISTORY_COLUMNS[-1]
+    assert names_in_order.index("sampling_rate") < names_in_order.index("event_time") == len(names_in_order) - 1
+    assert (event_time.name, event_time.type, event_time.mode, event_time.pii) == (
+        "event_time",
+        "TIMESTAMP",
+        "NULLABLE",
+        False,
+    )

@@ -5,8 +5,19 @@ Secure with no options: images by digest only (the caller composes them from the
 the Pod Security Standards ``restricted`` profile for every container (runAsNonRoot, no privilege
 escalation, every capability dropped, RuntimeDefault seccomp:
 https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted), a read-only root
-filesystem with an emptyDir at /tmp, requests equal to limits, the team's Workload Identity service
-account and no host namespaces.
+filesystem with an emptyDir at /tmp (bounded), requests equal to limits (CPU, memory and ephemeral storage), the
+team's Workload Identity service account and no host namespaces.
+
+Sizing (`streaming.scorer` / `serving` cpu and memory of the team file) is **per container**: every container of
+the pod, native sidecars included, requests (= limits) that much, so a pod requests that many times it (the loader
+checks the namespace quota with the same count, config/quota.py).
+
+Native sidecars (``sidecars``): init containers with ``restart_policy = "Always"`` ("Restart policy for designating
+init container as a sidecar. Can only be `Always`", DeploymentV1SpecTemplateSpecInitContainer.restartPolicy,
+provider-kubernetes@17.1.0.jsii, src/deployment-v1/index-structs/structs400.ts:4756). Kubernetes starts them before
+the main containers, the next container only once the sidecar's startup probe has passed, and on termination
+"postpones terminating sidecar containers until the main application container has fully stopped"
+(https://kubernetes.io/docs/concepts/workloads/pods/sidecar-containers/; on by default from Kubernetes 1.29).
 """
 
 from __future__ import annotations
@@ -19,6 +30,10 @@ from cdktn_provider_kubernetes.deployment_v1 import (
     DeploymentV1SpecTemplateSpecContainerEnv,
     DeploymentV1SpecTemplateSpecContainerPort,
     DeploymentV1SpecTemplateSpecContainerVolumeMount,
+    DeploymentV1SpecTemplateSpecInitContainer,
+    DeploymentV1SpecTemplateSpecInitContainerEnv,
+    DeploymentV1SpecTemplateSpecInitContainerPort,
+    DeploymentV1SpecTemplateSpecInitContainerVolumeMount,
     DeploymentV1SpecTemplateSpecVolume,
 )
 from cdktn_provider_kubernetes.horizontal_pod_autoscaler_v2 import (
@@ -51,6 +66,13 @@ COLLECTOR_NAMESPACES = ("gmp-system", "gke-gmp-system")
 CPU_TARGET_PERCENT = 70
 # Kubernetes sends SIGTERM, waits this long, then SIGKILLs: the scorer drains its events in flight meanwhile.
 TERMINATION_GRACE_SECONDS = 60
+# Ephemeral storage of each container (request = limit): Autopilot's default request for containers outside
+# DaemonSets, "Ephemeral storage: 1 GiB" (https://cloud.google.com/kubernetes-engine/docs/concepts/autopilot-resource-requests,
+# "Default resource requests"), stated so that requests equal limits for this resource too.
+EPHEMERAL_STORAGE = "1Gi"
+# The /tmp emptyDir counts against the pod's ephemeral storage; bounded below one container's share, so logs fit.
+TMP_SIZE_LIMIT = "512Mi"
+SIDECAR_RESTART_POLICY = "Always"
 
 
 @dataclass(frozen=True)
@@ -77,7 +99,8 @@ def restricted_security_context() -> dict:
 
 class ModelWorkload(Construct):
     """``containers`` share one pod (e.g. the scorer and the model it calls on localhost); ``metrics_port`` is
-    the port (in one of them) Managed Prometheus scrapes."""
+        the port (in one of them) Managed Prometheus scrapes; ``sidecars`` run as native sidecars (init containers with
+    ``restart_policy = "Always"``): started before ``containers`` (once their probe answers) and stopped after them."""
 
     def __init__(
         self,
@@ -88,6 +111,7 @@ class ModelWorkload(Construct):
         namespace: NamespaceBaseline,
         containers: list[Container],
         sizing: Workload,
+        sidecars: tuple[Container, ...] = (),
         metrics_port: int,
         labels: dict[str, str],
         depends_on: list | None = None,
@@ -98,7 +122,7 @@ class ModelWorkload(Construct):
         self.namespace = namespace.namespace
         self.selector = {"app.kubernetes.io/name": name}
         self.labels = {**labels, **self.selector}
-        resources = {"cpu": sizing.cpu, "memory": sizing.memory}
+        resources = {"cpu": sizing.cpu, "memory": sizing.memory, "ephemeral-storage": EPHEMERAL_STORAGE}
         metadata = {"name": name, "namespace": self.namespace, "labels": self.labels}
         self.deployment = DeploymentV1(
             self,
@@ -124,8 +148,11 @@ class ModelWorkload(Construct):
                             "run_as_group": str(RUN_AS_USER),
                             "seccomp_profile": {"type": "RuntimeDefault"},
                         },
+                        "init_container": [self._sidecar(c, resources) for c in sidecars] or None,
                         "container": [self._container(c, resources) for c in containers],
-                        "volume": [DeploymentV1SpecTemplateSpecVolume(name="tmp", empty_dir={})],
+                        "volume": [
+                            DeploymentV1SpecTemplateSpecVolume(name="tmp", empty_dir={"size_limit": TMP_SIZE_LIMIT})
+                        ],
                     },
                 },
             },
@@ -200,20 +227,47 @@ class ModelWorkload(Construct):
                 for port_name, port in sorted(c.ports.items())
             ]
             or None,
-            resources={"requests": resources, "limits": resources},
-            security_context=restricted_security_context(),
             volume_mount=[DeploymentV1SpecTemplateSpecContainerVolumeMount(name="tmp", mount_path="/tmp")],
-            # Ready once it answers; restarted when it stops answering for three periods.
-            readiness_probe=_http_probe(c.probe, period=10) if c.probe else None,
-            liveness_probe=_http_probe(c.probe, period=20, initial_delay=30) if c.probe else None,
+            **_common(c, resources),
+        )
+
+    @staticmethod
+    def _sidecar(c: Container, resources: dict[str, str]) -> DeploymentV1SpecTemplateSpecInitContainer:
+        """A native sidecar: the main containers start once its startup probe answers, and it stops after them."""
+        return DeploymentV1SpecTemplateSpecInitContainer(
+            name=c.name,
+            image=c.image,
+            restart_policy=SIDECAR_RESTART_POLICY,
+            env=[DeploymentV1SpecTemplateSpecInitContainerEnv(name=k, value=v) for k, v in sorted(c.env.items())]
+            or None,
+            port=[
+                DeploymentV1SpecTemplateSpecInitContainerPort(name=port_name, container_port=port)
+                for port_name, port in sorted(c.ports.items())
+            ]
+            or None,
+            volume_mount=[DeploymentV1SpecTemplateSpecInitContainerVolumeMount(name="tmp", mount_path="/tmp")],
+            # Up to 5 min to load the model before the pod gives up on it (30 x 10 s).
+            startup_probe=_http_probe(c.probe, period=10, failure_threshold=30, initial_delay=0) if c.probe else None,
+            **_common(c, resources),
         )
 
 
-def _http_probe(probe: tuple[str, int], *, period: int, initial_delay: int = 5) -> dict:
+def _common(c: Container, resources: dict[str, str]) -> dict:
+    """What every container of a model workload has, main or sidecar."""
+    return {
+        "resources": {"requests": resources, "limits": resources},
+        "security_context": restricted_security_context(),
+        # Ready once it answers; restarted when it stops answering for three periods.
+        "readiness_probe": _http_probe(c.probe, period=10) if c.probe else None,
+        "liveness_probe": _http_probe(c.probe, period=20, initial_delay=30) if c.probe else None,
+    }
+
+
+def _http_probe(probe: tuple[str, int], *, period: int, initial_delay: int = 5, failure_threshold: int = 3) -> dict:
     path, port = probe
     return {
         "http_get": {"path": path, "port": str(port)},
         "period_seconds": period,
         "initial_delay_seconds": initial_delay,
-        "failure_threshold": 3,
+        "failure_threshold": failure_threshold,
     }

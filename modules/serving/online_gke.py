@@ -28,6 +28,7 @@ from modules.monitoring import promql
 from modules.monitoring.alerts import AlertSpec, promql_condition
 from modules.monitoring.dashboards import text
 from modules.serving.context import ModelContext
+from modules.serving.model_container import model_container_env
 from modules.serving.pattern import ServingPattern
 
 # The prediction_history row the container appends per request (tabledata.insertAll, insertId = request_id, like
@@ -36,7 +37,7 @@ HISTORY_SOURCE = patterns.HistorySource.SERVING_CONTAINER.value
 HISTORY_ROW = (
     "prediction_time",  # when the response was sent (UTC)
     "model",  # MODEL_NAME
-    "model_version",  # MODEL_VERSION (the image digest)
+    "model_version",  # MODEL_VERSION (the registered version id; the image digest when none is recorded)
     "pattern",  # "online"
     "source",  # HISTORY_SOURCE
     "request_id",  # the caller's request id (instance `request_id`), joins ground truth
@@ -80,16 +81,13 @@ class OnlineGkeDeployment(ServingPattern):
                     "model",
                     ctx.image(model.serving.image),
                     env={
-                        # The Vertex AI custom-container contract
-                        # (https://cloud.google.com/vertex-ai/docs/predictions/custom-container-requirements#aip-variables).
-                        "AIP_HTTP_PORT": str(MODEL_PORT),
-                        "AIP_PREDICT_ROUTE": PREDICT_ROUTE,
-                        "AIP_HEALTH_ROUTE": HEALTH_ROUTE,
+                        # The Vertex AI custom-container contract (modules/serving/model_container.py).
+                        **model_container_env(model, MODEL_PORT, PREDICT_ROUTE, HEALTH_ROUTE),
                         # The platform's additions (docs/gke-serving.md, "Metric contract", "Prediction history").
                         "METRICS_PORT": str(METRICS_PORT),
                         "HISTORY_TABLE": f"{ctx.project}.{ctx.dataset.dataset_id}.{names.PREDICTION_HISTORY_TABLE}",
                         "MODEL_NAME": model.name,
-                        "MODEL_VERSION": model.serving.image.rsplit("@", 1)[1],
+                        "MODEL_VERSION": model.serving.model_version or "",
                     },
                     ports={"http": MODEL_PORT, METRICS_PORT_NAME: METRICS_PORT},
                     probe=(HEALTH_ROUTE, MODEL_PORT),

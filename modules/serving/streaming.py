@@ -30,6 +30,7 @@ from modules.monitoring.alerts import AlertSpec, aggregation, promql_condition, 
 from modules.monitoring.dashboards import chart, series
 from modules.principal import Principal
 from modules.serving.context import ModelContext
+from modules.serving.model_container import model_container_env
 from modules.serving.pattern import ServingPattern
 
 AVRO_TYPES: dict[str, Any] = {
@@ -42,10 +43,26 @@ AVRO_TYPES: dict[str, Any] = {
 ACK_DEADLINE_SECONDS = 60
 SCORER_IMAGE = "scorer"  # the platform's scorer (scorer/) in the serving-images repository
 SCORER_METRICS_PORT = 9090  # scorer/settings.py METRICS_PORT default
+SCORER_HEALTH_ROUTE = "/healthz"  # served by the scorer on METRICS_PORT (docs/gke-serving.md, "Scorer settings")
 MODEL_PORT = 8080
 MODEL_PREDICT_ROUTE = "/predict"
 MODEL_HEALTH_ROUTE = "/health"
 HOLD_RETENTION = f"{7 * 24 * 3600}s"
+
+
+def scorer_env(ctx: ModelContext, subscription_id: str) -> dict[str, str]:
+    """The scorer's settings (scorer/settings.py ``Settings.from_env``)."""
+    model = ctx.model
+    return {
+        "SUBSCRIPTION": f"projects/{ctx.project}/subscriptions/{subscription_id}",
+        "HISTORY_TABLE": f"{ctx.project}.{ctx.dataset.dataset_id}.{names.PREDICTION_HISTORY_TABLE}",
+        "MODEL_NAME": model.name,
+        "MODEL_VERSION": model.serving.model_version or "",
+        "MODEL_URL": f"http://127.0.0.1:{MODEL_PORT}{MODEL_PREDICT_ROUTE}",
+        "METRICS_PORT": str(SCORER_METRICS_PORT),
+        # Written to the policy-tagged pii_features column, never to `features` (issue 13 review, item 4).
+        "PII_FEATURES": ",".join(f.name for f in model.monitoring.features if f.pii),
+    }
 
 
 def avro_schema(ctx: ModelContext) -> dict[str, Any]:
@@ -197,33 +214,23 @@ class StreamingPipeline(ServingPattern):
                 Container(
                     "scorer",
                     ctx.image(f"{SCORER_IMAGE}@{ctx.scorer_digest}"),
-                    env={
-                        "SUBSCRIPTION": f"projects/{ctx.project}/subscriptions/{self.scoring_subscription_id}",
-                        "HISTORY_TABLE": f"{ctx.project}.{ctx.dataset.dataset_id}.{names.PREDICTION_HISTORY_TABLE}",
-                        "MODEL_NAME": model.name,
-                        # The image digest names the model version until the registry version is recorded with it.
-                        "MODEL_VERSION": model.serving.image.rsplit("@", 1)[1],
-                        "MODEL_URL": f"http://127.0.0.1:{MODEL_PORT}{MODEL_PREDICT_ROUTE}",
-                        "METRICS_PORT": str(SCORER_METRICS_PORT),
-                    },
+                    env=scorer_env(ctx, self.scoring_subscription_id),
                     ports={METRICS_PORT_NAME: SCORER_METRICS_PORT},
-                    # prometheus_client's server answers every path while the scorer process runs.
-                    probe=("/metrics", SCORER_METRICS_PORT),
+                    # 200 while the Pub/Sub subscriber runs, 503 once it stopped (scorer/, on METRICS_PORT).
+                    probe=(SCORER_HEALTH_ROUTE, SCORER_METRICS_PORT),
                 ),
+            ],
+            # The model runs as a native sidecar: up (answering its health route) before the scorer pulls, and
+            # stopped only after the scorer has drained its events in flight (issue 13 review, item 9).
+            sidecars=(
                 Container(
                     "model",
                     ctx.image(model.serving.image),
-                    # The Vertex AI custom-container contract the same image serves on an endpoint
-                    # (https://cloud.google.com/vertex-ai/docs/predictions/custom-container-requirements#aip-variables).
-                    env={
-                        "AIP_HTTP_PORT": str(MODEL_PORT),
-                        "AIP_PREDICT_ROUTE": MODEL_PREDICT_ROUTE,
-                        "AIP_HEALTH_ROUTE": MODEL_HEALTH_ROUTE,
-                    },
+                    env=model_container_env(model, MODEL_PORT, MODEL_PREDICT_ROUTE, MODEL_HEALTH_ROUTE),
                     ports={"http": MODEL_PORT},
                     probe=(MODEL_HEALTH_ROUTE, MODEL_PORT),
                 ),
-            ],
+            ),
             sizing=model.streaming.scorer,
             metrics_port=SCORER_METRICS_PORT,
             labels={"team": ctx.team.name, "model": model.name},

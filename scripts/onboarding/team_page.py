@@ -89,8 +89,11 @@ WORKLOAD_KINDS = (
 def _workload_detail(tf_type: str, c: dict) -> str:
     spec = c.get("spec") or {}
     if tf_type == "kubernetes_deployment_v1":
-        containers = spec.get("template", {}).get("spec", {}).get("container", [])
-        return "; ".join(f"{x.get('name')}: `{x.get('image', '').rsplit('/', 1)[-1]}`" for x in containers)
+        pod = spec.get("template", {}).get("spec", {})
+        # main containers, then native sidecars (init containers that run beside them, modules/kubernetes/workloads.py)
+        containers = [(x, "") for x in pod.get("container", [])]
+        containers += [(x, " (sidecar)") for x in pod.get("init_container", [])]
+        return "; ".join(f"{x.get('name')}{kind}: `{x.get('image', '').rsplit('/', 1)[-1]}`" for x, kind in containers)
     if tf_type == "kubernetes_service_v1":
         annotations = (c.get("metadata") or {}).get("annotations") or {}
         internal = annotations.get("networking.gke.io/load-balancer-type") == "Internal"

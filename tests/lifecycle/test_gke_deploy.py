@@ -1,6 +1,7 @@
-"""`modelops deploy` of a `runtime: gke` model (fixture organisation: scout/query-suggest): it writes the card's
-image into `serving.image` of the team file (one line; the loader's line numbers of everything else hold) and
-records the audit event, without any Vertex deploy; the dry run shows the diff and writes nothing."""
+"""`modelops deploy` of a model on the cluster (fixture organisation: scout/query-suggest, `runtime: gke`, and
+reach/intent-propensity, streaming): it writes the card's image, the registered version id and the card's artifact
+location into `serving` of the team file (value lines only; comments and the loader's line numbers of everything
+else hold) and records the audit event, without any Vertex deploy; the dry run shows the diff and writes nothing."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ import json
 
 import pytest
 
+from config.errors import ConfigInvalid
 from config.loader import load_config
-from lifecycle.context import LifecycleError
-from lifecycle.team_file import with_serving_image
+from lifecycle import actions
+from lifecycle.card import load_card
+from lifecycle.context import LifecycleError, resolve
+from lifecycle.team_file import scalar, with_serving, with_serving_image
 from tests.lifecycle.conftest import CARDS, ORG
 from tests.lifecycle.test_cli_lifecycle import invoke, offline  # noqa: F401 (fixture)
 
@@ -36,7 +40,7 @@ def card(tmp_path) -> str:
 def test_dry_run_shows_the_one_line_diff_sends_no_vertex_deploy_and_writes_nothing(offline, card):  # noqa: F811
     team_file = ORG / "teams" / "scout.yaml"
     before = team_file.read_text()
-    result = invoke("deploy", "-t", "scout", "-m", "query-suggest", "-v", "candidate", "--card", card, "-o", "json")
+    result = invoke("deploy", "-t", "scout", "-m", "query-suggest", "-v", "3", "--card", card, "-o", "json")
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["dry_run"] is True and team_file.read_text() == before
@@ -45,9 +49,13 @@ def test_dry_run_shows_the_one_line_diff_sends_no_vertex_deploy_and_writes_nothi
     diff = report["result"]["diff"]
     removed = [line for line in diff.splitlines() if line.startswith("-") and not line.startswith("---")]
     added = [line for line in diff.splitlines() if line.startswith("+") and not line.startswith("+++")]
-    assert len(removed) == len(added) == 1
-    assert removed[0].strip("- ").startswith("image: query-suggest@sha256:7c3e")
-    assert added[0] == f"+      image: {NEW_IMAGE}"
+    # the image line changes; the version and the card's artifacts go right after it
+    assert len(removed) == 1 and removed[0].strip("- ").startswith("image: query-suggest@sha256:7c3e")
+    assert added == [
+        f"+      image: {NEW_IMAGE}",
+        '+      version: "3"',
+        "+      artifact_uri: gs://orbit-ledger-models/pay-scorer/2024.10.1/",
+    ]
     event = report["audit_event"]
     assert (event["action"], event["team"], event["model"]) == ("deploy", "scout", "query-suggest")
     assert event["result"]["serving_image"] == NEW_IMAGE and event["result"]["runtime"] == "gke"
@@ -94,3 +102,86 @@ def test_a_vertex_model_has_no_serving_block_to_edit_here(org_copy):
     team = load_config(org_copy).team("ledger")
     with pytest.raises(LifecycleError):
         with_serving_image(team, "refund-forecast", NEW_IMAGE)
+
+
+def test_the_written_file_loads_with_the_version_and_artifacts_and_keeps_comments(org_copy):
+    team = load_config(org_copy).team("scout")
+    edit = with_serving(
+        team,
+        "query-suggest",
+        {
+            "image": NEW_IMAGE,
+            "version": scalar("12", quote=True),
+            "artifact_uri": scalar("gs://orbit-scout-models/m/1/"),
+        },
+    )
+    assert [line for line in edit.before.splitlines() if line.lstrip().startswith("#")] == [
+        line for line in edit.after.splitlines() if line.lstrip().startswith("#")
+    ]
+    edit.file.write_text(edit.after)
+    serving = load_config(org_copy).team("scout").model("query-suggest").serving
+    assert (serving.image, serving.version, serving.artifact_uri) == (NEW_IMAGE, "12", "gs://orbit-scout-models/m/1/")
+    assert serving.model_version == "12"
+    # a second deploy of another version replaces the three values in place
+    again = with_serving(
+        load_config(org_copy).team("scout"),
+        "query-suggest",
+        {
+            "image": NEW_IMAGE,
+            "version": scalar("13", quote=True),
+            "artifact_uri": scalar("gs://orbit-scout-models/m/2/"),
+        },
+    )
+    assert len(again.after.splitlines()) == len(again.before.splitlines())
+    assert '      version: "13"' in again.after.splitlines()
+
+
+def test_version_and_artifacts_without_an_image_are_refused_at_their_lines(org_copy):
+    scout = org_copy / "teams" / "scout.yaml"
+    text = scout.read_text()
+    image_line = next(line for line in text.splitlines() if "image: query-suggest@" in line)
+    scout.write_text(text.replace(image_line, '      version: "2"\n      artifact_uri: gs://orbit-scout-models/m/'))
+    with pytest.raises(ConfigInvalid) as exc:
+        load_config(org_copy)
+    problems = {(e.path, e.line) for e in exc.value.errors}
+    lines = scout.read_text().splitlines()
+    version_line = next(i for i, line in enumerate(lines, 1) if 'version: "2"' in line)
+    assert problems == {
+        ("models[1].serving.version", version_line),
+        ("models[1].serving.artifact_uri", version_line + 1),
+    }
+
+
+def test_an_unquoted_version_is_a_schema_error_at_its_line(org_copy):
+    reach = org_copy / "teams" / "reach.yaml"
+    reach.write_text(reach.read_text().replace('version: "4"', "version: 4"))
+    with pytest.raises(ConfigInvalid) as exc:
+        load_config(org_copy)
+    (error,) = exc.value.errors
+    assert error.path == "models[1].serving.version" and error.line
+
+
+def test_a_streaming_model_deploys_through_the_team_file_live(server, org_copy):
+    """reach/intent-propensity against the fake registry: register the card, deploy `candidate`; the team file then
+    names the image, the version id the registry assigned and the card's artifacts, and no endpoint is touched."""
+    config = load_config(org_copy)
+    target = resolve(
+        config,
+        config.team("reach"),
+        env="dev",
+        project=None,
+        region=None,
+        audit_project=None,
+        dry_run=None,
+        emulator=server.url,
+    )
+    card = load_card(CARDS / "reach-intent-propensity.yaml")[0]
+    actions.register(config, target, card)
+    outcome = actions.deploy(config, target, "reach", "intent-propensity", "candidate", card=card)
+    assert not server.fake.calls("POST", r":deployModel$")
+    serving = load_config(org_copy).team("reach").model("intent-propensity").serving
+    assert serving.image == card.serving_image.split("/serving-images/", 1)[1]
+    assert serving.version is not None and serving.version.isdigit()
+    assert serving.version == outcome.result["version_id"]
+    assert serving.artifact_uri == card.artifact_uri
+    assert outcome.result["runtime"] == "streaming"

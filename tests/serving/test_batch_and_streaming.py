@@ -142,6 +142,7 @@ def test_streaming_topic_has_schema_cmek_and_regional_storage(org_stacks):
         "pages_viewed",
         "session_seconds",
         "device_type",
+        "visitor_id",  # pii: true (the scorer gets it in PII_FEATURES)
     ]
     assert avro["fields"][4]["type"] == ["null", "string"]
 
@@ -223,7 +224,7 @@ def test_feature_columns_marked_pii_carry_the_pii_policy_tag_in_batch_and_stream
 
     assert tagged("batch_input_refund_forecast") == {"merchant_id_hash": tag}
     assert tagged("batch_output_refund_forecast") == {}
-    assert tagged("stream_events_intent_propensity") == {"device_type": tag}
+    assert tagged("stream_events_intent_propensity") == {"device_type": tag, "visitor_id": tag}
     workflows = {w["name"]: w["source_contents"] for w in stack["resource"]["google_workflows_workflow"].values()}
     source = workflows["ledger-model-quality"]
     assert (

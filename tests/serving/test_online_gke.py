@@ -68,7 +68,8 @@ def test_the_deployment_runs_the_digest_pinned_image_of_the_platform_registry_re
     assert sc["run_as_non_root"] is True and sc["allow_privilege_escalation"] is False and sc["privileged"] is False
     assert sc["read_only_root_filesystem"] is True and sc["capabilities"] == {"drop": ["ALL"]}
     assert sc["seccomp_profile"] == {"type": "RuntimeDefault"}
-    size = {"cpu": "1", "memory": "2Gi"}  # serving.cpu / serving.memory of scout.yaml
+    # serving.cpu / serving.memory of scout.yaml; ephemeral storage at Autopilot's container default
+    size = {"cpu": "1", "memory": "2Gi", "ephemeral-storage": "1Gi"}
     assert container["resources"] == {"requests": size, "limits": size}
     assert {p["name"]: p["container_port"] for p in container["port"]} == {"http": 8080, "metrics": 9090}
     assert container["readiness_probe"]["http_get"] == {"path": "/health", "port": "8080"}
