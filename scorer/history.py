@@ -18,9 +18,8 @@ EVENT_FIELDS = ("request_id", "event_time")  # the event contract's own fields (
 # The `source` value of the scorer's rows: config/patterns.py HistorySource.SCORER, one of the values the
 # column's description lists (modules/metadata_tables.py). The scorer imports nothing of the platform, so the
 # value is repeated here and a test keeps the two equal.
-SOURCE = "stream_archive"
-# Where the event's event_time goes: the untyped `features` JSON under this key (the table has no event_time
-# column yet), or a TIMESTAMP column of that name once the table has one (HISTORY_EVENT_TIME=column).
+SOURCE = "scorer"
+# The event's own time, kept in the NULLABLE TIMESTAMP column of that name (modules/metadata_tables.py).
 EVENT_TIME = "event_time"
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 
@@ -47,18 +46,15 @@ def row(
     latency_ms: float,
     now: datetime.datetime,
     pii_features: frozenset[str] = frozenset(),
-    event_time_column: bool = False,
 ) -> dict[str, Any]:
     """Features marked ``pii: true`` go to ``pii_features``, the column under the pii policy tag
     (modules/metadata_tables.py; the quality SQL reads pii features from it, modules/quality/sql.py), never to
-    the untagged ``features`` column (issue 13 review, item 4). The event time is kept (review item 16): in
-    its own column when the table has one, else in ``features`` (scorer/README.md, "event_time")."""
+    the untagged ``features`` column (issue 13 review, item 4). The event time is kept in its own column
+    (review item 16)."""
     inputs = {k: v for k, v in event.items() if k not in EVENT_FIELDS}
     features = {k: v for k, v in inputs.items() if k not in pii_features}
     pii = {k: v for k, v in inputs.items() if k in pii_features}
     happened = event_time(event).isoformat()
-    if not event_time_column:
-        features[EVENT_TIME] = happened
     label, value = _prediction(prediction)
     out = {
         "prediction_time": now.isoformat(),
@@ -72,9 +68,8 @@ def row(
         "predicted_label": label,
         "predicted_value": value,
         "latency_ms": latency_ms,
+        EVENT_TIME: happened,
     }
-    if event_time_column:
-        out[EVENT_TIME] = happened
     return out
 
 

@@ -17,13 +17,9 @@ class Settings:
     max_outstanding_messages: int = 100
     model_timeout_seconds: float = 10.0
     # PII_FEATURES: comma-separated names of the model's `pii: true` features (model.monitoring.features of the
-    # team file); they are written to the policy-tagged pii_features column. Default none. The Deployment's env
-    # is set by modules/serving/streaming.py (owned elsewhere; see docs/gke-serving.md "Scorer settings").
+    # team file); they are written to the policy-tagged pii_features column. Default none. The Deployment sets it
+    # (modules/serving/streaming.py; docs/gke-serving.md "Scorer settings").
     pii_features: frozenset[str] = frozenset()
-    # HISTORY_EVENT_TIME: where the event's event_time goes. `features` (default): into the features JSON, because
-    # prediction_history has no event_time column today; `column`: into a NULLABLE TIMESTAMP column `event_time`,
-    # once modules/metadata_tables.py adds it (scorer/README.md, "event_time").
-    event_time_column: bool = False
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -33,9 +29,6 @@ class Settings:
         missing = [k for k in required if not env.get(k)]
         if missing:
             problems.append(f"missing environment variables: {', '.join(missing)}")
-        where = env.get("HISTORY_EVENT_TIME", "features")
-        if where not in ("features", "column"):
-            problems.append(f"HISTORY_EVENT_TIME must be features or column, got {where!r}")
         if problems:  # all of them at once
             raise SystemExit("scorer: " + "; ".join(problems))
         return cls(
@@ -48,5 +41,4 @@ class Settings:
             max_outstanding_messages=int(env.get("MAX_OUTSTANDING_MESSAGES", "100")),
             model_timeout_seconds=float(env.get("MODEL_TIMEOUT_SECONDS", "10")),
             pii_features=frozenset(n.strip() for n in env.get("PII_FEATURES", "").split(",") if n.strip()),
-            event_time_column=where == "column",
         )

@@ -61,7 +61,6 @@ class Scorer:
                         latency_ms=elapsed * 1000,
                         now=self.clock(),
                         pii_features=self.settings.pii_features,
-                        event_time_column=self.settings.event_time_column,
                     )
                 ],
             )

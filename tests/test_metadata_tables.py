@@ -87,7 +87,7 @@ def test_the_source_column_names_every_value_its_writers_write():
     scorer_row = row(
         model="m",
         version="1",
-        event={"request_id": "r"},
+        event={"request_id": "r", "event_time": 0},
         prediction=1.0,
         latency_ms=1.0,
         now=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC),

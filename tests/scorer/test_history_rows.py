@@ -13,17 +13,11 @@ from google.auth.credentials import AnonymousCredentials
 from google.cloud import bigquery
 
 from config.patterns import STREAMING, HistorySource
-from modules.bigquery_tables import Column
 from modules.metadata_tables import PREDICTION_HISTORY_COLUMNS
 from scorer import history
 from tests.scorer.conftest import EVENT_TIME_MICROS, TABLE
 from tests.scorer.fake_bigquery import FakeBigQuery, row_errors
 
-# The column the scorer needs for HISTORY_EVENT_TIME=column: what the table owner would add to
-# PREDICTION_HISTORY_COLUMNS (last and NULLABLE, an in-place schema update). Not in the table today.
-PROPOSED_EVENT_TIME = Column(
-    "event_time", "TIMESTAMP", "When the scored event happened (streaming: the event's event_time); NULL otherwise."
-)
 NOW = datetime.datetime(2025, 11, 30, 0, 0, 1, tzinfo=datetime.UTC)
 EVENT = {"request_id": "r-1", "event_time": EVENT_TIME_MICROS, "pages_viewed": 4, "email": "a@example.com"}
 
@@ -48,25 +42,13 @@ def test_the_source_is_the_streaming_patterns_and_the_column_names_it():
     assert history.SOURCE in source.description
 
 
-def test_event_time_is_kept_in_the_features_json_by_default():
+def test_event_time_goes_to_its_own_column():
     row = _row()
-    assert json.loads(row["features"])["event_time"] == "2025-11-30T00:00:00+00:00"
-    assert "event_time" not in row
-
-
-def test_event_time_goes_to_its_own_column_once_the_table_has_one():
-    row = _row(event_time_column=True)
     assert row["event_time"] == "2025-11-30T00:00:00+00:00"
     assert "event_time" not in json.loads(row["features"])
     columns = {c.name: c for c in PREDICTION_HISTORY_COLUMNS}
-    if "event_time" in columns:  # the table owner added it: it must take the scorer's value
-        assert (columns["event_time"].type, columns["event_time"].mode) == ("TIMESTAMP", "NULLABLE")
-        assert row_errors(PREDICTION_HISTORY_COLUMNS, row) == []
-    else:  # today: the column mode would be refused, which is why `features` is the default
-        assert row_errors(PREDICTION_HISTORY_COLUMNS, row) == [
-            {"reason": "invalid", "location": "event_time", "message": "no such field."}
-        ]
-        assert row_errors((*PREDICTION_HISTORY_COLUMNS, PROPOSED_EVENT_TIME), row) == []
+    assert (columns["event_time"].type, columns["event_time"].mode) == ("TIMESTAMP", "NULLABLE")
+    assert row_errors(PREDICTION_HISTORY_COLUMNS, row) == []
 
 
 @pytest.fixture

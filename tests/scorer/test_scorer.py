@@ -27,7 +27,8 @@ def test_an_event_becomes_a_prediction_history_row_and_is_acked(env):
     assert row["pattern"] == "streaming"
     assert row["request_id"] == "r-1"
     features = json.loads(row["features"])
-    assert features == {"device_type": "mobile", "pages_viewed": 4, "event_time": "2025-11-30T00:00:00+00:00"}
+    assert features == {"device_type": "mobile", "pages_viewed": 4}
+    assert row["event_time"] == "2025-11-30T00:00:00+00:00"
     assert row["predicted_label"] == "buy" and row["predicted_value"] == pytest.approx(0.4)
     assert row["latency_ms"] > 0 and row["prediction_time"]
     assert set(env["bq"].insert_ids[TABLE]) == {"r-1"}
@@ -82,7 +83,7 @@ def test_pii_features_go_to_the_policy_tagged_column_only(env):
     env["pubsub"].publish(TOPIC, event("r-pii", pages=2))
     until(lambda: env["bq"].rows[TABLE] and env["pubsub"].settled(SUBSCRIPTION))
     (row,) = env["bq"].rows[TABLE]
-    assert json.loads(row["features"]) == {"pages_viewed": 2, "event_time": "2025-11-30T00:00:00+00:00"}
+    assert json.loads(row["features"]) == {"pages_viewed": 2}
     assert json.loads(row["pii_features"]) == {"device_type": "mobile"}
 
 
@@ -100,12 +101,8 @@ def test_settings_come_from_the_environment():
     base = {"SUBSCRIPTION": "s", "HISTORY_TABLE": "t", "MODEL_NAME": "m", "MODEL_VERSION": "1", "MODEL_URL": "u"}
     assert Settings.from_env(base).pii_features == frozenset()
     assert Settings.from_env({**base, "PII_FEATURES": "email, phone,"}).pii_features == {"email", "phone"}
-    assert Settings.from_env(base).event_time_column is False
-    assert Settings.from_env({**base, "HISTORY_EVENT_TIME": "column"}).event_time_column is True
-    with pytest.raises(SystemExit, match="HISTORY_EVENT_TIME must be features or column"):
-        Settings.from_env({**base, "HISTORY_EVENT_TIME": "both"})
-    with pytest.raises(SystemExit, match="missing environment variables: MODEL_URL; HISTORY_EVENT_TIME must be"):
-        Settings.from_env({**{k: v for k, v in base.items() if k != "MODEL_URL"}, "HISTORY_EVENT_TIME": "x"})
+    with pytest.raises(SystemExit, match="missing environment variables: MODEL_NAME, MODEL_URL"):
+        Settings.from_env({k: v for k, v in base.items() if k not in ("MODEL_URL", "MODEL_NAME")})
 
 
 def test_a_subscriber_that_dies_ends_the_run_with_its_error():
