@@ -634,6 +634,11 @@ def promote(
             with out.step("set_traffic", traffic_split=split):  # traffic first: aliases then describe what serves
                 vx.set_traffic(endpoint_name, split, endpoint.etag)
             out.result["traffic_split"] = split
+        elif spec_of(model).lifecycle.team_file:
+            out.notes.append(
+                f"{model.pattern} model: promotion moves the {CHAMPION} alias in the registry; what the cluster runs is "
+                f"serving.image in {model.source.file}, which `modelops deploy --card` writes (a pull request)"
+            )
         else:
             out.notes.append(
                 f"{model.pattern} model: promotion moves the {CHAMPION} alias its "

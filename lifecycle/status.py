@@ -60,6 +60,12 @@ def _model(vx: Any, target: Target, team_: Team, model: Model) -> dict[str, Any]
         "aliases": aliases,
     }
     spec = spec_of(model).lifecycle
+    if spec.team_file:  # the cluster runs what the team file pins (`modelops deploy` writes it)
+        entry["serves"] = (
+            f"{model.serving.image or 'nothing yet'} (serving.image in {model.source.file}, version "
+            f"{model.serving.version or 'not recorded'}; the {CHAMPION} alias is the registry's record only)"
+        )
+        return entry
     if not spec.endpoint:
         entry["serves"] = f"{names.vertex_model_id(team, model.name)}@{CHAMPION} (read by the {spec.champion_reader})"
         return entry

@@ -95,9 +95,17 @@ def _set(file: Path, text: str, model_name: str, key: str, value: str, anchor: i
         newline = "\n" if lines[line - 1].endswith("\n") else ""
         lines[line - 1] = f"{match['indent']}{key}: {value}{match['rest']}{newline}"
         return "".join(lines), line
+    if serving is None and "serving" not in models[index]:
+        # A first deploy (a streaming model needs no serving settings before it): a new `serving:` block right
+        # after the model's `name:` line, at the indentation of the model's keys.
+        name_line = doc.line(("models", index, "name"))
+        assert name_line is not None  # the loader records a line for every key it read
+        indent = " " * lines[name_line - 1].index("name")
+        lines.insert(name_line, f"{indent}serving:\n{indent}  {key}: {value}\n")
+        return "".join(lines), name_line + 2
     serving_line = doc.line(("models", index, "serving"))
     if not isinstance(serving, dict) or not serving or serving_line is None:
-        raise LifecycleError(f"{where}: model {model_name} has no `serving:` block to put {key} in")
+        raise LifecycleError(f"{where}: model {model_name}'s `serving:` is not a block mapping; add {key} by hand")
     child = next(
         (KEY_LINE.match(line) for line in lines[serving_line:] if line.strip() and not line.lstrip().startswith("#")),
         None,

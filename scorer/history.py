@@ -24,6 +24,24 @@ EVENT_TIME = "event_time"
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 
 
+# Avro's JSON encoding of a union value other than null: "a JSON object with one name/value pair whose name is the
+# type's name and whose value is the recursively encoded value" (Avro specification, "JSON Encoding",
+# https://avro.apache.org/docs/1.11.1/specification/#json-encoding). The topic schema makes every feature
+# ["null", <primitive>] (modules/serving/streaming.py avro_schema), so a publisher that follows the Avro JSON
+# encoding sends {"long": 4}; one that does not sends 4. Both are read as the bare value.
+AVRO_PRIMITIVES = frozenset({"boolean", "int", "long", "float", "double", "bytes", "string"})
+
+
+def unwrap_unions(event: Any) -> Any:
+    """The event with every Avro-JSON-encoded union value of a field replaced by the value itself."""
+    if not isinstance(event, dict):
+        return event
+    return {
+        k: next(iter(v.values())) if isinstance(v, dict) and len(v) == 1 and set(v) <= AVRO_PRIMITIVES else v
+        for k, v in event.items()
+    }
+
+
 class HistoryWriteError(Exception):
     """BigQuery refused the row (insertErrors) or the call failed."""
 

@@ -23,13 +23,27 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        """Every problem at once, in one message, and the process stops (no traceback)."""
         env = dict(os.environ if env is None else env)
         required = ("SUBSCRIPTION", "HISTORY_TABLE", "MODEL_NAME", "MODEL_VERSION", "MODEL_URL")
         problems = []
         missing = [k for k in required if not env.get(k)]
         if missing:
             problems.append(f"missing environment variables: {', '.join(missing)}")
-        if problems:  # all of them at once
+        numbers: dict[str, float] = {}
+        for key, default, kind in (
+            ("METRICS_PORT", "9090", int),
+            ("MAX_OUTSTANDING_MESSAGES", "100", int),
+            ("MODEL_TIMEOUT_SECONDS", "10", float),
+        ):
+            try:
+                numbers[key] = kind(env.get(key, default))
+            except ValueError:
+                problems.append(f"{key} must be a {'whole ' if kind is int else ''}number, got {env.get(key)!r}")
+                continue
+            if numbers[key] <= 0:
+                problems.append(f"{key} must be positive, got {env.get(key)!r}")
+        if problems:
             raise SystemExit("scorer: " + "; ".join(problems))
         return cls(
             subscription=env["SUBSCRIPTION"],
@@ -37,8 +51,8 @@ class Settings:
             model_name=env["MODEL_NAME"],
             model_version=env["MODEL_VERSION"],
             model_url=env["MODEL_URL"],
-            metrics_port=int(env.get("METRICS_PORT", "9090")),
-            max_outstanding_messages=int(env.get("MAX_OUTSTANDING_MESSAGES", "100")),
-            model_timeout_seconds=float(env.get("MODEL_TIMEOUT_SECONDS", "10")),
+            metrics_port=int(numbers["METRICS_PORT"]),
+            max_outstanding_messages=int(numbers["MAX_OUTSTANDING_MESSAGES"]),
+            model_timeout_seconds=float(numbers["MODEL_TIMEOUT_SECONDS"]),
             pii_features=frozenset(n.strip() for n in env.get("PII_FEATURES", "").split(",") if n.strip()),
         )

@@ -39,7 +39,8 @@ class Scorer:
         model = self.settings.model_name
         stage = "decode"
         try:
-            event = json.loads(message.data)  # the topic's schema encoding is JSON (modules/serving/streaming.py)
+            # the topic's schema encoding is JSON (modules/serving/streaming.py)
+            event = history.unwrap_unions(json.loads(message.data))
             if not isinstance(event, dict) or not event.get("request_id"):
                 raise ValueError("event is not an object with a request_id")
             history.event_time(event)  # the contract's timestamp-micros; a malformed one is the event's fault

@@ -22,3 +22,10 @@ def model_container_env(model: Model, port: int, predict_route: str, health_rout
     if model.serving.artifact_uri is not None:
         env["AIP_STORAGE_URI"] = model.serving.artifact_uri
     return env
+
+
+def pii_features_env(model: Model) -> str:
+    """``PII_FEATURES``: the comma-separated names of the model's ``pii: true`` features, which whoever writes
+    prediction_history (the scorer, a gke model's own container) puts in the policy-tagged ``pii_features`` column,
+    never in ``features`` (issue 13 review, item 4; docs/gke-serving.md)."""
+    return ",".join(f.name for f in model.monitoring.features if f.pii)

@@ -28,7 +28,7 @@ from modules.monitoring import promql
 from modules.monitoring.alerts import AlertSpec, promql_condition
 from modules.monitoring.dashboards import text
 from modules.serving.context import ModelContext
-from modules.serving.model_container import model_container_env
+from modules.serving.model_container import model_container_env, pii_features_env
 from modules.serving.pattern import ServingPattern
 
 # The prediction_history row the container appends per request (tabledata.insertAll, insertId = request_id, like
@@ -88,6 +88,8 @@ class OnlineGkeDeployment(ServingPattern):
                         "HISTORY_TABLE": f"{ctx.project}.{ctx.dataset.dataset_id}.{names.PREDICTION_HISTORY_TABLE}",
                         "MODEL_NAME": model.name,
                         "MODEL_VERSION": model.serving.model_version or "",
+                        # The container writes these to the policy-tagged pii_features column (review 13c, item 2).
+                        "PII_FEATURES": pii_features_env(model),
                     },
                     ports={"http": MODEL_PORT, METRICS_PORT_NAME: METRICS_PORT},
                     probe=(HEALTH_ROUTE, MODEL_PORT),

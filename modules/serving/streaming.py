@@ -30,7 +30,7 @@ from modules.monitoring.alerts import AlertSpec, aggregation, promql_condition, 
 from modules.monitoring.dashboards import chart, series
 from modules.principal import Principal
 from modules.serving.context import ModelContext
-from modules.serving.model_container import model_container_env
+from modules.serving.model_container import model_container_env, pii_features_env
 from modules.serving.pattern import ServingPattern
 
 AVRO_TYPES: dict[str, Any] = {
@@ -61,7 +61,7 @@ def scorer_env(ctx: ModelContext, subscription_id: str) -> dict[str, str]:
         "MODEL_URL": f"http://127.0.0.1:{MODEL_PORT}{MODEL_PREDICT_ROUTE}",
         "METRICS_PORT": str(SCORER_METRICS_PORT),
         # Written to the policy-tagged pii_features column, never to `features` (issue 13 review, item 4).
-        "PII_FEATURES": ",".join(f.name for f in model.monitoring.features if f.pii),
+        "PII_FEATURES": pii_features_env(model),
     }
 
 

@@ -13,7 +13,7 @@ from config.errors import ConfigInvalid
 from config.loader import load_config
 from lifecycle import actions
 from lifecycle.card import load_card
-from lifecycle.context import LifecycleError, resolve
+from lifecycle.context import resolve
 from lifecycle.team_file import scalar, with_serving, with_serving_image
 from tests.lifecycle.conftest import CARDS, ORG
 from tests.lifecycle.test_cli_lifecycle import invoke, offline  # noqa: F401 (fixture)
@@ -98,10 +98,22 @@ def test_a_model_without_an_image_gets_one_line_inside_its_serving_block(org_cop
     assert model.serving.image == NEW_IMAGE and model.serving.runtime == "gke" and model.serving.max_replicas == 6
 
 
-def test_a_vertex_model_has_no_serving_block_to_edit_here(org_copy):
-    team = load_config(org_copy).team("ledger")
-    with pytest.raises(LifecycleError):
-        with_serving_image(team, "refund-forecast", NEW_IMAGE)
+def test_a_first_deploy_without_a_serving_block_adds_one(org_copy):
+    """A streaming model needs no serving settings before its first deploy: the edit adds the block (review 13c,
+    item 1), right after the model's name, and the file loads with the new values."""
+    reach = org_copy / "teams" / "reach.yaml"
+    text = reach.read_text()
+    start = text.index("    serving:\n", text.index("- name: intent-propensity"))
+    end = start + len("    serving:\n")
+    while text[end:].startswith("      "):
+        end = text.index("\n", end) + 1
+    reach.write_text(text[:start] + text[end:])
+    team = load_config(org_copy).team("reach")
+    assert team.model("intent-propensity").serving.image is None
+    edit = with_serving(team, "intent-propensity", {"image": NEW_IMAGE, "version": scalar("3", quote=True)})
+    edit.file.write_text(edit.after)
+    serving = load_config(org_copy).team("reach").model("intent-propensity").serving
+    assert (serving.image, serving.version) == (NEW_IMAGE, "3")
 
 
 def test_the_written_file_loads_with_the_version_and_artifacts_and_keeps_comments(org_copy):

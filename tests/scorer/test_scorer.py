@@ -103,6 +103,11 @@ def test_settings_come_from_the_environment():
     assert Settings.from_env({**base, "PII_FEATURES": "email, phone,"}).pii_features == {"email", "phone"}
     with pytest.raises(SystemExit, match="missing environment variables: MODEL_NAME, MODEL_URL"):
         Settings.from_env({k: v for k, v in base.items() if k not in ("MODEL_URL", "MODEL_NAME")})
+    with pytest.raises(SystemExit) as raised:
+        Settings.from_env({**base, "METRICS_PORT": "http", "MODEL_TIMEOUT_SECONDS": "-1"})
+    assert str(raised.value) == (
+        "scorer: METRICS_PORT must be a whole number, got 'http'; MODEL_TIMEOUT_SECONDS must be positive, got '-1'"
+    )
 
 
 def test_a_subscriber_that_dies_ends_the_run_with_its_error():
@@ -133,3 +138,20 @@ def test_a_subscriber_that_dies_ends_the_run_with_its_error():
     thread.join(5)
     assert not thread.is_alive(), "run() kept waiting after the subscriber died"
     assert len(outcome) == 1 and isinstance(outcome[0], PermissionDenied)
+
+
+def test_an_avro_json_encoded_event_reaches_the_model_and_the_row_as_bare_values(env):
+    """The topic's schema encoding is JSON and every feature is a ["null", T] union: under Avro's JSON encoding a
+    publisher sends {"long": 4} (https://avro.apache.org/docs/1.11.1/specification/#json-encoding). The scorer reads
+    both shapes alike."""
+    env.consume()
+    wrapped = {
+        "request_id": "r-avro",
+        "event_time": json.loads(event("x"))["event_time"],
+        "pages_viewed": {"long": 4},
+        "device_type": {"string": "mobile"},
+    }
+    env["pubsub"].publish(TOPIC, json.dumps(wrapped).encode())
+    until(lambda: env["bq"].rows[TABLE] and env["pubsub"].settled(SUBSCRIPTION))
+    (row,) = env["bq"].rows[TABLE]
+    assert json.loads(row["features"]) == {"device_type": "mobile", "pages_viewed": 4}

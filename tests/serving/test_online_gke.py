@@ -226,6 +226,8 @@ def test_the_container_gets_the_prediction_history_contract_and_the_grant_to_app
     assert env_vars["MODEL_NAME"] == MODEL
     assert env_vars["MODEL_VERSION"] == model.serving.image.rsplit("@", 1)[1]
     assert (env_vars["AIP_HTTP_PORT"], env_vars["METRICS_PORT"]) == ("8080", "9090")
+    # the container learns which features to put in the policy-tagged column from the team file, not from its image
+    assert [n for n in env_vars["PII_FEATURES"].split(",") if n] == [f.name for f in model.monitoring.features if f.pii]
     grants = [
         g
         for g in resources(stack, "google_bigquery_table_iam_member").values()
