@@ -49,6 +49,7 @@ from cdktn_provider_kubernetes.pod_disruption_budget_v1 import PodDisruptionBudg
 from constructs import Construct
 
 from config.model import Workload
+from config.quota import SURGE_PODS
 from modules.kubernetes.namespace_baseline import NamespaceBaseline
 
 # The non-root user the platform's images run as (scorer/Dockerfile `USER 65532:65532`).
@@ -131,7 +132,10 @@ class ModelWorkload(Construct):
             spec={
                 "replicas": str(sizing.min_replicas),
                 "selector": {"match_labels": self.selector},
-                "strategy": {"type": "RollingUpdate", "rolling_update": {"max_unavailable": "0", "max_surge": "1"}},
+                "strategy": {
+                    "type": "RollingUpdate",
+                    "rolling_update": {"max_unavailable": "0", "max_surge": str(SURGE_PODS)},
+                },
                 "template": {
                     "metadata": {"labels": self.labels},
                     "spec": {
