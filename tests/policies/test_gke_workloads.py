@@ -198,6 +198,8 @@ POD_SECURITY_BYPASSES = {
     "bypass/manifest-job-sysctl": "sysctl net.core.somaxconn is not in the safe set",
     "bypass/manifest-rc-caps": "capabilities add SYS_ADMIN",
     "bypass/manifest-pod-ephemeral-root": "ephemeral container debug: run_as_user is 0",
+    "bypass/run-as-user-00": "container scorer: run_as_user is 0",
+    "bypass/pod-seccomp-unconfined": "pod: seccomp profile is Unconfined",
 }
 
 
@@ -246,6 +248,90 @@ def test_a_container_may_leave_run_as_non_root_to_the_pod_but_not_contradict_it(
     no_pod_level = copy.deepcopy(unset)
     del no_pod_level["spec"]["security_context"]["run_as_non_root"]
     assert any("run_as_non_root" in p for p in pod_security_problems("kubernetes_pod_v1", no_pod_level))
+
+
+@pytest.mark.parametrize(
+    ("uid", "root"),
+    [
+        ("0", True),
+        ("00", True),
+        (" 0", True),
+        (0, True),
+        ("65532", False),
+        ("${var.uid}", False),
+        (None, False),
+        (False, False),
+    ],
+)
+def test_uids_compare_as_integers(uid, root):
+    from policies.checks.gke_workload_pod_security import is_root
+
+    assert is_root(uid) is root
+
+
+# --- upstream Pod Security Admission test data through the manifest path -------------------------------------
+
+PSA_DIR = FIXTURES / "pod-security-admission"
+# The upstream check each fail file is named after -> what our finding says (the admission controller's check
+# names: staging/src/k8s.io/pod-security-admission/policy/check_*.go).
+PSA_REASONS = {
+    "seccompprofile": "seccomp profile is",
+    "runasuser": "run_as_user is 0",
+    "runasnonroot": "run_as_non_root is not true",
+    "capabilities": "capabilities do not drop ALL",
+    "addcapabilities": "capabilities add",
+    "hostnamespaces": "host_network is true",
+    "privileged": "privileged",
+    "sysctls": "sysctl othersysctl is not in the safe set",
+    "hostpathvolumes": "type host_path is not allowed",
+}
+# Ours on top of Restricted (module docstring): upstream pods do not set it.
+OURS = "read_only_root_filesystem is not true"
+
+
+def _psa(verdict: str) -> list[tuple[str, dict]]:
+    import yaml
+
+    return [(p.name, yaml.safe_load(p.read_text())) for p in sorted(PSA_DIR.glob(f"*-{verdict}-*.yaml"))]
+
+
+def test_every_vendored_psa_file_has_its_source_and_commit():
+    import yaml
+
+    sources = yaml.safe_load((PSA_DIR / "SOURCES.yaml").read_text())["files"]
+    assert set(sources) == {p.name for p in PSA_DIR.glob("v*.yaml")}
+    for name, source in sources.items():
+        version, verdict, check = name.removesuffix(".yaml").split("-", 2)
+        assert source["path"].endswith(f"/restricted/{version}/{verdict}/{check}.yaml")
+        assert len(source["commit"]) == 40
+
+
+@pytest.mark.parametrize(("name", "pod"), _psa("fail"), ids=[n for n, _ in _psa("fail")])
+def test_a_pod_the_admission_controller_refuses_fails_the_gate_for_that_control(name, pod):
+    check = name.removesuffix(".yaml").split("-", 2)[2].rstrip("0123456789").removesuffix("_baseline")
+    reason = PSA_REASONS[check.removesuffix("_restricted")]
+    for conf in shapes({"manifest": pod}):
+        problems = [p for p in pod_security_problems("kubernetes_manifest", conf) if OURS not in p]
+        assert any(reason in p for p in problems), problems
+
+
+@pytest.mark.parametrize(("name", "pod"), _psa("pass"), ids=[n for n, _ in _psa("pass")])
+def test_a_pod_the_admission_controller_admits_passes_but_for_the_read_only_root(name, pod):
+    for conf in shapes({"manifest": pod}):
+        problems = list(pod_security_problems("kubernetes_manifest", conf))
+        assert problems and all(OURS in p for p in problems), problems
+
+
+def test_a_pod_level_unconfined_profile_fails_even_when_every_container_sets_runtime_default():
+    """Upstream base_linux (admitted) with the pod's profile Unconfined and each container's RuntimeDefault:
+    Restricted lists spec.securityContext.seccompProfile.type itself."""
+    [(_, pod)] = _psa("pass")
+    pod = copy.deepcopy(pod)
+    pod["spec"]["securityContext"]["seccompProfile"]["type"] = "Unconfined"
+    for c in pod["spec"]["containers"] + pod["spec"]["initContainers"]:
+        c["securityContext"]["seccompProfile"] = {"type": "RuntimeDefault"}
+    problems = [p for p in pod_security_problems("kubernetes_manifest", {"manifest": pod}) if OURS not in p]
+    assert problems == ["pod: seccomp profile is Unconfined, not RuntimeDefault or Localhost"]
 
 
 IMAGE_BYPASSES = {
