@@ -457,3 +457,63 @@ def test_the_synthesized_workloads_use_their_own_environments_registry(org_confi
                     checked += 1
                     assert list(image_problems(tf_type, conf, registries[name.rsplit("-", 1)[1]])) == [], name
     assert checked >= 4
+
+
+# --- MLOPS_GKE_12: Services stay inside the VPC ----------------------------------------------------------------
+
+SERVICE_BYPASSES = {
+    "service/service": "without annotation networking.gke.io/load-balancer-type: 'Internal' (is missing)",
+    "bypass/annotation-external": "(is 'External')",
+    "bypass/legacy-annotation": "(is missing)",
+    "bypass/external-class": "load_balancer_class networking.gke.io/l4-regional-external",
+    "bypass/external-ips": "external_ips 203.0.113.7",
+    "bypass/node-port": "type NodePort",
+    "bypass/legacy-service-external": "without annotation",
+    "bypass/manifest-external": "without annotation",
+    "bypass/manifest-external-ips": "external_ips 203.0.113.8",
+}
+
+
+def test_every_service_bypass_has_an_expected_reason():
+    assert set(SERVICE_BYPASSES) == set(by_path("MLOPS_GKE_12", "non_compliant"))
+
+
+@pytest.mark.parametrize("path", sorted(SERVICE_BYPASSES))
+def test_a_service_bypass_fails_for_its_reason(path):
+    from policies.checks.gke_service_exposure import service_problems
+
+    resource = by_path("MLOPS_GKE_12", "non_compliant")[path]
+    for conf in shapes(resource["conf"]):
+        problems = list(service_problems(resource["type"], conf))
+        assert len(problems) == 1 and SERVICE_BYPASSES[path] in problems[0], problems
+
+
+def test_the_compliant_services_pass_in_both_shapes():
+    from policies.checks.gke_service_exposure import service_problems
+
+    for resource in fixture("MLOPS_GKE_12")["compliant"]:
+        for conf in shapes(resource["conf"]):
+            assert list(service_problems(resource["type"], conf)) == [], resource["path"]
+
+
+def test_the_service_rule_reads_every_service_type_of_the_provider_schema_with_the_fields_it_reads():
+    from policies.checks.gke_service_exposure import SERVICE_TYPES
+
+    schema = _schema()
+    services = {t for t in schema if t.startswith("kubernetes_service") and "external_ips" in _keys(schema[t])}
+    assert services == set(SERVICE_TYPES)
+    for tf_type in SERVICE_TYPES:
+        spec = schema[tf_type]["spec"].get("a", schema[tf_type]["spec"])
+        assert {"type", "external_ips", "load_balancer_class"} <= set(spec), tf_type
+
+
+def test_the_synthesized_model_services_are_internal(org_stacks):
+    from policies.checks.gke_service_exposure import SERVICE_TYPES, service_problems
+
+    checked = 0
+    for doc in org_stacks.values():
+        for tf_type in SERVICE_TYPES:
+            for conf in ((doc.get("resource") or {}).get(tf_type) or {}).values():
+                assert list(service_problems(tf_type, conf)) == []
+                checked += 1
+    assert checked >= 1
