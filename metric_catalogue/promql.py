@@ -1,7 +1,8 @@
 """The Prometheus series catalogue (metric_catalogue/promql.yaml) and a reader of the selectors of a PromQL query.
 
-Only what the gate needs: every ``name{matchers}`` and bare series name of a query, with the labels its matchers
-and its ``by``/``without`` clauses name. PromQL grammar:
+Only what the gate needs: every ``name{matchers}``, ``{__name__="name", matchers}`` and bare series name of a
+query, with its matchers (label, operator, value; all three string quotings) and the labels its
+``by``/``without`` clauses name; durations after ``offset`` and ``@`` are skipped. PromQL grammar:
 https://prometheus.io/docs/prometheus/latest/querying/basics/ (instant vector selectors, label matchers
 ``=``, ``!=``, ``=~``, ``!~``) and .../operators/#aggregation-operators (``by``/``without``).
 """
@@ -73,17 +74,58 @@ NOT_SERIES = frozenset(
         "sort_desc",
     ]
 )
+# String literals: "..." and '...' (backslash escapes) and `...` (raw, no escapes)
+# (https://prometheus.io/docs/prometheus/latest/querying/basics/#string-literals).
+STRING = r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|`[^`]*`'
+# A `{...}` matcher list, strings inside it read whole (a `}` or `,` in a value does not end it).
+BRACE = r"\{(?:[^{}\"'`]|" + STRING + r")*\}"
+# Durations and timestamps after the `offset` and `@` modifiers (`offset 1h`, `offset -5m`, `@ 1609746000`,
+# `@ start()`; .../querying/basics/#offset-modifier and #modifier): never series names.
+MODIFIER = r"\boffset\s+-?[0-9][0-9a-zA-Z.]*|@\s*(?:-?[0-9][0-9.e+-]*|start\s*\(\s*\)|end\s*\(\s*\))"
 TOKEN = re.compile(
-    r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|\[[^\]]*\]|(?P<name>[A-Za-z_:][A-Za-z0-9_:]*)\s*(?P<brace>\{[^}]*\})?'
+    STRING
+    + r"|\[[^\]]*\]|"
+    + MODIFIER
+    + r"|(?P<name>[A-Za-z_:][A-Za-z0-9_:]*)\s*(?P<brace>"
+    + BRACE
+    + r")?|(?P<bare>"
+    + BRACE
+    + r")"
 )
 GROUPING = re.compile(r"\b(?:by|without|on|ignoring|group_left|group_right)\s*\(([^()]*)\)")
-MATCHER = re.compile(r'\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*"(?:[^"\\]|\\.)*"\s*,?')
+MATCHER = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*(" + STRING + r")\s*,?")
+NAME_LABEL = "__name__"
+
+
+def unquote(literal: str) -> str:
+    """The value of a PromQL string literal (Go escapes in "" and '', none in ``)."""
+    if literal.startswith("`"):
+        return literal[1:-1]
+    return literal[1:-1].encode("latin-1", "backslashreplace").decode("unicode_escape")
+
+
+@dataclass(frozen=True)
+class Matcher:
+    label: str
+    op: str  # =, !=, =~, !~
+    value: str
 
 
 @dataclass(frozen=True)
 class Selector:
+    """One series selector: its name (from before the braces, or ``{__name__="x"}``; "" when a regex or
+    negative ``__name__`` matcher leaves it open) and its other matchers."""
+
     name: str
-    labels: tuple[str, ...]
+    matchers: tuple[Matcher, ...] = ()
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(m.label for m in self.matchers)
+
+    def equals(self, label: str) -> str | None:
+        """The value an ``=`` matcher pins the label to, if any."""
+        return next((m.value for m in self.matchers if m.label == label and m.op == "="), None)
 
 
 @dataclass(frozen=True)
@@ -112,20 +154,51 @@ def exposed() -> dict[str, Series]:
     return out
 
 
+def _matchers(brace: str) -> list[Matcher]:
+    return [Matcher(label, op, unquote(value)) for label, op, value in MATCHER.findall(brace[1:-1])]
+
+
 def selectors(query: str) -> tuple[list[Selector], list[str]]:
     """(series selectors, labels named in ``by``/``without`` groupings) of a PromQL query."""
     found: list[Selector] = []
     grouped = [g.strip() for m in GROUPING.finditer(query) for g in m.group(1).split(",") if g.strip()]
     without_groupings = GROUPING.sub(" ", query)
     for m in TOKEN.finditer(without_groupings):
-        name, brace = m.group("name"), m.group("brace")
+        name, brace, bare = m.group("name"), m.group("brace"), m.group("bare")
+        if bare is not None:  # {__name__="x", ...}
+            matchers = _matchers(bare)
+            named = [x for x in matchers if x.label == NAME_LABEL]
+            rest = tuple(x for x in matchers if x.label != NAME_LABEL)
+            pinned = named[0].value if len(named) == 1 and named[0].op == "=" else ""
+            found.append(Selector(pinned, rest))
+            continue
         if name is None or name in NOT_SERIES:
             continue
         if brace is None and without_groupings[m.end() :].lstrip().startswith("("):
             continue  # a function call
-        labels = tuple(label for label, _ in MATCHER.findall(brace[1:-1])) if brace else ()
-        found.append(Selector(name, labels))
+        found.append(Selector(name, tuple(_matchers(brace)) if brace else ()))
     return found, grouped
+
+
+def value_problems(sel: Selector, known: Series) -> list[str]:
+    """Matchers on a closed label (promql.yaml `values`) that select none of the values the exporter writes."""
+    out = []
+    closed = data()["metrics"][known.metric].get("values") or {}
+    for m in sel.matchers:
+        allowed = closed.get(m.label)
+        if allowed is None:
+            continue
+        if m.op == "=" and m.value not in allowed:
+            out.append(f"{sel.name}: {m.label}={m.value!r} is never written (it is one of {', '.join(allowed)})")
+        elif m.op == "=~":
+            try:
+                pattern = re.compile(m.value)
+            except re.error:
+                out.append(f"{sel.name}: {m.label}=~{m.value!r} is not a valid regular expression")
+                continue
+            if not any(pattern.fullmatch(v) for v in allowed):  # PromQL regexes are fully anchored
+                out.append(f"{sel.name}: {m.label}=~{m.value!r} matches none of {', '.join(allowed)}")
+    return out
 
 
 def problems(query: str) -> list[str]:
@@ -134,6 +207,12 @@ def problems(query: str) -> list[str]:
     series = exposed()
     found, grouped = selectors(query)
     for sel in found:
+        if not sel.name:
+            out.append(
+                "a selector without a fixed series name ({__name__ by regex or negation}) cannot be checked; "
+                "name the series"
+            )
+            continue
         known = series.get(sel.name)
         if known is None:
             out.append(
@@ -144,6 +223,7 @@ def problems(query: str) -> list[str]:
         for label in sel.labels:
             if label not in known.labels:
                 out.append(f"{sel.name} carries no label {label!r} (it has {', '.join(sorted(known.labels))})")
+        out += value_problems(sel, known)
     labels_in_query = frozenset().union(*(series[s.name].labels for s in found if s.name in series))
     for label in grouped:
         if labels_in_query and label not in labels_in_query:

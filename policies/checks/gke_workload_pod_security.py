@@ -10,7 +10,7 @@ container, init container and ephemeral container, in the provider's field names
   hook `host` undefined or ""; AppArmor undefined, RuntimeDefault or Localhost (field) and undefined,
   runtime/default or localhost/* (annotation); SELinux type undefined, "", container_t, container_init_t,
   container_kvm_t or container_engine_t, user and role undefined; procMount undefined or Default; seccomp not
-  Unconfined; sysctls only the safe set.
+  Unconfined (pod and container level each); sysctls only the safe set.
 - Restricted: volumes only configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected,
   secret; allowPrivilegeEscalation false; runAsNonRoot true (a container may leave it unset only if the pod sets
   true, so a container's explicit false fails); runAsUser not 0; seccomp RuntimeDefault or Localhost on the pod
@@ -64,7 +64,14 @@ HOOKS = ("post_start", "pre_stop")
 
 
 def is_root(uid: Any) -> bool:
-    return uid is not None and str(uid).strip() == "0"
+    """UID 0 however it is written: runAsUser is an int64 in the API and a string the provider parses as an
+    integer (``"00"`` and ``" 0"`` are root too). A token or other non-number is not judged here."""
+    if uid is None or isinstance(uid, bool):
+        return False
+    try:
+        return int(str(uid).strip()) == 0
+    except ValueError:
+        return False
 
 
 def security_context_problems(where: str, context: dict[str, Any]) -> Iterator[str]:
@@ -90,6 +97,12 @@ def pod_level_problems(pod: PodTemplate) -> Iterator[str]:
             yield f"{key} is true"
     context = (nodes(pod.spec, "security_context") or [{}])[0]
     yield from security_context_problems("pod", context)
+    # Restricted "Seccomp" lists spec.securityContext.seccompProfile.type itself (allowed RuntimeDefault,
+    # Localhost; Baseline forbids an explicit Unconfined there): a bad pod value fails even when every container
+    # sets its own allowed profile.
+    seccomp = scalar(context, "seccomp_profile", "type")
+    if seccomp is not None and seccomp not in SECCOMP_TYPES:
+        yield f"pod: seccomp profile is {seccomp}, not RuntimeDefault or Localhost"
     for sysctl in nodes(context, "sysctl"):
         name = scalar(sysctl, "name")
         if name not in SAFE_SYSCTLS:

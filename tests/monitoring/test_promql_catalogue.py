@@ -3,12 +3,19 @@ query reader MLOPS_MON_8 uses."""
 
 from __future__ import annotations
 
+import ast
 import json
+from pathlib import Path
 
+import pytest
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from metric_catalogue import promql
-from policies.checks.monitoring_promql_catalogued import promql_queries
+from policies.checks.monitoring_promql_catalogued import promql_queries, query_problems
+from policies.checks.monitoring_promql_targets import PromqlTargets, target_problems
+from policies.engine.stackset import Scan, load_stacks
+
+ROOT = Path(__file__).resolve().parents[2]
 
 TYPES = {"counter": "counter", "histogram": "histogram", "gauge": "gauge"}
 
@@ -88,10 +95,131 @@ def test_every_promql_query_of_the_fixture_org_is_read_and_passes(org_stacks):
     for stack in org_stacks.values():
         for tf_type in ("google_monitoring_alert_policy", "google_monitoring_dashboard"):
             for conf in (stack["resource"].get(tf_type) or {}).values():
-                for _, query in promql_queries(conf):
-                    assert promql.problems(query) == [], query
-                    checked += 1
+                assert list(query_problems(conf)) == []
+                checked += len(list(promql_queries(conf)))
     assert checked >= 8  # the gke model's four alerts and charts, the scorer's alert
+
+
+# --- review 13b finding 6: quoting, modifiers, __name__, tokens, closed values ---------------------------------
+
+
+@pytest.mark.parametrize("quote", ['"', "'", "`"])
+def test_every_string_quoting_is_read_as_a_matcher(quote):
+    """PromQL string literals: "", '' and `` (https://prometheus.io/docs/prometheus/latest/querying/basics/#string-literals)."""
+    query = f"modelops_scorer_errors_total{{namespace={quote}reach{quote},jbo={quote}x{quote}}}"
+    [sel], _ = promql.selectors(query)
+    assert [(m.label, m.op, m.value) for m in sel.matchers] == [("namespace", "=", "reach"), ("jbo", "=", "x")]
+    assert promql.problems(query) == [
+        "modelops_scorer_errors_total carries no label 'jbo' (it has cluster, instance, job, location, model, "
+        "namespace, project_id, stage)"
+    ]
+
+
+def test_values_are_unquoted_and_may_hold_braces_commas_and_escapes():
+    [sel], _ = promql.selectors('modelops_requests_total{job=`a},b`, code="2\\"0", namespace=\'x\'}')
+    assert [(m.label, m.value) for m in sel.matchers] == [("job", "a},b"), ("code", '2"0'), ("namespace", "x")]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "sum(rate(modelops_requests_total[5m] offset 1h))",
+        "sum(rate(modelops_requests_total[5m] offset -1h30m))",
+        "modelops_requests_total @ 1609746000",
+        "modelops_requests_total @ start()",
+        "rate(modelops_requests_total[5m] @ end() offset 5m)",
+    ],
+)
+def test_offset_and_at_modifiers_are_not_series(query):
+    found, _ = promql.selectors(query)
+    assert [s.name for s in found] == ["modelops_requests_total"]
+    assert promql.problems(query) == []
+
+
+def test_the_name_label_is_the_series_name():
+    [sel], _ = promql.selectors('{__name__="modelops_requests_total", namespace="a", jbo="b"}')
+    assert sel.name == "modelops_requests_total" and sel.labels == ("namespace", "jbo")
+    assert promql.problems('{__name__="modelops_requests_total", jbo="b"}') == [
+        "modelops_requests_total carries no label 'jbo' (it has cluster, code, instance, job, location, namespace, "
+        "project_id)"
+    ]
+    assert promql.problems('{__name__="modelops_request_total"}')[0].startswith("modelops_request_total is not")
+    assert "cannot be checked" in promql.problems('{__name__=~"modelops_.*"}')[0]
+
+
+def test_a_terraform_token_in_a_query_or_dashboard_is_a_finding_not_skipped():
+    alert = {"conditions": [{"display_name": "c", "condition_prometheus_query_language": {"query": "${var.q}"}}]}
+    assert ["cannot be checked" in p for p in query_problems(alert)] == [True]
+    embedded = {"conditions": [{"condition_prometheus_query_language": {"query": 'up{job="${local.job}"}'}}]}
+    assert ["cannot be checked" in p for p in query_problems(embedded)] == [True]
+    assert ["cannot be checked" in p for p in query_problems({"dashboard_json": "${jsonencode(local.d)}"})] == [True]
+
+
+def _stage_values_in_the_scorer() -> set[str]:
+    """Every string the scorer assigns to `stage`, the label value of its errors counter (scorer/worker.py)."""
+    tree = ast.parse((ROOT / "scorer" / "worker.py").read_text())
+    values = {
+        node.value.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign)
+        and any(isinstance(t, ast.Name) and t.id == "stage" for t in node.targets)
+        and isinstance(node.value, ast.Constant)
+    }
+    labels = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "labels"
+        and isinstance(node.func.value, ast.Attribute)
+        and node.func.value.attr == "errors"
+    ]
+    assert labels and all(isinstance(c.args[1], ast.Name) and c.args[1].id == "stage" for c in labels)
+    return values
+
+
+def test_the_closed_stage_values_are_the_ones_the_scorer_writes():
+    assert set(promql.data()["metrics"]["modelops_scorer_errors"]["values"]["stage"]) == _stage_values_in_the_scorer()
+
+
+@pytest.mark.parametrize(
+    ("matcher", "ok"),
+    [
+        ('stage="model"', True),
+        ('stage="no-such-stage"', False),
+        ('stage=~"decode|history"', True),
+        ('stage=~"dec"', False),
+        ('stage!="x"', True),
+        ('stage=~"("', False),
+    ],
+)
+def test_a_closed_label_matcher_must_select_a_written_value(matcher, ok):
+    assert (promql.problems(f"modelops_scorer_errors_total{{{matcher}}}") == []) is ok
+
+
+# --- MLOPS_MON_9: selector values name workloads of the same stack -------------------------------------------
+
+
+def _alert(query: str) -> dict:
+    return {"conditions": [{"display_name": "c", "condition_prometheus_query_language": {"query": query}}]}
+
+
+def test_job_and_deployment_values_must_name_the_stacks_pod_monitoring_and_deployment():
+    monitorings, deploys = {("reach", "intent-scorer")}, {("reach", "intent-scorer")}
+    good = 'x{namespace="reach",job="intent-scorer"} + kube_deployment_status_replicas{namespace="reach",deployment="intent-scorer"}'
+    assert list(target_problems(_alert(good), monitorings, deploys)) == []
+    for bad in (
+        'x{namespace="reach",job="wrong-job-name"}',
+        'x{namespace="scout",job="intent-scorer"}',
+        "x{namespace='reach',job=`wrong`}",
+        'kube_deployment_status_replicas{namespace="reach",deployment="other"}',
+    ):
+        assert len(list(target_problems(_alert(bad), monitorings, deploys))) == 1, bad
+
+
+def test_every_synthesized_promql_selector_names_a_workload_of_its_stack(org_config, org_synth_dir):
+    outcomes = list(PromqlTargets().evaluate(Scan(org_config, load_stacks(org_config, org_synth_dir))))
+    assert len(outcomes) >= 4 and all(o.passed for o in outcomes), [o.message for o in outcomes if not o.passed]
 
 
 def test_dashboard_queries_are_read_from_the_json():

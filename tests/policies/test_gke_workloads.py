@@ -198,6 +198,8 @@ POD_SECURITY_BYPASSES = {
     "bypass/manifest-job-sysctl": "sysctl net.core.somaxconn is not in the safe set",
     "bypass/manifest-rc-caps": "capabilities add SYS_ADMIN",
     "bypass/manifest-pod-ephemeral-root": "ephemeral container debug: run_as_user is 0",
+    "bypass/run-as-user-00": "container scorer: run_as_user is 0",
+    "bypass/pod-seccomp-unconfined": "pod: seccomp profile is Unconfined",
 }
 
 
@@ -246,6 +248,90 @@ def test_a_container_may_leave_run_as_non_root_to_the_pod_but_not_contradict_it(
     no_pod_level = copy.deepcopy(unset)
     del no_pod_level["spec"]["security_context"]["run_as_non_root"]
     assert any("run_as_non_root" in p for p in pod_security_problems("kubernetes_pod_v1", no_pod_level))
+
+
+@pytest.mark.parametrize(
+    ("uid", "root"),
+    [
+        ("0", True),
+        ("00", True),
+        (" 0", True),
+        (0, True),
+        ("65532", False),
+        ("${var.uid}", False),
+        (None, False),
+        (False, False),
+    ],
+)
+def test_uids_compare_as_integers(uid, root):
+    from policies.checks.gke_workload_pod_security import is_root
+
+    assert is_root(uid) is root
+
+
+# --- upstream Pod Security Admission test data through the manifest path -------------------------------------
+
+PSA_DIR = FIXTURES / "pod-security-admission"
+# The upstream check each fail file is named after -> what our finding says (the admission controller's check
+# names: staging/src/k8s.io/pod-security-admission/policy/check_*.go).
+PSA_REASONS = {
+    "seccompprofile": "seccomp profile is",
+    "runasuser": "run_as_user is 0",
+    "runasnonroot": "run_as_non_root is not true",
+    "capabilities": "capabilities do not drop ALL",
+    "addcapabilities": "capabilities add",
+    "hostnamespaces": "host_network is true",
+    "privileged": "privileged",
+    "sysctls": "sysctl othersysctl is not in the safe set",
+    "hostpathvolumes": "type host_path is not allowed",
+}
+# Ours on top of Restricted (module docstring): upstream pods do not set it.
+OURS = "read_only_root_filesystem is not true"
+
+
+def _psa(verdict: str) -> list[tuple[str, dict]]:
+    import yaml
+
+    return [(p.name, yaml.safe_load(p.read_text())) for p in sorted(PSA_DIR.glob(f"*-{verdict}-*.yaml"))]
+
+
+def test_every_vendored_psa_file_has_its_source_and_commit():
+    import yaml
+
+    sources = yaml.safe_load((PSA_DIR / "SOURCES.yaml").read_text())["files"]
+    assert set(sources) == {p.name for p in PSA_DIR.glob("v*.yaml")}
+    for name, source in sources.items():
+        version, verdict, check = name.removesuffix(".yaml").split("-", 2)
+        assert source["path"].endswith(f"/restricted/{version}/{verdict}/{check}.yaml")
+        assert len(source["commit"]) == 40
+
+
+@pytest.mark.parametrize(("name", "pod"), _psa("fail"), ids=[n for n, _ in _psa("fail")])
+def test_a_pod_the_admission_controller_refuses_fails_the_gate_for_that_control(name, pod):
+    check = name.removesuffix(".yaml").split("-", 2)[2].rstrip("0123456789").removesuffix("_baseline")
+    reason = PSA_REASONS[check.removesuffix("_restricted")]
+    for conf in shapes({"manifest": pod}):
+        problems = [p for p in pod_security_problems("kubernetes_manifest", conf) if OURS not in p]
+        assert any(reason in p for p in problems), problems
+
+
+@pytest.mark.parametrize(("name", "pod"), _psa("pass"), ids=[n for n, _ in _psa("pass")])
+def test_a_pod_the_admission_controller_admits_passes_but_for_the_read_only_root(name, pod):
+    for conf in shapes({"manifest": pod}):
+        problems = list(pod_security_problems("kubernetes_manifest", conf))
+        assert problems and all(OURS in p for p in problems), problems
+
+
+def test_a_pod_level_unconfined_profile_fails_even_when_every_container_sets_runtime_default():
+    """Upstream base_linux (admitted) with the pod's profile Unconfined and each container's RuntimeDefault:
+    Restricted lists spec.securityContext.seccompProfile.type itself."""
+    [(_, pod)] = _psa("pass")
+    pod = copy.deepcopy(pod)
+    pod["spec"]["securityContext"]["seccompProfile"]["type"] = "Unconfined"
+    for c in pod["spec"]["containers"] + pod["spec"]["initContainers"]:
+        c["securityContext"]["seccompProfile"] = {"type": "RuntimeDefault"}
+    problems = [p for p in pod_security_problems("kubernetes_manifest", {"manifest": pod}) if OURS not in p]
+    assert problems == ["pod: seccomp profile is Unconfined, not RuntimeDefault or Localhost"]
 
 
 IMAGE_BYPASSES = {
@@ -371,3 +457,63 @@ def test_the_synthesized_workloads_use_their_own_environments_registry(org_confi
                     checked += 1
                     assert list(image_problems(tf_type, conf, registries[name.rsplit("-", 1)[1]])) == [], name
     assert checked >= 4
+
+
+# --- MLOPS_GKE_12: Services stay inside the VPC ----------------------------------------------------------------
+
+SERVICE_BYPASSES = {
+    "service/service": "without annotation networking.gke.io/load-balancer-type: 'Internal' (is missing)",
+    "bypass/annotation-external": "(is 'External')",
+    "bypass/legacy-annotation": "(is missing)",
+    "bypass/external-class": "load_balancer_class networking.gke.io/l4-regional-external",
+    "bypass/external-ips": "external_ips 203.0.113.7",
+    "bypass/node-port": "type NodePort",
+    "bypass/legacy-service-external": "without annotation",
+    "bypass/manifest-external": "without annotation",
+    "bypass/manifest-external-ips": "external_ips 203.0.113.8",
+}
+
+
+def test_every_service_bypass_has_an_expected_reason():
+    assert set(SERVICE_BYPASSES) == set(by_path("MLOPS_GKE_12", "non_compliant"))
+
+
+@pytest.mark.parametrize("path", sorted(SERVICE_BYPASSES))
+def test_a_service_bypass_fails_for_its_reason(path):
+    from policies.checks.gke_service_exposure import service_problems
+
+    resource = by_path("MLOPS_GKE_12", "non_compliant")[path]
+    for conf in shapes(resource["conf"]):
+        problems = list(service_problems(resource["type"], conf))
+        assert len(problems) == 1 and SERVICE_BYPASSES[path] in problems[0], problems
+
+
+def test_the_compliant_services_pass_in_both_shapes():
+    from policies.checks.gke_service_exposure import service_problems
+
+    for resource in fixture("MLOPS_GKE_12")["compliant"]:
+        for conf in shapes(resource["conf"]):
+            assert list(service_problems(resource["type"], conf)) == [], resource["path"]
+
+
+def test_the_service_rule_reads_every_service_type_of_the_provider_schema_with_the_fields_it_reads():
+    from policies.checks.gke_service_exposure import SERVICE_TYPES
+
+    schema = _schema()
+    services = {t for t in schema if t.startswith("kubernetes_service") and "external_ips" in _keys(schema[t])}
+    assert services == set(SERVICE_TYPES)
+    for tf_type in SERVICE_TYPES:
+        spec = schema[tf_type]["spec"].get("a", schema[tf_type]["spec"])
+        assert {"type", "external_ips", "load_balancer_class"} <= set(spec), tf_type
+
+
+def test_the_synthesized_model_services_are_internal(org_stacks):
+    from policies.checks.gke_service_exposure import SERVICE_TYPES, service_problems
+
+    checked = 0
+    for doc in org_stacks.values():
+        for tf_type in SERVICE_TYPES:
+            for conf in ((doc.get("resource") or {}).get(tf_type) or {}).values():
+                assert list(service_problems(tf_type, conf)) == []
+                checked += 1
+    assert checked >= 1
