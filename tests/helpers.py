@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -50,3 +51,13 @@ def git(repo: Path, *args: str) -> str:
         capture_output=True,
         text=True,
     ).stdout
+
+
+def send_json(handler: Any, status: int, body: Any) -> None:
+    """Answer a request of a loopback fake (a BaseHTTPRequestHandler) with a JSON body."""
+    data = json.dumps(body).encode()
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)

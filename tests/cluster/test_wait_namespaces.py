@@ -16,7 +16,7 @@ import pytest
 from config import kubernetes_rbac
 from config.loader import load_config
 from lifecycle.namespaces import WaitError, wait_for_namespaces
-from tests.helpers import ORG, ORG_DIR
+from tests.helpers import ORG, ORG_DIR, send_json
 from tests.test_cli import run
 
 ORG_TEAMS = ("ledger", "reach", "scout")  # every fixture team has a dev environment
@@ -84,12 +84,7 @@ class FakeCluster:
                 return self._send(201, {**body, "status": {"allowed": allowed}})
 
             def _send(self, status, body):
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                send_json(self, status, body)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"

@@ -44,12 +44,11 @@ def config():
     return load_config(ORG)
 
 
-@pytest.fixture
-def live(config, server):
-    """A Target for team ledger in dev whose every API call goes to the fake."""
+def emulated(config, team: str, server):
+    """A Target for ``team`` in dev whose every API call goes to the fake."""
     return resolve(
         config,
-        config.team("ledger"),
+        config.team(team),
         env="dev",
         project=None,
         region=None,
@@ -57,6 +56,12 @@ def live(config, server):
         dry_run=None,
         emulator=server.url,
     )
+
+
+@pytest.fixture
+def live(config, server):
+    """A Target for team ledger in dev whose every API call goes to the fake."""
+    return emulated(config, "ledger", server)
 
 
 @pytest.fixture

@@ -27,6 +27,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from tests.helpers import send_json
+
 V1 = "type.googleapis.com/google.cloud.aiplatform.v1."
 
 SOURCES = {
@@ -618,12 +620,7 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length) if length else b""
         body = json.loads(raw) if raw else None
         status, reply = self.fake.handle(Request(self.command, unquote(url.path), parse_qs(url.query), body))
-        data = json.dumps(reply).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        send_json(self, status, reply)
 
     do_GET = do_POST = do_PATCH = do_DELETE = _serve
 

@@ -13,9 +13,8 @@ from config.errors import ConfigInvalid
 from config.loader import load_config
 from lifecycle import actions
 from lifecycle.card import load_card
-from lifecycle.context import resolve
 from lifecycle.team_file import scalar, with_serving, with_serving_image
-from tests.lifecycle.conftest import CARDS, ORG
+from tests.lifecycle.conftest import CARDS, ORG, emulated
 from tests.lifecycle.test_cli_lifecycle import invoke, offline  # noqa: F401 (fixture)
 
 NEW_DIGEST = "sha256:" + "ab" * 32
@@ -177,16 +176,7 @@ def test_a_streaming_model_deploys_through_the_team_file_live(server, org_copy):
     """reach/intent-propensity against the fake registry: register the card, deploy `candidate`; the team file then
     names the image, the version id the registry assigned and the card's artifacts, and no endpoint is touched."""
     config = load_config(org_copy)
-    target = resolve(
-        config,
-        config.team("reach"),
-        env="dev",
-        project=None,
-        region=None,
-        audit_project=None,
-        dry_run=None,
-        emulator=server.url,
-    )
+    target = emulated(config, "reach", server)
     card = load_card(CARDS / "reach-intent-propensity.yaml")[0]
     actions.register(config, target, card)
     outcome = actions.deploy(config, target, "reach", "intent-propensity", "candidate", card=card)

@@ -23,6 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from scripts.report.duck import Duck
+from tests.helpers import send_json
 
 TYPES = {"DATE": datetime.date.fromisoformat, "STRING": str, "INT64": int, "FLOAT64": float}
 
@@ -78,12 +79,7 @@ class _Handler(BaseHTTPRequestHandler):
     fake: FakeBigQuery
 
     def _send(self, status: int, body: dict[str, Any]) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        send_json(self, status, body)
 
     def do_POST(self) -> None:
         found = re.fullmatch(r"/bigquery/v2/projects/([^/]+)/queries", self.path.split("?")[0])
