@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from config import names
+from config.errors import ConfigError, ConfigInvalid
 from config.model import Config
 from modules.monitoring.dashboards import Dashboard
 from modules.principal import Principal
 from modules.scorecard import catalogue
-from modules.scorecard.job import ScorecardJob
+from modules.scorecard.job import ScorecardJob, scorecard_workflow, source_size_problem
 from modules.scorecard.usage_alerts import UsageDropAlerts
 
 if TYPE_CHECKING:
@@ -28,11 +29,16 @@ def add_scorecard(
     usage-drop alerts to each team's business owner (``dashboard``: the Model Operations Center they link)."""
     if not config.platform.is_production(env):
         return None
+    sources, models = catalogue.sources(config, env), catalogue.models(config)
+    problem = source_size_problem(scorecard_workflow(sources=sources, models=models, location=config.platform.region))
+    if problem:
+        where = config.platform.source
+        raise ConfigInvalid([ConfigError(str(where.file), where.line, f"environments.{env}", problem)])
     job = ScorecardJob(
         platform_stack,
         "scorecard",
-        sources=catalogue.sources(config, env),
-        models=catalogue.models(config),
+        sources=sources,
+        models=models,
         project=platform_stack.project,
         region=platform_stack.region,
         governance=platform_stack.governance,
