@@ -11,6 +11,7 @@ from modules.monitoring.dashboards import Dashboard
 from modules.principal import Principal
 from modules.scorecard import catalogue
 from modules.scorecard.job import ScorecardJob, scorecard_workflow, source_size_problem
+from modules.scorecard.run_alerts import ScorecardRunAlerts
 from modules.scorecard.usage_alerts import UsageDropAlerts
 
 if TYPE_CHECKING:
@@ -56,6 +57,16 @@ def add_scorecard(
     teams = [t for t in config.teams if env in t.environments and t.models]
     oncall = config.platform.oncall_channel
     ci_config = config.platform.ci
+    platform_stack.scorecard_alerts = ScorecardRunAlerts(
+        platform_stack,
+        "scorecard-alerts",
+        env=env,
+        project=platform_stack.project,
+        channel_ids=platform_stack.channels.ids(oncall) if oncall else platform_stack.channels.all_ids,
+        dashboard_url=dashboard.url if dashboard else "",
+        repository=ci_config.repository if ci_config else None,
+        branch=ci_config.branch if ci_config else "main",
+    )
     platform_stack.usage_drop_alerts = UsageDropAlerts(
         platform_stack,
         "usage-drop",
