@@ -104,7 +104,10 @@ class PlatformJobAlerts(AlertFactory):
 
 
 class ScorecardRunAlerts(Construct):
-    """The failed-run and stale-data policies of the scorecard workflow (none when ``channel_ids`` is empty)."""
+    """The failed-run and stale-data policies of the scorecard workflow (none when ``channel_ids`` is empty).
+
+    ``depends_on`` (default none): what the policies need first.
+    """
 
     def __init__(
         self,
