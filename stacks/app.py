@@ -61,8 +61,9 @@ def synth_for_cdktn(config_dir: Path) -> int:
 
     try:
         config = load_config(config_dir)
+        app = build_app(config)  # a stack can refuse what Google would refuse at apply (e.g. a source size)
     except ConfigInvalid as exc:
         write_errors(exc.errors, sys.stderr, sys.stdout, annotations=os.environ.get("GITHUB_ACTIONS") == "true")
         return EXIT_BAD_INPUT
-    build_app(config).synth()
+    app.synth()
     return 0

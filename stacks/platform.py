@@ -18,6 +18,7 @@ from modules.metadata_tables import governance_tables
 from modules.notification_channels import NotificationChannels
 from modules.principal import Principal
 from modules.scorecard.job import ScorecardJob
+from modules.scorecard.run_alerts import ScorecardRunAlerts
 from modules.scorecard.usage_alerts import UsageDropAlerts
 from stacks.base import ModelOpsStack
 
@@ -113,6 +114,7 @@ class PlatformStack(ModelOpsStack):
         self.guardrails = None
         self.scorecard: ScorecardJob | None = None  # stacks/scorecard.py, production environments
         self.usage_drop_alerts: UsageDropAlerts | None = None  # stacks/scorecard.py, with the scorecard
+        self.scorecard_alerts: ScorecardRunAlerts | None = None  # stacks/scorecard.py: failed or stale runs
         if parent and env == platform.organization.guardrails_env:
             self.guardrails = OrgGuardrails(
                 self,

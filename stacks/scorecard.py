@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from config import names
+from config.errors import ConfigError, ConfigInvalid
 from config.model import Config
 from modules.monitoring.dashboards import Dashboard
 from modules.principal import Principal
 from modules.scorecard import catalogue
-from modules.scorecard.job import ScorecardJob
+from modules.scorecard.job import ScorecardJob, scorecard_workflow, source_size_problem
+from modules.scorecard.run_alerts import ScorecardRunAlerts
 from modules.scorecard.usage_alerts import UsageDropAlerts
 
 if TYPE_CHECKING:
@@ -28,11 +30,16 @@ def add_scorecard(
     usage-drop alerts to each team's business owner (``dashboard``: the Model Operations Center they link)."""
     if not config.platform.is_production(env):
         return None
+    sources, models = catalogue.sources(config, env), catalogue.models(config)
+    problem = source_size_problem(scorecard_workflow(sources=sources, models=models, location=config.platform.region))
+    if problem:
+        where = config.platform.source
+        raise ConfigInvalid([ConfigError(str(where.file), where.line, f"environments.{env}", problem)])
     job = ScorecardJob(
         platform_stack,
         "scorecard",
-        sources=catalogue.sources(config, env),
-        models=catalogue.models(config),
+        sources=sources,
+        models=models,
         project=platform_stack.project,
         region=platform_stack.region,
         governance=platform_stack.governance,
@@ -50,6 +57,16 @@ def add_scorecard(
     teams = [t for t in config.teams if env in t.environments and t.models]
     oncall = config.platform.oncall_channel
     ci_config = config.platform.ci
+    platform_stack.scorecard_alerts = ScorecardRunAlerts(
+        platform_stack,
+        "scorecard-alerts",
+        env=env,
+        project=platform_stack.project,
+        channel_ids=platform_stack.channels.ids(oncall) if oncall else platform_stack.channels.all_ids,
+        dashboard_url=dashboard.url if dashboard else "",
+        repository=ci_config.repository if ci_config else None,
+        branch=ci_config.branch if ci_config else "main",
+    )
     platform_stack.usage_drop_alerts = UsageDropAlerts(
         platform_stack,
         "usage-drop",

@@ -14,6 +14,7 @@ from config import patterns
 Severity = str  # "CRITICAL" | "ERROR" | "WARNING"
 # The quality, drift and data alerts watch every model, whatever its serving pattern.
 EVERY_PATTERN = tuple(patterns.PATTERNS)
+PLATFORM_JOB = "none (a platform job)"  # what a runbook with no patterns shows
 
 
 @dataclass(frozen=True)
@@ -410,6 +411,62 @@ RUNBOOKS: dict[str, Runbook] = {
             ),
             "`impact.usage_drop_alert` of the model in the team YAML (default 0.3 = a 30 % fall).",
         ),
+        Runbook(
+            "scorecard-run-failed",
+            "Scorecard run failed",
+            "ERROR",
+            (),
+            "workflows.googleapis.com/finished_execution_count with status FAILED for the modelops-scorecard "
+            "workflow (platform project of the production environment)",
+            "The daily scorecard workflow ended FAILED. Each measure group (adoption, delivery, value, governance) "
+            "runs on its own, so the groups that did not fail wrote this month's rows; the failed ones keep their "
+            "previous run's rows (each group replaces its rows in one transaction), and no scorecard metric was "
+            "published today. The monthly report and the usage-drop alerts read stale numbers until a run succeeds.",
+            (
+                "The failed execution (console: Workflows → modelops-scorecard → executions): its error lists each "
+                "failed group with the BigQuery error (`failed[].error.message`).",
+                "The failed group's BigQuery job in the platform project (job history): a missing table or column "
+                "(a team summary table not created yet, a sink table renamed), a lost grant of the "
+                "modelops-scorecard account, or quota.",
+                "Whether something changed the night before: a platform or team stack apply, a team removed or "
+                "added in production, a change to modules/scorecard/sql/.",
+            ),
+            (
+                'Fix the cause, then run the workflow again for the day: argument `{"day": "YYYY-MM-DD"}` '
+                "(yesterday also publishes the metrics).",
+                "A team table missing because its stack is not applied yet: apply the team stack; the next run "
+                "recovers on its own.",
+            ),
+            "Not threshold-based: every failed execution alerts. The schedule is `DEFAULT_SCHEDULE` in "
+            "modules/scorecard/job.py.",
+        ),
+        Runbook(
+            "scorecard-stale",
+            "Scorecard not refreshed for 26 hours",
+            "WARNING",
+            (),
+            "workflows.googleapis.com/finished_execution_count with status SUCCEEDED for the modelops-scorecard "
+            "workflow: none in the last 25 hours, for one more hour",
+            "No scorecard run has succeeded for about a day: the scorecard table, the report and the scorecard "
+            "metrics (and the usage-drop alerts, which read them) show older numbers. Either runs fail (see "
+            "scorecard-run-failed) or none ran: the Cloud Scheduler job did not start the workflow, or an "
+            "execution is still running.",
+            (
+                "Executions of modelops-scorecard (console: Workflows): failed ones (follow scorecard-run-failed), "
+                "one still running (a BigQuery job waiting on slots or locks), or none since yesterday.",
+                "The Cloud Scheduler job modelops-scorecard: paused, or its last attempt failed (the job's status "
+                "and logs: permission to invoke the workflow, the account).",
+                "The modelops-scorecard workflow and account exist and the workflow's last revision deployed "
+                "(a platform stack apply that failed half-way).",
+            ),
+            (
+                "Resume the scheduler job or fix its invoker grant; run the workflow once by hand "
+                "(empty argument: yesterday).",
+                "If an execution hangs, cancel it and run again.",
+            ),
+            "26 hours: 25 hours of alignment (the longest an alert policy takes) held for one hour "
+            "(modules/scorecard/run_alerts.py).",
+        ),
     )
 }
 
@@ -439,6 +496,8 @@ WATCHES: dict[str, str] = {
     "missing-features": "data-quality",
     "endpoint-logging-changed": "audit",
     "usage-drop": "usage",
+    "scorecard-run-failed": "errors",
+    "scorecard-stale": "freshness",
 }
 
 
@@ -454,19 +513,25 @@ def render(book: Runbook) -> str:
         f"# {book.title}\n\n"
         f"- **Alert kind:** `{book.kind}`\n"
         f"- **Severity:** {book.severity}\n"
-        f"- **Patterns:** {', '.join(book.patterns)}\n"
+        f"- **Patterns:** {', '.join(book.patterns) or PLATFORM_JOB}\n"
         f"- **Signal:** {book.signal}\n\n"
         f"## What it means\n\n{book.meaning}\n\n"
         f"## First three things to check\n\n{checks}\n\n"
         f"## What usually fixes it\n\n{remedies}\n\n"
-        f"## Tuning\n\n{book.tuning} The alert's notification names the team, model and environment; "
-        f"its dashboard link opens the team's Model Operations Center.\n"
+        f"## Tuning\n\n{book.tuning} {_names(book)}\n"
     )
+
+
+def _names(book: Runbook) -> str:
+    if not book.patterns:
+        return "The alert's notification names the job and environment; its dashboard link opens the platform's Model Operations Center."
+    return "The alert's notification names the team, model and environment; its dashboard link opens the team's Model Operations Center."
 
 
 def render_index() -> str:
     rows = "\n".join(
-        f"| [`{b.kind}`]({b.kind}.md) | {b.title} | {b.severity} | {', '.join(b.patterns)} |" for b in RUNBOOKS.values()
+        f"| [`{b.kind}`]({b.kind}.md) | {b.title} | {b.severity} | {', '.join(b.patterns) or PLATFORM_JOB} |"
+        for b in RUNBOOKS.values()
     )
     return (
         "<!-- Generated by `modelops docs` from modules/monitoring/runbooks.py; do not edit. -->\n"

@@ -48,6 +48,27 @@ PROJECT_ROLES = {
 # "The maximum number of TimeSeries objects per Create request is 200"
 # (https://cloud.google.com/monitoring/api/ref_v3/rest/v3/projects.timeSeries/create, request body `timeSeries`).
 MAX_SERIES_PER_REQUEST = 200
+# google_workflows_workflow `source_contents`: "Workflow code to be executed. The size limit is 128KB." (hashicorp/google
+# 8.7.0 schema, jsii assembly of cdktn-provider-google 21.1.0; Workflow.sourceContents in the Workflows REST API).
+# Read as 128,000 bytes, the smaller of the two meanings of KB, so a source that passes here passes there.
+WORKFLOW_SOURCE_LIMIT_BYTES = 128_000
+
+
+def source_size(definition: dict[str, Any]) -> int:
+    """Bytes of the YAML Workflows receives (after Terraform turns `$${` back into `${`)."""
+    return len(workflow_steps.dump(definition).encode())
+
+
+def source_size_problem(definition: dict[str, Any]) -> str | None:
+    """Why Workflows would refuse the source at apply, said at synth time; None when it fits."""
+    size = source_size(definition)
+    if size <= WORKFLOW_SOURCE_LIMIT_BYTES:
+        return None
+    return (
+        f"the scorecard workflow source would be {size:,} bytes; Workflows accepts at most "
+        f'{WORKFLOW_SOURCE_LIMIT_BYTES:,} (google_workflows_workflow source_contents: "The size limit is 128KB"). '
+        "It grows with the production teams and models (docs/benchmarks.md, scorecard source size)."
+    )
 
 
 def scorecard_table() -> TableSpec:
@@ -63,14 +84,161 @@ def scorecard_table() -> TableSpec:
     )
 
 
-def daily_statements(sources: Sources, models: Sequence[ModelRow]) -> list[str]:
-    """The four groups' replace-the-period scripts, with the period derived from `@day`."""
+def _with_day(script: str) -> str:
+    return script.replace("@period_start", PERIOD_START).replace("@period_end", PERIOD_END)
+
+
+def daily_statements(sources: Sources, models: Sequence[ModelRow], audit_table: bool = True) -> list[str]:
+    """The four groups' replace-the-period scripts, with the period derived from `@day`, as BigQuery runs them."""
+    return [_with_day(queries.replace_period(group, sources, models, audit_table)) for group in queries.GROUPS]
+
+
+def workflow_statements(sources: Sources, models: Sequence[ModelRow]) -> list[dict[str, str]]:
+    """``{group, query}`` per group as the workflow holds them: fragments as markers (``expand_subworkflow``)."""
     return [
-        queries.replace_period(group, sources, models)
-        .replace("@period_start", PERIOD_START)
-        .replace("@period_end", PERIOD_END)
+        {"group": group, "query": _with_day(queries.replace_period(group, sources, models, expanded=False))}
         for group in queries.GROUPS
     ]
+
+
+def expand_subworkflow(sources: Sources, models: Sequence[ModelRow]) -> dict[str, Any]:
+    """A statement with its fragments put in (``queries.expand`` does the same in Python).
+
+    Each configuration-sized piece is written once in the source and substituted at run time
+    (``text.replace_all``, https://cloud.google.com/workflows/docs/reference/stdlib/text/replace_all) instead of
+    inlined into every statement: the catalogues and events as text; each team read as one template that a loop
+    over the team list turns into the union (the source grows by a team's names, not by its reads' SQL). Then
+    the audit source chosen by the existence check.
+    """
+    fragments = queries.fragments(sources, models)
+    by_loop = set(queries.TEAM_READS) if sources.teams else set()
+    pieces = [[queries.marker(name), _with_day(text)] for name, text in fragments.items() if name not in by_loop]
+    reads = [
+        {"marker": queries.marker(read), **dict(zip(("head", "mid", "tail"), map(_with_day, parts), strict=True))}
+        for read in sorted(by_loop)
+        for parts in [queries.team_read_parts(read)]
+    ]
+    teams = [{"team": queries.plain_team_name(t.team), "dataset": f"{t.project}.{t.dataset}"} for t in sources.teams]
+    union = "${union + separator + read.head + team.team + read.mid + team.dataset + read.tail}"
+    return {
+        "params": ["query", "audit"],
+        "steps": [
+            {
+                "each_piece": {
+                    "for": {
+                        "value": "piece",
+                        "in": pieces,
+                        "steps": [{"put": {"assign": [{"query": "${text.replace_all(query, piece[0], piece[1])}"}]}}],
+                    }
+                }
+            },
+            {
+                "each_read": {
+                    "for": {
+                        "value": "read",
+                        "in": reads,
+                        "steps": [
+                            {"start": {"assign": [{"union": ""}, {"separator": ""}]}},
+                            {
+                                "each_team": {
+                                    "for": {
+                                        "value": "team",
+                                        "in": teams,
+                                        "steps": [
+                                            {"add": {"assign": [{"union": union}, {"separator": " UNION ALL "}]}}
+                                        ],
+                                    }
+                                }
+                            },
+                            {
+                                "put_read": {
+                                    "assign": [{"query": '${text.replace_all(query, read.marker, "(" + union + ")")}'}]
+                                }
+                            },
+                        ],
+                    }
+                }
+            },
+            {"done": {"return": f'${{text.replace_all(query, "{queries.marker(queries.AUDIT)}", audit)}}'}},
+        ],
+    }
+
+
+def audit_choice_steps(sources: Sources) -> list[dict[str, Any]]:
+    """`audit` = the audit table, or before Cloud Logging has created it (the first lifecycle event does) a typed
+    empty table, so the groups still run (INFORMATION_SCHEMA.TABLES answers without an error either way)."""
+    return [
+        {
+            "look_for_audit": {
+                "call": "query_rows",
+                "args": {"query": queries.audit_table_exists(sources)},
+                "result": "audit_tables",
+            }
+        },
+        {"audit_present": {"assign": [{"audit": queries.audit_source(sources, True)}]}},
+        {
+            "audit_absent": {
+                "switch": [
+                    when(
+                        "${len(audit_tables) == 0}",
+                        {"no_audit_yet": {"assign": [{"audit": queries.audit_source(sources, False)}]}},
+                    )
+                ]
+            }
+        },
+    ]
+
+
+def write_groups_step(sources: Sources, models: Sequence[ModelRow]) -> dict[str, Any]:
+    """Each group in its own try/except (https://cloud.google.com/workflows/docs/reference/syntax/catching-errors):
+    one failing group leaves the others to write their rows; its error is kept in `failed`."""
+    return {
+        "write_scorecard": {
+            "for": {
+                "value": "statement",
+                "in": workflow_statements(sources, models),
+                "steps": [
+                    {
+                        "attempt": {
+                            "try": {
+                                "steps": [
+                                    {
+                                        "expand": {
+                                            "call": "expand_query",
+                                            "args": {"query": "${statement.query}", "audit": "${audit}"},
+                                            "result": "script",
+                                        }
+                                    },
+                                    {
+                                        "write": {
+                                            "call": "run_query",
+                                            "args": {
+                                                "query": "${script}",
+                                                "parameters": [workflow_steps.day_parameter()],
+                                            },
+                                        }
+                                    },
+                                ]
+                            },
+                            "except": {
+                                "as": "e",
+                                "steps": [
+                                    {
+                                        "record": {
+                                            "assign": [
+                                                {"failure": {"group": "${statement.group}", "error": "${e}"}},
+                                                {"failed": "${list.concat(failed, failure)}"},
+                                            ]
+                                        }
+                                    }
+                                ],
+                            },
+                        }
+                    }
+                ],
+            }
+        }
+    }
 
 
 def _typed_value() -> dict[str, Any]:
@@ -210,21 +378,17 @@ def scorecard_workflow(*, sources: Sources, models: Sequence[ModelRow], location
             "params": ["args"],
             "steps": [
                 *workflow_steps.day_argument_steps(),
-                {
-                    "write_scorecard": {
-                        "for": {
-                            "value": "query",
-                            "in": daily_statements(sources, models),
-                            "steps": [
-                                {"write": {"call": "run_query", "args": {"query": "${query}", "parameters": day}}}
-                            ],
-                        }
-                    }
-                },
+                *audit_choice_steps(sources),
+                {"no_failures": {"assign": [{"failed": []}]}},
+                write_groups_step(sources, models),
                 {"skip_metrics": {"assign": [{"metrics": "skipped: day is not yesterday"}]}},
                 {
                     "publish": {
                         "switch": [
+                            when(
+                                "${len(failed) > 0}",
+                                {"not_published": {"assign": [{"metrics": "skipped: a measure group failed"}]}},
+                            ),
                             when(
                                 "${day == yesterday}",
                                 {
@@ -234,13 +398,41 @@ def scorecard_workflow(*, sources: Sources, models: Sequence[ModelRow], location
                                         "result": "metrics",
                                     }
                                 },
+                            ),
+                        ]
+                    }
+                },
+                {
+                    "fail_if_any": {
+                        "switch": [
+                            when(
+                                "${len(failed) > 0}",
+                                {
+                                    "raise_failures": {
+                                        "raise": {
+                                            "message": "scorecard measure groups failed (the others wrote their rows)",
+                                            "day": "${day}",
+                                            "failed": "${failed}",
+                                        }
+                                    }
+                                },
                             )
                         ]
                     }
                 },
-                {"done": {"return": {"day": "${day}", "groups": len(queries.GROUPS), "metrics": "${metrics}"}}},
+                {
+                    "done": {
+                        "return": {
+                            "day": "${day}",
+                            "groups": len(queries.GROUPS),
+                            "audit_table": "${len(audit_tables) > 0}",
+                            "metrics": "${metrics}",
+                        }
+                    }
+                },
             ],
         },
+        "expand_query": expand_subworkflow(sources, models),
         "run_query": workflow_steps.run_query_subworkflow(location, sources.governance_dataset),
         "query_rows": workflow_steps.query_rows_subworkflow(),
         "publish_scorecard": publish_subworkflow(sources.governance(queries.SCORECARD_TABLE)),

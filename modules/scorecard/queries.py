@@ -89,13 +89,14 @@ def literal(value: str | float) -> str:
 
 
 def _inline(rows: Sequence[Sequence[str | float]], columns: Sequence[str], types: Sequence[str]) -> str:
-    """An inline table; no rows gives a typed empty one (BigQuery needs the column types either way)."""
-    if not rows:
-        nulls = ", ".join(f"CAST(NULL AS {t}) AS {c}" for c, t in zip(columns, types, strict=True))
-        return f"SELECT {nulls} FROM UNNEST([1]) WHERE FALSE"
-    return " UNION ALL ".join(
-        "SELECT " + ", ".join(f"{literal(v)} AS {c}" for v, c in zip(row, columns, strict=True)) for row in rows
-    )
+    """An inline table: UNNEST of a typed array of structs, a row per tuple and a column per field, typed with no
+    rows too ("UNNEST and structs", https://cloud.google.com/bigquery/docs/reference/standard-sql/query-syntax).
+    The column names are written once, not once per row: the workflow source has a size limit (job.py)."""
+    if len(columns) < 2:
+        raise ValueError("a one-column tuple is a parenthesised value in GoogleSQL, not a struct")
+    fields = ", ".join(f"{c} {t}" for c, t in zip(columns, types, strict=True))
+    tuples = ", ".join("(" + ", ".join(literal(v) for v in row) + ")" for row in rows)
+    return f"SELECT * FROM UNNEST(ARRAY<STRUCT<{fields}>>[{tuples}])"
 
 
 def models_table(models: Sequence[ModelRow]) -> str:
@@ -105,15 +106,33 @@ def models_table(models: Sequence[ModelRow]) -> str:
     return _inline(rows, columns, types)
 
 
-def _team_reads(sources: Sources, read: str) -> str:
-    table_columns, wanted, table, since = _TEAM_READS[read]
-    types = {c.name: c.type for c in table_columns}
+TEAM_READS = tuple(_TEAM_READS)
+
+
+def team_read_parts(read: str) -> tuple[str, str, str]:
+    """One team's SELECT of a read is ``head + team + mid + "<project>.<dataset>" + tail``: the workflow builds
+    the union from the team list with these (``job.expand_subworkflow``), so the source holds each read once."""
+    _, wanted, table, since = _TEAM_READS[read]
     date_column = wanted[0]
-    selects = [
-        f"SELECT {literal(t.team)} AS team, {', '.join(wanted)} FROM `{t.project}.{t.dataset}.{table}` "
-        f"WHERE {date_column} >= {since} AND {date_column} < @period_end"
-        for t in sources.teams
-    ]
+    return (
+        "SELECT '",
+        f"' AS team, {', '.join(wanted)} FROM `",
+        f".{table}` WHERE {date_column} >= {since} AND {date_column} < @period_end",
+    )
+
+
+def plain_team_name(team: str) -> str:
+    """The name as its own literal's text: team names match [a-z0-9-] (config schema), so quoting adds nothing."""
+    if literal(team) != f"'{team}'":
+        raise ValueError(f"team name {team!r} would need escaping in a SQL literal")
+    return team
+
+
+def _team_reads(sources: Sources, read: str) -> str:
+    table_columns, wanted, _, _ = _TEAM_READS[read]
+    types = {c.name: c.type for c in table_columns}
+    head, mid, tail = team_read_parts(read)
+    selects = [head + plain_team_name(t.team) + mid + f"{t.project}.{t.dataset}" + tail for t in sources.teams]
     if not selects:
         return "(" + _inline([], ("team", *wanted), ("STRING", *(types[c] for c in wanted))) + ")"
     return "(" + " UNION ALL ".join(selects) + ")"
@@ -141,21 +160,52 @@ def audit_table_exists(sources: Sources) -> str:
     )
 
 
-def render(group: str, sources: Sources, models: Sequence[ModelRow], audit_table: bool = True) -> str:
-    """The group's SELECT for this configuration (still with the @period_start/@period_end parameters)."""
+def fragments(sources: Sources, models: Sequence[ModelRow]) -> dict[str, str]:
+    """The configuration-sized pieces the groups embed (``$name`` in the .sql files): the lifecycle events (with
+    the audit source left as ``marker(AUDIT)``), the model and project catalogues and the team reads. Their size
+    grows with teams and models, so the workflow holds each once and expands it into a statement at run time
+    (``job.expand_subworkflow``) instead of inlining it into every statement (Workflows' 128 KB source limit)."""
     events = string.Template((SQL_DIR / "events.sql").read_text()).substitute(
-        audit=audit_source(sources, audit_table),
+        audit=marker(AUDIT),
         production_envs=", ".join(literal(e) for e in sources.production_envs),
     )
     projects = _inline(sources.projects, ("project", "team"), ("STRING", "STRING"))
-    return string.Template((SQL_DIR / f"{group}.sql").read_text()).substitute(
-        events=_strip_comments(events),
-        models=models_table(models),
-        projects=f"({projects})",
+    return {
+        "events": _strip_comments(events),
+        "models": models_table(models),
+        "projects": f"({projects})",
+        **{read: _team_reads(sources, read) for read in _TEAM_READS},
+    }
+
+
+AUDIT = "audit"  # the one piece chosen at run time: the audit table, or an empty one before it exists
+
+
+def marker(name: str) -> str:
+    """Where a fragment goes in a statement the workflow expands: not SQL, so one left over fails the query."""
+    return f"__scorecard_{name}__"
+
+
+def expand(sql: str, pieces: dict[str, str], audit: str) -> str:
+    """What the workflow's expansion does (``job.expand_subworkflow``): the pieces in order, then the audit."""
+    for name, text in pieces.items():
+        sql = sql.replace(marker(name), text)
+    return sql.replace(marker(AUDIT), audit)
+
+
+def render(
+    group: str, sources: Sources, models: Sequence[ModelRow], audit_table: bool = True, *, expanded: bool = True
+) -> str:
+    """The group's SELECT for this configuration (still with the @period_start/@period_end parameters).
+
+    ``expanded=False`` leaves each fragment as its ``marker`` (the form the workflow holds)."""
+    pieces = fragments(sources, models)
+    text = string.Template((SQL_DIR / f"{group}.sql").read_text()).substitute(
         exceptions=sources.governance(EXCEPTIONS_TABLE),
         activity=sources.governance(ACTIVITY_TABLE),
-        **{read: _team_reads(sources, read) for read in _TEAM_READS},
+        **{name: marker(name) for name in pieces},
     )
+    return expand(text, pieces, audit_source(sources, audit_table)) if expanded else text
 
 
 def trends(sources: Sources) -> str:
@@ -174,30 +224,34 @@ def _strip_comments(sql: str) -> str:
     return "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
 
 
-def query(group: str, sources: Sources, models: Sequence[ModelRow], audit_table: bool = True) -> str:
+def query(
+    group: str, sources: Sources, models: Sequence[ModelRow], audit_table: bool = True, *, expanded: bool = True
+) -> str:
     """Rows of the scorecard table for one group and period."""
     provided = PROVIDED[group]
     picked = ", ".join(f"s.{c}" if c in provided else f"CAST(NULL AS STRING) AS {c}" for c in OUTPUT)
     return (
         f"SELECT @period_start AS period_start, @period_end AS period_end, {literal(group)} AS measure_group, "
-        f"{picked}, CURRENT_TIMESTAMP() AS computed_at\nFROM (\n{render(group, sources, models, audit_table)}\n) AS s"
+        f"{picked}, CURRENT_TIMESTAMP() AS computed_at\nFROM (\n{render(group, sources, models, audit_table, expanded=expanded)}\n) AS s"
     )
 
 
-def replace_period(group: str, sources: Sources, models: Sequence[ModelRow], audit_table: bool = True) -> str:
+def replace_period(
+    group: str, sources: Sources, models: Sequence[ModelRow], audit_table: bool = True, *, expanded: bool = True
+) -> str:
     """The scheduled script: a rerun replaces the group's rows of the period instead of adding to them.
 
     DELETE and INSERT run in one multi-statement transaction (https://cloud.google.com/bigquery/docs/transactions):
     a failing INSERT rolls the DELETE back, and two overlapping runs conflict (one aborts) instead of both
     deleting and then both inserting. ``audit_table=False`` is the script for before the audit table exists
-    (``audit_table_exists``).
+    (``audit_table_exists``); ``expanded=False`` the form with fragment markers the workflow holds.
     """
     table = sources.governance(SCORECARD_TABLE)
     columns = ", ".join(c.name for c in SCORECARD_COLUMNS)
     return (
         "BEGIN TRANSACTION;\n"
         f"DELETE FROM {table} WHERE period_start = @period_start AND measure_group = {literal(group)};\n"
-        f"INSERT INTO {table} ({columns})\n{query(group, sources, models, audit_table)};\n"
+        f"INSERT INTO {table} ({columns})\n{query(group, sources, models, audit_table, expanded=expanded)};\n"
         "COMMIT TRANSACTION;"
     )
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 
+import pytest
+
 from config import names
-from modules.scorecard import queries
+from config.errors import ConfigInvalid
+from modules.scorecard import catalogue, job, queries
 from modules.scorecard.job import daily_statements
+from stacks.scorecard import add_scorecard
 from tests.helpers import resources
 from tests.scorecard.duck import NOVEMBER, SOURCES, ScorecardDuck, measures
 from tests.scorecard.test_scorecard_sql import MODELS, _events, _usage
@@ -75,3 +80,31 @@ def test_team_stacks_let_the_scorecard_read_only_their_summary_tables_in_product
             read = sorted(t for t in names.SUMMARY_TABLES if any(f"metadata_{t}_" in g["table_id"] for g in grants))
             assert (read, len(grants)) == (wanted, len(wanted)), (team.name, env)
             assert all(g["role"] == "roles/bigquery.dataViewer" for g in grants)
+
+
+def test_a_catalogue_too_big_for_one_workflow_source_is_refused_at_synth(org_config):
+    """Workflows refuses a source over 128KB at apply; the synth says so first, naming the size and the limit."""
+    copies = tuple(
+        dataclasses.replace(t, name=f"{t.name}{i:03d}") for i in range(400) for t in org_config.teams if t.models
+    )
+    big = dataclasses.replace(org_config, teams=copies)
+    assert job.source_size_problem(_definition(org_config)) is None
+    with pytest.raises(ConfigInvalid) as raised:
+        add_scorecard(object(), big, "prod")  # refused before anything is added to the stack
+    [error] = raised.value.errors
+    assert error.file == str(org_config.platform.source.file) and error.path == "environments.prod"
+    size = job.source_size(_definition(big))
+    assert size > job.WORKFLOW_SOURCE_LIMIT_BYTES
+    assert f"{size:,} bytes" in error.message and "128,000" in error.message
+
+
+def test_the_source_size_is_what_workflows_receives(org_stacks, org_config):
+    deployed = resources(org_stacks[names.platform_stack("prod")], "google_workflows_workflow")["scorecard/workflow"]
+    received = deployed["source_contents"].replace("$${", "${").replace("%%{", "%{")  # Terraform's template escapes
+    assert len(received.encode()) == job.source_size(_definition(org_config))
+
+
+def _definition(config) -> dict:
+    return job.scorecard_workflow(
+        sources=catalogue.sources(config, "prod"), models=catalogue.models(config), location=config.platform.region
+    )

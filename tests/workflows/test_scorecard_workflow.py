@@ -13,10 +13,12 @@ import datetime
 import pytest
 
 from config import names
+from modules.metadata_tables import POLICY_EXCEPTIONS, TEAM_TABLE_COLUMNS
 from modules.quality import workflow_steps
-from modules.scorecard import queries
-from modules.scorecard.job import MAX_SERIES_PER_REQUEST, scorecard_table
+from modules.scorecard import catalogue, queries
+from modules.scorecard.job import MAX_SERIES_PER_REQUEST, daily_statements, scorecard_table
 from modules.scorecard.metrics import SCORECARD_METRICS
+from scripts.report import demo_schema
 from tests.workflows import fakes
 from tests.workflows.world import at, source
 
@@ -131,12 +133,111 @@ def test_more_than_200_series_go_in_several_requests(org_stacks, org_config):
     assert len(platform.monitoring.points) == 250
 
 
+class Governance(Platform):
+    """The platform project and the production team projects as the whole scheduled run sees them: the governance
+    dataset (scorecard, policy_exceptions, the Admin Activity sink table and, unless `audit_table=False`, the
+    `modelops_audit` sink table) and each team's summary tables, in one fake BigQuery."""
+
+    def __init__(self, org_stacks, org_config, *, audit_table: bool):
+        super().__init__(org_stacks, org_config)
+        self.sources, self.models = catalogue.sources(org_config, "prod"), catalogue.models(org_config)
+        q = f'"{self.project}"."{self.dataset}"'
+        self.bigquery.con.execute(f"CREATE TABLE {q}.{queries.ACTIVITY_TABLE} ({demo_schema.ACTIVITY})")
+        self.bigquery.con.execute(
+            f"CREATE TABLE {q}.{queries.EXCEPTIONS_TABLE} ({demo_schema.duck_columns(POLICY_EXCEPTIONS)})"
+        )
+        if audit_table:
+            self.bigquery.con.execute(f"CREATE TABLE {q}.{queries.AUDIT_TABLE} ({demo_schema.AUDIT})")
+        for team in self.sources.teams:
+            catalogs = {
+                r[0] for r in self.bigquery.con.execute("SELECT database_name FROM duckdb_databases()").fetchall()
+            }
+            if team.project not in catalogs:
+                self.bigquery.con.execute(f"ATTACH ':memory:' AS \"{team.project}\"")
+            self.bigquery.con.execute(f'CREATE SCHEMA "{team.project}"."{team.dataset}"')
+            for table, columns in TEAM_TABLE_COLUMNS.items():
+                self.bigquery.con.execute(
+                    f'CREATE TABLE "{team.project}"."{team.dataset}".{table} ({demo_schema.duck_columns(columns)})'
+                )
+
+    def usage(self, team: str, model: str, day: datetime.date, predictions: int) -> None:
+        data = next(t for t in self.sources.teams if t.team == team)
+        self.bigquery.con.execute(
+            f'INSERT INTO "{data.project}"."{data.dataset}".daily_usage (usage_date, model, predictions, '
+            "logged_predictions, computed_at) VALUES (?, ?, ?, ?, ?)",
+            [day, model, predictions, predictions, datetime.datetime(2026, 11, 30, 5)],
+        )
+
+    def run(self, argument: dict | None = None) -> object:
+        """The deployed workflow from `main`, as Cloud Scheduler starts it (an empty argument: yesterday)."""
+        cloud = fakes.Cloud(self.clock, self.bigquery, None, self.monitoring)
+        env = {"GOOGLE_CLOUD_PROJECT_ID": self.project, "GOOGLE_CLOUD_LOCATION": self.region}
+        try:
+            return fakes.run(self.definition, cloud, argument or {}, env)
+        except fakes.WorkflowError as e:
+            return e
+
+    def written(self) -> dict[str, set[str]]:
+        """measure_group -> measures in the scorecard table."""
+        found: dict[str, set[str]] = {}
+        for row in self.bigquery.rows(self.dataset, queries.SCORECARD_TABLE):
+            found.setdefault(row["measure_group"], set()).add(row["measure"])
+        return found
+
+    def scripts(self) -> list[str]:
+        return [q.sql for q in self.bigquery.queries if "INSERT INTO" in q.sql]
+
+
+def _some_usage(platform: Governance) -> None:
+    team = platform.sources.teams[0].team
+    model = next(m.model for m in platform.models if m.team == team)
+    for day in range(1, 30):
+        platform.usage(team, model, datetime.date(2026, 11, day), 100)
+
+
+def test_before_the_first_lifecycle_event_every_group_runs_on_an_empty_audit_log(org_stacks, org_config):
+    platform = Governance(org_stacks, org_config, audit_table=False)
+    _some_usage(platform)
+    result = platform.run()
+    assert isinstance(result, dict), result
+    assert result["audit_table"] is False and result["metrics"]["series"] > 0
+    # The scripts sent are the ones tested on DuckDB (tests/scorecard), expanded for a missing audit table.
+    assert platform.scripts() == daily_statements(platform.sources, platform.models, audit_table=False)
+    written = platform.written()
+    assert set(written) == set(queries.GROUPS)
+    assert "predictions_week" in written["value"] and "change_failure_rate" in written["delivery"]
+    assert not any("__scorecard_" in q.sql for q in platform.bigquery.queries)
+
+
+def test_with_the_audit_table_the_groups_read_it(org_stacks, org_config):
+    platform = Governance(org_stacks, org_config, audit_table=True)
+    _some_usage(platform)
+    result = platform.run()
+    assert isinstance(result, dict) and result["audit_table"] is True, result
+    assert platform.scripts() == daily_statements(platform.sources, platform.models, audit_table=True)
+    assert set(platform.written()) == set(queries.GROUPS)
+
+
+def test_a_failing_group_does_not_stop_the_others_and_the_execution_fails(org_stacks, org_config):
+    platform = Governance(org_stacks, org_config, audit_table=True)
+    _some_usage(platform)
+    platform.bigquery.fail("'delivery' AS measure_group", "invalidQuery", "Unrecognized name: jsonpayload")
+    result = platform.run()
+    assert isinstance(result, fakes.WorkflowError)
+    [failure] = result.value["failed"]
+    assert failure["group"] == "delivery"
+    assert "Unrecognized name" in failure["error"]["message"]
+    assert set(platform.written()) == {"adoption", "value", "governance"}  # the groups after delivery ran too
+    assert platform.monitoring.requests == []  # nothing published from a partial run
+
+
 def test_a_rerun_for_an_older_day_rewrites_the_rows_but_publishes_nothing(org_stacks, org_config):
-    definition = Platform(org_stacks, org_config).definition
-    [publish] = [s["publish"] for s in definition["main"]["steps"] if "publish" in s]
-    [condition] = publish["switch"]
-    assert condition["condition"] == "${day == yesterday}"
-    assert [next(iter(s)) for s in definition["main"]["steps"]][-3:] == ["skip_metrics", "publish", "done"]
+    platform = Governance(org_stacks, org_config, audit_table=True)
+    result = platform.run({"day": "2026-10-31"})
+    assert isinstance(result, dict) and result["metrics"] == "skipped: day is not yesterday", result
+    assert platform.monitoring.requests == []
+    periods = {r["period_start"] for r in platform.bigquery.rows(platform.dataset, queries.SCORECARD_TABLE)}
+    assert periods == {OCT}
 
 
 @pytest.mark.parametrize("labels", [{}, {"team": "ledger", "model": "x", "extra": "y"}])
