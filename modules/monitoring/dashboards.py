@@ -426,3 +426,16 @@ class MetricsScope(Construct):
             )
             for project in sorted(set(projects))
         }
+
+
+def promql_chart(title: str, query: str, y_label: str) -> dict[str, Any]:
+    """A line chart of one PromQL query (TimeSeriesQuery.prometheusQuery,
+    https://cloud.google.com/monitoring/api/ref_v3/rest/v1/projects.dashboards#timeseriesquery)."""
+    return {
+        "title": title,
+        "xyChart": {
+            "dataSets": [{"timeSeriesQuery": {"prometheusQuery": query}, "plotType": "LINE"}],
+            "timeshiftDuration": "0s",
+            "yAxis": {"label": y_label, "scale": "LINEAR"},
+        },
+    }

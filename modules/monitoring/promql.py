@@ -25,6 +25,7 @@ REQUESTS = "modelops_requests_total"
 REQUEST_DURATION = "modelops_request_duration_seconds"
 SCORER_PREDICTIONS = "modelops_scorer_predictions_total"  # scorer/metrics.py PREDICTIONS (a Counter adds _total)
 SCORER_ERRORS = "modelops_scorer_errors_total"  # scorer/metrics.py ERRORS
+SCORER_LATENCY = "modelops_scorer_latency_seconds"  # scorer/metrics.py LATENCY (a histogram: _bucket{le})
 DEPLOYMENT_REPLICAS = "kube_deployment_status_replicas"
 # The Vertex endpoint alert counts 4xx and 5xx responses as errors (modules/serving/online.py): the same here.
 ERROR_CODES = "[45].."
@@ -60,8 +61,17 @@ def replicas_at_max(namespace: str, deployment: str, maximum: int) -> str:
     return f'max({DEPLOYMENT_REPLICAS}{{namespace="{namespace}",deployment="{deployment}"}}) >= {maximum}'
 
 
-def scorer_error_ratio_above(namespace: str, job: str, ratio: float) -> str:
+def scorer_error_ratio(namespace: str, job: str) -> str:
     """Nacked events per event handled over 5 min (errors count failures, predictions count successes)."""
     errors = f"sum(rate({SCORER_ERRORS}{selector(namespace, job)}[5m]))"
     successes = f"sum(rate({SCORER_PREDICTIONS}{selector(namespace, job)}[5m]))"
-    return f"{errors} / ({errors} + {successes}) > {ratio:g}"
+    return f"{errors} / ({errors} + {successes})"
+
+
+def scorer_error_ratio_above(namespace: str, job: str, ratio: float) -> str:
+    return f"{scorer_error_ratio(namespace, job)} > {ratio:g}"
+
+
+def scorer_latency_p99(namespace: str, job: str) -> str:
+    """p99 of the scorer's model calls over 5 min, in seconds."""
+    return f"histogram_quantile(0.99, sum by (le) (rate({SCORER_LATENCY}_bucket{selector(namespace, job)}[5m])))"

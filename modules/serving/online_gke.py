@@ -26,7 +26,7 @@ from modules.kubernetes.internal_service import InternalService
 from modules.kubernetes.workloads import METRICS_PORT_NAME, Container, ModelWorkload
 from modules.monitoring import promql
 from modules.monitoring.alerts import AlertSpec, promql_condition
-from modules.monitoring.dashboards import text
+from modules.monitoring.dashboards import promql_chart, text
 from modules.serving.context import ModelContext
 from modules.serving.model_container import model_container_env, pii_features_env
 from modules.serving.pattern import ServingPattern
@@ -114,21 +114,29 @@ class OnlineGkeDeployment(ServingPattern):
     @staticmethod
     def dashboard_tiles(team: str, env: str, model: Model) -> list[dict[str, Any]]:
         job, ns = names.online_workload(model.name), namespace_of(team)
+        if model.serving.image is None:  # nothing runs yet: no series to chart (and no PodMonitoring, MLOPS_MON_9)
+            return [
+                text(
+                    "Served on GKE",
+                    f"`{model.name}` will run as Deployment `{job}` in namespace `{ns}` once `modelops deploy` "
+                    "writes its serving.image.",
+                )
+            ]
         sel = promql.selector(ns, job)
         return [
-            _promql_chart("Traffic (requests/s)", f"sum(rate({promql.REQUESTS}{sel}[5m]))", "requests/s"),
-            _promql_chart(
+            promql_chart("Traffic (requests/s)", f"sum(rate({promql.REQUESTS}{sel}[5m]))", "requests/s"),
+            promql_chart(
                 "Latency p99 (s)",
                 f"histogram_quantile(0.99, sum by (le) (rate({promql.REQUEST_DURATION}_bucket{sel}[5m])))",
                 "s",
             ),
-            _promql_chart(
+            promql_chart(
                 "Error ratio",
                 f"sum(rate({promql.REQUESTS}{promql.selector(ns, job, code=promql.ERROR_CODES)}[5m])) "
                 f"/ sum(rate({promql.REQUESTS}{sel}[5m]))",
                 "",
             ),
-            _promql_chart(
+            promql_chart(
                 "Replicas",
                 f'max({promql.DEPLOYMENT_REPLICAS}{{namespace="{ns}",deployment="{job}"}})',
                 "replicas",
@@ -200,16 +208,3 @@ class OnlineGkeDeployment(ServingPattern):
                 )
             )
         return specs
-
-
-def _promql_chart(title: str, query: str, y_label: str) -> dict[str, Any]:
-    """A line chart of one PromQL query (TimeSeriesQuery.prometheusQuery,
-    https://cloud.google.com/monitoring/api/ref_v3/rest/v1/projects.dashboards#timeseriesquery)."""
-    return {
-        "title": title,
-        "xyChart": {
-            "dataSets": [{"timeSeriesQuery": {"prometheusQuery": query}, "plotType": "LINE"}],
-            "timeshiftDuration": "0s",
-            "yAxis": {"label": y_label, "scale": "LINEAR"},
-        },
-    }

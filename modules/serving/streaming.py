@@ -27,7 +27,7 @@ from modules import metadata_tables
 from modules.kubernetes.workloads import METRICS_PORT_NAME, Container, ModelWorkload
 from modules.monitoring import filters, promql
 from modules.monitoring.alerts import AlertSpec, aggregation, promql_condition, threshold
-from modules.monitoring.dashboards import chart, series
+from modules.monitoring.dashboards import chart, promql_chart, series
 from modules.principal import Principal
 from modules.serving.context import ModelContext
 from modules.serving.model_container import model_container_env, pii_features_env
@@ -286,6 +286,23 @@ class StreamingPipeline(ServingPattern):
             ),
             chart(
                 "Dead-lettered events", [series(filters.subscription(filters.DEAD_LETTER_COUNT, scoring), "ALIGN_SUM")]
+            ),
+            # The scorer's own series (Managed Prometheus), once it runs (`serving.image`, as the Deployment).
+            *(
+                [
+                    promql_chart(
+                        "Scorer error ratio (nacked per handled event)",
+                        promql.scorer_error_ratio(names.scope_id(team), names.scorer_workload(model.name)),
+                        "ratio",
+                    ),
+                    promql_chart(
+                        "Scorer model-call latency p99 (s)",
+                        promql.scorer_latency_p99(names.scope_id(team), names.scorer_workload(model.name)),
+                        "s",
+                    ),
+                ]
+                if model.serving.image
+                else []
             ),
         ]
 

@@ -267,3 +267,25 @@ def test_the_documented_history_row_fits_prediction_history():
     doc = (Path(__file__).resolve().parents[2] / "docs" / "gke-serving.md").read_text()
     section = doc.split("### Prediction history", 1)[1].split("\n## ", 1)[0]
     assert all(f"`{field}`" in section for field in HISTORY_ROW) and f"`{HISTORY_SOURCE}`" in section
+
+
+def test_before_the_first_deploy_no_chart_queries_a_workload_that_does_not_run(org_config):
+    """Without serving.image there is no Deployment and no PodMonitoring: a PromQL chart would name a job nothing
+    scrapes (MLOPS_MON_9). With the image, the charts read catalogued series (MLOPS_MON_8)."""
+    import dataclasses
+
+    from metric_catalogue import promql as catalogue
+    from modules.serving.online_gke import OnlineGkeDeployment
+    from modules.serving.streaming import StreamingPipeline
+    from policies.checks.monitoring_promql_catalogued import _chart_queries
+
+    for team, name, pattern in (
+        ("scout", MODEL, OnlineGkeDeployment),
+        ("reach", "intent-propensity", StreamingPipeline),
+    ):
+        model = org_config.team(team).model(name)
+        assert model.serving.image
+        with_image = list(_chart_queries(pattern.dashboard_tiles(team, "dev", model)))
+        assert with_image and all(catalogue.problems(q) == [] for q in with_image)
+        bare = dataclasses.replace(model, serving=dataclasses.replace(model.serving, image=None))
+        assert list(_chart_queries(pattern.dashboard_tiles(team, "dev", bare))) == []
