@@ -40,6 +40,7 @@ from constructs import Construct
 from config import names
 from metric_catalogue.compared import compared_unit
 from metric_catalogue.thresholds import Quantity, declare
+from modules.monitoring import filters
 from modules.monitoring.runbooks import WATCHES, runbook
 
 DEFAULT_AUTO_CLOSE = "1800s"
@@ -110,6 +111,19 @@ def threshold(
         cond["denominator_filter"] = denominator_filter
         cond["denominator_aggregations"] = denominator_aggregations or aggregations
     return {"display_name": declare(display_name, number, unit), "condition_threshold": cond}
+
+
+def workflow_failed(display_name: str, workflow: str) -> dict[str, Any]:
+    """A condition on any execution of ``workflow`` that finished FAILED within 5 minutes (workflows
+    finished_execution_count, metric_catalogue/catalogue.yaml)."""
+    return threshold(
+        display_name,
+        filters.workflow(filters.FINISHED_EXECUTIONS, workflow, 'metric.labels.status="FAILED"'),
+        comparison="COMPARISON_GT",
+        value=Quantity(0, "1"),
+        duration="0s",
+        aggregations=[aggregation("ALIGN_SUM", "300s", "REDUCE_SUM", ["resource.label.workflow_id"])],
+    )
 
 
 def matched_log(display_name: str, filter: str) -> dict[str, Any]:

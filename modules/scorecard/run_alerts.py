@@ -31,7 +31,7 @@ from constructs import Construct
 from config import names
 from metric_catalogue.thresholds import Quantity
 from modules.monitoring import filters
-from modules.monitoring.alerts import DAILY_ALIGNMENT, AlertFactory, AlertSpec, aggregation, threshold
+from modules.monitoring.alerts import DAILY_ALIGNMENT, AlertFactory, AlertSpec, aggregation, threshold, workflow_failed
 from modules.monitoring.runbooks import runbook
 
 FAILED_KIND = "scorecard-run-failed"
@@ -43,16 +43,7 @@ PLATFORM_TEAM = "platform"
 def run_failed_spec(workflow: str) -> AlertSpec:
     return AlertSpec(
         FAILED_KIND,
-        (
-            threshold(
-                "a scorecard execution failed",
-                filters.workflow(filters.FINISHED_EXECUTIONS, workflow, 'metric.labels.status="FAILED"'),
-                comparison="COMPARISON_GT",
-                value=Quantity(0, "1"),
-                duration="0s",
-                aggregations=[aggregation("ALIGN_SUM", "300s", "REDUCE_SUM", ["resource.label.workflow_id"])],
-            ),
-        ),
+        (workflow_failed("a scorecard execution failed", workflow),),
         auto_close="86400s",
         detail=f"Workflow: {workflow}.",
     )

@@ -23,7 +23,7 @@ from config.names import AccountKind
 from metric_catalogue.thresholds import Quantity
 from modules import metadata_tables
 from modules.monitoring import filters
-from modules.monitoring.alerts import DAILY_ALIGNMENT, AlertSpec, aggregation, threshold
+from modules.monitoring.alerts import DAILY_ALIGNMENT, AlertSpec, aggregation, threshold, workflow_failed
 from modules.monitoring.dashboards import chart, series
 from modules.quality import workflow_steps
 from modules.serving.batch_workflow import batch_workflow
@@ -127,18 +127,7 @@ class BatchPrediction(ServingPattern):
             ),
             AlertSpec(
                 "batch-run-failed",
-                (
-                    threshold(
-                        "a batch workflow execution failed",
-                        filters.workflow(
-                            filters.FINISHED_EXECUTIONS, self.workflow_name, 'metric.labels.status="FAILED"'
-                        ),
-                        comparison="COMPARISON_GT",
-                        value=Quantity(0, "1"),
-                        duration="0s",
-                        aggregations=[aggregation("ALIGN_SUM", "300s", "REDUCE_SUM", ["resource.label.workflow_id"])],
-                    ),
-                ),
+                (workflow_failed("a batch workflow execution failed", self.workflow_name),),
                 auto_close="86400s",
                 detail=f"Workflow: {self.workflow_name}.",
             ),
