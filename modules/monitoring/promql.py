@@ -75,3 +75,7 @@ def scorer_error_ratio_above(namespace: str, job: str, ratio: float) -> str:
 def scorer_latency_p99(namespace: str, job: str) -> str:
     """p99 of the scorer's model calls over 5 min, in seconds."""
     return f"histogram_quantile(0.99, sum by (le) (rate({SCORER_LATENCY}_bucket{selector(namespace, job)}[5m])))"
+
+
+def scorer_latency_p99_above(namespace: str, job: str, seconds: float) -> str:
+    return f"{scorer_latency_p99(namespace, job)} > {seconds:g}"

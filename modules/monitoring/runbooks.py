@@ -255,6 +255,26 @@ RUNBOOKS: dict[str, Runbook] = {
             "`monitoring.max_error_rate` in the team YAML.",
         ),
         Runbook(
+            "scorer-latency-p99",
+            "Streaming scorer model-call latency above threshold",
+            "WARNING",
+            ("streaming",),
+            "histogram_quantile(0.99) of modelops_scorer_latency_seconds of the model's scorer Deployment (PromQL, "
+            "rate over 5 min)",
+            "The model answers the scorer more slowly than the latency budget at p99; events wait longer, the backlog "
+            "grows and calls that pass MODEL_TIMEOUT_SECONDS are nacked.",
+            (
+                "The model container's CPU and memory against its limits (requests = limits: it cannot burst).",
+                "The autoscaler: replicas at `streaming.scorer.max_replicas`? The backlog alert of the same model?",
+                "Recent rollouts of `serving.image`; the model's own logs for slow requests.",
+            ),
+            (
+                "Revert the `serving.image` change; raise `streaming.scorer.cpu`/`memory` or `max_replicas` within "
+                "the namespace quota.",
+            ),
+            "`monitoring.latency_p99_ms` in the team YAML.",
+        ),
+        Runbook(
             "stream-backlog-age",
             "Streaming backlog: oldest unacknowledged message too old",
             "ERROR",
@@ -490,6 +510,7 @@ WATCHES: dict[str, str] = {
     "gke-traffic-drop": "traffic",
     "gke-replicas-at-max": "capacity",
     "scorer-error-ratio": "errors",
+    "scorer-latency-p99": "latency",
     "model-accuracy-low": "quality",
     "model-rmse-high": "quality",
     "feature-drift": "drift",

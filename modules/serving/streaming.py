@@ -358,7 +358,30 @@ class StreamingPipeline(ServingPattern):
                     ),
                     detail=f"Deployment {self.scorer.name}, namespace {self.scorer.namespace}; threshold "
                     f"{self.ctx.model.monitoring.max_error_rate:g} (`monitoring.max_error_rate`).",
-                )
+                ),
+                # monitoring.latency_p99_ms of a streaming model: the p99 of the scorer's model calls (its histogram
+                # modelops_scorer_latency_seconds, scorer/metrics.py), the streaming counterpart of an endpoint's
+                # prediction latency.
+                AlertSpec(
+                    "scorer-latency-p99",
+                    (
+                        promql_condition(
+                            declare(
+                                "p99 model-call latency above the latency budget for 5 min",
+                                Quantity(self.ctx.model.monitoring.latency_p99_ms, "ms").to("s"),
+                                "s",
+                            ),
+                            promql.scorer_latency_p99_above(
+                                self.scorer.namespace,
+                                self.scorer.name,
+                                Quantity(self.ctx.model.monitoring.latency_p99_ms, "ms").to("s"),
+                            ),
+                            duration="300s",
+                        ),
+                    ),
+                    detail=f"Deployment {self.scorer.name}, namespace {self.scorer.namespace}; threshold "
+                    f"{self.ctx.model.monitoring.latency_p99_ms:g} ms (`monitoring.latency_p99_ms`).",
+                ),
             ]
         )
         return (

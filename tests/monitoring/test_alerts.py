@@ -241,6 +241,7 @@ def test_alert_counts_per_pattern(org_stacks):
             "stream-dead-letters",
             "stream-traffic-drop",
             "scorer-error-ratio",  # its scorer runs (serving.image set)
+            "scorer-latency-p99",  # monitoring.latency_p99_ms, on the scorer's model-call histogram
             "model-accuracy-low",
             "feature-drift",
             "missing-features",

@@ -289,3 +289,19 @@ def test_before_the_first_deploy_no_chart_queries_a_workload_that_does_not_run(o
         assert with_image and all(catalogue.problems(q) == [] for q in with_image)
         bare = dataclasses.replace(model, serving=dataclasses.replace(model.serving, image=None))
         assert list(_chart_queries(pattern.dashboard_tiles(team, "dev", bare))) == []
+
+
+def test_a_streaming_models_latency_budget_is_alerted_on_the_scorers_model_calls(org_stacks, org_config):
+    """monitoring.latency_p99_ms of a streaming model: the p99 of modelops_scorer_latency_seconds (seconds) of its
+    scorer Deployment, compared in seconds."""
+    model = org_config.team("reach").model("intent-propensity")
+    stack = org_stacks["team-reach-prod"]
+    [policy] = [
+        p
+        for p in resources(stack, "google_monitoring_alert_policy").values()
+        if p["user_labels"]["alert_kind"] == "scorer-latency-p99"
+    ]
+    query = policy["conditions"][0]["condition_prometheus_query_language"]["query"]
+    assert "modelops_scorer_latency_seconds_bucket{" in query and 'job="intent-propensity-scorer"' in query
+    assert query.endswith(f" > {model.monitoring.latency_p99_ms / 1000:g}")
+    assert "docs/runbooks/scorer-latency-p99.md" in policy["documentation"]["content"]
