@@ -207,22 +207,32 @@ class AlertFactory:
     branch: str = "main"
     created: list[MonitoringAlertPolicy] = field(default_factory=list)
 
+    def subject(self, model: str) -> str:
+        """Whose alert it is, as the documentation's heading and the notification subject name it."""
+        return f"{self.team}/{model}"
+
+    def heading(self, model: str) -> str:
+        return f"model `{model}` of team `{self.team}` in `{self.env}`"
+
+    def owner(self) -> str:
+        return f"{self.team_display_name} ({self.owner_group}); business owner {self.business_owner}"
+
     def documentation(self, spec: AlertSpec, model: str) -> dict[str, Any]:
         book = runbook(spec.kind)
         checks = "\n".join(f"{i}. {c}" for i, c in enumerate(book.checks, 1))
         detail = f" {spec.detail}" if spec.detail else ""
         content = (
-            f"**{book.title}** — model `{model}` of team `{self.team}` in `{self.env}`.\n\n"
+            f"**{book.title}** — {self.heading(model)}.\n\n"
             f"**What it means:** {book.meaning}{detail}\n\n"
             f"**First three things to check:**\n{checks}\n\n"
-            f"**Owner:** {self.team_display_name} ({self.owner_group}); business owner {self.business_owner}.\n\n"
+            f"**Owner:** {self.owner()}.\n\n"
             f"**Dashboard:** {self.dashboard_url}\n\n"
             f"**Runbook:** {self.runbook_url(spec.kind)}\n"
         )
         return {
             "content": content,
             "mime_type": "text/markdown",
-            "subject": f"[{self.env}] {self.team}/{model}: {book.title}",
+            "subject": f"[{self.env}] {self.subject(model)}: {book.title}",
             "links": [
                 {"display_name": f"Runbook: {book.title}", "url": self.runbook_url(spec.kind)},
                 {

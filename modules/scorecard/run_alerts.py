@@ -32,7 +32,6 @@ from config import names
 from metric_catalogue.thresholds import Quantity
 from modules.monitoring import filters
 from modules.monitoring.alerts import DAILY_ALIGNMENT, AlertFactory, AlertSpec, aggregation, threshold, workflow_failed
-from modules.monitoring.runbooks import runbook
 
 FAILED_KIND = "scorecard-run-failed"
 STALE_KIND = "scorecard-stale"
@@ -71,27 +70,14 @@ def stale_spec(workflow: str) -> AlertSpec:
 class PlatformJobAlerts(AlertFactory):
     """AlertFactory for a platform job: the documentation speaks of the job and the platform team, not a model."""
 
-    def documentation(self, spec: AlertSpec, model: str) -> dict[str, Any]:
-        book = runbook(spec.kind)
-        checks = "\n".join(f"{i}. {c}" for i, c in enumerate(book.checks, 1))
-        detail = f" {spec.detail}" if spec.detail else ""
-        content = (
-            f"**{book.title}** — platform job `{model}` in `{self.env}` (project `{self.project}`).\n\n"
-            f"**What it means:** {book.meaning}{detail}\n\n"
-            f"**First three things to check:**\n{checks}\n\n"
-            f"**Owner:** the platform team (on-call).\n\n"
-            f"**Dashboard:** {self.dashboard_url}\n\n"
-            f"**Runbook:** {self.runbook_url(spec.kind)}\n"
-        )
-        return {
-            "content": content,
-            "mime_type": "text/markdown",
-            "subject": f"[{self.env}] platform/{model}: {book.title}",
-            "links": [
-                {"display_name": f"Runbook: {book.title}", "url": self.runbook_url(spec.kind)},
-                {"display_name": self.dashboard_title, "url": self.dashboard_url},
-            ],
-        }
+    def subject(self, model: str) -> str:
+        return f"platform/{model}"
+
+    def heading(self, model: str) -> str:
+        return f"platform job `{model}` in `{self.env}` (project `{self.project}`)"
+
+    def owner(self) -> str:
+        return "the platform team (on-call)"
 
 
 class ScorecardRunAlerts(Construct):
