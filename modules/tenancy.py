@@ -17,6 +17,8 @@ the serving account in an incident anyway (policies/iam/contract.yaml, exception
 
 from __future__ import annotations
 
+from typing import Any
+
 from cdktn import ITerraformDependable
 from cdktn_provider_google.gke_hub_membership_binding import GkeHubMembershipBinding
 from cdktn_provider_google.gke_hub_namespace import GkeHubNamespace
@@ -113,15 +115,7 @@ class TeamTenancy(Construct):
         )
         for kind, (rbac_role, scope_role, project_role) in TENANCY_ROLES.items():
             group = getattr(groups, kind)
-            GkeHubScopeRbacRoleBinding(
-                self,
-                f"{kind}-rbac",
-                project=fleet_project,
-                scope_id=self.scope.scope_id,
-                scope_rbac_role_binding_id=f"{team}-{kind}",
-                group=group,
-                role={"predefined_role": rbac_role},
-            )
+            self._rbac(f"{kind}-rbac", f"{team}-{kind}", {"predefined_role": rbac_role}, group=group)
             GkeHubScopeIamMember(
                 self,
                 f"{kind}-scope-iam",
@@ -134,16 +128,25 @@ class TeamTenancy(Construct):
                 self, f"{kind}-fleet-project", project=fleet_project, role=project_role, member=f"group:{group}"
             )
         for kind, email in (ci_accounts or {}).items():
-            GkeHubScopeRbacRoleBinding(
-                self,
+            self._rbac(
                 f"ci-{kind}-rbac",
-                project=fleet_project,
-                scope_id=self.scope.scope_id,
-                scope_rbac_role_binding_id=f"{team}-ci-{kind}",
+                f"{team}-ci-{kind}",
+                {"custom_role": kubernetes_rbac.role_name(kind)},
                 user=email,
-                role={"custom_role": kubernetes_rbac.role_name(kind)},
                 depends_on=[rbac_actuation] if rbac_actuation is not None else None,
             )
+
+    def _rbac(self, id: str, binding_id: str, role: dict[str, str], **subject: Any) -> GkeHubScopeRbacRoleBinding:
+        """A fleet scope RBAC binding in this team's scope (``subject``: ``group=`` or ``user=``, and ``depends_on``)."""
+        return GkeHubScopeRbacRoleBinding(
+            self,
+            id,
+            project=self.fleet_project,
+            scope_id=self.scope.scope_id,
+            scope_rbac_role_binding_id=binding_id,
+            role=role,
+            **subject,
+        )
 
 
 class ServingWorkloadIdentity(Construct):
