@@ -111,11 +111,8 @@ def add_models(stack, platform_stack) -> ModelsBuild:
     descriptors = CustomMetricDescriptors(stack, "custom-metrics", project=project)
     build.dashboard = Dashboard(stack, "dashboard", project=project, body=team_dashboard(team, env))
     ci = platform_stack.platform.ci
-    build.alerts = AlertFactory(
-        team=team.name,
-        team_display_name=team.display_name,
-        business_owner=team.business_owner,
-        owner_group=team.groups.admins,
+    build.alerts = AlertFactory.for_team(
+        team,
         env=env,
         project=project,
         channel_ids=_alert_channels(stack, team, project),

@@ -38,6 +38,7 @@ from cdktn_provider_google.monitoring_alert_policy import (
 from constructs import Construct
 
 from config import names
+from config.model import Team
 from metric_catalogue.compared import compared_unit
 from metric_catalogue.thresholds import Quantity, declare
 from modules.monitoring import filters
@@ -206,6 +207,18 @@ class AlertFactory:
     repository: str | None = None
     branch: str = "main"
     created: list[MonitoringAlertPolicy] = field(default_factory=list)
+
+    @classmethod
+    def for_team(cls, team: Team, **settings: Any) -> AlertFactory:
+        """The factory of ``team``: its name, display name, business owner and admins (the owner group), plus
+        ``settings`` (env, project, channels, dashboard, repository...)."""
+        return cls(
+            team=team.name,
+            team_display_name=team.display_name,
+            business_owner=team.business_owner,
+            owner_group=team.groups.admins,
+            **settings,
+        )
 
     def subject(self, model: str) -> str:
         """Whose alert it is, as the documentation's heading and the notification subject name it."""

@@ -89,11 +89,8 @@ class UsageDropAlerts(Construct):
                 team_scope, "channels", channels={"business-owner": business_owner_channel(team)}, project=project
             )
             self.owner_channels[team.name] = channels.all_ids[0]
-            factory = AlertFactory(
-                team=team.name,
-                team_display_name=team.display_name,
-                business_owner=team.business_owner,
-                owner_group=team.groups.admins,
+            factory = AlertFactory.for_team(
+                team,
                 env=env,
                 project=project,
                 channel_ids=[*channels.all_ids, *oncall_channel_ids],
