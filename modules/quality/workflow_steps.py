@@ -34,6 +34,20 @@ BIGQUERY_JOB_TIMEOUT_SECONDS = 3 * 6 * 3600
 METRICS_WINDOW_NOTE = "a point for an older day would be more than 25 hours old, which Cloud Monitoring refuses"
 
 
+TIME_SERIES_URL = (
+    '${"https://monitoring.googleapis.com/v3/projects/" + sys.get_env("GOOGLE_CLOUD_PROJECT_ID") + "/timeSeries"}'
+)
+
+
+def create_time_series(series: Any) -> dict[str, Any]:
+    """A projects.timeSeries.create call of the workflow's own project, as the workflow's account
+    (https://cloud.google.com/monitoring/api/ref_v3/rest/v3/projects.timeSeries/create)."""
+    return {
+        "call": "http.post",
+        "args": {"url": TIME_SERIES_URL, "auth": {"type": "OAuth2"}, "body": {"timeSeries": series}},
+    }
+
+
 def when(condition: Any, *steps: dict[str, Any]) -> dict[str, Any]:
     """A switch condition that runs nested steps: the form the conditions reference documents
     (https://cloud.google.com/workflows/docs/reference/syntax/conditions: `next`, or nested `steps`)."""
@@ -182,28 +196,20 @@ def publish_query_subworkflow() -> dict[str, Any]:
                                 }
                             },
                             {
-                                "write": {
-                                    "call": "http.post",
-                                    "args": {
-                                        "url": '${"https://monitoring.googleapis.com/v3/projects/" + '
-                                        'sys.get_env("GOOGLE_CLOUD_PROJECT_ID") + "/timeSeries"}',
-                                        "auth": {"type": "OAuth2"},
-                                        "body": {
-                                            "timeSeries": [
+                                "write": create_time_series(
+                                    [
+                                        {
+                                            "metric": {"type": "${metric_type}", "labels": "${labels}"},
+                                            "resource": {"type": "global", "labels": {"project_id": PROJECT}},
+                                            "points": [
                                                 {
-                                                    "metric": {"type": "${metric_type}", "labels": "${labels}"},
-                                                    "resource": {"type": "global", "labels": {"project_id": PROJECT}},
-                                                    "points": [
-                                                        {
-                                                            "interval": {"endTime": "${time.format(sys.now())}"},
-                                                            "value": "${typed}",
-                                                        }
-                                                    ],
+                                                    "interval": {"endTime": "${time.format(sys.now())}"},
+                                                    "value": "${typed}",
                                                 }
-                                            ]
-                                        },
-                                    },
-                                }
+                                            ],
+                                        }
+                                    ]
+                                )
                             },
                         ],
                     }

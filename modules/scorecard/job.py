@@ -350,19 +350,7 @@ def write_series_subworkflow() -> dict[str, Any]:
     """projects.timeSeries.create (https://cloud.google.com/monitoring/api/ref_v3/rest/v3/projects.timeSeries/create)."""
     return {
         "params": ["series"],
-        "steps": [
-            {
-                "write": {
-                    "call": "http.post",
-                    "args": {
-                        "url": '${"https://monitoring.googleapis.com/v3/projects/" + '
-                        'sys.get_env("GOOGLE_CLOUD_PROJECT_ID") + "/timeSeries"}',
-                        "auth": {"type": "OAuth2"},
-                        "body": {"timeSeries": "${series}"},
-                    },
-                }
-            }
-        ],
+        "steps": [{"write": workflow_steps.create_time_series("${series}")}],
     }
 
 
