@@ -110,6 +110,14 @@ def test_the_service_is_an_internal_load_balancer_and_only_vpc_callers_and_healt
     assert scrape["ports"] == [{"port": "9090", "protocol": "TCP"}]
 
 
+def _one_policy(stack: dict, kind: str) -> dict:
+    """The stack's only alert policy of ``kind``."""
+    [policy] = [
+        p for p in resources(stack, "google_monitoring_alert_policy").values() if p["user_labels"]["alert_kind"] == kind
+    ]
+    return policy
+
+
 def _policies(stack: dict) -> dict[str, dict]:
     return {
         p["user_labels"]["alert_kind"]: p
@@ -197,11 +205,7 @@ def test_the_streaming_scorer_has_an_error_ratio_alert_with_a_runbook(org_stacks
     model = org_config.team("reach").model("intent-propensity")
     for env in ("dev", "prod"):
         stack = org_stacks[f"team-reach-{env}"]
-        [policy] = [
-            p
-            for p in resources(stack, "google_monitoring_alert_policy").values()
-            if p["user_labels"]["alert_kind"] == "scorer-error-ratio"
-        ]
+        policy = _one_policy(stack, "scorer-error-ratio")
         query = policy["conditions"][0]["condition_prometheus_query_language"]["query"]
         assert 'job="intent-propensity-scorer"' in query and 'namespace="reach"' in query
         assert query.endswith(f" > {model.monitoring.max_error_rate:g}")
@@ -296,11 +300,7 @@ def test_a_streaming_models_latency_budget_is_alerted_on_the_scorers_model_calls
     scorer Deployment, compared in seconds."""
     model = org_config.team("reach").model("intent-propensity")
     stack = org_stacks["team-reach-prod"]
-    [policy] = [
-        p
-        for p in resources(stack, "google_monitoring_alert_policy").values()
-        if p["user_labels"]["alert_kind"] == "scorer-latency-p99"
-    ]
+    policy = _one_policy(stack, "scorer-latency-p99")
     query = policy["conditions"][0]["condition_prometheus_query_language"]["query"]
     assert "modelops_scorer_latency_seconds_bucket{" in query and 'job="intent-propensity-scorer"' in query
     assert query.endswith(f" > {model.monitoring.latency_p99_ms / 1000:g}")
