@@ -126,8 +126,12 @@ def resolve(
 
 
 def credentials(target: Target) -> Any:
+    return credentials_for(local=target.local)
+
+
+def credentials_for(*, local: bool) -> Any:
     """Anonymous for a loopback emulator (never send real tokens over plain HTTP), else ADC."""
-    if target.local:
+    if local:
         from google.auth.credentials import AnonymousCredentials
 
         return AnonymousCredentials()

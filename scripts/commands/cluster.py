@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 
 from config.loader import load_config
-from lifecycle.context import is_loopback
+from lifecycle.context import credentials_for, is_loopback
 from lifecycle.namespaces import CONTAINER_API, WaitError, wait_for_namespaces
 from scripts.commands.options import ConfigDir, Output, OutputFormat, bad_input, unknown_envs
 from scripts.console import out, print_json
@@ -59,15 +59,9 @@ def wait_namespaces(
 
 
 def _session(emulator: str | None):
-    """An authorized session: anonymous against a loopback emulator (no real token over plain HTTP), else ADC."""
-    import google.auth
-    from google.auth.credentials import AnonymousCredentials
     from google.auth.transport.requests import AuthorizedSession
 
-    if emulator:
-        return AuthorizedSession(AnonymousCredentials())
-    credentials, _ = google.auth.default(scopes=["https://www.googleapis.com/auth/cloud-platform"])
-    return AuthorizedSession(credentials)
+    return AuthorizedSession(credentials_for(local=bool(emulator)))
 
 
 def register(app: typer.Typer) -> None:
