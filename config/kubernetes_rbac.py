@@ -70,6 +70,16 @@ def api_object(tf_type: str, conf: Mapping[str, Any] | None = None) -> ApiObject
     return ApiObject(target["group"], target["resource"])
 
 
+def objects_of(tf_type: str) -> list[ApiObject]:
+    """Every kind a Terraform type may manage (``kubernetes_manifest``: each kind of ``manifest_kinds``)."""
+    target = (calls(tf_type) or {}).get("object")
+    if target is None:
+        return []
+    if target == "manifest_kinds":
+        return [ApiObject(t["group"], t["resource"]) for t in data()["manifest_kinds"].values()]
+    return [ApiObject(target["group"], target["resource"])]
+
+
 def needed_verbs(tf_type: str, kind: str) -> tuple[str, ...]:
     """The verbs the provider calls on what ``tf_type`` manages, when the CI ``kind`` runs it."""
     entry = calls(tf_type) or {}
@@ -146,11 +156,6 @@ def applier_requests() -> list[tuple[ApiObject, str, bool]]:
     `modelops wait-namespaces` asks the cluster about."""
     out: list[tuple[ApiObject, str, bool]] = []
     for tf_type, entry in data()["calls"].items():
-        targets = (
-            [ApiObject(t["group"], t["resource"]) for t in data()["manifest_kinds"].values()]
-            if entry["object"] == "manifest_kinds"
-            else [ApiObject(entry["object"]["group"], entry["object"]["resource"])]
-        )
-        out += [(obj, verb, False) for obj in targets for verb in entry["apply"]]
+        out += [(obj, verb, False) for obj in objects_of(tf_type) for verb in entry["apply"]]
         out += [(obj, verb, True) for obj, verb in cluster_needs(tf_type)]
     return sorted(set(out), key=lambda t: (str(t[0]), t[1], t[2]))

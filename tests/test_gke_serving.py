@@ -121,14 +121,7 @@ def test_the_ci_cluster_roles_are_least_privilege():
         # nothing beyond what the provider calls (config/data/kubernetes_ci_roles.yaml `calls`, from its source)
         needed = set()
         for tf_type in kubernetes_rbac.data()["calls"]:
-            objects = (
-                [
-                    kubernetes_rbac.ApiObject(o["group"], o["resource"])
-                    for o in kubernetes_rbac.data()["manifest_kinds"].values()
-                ]
-                if tf_type == "kubernetes_manifest"
-                else [kubernetes_rbac.api_object(tf_type)]
-            )
+            objects = kubernetes_rbac.objects_of(tf_type)
             needed |= {(o.group, o.resource, v) for o in objects for v in kubernetes_rbac.needed_verbs(tf_type, kind)}
         assert granted == needed, kind
     planner = roles["planner"]
